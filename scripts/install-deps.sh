@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs everything brokerload needs to build, test and run on a Debian bookworm machine.
+# Idempotent: silent when all is present; loud and non-zero when an install fails.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config git python3 clang-format
+  librdkafka-dev libnats-dev prometheus-cpp-dev libyaml-cpp-dev libboost-dev libgtest-dev libgmock-dev
+  nats-server maven
+)
+# A JDK is usually present (JAVA_HOME or java on PATH); install Debian's only when none is.
+command -v java >/dev/null 2>&1 || packages+=(openjdk-17-jre-headless)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ $status == "install ok installed" ]] || missing+=("$p")
+done
+((${#missing[@]} == 0)) && exit 0
+
+sudo=()
+((EUID == 0)) || sudo=(sudo)
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+if ! "${sudo[@]}" apt-get update -qq >/tmp/brokerload-apt.log 2>&1 ||
+   ! "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >>/tmp/brokerload-apt.log 2>&1; then
+  cat /tmp/brokerload-apt.log >&2
+  echo "install-deps: error: apt-get could not install: ${missing[*]} (log above)" >&2
+  exit 1
+fi
+echo "install-deps: done" >&2

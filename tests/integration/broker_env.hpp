@@ -1,0 +1,17 @@
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+
+namespace brokerload::testing {
+
+// Reads `key` (KAFKA_BOOTSTRAP or NATS_URL) from the env file that the `brokers` ctest fixture
+// writes, at the path in $BROKERLOAD_BROKERS_ENV. Fails, never skips, when the broker is missing.
+::testing::AssertionResult LoadBrokerAddress(std::string_view key, std::string& address);
+
+// A name unique to this process and call, for topics, streams and groups.
+std::string UniqueName(std::string_view prefix);
+
+}  // namespace brokerload::testing

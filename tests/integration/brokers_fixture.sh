@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# ctest fixture: starts (or stops) real brokers for the integration tests on free loopback ports,
+# so they never collide with brokers a user already runs. State lives in $1's directory.
+# usage: brokers_fixture.sh start|stop STATE_DIR
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+brokers="$here/../../deploy/local/brokers.sh"
+action=$1
+export BROKERLOAD_BROKERS_DIR=$2
+
+if [[ $action == start ]]; then
+  # Leftovers of an interrupted run would hold the ports and the pid files.
+  "$brokers" stop >/dev/null 2>&1 || true
+  read -r KAFKA_PORT KAFKA_CONTROLLER_PORT NATS_PORT < <(python3 - <<'PY'
+import socket
+socks = [socket.socket() for _ in range(3)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))
+PY
+)
+  export KAFKA_PORT KAFKA_CONTROLLER_PORT NATS_PORT
+fi
+exec "$brokers" "$action"
