@@ -111,13 +111,18 @@ TEST(KafkaRoundtrip, ProducesAndConsumesTenThousandMessagesExactlyOnce) {
     ASSERT_NE(sender, nullptr);
     for (int i = 0; i < kMessages; ++i) {
       const std::string value = Payload(i);
-      std::array<rd_kafka_vu_t, 3> fields{};
+      // A key per message spreads them over the partitions; keyless messages would stick to one
+      // partition per batch.
+      const std::string key = std::to_string(i);
+      std::array<rd_kafka_vu_t, 4> fields{};
       fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
       fields[0].u.cstr = topic.c_str();
       fields[1].vtype = RD_KAFKA_VTYPE_VALUE;
       fields[1].u.mem = {const_cast<char*>(value.data()), value.size()};
       fields[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
       fields[2].u.i = RD_KAFKA_MSG_F_COPY;
+      fields[3].vtype = RD_KAFKA_VTYPE_KEY;
+      fields[3].u.mem = {const_cast<char*>(key.data()), key.size()};
       rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
       while (true) {
         rd_kafka_error_t* error = rd_kafka_produceva(sender.get(), fields.data(), fields.size());
