@@ -1,0 +1,12 @@
+#pragma once
+
+namespace brokerload::app {
+
+// Distinct exit codes, documented in README.md.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitConfig = 2;             // the config file is invalid or unreadable
+inline constexpr int kExitBrokerUnavailable = 3;  // a target could not be set up at start
+inline constexpr int kExitRuntime = 4;            // e.g. the metrics port is taken
+inline constexpr int kExitUsage = 64;             // bad command line
+
+}  // namespace brokerload::app

@@ -1,0 +1,53 @@
+#include "app/summary.hpp"
+
+#include <cstdio>
+
+#include "metrics/process_stats.hpp"
+
+namespace brokerload::app {
+
+void PrintSummary(const std::vector<std::unique_ptr<TargetRuntime>>& targets,
+                  std::int64_t elapsed_ns) {
+  const double seconds = static_cast<double>(elapsed_ns) * 1e-9;
+  std::printf("\nbrokerload summary after %.1f s\n", seconds);
+  std::printf("%-6s %12s %12s %12s %8s %8s %8s %8s %10s %10s %10s %10s\n", "target", "published",
+              "acked", "consumed", "errors", "lost", "dup", "ooo", "msg/s", "pub p99", "e2e p50",
+              "e2e p99");
+  for (const auto& target : targets) {
+    accounting::TargetAccounting& a = target->Accounting();
+    std::uint64_t published = 0, acked = 0, consumed = 0, errors = 0, lost = 0, dup = 0, ooo = 0;
+    accounting::HistogramSnapshot publish;
+    accounting::HistogramSnapshot e2e;
+    for (std::size_t i = 0; i < a.Topics(); ++i) {
+      const accounting::TopicCounters& c = a.Counters(i);
+      published += c.published.load();
+      acked += c.acked.load();
+      consumed += c.consumed.load();
+      for (std::size_t r = 0; r < driver::kStatusCount; ++r) {
+        errors += c.send_errors[r].load() + c.ack_errors[r].load();
+      }
+      lost += c.lost.load();
+      dup += c.duplicated.load();
+      ooo += c.out_of_order.load();
+      publish.Merge(a.Latencies(i).publish.Snapshot());
+      e2e.Merge(a.Latencies(i).end_to_end.Snapshot());
+    }
+    std::printf(
+        "%-6s %12llu %12llu %12llu %8llu %8llu %8llu %8llu %10.0f %8.2fms %8.2fms %8.2fms\n",
+        target->Name().c_str(), static_cast<unsigned long long>(published),
+        static_cast<unsigned long long>(acked), static_cast<unsigned long long>(consumed),
+        static_cast<unsigned long long>(errors), static_cast<unsigned long long>(lost),
+        static_cast<unsigned long long>(dup), static_cast<unsigned long long>(ooo),
+        seconds > 0 ? static_cast<double>(acked) / seconds : 0.0,
+        static_cast<double>(publish.QuantileNs(0.99)) * 1e-6,
+        static_cast<double>(e2e.QuantileNs(0.5)) * 1e-6,
+        static_cast<double>(e2e.QuantileNs(0.99)) * 1e-6);
+  }
+  const metrics::ProcessStats process = metrics::ReadProcessStats();
+  std::printf("process: %.1f MB resident, %llu threads, %.1f s CPU\n",
+              static_cast<double>(process.resident_bytes) / 1e6,
+              static_cast<unsigned long long>(process.threads), process.cpu_seconds);
+  std::fflush(stdout);
+}
+
+}  // namespace brokerload::app

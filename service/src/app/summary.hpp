@@ -1,0 +1,15 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "app/target_runtime.hpp"
+
+namespace brokerload::app {
+
+// Prints the one-screen end-of-run summary on stdout.
+void PrintSummary(const std::vector<std::unique_ptr<TargetRuntime>>& targets,
+                  std::int64_t elapsed_ns);
+
+}  // namespace brokerload::app

@@ -1,0 +1,122 @@
+#include "app/target_runtime.hpp"
+
+#include <thread>
+
+#include "log/log.hpp"
+
+namespace brokerload::app {
+
+TargetRuntime::TargetRuntime(driver::Backend backend, std::uint16_t index,
+                             const config::Config& config, std::vector<std::string> topics,
+                             accounting::RunIdentity identity, const pacing::Clock& clock,
+                             const pacing::Schedule& schedule)
+    : backend_(backend),
+      name_(driver::BackendName(backend)),
+      config_(config),
+      topics_(std::move(topics)),
+      identity_(identity),
+      clock_(clock),
+      schedule_(schedule),
+      accounting_(std::make_unique<accounting::TargetAccounting>(
+          index, topics_.size(), static_cast<std::uint32_t>(config.workload.keys), identity,
+          2 * config.run.tick.count())) {}
+
+TargetRuntime::~TargetRuntime() {
+  publisher_thread_.reset();
+  StopConsuming();
+  clients_ = {};
+}
+
+bool TargetRuntime::Setup(workers::Pool& pool, const std::atomic<bool>& cancel,
+                          std::string& error) {
+  pool_ = &pool;
+  const auto deadline = std::chrono::steady_clock::now() + config_.run.startup_timeout;
+  for (int attempt = 1;; ++attempt) {
+    std::string attempt_error;
+    if (driver::CreateClients(backend_, config_, topics_, *this, health_, clients_,
+                              attempt_error) &&
+        clients_.consumer->Start(*this, std::chrono::seconds(30), cancel, attempt_error)) {
+      LOG_INFO("%s: ready (%zu topics)", name_.c_str(), topics_.size());
+      return true;
+    }
+    clients_ = {};
+    if (cancel.load()) {
+      error = "setup cancelled";
+      return false;
+    }
+    if (std::chrono::steady_clock::now() + std::chrono::seconds(1) >= deadline) {
+      error = attempt_error + " (gave up after " + std::to_string(attempt) +
+              " attempts; run.startup_timeout)";
+      return false;
+    }
+    LOG_WARN("%s: setup attempt %d failed: %s; retrying", name_.c_str(), attempt,
+             attempt_error.c_str());
+    for (int i = 0; i < 10 && !cancel.load(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+void TargetRuntime::StartPublishing(std::int64_t start_ns) {
+  publisher_ = std::make_unique<pacing::Publisher>(config_.workload, config_.run, schedule_,
+                                                   *clients_.producer, *accounting_, identity_,
+                                                   clock_, start_ns);
+  publisher_thread_ = std::make_unique<pacing::PublisherThread>(*publisher_, *clients_.producer,
+                                                                clock_, config_.run.tick);
+}
+
+bool TargetRuntime::StopPublishing(std::chrono::milliseconds flush_timeout) {
+  if (publisher_thread_) publisher_thread_->Stop();
+  if (!clients_.producer) return true;
+  const bool flushed = clients_.producer->Flush(flush_timeout);
+  if (!flushed) {
+    LOG_WARN("%s: %llu messages still unacknowledged after %lld ms", name_.c_str(),
+             static_cast<unsigned long long>(accounting_->InFlight()),
+             static_cast<long long>(flush_timeout.count()));
+  }
+  return flushed;
+}
+
+bool TargetRuntime::Drained() const {
+  for (std::size_t i = 0; i < topics_.size(); ++i) {
+    const accounting::TopicCounters& c = accounting_->Counters(i);
+    const std::uint64_t unique = c.consumed.load() - c.duplicated.load();
+    if (unique < c.acked.load()) return false;
+  }
+  return true;
+}
+
+void TargetRuntime::StopConsuming() {
+  if (clients_.consumer) clients_.consumer->Stop();
+}
+
+void TargetRuntime::OnAck(std::span<const std::byte> payload) {
+  accounting_->OnAck(payload, clock_.NowNs());
+}
+
+void TargetRuntime::OnAckFailed(std::span<const std::byte> payload, driver::Status status) {
+  accounting_->OnAckFailed(payload, status);
+}
+
+void TargetRuntime::OnMessage(std::size_t topic, std::span<const std::byte> payload) {
+  accounting::WorkItem item;
+  if (accounting_->OnReceived(topic, payload, clock_.NowNs(), item)) {
+    pool_->Submit(WorkerFor(item), item);
+  }
+}
+
+std::size_t TargetRuntime::WorkerFor(const accounting::WorkItem& item) {
+  if (config_.workload.keys > 0) {
+    // One key, one worker: its messages are processed in the order they arrive.
+    std::uint64_t h =
+        (std::uint64_t{item.target} << 48) ^ (std::uint64_t{item.topic} << 32) ^ item.key;
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
+    return static_cast<std::size_t>(h % pool_->Size());
+  }
+  thread_local std::size_t next = 0;
+  return next++ % pool_->Size();
+}
+
+}  // namespace brokerload::app

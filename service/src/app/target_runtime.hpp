@@ -1,0 +1,69 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "accounting/target_accounting.hpp"
+#include "config/config.hpp"
+#include "driver/factory.hpp"
+#include "pacing/clock.hpp"
+#include "pacing/publisher.hpp"
+#include "pacing/schedule.hpp"
+#include "workers/pool.hpp"
+
+// Everything one target (kafka or nats) runs on, owned in one place. Member order is teardown
+// order in reverse: the publisher thread goes first, then the clients, then the accounting that
+// their callbacks write to.
+namespace brokerload::app {
+
+class TargetRuntime final : public driver::AckListener, public driver::MessageListener {
+ public:
+  TargetRuntime(driver::Backend backend, std::uint16_t index, const config::Config& config,
+                std::vector<std::string> topics, accounting::RunIdentity identity,
+                const pacing::Clock& clock, const pacing::Schedule& schedule);
+  ~TargetRuntime() override;
+
+  const std::string& Name() const { return name_; }
+  driver::Backend Backend() const { return backend_; }
+  const std::vector<std::string>& Topics() const { return topics_; }
+  accounting::TargetAccounting& Accounting() { return *accounting_; }
+  const driver::Health& Health() const { return health_; }
+  const pacing::Publisher* Publisher() const { return publisher_.get(); }
+
+  // Connects, creates topics or streams, and subscribes, retrying once a second for
+  // run.startup_timeout; false with `error` when it never succeeded or `cancel` was set.
+  bool Setup(workers::Pool& pool, const std::atomic<bool>& cancel, std::string& error);
+  // Starts sending on the common schedule.
+  void StartPublishing(std::int64_t start_ns);
+  // Stops sending and waits (bounded) for outstanding acknowledgements.
+  bool StopPublishing(std::chrono::milliseconds flush_timeout);
+  // True once every acknowledged message has been received.
+  bool Drained() const;
+  void StopConsuming();
+
+  // driver::AckListener (called on the producer's ack thread)
+  void OnAck(std::span<const std::byte> payload) override;
+  void OnAckFailed(std::span<const std::byte> payload, driver::Status status) override;
+  // driver::MessageListener (called on the consumer's threads)
+  void OnMessage(std::size_t topic, std::span<const std::byte> payload) override;
+
+ private:
+  std::size_t WorkerFor(const accounting::WorkItem& item);
+
+  driver::Backend backend_;
+  std::string name_;
+  const config::Config& config_;
+  std::vector<std::string> topics_;
+  accounting::RunIdentity identity_;
+  const pacing::Clock& clock_;
+  const pacing::Schedule& schedule_;
+  workers::Pool* pool_ = nullptr;
+  std::unique_ptr<accounting::TargetAccounting> accounting_;
+  driver::Health health_;
+  driver::Clients clients_;
+  std::unique_ptr<pacing::Publisher> publisher_;
+  std::unique_ptr<pacing::PublisherThread> publisher_thread_;
+};
+
+}  // namespace brokerload::app

@@ -1,0 +1,110 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+// brokerload's configuration, as read from YAML by loader.hpp. Every field has the default that
+// config/brokerload.yaml documents; docs/configuration.md is the reference.
+namespace brokerload::config {
+
+using Duration = std::chrono::nanoseconds;
+using Properties = std::vector<std::pair<std::string, std::string>>;
+
+enum class Storage { kMemory, kFile };
+enum class Discard { kOld, kNew };
+enum class AckPolicy { kNone, kAll, kExplicit };
+enum class PayloadKind { kRandom, kCompressible };
+enum class WorkMode { kNone, kSpin, kSleep };
+
+struct KafkaTopicSettings {
+  int partitions = 3;
+  int replication_factor = 1;
+  bool create = true;  // off for managed clusters that refuse topic creation
+};
+
+struct KafkaTarget {
+  std::string bootstrap_servers = "127.0.0.1:9092";
+  std::string consumer_group = "brokerload";
+  Properties producer;  // passed through to librdkafka, after brokerload's defaults
+  Properties consumer;
+  KafkaTopicSettings topic;
+};
+
+struct NatsStreamSettings {
+  Storage storage = Storage::kMemory;
+  int replicas = 1;
+  std::int64_t max_bytes = -1;  // -1: unlimited
+  Duration max_age{0};          // 0: unlimited
+  Discard discard = Discard::kOld;
+  bool create = true;
+};
+
+struct NatsTarget {
+  std::vector<std::string> servers = {"nats://127.0.0.1:4222"};
+  NatsStreamSettings stream;
+  AckPolicy ack_policy = AckPolicy::kNone;
+  int max_pending = 16384;  // async publishes awaiting an ack; past it, sends count as late
+  bool send_asap = true;    // cnats otherwise buffers publishes for up to ~1 ms
+};
+
+struct Workload {
+  int topics = 5;
+  std::string topic_prefix = "brokerload";
+  int min_size = 256;  // bytes, header included
+  int max_size = 256;
+  PayloadKind payload = PayloadKind::kRandom;
+  int keys = 0;  // 0: no key; N: N aggregate keys, each consumed in order
+  int workers = 256;
+  int worker_queue = 1024;  // per worker, messages
+  WorkMode work = WorkMode::kNone;
+  Duration work_time{0};
+};
+
+struct Stage {
+  std::string name;
+  double rate = 0;                   // messages per second, all topics together
+  std::optional<Duration> duration;  // exactly one of duration and messages
+  std::optional<std::uint64_t> messages;
+};
+
+struct Profile {
+  std::vector<Stage> stages;
+  bool repeat = false;
+};
+
+struct Metrics {
+  std::string listen = "0.0.0.0:9464";
+  std::string path = "/metrics";
+  std::vector<double> latency_buckets;  // seconds; filled with the default ladder when empty
+};
+
+struct Run {
+  Duration loss_grace = std::chrono::seconds(30);  // a sequence gap open this long is a loss
+  Duration drain_timeout = std::chrono::seconds(15);
+  Duration max_send_lag = std::chrono::seconds(1);  // further behind, due sends are dropped
+  Duration publish_timeout = std::chrono::seconds(10);
+  Duration tick = std::chrono::milliseconds(1);
+  Duration startup_timeout = std::chrono::seconds(60);  // connecting and creating topics
+};
+
+struct Config {
+  std::optional<KafkaTarget> kafka;
+  std::optional<NatsTarget> nats;
+  Workload workload;
+  Profile profile;
+  Metrics metrics;
+  Run run;
+};
+
+// Default histogram boundaries: a 1-2.5-5 ladder from 50 µs to 10 s, in seconds.
+std::vector<double> DefaultLatencyBuckets();
+
+// The seed report's four levels (Low 1,000 · Medium 4,000 · High 6,000 · Extreme 10,000
+// messages), each at `rate` messages per second.
+Profile SeedProfile(double rate);
+
+}  // namespace brokerload::config

@@ -1,0 +1,290 @@
+#include "config/loader.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <tuple>
+
+#include "config/yaml_reader.hpp"
+#include "message/header.hpp"
+
+namespace brokerload::config {
+namespace {
+
+bool ValidName(const std::string& name) {
+  if (name.empty() || name.size() > 200) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool ValidListen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  int port = 0;
+  try {
+    size_t used = 0;
+    port = std::stoi(listen.substr(colon + 1), &used);
+    if (used != listen.size() - colon - 1) return false;
+  } catch (const std::exception&) {
+    return false;
+  }
+  return port >= 0 && port <= 65535;
+}
+
+void ReadKafka(YamlReader& r, const YAML::Node& node, std::optional<KafkaTarget>& out) {
+  const std::string path = "targets.kafka";
+  if (!r.CheckMap(
+          node, path,
+          {"enabled", "bootstrap_servers", "consumer_group", "producer", "consumer", "topic"})) {
+    return;
+  }
+  bool enabled = true;
+  r.Bool(node, path, "enabled", enabled);
+  KafkaTarget kafka;
+  r.String(node, path, "bootstrap_servers", kafka.bootstrap_servers);
+  r.String(node, path, "consumer_group", kafka.consumer_group);
+  r.Properties(node, path, "producer", kafka.producer);
+  r.Properties(node, path, "consumer", kafka.consumer);
+  if (const YAML::Node topic = node["topic"];
+      topic && r.CheckMap(topic, path + ".topic", {"partitions", "replication_factor", "create"})) {
+    r.Int(topic, path + ".topic", "partitions", kafka.topic.partitions, 1, 10'000);
+    r.Int(topic, path + ".topic", "replication_factor", kafka.topic.replication_factor, 1, 32);
+    r.Bool(topic, path + ".topic", "create", kafka.topic.create);
+  }
+  if (enabled) out = std::move(kafka);
+}
+
+void ReadNats(YamlReader& r, const YAML::Node& node, std::optional<NatsTarget>& out) {
+  const std::string path = "targets.nats";
+  if (!r.CheckMap(node, path,
+                  {"enabled", "servers", "stream", "ack_policy", "max_pending", "send_asap"})) {
+    return;
+  }
+  bool enabled = true;
+  r.Bool(node, path, "enabled", enabled);
+  NatsTarget nats;
+  r.StringList(node, path, "servers", nats.servers);
+  r.Enum(
+      node, path, "ack_policy", nats.ack_policy,
+      {{"none", AckPolicy::kNone}, {"all", AckPolicy::kAll}, {"explicit", AckPolicy::kExplicit}});
+  r.Int(node, path, "max_pending", nats.max_pending, 1, 1'000'000);
+  r.Bool(node, path, "send_asap", nats.send_asap);
+  const std::string stream_path = path + ".stream";
+  if (const YAML::Node stream = node["stream"];
+      stream && r.CheckMap(stream, stream_path,
+                           {"storage", "replicas", "max_bytes", "max_age", "discard", "create"})) {
+    r.Enum(stream, stream_path, "storage", nats.stream.storage,
+           {{"memory", Storage::kMemory}, {"file", Storage::kFile}});
+    r.Int(stream, stream_path, "replicas", nats.stream.replicas, 1, 5);
+    r.Int64(stream, stream_path, "max_bytes", nats.stream.max_bytes, -1);
+    r.Duration(stream, stream_path, "max_age", nats.stream.max_age, true);
+    r.Enum(stream, stream_path, "discard", nats.stream.discard,
+           {{"old", Discard::kOld}, {"new", Discard::kNew}});
+    r.Bool(stream, stream_path, "create", nats.stream.create);
+  }
+  if (enabled) out = std::move(nats);
+}
+
+void ReadWorkload(YamlReader& r, const YAML::Node& node, Workload& w) {
+  const std::string path = "workload";
+  if (!r.CheckMap(node, path,
+                  {"topics", "topic_prefix", "message_size", "payload", "keys", "workers",
+                   "worker_queue", "work"})) {
+    return;
+  }
+  r.Int(node, path, "topics", w.topics, 1, 1'000);
+  r.String(node, path, "topic_prefix", w.topic_prefix);
+  if (!ValidName(w.topic_prefix)) {
+    r.Error(node["topic_prefix"], path + ".topic_prefix",
+            "letters, digits, '-' and '_' only (it names Kafka topics and NATS streams)");
+  }
+  const int min_size = static_cast<int>(message::kHeaderSize);
+  constexpr int kMaxSize = 1 << 20;
+  if (const YAML::Node size = node["message_size"]; size && size.IsMap()) {
+    if (r.CheckMap(size, path + ".message_size", {"min", "max"})) {
+      r.Int(size, path + ".message_size", "min", w.min_size, min_size, kMaxSize);
+      r.Int(size, path + ".message_size", "max", w.max_size, min_size, kMaxSize);
+      if (w.max_size < w.min_size) {
+        r.Error(size["max"] ? size["max"] : size, path + ".message_size.max",
+                "a size of at least min (" + std::to_string(w.min_size) + ")");
+      }
+    }
+  } else {
+    r.Int(node, path, "message_size", w.min_size, min_size, kMaxSize);
+    w.max_size = w.min_size;
+  }
+  r.Enum(node, path, "payload", w.payload,
+         {{"random", PayloadKind::kRandom}, {"compressible", PayloadKind::kCompressible}});
+  r.Int(node, path, "keys", w.keys, 0, 1'000'000);
+  r.Int(node, path, "workers", w.workers, 1, 4'096);
+  r.Int(node, path, "worker_queue", w.worker_queue, 16, 1'000'000);
+  if (const YAML::Node work = node["work"];
+      work && r.CheckMap(work, path + ".work", {"mode", "time"})) {
+    r.Enum(work, path + ".work", "mode", w.work,
+           {{"none", WorkMode::kNone}, {"spin", WorkMode::kSpin}, {"sleep", WorkMode::kSleep}});
+    r.Duration(work, path + ".work", "time", w.work_time, true);
+  }
+}
+
+void ReadStage(YamlReader& r, const YAML::Node& node, const std::string& path, Stage& stage) {
+  if (!r.CheckMap(node, path, {"name", "rate", "duration", "messages"})) return;
+  r.String(node, path, "name", stage.name);
+  if (!node["rate"]) r.Error(node, path + ".rate", "a rate in messages per second");
+  r.Rate(node, path, "rate", stage.rate);
+  r.OptionalDuration(node, path, "duration", stage.duration);
+  r.UInt64(node, path, "messages", stage.messages);
+  if (static_cast<bool>(node["duration"]) == static_cast<bool>(node["messages"])) {
+    r.Error(node, path, "exactly one of duration and messages");
+  }
+  if (!ValidName(stage.name))
+    r.Error(node["name"] ? node["name"] : node, path + ".name",
+            "a name of letters, digits, '-' and '_'");
+}
+
+void ReadProfile(YamlReader& r, const YAML::Node& node, Profile& profile) {
+  const std::string path = "profile";
+  if (!r.CheckMap(node, path, {"rate", "stages", "builtin", "repeat"})) return;
+  r.Bool(node, path, "repeat", profile.repeat);
+  const bool has_stages = static_cast<bool>(node["stages"]);
+  const bool has_builtin = static_cast<bool>(node["builtin"]);
+  if (has_stages && (has_builtin || node["rate"])) {
+    r.Error(node, path, "either stages, or rate (with an optional builtin), not both");
+    return;
+  }
+  if (has_builtin) {
+    std::string builtin;
+    r.String(node, path, "builtin", builtin);
+    double rate = 10'000;
+    r.Rate(node, path, "rate", rate);
+    if (builtin == "seed") {
+      const bool repeat = profile.repeat;
+      profile = SeedProfile(rate);
+      profile.repeat = repeat;
+    } else {
+      r.Error(node["builtin"], path + ".builtin", "one of seed");
+    }
+    return;
+  }
+  if (has_stages) {
+    const YAML::Node stages = node["stages"];
+    if (!stages.IsSequence() || stages.size() == 0) {
+      r.Error(stages, path + ".stages", "a non-empty list of stages");
+      return;
+    }
+    profile.stages.clear();
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+      Stage stage;
+      stage.name = "stage-" + std::to_string(i);
+      ReadStage(r, stages[i], path + ".stages[" + std::to_string(i) + "]", stage);
+      profile.stages.push_back(std::move(stage));
+    }
+    return;
+  }
+  Stage constant{"constant", 1'000, std::nullopt, std::nullopt};
+  r.Rate(node, path, "rate", constant.rate);
+  profile.stages = {constant};
+}
+
+void ReadMetrics(YamlReader& r, const YAML::Node& node, Metrics& metrics) {
+  const std::string path = "metrics";
+  if (!r.CheckMap(node, path, {"listen", "path", "latency_buckets"})) return;
+  r.String(node, path, "listen", metrics.listen);
+  if (!ValidListen(metrics.listen)) {
+    r.Error(node["listen"], path + ".listen", "HOST:PORT with a port from 0 to 65535");
+  }
+  r.String(node, path, "path", metrics.path);
+  if (metrics.path.front() != '/') r.Error(node["path"], path + ".path", "a path starting with /");
+  r.Buckets(node, path, "latency_buckets", metrics.latency_buckets);
+}
+
+void ReadRun(YamlReader& r, const YAML::Node& node, Run& run) {
+  const std::string path = "run";
+  if (!r.CheckMap(node, path,
+                  {"loss_grace", "drain_timeout", "max_send_lag", "publish_timeout", "tick",
+                   "startup_timeout"})) {
+    return;
+  }
+  r.Duration(node, path, "loss_grace", run.loss_grace, false);
+  r.Duration(node, path, "drain_timeout", run.drain_timeout, true);
+  r.Duration(node, path, "max_send_lag", run.max_send_lag, false);
+  r.Duration(node, path, "publish_timeout", run.publish_timeout, false);
+  r.Duration(node, path, "tick", run.tick, false);
+  r.Duration(node, path, "startup_timeout", run.startup_timeout, false);
+  if (run.tick < std::chrono::microseconds(100) || run.tick > std::chrono::milliseconds(100)) {
+    r.Error(node["tick"], path + ".tick", "a duration from 100us to 100ms");
+  }
+}
+
+}  // namespace
+
+std::string ConfigError::ToString() const {
+  std::ostringstream out;
+  out << file;
+  if (line > 0) out << ":" << line << ":" << column;
+  out << " " << (key.empty() ? "" : key + ": ") << message;
+  return out.str();
+}
+
+LoadResult Parse(std::string_view text, const std::string& file_name) {
+  LoadResult result;
+  YamlReader r(file_name, result.errors);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& error) {
+    r.ErrorAtLine(error.mark.line + 1, error.mark.column + 1, "", "invalid YAML: " + error.msg);
+    return result;
+  }
+  Config config;
+  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (!r.CheckMap(root, "", {"targets", "workload", "profile", "metrics", "run"})) return result;
+
+  const YAML::Node targets = root["targets"];
+  if (!targets) {
+    r.ErrorAtLine(1, 1, "targets", "expected at least one of kafka and nats, got nothing");
+  } else if (r.CheckMap(targets, "targets", {"kafka", "nats"})) {
+    if (targets["kafka"]) ReadKafka(r, targets["kafka"], config.kafka);
+    if (targets["nats"]) ReadNats(r, targets["nats"], config.nats);
+    if (!config.kafka && !config.nats && result.errors.empty()) {
+      r.Error(targets, "targets", "at least one enabled target (kafka or nats)");
+    }
+  }
+  if (root["workload"]) ReadWorkload(r, root["workload"], config.workload);
+  if (root["profile"]) {
+    ReadProfile(r, root["profile"], config.profile);
+  } else {
+    config.profile.stages = {Stage{"constant", 1'000, std::nullopt, std::nullopt}};
+  }
+  if (root["metrics"]) ReadMetrics(r, root["metrics"], config.metrics);
+  if (config.metrics.latency_buckets.empty()) {
+    config.metrics.latency_buckets = DefaultLatencyBuckets();
+  }
+  if (root["run"]) ReadRun(r, root["run"], config.run);
+
+  std::stable_sort(result.errors.begin(), result.errors.end(),
+                   [](const ConfigError& a, const ConfigError& b) {
+                     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+                   });
+  if (result.errors.empty()) result.config = std::move(config);
+  return result;
+}
+
+LoadResult LoadFile(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) {
+    LoadResult result;
+    result.errors.push_back(ConfigError{path, 0, 0, "", "cannot read the config file"});
+    return result;
+  }
+  std::ostringstream text;
+  text << file.rdbuf();
+  return Parse(text.str(), path);
+}
+
+}  // namespace brokerload::config

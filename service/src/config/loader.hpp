@@ -1,0 +1,34 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace brokerload::config {
+
+// One problem in a config file, shown as `file:line:col key: expected X, got Y`.
+struct ConfigError {
+  std::string file;
+  int line = 0;  // 1-based; 0 when the problem has no place (an unreadable file)
+  int column = 0;
+  std::string key;  // dotted path, e.g. targets.kafka.topic.partitions
+  std::string message;
+
+  std::string ToString() const;
+};
+
+struct LoadResult {
+  std::optional<Config> config;     // set when errors is empty
+  std::vector<ConfigError> errors;  // every problem found, in file order
+};
+
+// Parses and validates YAML text; `file_name` only labels the errors. Never throws.
+LoadResult Parse(std::string_view text, const std::string& file_name);
+
+// Reads and parses a file. Never throws.
+LoadResult LoadFile(const std::string& path);
+
+}  // namespace brokerload::config

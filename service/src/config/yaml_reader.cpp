@@ -1,0 +1,257 @@
+#include "config/yaml_reader.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <system_error>
+
+namespace brokerload::config {
+namespace {
+
+template <typename T>
+bool ParseNumber(const std::string& text, T& value) {
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  return ec == std::errc() && ptr == end;
+}
+
+}  // namespace
+
+std::string YamlReader::Join(const std::string& path, const char* key) {
+  return path.empty() ? std::string(key) : path + "." + key;
+}
+
+std::string YamlReader::Describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Null:
+      return "nothing";
+    case YAML::NodeType::Scalar:
+      return "'" + node.Scalar() + "'";
+    default:
+      return "nothing";
+  }
+}
+
+void YamlReader::ErrorAtLine(int line, int column, const std::string& key,
+                             const std::string& message) {
+  errors_.push_back(ConfigError{file_, line, column, key, message});
+}
+
+void YamlReader::Error(const YAML::Node& at, const std::string& key, const std::string& expected) {
+  const YAML::Mark mark = at.Mark();
+  ErrorAtLine(mark.line + 1, mark.column + 1, key,
+              "expected " + expected + ", got " + Describe(at));
+}
+
+bool YamlReader::Scalar(const YAML::Node& node, const std::string& key, const char* expected) {
+  if (node.IsScalar()) return true;
+  Error(node, key, expected);
+  return false;
+}
+
+bool YamlReader::CheckMap(const YAML::Node& node, const std::string& path,
+                          std::initializer_list<const char*> allowed) {
+  if (!node.IsMap()) {
+    Error(node, path, "a map");
+    return false;
+  }
+  std::string names;
+  for (const char* name : allowed) names += (names.empty() ? "" : ", ") + std::string(name);
+  for (const auto& entry : node) {
+    const std::string key = entry.first.Scalar();
+    bool known = false;
+    for (const char* name : allowed) known = known || key == name;
+    if (!known) {
+      const YAML::Mark mark = entry.first.Mark();
+      ErrorAtLine(mark.line + 1, mark.column + 1, Join(path, key.c_str()),
+                  "unknown key (allowed here: " + names + ")");
+    }
+  }
+  return true;
+}
+
+void YamlReader::Int(const YAML::Node& map, const std::string& path, const char* key, int& out,
+                     int min, int max) {
+  const YAML::Node node = map[key];
+  if (!node) return;
+  const std::string expected =
+      "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  int value = 0;
+  if (!Scalar(node, Join(path, key), expected.c_str())) return;
+  if (!ParseNumber(node.Scalar(), value) || value < min || value > max) {
+    Error(node, Join(path, key), expected);
+    return;
+  }
+  out = value;
+}
+
+void YamlReader::Int64(const YAML::Node& map, const std::string& path, const char* key,
+                       std::int64_t& out, std::int64_t min) {
+  const YAML::Node node = map[key];
+  if (!node) return;
+  const std::string expected = "an integer of at least " + std::to_string(min);
+  std::int64_t value = 0;
+  if (!Scalar(node, Join(path, key), expected.c_str())) return;
+  if (!ParseNumber(node.Scalar(), value) || value < min) {
+    Error(node, Join(path, key), expected);
+    return;
+  }
+  out = value;
+}
+
+void YamlReader::UInt64(const YAML::Node& map, const std::string& path, const char* key,
+                        std::optional<std::uint64_t>& out) {
+  const YAML::Node node = map[key];
+  if (!node) return;
+  std::uint64_t value = 0;
+  const char* expected = "a whole number of messages above 0";
+  if (!Scalar(node, Join(path, key), expected)) return;
+  if (!ParseNumber(node.Scalar(), value) || value == 0) {
+    Error(node, Join(path, key), expected);
+    return;
+  }
+  out = value;
+}
+
+void YamlReader::Rate(const YAML::Node& map, const std::string& path, const char* key,
+                      double& out) {
+  const YAML::Node node = map[key];
+  if (!node) return;
+  const char* expected = "a rate in messages per second above 0 (at most 10000000)";
+  double value = 0;
+  if (!Scalar(node, Join(path, key), expected)) return;
+  if (!ParseNumber(node.Scalar(), value) || !(value > 0) || value > 1e7) {
+    Error(node, Join(path, key), expected);
+    return;
+  }
+  out = value;
+}
+
+void YamlReader::Bool(const YAML::Node& map, const std::string& path, const char* key, bool& out) {
+  const YAML::Node node = map[key];
+  if (!node) return;
+  if (!Scalar(node, Join(path, key), "true or false")) return;
+  const std::string& text = node.Scalar();
+  if (text == "true") {
+    out = true;
+  } else if (text == "false") {
+    out = false;
+  } else {
+    Error(node, Join(path, key), "true or false");
+  }
+}
+
+void YamlReader::String(const YAML::Node& map, const std::string& path, const char* key,
+                        std::string& out) {
+  const YAML::Node node = map[key];
+  if (!node) return;
+  if (!Scalar(node, Join(path, key), "a non-empty string")) return;
+  if (node.Scalar().empty()) {
+    Error(node, Join(path, key), "a non-empty string");
+    return;
+  }
+  out = node.Scalar();
+}
+
+void YamlReader::Duration(const YAML::Node& map, const std::string& path, const char* key,
+                          config::Duration& out, bool allow_zero) {
+  const YAML::Node node = map[key];
+  if (!node) return;
+  const std::string expected =
+      std::string("a duration such as 250us, 10ms, 5s, 2m or 1h") + (allow_zero ? "" : ", above 0");
+  if (!Scalar(node, Join(path, key), expected.c_str())) return;
+  const std::string& text = node.Scalar();
+  const std::pair<const char*, double> units[] = {{"ns", 1},  {"us", 1e3}, {"ms", 1e6},
+                                                  {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+  for (const auto& [unit, ns_per_unit] : units) {
+    const std::string suffix(unit);
+    if (text.size() <= suffix.size() ||
+        text.compare(text.size() - suffix.size(), suffix.size(), suffix) != 0) {
+      continue;
+    }
+    double value = 0;
+    if (!ParseNumber(text.substr(0, text.size() - suffix.size()), value) || value < 0 ||
+        (!allow_zero && value == 0) || value * ns_per_unit > 1e18) {
+      break;
+    }
+    out = config::Duration(static_cast<std::int64_t>(std::llround(value * ns_per_unit)));
+    return;
+  }
+  Error(node, Join(path, key), expected);
+}
+
+void YamlReader::OptionalDuration(const YAML::Node& map, const std::string& path, const char* key,
+                                  std::optional<config::Duration>& out) {
+  if (!map[key]) return;
+  config::Duration value{-1};
+  Duration(map, path, key, value, false);
+  if (value.count() > 0) out = value;
+}
+
+void YamlReader::StringList(const YAML::Node& map, const std::string& path, const char* key,
+                            std::vector<std::string>& out) {
+  const YAML::Node node = map[key];
+  if (!node) return;
+  if (node.IsScalar() && !node.Scalar().empty()) {
+    out = {node.Scalar()};
+    return;
+  }
+  if (!node.IsSequence() || node.size() == 0) {
+    Error(node, Join(path, key), "a non-empty list of strings");
+    return;
+  }
+  std::vector<std::string> values;
+  for (const auto& item : node) {
+    if (!item.IsScalar() || item.Scalar().empty()) {
+      Error(item, Join(path, key), "a non-empty string");
+      return;
+    }
+    values.push_back(item.Scalar());
+  }
+  out = std::move(values);
+}
+
+void YamlReader::Properties(const YAML::Node& map, const std::string& path, const char* key,
+                            config::Properties& out) {
+  const YAML::Node node = map[key];
+  if (!node) return;
+  if (!node.IsMap()) {
+    Error(node, Join(path, key), "a map of client property names to values");
+    return;
+  }
+  for (const auto& entry : node) {
+    if (!entry.second.IsScalar()) {
+      Error(entry.second, Join(path, key) + "." + entry.first.Scalar(), "a scalar value");
+      continue;
+    }
+    out.emplace_back(entry.first.Scalar(), entry.second.Scalar());
+  }
+}
+
+void YamlReader::Buckets(const YAML::Node& map, const std::string& path, const char* key,
+                         std::vector<double>& out) {
+  const YAML::Node node = map[key];
+  if (!node) return;
+  const char* expected = "a non-empty list of increasing bucket bounds in seconds";
+  if (!node.IsSequence() || node.size() == 0) {
+    Error(node, Join(path, key), expected);
+    return;
+  }
+  std::vector<double> values;
+  for (const auto& item : node) {
+    double value = 0;
+    if (!item.IsScalar() || !ParseNumber(item.Scalar(), value) || !(value > 0) ||
+        (!values.empty() && value <= values.back())) {
+      Error(item, Join(path, key), expected);
+      return;
+    }
+    values.push_back(value);
+  }
+  out = std::move(values);
+}
+
+}  // namespace brokerload::config

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "driver/status.hpp"
+
+// The broker-neutral interfaces the engine uses. driver/kafka and driver/nats are the only places
+// that include librdkafka or cnats; driver/factory.hpp is the one place that picks a backend.
+namespace brokerload::driver {
+
+// Receives the broker's verdict on each sent message, with the payload that was sent. Called on
+// a thread the backend documents; calls for one producer never overlap. Must not block.
+class AckListener {
+ public:
+  virtual ~AckListener() = default;
+  virtual void OnAck(std::span<const std::byte> payload) = 0;
+  virtual void OnAckFailed(std::span<const std::byte> payload, Status status) = 0;
+};
+
+class Producer {
+ public:
+  virtual ~Producer() = default;
+  // Hands one message to the client; copies key and payload; never blocks. kQueueFull is
+  // backpressure (try later). Called from one thread (the publisher's).
+  virtual Status Send(std::size_t topic, std::span<const std::byte> key,
+                      std::span<const std::byte> payload) = 0;
+  // Serves acknowledgements on the calling thread where the client needs it; never blocks.
+  virtual void Poll() = 0;
+  // Waits up to `timeout` for every outstanding message; true when none is left.
+  virtual bool Flush(std::chrono::milliseconds timeout) = 0;
+};
+
+// Receives consumed messages. For any one topic, calls come from one thread at a time.
+class MessageListener {
+ public:
+  virtual ~MessageListener() = default;
+  virtual void OnMessage(std::size_t topic, std::span<const std::byte> payload) = 0;
+};
+
+class Consumer {
+ public:
+  virtual ~Consumer() = default;
+  // Subscribes to every topic and starts delivering; returns true once messages published from
+  // now on will be received, false (with `error`) after `timeout` or once `cancel` is set.
+  virtual bool Start(MessageListener& listener, std::chrono::milliseconds timeout,
+                     const std::atomic<bool>& cancel, std::string& error) = 0;
+  // Stops delivering and closes the subscription; bounded.
+  virtual void Stop() = 0;
+};
+
+// Connection state and client-level errors of one target, for metrics and logs. Written by client
+// threads, read by scrapes.
+struct Health {
+  std::atomic<bool> connected{false};
+  std::atomic<std::uint64_t> disconnects{0};
+  std::atomic<std::uint64_t> client_errors{0};
+};
+
+}  // namespace brokerload::driver

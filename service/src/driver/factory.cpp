@@ -1,0 +1,30 @@
+#include "driver/factory.hpp"
+
+#include "driver/kafka/kafka_consumer.hpp"
+#include "driver/kafka/kafka_producer.hpp"
+#include "driver/nats/nats_consumer.hpp"
+#include "driver/nats/nats_producer.hpp"
+
+namespace brokerload::driver {
+
+bool CreateClients(Backend backend, const config::Config& config,
+                   const std::vector<std::string>& topics, AckListener& acks, Health& health,
+                   Clients& clients, std::string& error) {
+  std::string detail;
+  if (backend == Backend::kKafka) {
+    clients.producer =
+        kafka::CreateProducer(*config.kafka, config.run, topics, acks, health, detail);
+    if (clients.producer)
+      clients.consumer = kafka::CreateConsumer(*config.kafka, topics, health, detail);
+  } else {
+    clients.producer = nats::CreateProducer(*config.nats, config.run, topics, acks, health, detail);
+    if (clients.producer)
+      clients.consumer = nats::CreateConsumer(*config.nats, topics, health, detail);
+  }
+  if (clients.producer && clients.consumer) return true;
+  error = std::string(BackendName(backend)) + ": " + detail;
+  clients = {};
+  return false;
+}
+
+}  // namespace brokerload::driver

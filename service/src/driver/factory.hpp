@@ -1,0 +1,31 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "driver/driver.hpp"
+
+namespace brokerload::driver {
+
+enum class Backend { kKafka, kNats };
+
+constexpr std::string_view BackendName(Backend backend) {
+  return backend == Backend::kKafka ? "kafka" : "nats";
+}
+
+struct Clients {
+  std::unique_ptr<Producer> producer;
+  std::unique_ptr<Consumer> consumer;
+};
+
+// The one place that picks a backend: connects a producer and a consumer on separate
+// connections and creates topics or streams when the config asks for it. On failure, returns
+// false with `error` naming the target and what went wrong.
+bool CreateClients(Backend backend, const config::Config& config,
+                   const std::vector<std::string>& topics, AckListener& acks, Health& health,
+                   Clients& clients, std::string& error);
+
+}  // namespace brokerload::driver

@@ -1,0 +1,193 @@
+#include "driver/kafka/kafka_consumer.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "driver/kafka/kafka_client.hpp"
+#include "log/log.hpp"
+
+namespace brokerload::driver::kafka {
+namespace {
+
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* list) const {
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+};
+struct MessageDeleter {
+  void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
+};
+
+class KafkaConsumer final : public Consumer {
+ public:
+  KafkaConsumer(std::vector<std::string> topics, Health& health)
+      : topic_names_(std::move(topics)), health_(health) {}
+
+  ~KafkaConsumer() override { Stop(); }
+
+  bool Init(const config::KafkaTarget& target, std::string& error) {
+    config::Properties settings = {
+        {"bootstrap.servers", target.bootstrap_servers},
+        {"client.id", "brokerload-consumer"},
+        {"group.id", target.consumer_group},
+        {"enable.auto.commit", "true"},
+        {"auto.offset.reset", "latest"},
+        {"enable.partition.eof", "false"},
+        // librdkafka 2.0.2 has known bugs in cooperative-sticky; stay with eager strategies.
+        {"partition.assignment.strategy", "range,roundrobin"},
+        {"fetch.wait.max.ms", "100"},
+        {"session.timeout.ms", "10000"},
+        {"heartbeat.interval.ms", "2000"},
+    };
+    settings.insert(settings.end(), target.consumer.begin(), target.consumer.end());
+    ConfPtr conf;
+    if (!BuildConf(settings, conf, error)) return false;
+    rd_kafka_conf_set_opaque(conf.get(), this);
+    rd_kafka_conf_set_error_cb(conf.get(), OnClientError);
+    rd_kafka_conf_set_rebalance_cb(conf.get(), OnRebalance);
+    rk_ = NewClient(RD_KAFKA_CONSUMER, std::move(conf), error);
+    if (!rk_) return false;
+    rd_kafka_poll_set_consumer(rk_.get());
+    return true;
+  }
+
+  bool Start(MessageListener& listener, std::chrono::milliseconds timeout,
+             const std::atomic<bool>& cancel, std::string& error) override {
+    listener_ = &listener;
+    std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter> subscription(
+        rd_kafka_topic_partition_list_new(static_cast<int>(topic_names_.size())));
+    for (const std::string& name : topic_names_) {
+      rd_kafka_topic_partition_list_add(subscription.get(), name.c_str(), RD_KAFKA_PARTITION_UA);
+    }
+    if (const rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_.get(), subscription.get())) {
+      error = std::string("subscribe: ") + rd_kafka_err2str(err);
+      return false;
+    }
+    running_ = true;
+    thread_ = std::thread([this] { PollLoop(); });
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::unique_lock lock(mutex_);
+    while (!assigned_all_) {
+      if (cancel.load()) {
+        error = "cancelled while waiting for a partition assignment";
+        return false;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        error = "no partition assignment covering every topic within " +
+                std::to_string(timeout.count()) + " ms (is the group coordinator up?)";
+        return false;
+      }
+      assigned_changed_.wait_for(lock, std::chrono::milliseconds(100));
+    }
+    return true;
+  }
+
+  void Stop() override {
+    if (!running_.exchange(false)) return;
+    if (thread_.joinable()) thread_.join();
+    rd_kafka_consumer_close(rk_.get());
+  }
+
+ private:
+  static void OnClientError(rd_kafka_t*, int err, const char* reason, void* opaque) {
+    ReportClientError(err, reason, static_cast<KafkaConsumer*>(opaque)->health_);
+  }
+
+  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+    static_cast<KafkaConsumer*>(opaque)->Rebalance(rk, err, partitions);
+  }
+
+  // Runs on the poll thread.
+  void Rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                 rd_kafka_topic_partition_list_t* partitions) {
+    if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      LOG_INFO("kafka: consumer partitions revoked (%d)", partitions->cnt);
+      rd_kafka_assign(rk, nullptr);
+      return;
+    }
+    std::set<std::string> covered;
+    for (int i = 0; i < partitions->cnt; ++i) {
+      rd_kafka_topic_partition_t& p = partitions->elems[i];
+      covered.insert(p.topic);
+      if (first_assignment_) {
+        // Start at the end: messages from earlier runs are not this run's to count.
+        int64_t low = 0;
+        int64_t high = 0;
+        if (rd_kafka_query_watermark_offsets(rk, p.topic, p.partition, &low, &high, 10'000) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+          p.offset = high;
+        } else {
+          p.offset = RD_KAFKA_OFFSET_END;
+        }
+      }
+    }
+    rd_kafka_assign(rk, partitions);
+    LOG_INFO("kafka: consumer assigned %d partitions", partitions->cnt);
+    first_assignment_ = false;
+    health_.connected.store(true);
+    std::lock_guard lock(mutex_);
+    assigned_all_ = covered.size() == topic_names_.size();
+    assigned_changed_.notify_all();
+  }
+
+  std::size_t TopicIndex(const rd_kafka_topic_t* rkt) {
+    for (std::size_t i = 0; i < topic_handles_.size(); ++i) {
+      if (topic_handles_[i] == rkt) return i;
+    }
+    const std::string name = rd_kafka_topic_name(rkt);
+    for (std::size_t i = 0; i < topic_names_.size(); ++i) {
+      if (topic_names_[i] == name) {
+        topic_handles_.resize(topic_names_.size(), nullptr);
+        topic_handles_[i] = rkt;
+        return i;
+      }
+    }
+    return 0;
+  }
+
+  void PollLoop() {
+    while (running_.load(std::memory_order_relaxed)) {
+      std::unique_ptr<rd_kafka_message_t, MessageDeleter> message(
+          rd_kafka_consumer_poll(rk_.get(), 100));
+      if (!message) continue;
+      if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+          health_.client_errors.fetch_add(1, std::memory_order_relaxed);
+          LOG_DEBUG("kafka: consume error: %s", rd_kafka_message_errstr(message.get()));
+        }
+        continue;
+      }
+      listener_->OnMessage(
+          TopicIndex(message->rkt),
+          std::span(static_cast<const std::byte*>(message->payload), message->len));
+    }
+  }
+
+  std::vector<std::string> topic_names_;
+  std::vector<const rd_kafka_topic_t*> topic_handles_;  // poll thread only
+  Health& health_;
+  MessageListener* listener_ = nullptr;
+  bool first_assignment_ = true;  // poll thread only
+  std::mutex mutex_;
+  std::condition_variable assigned_changed_;
+  bool assigned_all_ = false;
+  std::atomic<bool> running_{false};
+  KafkaPtr rk_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+std::unique_ptr<Consumer> CreateConsumer(const config::KafkaTarget& target,
+                                         const std::vector<std::string>& topics, Health& health,
+                                         std::string& error) {
+  auto consumer = std::make_unique<KafkaConsumer>(topics, health);
+  if (!consumer->Init(target, error)) return nullptr;
+  return consumer;
+}
+
+}  // namespace brokerload::driver::kafka

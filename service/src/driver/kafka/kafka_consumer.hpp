@@ -1,0 +1,19 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "driver/driver.hpp"
+
+namespace brokerload::driver::kafka {
+
+// A consumer-group member on its own client connection and its own poll thread, which delivers
+// every message to the listener. Its first assignment starts at each partition's end, so a run
+// reads only what it publishes; later assignments resume from committed offsets.
+std::unique_ptr<Consumer> CreateConsumer(const config::KafkaTarget& target,
+                                         const std::vector<std::string>& topics, Health& health,
+                                         std::string& error);
+
+}  // namespace brokerload::driver::kafka

@@ -1,0 +1,113 @@
+#include "driver/kafka/kafka_producer.hpp"
+
+#include <array>
+
+#include "driver/kafka/kafka_client.hpp"
+#include "log/log.hpp"
+
+namespace brokerload::driver::kafka {
+namespace {
+
+class KafkaProducer final : public Producer {
+ public:
+  KafkaProducer(AckListener& acks, Health& health) : acks_(acks), health_(health) {}
+
+  static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+    auto* self = static_cast<KafkaProducer*>(opaque);
+    const std::span payload(static_cast<const std::byte*>(message->payload), message->len);
+    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (!self->health_.connected.load(std::memory_order_relaxed)) {
+        self->health_.connected.store(true);
+        LOG_INFO("kafka: producer delivering");
+      }
+      self->acks_.OnAck(payload);
+    } else {
+      self->acks_.OnAckFailed(payload, MapError(message->err));
+    }
+  }
+
+  bool Init(const config::KafkaTarget& target, const config::Run& run,
+            const std::vector<std::string>& topics, std::string& error) {
+    const auto timeout_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(run.publish_timeout).count();
+    config::Properties settings = {
+        {"bootstrap.servers", target.bootstrap_servers},
+        {"client.id", "brokerload-producer"},
+        {"linger.ms", "1"},
+        {"message.timeout.ms", std::to_string(timeout_ms)},
+        {"queue.buffering.max.messages", "500000"},
+    };
+    settings.insert(settings.end(), target.producer.begin(), target.producer.end());
+    ConfPtr conf;
+    if (!BuildConf(settings, conf, error)) return false;
+    rd_kafka_conf_set_dr_msg_cb(conf.get(), OnDelivery);
+    rd_kafka_conf_set_opaque(conf.get(), this);
+    rd_kafka_conf_set_error_cb(conf.get(), OnClientError);
+    rk_ = NewClient(RD_KAFKA_PRODUCER, std::move(conf), error);
+    if (!rk_) return false;
+    if (target.topic.create &&
+        !CreateTopics(rk_.get(), topics, target.topic, std::chrono::seconds(30), error)) {
+      return false;
+    }
+    for (const std::string& name : topics) {
+      topics_.emplace_back(rd_kafka_topic_new(rk_.get(), name.c_str(), nullptr));
+      if (!topics_.back()) {
+        error = "topic " + name + ": " + rd_kafka_err2str(rd_kafka_last_error());
+        return false;
+      }
+    }
+    return true;
+  }
+
+  Status Send(std::size_t topic, std::span<const std::byte> key,
+              std::span<const std::byte> payload) override {
+    std::array<rd_kafka_vu_t, 4> fields{};
+    fields[0].vtype = RD_KAFKA_VTYPE_RKT;
+    fields[0].u.rkt = topics_[topic].get();
+    fields[1].vtype = RD_KAFKA_VTYPE_VALUE;
+    fields[1].u.mem = {const_cast<std::byte*>(payload.data()), payload.size()};
+    fields[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    fields[2].u.i = RD_KAFKA_MSG_F_COPY;
+    std::size_t count = 3;
+    if (!key.empty()) {
+      fields[3].vtype = RD_KAFKA_VTYPE_KEY;
+      fields[3].u.mem = {const_cast<std::byte*>(key.data()), key.size()};
+      count = 4;
+    }
+    rd_kafka_error_t* error = rd_kafka_produceva(rk_.get(), fields.data(), count);
+    if (error == nullptr) return Status::kOk;
+    const Status status = MapError(rd_kafka_error_code(error));
+    rd_kafka_error_destroy(error);
+    return status;
+  }
+
+  void Poll() override { rd_kafka_poll(rk_.get(), 0); }
+
+  bool Flush(std::chrono::milliseconds timeout) override {
+    return rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count())) ==
+           RD_KAFKA_RESP_ERR_NO_ERROR;
+  }
+
+ private:
+  static void OnClientError(rd_kafka_t*, int err, const char* reason, void* opaque) {
+    ReportClientError(err, reason, static_cast<KafkaProducer*>(opaque)->health_);
+  }
+
+  AckListener& acks_;
+  Health& health_;
+  // Member order is teardown order: topic handles go before the client that owns them.
+  KafkaPtr rk_;
+  std::vector<TopicPtr> topics_;
+};
+
+}  // namespace
+
+std::unique_ptr<Producer> CreateProducer(const config::KafkaTarget& target, const config::Run& run,
+                                         const std::vector<std::string>& topics, AckListener& acks,
+                                         Health& health, std::string& error) {
+  auto producer = std::make_unique<KafkaProducer>(acks, health);
+  if (!producer->Init(target, run, topics, error)) return nullptr;
+  return producer;
+}
+
+}  // namespace brokerload::driver::kafka

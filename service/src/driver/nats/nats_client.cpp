@@ -1,0 +1,128 @@
+#include "driver/nats/nats_client.hpp"
+
+#include "log/log.hpp"
+
+namespace brokerload::driver::nats {
+namespace {
+
+void OnDisconnected(natsConnection*, void* closure) {
+  auto* health = static_cast<Health*>(closure);
+  if (health->connected.exchange(false)) {
+    health->disconnects.fetch_add(1, std::memory_order_relaxed);
+    LOG_WARN("nats: connection lost, reconnecting");
+  }
+}
+
+void OnReconnected(natsConnection*, void* closure) {
+  static_cast<Health*>(closure)->connected.store(true);
+  LOG_INFO("nats: reconnected");
+}
+
+void OnAsyncError(natsConnection*, natsSubscription*, natsStatus status, void* closure) {
+  static_cast<Health*>(closure)->client_errors.fetch_add(1, std::memory_order_relaxed);
+  LOG_DEBUG("nats: asynchronous error %s", natsStatus_GetText(status));
+}
+
+}  // namespace
+
+std::string LastError(natsStatus status) {
+  const char* last = nats_GetLastError(nullptr);
+  return std::string(natsStatus_GetText(status)) + (last && *last ? std::string(": ") + last : "");
+}
+
+Status MapError(natsStatus status, jsErrCode code) {
+  if (code == JSStreamNotFoundErr) return Status::kUnknownTopic;
+  switch (status) {
+    case NATS_OK:
+      return Status::kOk;
+    case NATS_TIMEOUT:
+      return Status::kTimeout;
+    case NATS_CONNECTION_CLOSED:
+    case NATS_NOT_YET_CONNECTED:
+    case NATS_CONNECTION_DISCONNECTED:
+    case NATS_STALE_CONNECTION:
+      return Status::kDisconnected;
+    case NATS_NO_RESPONDERS:
+      return Status::kUnknownTopic;
+    case NATS_MAX_PAYLOAD:
+      return Status::kTooLarge;
+    case NATS_INSUFFICIENT_BUFFER:
+      return Status::kQueueFull;
+    case NATS_ERR:
+      return code != 0 ? Status::kRejected : Status::kOther;
+    default:
+      return Status::kOther;
+  }
+}
+
+ConnectionPtr Connect(const config::NatsTarget& target, const char* name, bool send_asap,
+                      Health& health, std::string& error) {
+  natsOptions* raw = nullptr;
+  if (natsOptions_Create(&raw) != NATS_OK) {
+    error = "cannot create NATS options";
+    return nullptr;
+  }
+  std::unique_ptr<natsOptions, OptionsDeleter> opts(raw);
+  std::vector<const char*> servers;
+  for (const std::string& server : target.servers) servers.push_back(server.c_str());
+  natsStatus s =
+      natsOptions_SetServers(opts.get(), servers.data(), static_cast<int>(servers.size()));
+  if (s == NATS_OK) s = natsOptions_SetName(opts.get(), name);
+  if (s == NATS_OK) s = natsOptions_SetSendAsap(opts.get(), send_asap);
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts.get(), -1);
+  if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts.get(), 250);
+  if (s == NATS_OK) s = natsOptions_SetReconnectBufSize(opts.get(), 64 * 1024 * 1024);
+  if (s == NATS_OK) s = natsOptions_SetMaxPendingMsgs(opts.get(), 1'000'000);
+  if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(opts.get(), OnDisconnected, &health);
+  if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts.get(), OnReconnected, &health);
+  if (s == NATS_OK) s = natsOptions_SetErrorHandler(opts.get(), OnAsyncError, &health);
+  if (s != NATS_OK) {
+    error = "NATS options: " + LastError(s);
+    return nullptr;
+  }
+  natsConnection* nc = nullptr;
+  s = natsConnection_Connect(&nc, opts.get());
+  if (s != NATS_OK) {
+    error = "cannot connect to " + target.servers.front() + ": " + LastError(s);
+    return nullptr;
+  }
+  health.connected.store(true);
+  return ConnectionPtr(nc);
+}
+
+bool EnsureStreams(jsCtx* js, const config::NatsStreamSettings& settings,
+                   const std::vector<std::string>& topics, std::string& error) {
+  for (const std::string& topic : topics) {
+    jsStreamConfig config;
+    jsStreamConfig_Init(&config);
+    config.Name = topic.c_str();
+    const char* subjects[] = {topic.c_str()};
+    config.Subjects = subjects;
+    config.SubjectsLen = 1;
+    config.Storage =
+        settings.storage == config::Storage::kMemory ? js_MemoryStorage : js_FileStorage;
+    config.Replicas = settings.replicas;
+    config.MaxBytes = settings.max_bytes;
+    config.MaxAge = settings.max_age.count();
+    config.Discard = settings.discard == config::Discard::kOld ? js_DiscardOld : js_DiscardNew;
+    jsStreamInfo* info = nullptr;
+    jsErrCode code{};
+    const natsStatus s = js_AddStream(&info, js, &config, nullptr, &code);
+    jsStreamInfo_Destroy(info);
+    if (s == NATS_OK) {
+      LOG_INFO("nats: stream %s ready", topic.c_str());
+      continue;
+    }
+    if (code == JSStreamNameExistErr) {
+      LOG_INFO("nats: stream %s exists with another config; using it as it is", topic.c_str());
+      continue;
+    }
+    error = "stream " + topic + ": " + LastError(s) + " (JetStream error " +
+            std::to_string(static_cast<int>(code)) +
+            "; is JetStream enabled? set targets.nats.stream.create: false for managed streams)";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace brokerload::driver::nats

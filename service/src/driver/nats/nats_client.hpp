@@ -1,0 +1,49 @@
+#pragma once
+
+#include <nats/nats.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "driver/driver.hpp"
+
+// cnats ownership and the helpers the JetStream producer and consumer share.
+namespace brokerload::driver::nats {
+
+struct ConnectionDeleter {
+  void operator()(natsConnection* nc) const {
+    natsConnection_Close(nc);
+    natsConnection_Destroy(nc);
+  }
+};
+struct OptionsDeleter {
+  void operator()(natsOptions* opts) const { natsOptions_Destroy(opts); }
+};
+struct JsDeleter {
+  void operator()(jsCtx* js) const { jsCtx_Destroy(js); }
+};
+struct SubscriptionDeleter {
+  void operator()(natsSubscription* sub) const { natsSubscription_Destroy(sub); }
+};
+using ConnectionPtr = std::unique_ptr<natsConnection, ConnectionDeleter>;
+using JsPtr = std::unique_ptr<jsCtx, JsDeleter>;
+using SubscriptionPtr = std::unique_ptr<natsSubscription, SubscriptionDeleter>;
+
+// The one mapping from cnats' errors (and JetStream's error codes) to the engine's Status.
+Status MapError(natsStatus status, jsErrCode code);
+
+// Connects with reconnection forever; connection changes feed `health` and one log line each.
+// `name` labels the connection on the server. Null with `error` on failure.
+ConnectionPtr Connect(const config::NatsTarget& target, const char* name, bool send_asap,
+                      Health& health, std::string& error);
+
+// Adds one memory- or file-backed stream per topic (stream and subject named as the topic),
+// accepting streams that already exist.
+bool EnsureStreams(jsCtx* js, const config::NatsStreamSettings& settings,
+                   const std::vector<std::string>& topics, std::string& error);
+
+std::string LastError(natsStatus status);
+
+}  // namespace brokerload::driver::nats

@@ -1,0 +1,104 @@
+#include "driver/nats/nats_consumer.hpp"
+
+#include "driver/nats/nats_client.hpp"
+#include "log/log.hpp"
+
+namespace brokerload::driver::nats {
+namespace {
+
+class NatsConsumer final : public Consumer {
+ public:
+  NatsConsumer(const config::NatsTarget& target, std::vector<std::string> topics, Health& health)
+      : ack_policy_(target.ack_policy), topics_(std::move(topics)), health_(health) {}
+
+  ~NatsConsumer() override {
+    Stop();
+    health_.connected.store(false);  // closing is not an outage: no disconnect to report
+  }
+
+  bool Init(const config::NatsTarget& target, std::string& error) {
+    // Acks, if any, may wait for the flusher: they are off the measured path.
+    nc_ = Connect(target, "brokerload-consumer", false, health_, error);
+    if (!nc_) return false;
+    jsCtx* js = nullptr;
+    const natsStatus s = natsConnection_JetStream(&js, nc_.get(), nullptr);
+    if (s != NATS_OK) {
+      error = "JetStream context: " + LastError(s);
+      return false;
+    }
+    js_.reset(js);
+    return true;
+  }
+
+  bool Start(MessageListener& listener, std::chrono::milliseconds, const std::atomic<bool>&,
+             std::string& error) override {
+    listener_ = &listener;
+    closures_.resize(topics_.size());
+    for (std::size_t i = 0; i < topics_.size(); ++i) {
+      closures_[i] = Closure{this, i};
+      jsSubOptions options;
+      jsSubOptions_Init(&options);
+      options.Stream = topics_[i].c_str();
+      options.Config.DeliverPolicy = js_DeliverNew;
+      options.Config.AckPolicy = ack_policy_ == config::AckPolicy::kNone  ? js_AckNone
+                                 : ack_policy_ == config::AckPolicy::kAll ? js_AckAll
+                                                                          : js_AckExplicit;
+      if (ack_policy_ != config::AckPolicy::kNone) options.Config.MaxAckPending = 100'000;
+      natsSubscription* sub = nullptr;
+      jsErrCode code{};
+      const natsStatus s = js_Subscribe(&sub, js_.get(), topics_[i].c_str(), OnMessage,
+                                        &closures_[i], nullptr, &options, &code);
+      if (s != NATS_OK) {
+        error = "subscribe to stream " + topics_[i] + ": " + LastError(s) + " (JetStream error " +
+                std::to_string(static_cast<int>(code)) + ")";
+        return false;
+      }
+      subscriptions_.emplace_back(sub);
+      natsSubscription_SetPendingLimits(sub, 1'000'000, 1 << 30);
+    }
+    LOG_INFO("nats: subscribed to %zu streams", topics_.size());
+    return true;
+  }
+
+  void Stop() override {
+    for (SubscriptionPtr& sub : subscriptions_) natsSubscription_Unsubscribe(sub.get());
+    subscriptions_.clear();
+  }
+
+ private:
+  struct Closure {
+    NatsConsumer* self = nullptr;
+    std::size_t topic = 0;
+  };
+
+  // Runs on the subscription's own cnats thread.
+  static void OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+    const auto* c = static_cast<const Closure*>(closure);
+    c->self->listener_->OnMessage(
+        c->topic, std::span(reinterpret_cast<const std::byte*>(natsMsg_GetData(msg)),
+                            static_cast<std::size_t>(natsMsg_GetDataLength(msg))));
+    natsMsg_Destroy(msg);
+  }
+
+  config::AckPolicy ack_policy_;
+  std::vector<std::string> topics_;
+  Health& health_;
+  MessageListener* listener_ = nullptr;
+  std::vector<Closure> closures_;
+  // Teardown order: subscriptions, then the JetStream context, then the connection.
+  ConnectionPtr nc_;
+  JsPtr js_;
+  std::vector<SubscriptionPtr> subscriptions_;
+};
+
+}  // namespace
+
+std::unique_ptr<Consumer> CreateConsumer(const config::NatsTarget& target,
+                                         const std::vector<std::string>& topics, Health& health,
+                                         std::string& error) {
+  auto consumer = std::make_unique<NatsConsumer>(target, topics, health);
+  if (!consumer->Init(target, error)) return nullptr;
+  return consumer;
+}
+
+}  // namespace brokerload::driver::nats

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace brokerload::driver {
+
+// The one result of a send or an acknowledgement, whatever the broker. Each backend maps its
+// native error (rd_kafka_resp_err_t, natsStatus) to it in one function.
+enum class Status {
+  kOk,
+  kQueueFull,     // the client's bound on outstanding messages: backpressure, retry later
+  kTimeout,       // no acknowledgement in time
+  kDisconnected,  // no connection to the broker
+  kRejected,      // the broker refused it (no stream, not leader, policy)
+  kTooLarge,      // message over the broker's or client's limit
+  kUnknownTopic,  // topic or stream does not exist
+  kOther,
+};
+
+inline constexpr std::size_t kStatusCount = 8;
+
+// Bounded label values for brokerload_publish_errors_total{reason}.
+constexpr std::string_view StatusName(Status status) {
+  switch (status) {
+    case Status::kOk:
+      return "ok";
+    case Status::kQueueFull:
+      return "queue_full";
+    case Status::kTimeout:
+      return "timeout";
+    case Status::kDisconnected:
+      return "disconnected";
+    case Status::kRejected:
+      return "rejected";
+    case Status::kTooLarge:
+      return "too_large";
+    case Status::kUnknownTopic:
+      return "unknown_topic";
+    case Status::kOther:
+      return "other";
+  }
+  return "other";
+}
+
+}  // namespace brokerload::driver

@@ -1,0 +1,136 @@
+#include "pacing/publisher.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstring>
+
+#include "log/log.hpp"
+#include "message/header.hpp"
+
+namespace brokerload::pacing {
+
+Publisher::Publisher(const config::Workload& workload, const config::Run& run,
+                     const Schedule& schedule, driver::Producer& producer,
+                     accounting::TargetAccounting& accounting, accounting::RunIdentity identity,
+                     const Clock& clock, std::int64_t start_ns)
+    : schedule_(schedule),
+      producer_(producer),
+      accounting_(accounting),
+      identity_(identity),
+      clock_(clock),
+      start_ns_(start_ns),
+      max_lag_ns_(run.max_send_lag.count()),
+      total_(schedule.TotalMessages()),
+      topics_(static_cast<std::uint32_t>(workload.topics)),
+      keys_(static_cast<std::uint32_t>(workload.keys)),
+      min_size_(static_cast<std::uint32_t>(workload.min_size)),
+      max_size_(static_cast<std::uint32_t>(workload.max_size)),
+      sequence_(topics_, 0),
+      payload_(max_size_) {
+  if (workload.payload == config::PayloadKind::kRandom) {
+    std::mt19937_64 random(identity.run_id);
+    for (std::byte& b : payload_) b = static_cast<std::byte>(random() & 0xFF);
+  } else {
+    const char pattern[] = "brokerload compressible payload 0123456789 ";
+    for (std::size_t i = 0; i < payload_.size(); ++i) {
+      payload_[i] = static_cast<std::byte>(pattern[i % (sizeof pattern - 1)]);
+    }
+  }
+}
+
+std::uint32_t Publisher::NextSize() {
+  if (min_size_ == max_size_) return min_size_;
+  return min_size_ + static_cast<std::uint32_t>(size_random_() % (max_size_ - min_size_ + 1));
+}
+
+std::size_t Publisher::Step(std::int64_t now_ns, std::size_t max_batch) {
+  // Messages due more than max_send_lag ago are dropped in bulk, each counted on its topic.
+  const std::uint64_t too_late = schedule_.DueAt(now_ns - max_lag_ns_ - 1 - start_ns_);
+  if (next_ < too_late) {
+    const std::uint64_t count = too_late - next_;
+    for (std::uint32_t i = 0; i < topics_ && i < count; ++i) {
+      const auto topic = static_cast<std::uint16_t>((next_ + i) % topics_);
+      accounting_.OnDropped(topic, count / topics_ + (i < count % topics_ ? 1 : 0));
+    }
+    next_ = too_late;
+  }
+  const std::uint64_t due = schedule_.DueAt(now_ns - start_ns_);
+  std::size_t sent = 0;
+  while (next_ < due && sent < max_batch) {
+    const std::int64_t intended_ns = start_ns_ + schedule_.IntendedOffsetNs(next_);
+    const auto topic = static_cast<std::uint16_t>(next_ % topics_);
+    message::Header header;
+    header.run_id = identity_.run_id;
+    header.producer_id = identity_.producer_id;
+    header.topic = topic;
+    header.key =
+        keys_ == 0 ? message::kNoKey : static_cast<std::uint32_t>((next_ / topics_) % keys_);
+    header.sequence = sequence_[topic];
+    header.intended_ns = intended_ns;
+    header.actual_ns = clock_.NowNs();
+    const std::span payload(payload_.data(), NextSize());
+    message::Encode(header, payload);
+    std::array<std::byte, 4> key_bytes{};
+    std::span<const std::byte> key;
+    if (header.key != message::kNoKey) {
+      std::memcpy(key_bytes.data(), &header.key, key_bytes.size());
+      key = key_bytes;
+    }
+    const driver::Status status = producer_.Send(topic, key, payload);
+    if (status == driver::Status::kQueueFull) break;  // backpressure: retry at the next step
+    if (status == driver::Status::kOk) {
+      ++sequence_[topic];
+      accounting_.OnSent(topic, header.actual_ns - intended_ns);
+      ++sent;
+    } else {
+      accounting_.OnSendFailed(topic, status);
+    }
+    ++next_;
+  }
+  const std::size_t stage = schedule_.StageOf(next_ == 0 ? 0 : next_ - 1);
+  if (stage != stage_.load(std::memory_order_relaxed)) {
+    stage_.store(stage, std::memory_order_relaxed);
+    LOG_INFO("stage %s: %.0f msg/s", schedule_.Stages()[stage].name.c_str(),
+             schedule_.Stages()[stage].rate);
+  }
+  if (total_ && next_ >= *total_ && !finished_.load(std::memory_order_relaxed)) {
+    finished_.store(true);
+  }
+  return sent;
+}
+
+PublisherThread::PublisherThread(Publisher& publisher, driver::Producer& producer,
+                                 const Clock& clock, std::chrono::nanoseconds tick)
+    : publisher_(publisher), producer_(producer), clock_(clock), tick_(tick) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+PublisherThread::~PublisherThread() { Stop(); }
+
+void PublisherThread::Stop() {
+  stop_.store(true);
+  if (thread_.joinable()) thread_.join();
+}
+
+void PublisherThread::Run() {
+  boost::asio::io_context io;
+  boost::asio::steady_timer timer(io);
+  auto next_tick = std::chrono::steady_clock::now();
+  std::function<void(const boost::system::error_code&)> on_tick =
+      [&](const boost::system::error_code& error) {
+        if (error || stop_.load(std::memory_order_relaxed)) return;
+        publisher_.Step(clock_.NowNs());
+        producer_.Poll();
+        // Absolute ticks: a slow step shortens the next wait instead of shifting all later ones.
+        next_tick += tick_;
+        const auto now = std::chrono::steady_clock::now();
+        if (next_tick < now) next_tick = now;
+        timer.expires_at(next_tick);
+        timer.async_wait(on_tick);
+      };
+  timer.expires_at(next_tick);
+  timer.async_wait(on_tick);
+  io.run();
+}
+
+}  // namespace brokerload::pacing

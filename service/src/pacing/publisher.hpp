@@ -1,0 +1,84 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "accounting/target_accounting.hpp"
+#include "config/config.hpp"
+#include "driver/driver.hpp"
+#include "pacing/clock.hpp"
+#include "pacing/schedule.hpp"
+
+namespace brokerload::pacing {
+
+// Sends one target's messages on the schedule. Step() is the whole policy and is driven either
+// by tests with a manual clock or by PublisherThread. Message n goes to topic n % topics; with
+// keys, to key (n / topics) % keys. A send refused with kQueueFull is retried at the next step
+// (so lag grows, and sends count as late); messages more than max_send_lag behind are dropped
+// and counted, so nothing queues without bound. Not thread-safe: one thread calls Step().
+class Publisher {
+ public:
+  Publisher(const config::Workload& workload, const config::Run& run, const Schedule& schedule,
+            driver::Producer& producer, accounting::TargetAccounting& accounting,
+            accounting::RunIdentity identity, const Clock& clock, std::int64_t start_ns);
+
+  // Sends what is due at `now_ns`, at most `max_batch` messages; returns how many were handed
+  // to the producer.
+  std::size_t Step(std::int64_t now_ns, std::size_t max_batch = 1 << 16);
+
+  bool Finished() const { return finished_.load(std::memory_order_relaxed); }
+  std::size_t CurrentStage() const { return stage_.load(std::memory_order_relaxed); }
+  std::uint64_t NextMessage() const { return next_; }
+  std::int64_t start_ns() const { return start_ns_; }
+
+ private:
+  std::uint32_t NextSize();
+
+  const Schedule& schedule_;
+  driver::Producer& producer_;
+  accounting::TargetAccounting& accounting_;
+  accounting::RunIdentity identity_;
+  const Clock& clock_;
+  std::int64_t start_ns_;
+  std::int64_t max_lag_ns_;
+  std::optional<std::uint64_t> total_;
+  std::uint32_t topics_;
+  std::uint32_t keys_;
+  std::uint32_t min_size_;
+  std::uint32_t max_size_;
+  std::uint64_t next_ = 0;
+  std::vector<std::uint64_t> sequence_;  // per topic: the next sequence number to send
+  std::vector<std::byte> payload_;       // reused for every message: no allocation per send
+  std::minstd_rand size_random_{42};
+  std::atomic<std::size_t> stage_{0};
+  std::atomic<bool> finished_{false};
+};
+
+// Runs a Publisher on its own thread, stepping every `tick` on an absolute timer and serving the
+// producer's acknowledgements in between.
+class PublisherThread {
+ public:
+  PublisherThread(Publisher& publisher, driver::Producer& producer, const Clock& clock,
+                  std::chrono::nanoseconds tick);
+  ~PublisherThread();
+  PublisherThread(const PublisherThread&) = delete;
+  PublisherThread& operator=(const PublisherThread&) = delete;
+
+  // Stops sending (bounded: at most one tick); acknowledgements are then served by Flush.
+  void Stop();
+
+ private:
+  void Run();
+
+  Publisher& publisher_;
+  driver::Producer& producer_;
+  const Clock& clock_;
+  std::chrono::nanoseconds tick_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace brokerload::pacing

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+
+// The open-loop schedule: message n of the run is due at a fixed offset from the start, computed
+// from the profile alone (message k of a stage at stage start + k / rate), so sending never
+// drifts whatever happened before. Pure and immutable: thread-safe.
+namespace brokerload::pacing {
+
+inline constexpr std::uint64_t kUnbounded = std::numeric_limits<std::uint64_t>::max();
+
+struct StagePlan {
+  std::string name;
+  double rate = 0;                      // messages per second
+  std::uint64_t messages = kUnbounded;  // in this stage
+  std::uint64_t first_message = 0;      // index of its first message within a cycle
+  std::int64_t start_ns = 0;            // offset of its start within a cycle
+  std::int64_t duration_ns = std::numeric_limits<std::int64_t>::max();
+};
+
+class Schedule {
+ public:
+  explicit Schedule(const config::Profile& profile);
+
+  // How many messages are due by `elapsed_ns` after the start (message 0 is due at 0).
+  std::uint64_t DueAt(std::int64_t elapsed_ns) const;
+  // Offset from the start at which message n is due.
+  std::int64_t IntendedOffsetNs(std::uint64_t n) const;
+  // Index of the stage that message n belongs to.
+  std::size_t StageOf(std::uint64_t n) const;
+  // Messages in the whole run; nullopt when it never ends (constant rate or repeat).
+  std::optional<std::uint64_t> TotalMessages() const;
+  // Length of the whole run; nullopt when it never ends.
+  std::optional<std::int64_t> TotalDurationNs() const;
+
+  const std::vector<StagePlan>& Stages() const { return stages_; }
+
+ private:
+  std::uint64_t LocalIndex(std::uint64_t n, std::uint64_t& cycle) const;
+
+  std::vector<StagePlan> stages_;
+  bool repeat_ = false;
+  bool bounded_ = true;  // every stage ends
+  std::uint64_t cycle_messages_ = 0;
+  std::int64_t cycle_ns_ = 0;
+};
+
+}  // namespace brokerload::pacing
