@@ -6,8 +6,23 @@
 namespace brokerload::pacing {
 namespace {
 
-// Absorbs floating-point error so that a message is due exactly at its intended offset.
-constexpr long double kEpsilon = 1e-9L;
+// Message k of a stage is due ceil(k / rate) after the stage starts, in whole nanoseconds.
+std::int64_t Intended(double rate, std::uint64_t k) {
+  return static_cast<std::int64_t>(
+      std::ceil(static_cast<long double>(k) * 1e9L / static_cast<long double>(rate)));
+}
+
+// How many messages of a stage are due `since_ns` after its start: the k with Intended(k) <=
+// since_ns. Estimated in floating point, then settled against Intended() itself, so that both
+// agree exactly at every boundary.
+std::uint64_t CountDue(double rate, std::int64_t since_ns) {
+  if (since_ns < 0) return 0;
+  auto k = static_cast<std::uint64_t>(static_cast<long double>(since_ns) *
+                                      static_cast<long double>(rate) / 1e9L);
+  while (Intended(rate, k + 1) <= since_ns) ++k;
+  while (k > 0 && Intended(rate, k) > since_ns) --k;
+  return k + 1;
+}
 
 }  // namespace
 
@@ -20,15 +35,12 @@ Schedule::Schedule(const config::Profile& profile) : repeat_(profile.repeat) {
     plan.rate = stage.rate;
     plan.first_message = first;
     plan.start_ns = start;
-    const long double rate = stage.rate;
     if (stage.messages) {
       plan.messages = *stage.messages;
-      plan.duration_ns = static_cast<std::int64_t>(
-          std::ceil(static_cast<long double>(plan.messages) * 1e9L / rate));
+      plan.duration_ns = Intended(stage.rate, plan.messages);
     } else if (stage.duration) {
       plan.duration_ns = stage.duration->count();
-      plan.messages = static_cast<std::uint64_t>(
-          std::ceil(static_cast<long double>(plan.duration_ns) * rate / 1e9L - kEpsilon));
+      plan.messages = CountDue(stage.rate, plan.duration_ns - 1);  // due before it ends
     } else {
       bounded_ = false;
     }
@@ -55,10 +67,8 @@ std::uint64_t Schedule::DueAt(std::int64_t elapsed_ns) const {
   std::uint64_t due = 0;
   for (const StagePlan& stage : stages_) {
     if (elapsed_ns < stage.start_ns) break;
-    const long double since = static_cast<long double>(elapsed_ns - stage.start_ns);
-    const auto in_stage =
-        static_cast<std::uint64_t>(std::floor(since * stage.rate / 1e9L + kEpsilon)) + 1;
-    due = stage.first_message + std::min(in_stage, stage.messages);
+    due = stage.first_message +
+          std::min(CountDue(stage.rate, elapsed_ns - stage.start_ns), stage.messages);
   }
   return base + due;
 }
@@ -86,9 +96,8 @@ std::int64_t Schedule::IntendedOffsetNs(std::uint64_t n) const {
   std::uint64_t cycle = 0;
   const std::uint64_t local = LocalIndex(n, cycle);
   const StagePlan& stage = stages_[StageOf(n)];
-  const auto k = static_cast<long double>(local - stage.first_message);
   return static_cast<std::int64_t>(cycle) * cycle_ns_ + stage.start_ns +
-         static_cast<std::int64_t>(std::ceil(k * 1e9L / stage.rate - kEpsilon));
+         Intended(stage.rate, local - stage.first_message);
 }
 
 std::optional<std::uint64_t> Schedule::TotalMessages() const {

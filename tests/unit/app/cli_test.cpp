@@ -1,0 +1,86 @@
+// The command line as a user meets it: exit codes and messages of the real binary.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+Outcome RunBrokerload(const std::string& arguments) {
+  const std::string command = std::string(BROKERLOAD_BINARY) + " " + arguments + " 2>&1";
+  Outcome outcome;
+  FILE* pipe = popen(command.c_str(), "r");
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) outcome.output += buffer.data();
+  const int status = pclose(pipe);
+  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return outcome;
+}
+
+std::string WriteFile(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(Cli, PrintsItsVersion) {
+  const Outcome o = RunBrokerload("--version");
+  EXPECT_EQ(o.exit_code, 0);
+  EXPECT_THAT(o.output, HasSubstr("brokerload 0."));
+}
+
+TEST(Cli, BadCommandLinesExitWithUsage) {
+  EXPECT_EQ(RunBrokerload("").exit_code, 64);
+  const Outcome unknown = RunBrokerload("fly");
+  EXPECT_EQ(unknown.exit_code, 64);
+  EXPECT_THAT(unknown.output, HasSubstr("unknown command 'fly'"));
+  EXPECT_THAT(RunBrokerload("run").output, HasSubstr("run needs --config FILE"));
+  EXPECT_THAT(RunBrokerload("run --config x --log-level loud").output,
+              HasSubstr("--log-level: expected debug, info, warn or error, got 'loud'"));
+}
+
+TEST(Cli, ValidateConfigListsEveryProblemAndExitsTwo) {
+  const std::string path =
+      WriteFile("bad.yaml", "targets:\n  nats: {}\nworkload:\n  topics: 0\n  colour: red\n");
+  const Outcome o = RunBrokerload("validate-config " + path);
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_THAT(o.output, HasSubstr(path + ":4:11 workload.topics: expected an integer"));
+  EXPECT_THAT(o.output, HasSubstr(path + ":5:3 workload.colour: unknown key"));
+  EXPECT_THAT(o.output, HasSubstr("2 problem(s) in " + path));
+}
+
+TEST(Cli, ValidateConfigAcceptsAGoodFile) {
+  const Outcome o =
+      RunBrokerload("validate-config " + WriteFile("good.yaml", "targets: {nats: {}}\n"));
+  EXPECT_EQ(o.exit_code, 0);
+  EXPECT_THAT(o.output, HasSubstr("valid"));
+}
+
+TEST(Cli, RunRefusesAnInvalidConfigBeforeTouchingABroker) {
+  const Outcome o = RunBrokerload("run --config /nonexistent.yaml");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_THAT(o.output, HasSubstr("/nonexistent.yaml cannot read the config file"));
+}
+
+TEST(Cli, RunExitsThreeWhenABrokerIsUnreachableAtStart) {
+  const std::string path = WriteFile(
+      "unreachable.yaml",
+      "targets:\n  nats: {servers: [nats://127.0.0.1:1]}\nmetrics: {listen: 127.0.0.1:0}\n"
+      "run: {startup_timeout: 1s}\n");
+  const Outcome o = RunBrokerload("run --config " + path);
+  EXPECT_EQ(o.exit_code, 3);
+  EXPECT_THAT(o.output, HasSubstr("nats: cannot connect to nats://127.0.0.1:1"));
+}
+
+}  // namespace

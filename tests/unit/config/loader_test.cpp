@@ -1,0 +1,231 @@
+#include "config/loader.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace brokerload::config {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::vector<std::string> Errors(const std::string& yaml) {
+  const LoadResult result = Parse(yaml, "test.yaml");
+  std::vector<std::string> errors;
+  for (const ConfigError& e : result.errors) errors.push_back(e.ToString());
+  EXPECT_EQ(result.config.has_value(), errors.empty());
+  return errors;
+}
+
+Config Valid(const std::string& yaml) {
+  const LoadResult result = Parse(yaml, "test.yaml");
+  for (const ConfigError& e : result.errors) ADD_FAILURE() << e.ToString();
+  return result.config.value_or(Config{});
+}
+
+const std::string kTargets = "targets:\n  nats: {}\n";
+
+TEST(ConfigLoader, TheExampleFileIsValidAndHasBothTargets) {
+  const LoadResult result = LoadFile(BROKERLOAD_EXAMPLE_CONFIG);
+  for (const ConfigError& e : result.errors) ADD_FAILURE() << e.ToString();
+  ASSERT_TRUE(result.config.has_value());
+  EXPECT_TRUE(result.config->kafka.has_value());
+  EXPECT_TRUE(result.config->nats.has_value());
+  EXPECT_EQ(result.config->kafka->producer.size(), 1u);
+}
+
+TEST(ConfigLoader, DefaultsMatchTheSeedWorkload) {
+  const Config c = Valid(kTargets);
+  EXPECT_FALSE(c.kafka.has_value());
+  ASSERT_TRUE(c.nats.has_value());
+  EXPECT_EQ(c.nats->servers, std::vector<std::string>{"nats://127.0.0.1:4222"});
+  EXPECT_EQ(c.nats->stream.storage, Storage::kMemory);
+  EXPECT_EQ(c.workload.topics, 5);
+  EXPECT_EQ(c.workload.workers, 256);
+  EXPECT_EQ(c.workload.min_size, 256);
+  ASSERT_EQ(c.profile.stages.size(), 1u);
+  EXPECT_EQ(c.profile.stages[0].rate, 1'000);
+  EXPECT_EQ(c.metrics.listen, "0.0.0.0:9464");
+  EXPECT_EQ(c.metrics.latency_buckets, DefaultLatencyBuckets());
+  EXPECT_EQ(c.metrics.latency_buckets.front(), 0.00005);
+  EXPECT_EQ(c.metrics.latency_buckets.back(), 10);
+}
+
+TEST(ConfigLoader, ReadsEveryKindOfValue) {
+  const Config c = Valid(R"(
+targets:
+  kafka:
+    bootstrap_servers: k:1
+    producer: {acks: "1", linger.ms: 0}
+    topic: {partitions: 6, create: false}
+  nats:
+    servers: [nats://a:1, nats://b:2]
+    stream: {storage: file, max_age: 1h, discard: new, max_bytes: 1000000}
+    ack_policy: explicit
+workload:
+  message_size: {min: 100, max: 2000}
+  payload: compressible
+  keys: 16
+  work: {mode: spin, time: 250us}
+profile:
+  stages:
+    - {name: warm, rate: 100.5, duration: 30s}
+    - {name: burst, rate: 50000, messages: 1000000}
+  repeat: true
+run: {loss_grace: 2m, tick: 500us}
+)");
+  EXPECT_EQ(c.kafka->topic.partitions, 6);
+  EXPECT_FALSE(c.kafka->topic.create);
+  EXPECT_EQ(c.kafka->producer[1], (std::pair<std::string, std::string>{"linger.ms", "0"}));
+  EXPECT_EQ(c.nats->servers.size(), 2u);
+  EXPECT_EQ(c.nats->stream.max_age, std::chrono::hours(1));
+  EXPECT_EQ(c.nats->stream.discard, Discard::kNew);
+  EXPECT_EQ(c.nats->ack_policy, AckPolicy::kExplicit);
+  EXPECT_EQ(c.workload.max_size, 2000);
+  EXPECT_EQ(c.workload.payload, PayloadKind::kCompressible);
+  EXPECT_EQ(c.workload.work_time, std::chrono::microseconds(250));
+  EXPECT_EQ(c.profile.stages[0].duration, std::chrono::seconds(30));
+  EXPECT_EQ(c.profile.stages[1].messages, 1'000'000u);
+  EXPECT_TRUE(c.profile.repeat);
+  EXPECT_EQ(c.run.loss_grace, std::chrono::minutes(2));
+  EXPECT_EQ(c.run.tick, std::chrono::microseconds(500));
+}
+
+TEST(ConfigLoader, TheBuiltinSeedProfileTakesARate) {
+  const Config c = Valid(kTargets + "profile: {builtin: seed, rate: 2000}\n");
+  ASSERT_EQ(c.profile.stages.size(), 4u);
+  EXPECT_EQ(c.profile.stages[2].messages, 6'000u);
+  EXPECT_EQ(c.profile.stages[2].rate, 2'000);
+}
+
+TEST(ConfigLoader, DisabledTargetsAreLeftOut) {
+  const Config c = Valid("targets:\n  kafka: {enabled: false}\n  nats: {}\n");
+  EXPECT_FALSE(c.kafka.has_value());
+}
+
+TEST(ConfigLoader, UnknownKeysAreRejectedWithTheirPlaceAndTheAllowedKeys) {
+  EXPECT_THAT(Errors(kTargets + "workload:\n  topicz: 3\n"),
+              ElementsAre("test.yaml:4:3 workload.topicz: unknown key (allowed here: topics, "
+                          "topic_prefix, message_size, payload, keys, workers, worker_queue, "
+                          "work)"));
+  EXPECT_THAT(Errors("targets:\n  rabbit: {}\n  nats: {}\n"),
+              ElementsAre(HasSubstr("test.yaml:2:3 targets.rabbit: unknown key (allowed here: "
+                                    "kafka, nats)")));
+}
+
+TEST(ConfigLoader, WrongTypesAndRangesSayWhatWasExpectedAndWhatCame) {
+  EXPECT_THAT(Errors(kTargets + "workload:\n  topics: many\n"),
+              ElementsAre("test.yaml:4:11 workload.topics: expected an integer from 1 to 1000, "
+                          "got 'many'"));
+  EXPECT_THAT(Errors(kTargets + "workload:\n  workers: 0\n"),
+              ElementsAre("test.yaml:4:12 workload.workers: expected an integer from 1 to 4096, "
+                          "got '0'"));
+  EXPECT_THAT(Errors(kTargets + "workload:\n  message_size: 10\n"),
+              ElementsAre("test.yaml:4:17 workload.message_size: expected an integer from 56 to "
+                          "1048576, got '10'"));
+  EXPECT_THAT(Errors(kTargets + "workload: [1, 2]\n"),
+              ElementsAre("test.yaml:3:11 workload: expected a map, got a list"));
+  EXPECT_THAT(Errors("targets:\n  kafka:\n    topic: {create: maybe}\n"),
+              ElementsAre("test.yaml:3:21 targets.kafka.topic.create: expected true or false, "
+                          "got 'maybe'"));
+}
+
+TEST(ConfigLoader, EnumErrorsListTheAllowedValues) {
+  EXPECT_THAT(Errors("targets:\n  nats:\n    stream: {storage: disk}\n"),
+              ElementsAre("test.yaml:3:23 targets.nats.stream.storage: expected one of "
+                          "file|memory, got 'disk'"));
+  EXPECT_THAT(Errors("targets:\n  nats: {ack_policy: some}\n"),
+              ElementsAre("test.yaml:2:22 targets.nats.ack_policy: expected one of "
+                          "all|explicit|none, got 'some'"));
+  EXPECT_THAT(Errors(kTargets + "profile: {builtin: soak}\n"),
+              ElementsAre("test.yaml:3:20 profile.builtin: expected one of seed, got 'soak'"));
+}
+
+TEST(ConfigLoader, DurationsNeedAUnit) {
+  EXPECT_THAT(Errors(kTargets + "run: {loss_grace: 30}\n"),
+              ElementsAre("test.yaml:3:19 run.loss_grace: expected a duration such as 250us, "
+                          "10ms, 5s, 2m or 1h, above 0, got '30'"));
+  EXPECT_THAT(Errors(kTargets + "run: {tick: 1s}\n"),
+              ElementsAre("test.yaml:3:13 run.tick: expected a duration from 100us to 100ms, "
+                          "got '1s'"));
+}
+
+TEST(ConfigLoader, ProfileShapesAreChecked) {
+  EXPECT_THAT(Errors(kTargets + "profile: {rate: 0}\n"),
+              ElementsAre(HasSubstr("profile.rate: expected a rate in messages per second above "
+                                    "0 (at most 10000000), got '0'")));
+  EXPECT_THAT(Errors(kTargets + "profile:\n  rate: 5\n  stages: [{rate: 1, messages: 1}]\n"),
+              ElementsAre("test.yaml:4:3 profile: expected either stages, or rate (with an "
+                          "optional builtin), not both, got a map"));
+  EXPECT_THAT(Errors(kTargets + "profile:\n  stages:\n    - {rate: 10}\n"),
+              ElementsAre("test.yaml:5:7 profile.stages[0]: expected exactly one of duration and "
+                          "messages, got a map"));
+  EXPECT_THAT(Errors(kTargets + "profile:\n  stages:\n    - {duration: 1s}\n"),
+              ElementsAre("test.yaml:5:7 profile.stages[0].rate: expected a rate in messages per "
+                          "second, got a map"));
+  EXPECT_THAT(Errors(kTargets + "profile:\n  stages: []\n"),
+              ElementsAre("test.yaml:4:11 profile.stages: expected a non-empty list of stages, "
+                          "got a list"));
+  EXPECT_THAT(Errors(kTargets + "profile:\n  stages:\n    - {rate: 1, messages: 0}\n"),
+              ElementsAre(HasSubstr("profile.stages[0].messages: expected a whole number of "
+                                    "messages above 0, got '0'")));
+}
+
+TEST(ConfigLoader, CrossFieldProblemsAreReported) {
+  EXPECT_THAT(Errors(kTargets + "workload:\n  message_size: {min: 500, max: 100}\n"),
+              ElementsAre("test.yaml:4:33 workload.message_size.max: expected a size of at least "
+                          "min (500), got '100'"));
+  EXPECT_THAT(Errors(kTargets + "workload: {topic_prefix: a.b}\n"),
+              ElementsAre(HasSubstr("workload.topic_prefix: expected letters, digits, '-' and '_' "
+                                    "only (it names Kafka topics and NATS streams), got 'a.b'")));
+  EXPECT_THAT(Errors(kTargets + "metrics: {listen: nowhere}\n"),
+              ElementsAre("test.yaml:3:19 metrics.listen: expected HOST:PORT with a port from 0 "
+                          "to 65535, got 'nowhere'"));
+  EXPECT_THAT(Errors(kTargets + "metrics: {path: metrics}\n"),
+              ElementsAre("test.yaml:3:17 metrics.path: expected a path starting with /, got "
+                          "'metrics'"));
+  EXPECT_THAT(Errors(kTargets + "metrics: {latency_buckets: [0.1, 0.05]}\n"),
+              ElementsAre("test.yaml:3:34 metrics.latency_buckets: expected a non-empty list of "
+                          "increasing bucket bounds in seconds, got '0.05'"));
+}
+
+TEST(ConfigLoader, TargetsAreRequired) {
+  EXPECT_THAT(Errors("workload: {topics: 2}\n"),
+              ElementsAre("test.yaml:1:1 targets: expected at least one of kafka and nats, got "
+                          "nothing"));
+  EXPECT_THAT(Errors("targets:\n  kafka: {enabled: false}\n"),
+              ElementsAre("test.yaml:2:3 targets: expected at least one enabled target (kafka or "
+                          "nats), got a map"));
+  EXPECT_THAT(Errors("targets:\n  nats:\n    servers: []\n"),
+              ElementsAre("test.yaml:3:14 targets.nats.servers: expected a non-empty list of "
+                          "strings, got a list"));
+  EXPECT_THAT(Errors("targets:\n  kafka:\n    producer: [a]\n"),
+              ElementsAre("test.yaml:3:15 targets.kafka.producer: expected a map of client "
+                          "property names to values, got a list"));
+  EXPECT_THAT(Errors("targets:\n  kafka:\n    bootstrap_servers: ''\n"),
+              ElementsAre("test.yaml:3:24 targets.kafka.bootstrap_servers: expected a non-empty "
+                          "string, got ''"));
+}
+
+TEST(ConfigLoader, AllProblemsAreListedAtOnceInFileOrder) {
+  const std::vector<std::string> errors =
+      Errors("targets:\n  nats: {max_pending: -1}\nworkload:\n  topics: 0\n  colour: red\n");
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_THAT(errors[0], HasSubstr("test.yaml:2:23 targets.nats.max_pending"));
+  EXPECT_THAT(errors[1], HasSubstr("test.yaml:4:11 workload.topics"));
+  EXPECT_THAT(errors[2], HasSubstr("test.yaml:5:3 workload.colour: unknown key"));
+}
+
+TEST(ConfigLoader, InvalidYamlAndUnreadableFilesAreErrorsNotCrashes) {
+  EXPECT_THAT(Errors("targets: [\n"), ElementsAre(HasSubstr("test.yaml:2:1 invalid YAML:")));
+  const LoadResult missing = LoadFile("/nonexistent/brokerload.yaml");
+  ASSERT_EQ(missing.errors.size(), 1u);
+  EXPECT_EQ(missing.errors[0].ToString(),
+            "/nonexistent/brokerload.yaml cannot read the config file");
+}
+
+}  // namespace
+}  // namespace brokerload::config

@@ -1,0 +1,178 @@
+#include "pacing/publisher.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <deque>
+#include <vector>
+
+#include "message/header.hpp"
+
+namespace brokerload::pacing {
+namespace {
+
+constexpr std::int64_t kStart = 1'700'000'000'000'000'000;
+constexpr std::int64_t kMs = 1'000'000;
+
+class ManualClock final : public Clock {
+ public:
+  std::int64_t NowNs() const override { return now; }
+  std::int64_t now = kStart;
+};
+
+class FakeProducer final : public driver::Producer {
+ public:
+  struct Sent {
+    std::size_t topic;
+    std::vector<std::byte> key;
+    message::Header header;
+    std::size_t size;
+  };
+
+  driver::Status Send(std::size_t topic, std::span<const std::byte> key,
+                      std::span<const std::byte> payload) override {
+    if (!refusals.empty()) {
+      const driver::Status status = refusals.front();
+      refusals.pop_front();
+      if (status != driver::Status::kOk) return status;
+    }
+    sent.push_back({topic, {key.begin(), key.end()}, *message::Decode(payload), payload.size()});
+    return driver::Status::kOk;
+  }
+  void Poll() override {}
+  bool Flush(std::chrono::milliseconds) override { return true; }
+
+  std::vector<Sent> sent;
+  std::deque<driver::Status> refusals;
+};
+
+class PublisherTest : public ::testing::Test {
+ protected:
+  PublisherTest() {
+    workload_.topics = 5;
+    workload_.min_size = workload_.max_size = 100;
+    run_.max_send_lag = std::chrono::milliseconds(100);
+  }
+
+  Publisher Make(const Schedule& schedule) {
+    return Publisher(workload_, run_, schedule, producer_, accounting_, kRun, clock_, kStart);
+  }
+
+  static constexpr accounting::RunIdentity kRun{42, 1};
+  config::Workload workload_;
+  config::Run run_;
+  ManualClock clock_;
+  FakeProducer producer_;
+  accounting::TargetAccounting accounting_{0, 5, 0, kRun, 2 * kMs};
+  Schedule schedule_{config::Profile{{config::Stage{"c", 1'000, std::nullopt, std::nullopt}}}};
+};
+
+TEST_F(PublisherTest, SendsExactlyWhatIsDueWithHeadersOnTheSchedule) {
+  Publisher p = Make(schedule_);
+  clock_.now = kStart + 10 * kMs;
+  EXPECT_EQ(p.Step(clock_.now), 11u);
+  ASSERT_EQ(producer_.sent.size(), 11u);
+  for (std::size_t n = 0; n < producer_.sent.size(); ++n) {
+    const FakeProducer::Sent& s = producer_.sent[n];
+    EXPECT_EQ(s.topic, n % 5);
+    EXPECT_EQ(s.header.topic, n % 5);
+    EXPECT_EQ(s.header.sequence, n / 5);  // per topic, from 0, without gaps
+    EXPECT_EQ(s.header.intended_ns, kStart + static_cast<std::int64_t>(n) * kMs);
+    EXPECT_EQ(s.header.actual_ns, clock_.now);
+    EXPECT_EQ(s.header.run_id, 42u);
+    EXPECT_EQ(s.header.producer_id, 1u);
+    EXPECT_EQ(s.header.key, message::kNoKey);
+    EXPECT_TRUE(s.key.empty());
+    EXPECT_EQ(s.size, 100u);
+  }
+  EXPECT_EQ(p.Step(clock_.now), 0u);  // nothing more is due yet
+  clock_.now += kMs;
+  EXPECT_EQ(p.Step(clock_.now), 1u);
+  EXPECT_EQ(accounting_.Counters(0).published.load(), 3u);
+}
+
+TEST_F(PublisherTest, QueueFullIsRetriedAtTheNextStepAndCountsLate) {
+  Publisher p = Make(schedule_);
+  producer_.refusals = {driver::Status::kOk, driver::Status::kQueueFull};
+  clock_.now = kStart + 2 * kMs;
+  EXPECT_EQ(p.Step(clock_.now), 1u);  // the second send is refused: stop this step
+  clock_.now = kStart + 5 * kMs;
+  EXPECT_EQ(p.Step(clock_.now), 5u);  // messages 1..5
+  EXPECT_EQ(producer_.sent[1].header.intended_ns, kStart + kMs);
+  EXPECT_EQ(producer_.sent[1].header.sequence, 0u);  // topic 1's first
+  std::uint64_t late = 0;
+  for (std::size_t t = 0; t < 5; ++t) late += accounting_.Counters(t).late_sends.load();
+  EXPECT_EQ(late, 2u);  // messages 1 and 2 went out more than 2 ms late
+}
+
+TEST_F(PublisherTest, FallsBehindByMoreThanMaxSendLagDropsAndCountsInsteadOfQueueing) {
+  Publisher p = Make(schedule_);
+  clock_.now = kStart + 1'000 * kMs;  // a one-second stall
+  p.Step(clock_.now);
+  std::uint64_t dropped = 0;
+  for (std::size_t t = 0; t < 5; ++t) dropped += accounting_.Counters(t).dropped_sends.load();
+  EXPECT_EQ(dropped, 900u);  // due before now - 100 ms
+  EXPECT_EQ(producer_.sent.size(), 101u);
+  EXPECT_EQ(producer_.sent.front().header.intended_ns, kStart + 900 * kMs);
+  EXPECT_EQ(producer_.sent.front().header.sequence, 0u);  // drops never leave sequence gaps
+}
+
+TEST_F(PublisherTest, FailedSendsAreCountedAndLeaveNoSequenceGap) {
+  Publisher p = Make(schedule_);
+  producer_.refusals = {driver::Status::kDisconnected};
+  clock_.now = kStart + 5 * kMs;  // messages 0..5; 0 and 5 go to topic 0
+  p.Step(clock_.now);
+  EXPECT_EQ(accounting_.Counters(0)
+                .send_errors[static_cast<std::size_t>(driver::Status::kDisconnected)]
+                .load(),
+            1u);
+  ASSERT_EQ(producer_.sent.size(), 5u);
+  EXPECT_EQ(producer_.sent.back().topic, 0u);
+  EXPECT_EQ(producer_.sent.back().header.sequence, 0u);
+}
+
+TEST_F(PublisherTest, KeyModeCyclesKeysAndSendsThemAsMessageKeys) {
+  workload_.keys = 3;
+  Publisher p = Make(schedule_);
+  clock_.now = kStart + 29 * kMs;
+  p.Step(clock_.now);
+  ASSERT_EQ(producer_.sent.size(), 30u);
+  for (std::size_t n = 0; n < 30; ++n) {
+    const std::uint32_t key = static_cast<std::uint32_t>((n / 5) % 3);
+    EXPECT_EQ(producer_.sent[n].header.key, key);
+    ASSERT_EQ(producer_.sent[n].key.size(), 4u);
+    std::uint32_t sent_key = 0;
+    std::memcpy(&sent_key, producer_.sent[n].key.data(), 4);
+    EXPECT_EQ(sent_key, key);
+  }
+}
+
+TEST_F(PublisherTest, SizesStayWithinMinAndMax) {
+  workload_.min_size = 60;
+  workload_.max_size = 90;
+  Publisher p = Make(schedule_);
+  clock_.now = kStart + 999 * kMs;
+  p.Step(clock_.now);
+  std::size_t smallest = 1'000, largest = 0;
+  for (const auto& s : producer_.sent) {
+    smallest = std::min(smallest, s.size);
+    largest = std::max(largest, s.size);
+  }
+  EXPECT_EQ(smallest, 60u);
+  EXPECT_EQ(largest, 90u);
+}
+
+TEST_F(PublisherTest, FinishesWhenABoundedProfileIsDone) {
+  const Schedule seed(config::SeedProfile(10'000));
+  Publisher p = Make(seed);
+  clock_.now = kStart + 2'099 * kMs;
+  for (std::int64_t t = kStart; t <= clock_.now; t += 50 * kMs) p.Step(t);
+  EXPECT_FALSE(p.Finished());
+  EXPECT_EQ(p.CurrentStage(), 3u);
+  p.Step(kStart + 2'100 * kMs);
+  EXPECT_TRUE(p.Finished());
+  EXPECT_EQ(producer_.sent.size(), 21'000u);
+}
+
+}  // namespace
+}  // namespace brokerload::pacing

@@ -1,0 +1,81 @@
+#include "pacing/schedule.hpp"
+
+#include <gtest/gtest.h>
+
+namespace brokerload::pacing {
+namespace {
+
+constexpr std::int64_t kMs = 1'000'000;
+constexpr std::int64_t kSecond = 1'000'000'000;
+
+config::Profile Constant(double rate) {
+  return config::Profile{{config::Stage{"constant", rate, std::nullopt, std::nullopt}}, false};
+}
+
+TEST(Schedule, ConstantRateIsDueOnAnAbsoluteGrid) {
+  const Schedule s(Constant(1'000));
+  EXPECT_EQ(s.DueAt(-1), 0u);
+  EXPECT_EQ(s.DueAt(0), 1u);  // message 0 at the start
+  EXPECT_EQ(s.DueAt(kMs - 1), 1u);
+  EXPECT_EQ(s.DueAt(kMs), 2u);
+  EXPECT_EQ(s.DueAt(kSecond), 1'001u);
+  EXPECT_FALSE(s.TotalMessages().has_value());
+}
+
+TEST(Schedule, DoesNotDriftOverADay) {
+  const Schedule s(Constant(333'333));
+  const std::int64_t day = 86'400 * kSecond;
+  EXPECT_EQ(s.DueAt(day), 333'333ull * 86'400 + 1);
+  EXPECT_EQ(s.IntendedOffsetNs(333'333ull * 86'400), day);
+}
+
+TEST(Schedule, EveryMessageIsDueExactlyAtItsIntendedOffset) {
+  for (double rate : {1.0, 7.0, 1'000.0, 3'333.3, 100'000.0, 999'999.0}) {
+    const Schedule s(Constant(rate));
+    for (std::uint64_t n = 0; n < 5'000; n += 7) {
+      const std::int64_t at = s.IntendedOffsetNs(n);
+      ASSERT_EQ(s.DueAt(at), n + 1) << "rate " << rate << " message " << n;
+      ASSERT_EQ(s.DueAt(at - 1), n) << "rate " << rate << " message " << n;
+    }
+  }
+}
+
+TEST(Schedule, StagesRunOneAfterAnotherWithCountsOrDurations) {
+  config::Profile p;
+  p.stages = {config::Stage{"a", 1'000, std::nullopt, 10},
+              config::Stage{"b", 100, std::chrono::seconds(2), std::nullopt}};
+  const Schedule s(p);
+  ASSERT_EQ(s.Stages().size(), 2u);
+  EXPECT_EQ(s.Stages()[0].duration_ns, 10 * kMs);
+  EXPECT_EQ(s.Stages()[1].messages, 200u);
+  EXPECT_EQ(s.TotalMessages(), 210u);
+  EXPECT_EQ(s.TotalDurationNs(), 10 * kMs + 2 * kSecond);
+  EXPECT_EQ(s.DueAt(9 * kMs), 10u);
+  EXPECT_EQ(s.DueAt(10 * kMs), 11u);  // first message of b, at its start
+  EXPECT_EQ(s.StageOf(9), 0u);
+  EXPECT_EQ(s.StageOf(10), 1u);
+  EXPECT_EQ(s.IntendedOffsetNs(11), 20 * kMs);
+  EXPECT_EQ(s.DueAt(100 * kSecond), 210u);  // the profile ended
+}
+
+TEST(Schedule, RepeatedProfilesCycle) {
+  config::Profile p;
+  p.stages = {config::Stage{"a", 1'000, std::nullopt, 10}};
+  p.repeat = true;
+  const Schedule s(p);
+  EXPECT_FALSE(s.TotalMessages().has_value());
+  EXPECT_EQ(s.DueAt(10 * kMs), 11u);
+  EXPECT_EQ(s.IntendedOffsetNs(25), 25 * kMs);
+  EXPECT_EQ(s.StageOf(25), 0u);
+}
+
+TEST(Schedule, TheSeedProfileHasTheSeedsFourLevels) {
+  const Schedule s(config::SeedProfile(10'000));
+  ASSERT_EQ(s.Stages().size(), 4u);
+  EXPECT_EQ(s.Stages()[3].name, "extreme");
+  EXPECT_EQ(s.TotalMessages(), 21'000u);
+  EXPECT_EQ(s.TotalDurationNs(), 2'100 * kMs);
+}
+
+}  // namespace
+}  // namespace brokerload::pacing
