@@ -101,6 +101,24 @@ class KafkaConsumer final : public Consumer {
     static_cast<KafkaConsumer*>(opaque)->Rebalance(rk, err, partitions);
   }
 
+  // Where a run starts reading a partition: its current end, so that earlier runs' messages are
+  // not counted. A new topic's leader may not answer at once, so this retries; if it never does,
+  // the beginning is safe (earlier runs' messages count as foreign) where the logical end would
+  // race with the first sends and fake losses.
+  static int64_t EndOffset(rd_kafka_t* rk, const char* topic, int32_t partition) {
+    for (int attempt = 0; attempt < 40; ++attempt) {
+      int64_t low = 0;
+      int64_t high = 0;
+      if (rd_kafka_query_watermark_offsets(rk, topic, partition, &low, &high, 5'000) ==
+          RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return high;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    LOG_WARN("kafka: no end offset for %s[%d]; reading it from the beginning", topic, partition);
+    return RD_KAFKA_OFFSET_BEGINNING;
+  }
+
   // Runs on the poll thread.
   void Rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                  rd_kafka_topic_partition_list_t* partitions) {
@@ -113,17 +131,7 @@ class KafkaConsumer final : public Consumer {
     for (int i = 0; i < partitions->cnt; ++i) {
       rd_kafka_topic_partition_t& p = partitions->elems[i];
       covered.insert(p.topic);
-      if (first_assignment_) {
-        // Start at the end: messages from earlier runs are not this run's to count.
-        int64_t low = 0;
-        int64_t high = 0;
-        if (rd_kafka_query_watermark_offsets(rk, p.topic, p.partition, &low, &high, 10'000) ==
-            RD_KAFKA_RESP_ERR_NO_ERROR) {
-          p.offset = high;
-        } else {
-          p.offset = RD_KAFKA_OFFSET_END;
-        }
-      }
+      if (first_assignment_) p.offset = EndOffset(rk, p.topic, p.partition);
     }
     rd_kafka_assign(rk, partitions);
     LOG_INFO("kafka: consumer assigned %d partitions", partitions->cnt);

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+
+namespace brokerload::testing {
+
+// The real brokerload binary, started with a config file, for tests that scrape its metrics.
+class BrokerloadProcess {
+ public:
+  // Writes `config_yaml` to a temp file and starts `brokerload run`; logs go to a temp file.
+  explicit BrokerloadProcess(const std::string& config_yaml);
+  ~BrokerloadProcess();  // SIGKILL if still running
+
+  // Waits for the "metrics on port N" log line; 0 when it never came.
+  unsigned short WaitForMetricsPort(std::chrono::seconds timeout);
+  // Sends SIGTERM and waits; the exit code, or -1 on timeout or death by signal.
+  int Terminate(std::chrono::seconds timeout);
+  std::string Log() const;
+  std::string Stdout() const;
+
+ private:
+  std::string dir_;
+  pid_t pid_ = -1;
+};
+
+// GET http://127.0.0.1:port/path; the status code and body (status 0 when no connection).
+std::pair<int, std::string> HttpGet(unsigned short port, const std::string& path);
+
+// Sums the samples of `name` (exact metric name) whose labels contain every `labels` pair.
+double SumMetric(const std::string& exposition, const std::string& name,
+                 const std::map<std::string, std::string>& labels = {});
+
+}  // namespace brokerload::testing

@@ -1,0 +1,115 @@
+// brokerload run against the real brokers: a short profile on each target and on both at once,
+// with and without keys; every figure is read back from a scrape of /metrics.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "broker_env.hpp"
+#include "brokerload_process.hpp"
+
+namespace brokerload::testing {
+namespace {
+
+constexpr int kMessages = 3'000;  // per target, over 5 topics
+
+struct Case {
+  bool kafka;
+  bool nats;
+  int keys;
+  std::string name;
+};
+
+void PrintTo(const Case& c, std::ostream* out) { *out << c.name; }
+
+std::string Config(const Case& c, const std::string& kafka, const std::string& nats,
+                   const std::string& prefix) {
+  std::string yaml = "targets:\n";
+  if (c.kafka) yaml += "  kafka: {bootstrap_servers: \"" + kafka + "\"}\n";
+  if (c.nats) yaml += "  nats: {servers: [\"" + nats + "\"]}\n";
+  yaml += "workload: {topic_prefix: " + prefix + ", keys: " + std::to_string(c.keys) +
+          ", workers: 16}\n"
+          "profile:\n  stages: [{name: short, rate: 1500, messages: " +
+          std::to_string(kMessages) +
+          "}]\n"
+          "metrics: {listen: \"127.0.0.1:0\"}\n"
+          "run: {loss_grace: 5s, drain_timeout: 10s, startup_timeout: 60s}\n";
+  return yaml;
+}
+
+class EngineTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(EngineTest, EveryPublishedMessageIsAckedAndConsumedOnceInOrder) {
+  const Case& c = GetParam();
+  std::string kafka, nats;
+  if (c.kafka) {
+    ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
+  }
+  if (c.nats) {
+    ASSERT_TRUE(LoadBrokerAddress("NATS_URL", nats));
+  }
+  BrokerloadProcess process(Config(c, kafka, nats, UniqueName("engine-" + c.name)));
+  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(10));
+  ASSERT_NE(port, 0) << process.Log();
+  EXPECT_EQ(HttpGet(port, "/healthz").first, 200);
+
+  std::vector<std::string> targets;
+  if (c.kafka) targets.push_back("kafka");
+  if (c.nats) targets.push_back("nats");
+  std::string metrics;
+  auto done = [&] {
+    metrics = HttpGet(port, "/metrics").second;
+    for (const std::string& t : targets) {
+      if (SumMetric(metrics, "brokerload_messages_processed_total", {{"target", t}}) < kMessages ||
+          SumMetric(metrics, "brokerload_messages_acked_total", {{"target", t}}) < kMessages) {
+        return false;
+      }
+    }
+    return true;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(HttpGet(port, "/readyz").first, 200);
+  for (const std::string& t : targets) {
+    SCOPED_TRACE(t);
+    const std::map<std::string, std::string> target = {{"target", t}};
+    EXPECT_EQ(SumMetric(metrics, "brokerload_messages_published_total", target), kMessages);
+    EXPECT_EQ(SumMetric(metrics, "brokerload_messages_acked_total", target), kMessages);
+    EXPECT_EQ(SumMetric(metrics, "brokerload_messages_consumed_total", target), kMessages);
+    EXPECT_EQ(SumMetric(metrics, "brokerload_messages_processed_total", target), kMessages);
+    EXPECT_EQ(SumMetric(metrics, "brokerload_messages_lost_total", target), 0);
+    EXPECT_EQ(SumMetric(metrics, "brokerload_messages_duplicated_total", target), 0);
+    EXPECT_EQ(SumMetric(metrics, "brokerload_messages_out_of_order_total", target), 0);
+    EXPECT_EQ(SumMetric(metrics, "brokerload_messages_foreign_total", target), 0);
+    EXPECT_EQ(SumMetric(metrics, "brokerload_publish_errors_total", target), 0);
+    EXPECT_EQ(SumMetric(metrics, "brokerload_sends_dropped_total", target), 0);
+    // The histograms count every message.
+    EXPECT_EQ(SumMetric(metrics, "brokerload_end_to_end_latency_seconds_count", target), kMessages);
+    EXPECT_EQ(SumMetric(metrics, "brokerload_end_to_end_service_latency_seconds_count", target),
+              kMessages);
+    EXPECT_EQ(SumMetric(metrics, "brokerload_publish_latency_seconds_count", target), kMessages);
+    EXPECT_EQ(SumMetric(metrics, "brokerload_send_lag_seconds_count", target), kMessages);
+    EXPECT_EQ(SumMetric(metrics, "brokerload_end_to_end_latency_seconds_bucket",
+                        {{"target", t}, {"le", "+Inf"}}),
+              kMessages);
+    EXPECT_GT(SumMetric(metrics, "brokerload_end_to_end_latency_seconds_sum", target), 0);
+    EXPECT_EQ(SumMetric(metrics, "brokerload_broker_connected", target), 1);
+    EXPECT_EQ(SumMetric(metrics, "brokerload_stage_info", {{"target", t}, {"stage", "short"}}), 1);
+  }
+  EXPECT_GT(SumMetric(metrics, "process_resident_memory_bytes"), 0);
+  EXPECT_GT(SumMetric(metrics, "process_threads"), 16);  // the 16 workers at least
+
+  EXPECT_EQ(process.Terminate(std::chrono::seconds(30)), 0) << process.Log();
+  EXPECT_NE(process.Stdout().find("brokerload summary"), std::string::npos) << process.Stdout();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Targets, EngineTest,
+    ::testing::Values(Case{true, false, 0, "kafka"}, Case{false, true, 0, "nats"},
+                      Case{true, true, 0, "both"}, Case{true, false, 8, "kafka_keys"},
+                      Case{false, true, 8, "nats_keys"}, Case{true, true, 8, "both_keys"}),
+    [](const ::testing::TestParamInfo<Case>& param) { return param.param.name; });
+
+}  // namespace
+}  // namespace brokerload::testing
