@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The project's run command: installs what is needed, builds the release binary, starts local
-# Kafka and NATS JetStream brokers (deploy/local/brokers.sh) and runs brokerload against them.
+# Kafka and NATS JetStream brokers (deploy/local/brokers.sh) and runs brokerload against them with
+# config/brokerload.yaml (or the file given as $1) until Ctrl-C; then stops the brokers.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+config=${1:-config/brokerload.yaml}
 scripts/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release
 deploy/local/brokers.sh start
-# The daemon does not exist yet: for now this prints the binary's version and leaves the brokers
-# running (stop them with deploy/local/brokers.sh stop).
-build/release/service/brokerload --version
+trap 'deploy/local/brokers.sh stop' EXIT
+echo "brokerload: metrics at http://127.0.0.1:9464/metrics; Ctrl-C stops it and the brokers" >&2
+build/release/service/brokerload run --config "$config"

@@ -52,10 +52,15 @@ void ReadKafka(YamlReader& r, const YAML::Node& node, std::optional<KafkaTarget>
   r.Properties(node, path, "producer", kafka.producer);
   r.Properties(node, path, "consumer", kafka.consumer);
   if (const YAML::Node topic = node["topic"];
-      topic && r.CheckMap(topic, path + ".topic", {"partitions", "replication_factor", "create"})) {
+      topic && r.CheckMap(topic, path + ".topic",
+                          {"partitions", "replication_factor", "create", "config"})) {
     r.Int(topic, path + ".topic", "partitions", kafka.topic.partitions, 1, 10'000);
     r.Int(topic, path + ".topic", "replication_factor", kafka.topic.replication_factor, 1, 32);
     r.Bool(topic, path + ".topic", "create", kafka.topic.create);
+    if (topic["config"]) {
+      kafka.topic.config.clear();
+      r.Properties(topic, path + ".topic", "config", kafka.topic.config);
+    }
   }
   if (enabled) out = std::move(kafka);
 }

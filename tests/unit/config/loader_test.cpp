@@ -43,6 +43,9 @@ TEST(ConfigLoader, DefaultsMatchTheSeedWorkload) {
   ASSERT_TRUE(c.nats.has_value());
   EXPECT_EQ(c.nats->servers, std::vector<std::string>{"nats://127.0.0.1:4222"});
   EXPECT_EQ(c.nats->stream.storage, Storage::kMemory);
+  EXPECT_EQ(c.nats->stream.max_bytes, 256 << 20);
+  EXPECT_EQ(c.nats->stream.max_age, std::chrono::hours(1));
+  EXPECT_FALSE(c.nats->send_asap);
   EXPECT_EQ(c.workload.topics, 5);
   EXPECT_EQ(c.workload.workers, 256);
   EXPECT_EQ(c.workload.min_size, 256);
@@ -60,7 +63,7 @@ targets:
   kafka:
     bootstrap_servers: k:1
     producer: {acks: "1", linger.ms: 0}
-    topic: {partitions: 6, create: false}
+    topic: {partitions: 6, create: false, config: {retention.ms: "60000", cleanup.policy: delete}}
   nats:
     servers: [nats://a:1, nats://b:2]
     stream: {storage: file, max_age: 1h, discard: new, max_bytes: 1000000}
@@ -79,6 +82,8 @@ run: {loss_grace: 2m, tick: 500us}
 )");
   EXPECT_EQ(c.kafka->topic.partitions, 6);
   EXPECT_FALSE(c.kafka->topic.create);
+  EXPECT_EQ(c.kafka->topic.config.size(), 2u);
+  EXPECT_EQ(c.kafka->topic.config[0].second, "60000");
   EXPECT_EQ(c.kafka->producer[1], (std::pair<std::string, std::string>{"linger.ms", "0"}));
   EXPECT_EQ(c.nats->servers.size(), 2u);
   EXPECT_EQ(c.nats->stream.max_age, std::chrono::hours(1));

@@ -98,6 +98,9 @@ bool CreateTopics(rd_kafka_t* rk, const std::vector<std::string>& topics,
       for (auto* t : new_topics) rd_kafka_NewTopic_destroy(t);
       return false;
     }
+    for (const auto& [key, value] : settings.config) {
+      rd_kafka_NewTopic_set_config(new_topic, key.c_str(), value.c_str());
+    }
     new_topics.push_back(new_topic);
   }
   std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(rk));

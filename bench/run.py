@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""Finds the highest constant rate at which brokerload keeps up end to end.
+
+For each scenario (kafka, nats, both) it runs brokerload at rising rates, with 256-byte messages
+on 5 topics, and measures over a window after a warm-up, from two scrapes of /metrics:
+achieved ack and consume rates, send-lag p99, end-to-end p50/p99, losses, brokerload's CPU, RSS
+and threads, and the brokers' CPU. A rate "keeps up" when send-lag p99 < 10 ms, nothing is lost
+or dropped and the achieved rate is within 2% of the target. Then it runs the peer tools on the
+same brokers: kafka-producer-perf-test and `nats bench`. Prints Markdown.
+
+usage: bench/run.py [--scenarios kafka,nats,both] [--rates 25000,50000,...] [--duration 15]
+                    [--warmup 5] [--workers 256]   (brokers from deploy/local/brokers.sh)
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BINARY = os.path.join(ROOT, "build/release/service/brokerload")
+STATE = os.environ.get("BROKERLOAD_BROKERS_DIR", "/tmp/brokerload-brokers")
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def broker_env():
+    env = {}
+    with open(os.path.join(STATE, "env")) as f:
+        for line in f:
+            key, _, value = line.strip().partition("=")
+            env[key] = value
+    return env
+
+
+def cpu_seconds(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS
+    except (OSError, IndexError):
+        return 0.0
+
+
+def broker_pid(name):
+    try:
+        with open(os.path.join(STATE, f"{name}.pid")) as f:
+            return int(f.read())
+    except OSError:
+        return None
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def scrape(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+        text = r.read().decode()
+    samples = []
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r"([a-zA-Z_:]+)(\{[^}]*\})? (\S+)", line)
+        if m:
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2) or ""))
+            samples.append((m.group(1), labels, float(m.group(3))))
+    return samples
+
+
+def total(samples, name, **labels):
+    return sum(v for n, l, v in samples if n == name and all(l.get(k) == x for k, x in labels.items()))
+
+
+def buckets(samples, name, **labels):
+    by_le = {}
+    for n, l, v in samples:
+        if n == name + "_bucket" and all(l.get(k) == x for k, x in labels.items()):
+            le = float("inf") if l["le"] == "+Inf" else float(l["le"])
+            by_le[le] = by_le.get(le, 0) + v
+    return sorted(by_le.items())
+
+
+def quantile(before, after, q):
+    """Upper bound of the bucket holding quantile q of the observations between two scrapes."""
+    delta = [(le, a - dict(before).get(le, 0)) for le, a in after]
+    count = delta[-1][1] if delta else 0
+    if count <= 0:
+        return None
+    for le, cumulative in delta:
+        if cumulative >= q * count:
+            return le
+    return float("inf")
+
+
+def fraction_at_most(before, after, bound):
+    delta = [(le, a - dict(before).get(le, 0)) for le, a in after]
+    count = delta[-1][1] if delta else 0
+    at_most = max((c for le, c in delta if le <= bound), default=0)
+    return at_most / count if count else 0.0
+
+
+def config(scenario, rate, port, env, workers, duration, topics):
+    targets = ""
+    if scenario in ("kafka", "both"):
+        targets += f'  kafka: {{bootstrap_servers: "{env["KAFKA_BOOTSTRAP"]}"}}\n'
+    if scenario in ("nats", "both"):
+        targets += f'  nats: {{servers: ["{env["NATS_URL"]}"]}}\n'
+    prefix = f"bench-{scenario}-{int(rate)}-{os.getpid()}"
+    return (f"targets:\n{targets}"
+            f"workload: {{topics: {topics}, topic_prefix: {prefix}, message_size: 256, workers: {workers}}}\n"
+            f"profile:\n  stages: [{{name: bench, rate: {rate}, duration: {duration}s}}]\n"
+            f'metrics: {{listen: "127.0.0.1:{port}"}}\n'
+            "run: {loss_grace: 5s, drain_timeout: 20s}\n")
+
+
+def run_one(scenario, rate, args, env, workdir):
+    port = free_port()
+    path = os.path.join(workdir, f"{scenario}-{rate}.yaml")
+    with open(path, "w") as f:
+        f.write(config(scenario, rate, port, env, args.workers, args.warmup + args.duration + 2,
+                       args.topics))
+    log = open(os.path.join(workdir, f"{scenario}-{rate}.log"), "w")
+    proc = subprocess.Popen([BINARY, "run", "--config", path], stdout=subprocess.PIPE,
+                            stderr=log, text=True)
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        time.sleep(0.2)
+    time.sleep(args.warmup)
+    brokers = {name: broker_pid(name) for name in ("kafka", "nats")}
+    cpu0 = {n: cpu_seconds(p) for n, p in brokers.items() if p}
+    s1, t1 = scrape(port), time.time()
+    time.sleep(args.duration)
+    s2, t2 = scrape(port), time.time()
+    cpu1 = {n: cpu_seconds(p) for n, p in brokers.items() if p}
+    window = t2 - t1
+    proc.send_signal(signal.SIGTERM)
+    summary, _ = proc.communicate(timeout=60)
+    time.sleep(2)  # let the broker settle before the next run
+    s3 = scrape_final = None  # the process is gone; its summary covers losses at the end
+    lost_at_end = sum(int(x) for x in re.findall(r"^\w+\s+\d+\s+\d+\s+\d+\s+\d+\s+(\d+)", summary, re.M))
+    rows = []
+    targets = ["kafka", "nats"] if scenario == "both" else [scenario]
+    for t in targets:
+        lag = quantile(buckets(s1, "brokerload_send_lag_seconds", target=t),
+                       buckets(s2, "brokerload_send_lag_seconds", target=t), 0.99)
+        lag_ok = fraction_at_most(buckets(s1, "brokerload_send_lag_seconds", target=t),
+                                  buckets(s2, "brokerload_send_lag_seconds", target=t), 0.01) >= 0.99
+        e2e = [quantile(buckets(s1, "brokerload_end_to_end_latency_seconds", target=t),
+                        buckets(s2, "brokerload_end_to_end_latency_seconds", target=t), q)
+               for q in (0.5, 0.99)]
+        acked = (total(s2, "brokerload_messages_acked_total", target=t) -
+                 total(s1, "brokerload_messages_acked_total", target=t)) / window
+        consumed = (total(s2, "brokerload_messages_consumed_total", target=t) -
+                    total(s1, "brokerload_messages_consumed_total", target=t)) / window
+        dropped = total(s2, "brokerload_sends_dropped_total", target=t)
+        lost = total(s2, "brokerload_messages_lost_total", target=t)
+        rows.append({
+            "scenario": scenario, "target": t, "rate": rate, "acked": acked, "consumed": consumed,
+            "lag_p99": lag, "e2e_p50": e2e[0], "e2e_p99": e2e[1], "lost": lost, "dropped": dropped,
+            "keeps_up": lag_ok and lost == 0 and dropped == 0 and acked >= 0.98 * rate
+                        and consumed >= 0.98 * rate,
+        })
+    process = {
+        "cpu": (total(s2, "process_cpu_seconds_total") - total(s1, "process_cpu_seconds_total")) / window,
+        "rss_mb": total(s2, "process_resident_memory_bytes") / 1e6,
+        "threads": (int(total(s1, "process_threads")), int(total(s2, "process_threads"))),
+        "brokers_cpu": {n: (cpu1[n] - cpu0[n]) / window for n in cpu0},
+        "lost_at_end": lost_at_end,
+    }
+    return rows, process
+
+
+def ms(seconds):
+    if seconds is None:
+        return "-"
+    return "> 10 s" if seconds == float("inf") else f"≤ {seconds * 1e3:g} ms"
+
+
+def peers(env, args):
+    lines = []
+    tools = os.path.expanduser("~/.cache/brokerload/kafka-3.9.1/libs")
+    if os.path.isdir(tools) and "KAFKA_BOOTSTRAP" in env:
+        topic = f"bench-peer-{os.getpid()}"
+        out = subprocess.run(
+            ["java", "-cp", tools + "/*", "org.apache.kafka.tools.ProducerPerformance",
+             "--topic", topic, "--num-records", str(args.peer_messages), "--record-size", "256",
+             "--throughput", "-1", "--producer-props", f"bootstrap.servers={env['KAFKA_BOOTSTRAP']}",
+             "acks=all", "linger.ms=1"],
+            capture_output=True, text=True, timeout=300).stdout.strip().splitlines()
+        lines.append(f"- kafka-producer-perf-test (Kafka 3.9.1 tools, acks=all, linger.ms=1, "
+                     f"256 B, {args.peer_messages:,} records): `{out[-1] if out else 'no output'}`")
+    nats = shutil.which("nats") or os.path.expanduser("~/go/bin/nats")
+    if os.path.exists(nats) and "NATS_URL" in env:
+        for mode, extra in (("publish only", ["--pub", "1"]), ("publish + subscribe", ["--pub", "1", "--sub", "1"])):
+            out = subprocess.run(
+                [nats, "-s", env["NATS_URL"], "bench", "benchsubject", "--js",
+                 "--storage", "memory", "--purge", "--msgs", str(args.peer_messages), "--size", "256",
+                 "--no-progress", *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                 timeout=300).stdout
+            stats = [l.strip() for l in out.splitlines() if "stats:" in l]
+            lines.append(f"- nats bench --js --storage memory, {mode} (256 B, "
+                         f"{args.peer_messages:,} msgs): {'; '.join(stats) or 'no output'}")
+    return lines
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scenarios", default="kafka,nats,both")
+    parser.add_argument("--rates", default="25000,50000,75000,100000,150000")
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=256)
+    parser.add_argument("--topics", type=int, default=5)
+    parser.add_argument("--peer-messages", type=int, default=1_000_000)
+    args = parser.parse_args()
+    env = broker_env()
+    workdir = tempfile.mkdtemp(prefix="brokerload-bench-")
+    print(f"brokerload bench: {os.cpu_count()} cores, 256 B, {args.topics} topics, {args.workers} workers, "
+          f"{args.warmup} s warm-up then {args.duration} s measured; logs in {workdir}\n")
+    print("| scenario | target | rate msg/s | acked msg/s | consumed msg/s | send lag p99 | "
+          "e2e p50 | e2e p99 | lost | dropped | keeps up | brokerload CPU | RSS MB | threads | broker CPU |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    best = {}
+    for scenario in args.scenarios.split(","):
+        for rate in (float(r) for r in args.rates.split(",")):
+            rows, p = run_one(scenario, int(rate), args, env, workdir)
+            for r in rows:
+                brokers_cpu = ", ".join(f"{n} {c:.2f}" for n, c in p["brokers_cpu"].items())
+                print(f"| {scenario} | {r['target']} | {r['rate']:,} | {r['acked']:,.0f} | "
+                      f"{r['consumed']:,.0f} | {ms(r['lag_p99'])} | {ms(r['e2e_p50'])} | "
+                      f"{ms(r['e2e_p99'])} | {r['lost']:.0f} | {r['dropped']:.0f} | "
+                      f"{'yes' if r['keeps_up'] else 'no'} | {p['cpu']:.2f} cores | "
+                      f"{p['rss_mb']:.0f} | {p['threads'][0]}→{p['threads'][1]} | {brokers_cpu} |",
+                      flush=True)
+            if all(r["keeps_up"] for r in rows):
+                best[scenario] = int(rate)
+            else:
+                break
+    print("\nHighest rate kept up (per target): " +
+          ", ".join(f"{s}: {best.get(s, 'none'):,}" if s in best else f"{s}: none"
+                    for s in args.scenarios.split(",")))
+    print("\nPeer tools on the same brokers, same machine:")
+    for line in peers(env, args):
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
