@@ -161,7 +161,7 @@ int Run(const config::Config& loaded) {
         if (error) return;
         bool all_finished = true;
         for (auto& target : targets) {
-          target->Accounting().Sweep(clock.NowNs(), config.run.loss_grace.count());
+          target->Maintain(clock.NowNs(), config.run.loss_grace.count());
           all_finished = all_finished && target->Publisher()->Finished();
         }
         if (all_finished && !finished_logged) {

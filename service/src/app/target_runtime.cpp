@@ -86,6 +86,50 @@ bool TargetRuntime::Drained() const {
   return true;
 }
 
+void TargetRuntime::Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns) {
+  accounting_->Sweep(now_ns, loss_grace_ns);
+  if (clients_.consumer) clients_.consumer->Maintain();
+  if (++maintain_calls_ % 10 == 0) LogProblems();
+}
+
+// One line per target and interval, never one per message.
+void TargetRuntime::LogProblems() {
+  ProblemTotals now;
+  std::string reasons;
+  for (std::size_t r = 0; r < driver::kStatusCount; ++r) {
+    std::uint64_t count = 0;
+    for (std::size_t i = 0; i < topics_.size(); ++i) {
+      const accounting::TopicCounters& c = accounting_->Counters(i);
+      count += c.send_errors[r].load() + c.ack_errors[r].load();
+    }
+    if (count == 0) continue;
+    now.errors += count;
+    reasons += (reasons.empty() ? "" : ", ") +
+               std::string(driver::StatusName(static_cast<driver::Status>(r))) + " " +
+               std::to_string(count);
+  }
+  for (std::size_t i = 0; i < topics_.size(); ++i) {
+    const accounting::TopicCounters& c = accounting_->Counters(i);
+    now.lost += c.lost.load();
+    now.dropped += c.dropped_sends.load();
+    now.late += c.late_sends.load();
+  }
+  if (now.errors != logged_.errors) {
+    LOG_WARN("%s: %llu publish errors in the last 10 s (totals: %s)", name_.c_str(),
+             static_cast<unsigned long long>(now.errors - logged_.errors), reasons.c_str());
+  }
+  if (now.lost != logged_.lost) {
+    LOG_WARN("%s: %llu messages lost in the last 10 s", name_.c_str(),
+             static_cast<unsigned long long>(now.lost - logged_.lost));
+  }
+  if (now.dropped != logged_.dropped || now.late != logged_.late) {
+    LOG_WARN("%s: behind schedule: %llu sends late, %llu dropped in the last 10 s", name_.c_str(),
+             static_cast<unsigned long long>(now.late - logged_.late),
+             static_cast<unsigned long long>(now.dropped - logged_.dropped));
+  }
+  logged_ = now;
+}
+
 void TargetRuntime::StopConsuming() {
   if (clients_.consumer) clients_.consumer->Stop();
 }

@@ -41,6 +41,8 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
   // True once every acknowledged message has been received.
   bool Drained() const;
   void StopConsuming();
+  // Housekeeping, about once a second: loss sweep and consumer upkeep after reconnects.
+  void Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns);
 
   // driver::AckListener (called on the producer's ack thread)
   void OnAck(std::span<const std::byte> payload) override;
@@ -50,6 +52,17 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
 
  private:
   std::size_t WorkerFor(const accounting::WorkItem& item);
+  void LogProblems();
+
+  // Totals at the last problem log, so that each log line reports one interval.
+  struct ProblemTotals {
+    std::uint64_t errors = 0;
+    std::uint64_t lost = 0;
+    std::uint64_t dropped = 0;
+    std::uint64_t late = 0;
+  };
+  ProblemTotals logged_;
+  int maintain_calls_ = 0;
 
   driver::Backend backend_;
   std::string name_;

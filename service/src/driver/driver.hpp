@@ -49,6 +49,9 @@ class Consumer {
   // now on will be received, false (with `error`) after `timeout` or once `cancel` is set.
   virtual bool Start(MessageListener& listener, std::chrono::milliseconds timeout,
                      const std::atomic<bool>& cancel, std::string& error) = 0;
+  // Called about once a second from the housekeeping thread: restores subscriptions that a
+  // broker restart lost. Bounded by the client's request timeout.
+  virtual void Maintain() {}
   // Stops delivering and closes the subscription; bounded.
   virtual void Stop() = 0;
 };

@@ -1,25 +1,33 @@
 #include "driver/nats/nats_client.hpp"
 
+#include <chrono>
+
 #include "log/log.hpp"
 
 namespace brokerload::driver::nats {
 namespace {
 
 void OnDisconnected(natsConnection*, void* closure) {
-  auto* health = static_cast<Health*>(closure);
-  if (health->connected.exchange(false)) {
-    health->disconnects.fetch_add(1, std::memory_order_relaxed);
+  auto* watch = static_cast<ConnectionWatch*>(closure);
+  watch->disconnected_at_ns.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count());
+  if (watch->health.connected.exchange(false)) {
+    watch->health.disconnects.fetch_add(1, std::memory_order_relaxed);
     LOG_WARN("nats: connection lost, reconnecting");
   }
 }
 
 void OnReconnected(natsConnection*, void* closure) {
-  static_cast<Health*>(closure)->connected.store(true);
+  auto* watch = static_cast<ConnectionWatch*>(closure);
+  watch->health.connected.store(true);
+  watch->reconnected.store(true);
   LOG_INFO("nats: reconnected");
 }
 
 void OnAsyncError(natsConnection*, natsSubscription*, natsStatus status, void* closure) {
-  static_cast<Health*>(closure)->client_errors.fetch_add(1, std::memory_order_relaxed);
+  static_cast<ConnectionWatch*>(closure)->health.client_errors.fetch_add(1,
+                                                                         std::memory_order_relaxed);
   LOG_DEBUG("nats: asynchronous error %s", natsStatus_GetText(status));
 }
 
@@ -56,7 +64,7 @@ Status MapError(natsStatus status, jsErrCode code) {
 }
 
 ConnectionPtr Connect(const config::NatsTarget& target, const char* name, bool send_asap,
-                      Health& health, std::string& error) {
+                      ConnectionWatch& watch, std::string& error) {
   natsOptions* raw = nullptr;
   if (natsOptions_Create(&raw) != NATS_OK) {
     error = "cannot create NATS options";
@@ -73,9 +81,9 @@ ConnectionPtr Connect(const config::NatsTarget& target, const char* name, bool s
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts.get(), 250);
   if (s == NATS_OK) s = natsOptions_SetReconnectBufSize(opts.get(), 64 * 1024 * 1024);
   if (s == NATS_OK) s = natsOptions_SetMaxPendingMsgs(opts.get(), 1'000'000);
-  if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(opts.get(), OnDisconnected, &health);
-  if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts.get(), OnReconnected, &health);
-  if (s == NATS_OK) s = natsOptions_SetErrorHandler(opts.get(), OnAsyncError, &health);
+  if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(opts.get(), OnDisconnected, &watch);
+  if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts.get(), OnReconnected, &watch);
+  if (s == NATS_OK) s = natsOptions_SetErrorHandler(opts.get(), OnAsyncError, &watch);
   if (s != NATS_OK) {
     error = "NATS options: " + LastError(s);
     return nullptr;
@@ -86,7 +94,7 @@ ConnectionPtr Connect(const config::NatsTarget& target, const char* name, bool s
     error = "cannot connect to " + target.servers.front() + ": " + LastError(s);
     return nullptr;
   }
-  health.connected.store(true);
+  watch.health.connected.store(true);
   return ConnectionPtr(nc);
 }
 

@@ -2,6 +2,8 @@
 
 #include <nats/nats.h>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,13 +33,23 @@ using ConnectionPtr = std::unique_ptr<natsConnection, ConnectionDeleter>;
 using JsPtr = std::unique_ptr<jsCtx, JsDeleter>;
 using SubscriptionPtr = std::unique_ptr<natsSubscription, SubscriptionDeleter>;
 
+// What a connection's callbacks report: shared health, and a flag for its owner to restore
+// streams or subscriptions after a reconnect (a restarted server has lost memory streams and
+// ephemeral consumers).
+struct ConnectionWatch {
+  explicit ConnectionWatch(Health& h) : health(h) {}
+  Health& health;
+  std::atomic<bool> reconnected{false};
+  std::atomic<std::int64_t> disconnected_at_ns{0};  // Unix time of the last loss
+};
+
 // The one mapping from cnats' errors (and JetStream's error codes) to the engine's Status.
 Status MapError(natsStatus status, jsErrCode code);
 
-// Connects with reconnection forever; connection changes feed `health` and one log line each.
+// Connects with reconnection forever; connection changes feed `watch` and one log line each.
 // `name` labels the connection on the server. Null with `error` on failure.
 ConnectionPtr Connect(const config::NatsTarget& target, const char* name, bool send_asap,
-                      Health& health, std::string& error);
+                      ConnectionWatch& watch, std::string& error);
 
 // Adds one memory- or file-backed stream per topic (stream and subject named as the topic),
 // accepting streams that already exist.

@@ -9,7 +9,10 @@ namespace {
 class NatsConsumer final : public Consumer {
  public:
   NatsConsumer(const config::NatsTarget& target, std::vector<std::string> topics, Health& health)
-      : ack_policy_(target.ack_policy), topics_(std::move(topics)), health_(health) {}
+      : ack_policy_(target.ack_policy),
+        topics_(std::move(topics)),
+        health_(health),
+        watch_(health) {}
 
   ~NatsConsumer() override {
     Stop();
@@ -18,7 +21,7 @@ class NatsConsumer final : public Consumer {
 
   bool Init(const config::NatsTarget& target, std::string& error) {
     // Acks, if any, may wait for the flusher: they are off the measured path.
-    nc_ = Connect(target, "brokerload-consumer", false, health_, error);
+    nc_ = Connect(target, "brokerload-consumer", false, watch_, error);
     if (!nc_) return false;
     jsCtx* js = nullptr;
     const natsStatus s = natsConnection_JetStream(&js, nc_.get(), nullptr);
@@ -34,38 +37,74 @@ class NatsConsumer final : public Consumer {
              std::string& error) override {
     listener_ = &listener;
     closures_.resize(topics_.size());
+    subscriptions_.resize(topics_.size());
     for (std::size_t i = 0; i < topics_.size(); ++i) {
       closures_[i] = Closure{this, i};
-      jsSubOptions options;
-      jsSubOptions_Init(&options);
-      options.Stream = topics_[i].c_str();
-      options.Config.DeliverPolicy = js_DeliverNew;
-      options.Config.AckPolicy = ack_policy_ == config::AckPolicy::kNone  ? js_AckNone
-                                 : ack_policy_ == config::AckPolicy::kAll ? js_AckAll
-                                                                          : js_AckExplicit;
-      if (ack_policy_ != config::AckPolicy::kNone) options.Config.MaxAckPending = 100'000;
-      natsSubscription* sub = nullptr;
-      jsErrCode code{};
-      const natsStatus s = js_Subscribe(&sub, js_.get(), topics_[i].c_str(), OnMessage,
-                                        &closures_[i], nullptr, &options, &code);
-      if (s != NATS_OK) {
-        error = "subscribe to stream " + topics_[i] + ": " + LastError(s) + " (JetStream error " +
-                std::to_string(static_cast<int>(code)) + ")";
-        return false;
-      }
-      subscriptions_.emplace_back(sub);
-      natsSubscription_SetPendingLimits(sub, 1'000'000, 1 << 30);
+      if (!Subscribe(i, 0, error)) return false;
     }
     LOG_INFO("nats: subscribed to %zu streams", topics_.size());
     return true;
   }
 
+  // After a reconnect, a restarted server has lost its ephemeral consumers: subscribe again,
+  // from the moment the connection was lost, wherever the consumer is gone.
+  void Maintain() override {
+    if (!watch_.reconnected.load()) return;
+    bool all_restored = true;
+    for (std::size_t i = 0; i < subscriptions_.size(); ++i) {
+      jsConsumerInfo* info = nullptr;
+      jsErrCode code{};
+      if (subscriptions_[i] && natsSubscription_GetConsumerInfo(&info, subscriptions_[i].get(),
+                                                                nullptr, &code) == NATS_OK) {
+        jsConsumerInfo_Destroy(info);
+        continue;
+      }
+      std::string error;
+      if (subscriptions_[i]) natsSubscription_Unsubscribe(subscriptions_[i].get());
+      subscriptions_[i].reset();
+      if (Subscribe(i, watch_.disconnected_at_ns.load(), error)) {
+        LOG_INFO("nats: resubscribed to stream %s after reconnect", topics_[i].c_str());
+      } else {
+        all_restored = false;
+        LOG_WARN("nats: after reconnect: %s; retrying", error.c_str());
+      }
+    }
+    if (all_restored) watch_.reconnected.store(false);
+  }
+
   void Stop() override {
-    for (SubscriptionPtr& sub : subscriptions_) natsSubscription_Unsubscribe(sub.get());
+    for (SubscriptionPtr& sub : subscriptions_) {
+      if (sub) natsSubscription_Unsubscribe(sub.get());
+    }
     subscriptions_.clear();
   }
 
  private:
+  // Subscribes topic i: to new messages, or to those since `start_ns` (Unix ns) when not 0.
+  bool Subscribe(std::size_t i, std::int64_t start_ns, std::string& error) {
+    jsSubOptions options;
+    jsSubOptions_Init(&options);
+    options.Stream = topics_[i].c_str();
+    options.Config.DeliverPolicy = start_ns == 0 ? js_DeliverNew : js_DeliverByStartTime;
+    options.Config.OptStartTime = start_ns;
+    options.Config.AckPolicy = ack_policy_ == config::AckPolicy::kNone  ? js_AckNone
+                               : ack_policy_ == config::AckPolicy::kAll ? js_AckAll
+                                                                        : js_AckExplicit;
+    if (ack_policy_ != config::AckPolicy::kNone) options.Config.MaxAckPending = 100'000;
+    natsSubscription* sub = nullptr;
+    jsErrCode code{};
+    const natsStatus s = js_Subscribe(&sub, js_.get(), topics_[i].c_str(), OnMessage, &closures_[i],
+                                      nullptr, &options, &code);
+    if (s != NATS_OK) {
+      error = "subscribe to stream " + topics_[i] + ": " + LastError(s) + " (JetStream error " +
+              std::to_string(static_cast<int>(code)) + ")";
+      return false;
+    }
+    natsSubscription_SetPendingLimits(sub, 1'000'000, 1 << 30);
+    subscriptions_[i].reset(sub);
+    return true;
+  }
+
   struct Closure {
     NatsConsumer* self = nullptr;
     std::size_t topic = 0;
@@ -83,6 +122,7 @@ class NatsConsumer final : public Consumer {
   config::AckPolicy ack_policy_;
   std::vector<std::string> topics_;
   Health& health_;
+  ConnectionWatch watch_;
   MessageListener* listener_ = nullptr;
   std::vector<Closure> closures_;
   // Teardown order: subscriptions, then the JetStream context, then the connection.

@@ -12,7 +12,7 @@ namespace {
 class NatsProducer final : public Producer {
  public:
   NatsProducer(AckListener& acks, Health& health, std::int64_t max_pending)
-      : acks_(acks), health_(health), max_pending_(max_pending) {}
+      : acks_(acks), health_(health), watch_(health), max_pending_(max_pending) {}
 
   ~NatsProducer() override {
     health_.connected.store(false);  // closing is not an outage: no disconnect to report
@@ -22,7 +22,7 @@ class NatsProducer final : public Producer {
 
   bool Init(const config::NatsTarget& target, const config::Run& run,
             const std::vector<std::string>& topics, std::string& error) {
-    nc_ = Connect(target, "brokerload-producer", target.send_asap, health_, error);
+    nc_ = Connect(target, "brokerload-producer", target.send_asap, watch_, error);
     if (!nc_) return false;
     jsOptions options;
     jsOptions_Init(&options);
@@ -41,6 +41,8 @@ class NatsProducer final : public Producer {
     js_.reset(js);
     if (target.stream.create && !EnsureStreams(js, target.stream, topics, error)) return false;
     subjects_ = topics;
+    create_streams_ = target.stream.create;
+    stream_settings_ = target.stream;
     jsPubOptions_Init(&publish_options_);
     publish_options_.MaxWait =
         std::chrono::duration_cast<std::chrono::milliseconds>(run.publish_timeout).count();
@@ -58,7 +60,20 @@ class NatsProducer final : public Producer {
     return MapError(s, jsErrCode{});
   }
 
-  void Poll() override {}
+  // A restarted server has lost its memory streams: re-create them (at most once a second).
+  void Poll() override {
+    if (!create_streams_ || !watch_.reconnected.load(std::memory_order_relaxed)) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_stream_check_) return;
+    next_stream_check_ = now + std::chrono::seconds(1);
+    std::string error;
+    if (EnsureStreams(js_.get(), stream_settings_, subjects_, error)) {
+      watch_.reconnected.store(false);
+      LOG_INFO("nats: streams checked after reconnect");
+    } else {
+      LOG_WARN("nats: after reconnect: %s; retrying", error.c_str());
+    }
+  }
 
   bool Flush(std::chrono::milliseconds timeout) override {
     jsPubOptions options;
@@ -85,7 +100,11 @@ class NatsProducer final : public Producer {
 
   AckListener& acks_;
   Health& health_;
+  ConnectionWatch watch_;
   const std::int64_t max_pending_;
+  bool create_streams_ = false;
+  config::NatsStreamSettings stream_settings_;
+  std::chrono::steady_clock::time_point next_stream_check_{};
   std::atomic<std::int64_t> in_flight_{0};
   std::vector<std::string> subjects_;
   jsPubOptions publish_options_{};
