@@ -1,5 +1,6 @@
 // Proves the librdkafka wiring against the real local broker: 10,000 messages produced to a new
-// 3-partition topic come back exactly once, unchanged, through a consumer group.
+// 3-partition topic (created by the driver's CreateTopics) come back exactly once, unchanged,
+// through a consumer group.
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 
@@ -10,29 +11,18 @@
 #include <vector>
 
 #include "broker_env.hpp"
+#include "driver/kafka/kafka_client.hpp"
 
 namespace {
 
 constexpr int kMessages = 10'000;
 constexpr int kPartitions = 3;
 
-struct KafkaDeleter {
-  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
-};
-struct ConfDeleter {
-  void operator()(rd_kafka_conf_t* conf) const { rd_kafka_conf_destroy(conf); }
-};
-struct QueueDeleter {
-  void operator()(rd_kafka_queue_t* queue) const { rd_kafka_queue_destroy(queue); }
-};
-struct EventDeleter {
-  void operator()(rd_kafka_event_t* event) const { rd_kafka_event_destroy(event); }
-};
 struct MessageDeleter {
   void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
 };
-using KafkaPtr = std::unique_ptr<rd_kafka_t, KafkaDeleter>;
-using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
+using brokerload::driver::kafka::ConfPtr;
+using brokerload::driver::kafka::KafkaPtr;
 
 std::string Payload(int i) { return "brokerload-roundtrip-" + std::to_string(i); }
 
@@ -75,26 +65,6 @@ KafkaPtr NewClient(rd_kafka_type_t type, const std::string& bootstrap,
   return rk;
 }
 
-void CreateTopic(rd_kafka_t* rk, const std::string& topic) {
-  std::array<char, 512> error{};
-  rd_kafka_NewTopic_t* new_topic =
-      rd_kafka_NewTopic_new(topic.c_str(), kPartitions, 1, error.data(), error.size());
-  ASSERT_NE(new_topic, nullptr) << error.data();
-  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(rk));
-  rd_kafka_CreateTopics(rk, &new_topic, 1, nullptr, queue.get());
-  rd_kafka_NewTopic_destroy(new_topic);
-  std::unique_ptr<rd_kafka_event_t, EventDeleter> event(rd_kafka_queue_poll(queue.get(), 30'000));
-  ASSERT_NE(event, nullptr) << "CreateTopics timed out";
-  ASSERT_EQ(rd_kafka_event_error(event.get()), RD_KAFKA_RESP_ERR_NO_ERROR)
-      << rd_kafka_event_error_string(event.get());
-  const rd_kafka_CreateTopics_result_t* result = rd_kafka_event_CreateTopics_result(event.get());
-  size_t count = 0;
-  const rd_kafka_topic_result_t** topics = rd_kafka_CreateTopics_result_topics(result, &count);
-  ASSERT_EQ(count, 1U);
-  ASSERT_EQ(rd_kafka_topic_result_error(topics[0]), RD_KAFKA_RESP_ERR_NO_ERROR)
-      << rd_kafka_topic_result_error_string(topics[0]);
-}
-
 TEST(KafkaRoundtrip, ProducesAndConsumesTenThousandMessagesExactlyOnce) {
   std::string bootstrap;
   ASSERT_TRUE(brokerload::testing::LoadBrokerAddress("KAFKA_BOOTSTRAP", bootstrap));
@@ -102,8 +72,11 @@ TEST(KafkaRoundtrip, ProducesAndConsumesTenThousandMessagesExactlyOnce) {
 
   KafkaPtr admin = NewClient(RD_KAFKA_PRODUCER, bootstrap, {});
   ASSERT_NE(admin, nullptr);
-  CreateTopic(admin.get(), topic);
-  ASSERT_FALSE(HasFatalFailure());
+  std::string create_error;
+  ASSERT_TRUE(brokerload::driver::kafka::CreateTopics(admin.get(), {topic},
+                                                      brokerload::config::KafkaTopicSettings{},
+                                                      std::chrono::seconds(30), create_error))
+      << create_error;
 
   DeliveryCounts counts;
   {

@@ -13,24 +13,17 @@
 #include <vector>
 
 #include "broker_env.hpp"
+#include "driver/nats/nats_client.hpp"
 
 namespace {
 
 constexpr int kMessages = 10'000;
 const std::string kPrefix = "brokerload-roundtrip-";
 
-struct ConnectionDeleter {
-  void operator()(natsConnection* nc) const { natsConnection_Destroy(nc); }
-};
-struct OptionsDeleter {
-  void operator()(natsOptions* opts) const { natsOptions_Destroy(opts); }
-};
-struct JsDeleter {
-  void operator()(jsCtx* js) const { jsCtx_Destroy(js); }
-};
-struct SubscriptionDeleter {
-  void operator()(natsSubscription* sub) const { natsSubscription_Destroy(sub); }
-};
+using brokerload::driver::nats::ConnectionPtr;
+using brokerload::driver::nats::JsPtr;
+using brokerload::driver::nats::OptionsDeleter;
+using brokerload::driver::nats::SubscriptionPtr;
 
 struct Received {
   std::mutex mutex;
@@ -72,7 +65,7 @@ TEST(NatsRoundtrip, PublishesAsyncAndConsumesTenThousandMessagesExactlyOnce) {
   natsConnection* raw_nc = nullptr;
   ASSERT_EQ(natsConnection_Connect(&raw_nc, opts.get()), NATS_OK)
       << "cannot connect to " << url << ": " << nats_GetLastError(nullptr);
-  std::unique_ptr<natsConnection, ConnectionDeleter> nc(raw_nc);
+  ConnectionPtr nc(raw_nc);
 
   jsOptions js_opts;
   jsOptions_Init(&js_opts);
@@ -80,7 +73,7 @@ TEST(NatsRoundtrip, PublishesAsyncAndConsumesTenThousandMessagesExactlyOnce) {
   js_opts.PublishAsync.ErrHandler = OnPublishError;
   jsCtx* raw_js = nullptr;
   ASSERT_EQ(natsConnection_JetStream(&raw_js, nc.get(), &js_opts), NATS_OK);
-  std::unique_ptr<jsCtx, JsDeleter> js(raw_js);
+  JsPtr js(raw_js);
 
   jsStreamConfig config;
   jsStreamConfig_Init(&config);
@@ -106,7 +99,7 @@ TEST(NatsRoundtrip, PublishesAsyncAndConsumesTenThousandMessagesExactlyOnce) {
                          &sub_opts, &js_error),
             NATS_OK)
       << "js_Subscribe: JetStream error " << js_error << " " << nats_GetLastError(nullptr);
-  std::unique_ptr<natsSubscription, SubscriptionDeleter> sub(raw_sub);
+  SubscriptionPtr sub(raw_sub);
   ASSERT_EQ(natsSubscription_SetPendingLimits(sub.get(), -1, -1), NATS_OK);
 
   for (int i = 0; i < kMessages; ++i) {
