@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/compare.hpp"
 #include "app/exit_codes.hpp"
 #include "app/runner.hpp"
 #include "app/version.hpp"
@@ -18,10 +19,13 @@ using namespace brokerload;
 constexpr std::string_view kUsage =
     "usage:\n"
     "  brokerload run --config FILE [--log-level debug|info|warn|error]\n"
+    "  brokerload compare --config FILE --out DIR [--profile seed] [--seed-rate R]\n"
+    "                     [--warmup DURATION] [--side-by-side] [--baseline OLD.json]\n"
+    "                     [--max-throughput-drop PCT] [--max-p99-rise PCT]\n"
     "  brokerload validate-config FILE\n"
     "  brokerload --version | --help\n"
     "exit codes: 0 ok, 2 invalid config, 3 broker unavailable at start, 4 runtime error,\n"
-    "            64 bad command line\n";
+    "            5 compare found a regression against its baseline, 64 bad command line\n";
 
 int Usage(const std::string& problem) {
   std::fprintf(stderr, "brokerload: %s\n%s", problem.c_str(), kUsage.data());
@@ -38,6 +42,88 @@ std::optional<config::Config> Load(const std::string& path) {
     std::fprintf(stderr, "brokerload: %zu problem(s) in %s\n", result.errors.size(), path.c_str());
   }
   return std::move(result.config);
+}
+
+bool SetLogLevel(const std::string& level) {
+  if (level == "debug") {
+    log::SetLevel(log::Level::kDebug);
+  } else if (level == "warn") {
+    log::SetLevel(log::Level::kWarn);
+  } else if (level == "error") {
+    log::SetLevel(log::Level::kError);
+  } else if (level != "info") {
+    return false;
+  }
+  return true;
+}
+
+bool ParsePercent(const std::string& text, double& fraction) {
+  try {
+    std::size_t used = 0;
+    const double value = std::stod(text, &used);
+    if (used != text.size() || value < 0 || value > 1e6) return false;
+    fraction = value / 100;
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+int CompareCommand(const std::vector<std::string>& args) {
+  std::string config_path;
+  std::string profile;
+  double seed_rate = 10'000;
+  app::CompareOptions options;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& flag = args[i];
+    if (flag == "--side-by-side") {
+      options.side_by_side = true;
+      continue;
+    }
+    if (i + 1 >= args.size()) return Usage("compare: " + flag + " needs a value");
+    const std::string& value = args[++i];
+    if (flag == "--config") {
+      config_path = value;
+    } else if (flag == "--out") {
+      options.out_dir = value;
+    } else if (flag == "--profile") {
+      if (value != "seed") return Usage("compare: --profile: expected seed, got '" + value + "'");
+      profile = value;
+    } else if (flag == "--seed-rate") {
+      try {
+        seed_rate = std::stod(value);
+      } catch (const std::exception&) {
+        seed_rate = -1;
+      }
+      if (!(seed_rate > 0))
+        return Usage("compare: --seed-rate: expected msg/s above 0, got '" + value + "'");
+    } else if (flag == "--warmup") {
+      const auto warmup = config::ParseDuration(value);
+      if (!warmup)
+        return Usage("compare: --warmup: expected a duration such as 2s, got '" + value + "'");
+      options.warmup = *warmup;
+    } else if (flag == "--baseline") {
+      options.baseline = value;
+    } else if (flag == "--max-throughput-drop") {
+      if (!ParsePercent(value, options.tolerances.throughput_drop)) {
+        return Usage("compare: --max-throughput-drop: expected a percentage, got '" + value + "'");
+      }
+    } else if (flag == "--max-p99-rise") {
+      if (!ParsePercent(value, options.tolerances.p99_rise)) {
+        return Usage("compare: --max-p99-rise: expected a percentage, got '" + value + "'");
+      }
+    } else if (flag == "--log-level") {
+      if (!SetLogLevel(value)) return Usage("--log-level: expected debug, info, warn or error");
+    } else {
+      return Usage("compare: unknown option '" + flag + "'");
+    }
+  }
+  if (config_path.empty()) return Usage("compare needs --config FILE");
+  if (options.out_dir.empty()) return Usage("compare needs --out DIR");
+  std::optional<config::Config> config = Load(config_path);
+  if (!config) return app::kExitConfig;
+  if (profile == "seed") config->profile = config::SeedProfile(seed_rate);
+  return app::Compare(*config, options);
 }
 
 }  // namespace
@@ -73,18 +159,13 @@ int main(int argc, char** argv) {
       }
     }
     if (config_path.empty()) return Usage("run needs --config FILE");
-    if (level == "debug") {
-      log::SetLevel(log::Level::kDebug);
-    } else if (level == "warn") {
-      log::SetLevel(log::Level::kWarn);
-    } else if (level == "error") {
-      log::SetLevel(log::Level::kError);
-    } else if (level != "info") {
+    if (!SetLogLevel(level)) {
       return Usage("--log-level: expected debug, info, warn or error, got '" + level + "'");
     }
     const std::optional<config::Config> config = Load(config_path);
     if (!config) return app::kExitConfig;
     return app::Run(*config);
   }
+  if (command == "compare") return CompareCommand(args);
   return Usage("unknown command '" + command + "'");
 }

@@ -30,10 +30,14 @@ TargetAccounting::TargetAccounting(std::uint16_t target_index, std::size_t topic
   }
 }
 
-void TargetAccounting::OnSent(std::uint16_t topic, std::int64_t lag_ns) {
+void TargetAccounting::OnSent(std::uint16_t topic, std::int64_t lag_ns, std::int64_t intended_ns) {
   TopicCounters& c = *counters_[topic];
   c.published.fetch_add(1, kRelaxed);
   if (lag_ns > late_threshold_ns_) c.late_sends.fetch_add(1, kRelaxed);
+  if (intended_ns < measure_from_ns_) {
+    c.warmup_published.fetch_add(1, kRelaxed);
+    return;
+  }
   send_lag_.Record(lag_ns);
 }
 
@@ -48,7 +52,12 @@ void TargetAccounting::OnDropped(std::uint16_t topic, std::uint64_t count) {
 void TargetAccounting::OnAck(std::span<const std::byte> payload, std::int64_t now_ns) {
   const std::optional<message::Header> header = message::Decode(payload);
   if (!header || header->topic >= counters_.size()) return;
-  counters_[header->topic]->acked.fetch_add(1, kRelaxed);
+  TopicCounters& c = *counters_[header->topic];
+  c.acked.fetch_add(1, kRelaxed);
+  if (header->intended_ns < measure_from_ns_) {
+    c.warmup_acked.fetch_add(1, kRelaxed);
+    return;
+  }
   latencies_[header->topic]->publish.Record(now_ns - header->actual_ns);
 }
 
@@ -92,10 +101,17 @@ bool TargetAccounting::OnReceived(std::size_t topic_hint, std::span<const std::b
   if (outcome == SequenceTracker::Outcome::kAfterDeclaredLost) {
     c.arrived_after_lost.fetch_add(1, kRelaxed);
   }
+  item = WorkItem{target_index_, header->topic, header->key, header->sequence};
+  if (header->intended_ns < measure_from_ns_) {
+    c.warmup_consumed.fetch_add(1, kRelaxed);
+    return true;
+  }
+  std::int64_t last = last_receive_ns_.load(kRelaxed);
+  while (now_ns > last && !last_receive_ns_.compare_exchange_weak(last, now_ns, kRelaxed)) {
+  }
   TopicLatencies& latencies = *latencies_[header->topic];
   latencies.end_to_end.Record(now_ns - header->intended_ns);
   latencies.end_to_end_service.Record(now_ns - header->actual_ns);
-  item = WorkItem{target_index_, header->topic, header->key, header->sequence};
   return true;
 }
 

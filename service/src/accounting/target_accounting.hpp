@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -46,9 +47,14 @@ struct alignas(64) TopicCounters {
   std::array<std::atomic<std::uint64_t>, driver::kStatusCount> send_errors{};
   // ack thread
   alignas(64) std::atomic<std::uint64_t> acked{0};
+  std::atomic<std::uint64_t> warmup_acked{0};
   std::array<std::atomic<std::uint64_t>, driver::kStatusCount> ack_errors{};
+  // Messages scheduled before the measurement start (see SetMeasureFrom): counted here as well
+  // as in the totals, and left out of the latency histograms.
+  std::atomic<std::uint64_t> warmup_published{0};
   // consumer thread
   alignas(64) std::atomic<std::uint64_t> consumed{0};
+  std::atomic<std::uint64_t> warmup_consumed{0};
   std::atomic<std::uint64_t> duplicated{0};
   std::atomic<std::uint64_t> arrived_after_lost{0};
   std::array<std::atomic<std::uint64_t>, 2> foreign{};
@@ -75,8 +81,14 @@ class TargetAccounting {
   const TopicLatencies& Latencies(std::size_t topic) const { return *latencies_[topic]; }
   const LatencyHistogram& SendLag() const { return send_lag_; }
 
+  // Messages scheduled before `measure_from_ns` are warm-up: counted apart and kept out of the
+  // latency histograms. Set before publishing starts; default: everything is measured.
+  void SetMeasureFrom(std::int64_t measure_from_ns) { measure_from_ns_ = measure_from_ns; }
+  // When the last measured message was received (Unix ns), 0 before any.
+  std::int64_t LastReceiveNs() const { return last_receive_ns_.load(std::memory_order_relaxed); }
+
   // Publisher side.
-  void OnSent(std::uint16_t topic, std::int64_t lag_ns);
+  void OnSent(std::uint16_t topic, std::int64_t lag_ns, std::int64_t intended_ns = 0);
   void OnSendFailed(std::uint16_t topic, driver::Status status);
   void OnDropped(std::uint16_t topic, std::uint64_t count);
   void OnAck(std::span<const std::byte> payload, std::int64_t now_ns);
@@ -112,6 +124,8 @@ class TargetAccounting {
   std::vector<std::unique_ptr<Stream>> streams_;
   std::vector<std::uint64_t> last_key_sequence_;  // [topic * keys + key]; one worker per key
   LatencyHistogram send_lag_;
+  std::int64_t measure_from_ns_ = std::numeric_limits<std::int64_t>::min();
+  std::atomic<std::int64_t> last_receive_ns_{0};
 };
 
 }  // namespace brokerload::accounting

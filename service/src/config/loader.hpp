@@ -31,4 +31,7 @@ LoadResult Parse(std::string_view text, const std::string& file_name);
 // Reads and parses a file. Never throws.
 LoadResult LoadFile(const std::string& path);
 
+// "250us", "10ms", "5s", "2m", "1h" (also "ns"); nullopt for anything else or a negative value.
+std::optional<Duration> ParseDuration(std::string_view text);
+
 }  // namespace brokerload::config

@@ -164,21 +164,9 @@ void YamlReader::Duration(const YAML::Node& map, const std::string& path, const 
   const std::string expected =
       std::string("a duration such as 250us, 10ms, 5s, 2m or 1h") + (allow_zero ? "" : ", above 0");
   if (!Scalar(node, Join(path, key), expected.c_str())) return;
-  const std::string& text = node.Scalar();
-  const std::pair<const char*, double> units[] = {{"ns", 1},  {"us", 1e3}, {"ms", 1e6},
-                                                  {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
-  for (const auto& [unit, ns_per_unit] : units) {
-    const std::string suffix(unit);
-    if (text.size() <= suffix.size() ||
-        text.compare(text.size() - suffix.size(), suffix.size(), suffix) != 0) {
-      continue;
-    }
-    double value = 0;
-    if (!ParseNumber(text.substr(0, text.size() - suffix.size()), value) || value < 0 ||
-        (!allow_zero && value == 0) || value * ns_per_unit > 1e18) {
-      break;
-    }
-    out = config::Duration(static_cast<std::int64_t>(std::llround(value * ns_per_unit)));
+  const std::optional<config::Duration> value = ParseDuration(node.Scalar());
+  if (value && (allow_zero || value->count() > 0)) {
+    out = *value;
     return;
   }
   Error(node, Join(path, key), expected);
@@ -252,6 +240,22 @@ void YamlReader::Buckets(const YAML::Node& map, const std::string& path, const c
     values.push_back(value);
   }
   out = std::move(values);
+}
+
+std::optional<Duration> ParseDuration(std::string_view text) {
+  const std::pair<const char*, double> units[] = {{"ns", 1},  {"us", 1e3}, {"ms", 1e6},
+                                                  {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+  for (const auto& [unit, ns_per_unit] : units) {
+    const std::string_view suffix(unit);
+    if (text.size() <= suffix.size() || !text.ends_with(suffix)) continue;
+    double value = 0;
+    if (!ParseNumber(std::string(text.substr(0, text.size() - suffix.size())), value) ||
+        value < 0 || value * ns_per_unit > 1e18) {
+      return std::nullopt;
+    }
+    return Duration(static_cast<std::int64_t>(std::llround(value * ns_per_unit)));
+  }
+  return std::nullopt;
 }
 
 }  // namespace brokerload::config

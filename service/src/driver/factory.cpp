@@ -2,10 +2,13 @@
 
 #include "driver/kafka/kafka_consumer.hpp"
 #include "driver/kafka/kafka_producer.hpp"
+#include "driver/nats/nats_client.hpp"
 #include "driver/nats/nats_consumer.hpp"
 #include "driver/nats/nats_producer.hpp"
 
 namespace brokerload::driver {
+
+void InitializeClientLibraries() { nats::OpenLibrary(); }
 
 bool CreateClients(Backend backend, const config::Config& config,
                    const std::vector<std::string>& topics, AckListener& acks, Health& health,

@@ -21,6 +21,9 @@ struct Clients {
   std::unique_ptr<Consumer> consumer;
 };
 
+// Starts the client libraries' process-wide threads (cnats') ahead of any measurement.
+void InitializeClientLibraries();
+
 // The one place that picks a backend: connects a producer and a consumer on separate
 // connections and creates topics or streams when the config asks for it. On failure, returns
 // false with `error` naming the target and what went wrong.

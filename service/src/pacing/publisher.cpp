@@ -80,7 +80,7 @@ std::size_t Publisher::Step(std::int64_t now_ns, std::size_t max_batch) {
     if (status == driver::Status::kQueueFull) break;  // backpressure: retry at the next step
     if (status == driver::Status::kOk) {
       ++sequence_[topic];
-      accounting_.OnSent(topic, header.actual_ns - intended_ns);
+      accounting_.OnSent(topic, header.actual_ns - intended_ns, intended_ns);
       ++sent;
     } else {
       accounting_.OnSendFailed(topic, status);

@@ -135,3 +135,33 @@ TEST_F(TargetAccountingTest, SendsCountLateBeyondTheThreshold) {
 
 }  // namespace
 }  // namespace brokerload::accounting
+
+namespace brokerload::accounting {
+namespace {
+
+TEST(TargetAccountingWarmup, WarmupMessagesAreCountedApartAndKeptOutOfTheHistograms) {
+  TargetAccounting accounting(0, 1, 0, kRun, 2'000'000);
+  accounting.SetMeasureFrom(5'000);
+  accounting.OnSent(0, 100, 1'000);  // warm-up
+  accounting.OnSent(0, 100, 6'000);  // measured
+  accounting.OnAck(Payload(0, 0, message::kNoKey, kRun, 1'000, 1'100), 2'000);
+  accounting.OnAck(Payload(0, 1, message::kNoKey, kRun, 6'000, 6'100), 7'000);
+  WorkItem item;
+  EXPECT_TRUE(
+      accounting.OnReceived(0, Payload(0, 0, message::kNoKey, kRun, 1'000, 1'100), 3'000, item));
+  EXPECT_TRUE(
+      accounting.OnReceived(0, Payload(0, 1, message::kNoKey, kRun, 6'000, 6'100), 9'000, item));
+  const TopicCounters& c = accounting.Counters(0);
+  EXPECT_EQ(c.published.load(), 2u);
+  EXPECT_EQ(c.warmup_published.load(), 1u);
+  EXPECT_EQ(c.warmup_acked.load(), 1u);
+  EXPECT_EQ(c.warmup_consumed.load(), 1u);
+  EXPECT_EQ(accounting.Latencies(0).end_to_end.Snapshot().Count(), 1u);
+  EXPECT_EQ(accounting.Latencies(0).end_to_end.Snapshot().MaxNs(), 3'000);
+  EXPECT_EQ(accounting.Latencies(0).publish.Snapshot().Count(), 1u);
+  EXPECT_EQ(accounting.SendLag().Snapshot().Count(), 1u);
+  EXPECT_EQ(accounting.LastReceiveNs(), 9'000);
+}
+
+}  // namespace
+}  // namespace brokerload::accounting

@@ -50,6 +50,30 @@ TEST(Cli, BadCommandLinesExitWithUsage) {
               HasSubstr("--log-level: expected debug, info, warn or error, got 'loud'"));
 }
 
+TEST(Cli, CompareChecksItsOptions) {
+  EXPECT_THAT(RunBrokerload("compare --out /tmp/x").output,
+              HasSubstr("compare needs --config FILE"));
+  EXPECT_THAT(RunBrokerload("compare --config x").output, HasSubstr("compare needs --out DIR"));
+  const Outcome profile = RunBrokerload("compare --config x --out y --profile soak");
+  EXPECT_EQ(profile.exit_code, 64);
+  EXPECT_THAT(profile.output, HasSubstr("--profile: expected seed, got 'soak'"));
+  EXPECT_THAT(RunBrokerload("compare --config x --out y --warmup soon").output,
+              HasSubstr("--warmup: expected a duration such as 2s, got 'soon'"));
+  EXPECT_THAT(RunBrokerload("compare --config x --out y --seed-rate fast").output,
+              HasSubstr("--seed-rate: expected msg/s above 0, got 'fast'"));
+  EXPECT_THAT(RunBrokerload("compare --config x --out y --max-p99-rise lots").output,
+              HasSubstr("--max-p99-rise: expected a percentage, got 'lots'"));
+  EXPECT_THAT(RunBrokerload("compare --config x --out y --baseline").output,
+              HasSubstr("compare: --baseline needs a value"));
+}
+
+TEST(Cli, CompareRefusesAnEndlessProfile) {
+  const std::string path = WriteFile("endless.yaml", "targets: {nats: {}}\nprofile: {rate: 10}\n");
+  const Outcome o = RunBrokerload("compare --config " + path + " --out " + ::testing::TempDir());
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_THAT(o.output, HasSubstr("compare needs a bounded profile"));
+}
+
 TEST(Cli, ValidateConfigListsEveryProblemAndExitsTwo) {
   const std::string path =
       WriteFile("bad.yaml", "targets:\n  nats: {}\nworkload:\n  topics: 0\n  colour: red\n");

@@ -33,6 +33,8 @@ void OnAsyncError(natsConnection*, natsSubscription*, natsStatus status, void* c
 
 }  // namespace
 
+void OpenLibrary() { nats_Open(-1); }
+
 std::string LastError(natsStatus status) {
   const char* last = nats_GetLastError(nullptr);
   return std::string(natsStatus_GetText(status)) + (last && *last ? std::string(": ") + last : "");

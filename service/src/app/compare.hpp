@@ -1,0 +1,25 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "config/config.hpp"
+#include "report/baseline.hpp"
+
+namespace brokerload::app {
+
+struct CompareOptions {
+  std::string out_dir;
+  bool side_by_side = false;  // default: one target after the other
+  std::chrono::nanoseconds warmup = std::chrono::seconds(1);
+  std::optional<std::string> baseline;  // an earlier report.json
+  report::Tolerances tolerances;
+};
+
+// brokerload compare: runs every stage of the (bounded) profile on every enabled target, writes
+// report.md, report.json and report.html into out_dir, and with a baseline exits kExitRegression
+// when throughput fell or p99 rose beyond the tolerances. A progress line goes to stderr.
+int Compare(const config::Config& config, const CompareOptions& options);
+
+}  // namespace brokerload::app

@@ -1,0 +1,254 @@
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "report/analysis.hpp"
+#include "report/writers.hpp"
+
+namespace brokerload::report {
+namespace {
+
+constexpr const char* kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
+                                   "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"};
+constexpr int kWidth = 720;
+constexpr int kHeight = 320;
+constexpr int kLeft = 70;
+constexpr int kRight = 20;
+constexpr int kTop = 40;
+constexpr int kBottom = 60;
+
+std::string Escape(const std::string& text) {
+  std::string out;
+  for (char ch : text) {
+    switch (ch) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += ch;
+    }
+  }
+  return out;
+}
+
+std::string Num(double value, const char* format = "%.2f") {
+  char text[64];
+  std::snprintf(text, sizeof text, format, value);
+  return text;
+}
+
+struct Series {
+  std::string name;
+  std::vector<double> values;
+};
+
+// The frame of a chart: title, y grid with labels, x labels; returns the y scale's maximum.
+std::string Frame(const std::string& id, const std::string& title, const std::string& unit,
+                  double max_value, const std::vector<std::string>& x_labels,
+                  const std::vector<double>& x_positions) {
+  std::string svg = "<svg class=\"chart\" id=\"" + id +
+                    "\" xmlns=\"http://www.w3.org/2000/svg\" "
+                    "width=\"" +
+                    std::to_string(kWidth) + "\" height=\"" + std::to_string(kHeight) +
+                    "\" role=\"img\"><title>" + Escape(title) + "</title><text x=\"" +
+                    std::to_string(kWidth / 2) +
+                    "\" y=\"20\" text-anchor=\"middle\" class=\"title\">" + Escape(title) +
+                    "</text>";
+  const int plot_height = kHeight - kTop - kBottom;
+  for (int i = 0; i <= 4; ++i) {
+    const double value = max_value * i / 4;
+    const double y = kTop + plot_height - plot_height * i / 4.0;
+    svg += "<line x1=\"" + std::to_string(kLeft) + "\" x2=\"" + std::to_string(kWidth - kRight) +
+           "\" y1=\"" + Num(y, "%.1f") + "\" y2=\"" + Num(y, "%.1f") + "\" class=\"grid\"/>";
+    svg += "<text x=\"" + std::to_string(kLeft - 6) + "\" y=\"" + Num(y + 4, "%.1f") +
+           "\" text-anchor=\"end\">" + Num(value, value >= 100 ? "%.0f" : "%.2f") + "</text>";
+  }
+  svg += "<text x=\"14\" y=\"" + std::to_string(kTop + plot_height / 2) +
+         "\" transform=\"rotate(-90 14 " + std::to_string(kTop + plot_height / 2) +
+         ")\" text-anchor=\"middle\">" + Escape(unit) + "</text>";
+  for (std::size_t i = 0; i < x_labels.size(); ++i) {
+    svg += "<text x=\"" + Num(x_positions[i], "%.1f") + "\" y=\"" +
+           std::to_string(kHeight - kBottom + 18) + "\" text-anchor=\"middle\">" +
+           Escape(x_labels[i]) + "</text>";
+  }
+  return svg;
+}
+
+std::string Legend(const std::vector<std::string>& names) {
+  std::string svg;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const int x = kLeft + static_cast<int>(i % 4) * 160;
+    const int y = kHeight - 22 + static_cast<int>(i / 4) * 14;
+    svg += "<rect x=\"" + std::to_string(x) + "\" y=\"" + std::to_string(y - 9) +
+           "\" width=\"10\" height=\"10\" fill=\"" + kColors[i % 8] + "\"/><text x=\"" +
+           std::to_string(x + 14) + "\" y=\"" + std::to_string(y) + "\">" + Escape(names[i]) +
+           "</text>";
+  }
+  return svg;
+}
+
+double MaxOf(const std::vector<Series>& series) {
+  double max_value = 0;
+  for (const Series& s : series) {
+    for (double v : s.values) {
+      if (std::isfinite(v)) max_value = std::max(max_value, v);
+    }
+  }
+  return max_value > 0 ? max_value * 1.1 : 1;
+}
+
+std::string BarChart(const std::string& id, const std::string& title, const std::string& unit,
+                     const std::vector<std::string>& groups, const std::vector<Series>& series) {
+  const double max_value = MaxOf(series);
+  const double group_width = static_cast<double>(kWidth - kLeft - kRight) /
+                             static_cast<double>(std::max<std::size_t>(groups.size(), 1));
+  const double bar_width =
+      group_width * 0.8 / static_cast<double>(std::max<std::size_t>(series.size(), 1));
+  std::vector<double> centers;
+  for (std::size_t g = 0; g < groups.size(); ++g)
+    centers.push_back(kLeft + group_width * (static_cast<double>(g) + 0.5));
+  std::string svg = Frame(id, title, unit, max_value, groups, centers);
+  const int plot_height = kHeight - kTop - kBottom;
+  std::vector<std::string> names;
+  for (std::size_t s = 0; s < series.size(); ++s) {
+    names.push_back(series[s].name);
+    for (std::size_t g = 0; g < groups.size() && g < series[s].values.size(); ++g) {
+      const double value = series[s].values[g];
+      const double h = plot_height * value / max_value;
+      const double x = kLeft + group_width * static_cast<double>(g) + group_width * 0.1 +
+                       bar_width * static_cast<double>(s);
+      svg += "<rect class=\"bar\" x=\"" + Num(x, "%.1f") + "\" y=\"" +
+             Num(kTop + plot_height - h, "%.1f") + "\" width=\"" + Num(bar_width, "%.1f") +
+             "\" height=\"" + Num(h, "%.1f") + "\" fill=\"" + kColors[s % 8] + "\"><title>" +
+             Escape(series[s].name + " " + groups[g] + ": " + Num(value)) + "</title></rect>";
+    }
+  }
+  return svg + Legend(names) + "</svg>\n";
+}
+
+std::string LineChart(const std::string& id, const std::string& title, const std::string& unit,
+                      const std::vector<std::string>& x_labels, const std::vector<Series>& series) {
+  const double max_value = MaxOf(series);
+  const double step = static_cast<double>(kWidth - kLeft - kRight) /
+                      static_cast<double>(std::max<std::size_t>(x_labels.size(), 2) - 1);
+  std::vector<double> xs;
+  for (std::size_t i = 0; i < x_labels.size(); ++i)
+    xs.push_back(kLeft + step * static_cast<double>(i));
+  std::string svg = Frame(id, title, unit, max_value, x_labels, xs);
+  const int plot_height = kHeight - kTop - kBottom;
+  std::vector<std::string> names;
+  for (std::size_t s = 0; s < series.size(); ++s) {
+    names.push_back(series[s].name);
+    std::string points;
+    for (std::size_t i = 0; i < series[s].values.size() && i < xs.size(); ++i) {
+      const double y = kTop + plot_height - plot_height * series[s].values[i] / max_value;
+      points += Num(xs[i], "%.1f") + "," + Num(y, "%.1f") + " ";
+    }
+    svg += "<polyline class=\"line\" fill=\"none\" stroke=\"" + std::string(kColors[s % 8]) +
+           "\" stroke-width=\"2\" points=\"" + points + "\"/>";
+  }
+  return svg + Legend(names) + "</svg>\n";
+}
+
+}  // namespace
+
+std::string ToHtml(const Comparison& c) {
+  std::vector<Series> throughput, p99, p999;
+  for (const std::string& t : c.targets) {
+    Series rate{t, {}}, tail99{t + " p99", {}}, tail999{t + " p99.9", {}};
+    for (const std::string& stage : c.stages) {
+      const StageResult* r = c.Find(t, stage);
+      rate.values.push_back(r ? r->achieved_rate : 0);
+      tail99.values.push_back(r ? r->end_to_end_ms.p99 : 0);
+      tail999.values.push_back(r ? r->end_to_end_ms.p999 : 0);
+    }
+    throughput.push_back(rate);
+    p99.push_back(tail99);
+    p999.push_back(tail999);
+  }
+  std::vector<Series> tails;
+  for (std::size_t i = 0; i < p99.size(); ++i) {
+    tails.push_back(p99[i]);
+    tails.push_back(p999[i]);
+  }
+  std::vector<std::string> quantile_labels;
+  std::vector<Series> curves;
+  for (const StageResult& r : c.results) {
+    Series curve{r.target + " " + r.stage, {}};
+    quantile_labels.clear();
+    for (const auto& [q, ms] : r.end_to_end_curve) {
+      curve.values.push_back(ms);
+      quantile_labels.push_back(q >= 1 ? "max" : "p" + Num(q * 100, "%g"));
+    }
+    curves.push_back(curve);
+  }
+
+  std::string title;
+  for (const std::string& t : c.targets) title += (title.empty() ? "" : " vs ") + t;
+  std::string html =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>brokerload "
+      "comparison: " +
+      Escape(title) +
+      "</title><style>"
+      "body{font-family:sans-serif;margin:2em;max-width:60em}"
+      "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;"
+      "text-align:right}th:first-child,td:first-child{text-align:left}"
+      "svg text{font-size:12px}.title{font-size:14px;font-weight:bold}"
+      ".grid{stroke:#ddd}.warn{color:#b00}</style></head><body>\n";
+  html += "<h1>brokerload comparison: " + Escape(title) + "</h1>\n<p>Generated " +
+          Escape(c.generated_at) + " by brokerload " + Escape(c.brokerload_version) + "; " +
+          std::to_string(c.topics) + " topics, " + std::to_string(c.message_size) +
+          "-byte messages; targets run " + Escape(c.mode) + "; the first " +
+          Num(c.warmup_seconds, "%g") +
+          " s of each stage excluded. Full tables: report.md; data: report.json.</p>\n";
+  html +=
+      "<h2>Overview</h2>\n<table><tr><th>stage</th><th>target</th><th>offered msg/s</th>"
+      "<th>achieved msg/s</th><th>e2e mean ms</th><th>e2e p99 ms</th><th>e2e p99.9 ms</th>"
+      "<th>publish p99 ms</th><th>success</th><th>behind schedule</th></tr>\n";
+  for (const std::string& stage : c.stages) {
+    for (const std::string& t : c.targets) {
+      const StageResult* r = c.Find(t, stage);
+      if (!r) continue;
+      html += "<tr><td>" + Escape(stage) + "</td><td>" + Escape(t) + "</td><td>" +
+              Num(r->offered_rate, "%.0f") + "</td><td>" + Num(r->achieved_rate, "%.1f") +
+              "</td><td>" + Num(r->end_to_end_ms.mean) + "</td><td>" + Num(r->end_to_end_ms.p99) +
+              "</td><td>" + Num(r->end_to_end_ms.p999) + "</td><td>" + Num(r->publish_ms.p99) +
+              "</td><td>" + Num(r->SuccessRate(), "%.1f") + "%</td><td" +
+              (r->behind_schedule ? " class=\"warn\">yes: " + Escape(r->behind_reason) : ">no") +
+              "</td></tr>\n";
+    }
+  }
+  html += "</table>\n<h2>Charts</h2>\n";
+  html += BarChart("throughput", "Achieved throughput per stage", "msg/s", c.stages, throughput);
+  html +=
+      BarChart("tail-latency", "End-to-end p99 and p99.9 latency per stage", "ms", c.stages, tails);
+  html += LineChart("percentiles", "End-to-end latency percentiles", "ms", quantile_labels, curves);
+  const std::vector<Winner> winners = Winners(c);
+  if (!winners.empty()) {
+    html +=
+        "<h2>Winner per metric</h2>\n<table><tr><th>metric</th><th>better</th>"
+        "<th>figures (averages)</th></tr>\n";
+    for (const Winner& w : winners) {
+      html += "<tr><td>" + Escape(w.metric) + "</td><td>" + Escape(w.target) + "</td><td>" +
+              Escape(w.detail) + "</td></tr>\n";
+    }
+    html += "</table>\n";
+  }
+  html += "<h2>Trends across stages</h2>\n<ul>\n";
+  for (const std::string& line : Trends(c)) html += "<li>" + Escape(line) + "</li>\n";
+  html += "</ul>\n<h2>Findings</h2>\n<ul>\n";
+  for (const std::string& line : Findings(c)) html += "<li>" + Escape(line) + "</li>\n";
+  html += "</ul>\n</body></html>\n";
+  return html;
+}
+
+}  // namespace brokerload::report

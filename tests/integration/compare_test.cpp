@@ -1,0 +1,146 @@
+// brokerload compare on both real brokers with a reduced seed profile: the three report files,
+// report.json's results, the HTML as Chromium renders it, and the baseline gate.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "broker_env.hpp"
+
+namespace brokerload::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string output;
+};
+
+Outcome Shell(const std::string& command) {
+  Outcome outcome;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) outcome.output += buffer.data();
+  const int status = pclose(pipe);
+  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return outcome;
+}
+
+std::string Read(const std::filesystem::path& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+class CompareTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka_));
+    ASSERT_TRUE(LoadBrokerAddress("NATS_URL", nats_));
+    dir_ = std::filesystem::path(::testing::TempDir()) / UniqueName("compare");
+    std::filesystem::create_directories(dir_);
+    config_ = (dir_ / "compare.yaml").string();
+    std::ofstream(config_) << "targets:\n  kafka: {bootstrap_servers: \"" << kafka_
+                           << "\"}\n  nats: {servers: [\"" << nats_ << "\"]}\n"
+                           << "workload: {topic_prefix: " << UniqueName("cmp")
+                           << ", workers: 16}\n";
+  }
+
+  Outcome Compare(const std::string& out, const std::string& extra = "") {
+    return Shell(std::string(BROKERLOAD_BINARY) + " compare --config " + config_ +
+                 " --profile seed --seed-rate 20000 --warmup 300ms --out " + (dir_ / out).string() +
+                 " " + extra);
+  }
+
+  std::string kafka_, nats_, config_;
+  std::filesystem::path dir_;
+};
+
+TEST_F(CompareTest, WritesTheThreeReportsWithEveryStageOfBothTargets) {
+  const Outcome o = Compare("first");
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  for (const char* name : {"report.md", "report.json", "report.html"}) {
+    ASSERT_TRUE(std::filesystem::exists(dir_ / "first" / name)) << name;
+  }
+  const nlohmann::json report = nlohmann::json::parse(Read(dir_ / "first" / "report.json"));
+  EXPECT_EQ(report["schema"], "brokerload.compare");
+  EXPECT_EQ(report["version"], 1);
+  EXPECT_EQ(report["targets"], nlohmann::json({"kafka", "nats"}));
+  EXPECT_EQ(report["stages"], nlohmann::json({"low", "medium", "high", "extreme"}));
+  ASSERT_EQ(report["results"].size(), 8u);
+  const std::map<std::string, std::uint64_t> seed = {
+      {"low", 1'000}, {"medium", 4'000}, {"high", 6'000}, {"extreme", 10'000}};
+  for (const auto& r : report["results"]) {
+    SCOPED_TRACE(r["target"].get<std::string>() + " " + r["stage"].get<std::string>());
+    EXPECT_EQ(r["success_rate"], 100.0);
+    EXPECT_EQ(r["published"], seed.at(r["stage"]));
+    EXPECT_EQ(r["consumed"], seed.at(r["stage"]));
+    EXPECT_EQ(r["lost"], 0);
+    EXPECT_EQ(r["duplicated"], 0);
+    EXPECT_GT(r["achieved_rate"].get<double>(), 0);
+    EXPECT_GT(r["end_to_end_latency_ms"]["p99"].get<double>(), 0);
+    EXPECT_EQ(r["end_to_end_latency_ms"]["count"], seed.at(r["stage"]));
+    EXPECT_EQ(r["threads"]["leaked"], 0);
+  }
+  const std::string md = Read(dir_ / "first" / "report.md");
+  EXPECT_THAT(md, HasSubstr("## Winner per metric"));
+  EXPECT_THAT(md, HasSubstr("## Stage extreme"));
+}
+
+TEST_F(CompareTest, TheHtmlRendersInChromiumWithoutConsoleErrorsAndWithItsCharts) {
+  const Outcome o = Compare("html");
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  const Outcome which = Shell("command -v chromium");
+  ASSERT_EQ(which.exit_code, 0) << "chromium is missing: scripts/install-deps.sh installs it";
+  const std::string profile = (dir_ / "chromium-profile").string();
+  const Outcome rendered = Shell(
+      "timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+      "--disable-background-networking --disable-component-update --disable-sync "
+      "--user-data-dir=" +
+      profile + " --enable-logging=stderr --v=0 --dump-dom file://" +
+      (dir_ / "html" / "report.html").string());
+  ASSERT_EQ(rendered.exit_code, 0) << rendered.output;
+  EXPECT_THAT(rendered.output, ::testing::Not(HasSubstr(":CONSOLE")));
+  std::size_t charts = 0;
+  for (std::size_t at = rendered.output.find("<svg class=\"chart\""); at != std::string::npos;
+       at = rendered.output.find("<svg class=\"chart\"", at + 1)) {
+    ++charts;
+  }
+  EXPECT_EQ(charts, 3u);
+  EXPECT_THAT(rendered.output, HasSubstr("<rect class=\"bar\""));
+  EXPECT_THAT(rendered.output, HasSubstr("<polyline class=\"line\""));
+}
+
+TEST_F(CompareTest, ABaselineGatesRegressions) {
+  ASSERT_EQ(Compare("baseline").exit_code, 0);
+  // A baseline ten times faster than anything this machine does: every stage regressed.
+  nlohmann::json doctored = nlohmann::json::parse(Read(dir_ / "baseline" / "report.json"));
+  for (auto& r : doctored["results"]) r["achieved_rate"] = r["achieved_rate"].get<double>() * 10;
+  std::ofstream(dir_ / "fast.json") << doctored.dump();
+  const Outcome regressed = Compare("gated", "--baseline " + (dir_ / "fast.json").string());
+  EXPECT_EQ(regressed.exit_code, 5) << regressed.output;
+  EXPECT_THAT(regressed.output, HasSubstr("REGRESSION kafka low: throughput"));
+  EXPECT_THAT(regressed.output, HasSubstr("REGRESSION nats extreme: throughput"));
+
+  const Outcome same =
+      Compare("again", "--baseline " + (dir_ / "baseline" / "report.json").string() +
+                           " --max-throughput-drop 90 --max-p99-rise 100000");
+  EXPECT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_THAT(same.output, HasSubstr("no regression against"));
+
+  const Outcome bad = Compare("bad", "--baseline " + config_);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.output, HasSubstr("invalid report.json"));
+}
+
+}  // namespace
+}  // namespace brokerload::testing
