@@ -154,6 +154,33 @@ void TargetAccounting::FinalSweep() {
   }
 }
 
+std::uint64_t Totals::Errors() const {
+  std::uint64_t sum = 0;
+  for (std::uint64_t count : errors) sum += count;
+  return sum;
+}
+
+Totals TargetAccounting::Sum() const {
+  Totals t;
+  for (const auto& c : counters_) {
+    t.published += c->published.load(kRelaxed);
+    t.warmup_published += c->warmup_published.load(kRelaxed);
+    t.acked += c->acked.load(kRelaxed);
+    t.warmup_acked += c->warmup_acked.load(kRelaxed);
+    t.consumed += c->consumed.load(kRelaxed);
+    t.warmup_consumed += c->warmup_consumed.load(kRelaxed);
+    t.duplicated += c->duplicated.load(kRelaxed);
+    t.lost += c->lost.load(kRelaxed);
+    t.out_of_order += c->out_of_order.load(kRelaxed);
+    t.late_sends += c->late_sends.load(kRelaxed);
+    t.dropped_sends += c->dropped_sends.load(kRelaxed);
+    for (std::size_t s = 0; s < driver::kStatusCount; ++s) {
+      t.errors[s] += c->send_errors[s].load(kRelaxed) + c->ack_errors[s].load(kRelaxed);
+    }
+  }
+  return t;
+}
+
 std::uint64_t TargetAccounting::InFlight() const {
   std::uint64_t in_flight = 0;
   for (const auto& c : counters_) {

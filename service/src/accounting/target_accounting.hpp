@@ -65,6 +65,24 @@ struct alignas(64) TopicCounters {
   std::atomic<std::uint64_t> out_of_order{0};
 };
 
+// A target's counters summed over its topics (a consistent-enough read for reports and logs).
+struct Totals {
+  std::uint64_t published = 0;
+  std::uint64_t warmup_published = 0;
+  std::uint64_t acked = 0;
+  std::uint64_t warmup_acked = 0;
+  std::uint64_t consumed = 0;
+  std::uint64_t warmup_consumed = 0;
+  std::uint64_t duplicated = 0;
+  std::uint64_t lost = 0;
+  std::uint64_t out_of_order = 0;
+  std::uint64_t late_sends = 0;
+  std::uint64_t dropped_sends = 0;
+  std::array<std::uint64_t, driver::kStatusCount> errors{};  // send and ack errors by status
+
+  std::uint64_t Errors() const;
+};
+
 struct TopicLatencies {
   LatencyHistogram publish;             // send to broker ack
   LatencyHistogram end_to_end;          // intended send time to receipt
@@ -104,6 +122,8 @@ class TargetAccounting {
   void Sweep(std::int64_t now_ns, std::int64_t grace_ns);
   // At the end of a run: every sequence published but never received is lost.
   void FinalSweep();
+
+  Totals Sum() const;
 
   // Outstanding publishes: sent and neither acked nor failed.
   std::uint64_t InFlight() const;

@@ -94,25 +94,21 @@ report::StageResult Measure(TargetRuntime& target, const config::Config& config,
   r.target = target.Name();
   r.stage = stage.name;
   r.offered_rate = stage.rate;
+  const accounting::Totals t = a.Sum();
+  r.published = t.published - t.warmup_published;
+  r.acked = t.acked - t.warmup_acked;
+  const std::uint64_t unique_measured = t.consumed - t.duplicated;
+  r.consumed = unique_measured > t.warmup_consumed ? unique_measured - t.warmup_consumed : 0;
+  r.lost = t.lost;
+  r.duplicated = t.duplicated;
+  r.out_of_order = t.out_of_order;
+  r.dropped_sends = t.dropped_sends;
+  r.publish_errors = t.Errors();
   accounting::HistogramSnapshot publish, e2e;
-  std::uint64_t warmup_consumed = 0;
   for (std::size_t i = 0; i < a.Topics(); ++i) {
-    const accounting::TopicCounters& c = a.Counters(i);
-    r.published += c.published.load() - c.warmup_published.load();
-    r.acked += c.acked.load() - c.warmup_acked.load();
-    r.consumed += c.consumed.load() - c.duplicated.load();
-    warmup_consumed += c.warmup_consumed.load();
-    r.lost += c.lost.load();
-    r.duplicated += c.duplicated.load();
-    r.out_of_order += c.out_of_order.load();
-    r.dropped_sends += c.dropped_sends.load();
-    for (std::size_t s = 0; s < driver::kStatusCount; ++s) {
-      r.publish_errors += c.send_errors[s].load() + c.ack_errors[s].load();
-    }
     publish.Merge(a.Latencies(i).publish.Snapshot());
     e2e.Merge(a.Latencies(i).end_to_end.Snapshot());
   }
-  r.consumed = r.consumed > warmup_consumed ? r.consumed - warmup_consumed : 0;
   r.measured_seconds =
       std::max(1e-9, static_cast<double>(a.LastReceiveNs() - measure_from_ns) * 1e-9);
   r.achieved_rate = static_cast<double>(r.consumed) / r.measured_seconds;
@@ -209,13 +205,9 @@ int RunStage(const config::Config& config, const std::vector<driver::Backend>& b
       if (!terminal) continue;  // one line per stage below; no carriage returns in log files
       std::string line = "\rcompare: stage " + stage.name;
       for (auto& t : targets) {
-        std::uint64_t sent = 0, consumed = 0;
-        for (std::size_t i = 0; i < t->Topics().size(); ++i) {
-          sent += t->Accounting().Counters(i).published.load();
-          consumed += t->Accounting().Counters(i).consumed.load();
-        }
-        line += "  " + t->Name() + " sent " + std::to_string(sent) + " consumed " +
-                std::to_string(consumed);
+        const accounting::Totals totals = t->Accounting().Sum();
+        line += "  " + t->Name() + " sent " + std::to_string(totals.published) + " consumed " +
+                std::to_string(totals.consumed);
       }
       std::fprintf(stderr, "%s   ", line.c_str());
     }

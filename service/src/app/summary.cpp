@@ -15,30 +15,21 @@ void PrintSummary(const std::vector<std::unique_ptr<TargetRuntime>>& targets,
               "e2e p99");
   for (const auto& target : targets) {
     accounting::TargetAccounting& a = target->Accounting();
-    std::uint64_t published = 0, acked = 0, consumed = 0, errors = 0, lost = 0, dup = 0, ooo = 0;
+    const accounting::Totals t = a.Sum();
     accounting::HistogramSnapshot publish;
     accounting::HistogramSnapshot e2e;
     for (std::size_t i = 0; i < a.Topics(); ++i) {
-      const accounting::TopicCounters& c = a.Counters(i);
-      published += c.published.load();
-      acked += c.acked.load();
-      consumed += c.consumed.load();
-      for (std::size_t r = 0; r < driver::kStatusCount; ++r) {
-        errors += c.send_errors[r].load() + c.ack_errors[r].load();
-      }
-      lost += c.lost.load();
-      dup += c.duplicated.load();
-      ooo += c.out_of_order.load();
       publish.Merge(a.Latencies(i).publish.Snapshot());
       e2e.Merge(a.Latencies(i).end_to_end.Snapshot());
     }
     std::printf(
         "%-6s %12llu %12llu %12llu %8llu %8llu %8llu %8llu %10.0f %8.2fms %8.2fms %8.2fms\n",
-        target->Name().c_str(), static_cast<unsigned long long>(published),
-        static_cast<unsigned long long>(acked), static_cast<unsigned long long>(consumed),
-        static_cast<unsigned long long>(errors), static_cast<unsigned long long>(lost),
-        static_cast<unsigned long long>(dup), static_cast<unsigned long long>(ooo),
-        seconds > 0 ? static_cast<double>(acked) / seconds : 0.0,
+        target->Name().c_str(), static_cast<unsigned long long>(t.published),
+        static_cast<unsigned long long>(t.acked), static_cast<unsigned long long>(t.consumed),
+        static_cast<unsigned long long>(t.Errors()), static_cast<unsigned long long>(t.lost),
+        static_cast<unsigned long long>(t.duplicated),
+        static_cast<unsigned long long>(t.out_of_order),
+        seconds > 0 ? static_cast<double>(t.acked) / seconds : 0.0,
         static_cast<double>(publish.QuantileNs(0.99)) * 1e-6,
         static_cast<double>(e2e.QuantileNs(0.5)) * 1e-6,
         static_cast<double>(e2e.QuantileNs(0.99)) * 1e-6);

@@ -94,25 +94,14 @@ void TargetRuntime::Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns) {
 
 // One line per target and interval, never one per message.
 void TargetRuntime::LogProblems() {
-  ProblemTotals now;
+  const accounting::Totals totals = accounting_->Sum();
+  const ProblemTotals now{totals.Errors(), totals.lost, totals.dropped_sends, totals.late_sends};
   std::string reasons;
   for (std::size_t r = 0; r < driver::kStatusCount; ++r) {
-    std::uint64_t count = 0;
-    for (std::size_t i = 0; i < topics_.size(); ++i) {
-      const accounting::TopicCounters& c = accounting_->Counters(i);
-      count += c.send_errors[r].load() + c.ack_errors[r].load();
-    }
-    if (count == 0) continue;
-    now.errors += count;
+    if (totals.errors[r] == 0) continue;
     reasons += (reasons.empty() ? "" : ", ") +
                std::string(driver::StatusName(static_cast<driver::Status>(r))) + " " +
-               std::to_string(count);
-  }
-  for (std::size_t i = 0; i < topics_.size(); ++i) {
-    const accounting::TopicCounters& c = accounting_->Counters(i);
-    now.lost += c.lost.load();
-    now.dropped += c.dropped_sends.load();
-    now.late += c.late_sends.load();
+               std::to_string(totals.errors[r]);
   }
   if (now.errors != logged_.errors) {
     LOG_WARN("%s: %llu publish errors in the last 10 s (totals: %s)", name_.c_str(),

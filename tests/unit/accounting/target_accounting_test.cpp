@@ -165,3 +165,23 @@ TEST(TargetAccountingWarmup, WarmupMessagesAreCountedApartAndKeptOutOfTheHistogr
 
 }  // namespace
 }  // namespace brokerload::accounting
+
+namespace brokerload::accounting {
+namespace {
+
+TEST(TargetAccountingTotals, SumAddsEveryTopic) {
+  TargetAccounting accounting(0, 3, 0, kRun, 2'000'000);
+  accounting.OnSent(0, 0);
+  accounting.OnSent(2, 0);
+  accounting.OnSendFailed(1, driver::Status::kDisconnected);
+  accounting.OnAckFailed(Payload(2, 0), driver::Status::kTimeout);
+  accounting.OnDropped(1, 4);
+  const Totals t = accounting.Sum();
+  EXPECT_EQ(t.published, 2u);
+  EXPECT_EQ(t.dropped_sends, 4u);
+  EXPECT_EQ(t.errors[static_cast<std::size_t>(driver::Status::kDisconnected)], 1u);
+  EXPECT_EQ(t.Errors(), 2u);
+}
+
+}  // namespace
+}  // namespace brokerload::accounting
