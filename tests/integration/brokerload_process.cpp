@@ -32,7 +32,7 @@ std::string ReadAll(const std::string& path) {
 
 }  // namespace
 
-BrokerloadProcess::BrokerloadProcess(const std::string& config_yaml) {
+BrokerloadProcess::BrokerloadProcess(const std::string& config_yaml, const std::string& extra_env) {
   char pattern[] = "/tmp/brokerload-test-XXXXXX";
   if (mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = pattern;
@@ -48,7 +48,12 @@ BrokerloadProcess::BrokerloadProcess(const std::string& config_yaml) {
   std::vector<char*> argv = {const_cast<char*>(binary.c_str()), const_cast<char*>("run"),
                              const_cast<char*>("--config"), const_cast<char*>(config.c_str()),
                              nullptr};
-  if (posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ) != 0) {
+  std::vector<char*> env;
+  for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
+  std::string extra = extra_env;
+  if (!extra.empty()) env.push_back(extra.data());
+  env.push_back(nullptr);
+  if (posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), env.data()) != 0) {
     pid_ = -1;
   }
   posix_spawn_file_actions_destroy(&actions);

@@ -12,7 +12,8 @@ namespace brokerload::testing {
 class BrokerloadProcess {
  public:
   // Writes `config_yaml` to a temp file and starts `brokerload run`; logs go to a temp file.
-  explicit BrokerloadProcess(const std::string& config_yaml);
+  // `extra_env` ("NAME=value") is added to the environment.
+  explicit BrokerloadProcess(const std::string& config_yaml, const std::string& extra_env = "");
   ~BrokerloadProcess();  // SIGKILL if still running
 
   // Waits for the "metrics on port N" log line; 0 when it never came.
