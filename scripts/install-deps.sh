@@ -11,13 +11,27 @@ packages=(
 )
 # A JDK is usually present (JAVA_HOME or java on PATH); install Debian's only when none is.
 command -v java >/dev/null 2>&1 || packages+=(openjdk-17-jre-headless)
+command -v go >/dev/null 2>&1 || packages+=(golang-go)
 
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ $status == "install ok installed" ]] || missing+=("$p")
 done
-((${#missing[@]} == 0)) && exit 0
+install_go_tools() {
+  # Helm for the chart's tests, from the Go module proxy (no Debian package).
+  local gobin
+  gobin="$(go env GOPATH)/bin"
+  [[ -x $gobin/helm ]] && return 0
+  echo "install-deps: installing helm with go install" >&2
+  go install helm.sh/helm/v3/cmd/helm@v3.19.0 >/tmp/brokerload-go-install.log 2>&1 ||
+    { cat /tmp/brokerload-go-install.log >&2; echo "install-deps: error: go install helm failed" >&2; exit 1; }
+}
+
+if ((${#missing[@]} == 0)); then
+  install_go_tools
+  exit 0
+fi
 
 sudo=()
 ((EUID == 0)) || sudo=(sudo)
@@ -29,4 +43,5 @@ if ! "${sudo[@]}" apt-get update -qq >/tmp/brokerload-apt.log 2>&1 ||
   echo "install-deps: error: apt-get could not install: ${missing[*]} (log above)" >&2
   exit 1
 fi
+install_go_tools
 echo "install-deps: done" >&2

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The Helm chart: helm lint (with values.schema.json), helm template with default and full values,
+# the rendered manifests decoded strictly into the Kubernetes API types (tests/deploy/k8svalidate,
+# built from the Kubernetes Go modules: the usual schema validators fetch their schemas from the
+# network), and the PrometheusRule and dashboards carrying exactly the repository's files.
+# usage: helm_test.sh   (helm from scripts/install-deps.sh; k8svalidate is built on first use)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+chart="$root/helm/brokerload"
+cache=${BROKERLOAD_CACHE_DIR:-${HOME:-/root}/.cache/brokerload}
+command -v go >/dev/null || { echo "go missing: run scripts/install-deps.sh" >&2; exit 1; }
+export PATH="$PATH:$(go env GOPATH)/bin"
+command -v helm >/dev/null || { echo "helm missing: run scripts/install-deps.sh" >&2; exit 1; }
+validator="$cache/k8svalidate"
+if [[ ! -x $validator || "$root/tests/deploy/k8svalidate/main.go" -nt $validator ]]; then
+  mkdir -p "$cache"
+  (cd "$root/tests/deploy/k8svalidate" && go build -o "$validator" .)
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Helm notes each symlinked file (the rules and dashboards, included from the repository).
+helm() { command helm "$@" 2> >(grep -v "found symbolic link in path" >&2); }
+helm lint "$chart"
+helm lint "$chart" -f "$root/tests/deploy/full-values.yaml"
+helm template test "$chart" >"$tmp/default.yaml"
+helm template test "$chart" -f "$root/tests/deploy/full-values.yaml" >"$tmp/full.yaml"
+"$validator" <"$tmp/default.yaml"
+"$validator" <"$tmp/full.yaml"
+
+# The schema refuses a bad value.
+if helm template test "$chart" --set service.port=70000 >/dev/null 2>"$tmp/err"; then
+  echo "helm: values.schema.json accepted service.port=70000" >&2; exit 1
+fi
+grep -q "service.port" "$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
+
+# Defaults: one StatefulSet replica, non-root, read-only root, probes; no optional objects.
+grep -q "kind: StatefulSet" "$tmp/default.yaml"
+grep -q "readOnlyRootFilesystem: true" "$tmp/default.yaml"
+grep -q "runAsNonRoot: true" "$tmp/default.yaml"
+grep -q "path: /readyz" "$tmp/default.yaml"
+if grep -q "kind: ServiceMonitor\|kind: PrometheusRule" "$tmp/default.yaml"; then
+  echo "helm: default values render a ServiceMonitor or PrometheusRule" >&2; exit 1
+fi
+# The validator itself refuses a misspelt field.
+if printf 'apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec: {prots: []}\n' |
+    "$validator" >/dev/null 2>&1; then
+  echo "helm: k8svalidate accepted a misspelt field" >&2; exit 1
+fi
+# Full values: every alert of the rules file in the PrometheusRule, every dashboard in the
+# ConfigMap, and the selector labels kube-prometheus-stack looks for.
+for alert in $(grep -oP '^\s+- alert: \K\w+' "$root/deploy/prometheus/brokerload-rules.yml"); do
+  grep -q "alert: $alert\$" "$tmp/full.yaml" || { echo "helm: PrometheusRule lacks $alert" >&2; exit 1; }
+done
+for dashboard in "$root"/dashboards/*.json; do
+  grep -q "$(basename "$dashboard"): |-" "$tmp/full.yaml" ||
+    { echo "helm: dashboards ConfigMap lacks $(basename "$dashboard")" >&2; exit 1; }
+done
+[[ $(grep -c "release: kube-prometheus-stack" "$tmp/full.yaml") -ge 2 ]]
+grep -q 'grafana_dashboard: "1"' "$tmp/full.yaml"
+grep -q "replicas: 3" "$tmp/full.yaml"
+echo "helm: chart lints, renders with default and full values, manifests valid"
