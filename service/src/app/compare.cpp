@@ -51,7 +51,7 @@ std::string UtcNow() {
 // Samples brokerload's own memory and threads while a stage runs.
 class ResourceSampler {
  public:
-  ResourceSampler() : initial_(metrics::ReadProcessStats()), peak_(initial_) {
+  ResourceSampler() : initial_(metrics::ReadProcessStats()) {
     thread_ = std::thread([this] {
       while (!stop_.load()) {
         const metrics::ProcessStats now = metrics::ReadProcessStats();
@@ -80,7 +80,6 @@ class ResourceSampler {
 
  private:
   metrics::ProcessStats initial_;
-  metrics::ProcessStats peak_;
   std::atomic<std::uint64_t> peak_rss_{0};
   std::atomic<std::uint64_t> peak_threads_{0};
   std::atomic<bool> stop_{false};

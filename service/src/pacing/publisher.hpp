@@ -31,8 +31,6 @@ class Publisher {
 
   bool Finished() const { return finished_.load(std::memory_order_relaxed); }
   std::size_t CurrentStage() const { return stage_.load(std::memory_order_relaxed); }
-  std::uint64_t NextMessage() const { return next_; }
-  std::int64_t start_ns() const { return start_ns_; }
 
  private:
   std::uint32_t NextSize();
