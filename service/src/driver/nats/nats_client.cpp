@@ -25,6 +25,13 @@ void OnReconnected(natsConnection*, void* closure) {
   LOG_INFO("nats: reconnected");
 }
 
+void OnClosed(natsConnection*, void* closure) {
+  auto* watch = static_cast<ConnectionWatch*>(closure);
+  std::lock_guard lock(watch->mutex);
+  watch->closed = true;
+  watch->closed_changed.notify_all();
+}
+
 void OnAsyncError(natsConnection*, natsSubscription*, natsStatus status, void* closure) {
   static_cast<ConnectionWatch*>(closure)->health.client_errors.fetch_add(1,
                                                                          std::memory_order_relaxed);
@@ -34,6 +41,15 @@ void OnAsyncError(natsConnection*, natsSubscription*, natsStatus status, void* c
 }  // namespace
 
 void OpenLibrary() { nats_Open(-1); }
+
+void CloseAndWait(ConnectionPtr& nc, ConnectionWatch& watch) {
+  if (!nc) return;
+  natsConnection_Close(nc.get());
+  std::unique_lock lock(watch.mutex);
+  if (!watch.closed_changed.wait_for(lock, std::chrono::seconds(5), [&] { return watch.closed; })) {
+    LOG_WARN("nats: no closed callback within 5 s; destroying the connection anyway");
+  }
+}
 
 std::string LastError(natsStatus status) {
   const char* last = nats_GetLastError(nullptr);
@@ -86,6 +102,7 @@ ConnectionPtr Connect(const config::NatsTarget& target, const char* name, bool s
   if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(opts.get(), OnDisconnected, &watch);
   if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts.get(), OnReconnected, &watch);
   if (s == NATS_OK) s = natsOptions_SetErrorHandler(opts.get(), OnAsyncError, &watch);
+  if (s == NATS_OK) s = natsOptions_SetClosedCB(opts.get(), OnClosed, &watch);
   if (s != NATS_OK) {
     error = "NATS options: " + LastError(s);
     return nullptr;

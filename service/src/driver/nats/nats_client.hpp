@@ -3,8 +3,10 @@
 #include <nats/nats.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -41,7 +43,15 @@ struct ConnectionWatch {
   Health& health;
   std::atomic<bool> reconnected{false};
   std::atomic<std::int64_t> disconnected_at_ns{0};  // Unix time of the last loss
+  // Set by the closed callback, cnats' last for a connection: after it, the watch may go.
+  std::mutex mutex;
+  std::condition_variable closed_changed;
+  bool closed = false;
 };
+
+// Closes the connection and waits (at most 5 s) for cnats' closed callback, after which no callback
+// of this connection runs: only then may `watch` and the callbacks' other targets be destroyed.
+void CloseAndWait(ConnectionPtr& nc, ConnectionWatch& watch);
 
 // The one mapping from cnats' errors (and JetStream's error codes) to the engine's Status.
 Status MapError(natsStatus status, jsErrCode code);

@@ -16,6 +16,7 @@ class NatsProducer final : public Producer {
 
   ~NatsProducer() override {
     health_.connected.store(false);  // closing is not an outage: no disconnect to report
+    CloseAndWait(nc_, watch_);       // no callback of ours runs after this
     js_.reset();
     nc_.reset();
   }
