@@ -8,7 +8,6 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <thread>
 
@@ -136,10 +135,7 @@ report::StageResult Measure(TargetRuntime& target, const config::Config& config,
 int RunStage(const config::Config& config, const std::vector<driver::Backend>& backends,
              const config::Stage& stage, const CompareOptions& options,
              std::vector<report::StageResult>& results) {
-  std::vector<std::string> topics;
-  for (int i = 0; i < config.workload.topics; ++i) {
-    topics.push_back(config.workload.topic_prefix + "-" + std::to_string(i));
-  }
+  const std::vector<std::string> topics = TopicNames(config.workload);
   config::Profile profile;
   if (options.warmup.count() > 0) {
     profile.stages.push_back({"warmup", stage.rate, options.warmup, std::nullopt});
@@ -147,12 +143,8 @@ int RunStage(const config::Config& config, const std::vector<driver::Backend>& b
   profile.stages.push_back(stage);
   const pacing::Schedule schedule(profile);
   const pacing::RunClock clock;
-  std::random_device device;
-  const accounting::RunIdentity identity{(std::uint64_t{device()} << 32) ^ device(), 0};
-  config::Config run_config = config;
-  if (run_config.kafka) {
-    run_config.kafka->consumer_group += "-" + std::to_string(identity.run_id);
-  }
+  const accounting::RunIdentity identity = NewRunIdentity();
+  const config::Config run_config = ForRun(config, identity);
 
   ResourceSampler sampler;
   double cpu_measured = 0;
@@ -212,17 +204,7 @@ int RunStage(const config::Config& config, const std::vector<driver::Backend>& b
     }
     std::fprintf(stderr, "%scompare: stage %s sent on %zu target(s)\n", terminal ? "\n" : "",
                  stage.name.c_str(), targets.size());
-    const auto drain_deadline = std::chrono::steady_clock::now() + config.run.drain_timeout;
-    for (auto& t : targets) t->StopPublishing(std::chrono::milliseconds(10'000));
-    auto drained = [&] {
-      for (auto& t : targets) {
-        if (!t->Drained()) return false;
-      }
-      return true;
-    };
-    while (!drained() && std::chrono::steady_clock::now() < drain_deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    Drain(targets, std::chrono::steady_clock::now() + config.run.drain_timeout);
     cpu_measured = metrics::ReadProcessStats().cpu_seconds - cpu_at_measure_start;
     for (auto& t : targets) t->StopConsuming();
     pool.Stop();

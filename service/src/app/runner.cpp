@@ -9,7 +9,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <random>
 #include <thread>
 
 #include "app/exit_codes.hpp"
@@ -22,19 +21,6 @@
 
 namespace brokerload::app {
 namespace {
-
-std::uint64_t NewRunId() {
-  std::random_device device;
-  return (std::uint64_t{device()} << 32) ^ device();
-}
-
-std::uint32_t ProducerId() {
-  // Each replica of a deployment sets its own (for example from its pod ordinal).
-  if (const char* id = std::getenv("BROKERLOAD_PRODUCER_ID")) {
-    return static_cast<std::uint32_t>(std::strtoul(id, nullptr, 10));
-  }
-  return 0;
-}
 
 void SimulateWork(const config::Workload& workload) {
   if (workload.work == config::WorkMode::kSpin) {
@@ -63,16 +49,8 @@ HttpResponse Serve(const std::string& path, const std::string& metrics_path,
 }  // namespace
 
 int Run(const config::Config& loaded) {
-  const accounting::RunIdentity identity{NewRunId(), ProducerId()};
-  config::Config config = loaded;
-  if (config.kafka) {
-    // A fresh consumer group per run: a crashed run's stale member never delays the next one,
-    // and the first assignment starts at each partition's end anyway.
-    char suffix[20];
-    std::snprintf(suffix, sizeof suffix, "-%016llx",
-                  static_cast<unsigned long long>(identity.run_id));
-    config.kafka->consumer_group += suffix;
-  }
+  const accounting::RunIdentity identity = NewRunIdentity();
+  const config::Config config = ForRun(loaded, identity);
   const pacing::RunClock clock;
   const pacing::Schedule schedule(config.profile);
   metrics::Exporter exporter(std::string(Version()), config.metrics.latency_buckets);
@@ -91,10 +69,7 @@ int Run(const config::Config& loaded) {
            static_cast<unsigned long long>(identity.run_id), http->Port(),
            config.metrics.path.c_str());
 
-  std::vector<std::string> topics;
-  for (int i = 0; i < config.workload.topics; ++i) {
-    topics.push_back(config.workload.topic_prefix + "-" + std::to_string(i));
-  }
+  const std::vector<std::string> topics = TopicNames(config.workload);
   std::vector<std::unique_ptr<TargetRuntime>> targets;
   std::uint16_t index = 0;
   if (config.kafka) {
@@ -176,22 +151,9 @@ int Run(const config::Config& loaded) {
   io.run();  // until the first signal
 
   // Graceful stop, bounded by run.drain_timeout: no new sends, outstanding acks, then consumers.
-  const auto deadline = std::chrono::steady_clock::now() + config.run.drain_timeout;
-  for (auto& target : targets) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    target->StopPublishing(std::max(left, std::chrono::milliseconds(0)));
+  if (!Drain(targets, std::chrono::steady_clock::now() + config.run.drain_timeout)) {
+    LOG_WARN("consumers not drained within run.drain_timeout");
   }
-  auto drained = [&] {
-    for (auto& target : targets) {
-      if (!target->Drained()) return false;
-    }
-    return true;
-  };
-  while (!drained() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  if (!drained()) LOG_WARN("consumers not drained within run.drain_timeout");
   for (auto& target : targets) target->StopConsuming();
   pool.Stop();
   for (auto& target : targets) target->Accounting().FinalSweep();

@@ -1,5 +1,9 @@
 #include "app/target_runtime.hpp"
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
 #include <thread>
 
 #include "log/log.hpp"
@@ -151,6 +155,53 @@ std::size_t TargetRuntime::WorkerFor(const accounting::WorkItem& item) {
   // Runs of 64 to one worker: a worker is woken once per run, not once per message.
   thread_local std::size_t next = 0;
   return (next++ / 64) % pool_->Size();
+}
+
+std::vector<std::string> TopicNames(const config::Workload& workload) {
+  std::vector<std::string> topics;
+  for (int i = 0; i < workload.topics; ++i) {
+    topics.push_back(workload.topic_prefix + "-" + std::to_string(i));
+  }
+  return topics;
+}
+
+accounting::RunIdentity NewRunIdentity() {
+  std::random_device device;
+  accounting::RunIdentity identity{(std::uint64_t{device()} << 32) ^ device(), 0};
+  if (const char* id = std::getenv("BROKERLOAD_PRODUCER_ID")) {
+    identity.producer_id = static_cast<std::uint32_t>(std::strtoul(id, nullptr, 10));
+  }
+  return identity;
+}
+
+config::Config ForRun(const config::Config& config, const accounting::RunIdentity& identity) {
+  config::Config run_config = config;
+  if (run_config.kafka) {
+    char suffix[20];
+    std::snprintf(suffix, sizeof suffix, "-%016llx",
+                  static_cast<unsigned long long>(identity.run_id));
+    run_config.kafka->consumer_group += suffix;
+  }
+  return run_config;
+}
+
+bool Drain(const std::vector<std::unique_ptr<TargetRuntime>>& targets,
+           std::chrono::steady_clock::time_point deadline) {
+  for (const auto& target : targets) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    target->StopPublishing(std::max(left, std::chrono::milliseconds(0)));
+  }
+  auto drained = [&] {
+    for (const auto& target : targets) {
+      if (!target->Drained()) return false;
+    }
+    return true;
+  };
+  while (!drained() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return drained();
 }
 
 }  // namespace brokerload::app

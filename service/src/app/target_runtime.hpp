@@ -79,4 +79,21 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
   std::unique_ptr<pacing::PublisherThread> publisher_thread_;
 };
 
+// What `run` and `compare` share around their targets.
+
+// <topic_prefix>-0 .. <topic_prefix>-(topics - 1).
+std::vector<std::string> TopicNames(const config::Workload& workload);
+
+// A fresh run id; the producer id from BROKERLOAD_PRODUCER_ID (each replica sets its own).
+accounting::RunIdentity NewRunIdentity();
+
+// The config a run uses: a Kafka consumer group of its own, <consumer_group>-<run id>, so that a
+// crashed run's stale member never delays the next (the first assignment starts at the end).
+config::Config ForRun(const config::Config& config, const accounting::RunIdentity& identity);
+
+// Stops publishing on every target, flushing until `deadline`, then waits until the consumers have
+// caught up or `deadline` passed; true when they caught up. Consumers keep running.
+bool Drain(const std::vector<std::unique_ptr<TargetRuntime>>& targets,
+           std::chrono::steady_clock::time_point deadline);
+
 }  // namespace brokerload::app
