@@ -2,6 +2,8 @@
 # Installs everything brokerload needs to build, test and run on a Debian bookworm machine.
 # Idempotent: silent when all is present; loud and non-zero when an install fails.
 set -euo pipefail
+# The machine's Go toolchain may live outside PATH.
+[[ -x /usr/local/go/bin/go ]] && PATH="$PATH:/usr/local/go/bin"
 
 packages=(
   g++ cmake ninja-build pkg-config git python3 clang-format

@@ -5,6 +5,8 @@
 # network), and the PrometheusRule and dashboards carrying exactly the repository's files.
 # usage: helm_test.sh   (helm from scripts/install-deps.sh; k8svalidate is built on first use)
 set -euo pipefail
+# The machine's Go toolchain may live outside PATH.
+[[ -x /usr/local/go/bin/go ]] && PATH="$PATH:/usr/local/go/bin"
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 chart="$root/helm/brokerload"
 cache=${BROKERLOAD_CACHE_DIR:-${HOME:-/root}/.cache/brokerload}
