@@ -20,7 +20,8 @@ constexpr std::string_view kUsage =
     "usage:\n"
     "  brokerload run --config FILE [--log-level debug|info|warn|error]\n"
     "  brokerload compare --config FILE --out DIR [--profile seed] [--seed-rate R]\n"
-    "                     [--warmup DURATION] [--side-by-side] [--baseline OLD.json]\n"
+    "                     [--seed-min-duration DURATION] [--warmup DURATION]\n"
+    "                     [--side-by-side] [--baseline OLD.json]\n"
     "                     [--max-throughput-drop PCT] [--max-p99-rise PCT]\n"
     "  brokerload validate-config FILE\n"
     "  brokerload --version | --help\n"
@@ -73,6 +74,7 @@ int CompareCommand(const std::vector<std::string>& args) {
   std::string config_path;
   std::string profile;
   double seed_rate = 10'000;
+  config::Duration seed_min_duration{0};
   app::CompareOptions options;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& flag = args[i];
@@ -97,6 +99,12 @@ int CompareCommand(const std::vector<std::string>& args) {
       }
       if (!(seed_rate > 0))
         return Usage("compare: --seed-rate: expected msg/s above 0, got '" + value + "'");
+    } else if (flag == "--seed-min-duration") {
+      const auto duration = config::ParseDuration(value);
+      if (!duration)
+        return Usage("compare: --seed-min-duration: expected a duration such as 20s, got '" +
+                     value + "'");
+      seed_min_duration = *duration;
     } else if (flag == "--warmup") {
       const auto warmup = config::ParseDuration(value);
       if (!warmup)
@@ -122,7 +130,7 @@ int CompareCommand(const std::vector<std::string>& args) {
   if (options.out_dir.empty()) return Usage("compare needs --out DIR");
   std::optional<config::Config> config = Load(config_path);
   if (!config) return app::kExitConfig;
-  if (profile == "seed") config->profile = config::SeedProfile(seed_rate);
+  if (profile == "seed") config->profile = config::SeedProfile(seed_rate, seed_min_duration);
   return app::Compare(*config, options);
 }
 

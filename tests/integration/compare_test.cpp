@@ -57,8 +57,8 @@ class CompareTest : public ::testing::Test {
 
   Outcome Compare(const std::string& out, const std::string& extra = "") {
     return Shell(std::string(BROKERLOAD_BINARY) + " compare --config " + config_ +
-                 " --profile seed --seed-rate 20000 --warmup 300ms --out " + (dir_ / out).string() +
-                 " " + extra);
+                 " --profile seed --seed-rate 5000 --seed-min-duration 2s --warmup 2s --out " +
+                 (dir_ / out).string() + " " + extra);
   }
 
   std::string kafka_, nats_, config_;
@@ -73,12 +73,13 @@ TEST_F(CompareTest, WritesTheThreeReportsWithEveryStageOfBothTargets) {
   }
   const nlohmann::json report = nlohmann::json::parse(Read(dir_ / "first" / "report.json"));
   EXPECT_EQ(report["schema"], "brokerload.compare");
-  EXPECT_EQ(report["version"], 1);
+  EXPECT_EQ(report["version"], 2);
   EXPECT_EQ(report["targets"], nlohmann::json({"kafka", "nats"}));
   EXPECT_EQ(report["stages"], nlohmann::json({"low", "medium", "high", "extreme"}));
   ASSERT_EQ(report["results"].size(), 8u);
+  // The seed's level sizes, each repeated to last at least 2 s at 5,000 msg/s.
   const std::map<std::string, std::uint64_t> seed = {
-      {"low", 1'000}, {"medium", 4'000}, {"high", 6'000}, {"extreme", 10'000}};
+      {"low", 10'000}, {"medium", 12'000}, {"high", 12'000}, {"extreme", 10'000}};
   for (const auto& r : report["results"]) {
     SCOPED_TRACE(r["target"].get<std::string>() + " " + r["stage"].get<std::string>());
     EXPECT_EQ(r["success_rate"], 100.0);
@@ -86,14 +87,52 @@ TEST_F(CompareTest, WritesTheThreeReportsWithEveryStageOfBothTargets) {
     EXPECT_EQ(r["consumed"], seed.at(r["stage"]));
     EXPECT_EQ(r["lost"], 0);
     EXPECT_EQ(r["duplicated"], 0);
-    EXPECT_GT(r["achieved_rate"].get<double>(), 0);
+    EXPECT_EQ(r["unconfirmed"], 0);
+    EXPECT_EQ(r["publish_errors"], 0);
+    // Throughput: the stage's messages received within its window, over the window.
+    ASSERT_FALSE(r["achieved_rate"].is_null()) << r.dump();
+    EXPECT_NEAR(r["achieved_rate"].get<double>(),
+                r["consumed_in_window"].get<double>() / r["window_seconds"].get<double>(), 1e-6);
+    EXPECT_GT(r["achieved_rate"].get<double>(), 0.5 * 5'000);
+    EXPECT_GE(r["window_seconds"].get<double>(), 2.0);
     EXPECT_GT(r["end_to_end_latency_ms"]["p99"].get<double>(), 0);
+    EXPECT_TRUE(r["end_to_end_latency_ms"]["p999"].is_number());  // >= 10,000 samples
+    // Warm-up messages are in no stage: each stage's histogram holds exactly its own.
     EXPECT_EQ(r["end_to_end_latency_ms"]["count"], seed.at(r["stage"]));
     EXPECT_EQ(r["threads"]["leaked"], 0);
   }
+  // What was compared, and how long readiness and warm-up took.
+  ASSERT_EQ(report["target_info"].size(), 2u);
+  for (const auto& t : report["target_info"]) {
+    SCOPED_TRACE(t.dump());
+    EXPECT_GT(t["setup_seconds"].get<double>(), 0);
+    EXPECT_GT(t["probe_seconds"].get<double>(), 0);
+    EXPECT_EQ(t["warmup_seconds"], 2.0);
+    EXPECT_FALSE(t["durability"].get<std::string>().empty());
+  }
+  EXPECT_THAT(report["target_info"][0]["client_version"].get<std::string>(),
+              HasSubstr("librdkafka 2."));
+  EXPECT_THAT(report["target_info"][1]["broker_version"].get<std::string>(),
+              HasSubstr("nats-server 2."));
+  ASSERT_EQ(report["overall"].size(), 2u);
+  EXPECT_EQ(report["overall"][0]["end_to_end_latency_ms"]["count"], 44'000);
   const std::string md = Read(dir_ / "first" / "report.md");
   EXPECT_THAT(md, HasSubstr("## Winner per metric"));
   EXPECT_THAT(md, HasSubstr("## Stage extreme"));
+}
+
+TEST_F(CompareTest, AStageTooShortForARateSaysSo) {
+  const Outcome o = Shell(std::string(BROKERLOAD_BINARY) + " compare --config " + config_ +
+                          " --profile seed --seed-rate 20000 --warmup 1s --side-by-side --out " +
+                          (dir_ / "short").string());
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  const nlohmann::json report = nlohmann::json::parse(Read(dir_ / "short" / "report.json"));
+  for (const auto& r : report["results"]) {
+    SCOPED_TRACE(r.dump());
+    EXPECT_LT(r["window_seconds"].get<double>(), 1.0);  // 1,000..10,000 messages at 20,000/s
+    EXPECT_TRUE(r["achieved_rate"].is_null());
+  }
+  EXPECT_THAT(Read(dir_ / "short" / "report.md"), HasSubstr("n/a (window too short)"));
 }
 
 TEST_F(CompareTest, TheHtmlRendersInChromiumWithoutConsoleErrorsAndWithItsCharts) {

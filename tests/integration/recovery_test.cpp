@@ -35,14 +35,15 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::seconds timeou
 TEST(Recovery, ANatsRestartIsCountedAndConsumptionResumes) {
   std::string nats;
   ASSERT_TRUE(LoadBrokerAddress("NATS_URL", nats));
-  BrokerloadProcess process("targets:\n  nats: {servers: [\"" + nats +
-                            "\"]}\n"
-                            "workload: {topic_prefix: " +
-                            UniqueName("recovery") +
-                            ", workers: 4}\n"
-                            "profile: {rate: 500}\n"
-                            "metrics: {listen: \"127.0.0.1:0\"}\n"
-                            "run: {loss_grace: 3s, drain_timeout: 5s}\n");
+  BrokerloadProcess process(
+      "targets:\n  nats: {servers: [\"" + nats +
+      "\"]}\n"
+      "workload: {topic_prefix: " +
+      UniqueName("recovery") +
+      ", workers: 4}\n"
+      "profile: {rate: 500}\n"
+      "metrics: {listen: \"127.0.0.1:0\"}\n"
+      "run: {loss_grace: 3s, publish_timeout: 2s, drain_timeout: 5s, warmup: 0s}\n");
   const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(10));
   ASSERT_NE(port, 0) << process.Log();
   auto metric = [&](const std::string& name) {

@@ -3,71 +3,90 @@
 #include <algorithm>
 
 namespace brokerload::accounting {
+namespace {
+
+void Set(std::vector<std::uint64_t>& bits, std::uint64_t slot) {
+  bits[slot / 64] |= std::uint64_t{1} << (slot % 64);
+}
+
+void Clear(std::vector<std::uint64_t>& bits, std::uint64_t slot) {
+  bits[slot / 64] &= ~(std::uint64_t{1} << (slot % 64));
+}
+
+}  // namespace
+
+void AppendLost(std::vector<SequenceRange>& lost, std::uint64_t first, std::uint64_t end) {
+  if (first >= end) return;
+  if (!lost.empty() && lost.back().end == first) {
+    lost.back().end = end;
+  } else {
+    lost.push_back({first, end});
+  }
+}
 
 SequenceTracker::SequenceTracker(std::uint64_t window)
-    : bits_((std::max<std::uint64_t>(window, 64) + 63) / 64, 0), window_(bits_.size() * 64) {}
+    : resolved_((std::max<std::uint64_t>(window, 64) + 63) / 64, 0),
+      failed_(resolved_.size(), 0),
+      window_(resolved_.size() * 64) {}
 
-bool SequenceTracker::Test(std::uint64_t s) const {
-  const std::uint64_t slot = s % window_;
-  return (bits_[slot / 64] >> (slot % 64)) & 1u;
+bool SequenceTracker::Test(const std::vector<std::uint64_t>& bits, std::uint64_t slot) {
+  return (bits[slot / 64] >> (slot % 64)) & 1u;
 }
 
-void SequenceTracker::Set(std::uint64_t s) {
-  const std::uint64_t slot = s % window_;
-  bits_[slot / 64] |= std::uint64_t{1} << (slot % 64);
-}
-
-void SequenceTracker::Clear(std::uint64_t s) {
-  const std::uint64_t slot = s % window_;
-  bits_[slot / 64] &= ~(std::uint64_t{1} << (slot % 64));
+void SequenceTracker::Resolve(std::uint64_t s) {
+  Set(resolved_, Slot(s));
+  end_ = std::max(end_, s + 1);
 }
 
 void SequenceTracker::AdvanceFloor() {
-  while (floor_ < base_ + window_ && floor_ < end_ && Test(floor_)) ++floor_;
+  while (floor_ < base_ + window_ && floor_ < end_ && Test(resolved_, Slot(floor_))) ++floor_;
 }
 
 // Moves the window so that it starts at new_base; unresolved gaps it leaves behind are lost.
-std::uint64_t SequenceTracker::Slide(std::uint64_t new_base) {
-  const std::uint64_t lost = ExpireBelow(new_base);
+void SequenceTracker::Slide(std::uint64_t new_base, std::vector<SequenceRange>& lost) {
+  ExpireBelow(new_base, lost);
   const std::uint64_t clear_end = std::min(new_base, base_ + window_);
-  for (std::uint64_t s = base_; s < clear_end; ++s) Clear(s);
+  for (std::uint64_t s = base_; s < clear_end; ++s) {
+    Clear(resolved_, Slot(s));
+    Clear(failed_, Slot(s));
+  }
   base_ = new_base;
-  return lost;
 }
 
-SequenceTracker::Outcome SequenceTracker::Observe(std::uint64_t s, std::uint64_t& lost) {
-  if (s < base_) return Outcome::kDuplicate;
-  if (s >= base_ + window_) lost += Slide(s - window_ + 1);
-  if (Test(s)) return Outcome::kDuplicate;
-  Set(s);
-  end_ = std::max(end_, s + 1);
+SequenceTracker::Outcome SequenceTracker::Observe(std::uint64_t s,
+                                                  std::vector<SequenceRange>& lost) {
+  if (s < base_) return Outcome::kOlderThanWindow;
+  if (s >= base_ + window_) Slide(s - window_ + 1, lost);
+  if (Test(resolved_, Slot(s))) {
+    if (!Test(failed_, Slot(s))) return Outcome::kDuplicate;
+    Clear(failed_, Slot(s));  // a second arrival is a duplicate
+    return Outcome::kAfterError;
+  }
+  Resolve(s);
   if (s < floor_) return Outcome::kAfterDeclaredLost;
   AdvanceFloor();
   return Outcome::kNew;
 }
 
-std::uint64_t SequenceTracker::MarkNotSent(std::uint64_t s) {
-  if (s < floor_) return 0;
-  std::uint64_t lost = 0;
-  if (s >= base_ + window_) lost = Slide(s - window_ + 1);
-  Set(s);
-  end_ = std::max(end_, s + 1);
+void SequenceTracker::MarkNotSent(std::uint64_t s, std::vector<SequenceRange>& lost) {
+  if (s < floor_) return;
+  if (s >= base_ + window_) Slide(s - window_ + 1, lost);
+  if (Test(resolved_, Slot(s))) return;  // it arrived before its publish was declared failed
+  Set(failed_, Slot(s));
+  Resolve(s);
   AdvanceFloor();
-  return lost;
 }
 
-std::uint64_t SequenceTracker::ExpireBelow(std::uint64_t horizon) {
-  std::uint64_t lost = 0;
+void SequenceTracker::ExpireBelow(std::uint64_t horizon, std::vector<SequenceRange>& lost) {
   while (floor_ < horizon && floor_ < end_) {
-    if (!Test(floor_)) ++lost;
+    if (!Test(resolved_, Slot(floor_))) AppendLost(lost, floor_, floor_ + 1);
     ++floor_;
   }
   if (horizon > floor_) {  // never seen at all: the tail of the stream
-    lost += horizon - floor_;
+    AppendLost(lost, floor_, horizon);
     floor_ = end_ = horizon;
   }
   AdvanceFloor();
-  return lost;
 }
 
 }  // namespace brokerload::accounting

@@ -1,5 +1,6 @@
 #include "accounting/target_accounting.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <optional>
 
@@ -13,110 +14,206 @@ constexpr auto kRelaxed = std::memory_order_relaxed;
 
 std::size_t Index(driver::Status status) { return static_cast<std::size_t>(status); }
 
+std::uint64_t Load(const std::atomic<std::uint64_t>& a) { return a.load(kRelaxed); }
+
 }  // namespace
 
-TargetAccounting::TargetAccounting(std::uint16_t target_index, std::size_t topics,
-                                   std::uint32_t keys, RunIdentity identity,
-                                   std::int64_t late_threshold_ns)
-    : target_index_(target_index),
-      keys_(keys),
-      identity_(identity),
-      late_threshold_ns_(late_threshold_ns),
-      last_key_sequence_(topics * keys, kNoSequence) {
-  for (std::size_t i = 0; i < topics; ++i) {
-    counters_.push_back(std::make_unique<TopicCounters>());
+void Totals::Add(const PhaseCounters& c) {
+  published += Load(c.published);
+  late_sends += Load(c.late_sends);
+  dropped_sends += Load(c.dropped_sends);
+  acked += Load(c.acked);
+  for (std::size_t s = 0; s < driver::kStatusCount; ++s) {
+    send_errors[s] += Load(c.send_errors[s]);
+    ack_errors[s] += Load(c.ack_errors[s]);
+  }
+  consumed += Load(c.consumed);
+  consumed_in_window += Load(c.consumed_in_window);
+  duplicated += Load(c.duplicated);
+  delivered_after_error += Load(c.delivered_after_error);
+  arrived_after_lost += Load(c.arrived_after_lost);
+  older_than_window += Load(c.older_than_window);
+  lost += Load(c.lost);
+  unconfirmed += Load(c.unconfirmed);
+  dropped_by_client += Load(c.dropped_by_client);
+  processed += Load(c.processed);
+  out_of_order += Load(c.out_of_order);
+}
+
+std::uint64_t Totals::AckErrors() const {
+  std::uint64_t sum = 0;
+  for (std::uint64_t count : ack_errors) sum += count;
+  return sum;
+}
+
+std::uint64_t Totals::Errors() const {
+  std::uint64_t sum = AckErrors();
+  for (std::uint64_t count : send_errors) sum += count;
+  return sum;
+}
+
+std::uint64_t Totals::InFlight() const {
+  const std::uint64_t done = acked + AckErrors();
+  return published > done ? published - done : 0;
+}
+
+TargetAccounting::TargetAccounting(const Options& options)
+    : target_index_(options.target_index),
+      topics_(options.topics),
+      keys_(options.keys),
+      identity_(options.identity),
+      late_threshold_ns_(options.late_threshold_ns),
+      windows_(std::max<std::size_t>(options.phases, 1)),
+      counters_(std::make_unique<PhaseCounters[]>(topics_ * windows_.size())),
+      last_receive_ns_(std::make_unique<std::atomic<std::int64_t>[]>(windows_.size())),
+      last_key_sequence_(topics_ * keys_, kNoSequence) {
+  for (std::size_t i = 0; i < topics_; ++i) {
+    auto state = std::make_unique<TopicState>();
+    state->first_sequence = std::vector<std::atomic<std::uint64_t>>(windows_.size());
+    for (auto& first : state->first_sequence) first.store(kNoSequence);
+    state->first_sequence[0].store(0);
+    topic_state_.push_back(std::move(state));
     latencies_.push_back(std::make_unique<TopicLatencies>());
     streams_.push_back(std::make_unique<Stream>());
   }
+  if (options.phase_histograms) {
+    for (std::size_t p = 0; p < windows_.size(); ++p) {
+      phase_latencies_.push_back(std::make_unique<PhaseLatencies>());
+    }
+  }
 }
 
-void TargetAccounting::OnSent(std::uint16_t topic, std::int64_t lag_ns, std::int64_t intended_ns) {
-  TopicCounters& c = *counters_[topic];
+void TargetAccounting::SetPhases(const std::vector<PhaseWindow>& windows) {
+  for (std::size_t p = 0; p < windows_.size() && p < windows.size(); ++p) windows_[p] = windows[p];
+  windows_[0].start_ns = std::numeric_limits<std::int64_t>::min();
+}
+
+std::size_t TargetAccounting::PhaseOf(std::int64_t intended_ns) const {
+  std::size_t p = windows_.size() - 1;
+  while (p > 0 && intended_ns < windows_[p].start_ns) --p;
+  return p;
+}
+
+void TargetAccounting::OnSent(std::uint16_t topic, std::uint64_t sequence, std::int64_t lag_ns,
+                              std::int64_t intended_ns) {
+  const std::size_t phase = PhaseOf(intended_ns);
+  TopicState& state = *topic_state_[topic];
+  // The first sequence of each phase on this topic, so that losses are told by phase.
+  while (state.publisher_phase < phase) {
+    state.first_sequence[++state.publisher_phase].store(sequence, std::memory_order_release);
+  }
+  PhaseCounters& c = At(topic, phase);
   c.published.fetch_add(1, kRelaxed);
   if (lag_ns > late_threshold_ns_) c.late_sends.fetch_add(1, kRelaxed);
-  if (intended_ns < measure_from_ns_) {
-    c.warmup_published.fetch_add(1, kRelaxed);
-    return;
-  }
-  send_lag_.Record(lag_ns);
+  if (!phase_latencies_.empty()) phase_latencies_[phase]->send_lag.Record(lag_ns);
+  if (windows_[phase].measured) send_lag_.Record(lag_ns);
 }
 
-void TargetAccounting::OnSendFailed(std::uint16_t topic, driver::Status status) {
-  counters_[topic]->send_errors[Index(status)].fetch_add(1, kRelaxed);
+void TargetAccounting::OnSendFailed(std::uint16_t topic, driver::Status status,
+                                    std::int64_t intended_ns) {
+  At(topic, PhaseOf(intended_ns)).send_errors[Index(status)].fetch_add(1, kRelaxed);
 }
 
-void TargetAccounting::OnDropped(std::uint16_t topic, std::uint64_t count) {
-  counters_[topic]->dropped_sends.fetch_add(count, kRelaxed);
+void TargetAccounting::OnDropped(std::uint16_t topic, std::uint64_t count, std::size_t phase) {
+  At(topic, std::min(phase, windows_.size() - 1)).dropped_sends.fetch_add(count, kRelaxed);
 }
 
 void TargetAccounting::OnAck(std::span<const std::byte> payload, std::int64_t now_ns) {
   const std::optional<message::Header> header = message::Decode(payload);
-  if (!header || header->topic >= counters_.size()) return;
-  TopicCounters& c = *counters_[header->topic];
-  c.acked.fetch_add(1, kRelaxed);
-  if (header->intended_ns < measure_from_ns_) {
-    c.warmup_acked.fetch_add(1, kRelaxed);
-    return;
-  }
-  latencies_[header->topic]->publish.Record(now_ns - header->actual_ns);
+  if (!header || header->topic >= topics_ || message::IsProbe(*header)) return;
+  const std::size_t phase = PhaseOf(header->intended_ns);
+  At(header->topic, phase).acked.fetch_add(1, kRelaxed);
+  std::atomic<std::uint64_t>& acked_end = topic_state_[header->topic]->acked_end;
+  if (header->sequence + 1 > acked_end.load(kRelaxed)) acked_end.store(header->sequence + 1);
+  if (!windows_[phase].measured) return;
+  const std::int64_t latency = now_ns - header->actual_ns;
+  latencies_[header->topic]->publish.Record(latency);
+  if (!phase_latencies_.empty()) phase_latencies_[phase]->publish.Record(latency);
 }
 
 void TargetAccounting::OnAckFailed(std::span<const std::byte> payload, driver::Status status) {
   const std::optional<message::Header> header = message::Decode(payload);
-  if (!header || header->topic >= counters_.size()) return;
-  TopicCounters& c = *counters_[header->topic];
-  c.ack_errors[Index(status)].fetch_add(1, kRelaxed);
+  if (!header || header->topic >= topics_ || message::IsProbe(*header)) return;
+  At(header->topic, PhaseOf(header->intended_ns)).ack_errors[Index(status)].fetch_add(1, kRelaxed);
   Stream& stream = *streams_[header->topic];
   std::lock_guard lock(stream.mutex);
-  c.lost.fetch_add(stream.tracker.MarkNotSent(header->sequence), kRelaxed);
+  stream.tracker.MarkNotSent(header->sequence, stream.lost);
+  Attribute(header->topic, stream, false);
 }
 
 bool TargetAccounting::OnReceived(std::size_t topic_hint, std::span<const std::byte> payload,
                                   std::int64_t now_ns, WorkItem& item) {
   const std::optional<message::Header> header = message::Decode(payload);
-  if (!header || header->topic >= counters_.size()) {
-    counters_[topic_hint % counters_.size()]
+  if (!header || header->topic >= topics_) {
+    topic_state_[topic_hint % topics_]
         ->foreign[static_cast<std::size_t>(ForeignReason::kInvalidHeader)]
         .fetch_add(1, kRelaxed);
     return false;
   }
-  TopicCounters& c = *counters_[header->topic];
+  TopicState& state = *topic_state_[header->topic];
   if (header->run_id != identity_.run_id || header->producer_id != identity_.producer_id) {
-    c.foreign[static_cast<std::size_t>(ForeignReason::kOtherRun)].fetch_add(1, kRelaxed);
+    state.foreign[static_cast<std::size_t>(ForeignReason::kOtherRun)].fetch_add(1, kRelaxed);
     return false;
   }
+  if (message::IsProbe(*header)) {
+    state.probes.fetch_or(std::uint64_t{1} << (header->key % 64), kRelaxed);
+    return false;
+  }
+  const std::size_t phase = PhaseOf(header->intended_ns);
+  PhaseCounters& c = At(header->topic, phase);
   c.consumed.fetch_add(1, kRelaxed);
   SequenceTracker::Outcome outcome;
   {
     Stream& stream = *streams_[header->topic];
-    std::uint64_t lost = 0;
     std::lock_guard lock(stream.mutex);
-    outcome = stream.tracker.Observe(header->sequence, lost);
-    if (lost != 0) c.lost.fetch_add(lost, kRelaxed);
+    outcome = stream.tracker.Observe(header->sequence, stream.lost);
+    if (!stream.lost.empty()) Attribute(header->topic, stream, false);
   }
-  if (outcome == SequenceTracker::Outcome::kDuplicate) {
-    c.duplicated.fetch_add(1, kRelaxed);
-    return false;
+  switch (outcome) {
+    case SequenceTracker::Outcome::kDuplicate:
+      c.duplicated.fetch_add(1, kRelaxed);
+      return false;
+    case SequenceTracker::Outcome::kOlderThanWindow:
+      c.older_than_window.fetch_add(1, kRelaxed);
+      return false;
+    case SequenceTracker::Outcome::kAfterError:
+      c.delivered_after_error.fetch_add(1, kRelaxed);
+      break;
+    case SequenceTracker::Outcome::kAfterDeclaredLost:
+      c.arrived_after_lost.fetch_add(1, kRelaxed);
+      break;
+    case SequenceTracker::Outcome::kNew:
+      break;
   }
-  if (outcome == SequenceTracker::Outcome::kAfterDeclaredLost) {
-    c.arrived_after_lost.fetch_add(1, kRelaxed);
+  item = WorkItem{target_index_, static_cast<std::uint8_t>(phase), header->topic, header->key,
+                  header->sequence};
+  std::atomic<std::int64_t>& last = last_receive_ns_[phase];
+  std::int64_t seen = last.load(kRelaxed);
+  while (now_ns > seen && !last.compare_exchange_weak(seen, now_ns, kRelaxed)) {
   }
-  item = WorkItem{target_index_, header->topic, header->key, header->sequence};
-  if (header->intended_ns < measure_from_ns_) {
-    c.warmup_consumed.fetch_add(1, kRelaxed);
-    return true;
-  }
-  std::int64_t last = last_receive_ns_.load(kRelaxed);
-  while (now_ns > last && !last_receive_ns_.compare_exchange_weak(last, now_ns, kRelaxed)) {
-  }
+  const PhaseWindow& window = windows_[phase];
+  if (now_ns < window.end_ns) c.consumed_in_window.fetch_add(1, kRelaxed);
+  if (!window.measured) return true;
+  const std::int64_t e2e = now_ns - header->intended_ns;
   TopicLatencies& latencies = *latencies_[header->topic];
-  latencies.end_to_end.Record(now_ns - header->intended_ns);
+  latencies.end_to_end.Record(e2e);
   latencies.end_to_end_service.Record(now_ns - header->actual_ns);
+  if (!phase_latencies_.empty()) {
+    PhaseLatencies& detail = *phase_latencies_[phase];
+    detail.end_to_end.Record(e2e);
+    if (window.end_ns != std::numeric_limits<std::int64_t>::max() &&
+        window.end_ns > window.start_ns) {
+      const auto slice = static_cast<std::size_t>(
+          static_cast<double>(header->intended_ns - window.start_ns) /
+          static_cast<double>(window.end_ns - window.start_ns) * PhaseLatencies::kSlices);
+      detail.end_to_end_slices[std::min(slice, PhaseLatencies::kSlices - 1)].Record(e2e);
+    }
+  }
   return true;
 }
 
 void TargetAccounting::OnProcessed(const WorkItem& item) {
-  TopicCounters& c = *counters_[item.topic];
+  PhaseCounters& c = At(item.topic, item.phase);
   c.processed.fetch_add(1, kRelaxed);
   if (item.key == message::kNoKey || item.key >= keys_) return;
   std::uint64_t& last = last_key_sequence_[item.topic * std::size_t{keys_} + item.key];
@@ -127,12 +224,61 @@ void TargetAccounting::OnProcessed(const WorkItem& item) {
   last = item.sequence;
 }
 
+void TargetAccounting::OnClientDropped(std::size_t topic, std::uint64_t count) {
+  topic_state_[topic]->client_dropped.fetch_add(count, kRelaxed);
+}
+
+// Splits each lost range by phase (sequence boundaries the publisher recorded), then counts it:
+// as client drops while unexplained drops remain, at the end as unconfirmed while the phase has
+// unacknowledged messages, and otherwise as lost.
+void TargetAccounting::Attribute(std::size_t topic, Stream& stream, bool final_sweep) {
+  TopicState& state = *topic_state_[topic];
+  std::vector<std::uint64_t> unconfirmed_left;
+  if (final_sweep) {
+    for (std::size_t p = 0; p < windows_.size(); ++p) {
+      Totals t;
+      t.Add(At(topic, p));
+      unconfirmed_left.push_back(t.InFlight());
+    }
+  }
+  for (const SequenceRange& range : stream.lost) {
+    for (std::size_t p = 0; p < windows_.size(); ++p) {
+      const std::uint64_t from = state.first_sequence[p].load(std::memory_order_acquire);
+      const std::uint64_t to = p + 1 < windows_.size()
+                                   ? state.first_sequence[p + 1].load(std::memory_order_acquire)
+                                   : kNoSequence;
+      const std::uint64_t first = std::max(range.first, from);
+      const std::uint64_t end = std::min(range.end, to);
+      if (from == kNoSequence || first >= end) continue;
+      std::uint64_t count = end - first;
+      PhaseCounters& c = At(topic, p);
+      std::uint64_t dropped = state.client_dropped.load(kRelaxed);
+      while (dropped > 0 && !state.client_dropped.compare_exchange_weak(
+                                dropped, dropped - std::min(dropped, count), kRelaxed)) {
+      }
+      const std::uint64_t by_client = std::min(dropped, count);
+      c.dropped_by_client.fetch_add(by_client, kRelaxed);
+      count -= by_client;
+      if (final_sweep) {
+        const std::uint64_t unconfirmed = std::min(unconfirmed_left[p], count);
+        unconfirmed_left[p] -= unconfirmed;
+        c.unconfirmed.fetch_add(unconfirmed, kRelaxed);
+        count -= unconfirmed;
+      }
+      c.lost.fetch_add(count, kRelaxed);
+    }
+  }
+  stream.lost.clear();
+}
+
 void TargetAccounting::Sweep(std::int64_t now_ns, std::int64_t grace_ns) {
   for (std::size_t topic = 0; topic < streams_.size(); ++topic) {
     Stream& stream = *streams_[topic];
+    const std::uint64_t acked_end = topic_state_[topic]->acked_end.load(kRelaxed);
     std::lock_guard lock(stream.mutex);
-    stream.checkpoints.emplace_back(now_ns, stream.tracker.End());
-    // The newest checkpoint at least grace old: every gap below its End() has waited long enough.
+    stream.checkpoints.emplace_back(now_ns, std::max(stream.tracker.End(), acked_end));
+    // The newest checkpoint at least grace old: every sequence below its horizon was followed by
+    // a later arrival or acknowledged at least grace ago.
     std::optional<std::uint64_t> horizon;
     while (!stream.checkpoints.empty() && stream.checkpoints.front().first <= now_ns - grace_ns) {
       horizon = stream.checkpoints.front().second;
@@ -140,7 +286,8 @@ void TargetAccounting::Sweep(std::int64_t now_ns, std::int64_t grace_ns) {
     }
     if (horizon) {
       stream.checkpoints.emplace_front(now_ns - grace_ns, *horizon);
-      counters_[topic]->lost.fetch_add(stream.tracker.ExpireBelow(*horizon), kRelaxed);
+      stream.tracker.ExpireBelow(*horizon, stream.lost);
+      Attribute(topic, stream, false);
     }
   }
 }
@@ -148,48 +295,41 @@ void TargetAccounting::Sweep(std::int64_t now_ns, std::int64_t grace_ns) {
 void TargetAccounting::FinalSweep() {
   for (std::size_t topic = 0; topic < streams_.size(); ++topic) {
     Stream& stream = *streams_[topic];
-    const std::uint64_t published = counters_[topic]->published.load(kRelaxed);
+    const std::uint64_t published = TopicTotals(topic).published;
     std::lock_guard lock(stream.mutex);
-    counters_[topic]->lost.fetch_add(stream.tracker.ExpireBelow(published), kRelaxed);
+    stream.tracker.ExpireBelow(published, stream.lost);
+    Attribute(topic, stream, true);
   }
 }
 
-std::uint64_t Totals::Errors() const {
-  std::uint64_t sum = 0;
-  for (std::uint64_t count : errors) sum += count;
-  return sum;
+Totals TargetAccounting::TopicTotals(std::size_t topic) const {
+  Totals t;
+  for (std::size_t p = 0; p < windows_.size(); ++p) t.Add(At(topic, p));
+  return t;
+}
+
+Totals TargetAccounting::PhaseTotals(std::size_t phase) const {
+  Totals t;
+  for (std::size_t topic = 0; topic < topics_; ++topic) t.Add(At(topic, phase));
+  return t;
 }
 
 Totals TargetAccounting::Sum() const {
   Totals t;
-  for (const auto& c : counters_) {
-    t.published += c->published.load(kRelaxed);
-    t.warmup_published += c->warmup_published.load(kRelaxed);
-    t.acked += c->acked.load(kRelaxed);
-    t.warmup_acked += c->warmup_acked.load(kRelaxed);
-    t.consumed += c->consumed.load(kRelaxed);
-    t.warmup_consumed += c->warmup_consumed.load(kRelaxed);
-    t.duplicated += c->duplicated.load(kRelaxed);
-    t.lost += c->lost.load(kRelaxed);
-    t.out_of_order += c->out_of_order.load(kRelaxed);
-    t.late_sends += c->late_sends.load(kRelaxed);
-    t.dropped_sends += c->dropped_sends.load(kRelaxed);
-    for (std::size_t s = 0; s < driver::kStatusCount; ++s) {
-      t.errors[s] += c->send_errors[s].load(kRelaxed) + c->ack_errors[s].load(kRelaxed);
-    }
-  }
+  for (std::size_t i = 0; i < topics_ * windows_.size(); ++i) t.Add(counters_[i]);
   return t;
 }
 
-std::uint64_t TargetAccounting::InFlight() const {
-  std::uint64_t in_flight = 0;
-  for (const auto& c : counters_) {
-    std::uint64_t done = c->acked.load(kRelaxed);
-    for (const auto& errors : c->ack_errors) done += errors.load(kRelaxed);
-    const std::uint64_t published = c->published.load(kRelaxed);
-    in_flight += published > done ? published - done : 0;
-  }
-  return in_flight;
+std::uint64_t TargetAccounting::ForeignCount(std::size_t topic, ForeignReason reason) const {
+  return Load(topic_state_[topic]->foreign[static_cast<std::size_t>(reason)]);
+}
+
+std::uint64_t TargetAccounting::ProbesReceived(std::size_t topic) const {
+  return Load(topic_state_[topic]->probes);
+}
+
+std::int64_t TargetAccounting::LastReceiveNs(std::size_t phase) const {
+  return last_receive_ns_[phase].load(kRelaxed);
 }
 
 }  // namespace brokerload::accounting

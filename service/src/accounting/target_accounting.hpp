@@ -15,13 +15,28 @@
 #include "accounting/sequence_tracker.hpp"
 #include "driver/status.hpp"
 
-// Everything brokerload counts and measures for one target (kafka or nats), per topic.
+// Everything brokerload counts and measures for one target (kafka or nats), per topic and per
+// phase. A phase is a span of scheduled send times: `run` has a warm-up phase and a measured one,
+// `compare` a warm-up and one phase per stage. A message belongs to the phase of its scheduled
+// (intended) send time, whatever happens to it later, so every column of a phase (published,
+// errors, dropped, lost, duplicated...) speaks of the same messages.
 //
-// Threads: the publisher thread calls OnSent/OnSendFailed; the driver's ack thread calls
-// OnAck/OnAckFailed; the consumer thread that owns a topic calls OnReceived; workers call
-// OnProcessed; the housekeeping thread calls Sweep. Scrapes read at any time. Counters are
-// relaxed atomics; each topic's sequence tracker has its own mutex (taken by its consumer thread
-// per message and by Sweep once a second), so no lock is shared by all threads.
+// What each outcome means (docs/metrics.md says the same):
+// - lost: acknowledged by the broker, or followed by a later sequence, and not received within
+//   the loss grace; at the end of a run, never received (but see unconfirmed).
+// - unconfirmed: at the end of a run, never received and never acknowledged within the drain.
+// - dropped_by_client: gaps explained by messages the client library itself discarded inside
+//   brokerload (e.g. cnats slow-consumer drops): brokerload's loss, not the broker's.
+// - duplicated: received again within the tracking window.
+// - delivered_after_error: its publish failed (e.g. timed out) and it arrived anyway.
+// - arrived_after_lost: late: received after it had been counted lost.
+// - older_than_window: received below the tracking window: late or duplicate, unknown which.
+//
+// Threads: the publisher thread calls OnSent/OnSendFailed/OnDropped; the driver's ack thread
+// OnAck/OnAckFailed; the consumer thread that owns a topic OnReceived; workers OnProcessed; the
+// housekeeping thread Sweep and OnClientDropped. Scrapes read at any time. Counters are relaxed
+// atomics grouped by writing thread; each topic's sequence tracker has its own mutex (taken by
+// its consumer thread per message and by Sweep once a second), so no lock is shared by all.
 namespace brokerload::accounting {
 
 struct RunIdentity {
@@ -31,7 +46,8 @@ struct RunIdentity {
 
 // What a worker needs to process one received message; fixed size, no allocation.
 struct WorkItem {
-  std::uint16_t target = 0;
+  std::uint8_t target = 0;
+  std::uint8_t phase = 0;
   std::uint16_t topic = 0;
   std::uint32_t key = 0;
   std::uint64_t sequence = 0;
@@ -39,7 +55,8 @@ struct WorkItem {
 
 enum class ForeignReason { kInvalidHeader, kOtherRun };
 
-struct alignas(64) TopicCounters {
+// One topic's counters in one phase.
+struct alignas(64) PhaseCounters {
   // publisher thread
   std::atomic<std::uint64_t> published{0};
   std::atomic<std::uint64_t> late_sends{0};
@@ -47,105 +64,177 @@ struct alignas(64) TopicCounters {
   std::array<std::atomic<std::uint64_t>, driver::kStatusCount> send_errors{};
   // ack thread
   alignas(64) std::atomic<std::uint64_t> acked{0};
-  std::atomic<std::uint64_t> warmup_acked{0};
   std::array<std::atomic<std::uint64_t>, driver::kStatusCount> ack_errors{};
-  // Messages scheduled before the measurement start (see SetMeasureFrom): counted here as well
-  // as in the totals, and left out of the latency histograms.
-  std::atomic<std::uint64_t> warmup_published{0};
   // consumer thread
-  alignas(64) std::atomic<std::uint64_t> consumed{0};
-  std::atomic<std::uint64_t> warmup_consumed{0};
+  alignas(64) std::atomic<std::uint64_t> consumed{0};  // every arrival of this run's messages
+  std::atomic<std::uint64_t> consumed_in_window{0};    // first arrivals within the send window
   std::atomic<std::uint64_t> duplicated{0};
+  std::atomic<std::uint64_t> delivered_after_error{0};
   std::atomic<std::uint64_t> arrived_after_lost{0};
-  std::array<std::atomic<std::uint64_t>, 2> foreign{};
-  // housekeeping thread (and the consumer thread when the window slides)
-  std::atomic<std::uint64_t> lost{0};
+  std::atomic<std::uint64_t> older_than_window{0};
+  // housekeeping thread (and the consumer thread when the tracking window slides)
+  alignas(64) std::atomic<std::uint64_t> lost{0};
+  std::atomic<std::uint64_t> unconfirmed{0};
+  std::atomic<std::uint64_t> dropped_by_client{0};
   // workers
   alignas(64) std::atomic<std::uint64_t> processed{0};
   std::atomic<std::uint64_t> out_of_order{0};
 };
 
-// A target's counters summed over its topics (a consistent-enough read for reports and logs).
+// A plain sum of PhaseCounters (over topics, phases or both).
 struct Totals {
   std::uint64_t published = 0;
-  std::uint64_t warmup_published = 0;
-  std::uint64_t acked = 0;
-  std::uint64_t warmup_acked = 0;
-  std::uint64_t consumed = 0;
-  std::uint64_t warmup_consumed = 0;
-  std::uint64_t duplicated = 0;
-  std::uint64_t lost = 0;
-  std::uint64_t out_of_order = 0;
   std::uint64_t late_sends = 0;
   std::uint64_t dropped_sends = 0;
-  std::array<std::uint64_t, driver::kStatusCount> errors{};  // send and ack errors by status
+  std::array<std::uint64_t, driver::kStatusCount> send_errors{};
+  std::uint64_t acked = 0;
+  std::array<std::uint64_t, driver::kStatusCount> ack_errors{};
+  std::uint64_t consumed = 0;
+  std::uint64_t consumed_in_window = 0;
+  std::uint64_t duplicated = 0;
+  std::uint64_t delivered_after_error = 0;
+  std::uint64_t arrived_after_lost = 0;
+  std::uint64_t older_than_window = 0;
+  std::uint64_t lost = 0;
+  std::uint64_t unconfirmed = 0;
+  std::uint64_t dropped_by_client = 0;
+  std::uint64_t processed = 0;
+  std::uint64_t out_of_order = 0;
 
+  void Add(const PhaseCounters& c);
+  // Sends refused by the client plus publishes the broker failed, over every reason.
   std::uint64_t Errors() const;
+  std::uint64_t AckErrors() const;
+  // Distinct messages received: every arrival but duplicates and those too old to tell.
+  std::uint64_t Received() const { return consumed - duplicated - older_than_window; }
+  // Published and neither acknowledged nor failed yet: published = acked + ack errors + this.
+  std::uint64_t InFlight() const;
 };
 
-struct TopicLatencies {
+struct TopicLatencies {                 // measured phases only
   LatencyHistogram publish;             // send to broker ack
   LatencyHistogram end_to_end;          // intended send time to receipt
   LatencyHistogram end_to_end_service;  // actual send time to receipt
 };
 
+// A phase's scheduled send times, [start_ns, end_ns) in Unix ns.
+struct PhaseWindow {
+  std::int64_t start_ns = std::numeric_limits<std::int64_t>::min();
+  std::int64_t end_ns = std::numeric_limits<std::int64_t>::max();  // max: open-ended
+  bool measured = true;  // false for warm-up: kept out of the latency histograms
+};
+
+// Per-phase latency detail, for compare (Options::phase_histograms).
+struct PhaseLatencies {
+  static constexpr std::size_t kSlices = 10;
+  LatencyHistogram publish;
+  LatencyHistogram end_to_end;
+  LatencyHistogram send_lag;
+  // End-to-end by tenth of the phase's send window, to tell a steady stage from a settling one.
+  std::array<LatencyHistogram, kSlices> end_to_end_slices;
+};
+
 class TargetAccounting {
  public:
-  TargetAccounting(std::uint16_t target_index, std::size_t topics, std::uint32_t keys,
-                   RunIdentity identity, std::int64_t late_threshold_ns);
+  struct Options {
+    std::uint8_t target_index = 0;
+    std::size_t topics = 1;
+    std::uint32_t keys = 0;
+    RunIdentity identity;
+    std::int64_t late_threshold_ns = 2'000'000;
+    std::size_t phases = 1;
+    bool phase_histograms = false;
+  };
 
-  std::size_t Topics() const { return counters_.size(); }
-  const TopicCounters& Counters(std::size_t topic) const { return *counters_[topic]; }
-  const TopicLatencies& Latencies(std::size_t topic) const { return *latencies_[topic]; }
-  const LatencyHistogram& SendLag() const { return send_lag_; }
+  explicit TargetAccounting(const Options& options);
 
-  // Messages scheduled before `measure_from_ns` are warm-up: counted apart and kept out of the
-  // latency histograms. Set before publishing starts; default: everything is measured.
-  void SetMeasureFrom(std::int64_t measure_from_ns) { measure_from_ns_ = measure_from_ns; }
-  // When the last measured message was received (Unix ns), 0 before any.
-  std::int64_t LastReceiveNs() const { return last_receive_ns_.load(std::memory_order_relaxed); }
+  std::size_t Topics() const { return topics_; }
+  std::size_t Phases() const { return windows_.size(); }
 
-  // Publisher side.
-  void OnSent(std::uint16_t topic, std::int64_t lag_ns, std::int64_t intended_ns = 0);
-  void OnSendFailed(std::uint16_t topic, driver::Status status);
-  void OnDropped(std::uint16_t topic, std::uint64_t count);
+  // Sets each phase's window; phase p covers intended times from windows[p].start_ns up to the
+  // next phase's start (phase 0 from the beginning of time). Call before publishing starts.
+  void SetPhases(const std::vector<PhaseWindow>& windows);
+  const PhaseWindow& Window(std::size_t phase) const { return windows_[phase]; }
+  std::size_t PhaseOf(std::int64_t intended_ns) const;
+
+  // Publisher side. `sequence` is the message's sequence on its topic.
+  void OnSent(std::uint16_t topic, std::uint64_t sequence, std::int64_t lag_ns,
+              std::int64_t intended_ns);
+  void OnSendFailed(std::uint16_t topic, driver::Status status, std::int64_t intended_ns);
+  void OnDropped(std::uint16_t topic, std::uint64_t count, std::size_t phase);
   void OnAck(std::span<const std::byte> payload, std::int64_t now_ns);
   void OnAckFailed(std::span<const std::byte> payload, driver::Status status);
 
   // Consumer side. Returns true, with `item` filled, when the message is this run's and new
-  // (so a worker should process it); counts foreign messages and duplicates otherwise.
+  // (so a worker should process it); counts probes, foreign messages and duplicates otherwise.
   bool OnReceived(std::size_t topic_hint, std::span<const std::byte> payload, std::int64_t now_ns,
                   WorkItem& item);
   void OnProcessed(const WorkItem& item);
+  // The client library discarded `count` messages of `topic` inside brokerload.
+  void OnClientDropped(std::size_t topic, std::uint64_t count);
 
-  // Declares lost the gaps still open `grace_ns` after a later sequence arrived.
+  // Declares lost what is still missing `grace_ns` after a later sequence arrived or after the
+  // broker acknowledged it.
   void Sweep(std::int64_t now_ns, std::int64_t grace_ns);
-  // At the end of a run: every sequence published but never received is lost.
+  // At the end of a run: every sequence published and never received is lost, or unconfirmed as
+  // far as the unacknowledged messages of its phase go.
   void FinalSweep();
 
-  Totals Sum() const;
+  Totals TopicTotals(std::size_t topic) const;  // every phase
+  Totals PhaseTotals(std::size_t phase) const;  // every topic
+  Totals Sum() const;                           // everything
+  std::uint64_t InFlight() const { return Sum().InFlight(); }
 
-  // Outstanding publishes: sent and neither acked nor failed.
-  std::uint64_t InFlight() const;
+  std::uint64_t ForeignCount(std::size_t topic, ForeignReason reason) const;
+  // Bit p set: the probe sent to partition p (mod 64) of `topic` came back.
+  std::uint64_t ProbesReceived(std::size_t topic) const;
+  // When the phase's last first arrival was received (Unix ns), 0 before any.
+  std::int64_t LastReceiveNs(std::size_t phase) const;
+
+  const TopicLatencies& Latencies(std::size_t topic) const { return *latencies_[topic]; }
+  // Only with Options::phase_histograms.
+  const PhaseLatencies& PhaseLatency(std::size_t phase) const { return *phase_latencies_[phase]; }
+  const LatencyHistogram& SendLag() const { return send_lag_; }
 
  private:
   struct Stream {
     std::mutex mutex;
     SequenceTracker tracker;
-    std::deque<std::pair<std::int64_t, std::uint64_t>> checkpoints;  // (time, tracker End())
+    std::deque<std::pair<std::int64_t, std::uint64_t>> checkpoints;  // (time, horizon)
+    std::vector<SequenceRange> lost;                                 // scratch, reused
+  };
+  struct alignas(64) TopicState {
+    std::array<std::atomic<std::uint64_t>, 2> foreign{};
+    std::atomic<std::uint64_t> probes{0};          // bit p: the probe of partition p % 64 came back
+    std::atomic<std::uint64_t> acked_end{0};       // ack thread: highest acked sequence + 1
+    std::atomic<std::uint64_t> client_dropped{0};  // not yet matched to a gap
+    std::vector<std::atomic<std::uint64_t>> first_sequence;  // per phase; publisher writes
+    std::size_t publisher_phase = 0;                         // publisher thread only
   };
 
-  std::uint16_t target_index_;
+  PhaseCounters& At(std::size_t topic, std::size_t phase) {
+    return counters_[topic * windows_.size() + phase];
+  }
+  const PhaseCounters& At(std::size_t topic, std::size_t phase) const {
+    return counters_[topic * windows_.size() + phase];
+  }
+  // Counts `stream.lost` (then clears it) as lost, client drops or, at the end, unconfirmed.
+  void Attribute(std::size_t topic, Stream& stream, bool final_sweep);
+
+  std::uint8_t target_index_;
+  std::size_t topics_;
   std::uint32_t keys_;
   RunIdentity identity_;
   std::int64_t late_threshold_ns_;
-  std::vector<std::unique_ptr<TopicCounters>> counters_;
+  std::vector<PhaseWindow> windows_;
+  std::unique_ptr<PhaseCounters[]> counters_;  // [topic * phases + phase]
+  std::vector<std::unique_ptr<TopicState>> topic_state_;
   std::vector<std::unique_ptr<TopicLatencies>> latencies_;
+  std::vector<std::unique_ptr<PhaseLatencies>> phase_latencies_;
   std::vector<std::unique_ptr<Stream>> streams_;
+  std::unique_ptr<std::atomic<std::int64_t>[]> last_receive_ns_;  // per phase
   std::vector<std::uint64_t> last_key_sequence_;  // [topic * keys + key]; one worker per key
   LatencyHistogram send_lag_;
-  std::int64_t measure_from_ns_ = std::numeric_limits<std::int64_t>::min();
-  std::atomic<std::int64_t> last_receive_ns_{0};
 };
 
 }  // namespace brokerload::accounting

@@ -8,9 +8,11 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
+#include "app/engine.hpp"
 #include "app/exit_codes.hpp"
 #include "app/target_runtime.hpp"
 #include "app/version.hpp"
@@ -22,7 +24,8 @@
 namespace brokerload::app {
 namespace {
 
-constexpr double kBehindLagMs = 10;  // send-lag p99 above this: the tool, not the broker
+constexpr double kBehindLagMs = 10;   // send-lag p99 above this: the tool, not the broker
+constexpr double kSettlingRatio = 3;  // first-tenth p99 above this many last-tenth p99s: settling
 
 double Ms(std::int64_t ns) { return static_cast<double>(ns) * 1e-6; }
 
@@ -47,77 +50,122 @@ std::string UtcNow() {
   return text;
 }
 
-// Samples brokerload's own memory and threads while a stage runs.
+// Samples brokerload's own memory, threads and CPU every 50 ms while a target runs, so that each
+// stage's window can be read afterwards.
 class ResourceSampler {
  public:
-  ResourceSampler() : initial_(metrics::ReadProcessStats()) {
+  ResourceSampler(const pacing::Clock& clock) : clock_(clock) {
+    Sample();
     thread_ = std::thread([this] {
       while (!stop_.load()) {
-        const metrics::ProcessStats now = metrics::ReadProcessStats();
-        peak_rss_.store(std::max(peak_rss_.load(), now.resident_bytes));
-        peak_threads_.store(std::max(peak_threads_.load(), now.threads));
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        Sample();
       }
     });
   }
+  ~ResourceSampler() { Stop(); }
 
-  report::ResourceSummary Finish() {
+  void Stop() {
     stop_.store(true);
-    thread_.join();
-    const metrics::ProcessStats final_stats = metrics::ReadProcessStats();
+    if (thread_.joinable()) thread_.join();
+    Sample();
+  }
+
+  // brokerload's process over [from_ns, to_ns): at its start, peak, at its end.
+  report::ResourceSummary Over(std::int64_t from_ns, std::int64_t to_ns) const {
+    std::lock_guard lock(mutex_);
     report::ResourceSummary r;
-    r.memory_initial_mb = static_cast<double>(initial_.resident_bytes) / 1e6;
-    r.memory_peak_mb =
-        static_cast<double>(std::max(peak_rss_.load(), final_stats.resident_bytes)) / 1e6;
-    r.memory_final_mb = static_cast<double>(final_stats.resident_bytes) / 1e6;
-    r.threads_initial = static_cast<std::int64_t>(initial_.threads);
-    r.threads_peak = static_cast<std::int64_t>(std::max(peak_threads_.load(), final_stats.threads));
-    r.threads_final = static_cast<std::int64_t>(final_stats.threads);
-    r.cpu_seconds = final_stats.cpu_seconds - initial_.cpu_seconds;
+    const Point* first = nullptr;
+    const Point* last = nullptr;
+    for (const Point& p : points_) {
+      if (p.ns < from_ns) first = &p;  // the last sample before the window is its start
+      if (p.ns <= to_ns) last = &p;
+    }
+    if (first == nullptr) first = &points_.front();
+    if (last == nullptr) last = &points_.back();
+    r.memory_initial_mb = static_cast<double>(first->stats.resident_bytes) / 1e6;
+    r.memory_final_mb = static_cast<double>(last->stats.resident_bytes) / 1e6;
+    r.threads_initial = static_cast<std::int64_t>(first->stats.threads);
+    r.threads_final = static_cast<std::int64_t>(last->stats.threads);
+    r.memory_peak_mb = std::max(r.memory_initial_mb, r.memory_final_mb);
+    r.threads_peak = std::max(r.threads_initial, r.threads_final);
+    for (const Point& p : points_) {
+      if (p.ns < first->ns || p.ns > last->ns) continue;
+      r.memory_peak_mb =
+          std::max(r.memory_peak_mb, static_cast<double>(p.stats.resident_bytes) / 1e6);
+      r.threads_peak = std::max(r.threads_peak, static_cast<std::int64_t>(p.stats.threads));
+    }
+    r.cpu_seconds = last->stats.cpu_seconds - first->stats.cpu_seconds;
     return r;
   }
 
  private:
-  metrics::ProcessStats initial_;
-  std::atomic<std::uint64_t> peak_rss_{0};
-  std::atomic<std::uint64_t> peak_threads_{0};
+  struct Point {
+    std::int64_t ns;
+    metrics::ProcessStats stats;
+  };
+  void Sample() {
+    Point p{clock_.NowNs(), metrics::ReadProcessStats()};
+    std::lock_guard lock(mutex_);
+    points_.push_back(p);
+  }
+
+  const pacing::Clock& clock_;
+  mutable std::mutex mutex_;
+  std::vector<Point> points_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
 
-report::StageResult Measure(TargetRuntime& target, const config::Config& config,
-                            const config::Stage& stage, std::int64_t measure_from_ns) {
-  accounting::TargetAccounting& a = target.Accounting();
+// One target's stage, from its accounting phase.
+report::StageResult Measure(const TargetRuntime& target, const config::Config& config,
+                            const pacing::StagePlan& stage, std::size_t phase) {
+  const accounting::TargetAccounting& a = target.Accounting();
+  const accounting::PhaseWindow& window = a.Window(phase);
+  const accounting::Totals t = a.PhaseTotals(phase);
+  const accounting::PhaseLatencies& latency = a.PhaseLatency(phase);
   report::StageResult r;
   r.target = target.Name();
   r.stage = stage.name;
   r.offered_rate = stage.rate;
-  const accounting::Totals t = a.Sum();
-  r.published = t.published - t.warmup_published;
-  r.acked = t.acked - t.warmup_acked;
-  const std::uint64_t unique_measured = t.consumed - t.duplicated;
-  r.consumed = unique_measured > t.warmup_consumed ? unique_measured - t.warmup_consumed : 0;
+  r.published = t.published;
+  r.acked = t.acked;
+  r.consumed = t.Received();
+  r.consumed_in_window = t.consumed_in_window;
   r.lost = t.lost;
+  r.unconfirmed = t.unconfirmed;
   r.duplicated = t.duplicated;
+  r.delivered_after_error = t.delivered_after_error;
+  r.arrived_late = t.arrived_after_lost;
   r.out_of_order = t.out_of_order;
   r.dropped_sends = t.dropped_sends;
+  r.dropped_by_client = t.dropped_by_client;
   r.publish_errors = t.Errors();
-  accounting::HistogramSnapshot publish, e2e;
-  for (std::size_t i = 0; i < a.Topics(); ++i) {
-    publish.Merge(a.Latencies(i).publish.Snapshot());
-    e2e.Merge(a.Latencies(i).end_to_end.Snapshot());
-  }
-  r.measured_seconds =
-      std::max(1e-9, static_cast<double>(a.LastReceiveNs() - measure_from_ns) * 1e-9);
-  r.achieved_rate = static_cast<double>(r.consumed) / r.measured_seconds;
-  const double mean_size = (config.workload.min_size + config.workload.max_size) / 2.0;
-  r.achieved_mb_per_s = r.achieved_rate * mean_size / 1e6;
-  r.publish_ms = Summarize(publish);
+  r.publish_ms = Summarize(latency.publish.Snapshot());
+  const accounting::HistogramSnapshot e2e = latency.end_to_end.Snapshot();
   r.end_to_end_ms = Summarize(e2e);
   for (double q : {0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 0.9999, 1.0}) {
-    r.end_to_end_curve.emplace_back(q, Ms(e2e.QuantileNs(q)));
+    if (q == 1.0 ? r.end_to_end_ms.SupportsMax() : r.end_to_end_ms.Supports(q)) {
+      r.end_to_end_curve.emplace_back(q, Ms(e2e.QuantileNs(q)));
+    }
   }
-  r.send_lag_p99_ms = Ms(a.SendLag().Snapshot().QuantileNs(0.99));
+  r.window_seconds = static_cast<double>(window.end_ns - window.start_ns) * 1e-9;
+  const std::int64_t last = a.LastReceiveNs(phase);
+  r.drain_seconds = last > window.end_ns ? static_cast<double>(last - window.end_ns) * 1e-9 : 0;
+  r.rate_estimable = r.window_seconds >= 1.0 && r.window_seconds * 1e3 >= 10 * r.end_to_end_ms.p99;
+  r.achieved_rate = static_cast<double>(r.consumed_in_window) / std::max(r.window_seconds, 1e-9);
+  const double mean_size = (config.workload.min_size + config.workload.max_size) / 2.0;
+  r.achieved_mb_per_s = r.achieved_rate * mean_size / 1e6;
+  const accounting::HistogramSnapshot lag = latency.send_lag.Snapshot();
+  r.send_lag_p50_ms = Ms(lag.QuantileNs(0.5));
+  r.send_lag_p99_ms = Ms(lag.QuantileNs(0.99));
+  const accounting::HistogramSnapshot first = latency.end_to_end_slices.front().Snapshot();
+  const accounting::HistogramSnapshot final_tenth = latency.end_to_end_slices.back().Snapshot();
+  r.first_tenth_p99_ms = Ms(first.QuantileNs(0.99));
+  r.last_tenth_p99_ms = Ms(final_tenth.QuantileNs(0.99));
+  const std::uint64_t needed = report::MinSamples(0.99);
+  r.steady = first.Count() < needed || final_tenth.Count() < needed ||
+             r.first_tenth_p99_ms <= kSettlingRatio * r.last_tenth_p99_ms;
   if (r.dropped_sends > 0) {
     r.behind_schedule = true;
     r.behind_reason = std::to_string(r.dropped_sends) + " sends dropped";
@@ -131,98 +179,124 @@ report::StageResult Measure(TargetRuntime& target, const config::Config& config,
   return r;
 }
 
-// Runs one stage on the given targets at once; appends one result per target.
-int RunStage(const config::Config& config, const std::vector<driver::Backend>& backends,
-             const config::Stage& stage, const CompareOptions& options,
-             std::vector<report::StageResult>& results) {
-  const std::vector<std::string> topics = TopicNames(config.workload);
-  config::Profile profile;
-  if (options.warmup.count() > 0) {
-    profile.stages.push_back({"warmup", stage.rate, options.warmup, std::nullopt});
+// The pooled figures of one target over its stages.
+report::Overall Pool(const TargetRuntime& target, const std::vector<report::StageResult>& results,
+                     std::size_t first_phase) {
+  const accounting::TargetAccounting& a = target.Accounting();
+  report::Overall o;
+  o.target = target.Name();
+  accounting::HistogramSnapshot publish;
+  accounting::HistogramSnapshot e2e;
+  double window = 0;
+  double cpu = 0;
+  std::uint64_t in_window = 0;
+  std::uint64_t published = 0;
+  std::uint64_t consumed = 0;
+  int stages = 0;
+  for (std::size_t p = first_phase; p < a.Phases(); ++p) {
+    publish.Merge(a.PhaseLatency(p).publish.Snapshot());
+    e2e.Merge(a.PhaseLatency(p).end_to_end.Snapshot());
   }
-  profile.stages.push_back(stage);
-  const pacing::Schedule schedule(profile);
-  const pacing::RunClock clock;
-  const accounting::RunIdentity identity = NewRunIdentity();
-  const config::Config run_config = ForRun(config, identity);
+  for (const report::StageResult& r : results) {
+    if (r.target != o.target) continue;
+    ++stages;
+    window += r.window_seconds;
+    in_window += r.consumed_in_window;
+    published += r.published;
+    consumed += r.consumed;
+    cpu += r.resources.cpu_seconds;
+    o.memory_delta_mb += r.resources.MemoryDeltaMb();
+    o.stages_behind += r.behind_schedule ? 1 : 0;
+    o.stages_not_steady += r.steady ? 0 : 1;
+  }
+  o.publish_ms = Summarize(publish);
+  o.end_to_end_ms = Summarize(e2e);
+  o.achieved_rate = window > 0 ? static_cast<double>(in_window) / window : 0;
+  o.rate_estimable = window >= 1.0 && window * 1e3 >= 10 * o.end_to_end_ms.p99;
+  o.success_rate = published == 0
+                       ? 100.0
+                       : 100.0 * static_cast<double>(consumed) / static_cast<double>(published);
+  o.memory_delta_mb /= std::max(stages, 1);
+  o.cpu_us_per_message = published == 0 ? 0 : cpu * 1e6 / static_cast<double>(published);
+  return o;
+}
 
-  ResourceSampler sampler;
-  double cpu_measured = 0;
-  std::vector<std::unique_ptr<TargetRuntime>> targets;
-  {
-    std::vector<TargetRuntime*> by_index;
-    for (std::size_t i = 0; i < backends.size(); ++i) {
-      targets.push_back(std::make_unique<TargetRuntime>(backends[i], static_cast<std::uint16_t>(i),
-                                                        run_config, topics, identity, clock,
-                                                        schedule));
-      by_index.push_back(targets.back().get());
-    }
-    workers::Pool pool(static_cast<std::size_t>(config.workload.workers),
-                       static_cast<std::size_t>(config.workload.worker_queue),
-                       [&by_index](const accounting::WorkItem& item) {
-                         by_index[item.target]->Accounting().OnProcessed(item);
-                       });
-    const std::atomic<bool> cancel{false};
-    for (auto& target : targets) {
-      std::string error;
-      if (!target->Setup(pool, cancel, error)) {
-        LOG_ERROR("%s", error.c_str());
-        return kExitBrokerUnavailable;
-      }
-    }
-    const std::int64_t start_ns = clock.NowNs() + 50'000'000;
-    const std::int64_t measure_from_ns = start_ns + options.warmup.count();
-    for (auto& target : targets) {
-      target->Accounting().SetMeasureFrom(measure_from_ns);
-      target->StartPublishing(start_ns);
-    }
-    // brokerload's CPU over the measured window only: setup and warm-up are not per message.
-    while (clock.NowNs() < measure_from_ns) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    const double cpu_at_measure_start = metrics::ReadProcessStats().cpu_seconds;
-    const auto deadline = std::chrono::steady_clock::now() + options.warmup +
-                          std::chrono::nanoseconds(schedule.TotalDurationNs().value_or(0)) +
-                          std::chrono::seconds(60);
-    auto all_finished = [&] {
-      for (auto& t : targets) {
-        if (!t->Publisher()->Finished()) return false;
-      }
-      return true;
-    };
-    const bool terminal = isatty(STDERR_FILENO) == 1;
-    while (!all_finished() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      if (!terminal) continue;  // one line per stage below; no carriage returns in log files
-      std::string line = "\rcompare: stage " + stage.name;
-      for (auto& t : targets) {
-        const accounting::Totals totals = t->Accounting().Sum();
-        line += "  " + t->Name() + " sent " + std::to_string(totals.published) + " consumed " +
-                std::to_string(totals.consumed);
-      }
-      std::fprintf(stderr, "%s   ", line.c_str());
-    }
-    std::fprintf(stderr, "%scompare: stage %s sent on %zu target(s)\n", terminal ? "\n" : "",
-                 stage.name.c_str(), targets.size());
-    Drain(targets, std::chrono::steady_clock::now() + config.run.drain_timeout);
-    cpu_measured = metrics::ReadProcessStats().cpu_seconds - cpu_at_measure_start;
-    for (auto& t : targets) t->StopConsuming();
-    pool.Stop();
-    for (auto& t : targets) {
-      t->Accounting().FinalSweep();
-      results.push_back(Measure(*t, config, stage, measure_from_ns));
-    }
+// Runs the whole profile on `backends` at once, warm-up first; appends a result per target and
+// stage, the targets' pooled figures and what was compared.
+int RunTargets(const config::Config& config, const std::vector<driver::Backend>& backends,
+               const CompareOptions& options, report::Comparison& comparison) {
+  EngineOptions engine_options;
+  engine_options.backends = backends;
+  engine_options.profile = config.profile;
+  engine_options.warmup = options.warmup.value_or(config.run.warmup);
+  engine_options.phase_per_stage = true;
+  Engine engine(config, engine_options);
+  ResourceSampler sampler(engine.Clock());
+  std::string error;
+  const std::atomic<bool> cancel{false};
+  if (!engine.Prepare(cancel, error)) {
+    LOG_ERROR("%s", error.c_str());
+    return kExitBrokerUnavailable;
   }
-  targets.clear();  // clients and their threads are gone before the final sample
-  const report::ResourceSummary resources = sampler.Finish();
-  const std::size_t first = results.size() - backends.size();
-  for (std::size_t i = first; i < results.size(); ++i) {
-    report::StageResult& r = results[i];
-    r.resources = resources;
-    // The measured window's CPU per measured message; side by side, the targets share it.
-    std::uint64_t sent = 0;
-    for (std::size_t j = first; j < results.size(); ++j) sent += results[j].published;
-    r.cpu_us_per_message = sent == 0 ? 0 : cpu_measured * 1e6 / static_cast<double>(sent);
+  engine.Start();
+  const pacing::Schedule& schedule = engine.Schedule();
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::nanoseconds(schedule.TotalDurationNs().value_or(0)) +
+                        std::chrono::seconds(60);
+  const bool terminal = isatty(STDERR_FILENO) == 1;
+  auto next_housekeeping = std::chrono::steady_clock::now();
+  while (!engine.Finished() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (std::chrono::steady_clock::now() >= next_housekeeping) {
+      engine.Maintain();
+      next_housekeeping += std::chrono::seconds(1);
+    }
+    if (!terminal) continue;  // one line per target run below; no carriage returns in log files
+    std::string line = "\rcompare:";
+    for (const auto& t : engine.Targets()) {
+      const accounting::Totals totals = t->Accounting().Sum();
+      line += "  " + t->Name() + " stage " +
+              schedule.Stages()[t->Publisher()->CurrentStage()].name + " sent " +
+              std::to_string(totals.published) + " consumed " + std::to_string(totals.consumed);
+    }
+    std::fprintf(stderr, "%s   ", line.c_str());
+  }
+  std::fprintf(stderr, "%scompare: profile sent on %zu target(s)\n", terminal ? "\n" : "",
+               engine.Targets().size());
+  engine.Finish(std::chrono::steady_clock::now() + config.run.drain_timeout);
+  sampler.Stop();
+
+  const std::size_t first_stage = schedule.HasWarmup() ? 1 : 0;
+  const std::size_t first_result = comparison.results.size();
+  for (std::size_t i = 0; i < engine.Targets().size(); ++i) {
+    const TargetRuntime& target = *engine.Targets()[i];
+    for (std::size_t p = first_stage; p < schedule.Stages().size(); ++p) {
+      report::StageResult r = Measure(target, engine.RunConfig(), schedule.Stages()[p], p);
+      const accounting::PhaseWindow& w = target.Accounting().Window(p);
+      r.resources =
+          sampler.Over(w.start_ns, w.end_ns + static_cast<std::int64_t>(r.drain_seconds * 1e9));
+      comparison.results.push_back(std::move(r));
+    }
+    const driver::Description& d = target.Description();
+    const Readiness& ready = engine.TargetReadiness()[i];
+    comparison.target_info.push_back({target.Name(), d.broker_version, d.client_version, d.settings,
+                                      d.durability, ready.setup_seconds, ready.probe_seconds,
+                                      static_cast<double>(schedule.WarmupNs()) * 1e-9});
+  }
+  // Side by side, the targets share one process: a stage's CPU over all of its messages.
+  for (std::size_t i = first_result; i < comparison.results.size(); ++i) {
+    report::StageResult& r = comparison.results[i];
+    std::uint64_t stage_published = 0;
+    for (std::size_t j = first_result; j < comparison.results.size(); ++j) {
+      if (comparison.results[j].stage == r.stage)
+        stage_published += comparison.results[j].published;
+    }
+    r.cpu_us_per_message =
+        stage_published == 0 ? 0
+                             : r.resources.cpu_seconds * 1e6 / static_cast<double>(stage_published);
+  }
+  for (const auto& target : engine.Targets()) {
+    comparison.overall.push_back(Pool(*target, comparison.results, first_stage));
   }
   return kExitOk;
 }
@@ -251,7 +325,8 @@ int Compare(const config::Config& config, const CompareOptions& options) {
   comparison.brokerload_version = std::string(Version());
   comparison.generated_at = UtcNow();
   comparison.mode = options.side_by_side ? "side-by-side" : "sequential";
-  comparison.warmup_seconds = std::chrono::duration<double>(options.warmup).count();
+  comparison.warmup_seconds =
+      std::chrono::duration<double>(options.warmup.value_or(config.run.warmup)).count();
   comparison.topics = config.workload.topics;
   comparison.message_size = config.workload.min_size;
   comparison.workers = config.workload.workers;
@@ -264,14 +339,10 @@ int Compare(const config::Config& config, const CompareOptions& options) {
     return kExitRuntime;
   }
   if (options.side_by_side) {
-    for (const config::Stage& stage : config.profile.stages) {
-      if (int rc = RunStage(config, backends, stage, options, comparison.results)) return rc;
-    }
+    if (int rc = RunTargets(config, backends, options, comparison)) return rc;
   } else {
     for (driver::Backend backend : backends) {
-      for (const config::Stage& stage : config.profile.stages) {
-        if (int rc = RunStage(config, {backend}, stage, options, comparison.results)) return rc;
-      }
+      if (int rc = RunTargets(config, {backend}, options, comparison)) return rc;
     }
   }
   const std::filesystem::path out(options.out_dir);

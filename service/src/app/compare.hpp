@@ -11,9 +11,9 @@ namespace brokerload::app {
 
 struct CompareOptions {
   std::string out_dir;
-  bool side_by_side = false;  // default: one target after the other
-  std::chrono::nanoseconds warmup = std::chrono::seconds(1);
-  std::optional<std::string> baseline;  // an earlier report.json
+  bool side_by_side = false;                       // default: one target after the other
+  std::optional<std::chrono::nanoseconds> warmup;  // default: the config's run.warmup
+  std::optional<std::string> baseline;             // an earlier report.json
   report::Tolerances tolerances;
 };
 

@@ -11,26 +11,16 @@
 #include <cstdlib>
 #include <thread>
 
+#include "app/engine.hpp"
 #include "app/exit_codes.hpp"
 #include "app/http_server.hpp"
 #include "app/summary.hpp"
-#include "app/target_runtime.hpp"
 #include "app/version.hpp"
 #include "log/log.hpp"
 #include "metrics/exporter.hpp"
 
 namespace brokerload::app {
 namespace {
-
-void SimulateWork(const config::Workload& workload) {
-  if (workload.work == config::WorkMode::kSpin) {
-    const auto until = std::chrono::steady_clock::now() + workload.work_time;
-    while (std::chrono::steady_clock::now() < until) {
-    }
-  } else if (workload.work == config::WorkMode::kSleep) {
-    std::this_thread::sleep_for(workload.work_time);
-  }
-}
 
 HttpResponse Serve(const std::string& path, const std::string& metrics_path,
                    const metrics::Exporter& exporter) {
@@ -49,44 +39,30 @@ HttpResponse Serve(const std::string& path, const std::string& metrics_path,
 }  // namespace
 
 int Run(const config::Config& loaded) {
-  const accounting::RunIdentity identity = NewRunIdentity();
-  const config::Config config = ForRun(loaded, identity);
-  const pacing::RunClock clock;
-  const pacing::Schedule schedule(config.profile);
-  metrics::Exporter exporter(std::string(Version()), config.metrics.latency_buckets);
+  metrics::Exporter exporter(std::string(Version()), loaded.metrics.latency_buckets);
 
   // Metrics come up before any broker I/O, so probes and scrapes work while brokers are slow.
   std::unique_ptr<HttpServer> http;
   try {
-    http = std::make_unique<HttpServer>(config.metrics.listen, [&](const std::string& path) {
-      return Serve(path, config.metrics.path, exporter);
+    http = std::make_unique<HttpServer>(loaded.metrics.listen, [&](const std::string& path) {
+      return Serve(path, loaded.metrics.path, exporter);
     });
   } catch (const std::exception& error) {
     LOG_ERROR("%s", error.what());
     return kExitRuntime;
   }
-  LOG_INFO("brokerload %s run %016llx: metrics on port %u at %s", std::string(Version()).c_str(),
-           static_cast<unsigned long long>(identity.run_id), http->Port(),
-           config.metrics.path.c_str());
 
-  const std::vector<std::string> topics = TopicNames(config.workload);
-  std::vector<std::unique_ptr<TargetRuntime>> targets;
-  std::uint16_t index = 0;
-  if (config.kafka) {
-    targets.push_back(std::make_unique<TargetRuntime>(driver::Backend::kKafka, index++, config,
-                                                      topics, identity, clock, schedule));
-  }
-  if (config.nats) {
-    targets.push_back(std::make_unique<TargetRuntime>(driver::Backend::kNats, index++, config,
-                                                      topics, identity, clock, schedule));
-  }
-  workers::Pool pool(static_cast<std::size_t>(config.workload.workers),
-                     static_cast<std::size_t>(config.workload.worker_queue),
-                     [&](const accounting::WorkItem& item) {
-                       SimulateWork(config.workload);
-                       targets[item.target]->Accounting().OnProcessed(item);
-                     });
-  exporter.SetPool(&pool);
+  EngineOptions options;
+  if (loaded.kafka) options.backends.push_back(driver::Backend::kKafka);
+  if (loaded.nats) options.backends.push_back(driver::Backend::kNats);
+  options.profile = loaded.profile;
+  options.warmup = loaded.run.warmup;
+  Engine engine(loaded, options);
+  const config::Config& config = engine.RunConfig();
+  LOG_INFO("brokerload %s run %016llx: metrics on port %u at %s", std::string(Version()).c_str(),
+           static_cast<unsigned long long>(engine.Identity().run_id), http->Port(),
+           config.metrics.path.c_str());
+  exporter.SetPool(&engine.Pool());
 
   boost::asio::io_context io;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -103,43 +79,33 @@ int Run(const config::Config& loaded) {
   });
   // Setup blocks, so signals are served on their own thread meanwhile.
   std::thread signal_thread([&] { io.run(); });
-  for (auto& target : targets) {
-    std::string error;
-    if (!target->Setup(pool, stop_requested, error)) {
-      if (stop_requested) break;
-      LOG_ERROR("%s", error.c_str());
-      io.stop();
-      signal_thread.join();
-      return kExitBrokerUnavailable;
-    }
-  }
+  std::string setup_error;
+  const bool prepared = engine.Prepare(stop_requested, setup_error);
   io.stop();
   signal_thread.join();
   if (stop_requested) return kExitOk;
+  if (!prepared) {
+    LOG_ERROR("%s", setup_error.c_str());
+    return kExitBrokerUnavailable;
+  }
   io.restart();
 
-  // One start for every target: side by side, they run identical schedules.
-  const std::int64_t start_ns = clock.NowNs() + 50'000'000;
-  for (auto& target : targets) {
-    target->StartPublishing(start_ns);
+  engine.Start();
+  for (const auto& target : engine.Targets()) {
     exporter.AddTarget({target->Name(), target->Topics(), &target->Accounting(), &target->Health(),
-                        &schedule, target->Publisher()});
+                        &engine.Schedule(), target->Publisher()});
   }
   exporter.SetReady(true);
-  LOG_INFO("publishing to %zu target(s), %d topics, profile of %zu stage(s)", targets.size(),
-           config.workload.topics, schedule.Stages().size());
+  LOG_INFO("publishing to %zu target(s), %d topics, profile of %zu stage(s)",
+           engine.Targets().size(), config.workload.topics, config.profile.stages.size());
 
   boost::asio::steady_timer housekeeping(io);
   bool finished_logged = false;
   std::function<void(const boost::system::error_code&)> on_housekeeping =
       [&](const boost::system::error_code& error) {
         if (error) return;
-        bool all_finished = true;
-        for (auto& target : targets) {
-          target->Maintain(clock.NowNs(), config.run.loss_grace.count());
-          all_finished = all_finished && target->Publisher()->Finished();
-        }
-        if (all_finished && !finished_logged) {
+        engine.Maintain();
+        if (engine.Finished() && !finished_logged) {
           finished_logged = true;
           LOG_INFO("profile finished; serving metrics until SIGTERM or SIGINT");
         }
@@ -151,14 +117,11 @@ int Run(const config::Config& loaded) {
   io.run();  // until the first signal
 
   // Graceful stop, bounded by run.drain_timeout: no new sends, outstanding acks, then consumers.
-  if (!Drain(targets, std::chrono::steady_clock::now() + config.run.drain_timeout)) {
+  if (!engine.Finish(std::chrono::steady_clock::now() + config.run.drain_timeout)) {
     LOG_WARN("consumers not drained within run.drain_timeout");
   }
-  for (auto& target : targets) target->StopConsuming();
-  pool.Stop();
-  for (auto& target : targets) target->Accounting().FinalSweep();
   exporter.SetReady(false);
-  PrintSummary(targets, clock.NowNs() - start_ns);
+  PrintSummary(engine.Targets(), engine.Clock().NowNs() - engine.StartNs());
   http->Stop();
   return kExitOk;
 }

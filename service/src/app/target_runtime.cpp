@@ -7,13 +7,15 @@
 #include <thread>
 
 #include "log/log.hpp"
+#include "message/header.hpp"
 
 namespace brokerload::app {
 
-TargetRuntime::TargetRuntime(driver::Backend backend, std::uint16_t index,
+TargetRuntime::TargetRuntime(driver::Backend backend, std::uint8_t index,
                              const config::Config& config, std::vector<std::string> topics,
                              accounting::RunIdentity identity, const pacing::Clock& clock,
-                             const pacing::Schedule& schedule)
+                             const pacing::Schedule& schedule, std::size_t phases,
+                             bool phase_histograms)
     : backend_(backend),
       name_(driver::BackendName(backend)),
       config_(config),
@@ -21,9 +23,10 @@ TargetRuntime::TargetRuntime(driver::Backend backend, std::uint16_t index,
       identity_(identity),
       clock_(clock),
       schedule_(schedule),
-      accounting_(std::make_unique<accounting::TargetAccounting>(
-          index, topics_.size(), static_cast<std::uint32_t>(config.workload.keys), identity,
-          2 * config.run.tick.count())) {}
+      accounting_(
+          std::make_unique<accounting::TargetAccounting>(accounting::TargetAccounting::Options{
+              index, topics_.size(), static_cast<std::uint32_t>(config.workload.keys), identity,
+              2 * config.run.tick.count(), phases, phase_histograms})) {}
 
 TargetRuntime::~TargetRuntime() {
   publisher_thread_.reset();
@@ -32,9 +35,8 @@ TargetRuntime::~TargetRuntime() {
 }
 
 bool TargetRuntime::Setup(workers::Pool& pool, const std::atomic<bool>& cancel,
-                          std::string& error) {
+                          std::chrono::steady_clock::time_point deadline, std::string& error) {
   pool_ = &pool;
-  const auto deadline = std::chrono::steady_clock::now() + config_.run.startup_timeout;
   for (int attempt = 1;; ++attempt) {
     std::string attempt_error;
     if (driver::CreateClients(backend_, config_, topics_, *this, health_, clients_,
@@ -61,6 +63,53 @@ bool TargetRuntime::Setup(workers::Pool& pool, const std::atomic<bool>& cancel,
   }
 }
 
+bool TargetRuntime::Probe(const std::atomic<bool>& cancel,
+                          std::chrono::steady_clock::time_point deadline, std::string& error) {
+  driver::Producer& producer = *clients_.producer;
+  std::vector<std::byte> payload(message::kHeaderSize);
+  auto missing = [&](std::size_t topic) {
+    const std::size_t partitions = std::min<std::size_t>(producer.Partitions(topic), 64);
+    return accounting_->ProbesReceived(topic) !=
+           (partitions == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << partitions) - 1);
+  };
+  auto next_send = std::chrono::steady_clock::now();
+  for (;;) {
+    const auto now = std::chrono::steady_clock::now();
+    std::string waiting;
+    for (std::size_t t = 0; t < topics_.size(); ++t) {
+      if (!missing(t)) continue;
+      waiting += (waiting.empty() ? "" : ", ") + topics_[t];
+      if (now < next_send) continue;
+      for (std::size_t p = 0; p < producer.Partitions(t); ++p) {
+        message::Header header;
+        header.run_id = identity_.run_id;
+        header.producer_id = identity_.producer_id;
+        header.topic = static_cast<std::uint16_t>(t);
+        header.key = static_cast<std::uint32_t>(p % 64);
+        header.sequence = message::kProbeSequence;
+        header.intended_ns = header.actual_ns = clock_.NowNs();
+        message::Encode(header, payload);
+        producer.SendToPartition(t, p, payload);
+      }
+    }
+    if (now >= next_send) next_send = now + std::chrono::seconds(2);
+    producer.Poll();
+    if (waiting.empty()) break;
+    if (cancel.load()) {
+      error = "setup cancelled";
+      return false;
+    }
+    if (now >= deadline) {
+      error = name_ + ": no probe round trip on " + waiting +
+              " (sent and not received back before run.startup_timeout)";
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  description_ = producer.Describe();
+  return true;
+}
+
 void TargetRuntime::StartPublishing(std::int64_t start_ns) {
   publisher_ = std::make_unique<pacing::Publisher>(config_.workload, config_.run, schedule_,
                                                    *clients_.producer, *accounting_, identity_,
@@ -82,10 +131,12 @@ bool TargetRuntime::StopPublishing(std::chrono::milliseconds flush_timeout) {
 }
 
 bool TargetRuntime::Drained() const {
+  // Every acknowledged message received, or already counted lost.
   for (std::size_t i = 0; i < topics_.size(); ++i) {
-    const accounting::TopicCounters& c = accounting_->Counters(i);
-    const std::uint64_t unique = c.consumed.load() - c.duplicated.load();
-    if (unique < c.acked.load()) return false;
+    const accounting::Totals t = accounting_->TopicTotals(i);
+    const std::uint64_t accounted =
+        t.Received() - t.delivered_after_error + t.lost + t.dropped_by_client;
+    if (accounted < t.acked) return false;
   }
   return true;
 }
@@ -102,10 +153,11 @@ void TargetRuntime::LogProblems() {
   const ProblemTotals now{totals.Errors(), totals.lost, totals.dropped_sends, totals.late_sends};
   std::string reasons;
   for (std::size_t r = 0; r < driver::kStatusCount; ++r) {
-    if (totals.errors[r] == 0) continue;
+    const std::uint64_t count = totals.send_errors[r] + totals.ack_errors[r];
+    if (count == 0) continue;
     reasons += (reasons.empty() ? "" : ", ") +
                std::string(driver::StatusName(static_cast<driver::Status>(r))) + " " +
-               std::to_string(totals.errors[r]);
+               std::to_string(count);
   }
   if (now.errors != logged_.errors) {
     LOG_WARN("%s: %llu publish errors in the last 10 s (totals: %s)", name_.c_str(),
@@ -125,6 +177,10 @@ void TargetRuntime::LogProblems() {
 
 void TargetRuntime::StopConsuming() {
   if (clients_.consumer) clients_.consumer->Stop();
+}
+
+void TargetRuntime::OnClientDropped(std::size_t topic, std::uint64_t count) {
+  accounting_->OnClientDropped(topic, count);
 }
 
 void TargetRuntime::OnAck(std::span<const std::byte> payload) {

@@ -19,21 +19,35 @@ namespace brokerload::app {
 
 class TargetRuntime final : public driver::AckListener, public driver::MessageListener {
  public:
-  TargetRuntime(driver::Backend backend, std::uint16_t index, const config::Config& config,
+  // `phases`: accounting phases (see accounting::TargetAccounting), with per-phase latency
+  // detail when `phase_histograms`.
+  TargetRuntime(driver::Backend backend, std::uint8_t index, const config::Config& config,
                 std::vector<std::string> topics, accounting::RunIdentity identity,
-                const pacing::Clock& clock, const pacing::Schedule& schedule);
+                const pacing::Clock& clock, const pacing::Schedule& schedule, std::size_t phases,
+                bool phase_histograms);
   ~TargetRuntime() override;
 
   const std::string& Name() const { return name_; }
   driver::Backend Backend() const { return backend_; }
   const std::vector<std::string>& Topics() const { return topics_; }
   accounting::TargetAccounting& Accounting() { return *accounting_; }
+  const accounting::TargetAccounting& Accounting() const { return *accounting_; }
   const driver::Health& Health() const { return health_; }
   const pacing::Publisher* Publisher() const { return publisher_.get(); }
 
-  // Connects, creates topics or streams, and subscribes, retrying once a second for
-  // run.startup_timeout; false with `error` when it never succeeded or `cancel` was set.
-  bool Setup(workers::Pool& pool, const std::atomic<bool>& cancel, std::string& error);
+  // Connects, creates topics or streams (with a leader for every Kafka partition), and
+  // subscribes (with an assignment covering every topic), retrying once a second until
+  // `deadline`; false with `error` when it never succeeded or `cancel` was set.
+  bool Setup(workers::Pool& pool, const std::atomic<bool>& cancel,
+             std::chrono::steady_clock::time_point deadline, std::string& error);
+  // The readiness proof: one probe message to every partition of every topic, each received
+  // back by this run's consumers (resent every 2 s while missing). Probes never enter the
+  // counts. Call after Setup and before StartPublishing, from one thread. False with `error`
+  // naming the topics still missing at `deadline`, or once `cancel` is set.
+  bool Probe(const std::atomic<bool>& cancel, std::chrono::steady_clock::time_point deadline,
+             std::string& error);
+  // Versions and settings, read once by Probe.
+  const driver::Description& Description() const { return description_; }
   // Starts sending on the common schedule.
   void StartPublishing(std::int64_t start_ns);
   // Stops sending and waits (bounded) for outstanding acknowledgements.
@@ -49,6 +63,7 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
   void OnAckFailed(std::span<const std::byte> payload, driver::Status status) override;
   // driver::MessageListener (called on the consumer's threads)
   void OnMessage(std::size_t topic, std::span<const std::byte> payload) override;
+  void OnClientDropped(std::size_t topic, std::uint64_t count) override;
 
  private:
   std::size_t WorkerFor(const accounting::WorkItem& item);
@@ -72,6 +87,7 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
   const pacing::Clock& clock_;
   const pacing::Schedule& schedule_;
   workers::Pool* pool_ = nullptr;
+  driver::Description description_;
   std::unique_ptr<accounting::TargetAccounting> accounting_;
   driver::Health health_;
   driver::Clients clients_;

@@ -94,6 +94,9 @@ struct Run {
   Duration publish_timeout = std::chrono::seconds(10);
   Duration tick = std::chrono::milliseconds(1);
   Duration startup_timeout = std::chrono::seconds(60);  // connecting and creating topics
+  // After readiness, sent at the first stage's rate and kept out of every latency figure (and
+  // out of every compare figure): long enough for a freshly started local broker to settle.
+  Duration warmup = std::chrono::seconds(10);
 };
 
 struct Config {
@@ -109,7 +112,9 @@ struct Config {
 std::vector<double> DefaultLatencyBuckets();
 
 // The seed report's four levels (Low 1,000 · Medium 4,000 · High 6,000 · Extreme 10,000
-// messages), each at `rate` messages per second.
-Profile SeedProfile(double rate);
+// messages), each at `rate` messages per second. With `min_duration`, each level is its size
+// repeated as often as it takes to last at least that long (whole repetitions), so that every
+// level is measured long enough while keeping the seed's level sizes.
+Profile SeedProfile(double rate, Duration min_duration = Duration::zero());
 
 }  // namespace brokerload::config

@@ -212,7 +212,7 @@ void ReadRun(YamlReader& r, const YAML::Node& node, Run& run) {
   const std::string path = "run";
   if (!r.CheckMap(node, path,
                   {"loss_grace", "drain_timeout", "max_send_lag", "publish_timeout", "tick",
-                   "startup_timeout"})) {
+                   "startup_timeout", "warmup"})) {
     return;
   }
   r.Duration(node, path, "loss_grace", run.loss_grace, false);
@@ -221,6 +221,17 @@ void ReadRun(YamlReader& r, const YAML::Node& node, Run& run) {
   r.Duration(node, path, "publish_timeout", run.publish_timeout, false);
   r.Duration(node, path, "tick", run.tick, false);
   r.Duration(node, path, "startup_timeout", run.startup_timeout, false);
+  r.Duration(node, path, "warmup", run.warmup, true);
+  // A message whose publish has not failed yet must never be declared lost.
+  if (run.loss_grace <= run.publish_timeout && node["loss_grace"]) {
+    r.Error(node["loss_grace"], path + ".loss_grace",
+            "a duration longer than run.publish_timeout (" +
+                std::to_string(run.publish_timeout.count() / 1'000'000) + " ms)");
+  } else if (run.loss_grace <= run.publish_timeout) {
+    r.Error(node["publish_timeout"], path + ".publish_timeout",
+            "a duration shorter than run.loss_grace (" +
+                std::to_string(run.loss_grace.count() / 1'000'000) + " ms)");
+  }
   if (run.tick < std::chrono::microseconds(100) || run.tick > std::chrono::milliseconds(100)) {
     r.Error(node["tick"], path + ".tick", "a duration from 100us to 100ms");
   }

@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <cmath>
+
 #include "config/config.hpp"
 
 namespace brokerload::config {
@@ -7,12 +10,15 @@ std::vector<double> DefaultLatencyBuckets() {
           0.05,    0.1,    0.25,    0.5,    1,     2.5,    5,     10};
 }
 
-Profile SeedProfile(double rate) {
+Profile SeedProfile(double rate, Duration min_duration) {
   Profile profile;
   const std::pair<const char*, std::uint64_t> levels[] = {
       {"low", 1'000}, {"medium", 4'000}, {"high", 6'000}, {"extreme", 10'000}};
+  const double floor_messages = std::chrono::duration<double>(min_duration).count() * rate;
   for (const auto& [name, messages] : levels) {
-    profile.stages.push_back(Stage{name, rate, std::nullopt, messages});
+    const auto repetitions = std::max<std::uint64_t>(
+        1, static_cast<std::uint64_t>(std::ceil(floor_messages / static_cast<double>(messages))));
+    profile.stages.push_back(Stage{name, rate, std::nullopt, messages * repetitions});
   }
   return profile;
 }

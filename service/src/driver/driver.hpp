@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "driver/status.hpp"
 
@@ -22,9 +24,26 @@ class AckListener {
   virtual void OnAckFailed(std::span<const std::byte> payload, Status status) = 0;
 };
 
+// What a report needs to say what was compared: versions and the settings that decide the outcome.
+struct Description {
+  std::string broker_version;  // as the broker reports it, or why it is unknown
+  std::string client_version;  // client library and version
+  std::vector<std::pair<std::string, std::string>> settings;  // effective values
+  std::string durability;  // when an acknowledged message is safe, in plain words
+};
+
 class Producer {
  public:
   virtual ~Producer() = default;
+  // Partitions of `topic` (1 where the broker has no such notion); known once created.
+  virtual std::size_t Partitions(std::size_t) const { return 1; }
+  // Sends to one partition of `topic` (probes reach every partition); otherwise as Send.
+  virtual Status SendToPartition(std::size_t topic, std::size_t /*partition*/,
+                                 std::span<const std::byte> payload) {
+    return Send(topic, {}, payload);
+  }
+  // Versions and effective settings. May ask the broker: bounded, not for the message path.
+  virtual Description Describe() const = 0;
   // Hands one message to the client; copies key and payload; never blocks. kQueueFull is
   // backpressure (try later). Called from one thread (the publisher's).
   virtual Status Send(std::size_t topic, std::span<const std::byte> key,
@@ -40,6 +59,9 @@ class MessageListener {
  public:
   virtual ~MessageListener() = default;
   virtual void OnMessage(std::size_t topic, std::span<const std::byte> payload) = 0;
+  // The client library discarded `count` received messages of `topic` inside brokerload (e.g.
+  // over its pending limits). Called from Consumer::Maintain's thread.
+  virtual void OnClientDropped(std::size_t /*topic*/, std::uint64_t /*count*/) {}
 };
 
 class Consumer {

@@ -13,6 +13,8 @@ namespace brokerload::message {
 
 inline constexpr std::size_t kHeaderSize = 56;
 inline constexpr std::uint32_t kNoKey = 0xFFFFFFFFu;
+// A probe: the readiness round trip before a run's schedule starts; never part of its counts.
+inline constexpr std::uint64_t kProbeSequence = 0xFFFFFFFFFFFFFFFFull;
 
 struct Header {
   std::uint64_t run_id = 0;       // new at every start of brokerload
@@ -25,6 +27,8 @@ struct Header {
 
   friend bool operator==(const Header&, const Header&) = default;
 };
+
+inline bool IsProbe(const Header& header) { return header.sequence == kProbeSequence; }
 
 // Writes the header into the first kHeaderSize bytes of `out` (which must be at least that big).
 void Encode(const Header& header, std::span<std::byte> out);

@@ -90,12 +90,29 @@ std::vector<MetricFamily> Exporter::Collect() const {
                          "This run's messages received by the consumers, duplicates included.",
                          MetricType::Counter);
   auto lost = Family("brokerload_messages_lost_total",
-                     "Sequence gaps still open after the loss grace period.", MetricType::Counter);
+                     "Messages acknowledged, or followed by a later one, and not received within "
+                     "run.loss_grace; at shutdown, never received (unconfirmed apart).",
+                     MetricType::Counter);
+  auto unconfirmed = Family("brokerload_messages_unconfirmed_total",
+                            "At shutdown: never received and never acknowledged within the drain.",
+                            MetricType::Counter);
+  auto after_error = Family("brokerload_messages_delivered_after_error_total",
+                            "Messages whose publish failed (e.g. timed out) that arrived anyway.",
+                            MetricType::Counter);
+  auto older = Family("brokerload_messages_older_than_window_total",
+                      "Messages received below the tracking window: late or duplicate, unknown.",
+                      MetricType::Counter);
+  auto client_dropped =
+      Family("brokerload_messages_dropped_by_client_total",
+             "Messages the client library discarded inside brokerload (e.g. cnats slow consumer): "
+             "brokerload's loss, never counted as the broker's.",
+             MetricType::Counter);
   auto after_lost =
       Family("brokerload_messages_arrived_after_loss_total",
              "Messages received after they had been counted lost.", MetricType::Counter);
-  auto duplicated = Family("brokerload_messages_duplicated_total",
-                           "Messages received more than once.", MetricType::Counter);
+  auto duplicated =
+      Family("brokerload_messages_duplicated_total",
+             "Messages received again within the tracking window.", MetricType::Counter);
   auto out_of_order =
       Family("brokerload_messages_out_of_order_total",
              "Messages of a key processed after a later one (key mode).", MetricType::Counter);
@@ -135,33 +152,37 @@ std::vector<MetricFamily> Exporter::Collect() const {
 
   for (const TargetView& t : targets_) {
     for (std::size_t i = 0; i < t.topics.size(); ++i) {
-      const accounting::TopicCounters& c = t.accounting->Counters(i);
+      const accounting::Totals c = t.accounting->TopicTotals(i);
       const Labels labels = {{"target", t.name}, {"topic", t.topics[i]}};
-      AddValue(published, labels, static_cast<double>(c.published.load(kRelaxed)));
-      AddValue(acked, labels, static_cast<double>(c.acked.load(kRelaxed)));
+      AddValue(published, labels, static_cast<double>(c.published));
+      AddValue(acked, labels, static_cast<double>(c.acked));
       for (std::size_t r = 0; r < driver::kStatusCount; ++r) {
         const auto status = static_cast<driver::Status>(r);
         if (status == driver::Status::kOk || status == driver::Status::kQueueFull) continue;
         Labels with_reason = labels;
         with_reason.push_back({"reason", std::string(driver::StatusName(status))});
-        AddValue(
-            errors, with_reason,
-            static_cast<double>(c.send_errors[r].load(kRelaxed) + c.ack_errors[r].load(kRelaxed)));
+        AddValue(errors, with_reason, static_cast<double>(c.send_errors[r] + c.ack_errors[r]));
       }
-      AddValue(consumed, labels, static_cast<double>(c.consumed.load(kRelaxed)));
-      AddValue(lost, labels, static_cast<double>(c.lost.load(kRelaxed)));
-      AddValue(after_lost, labels, static_cast<double>(c.arrived_after_lost.load(kRelaxed)));
-      AddValue(duplicated, labels, static_cast<double>(c.duplicated.load(kRelaxed)));
-      AddValue(out_of_order, labels, static_cast<double>(c.out_of_order.load(kRelaxed)));
+      AddValue(consumed, labels, static_cast<double>(c.consumed));
+      AddValue(lost, labels, static_cast<double>(c.lost));
+      AddValue(unconfirmed, labels, static_cast<double>(c.unconfirmed));
+      AddValue(after_lost, labels, static_cast<double>(c.arrived_after_lost));
+      AddValue(after_error, labels, static_cast<double>(c.delivered_after_error));
+      AddValue(older, labels, static_cast<double>(c.older_than_window));
+      AddValue(client_dropped, labels, static_cast<double>(c.dropped_by_client));
+      AddValue(duplicated, labels, static_cast<double>(c.duplicated));
+      AddValue(out_of_order, labels, static_cast<double>(c.out_of_order));
       const char* reasons[] = {"invalid_header", "other_run"};
       for (std::size_t r = 0; r < 2; ++r) {
         Labels with_reason = labels;
         with_reason.push_back({"reason", reasons[r]});
-        AddValue(foreign, with_reason, static_cast<double>(c.foreign[r].load(kRelaxed)));
+        AddValue(foreign, with_reason,
+                 static_cast<double>(
+                     t.accounting->ForeignCount(i, static_cast<accounting::ForeignReason>(r))));
       }
-      AddValue(processed, labels, static_cast<double>(c.processed.load(kRelaxed)));
-      AddValue(late, labels, static_cast<double>(c.late_sends.load(kRelaxed)));
-      AddValue(dropped, labels, static_cast<double>(c.dropped_sends.load(kRelaxed)));
+      AddValue(processed, labels, static_cast<double>(c.processed));
+      AddValue(late, labels, static_cast<double>(c.late_sends));
+      AddValue(dropped, labels, static_cast<double>(c.dropped_sends));
       const accounting::TopicLatencies& l = t.accounting->Latencies(i);
       AddHistogram(publish_latency, labels, l.publish.Snapshot(), buckets_);
       AddHistogram(e2e, labels, l.end_to_end.Snapshot(), buckets_);
@@ -200,13 +221,15 @@ std::vector<MetricFamily> Exporter::Collect() const {
       Family("process_start_time_seconds", "Start time since the Unix epoch.", MetricType::Gauge);
   AddValue(start, {}, process.start_time_seconds);
 
-  return {build,           config_loaded, ready,       published,   acked,
-          errors,          consumed,      lost,        after_lost,  duplicated,
-          out_of_order,    foreign,       processed,   late,        dropped,
-          publish_latency, e2e,           e2e_service, send_lag,    target_rate,
-          in_flight,       stage,         connected,   disconnects, client_errors,
-          queue_depth,     cpu,           rss,         vsize,       fds,
-          threads,         start};
+  return {build,         config_loaded, ready,        published,
+          acked,         errors,        consumed,     lost,
+          unconfirmed,   after_error,   older,        client_dropped,
+          after_lost,    duplicated,    out_of_order, foreign,
+          processed,     late,          dropped,      publish_latency,
+          e2e,           e2e_service,   send_lag,     target_rate,
+          in_flight,     stage,         connected,    disconnects,
+          client_errors, queue_depth,   cpu,          rss,
+          vsize,         fds,           threads,      start};
 }
 
 }  // namespace brokerload::metrics

@@ -1,5 +1,6 @@
 #include "pacing/publisher.hpp"
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstring>
@@ -43,17 +44,30 @@ std::uint32_t Publisher::NextSize() {
   return min_size_ + static_cast<std::uint32_t>(size_random_() % (max_size_ - min_size_ + 1));
 }
 
+// Counts messages [next_, until) as dropped, split by accounting phase and spread over topics as
+// they would have been sent.
+void Publisher::Drop(std::uint64_t until) {
+  while (next_ < until) {
+    const std::size_t phase = accounting_.PhaseOf(start_ns_ + schedule_.IntendedOffsetNs(next_));
+    std::uint64_t end = until;
+    if (phase + 1 < accounting_.Phases()) {
+      // The first message due at or after the next phase's start.
+      const std::int64_t next_start = accounting_.Window(phase + 1).start_ns;
+      end = std::min(until, std::max(next_ + 1, schedule_.DueAt(next_start - 1 - start_ns_)));
+    }
+    const std::uint64_t count = end - next_;
+    for (std::uint32_t i = 0; i < topics_ && i < count; ++i) {
+      const auto topic = static_cast<std::uint16_t>((next_ + i) % topics_);
+      accounting_.OnDropped(topic, count / topics_ + (i < count % topics_ ? 1 : 0), phase);
+    }
+    next_ = end;
+  }
+}
+
 std::size_t Publisher::Step(std::int64_t now_ns, std::size_t max_batch) {
   // Messages due more than max_send_lag ago are dropped in bulk, each counted on its topic.
   const std::uint64_t too_late = schedule_.DueAt(now_ns - max_lag_ns_ - 1 - start_ns_);
-  if (next_ < too_late) {
-    const std::uint64_t count = too_late - next_;
-    for (std::uint32_t i = 0; i < topics_ && i < count; ++i) {
-      const auto topic = static_cast<std::uint16_t>((next_ + i) % topics_);
-      accounting_.OnDropped(topic, count / topics_ + (i < count % topics_ ? 1 : 0));
-    }
-    next_ = too_late;
-  }
+  if (next_ < too_late) Drop(too_late);
   const std::uint64_t due = schedule_.DueAt(now_ns - start_ns_);
   std::size_t sent = 0;
   while (next_ < due && sent < max_batch) {
@@ -80,10 +94,10 @@ std::size_t Publisher::Step(std::int64_t now_ns, std::size_t max_batch) {
     if (status == driver::Status::kQueueFull) break;  // backpressure: retry at the next step
     if (status == driver::Status::kOk) {
       ++sequence_[topic];
-      accounting_.OnSent(topic, header.actual_ns - intended_ns, intended_ns);
+      accounting_.OnSent(topic, header.sequence, header.actual_ns - intended_ns, intended_ns);
       ++sent;
     } else {
-      accounting_.OnSendFailed(topic, status);
+      accounting_.OnSendFailed(topic, status, intended_ns);
     }
     ++next_;
   }

@@ -34,6 +34,7 @@ class Publisher {
 
  private:
   std::uint32_t NextSize();
+  void Drop(std::uint64_t until);
 
   const Schedule& schedule_;
   driver::Producer& producer_;

@@ -26,7 +26,8 @@ std::uint64_t CountDue(double rate, std::int64_t since_ns) {
 
 }  // namespace
 
-Schedule::Schedule(const config::Profile& profile) : repeat_(profile.repeat) {
+Schedule::Schedule(const config::Profile& profile, std::int64_t warmup_ns)
+    : repeat_(profile.repeat) {
   std::uint64_t first = 0;
   std::int64_t start = 0;
   for (const config::Stage& stage : profile.stages) {
@@ -44,18 +45,46 @@ Schedule::Schedule(const config::Profile& profile) : repeat_(profile.repeat) {
     } else {
       bounded_ = false;
     }
-    stages_.push_back(plan);
+    cycle_.push_back(plan);
     if (!bounded_) break;  // a stage without end is the last one that can run
     first += plan.messages;
     start += plan.duration_ns;
   }
   cycle_messages_ = first;
   cycle_ns_ = start;
-  if (cycle_messages_ == 0) bounded_ = bounded_ && !stages_.empty();
+  if (cycle_messages_ == 0) bounded_ = bounded_ && !cycle_.empty();
+  if (warmup_ns > 0 && !cycle_.empty()) {
+    prefix_rate_ = cycle_.front().rate;
+    prefix_ns_ = warmup_ns;
+    prefix_messages_ = CountDue(prefix_rate_, warmup_ns - 1);
+    stages_.push_back({"warmup", prefix_rate_, prefix_messages_, 0, 0, warmup_ns});
+  }
+  for (StagePlan plan : cycle_) {
+    plan.first_message += prefix_messages_;
+    plan.start_ns += prefix_ns_;
+    stages_.push_back(plan);
+  }
 }
 
 std::uint64_t Schedule::DueAt(std::int64_t elapsed_ns) const {
-  if (elapsed_ns < 0 || stages_.empty()) return 0;
+  if (elapsed_ns < prefix_ns_) {
+    return elapsed_ns < 0 ? 0 : std::min(CountDue(prefix_rate_, elapsed_ns), prefix_messages_);
+  }
+  return prefix_messages_ + CycleDueAt(elapsed_ns - prefix_ns_);
+}
+
+std::size_t Schedule::StageOf(std::uint64_t n) const {
+  if (n < prefix_messages_) return 0;
+  return (prefix_ns_ > 0 ? 1 : 0) + CycleStageOf(n - prefix_messages_);
+}
+
+std::int64_t Schedule::IntendedOffsetNs(std::uint64_t n) const {
+  if (n < prefix_messages_) return Intended(prefix_rate_, n);
+  return prefix_ns_ + CycleOffsetNs(n - prefix_messages_);
+}
+
+std::uint64_t Schedule::CycleDueAt(std::int64_t elapsed_ns) const {
+  if (elapsed_ns < 0 || cycle_.empty()) return 0;
   std::uint64_t base = 0;
   if (bounded_ && cycle_ns_ > 0) {
     if (!repeat_ && elapsed_ns >= cycle_ns_) return cycle_messages_;
@@ -65,7 +94,7 @@ std::uint64_t Schedule::DueAt(std::int64_t elapsed_ns) const {
     }
   }
   std::uint64_t due = 0;
-  for (const StagePlan& stage : stages_) {
+  for (const StagePlan& stage : cycle_) {
     if (elapsed_ns < stage.start_ns) break;
     due = stage.first_message +
           std::min(CountDue(stage.rate, elapsed_ns - stage.start_ns), stage.messages);
@@ -82,32 +111,32 @@ std::uint64_t Schedule::LocalIndex(std::uint64_t n, std::uint64_t& cycle) const 
   return n;
 }
 
-std::size_t Schedule::StageOf(std::uint64_t n) const {
+std::size_t Schedule::CycleStageOf(std::uint64_t n) const {
   std::uint64_t cycle = 0;
   const std::uint64_t local = LocalIndex(n, cycle);
-  for (std::size_t i = 0; i < stages_.size(); ++i) {
-    const StagePlan& stage = stages_[i];
+  for (std::size_t i = 0; i < cycle_.size(); ++i) {
+    const StagePlan& stage = cycle_[i];
     if (stage.messages == kUnbounded || local < stage.first_message + stage.messages) return i;
   }
-  return stages_.empty() ? 0 : stages_.size() - 1;
+  return cycle_.empty() ? 0 : cycle_.size() - 1;
 }
 
-std::int64_t Schedule::IntendedOffsetNs(std::uint64_t n) const {
+std::int64_t Schedule::CycleOffsetNs(std::uint64_t n) const {
   std::uint64_t cycle = 0;
   const std::uint64_t local = LocalIndex(n, cycle);
-  const StagePlan& stage = stages_[StageOf(n)];
+  const StagePlan& stage = cycle_[CycleStageOf(n)];
   return static_cast<std::int64_t>(cycle) * cycle_ns_ + stage.start_ns +
          Intended(stage.rate, local - stage.first_message);
 }
 
 std::optional<std::uint64_t> Schedule::TotalMessages() const {
   if (!bounded_ || repeat_) return std::nullopt;
-  return cycle_messages_;
+  return prefix_messages_ + cycle_messages_;
 }
 
 std::optional<std::int64_t> Schedule::TotalDurationNs() const {
   if (!bounded_ || repeat_) return std::nullopt;
-  return cycle_ns_;
+  return prefix_ns_ + cycle_ns_;
 }
 
 }  // namespace brokerload::pacing

@@ -10,7 +10,9 @@
 
 // The open-loop schedule: message n of the run is due at a fixed offset from the start, computed
 // from the profile alone (message k of a stage at stage start + k / rate), so sending never
-// drifts whatever happened before. Pure and immutable: thread-safe.
+// drifts whatever happened before. An optional warm-up comes first, at the first stage's rate,
+// as a stage named "warmup" that a repeating profile does not repeat. Pure and immutable:
+// thread-safe.
 namespace brokerload::pacing {
 
 inline constexpr std::uint64_t kUnbounded = std::numeric_limits<std::uint64_t>::max();
@@ -26,25 +28,37 @@ struct StagePlan {
 
 class Schedule {
  public:
-  explicit Schedule(const config::Profile& profile);
+  explicit Schedule(const config::Profile& profile, std::int64_t warmup_ns = 0);
 
   // How many messages are due by `elapsed_ns` after the start (message 0 is due at 0).
   std::uint64_t DueAt(std::int64_t elapsed_ns) const;
   // Offset from the start at which message n is due.
   std::int64_t IntendedOffsetNs(std::uint64_t n) const;
-  // Index of the stage that message n belongs to.
+  // Index in Stages() of the stage that message n belongs to (the warm-up, if any, is 0).
   std::size_t StageOf(std::uint64_t n) const;
-  // Messages in the whole run; nullopt when it never ends (constant rate or repeat).
+  // Messages in the whole run, warm-up included; nullopt when it never ends.
   std::optional<std::uint64_t> TotalMessages() const;
   // Length of the whole run; nullopt when it never ends.
   std::optional<std::int64_t> TotalDurationNs() const;
 
+  // The warm-up (if any) then the profile's stages, with offsets from the start of the run (of
+  // the first cycle, for a repeating profile).
   const std::vector<StagePlan>& Stages() const { return stages_; }
+  bool HasWarmup() const { return prefix_ns_ > 0; }
+  std::int64_t WarmupNs() const { return prefix_ns_; }
 
  private:
+  // The profile's own cycle, without the warm-up.
+  std::uint64_t CycleDueAt(std::int64_t elapsed_ns) const;
+  std::size_t CycleStageOf(std::uint64_t n) const;
+  std::int64_t CycleOffsetNs(std::uint64_t n) const;
   std::uint64_t LocalIndex(std::uint64_t n, std::uint64_t& cycle) const;
 
+  std::vector<StagePlan> cycle_;
   std::vector<StagePlan> stages_;
+  double prefix_rate_ = 0;
+  std::uint64_t prefix_messages_ = 0;
+  std::int64_t prefix_ns_ = 0;
   bool repeat_ = false;
   bool bounded_ = true;  // every stage ends
   std::uint64_t cycle_messages_ = 0;

@@ -43,68 +43,91 @@ const StageResult* Comparison::Find(const std::string& target, const std::string
   return nullptr;
 }
 
-std::vector<Averages> AveragesByTarget(const Comparison& c) {
-  std::vector<Averages> all;
-  for (const std::string& target : c.targets) {
-    const auto results = ResultsOf(c, target);
-    if (results.empty()) continue;
-    Averages a;
-    a.target = target;
-    for (const StageResult* r : results) {
-      a.achieved_rate += r->achieved_rate;
-      a.e2e_mean_ms += r->end_to_end_ms.mean;
-      a.e2e_p99_ms += r->end_to_end_ms.p99;
-      a.publish_p99_ms += r->publish_ms.p99;
-      a.success_rate += r->SuccessRate();
-      a.memory_delta_mb += r->resources.MemoryDeltaMb();
-      a.cpu_us_per_message += r->cpu_us_per_message;
-      a.stages_behind += r->behind_schedule ? 1 : 0;
-    }
-    const auto n = static_cast<double>(results.size());
-    a.achieved_rate /= n;
-    a.e2e_mean_ms /= n;
-    a.e2e_p99_ms /= n;
-    a.publish_p99_ms /= n;
-    a.success_rate /= n;
-    a.memory_delta_mb /= n;
-    a.cpu_us_per_message /= n;
-    all.push_back(a);
+std::uint64_t MinSamples(double q) {
+  return q >= 1 ? MinSamples(0.999)
+                : static_cast<std::uint64_t>(std::ceil(10.0 / (1.0 - q) - 1e-9));
+}
+
+const TargetInfo* Comparison::Info(const std::string& target) const {
+  for (const TargetInfo& i : target_info) {
+    if (i.name == target) return &i;
   }
-  return all;
+  return nullptr;
+}
+
+const Overall* Comparison::OverallOf(const std::string& target) const {
+  for (const Overall& o : overall) {
+    if (o.target == target) return &o;
+  }
+  return nullptr;
+}
+
+std::string Quantile(const LatencySummary& summary, double q, double value, const char* format) {
+  if (q >= 1 ? summary.SupportsMax() : summary.Supports(q)) return Format(format, value);
+  return "n/a (" + std::to_string(summary.count) + " samples)";
+}
+
+std::string RateText(double rate, bool estimable) {
+  return estimable ? Format("%.1f", rate) : std::string("n/a (window too short)");
+}
+
+std::string DurabilityDifference(const Comparison& c) {
+  if (c.target_info.size() != 2 || c.target_info[0].durability == c.target_info[1].durability) {
+    return "";
+  }
+  return "The targets differ in durability: " + c.target_info[0].name + " " +
+         c.target_info[0].durability + "; " + c.target_info[1].name + " " +
+         c.target_info[1].durability + ". Their latencies buy different guarantees.";
 }
 
 std::vector<Winner> Winners(const Comparison& c) {
-  const std::vector<Averages> averages = AveragesByTarget(c);
-  if (averages.size() != 2) return {};
-  const Averages& a = averages[0];
-  const Averages& b = averages[1];
+  if (c.overall.size() != 2) return {};
+  const Overall& a = c.overall[0];
+  const Overall& b = c.overall[1];
   struct Metric {
     const char* name;
-    std::function<double(const Averages&)> value;
+    std::function<double(const Overall&)> value;
     bool higher_is_better;
     std::function<std::string(double)> show;
+    bool supported;  // both targets have the samples for it
   };
+  const bool rates = a.rate_estimable && b.rate_estimable;
+  const bool p99 = a.end_to_end_ms.Supports(0.99) && b.end_to_end_ms.Supports(0.99);
+  const bool publish_p99 = a.publish_ms.Supports(0.99) && b.publish_ms.Supports(0.99);
   const Metric metrics[] = {
-      {"throughput", [](const Averages& x) { return x.achieved_rate; }, true, Rate},
-      {"mean end-to-end latency", [](const Averages& x) { return x.e2e_mean_ms; }, false, Ms},
-      {"p99 end-to-end latency", [](const Averages& x) { return x.e2e_p99_ms; }, false, Ms},
-      {"p99 publish latency", [](const Averages& x) { return x.publish_p99_ms; }, false, Ms},
-      {"success rate", [](const Averages& x) { return x.success_rate; }, true, Percent},
-      {"brokerload memory delta", [](const Averages& x) { return x.memory_delta_mb; }, false,
-       [](double v) { return Format("%.2f MB", v); }},
-      {"brokerload CPU per message", [](const Averages& x) { return x.cpu_us_per_message; }, false,
-       [](double v) { return Format("%.1f us", v); }},
+      {"throughput", [](const Overall& x) { return x.achieved_rate; }, true, Rate, rates},
+      {"mean end-to-end latency", [](const Overall& x) { return x.end_to_end_ms.mean; }, false, Ms,
+       true},
+      {"p99 end-to-end latency", [](const Overall& x) { return x.end_to_end_ms.p99; }, false, Ms,
+       p99},
+      {"p99 publish latency", [](const Overall& x) { return x.publish_ms.p99; }, false, Ms,
+       publish_p99},
+      {"success rate", [](const Overall& x) { return x.success_rate; }, true, Percent, true},
+      {"brokerload memory delta", [](const Overall& x) { return x.memory_delta_mb; }, false,
+       [](double v) { return Format("%.2f MB", v); }, true},
+      {"brokerload CPU per message", [](const Overall& x) { return x.cpu_us_per_message; }, false,
+       [](double v) { return Format("%.1f us", v); }, true},
   };
   std::vector<Winner> winners;
   for (const Metric& m : metrics) {
     Winner w;
     w.metric = m.name;
+    if (!m.supported) {
+      w.target = "n/a";
+      w.detail = "too few samples or too short a window to tell";
+      winners.push_back(w);
+      continue;
+    }
     w.target = Better(a.target, m.value(a), b.target, m.value(b), m.higher_is_better);
     w.detail = a.target + " " + m.show(m.value(a)) + ", " + b.target + " " + m.show(m.value(b));
     if (a.stages_behind + b.stages_behind > 0) {
       w.detail += " (brokerload fell behind its schedule in " +
                   std::to_string(a.stages_behind + b.stages_behind) +
                   " stage(s): those figures are the tool's limit)";
+    }
+    if (a.stages_not_steady + b.stages_not_steady > 0) {
+      w.detail += " (" + std::to_string(a.stages_not_steady + b.stages_not_steady) +
+                  " stage(s) not steady)";
     }
     winners.push_back(w);
   }
@@ -121,14 +144,18 @@ std::vector<std::string> Trends(const Comparison& c) {
     auto change = [](double from, double to) {
       return from == 0 ? std::string("n/a") : Format("%+.0f%%", 100.0 * (to - from) / from);
     };
+    const bool rates = first.rate_estimable && last.rate_estimable;
     trends.push_back(target + ": from " + first.stage + " to " + last.stage + ", throughput " +
-                     Rate(first.achieved_rate) + " → " + Rate(last.achieved_rate) + " (" +
-                     change(first.achieved_rate, last.achieved_rate) + "), p99 end-to-end " +
-                     Ms(first.end_to_end_ms.p99) + " → " + Ms(last.end_to_end_ms.p99) + " (" +
+                     (rates ? Rate(first.achieved_rate) + " → " + Rate(last.achieved_rate) + " (" +
+                                  change(first.achieved_rate, last.achieved_rate) + ")"
+                            : std::string("n/a (window too short)")) +
+                     ", p99 end-to-end " + Ms(first.end_to_end_ms.p99) + " → " +
+                     Ms(last.end_to_end_ms.p99) + " (" +
                      change(first.end_to_end_ms.p99, last.end_to_end_ms.p99) + ")");
     bool rate_tracks_offer = true;
     for (const StageResult* r : results) {
-      rate_tracks_offer = rate_tracks_offer && r->achieved_rate >= 0.95 * r->offered_rate;
+      rate_tracks_offer =
+          rate_tracks_offer && (!r->rate_estimable || r->achieved_rate >= 0.95 * r->offered_rate);
     }
     trends.push_back(target + (rate_tracks_offer
                                    ? ": achieved throughput kept up with the offered rate at "
@@ -141,7 +168,30 @@ std::vector<std::string> Trends(const Comparison& c) {
 
 std::vector<std::string> Findings(const Comparison& c) {
   std::vector<std::string> findings;
+  if (const std::string durability = DurabilityDifference(c); !durability.empty()) {
+    findings.push_back(durability);
+  }
   for (const StageResult& r : c.results) {
+    if (!r.steady) {
+      findings.push_back(r.target + " at " + r.stage + ": not steady: e2e p99 fell from " +
+                         Ms(r.first_tenth_p99_ms) + " in the window's first tenth to " +
+                         Ms(r.last_tenth_p99_ms) +
+                         " in its last; a longer warm-up or stage would measure the broker "
+                         "settled.");
+    }
+    if (!r.rate_estimable) {
+      findings.push_back(r.target + " at " + r.stage + ": the " + Format("%.2f", r.window_seconds) +
+                         " s window is too short to estimate a rate (needs 1 s and 10x the e2e "
+                         "p99); its throughput is not shown.");
+    }
+    if (r.delivered_after_error + r.unconfirmed + r.dropped_by_client + r.arrived_late > 0) {
+      findings.push_back(r.target + " at " + r.stage + ": " +
+                         std::to_string(r.delivered_after_error) +
+                         " delivered after a publish error, " + std::to_string(r.arrived_late) +
+                         " arrived after being counted lost, " + std::to_string(r.unconfirmed) +
+                         " unconfirmed at the end, " + std::to_string(r.dropped_by_client) +
+                         " dropped inside brokerload's client library.");
+    }
     if (r.behind_schedule) {
       findings.push_back(r.target + " at " + r.stage + ": brokerload fell behind its schedule (" +
                          r.behind_reason + "); this stage measures brokerload, not " + r.target +
@@ -184,7 +234,7 @@ std::vector<std::string> Findings(const Comparison& c) {
     }
   }
   std::uint64_t lost = 0;
-  for (const StageResult& r : c.results) lost += r.lost + r.duplicated;
+  for (const StageResult& r : c.results) lost += r.lost + r.duplicated + r.unconfirmed;
   if (lost == 0 && !c.results.empty()) {
     findings.push_back("No message was lost or duplicated in any stage of any target.");
   }

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "report/analysis.hpp"
 #include "report/writers.hpp"
@@ -51,9 +52,28 @@ struct Series {
   std::vector<double> values;
 };
 
-// The frame of a chart: title, y grid with labels, x labels; returns the y scale's maximum.
+// A y axis: linear from 0, or logarithmic (latencies span decades) over whole decades.
+struct Scale {
+  bool log = false;
+  double low = 0;
+  double high = 1;
+
+  // Where `value` sits, 0 at the bottom to 1 at the top (clamped).
+  double Fraction(double value) const {
+    if (!std::isfinite(value)) return 0;
+    const double f = log ? (std::log10(std::max(value, low)) - std::log10(low)) /
+                               (std::log10(high) - std::log10(low))
+                         : value / high;
+    return std::clamp(f, 0.0, 1.0);
+  }
+  double ValueAt(double fraction) const {
+    return log ? low * std::pow(high / low, fraction) : high * fraction;
+  }
+};
+
+// The frame of a chart: title, y grid with labels on `scale`, x labels.
 std::string Frame(const std::string& id, const std::string& title, const std::string& unit,
-                  double max_value, const std::vector<std::string>& x_labels,
+                  const Scale& scale, const std::vector<std::string>& x_labels,
                   const std::vector<double>& x_positions) {
   std::string svg = "<svg class=\"chart\" id=\"" + id +
                     "\" xmlns=\"http://www.w3.org/2000/svg\" "
@@ -65,16 +85,21 @@ std::string Frame(const std::string& id, const std::string& title, const std::st
                     "</text>";
   const int plot_height = kHeight - kTop - kBottom;
   for (int i = 0; i <= 4; ++i) {
-    const double value = max_value * i / 4;
+    const double value = scale.ValueAt(i / 4.0);
     const double y = kTop + plot_height - plot_height * i / 4.0;
     svg += "<line x1=\"" + std::to_string(kLeft) + "\" x2=\"" + std::to_string(kWidth - kRight) +
            "\" y1=\"" + Num(y, "%.1f") + "\" y2=\"" + Num(y, "%.1f") + "\" class=\"grid\"/>";
     svg += "<text x=\"" + std::to_string(kLeft - 6) + "\" y=\"" + Num(y + 4, "%.1f") +
-           "\" text-anchor=\"end\">" + Num(value, value >= 100 ? "%.0f" : "%.2f") + "</text>";
+           "\" text-anchor=\"end\">" +
+           Num(value, value >= 100    ? "%.0f"
+                      : value >= 0.01 ? "%.2f"
+                                      : "%.3g") +
+           "</text>";
   }
   svg += "<text x=\"14\" y=\"" + std::to_string(kTop + plot_height / 2) +
          "\" transform=\"rotate(-90 14 " + std::to_string(kTop + plot_height / 2) +
-         ")\" text-anchor=\"middle\">" + Escape(unit) + "</text>";
+         ")\" text-anchor=\"middle\">" + Escape(unit + (scale.log ? ", log scale" : "")) +
+         "</text>";
   for (std::size_t i = 0; i < x_labels.size(); ++i) {
     svg += "<text x=\"" + Num(x_positions[i], "%.1f") + "\" y=\"" +
            std::to_string(kHeight - kBottom + 18) + "\" text-anchor=\"middle\">" +
@@ -96,19 +121,29 @@ std::string Legend(const std::vector<std::string>& names) {
   return svg;
 }
 
-double MaxOf(const std::vector<Series>& series) {
-  double max_value = 0;
+// Linear from 0 to 110 % of the largest value; or logarithmic over the decades the positive
+// values span.
+Scale ScaleOf(const std::vector<Series>& series, bool log) {
+  double low = std::numeric_limits<double>::infinity();
+  double high = 0;
   for (const Series& s : series) {
     for (double v : s.values) {
-      if (std::isfinite(v)) max_value = std::max(max_value, v);
+      if (!std::isfinite(v) || v <= 0) continue;
+      low = std::min(low, v);
+      high = std::max(high, v);
     }
   }
-  return max_value > 0 ? max_value * 1.1 : 1;
+  if (!log) return {false, 0, high > 0 ? high * 1.1 : 1};
+  if (high <= 0) return {true, 0.01, 1};
+  const double bottom = std::pow(10, std::floor(std::log10(low)));
+  const double top = std::pow(10, std::ceil(std::log10(high * 1.01)));
+  return {true, bottom, std::max(top, bottom * 10)};
 }
 
 std::string BarChart(const std::string& id, const std::string& title, const std::string& unit,
-                     const std::vector<std::string>& groups, const std::vector<Series>& series) {
-  const double max_value = MaxOf(series);
+                     const std::vector<std::string>& groups, const std::vector<Series>& series,
+                     bool log = false) {
+  const Scale scale = ScaleOf(series, log);
   const double group_width = static_cast<double>(kWidth - kLeft - kRight) /
                              static_cast<double>(std::max<std::size_t>(groups.size(), 1));
   const double bar_width =
@@ -116,14 +151,14 @@ std::string BarChart(const std::string& id, const std::string& title, const std:
   std::vector<double> centers;
   for (std::size_t g = 0; g < groups.size(); ++g)
     centers.push_back(kLeft + group_width * (static_cast<double>(g) + 0.5));
-  std::string svg = Frame(id, title, unit, max_value, groups, centers);
+  std::string svg = Frame(id, title, unit, scale, groups, centers);
   const int plot_height = kHeight - kTop - kBottom;
   std::vector<std::string> names;
   for (std::size_t s = 0; s < series.size(); ++s) {
     names.push_back(series[s].name);
     for (std::size_t g = 0; g < groups.size() && g < series[s].values.size(); ++g) {
       const double value = series[s].values[g];
-      const double h = plot_height * value / max_value;
+      const double h = plot_height * scale.Fraction(value);
       const double x = kLeft + group_width * static_cast<double>(g) + group_width * 0.1 +
                        bar_width * static_cast<double>(s);
       svg += "<rect class=\"bar\" x=\"" + Num(x, "%.1f") + "\" y=\"" +
@@ -136,21 +171,22 @@ std::string BarChart(const std::string& id, const std::string& title, const std:
 }
 
 std::string LineChart(const std::string& id, const std::string& title, const std::string& unit,
-                      const std::vector<std::string>& x_labels, const std::vector<Series>& series) {
-  const double max_value = MaxOf(series);
+                      const std::vector<std::string>& x_labels, const std::vector<Series>& series,
+                      bool log = false) {
+  const Scale scale = ScaleOf(series, log);
   const double step = static_cast<double>(kWidth - kLeft - kRight) /
                       static_cast<double>(std::max<std::size_t>(x_labels.size(), 2) - 1);
   std::vector<double> xs;
   for (std::size_t i = 0; i < x_labels.size(); ++i)
     xs.push_back(kLeft + step * static_cast<double>(i));
-  std::string svg = Frame(id, title, unit, max_value, x_labels, xs);
+  std::string svg = Frame(id, title, unit, scale, x_labels, xs);
   const int plot_height = kHeight - kTop - kBottom;
   std::vector<std::string> names;
   for (std::size_t s = 0; s < series.size(); ++s) {
     names.push_back(series[s].name);
     std::string points;
     for (std::size_t i = 0; i < series[s].values.size() && i < xs.size(); ++i) {
-      const double y = kTop + plot_height - plot_height * series[s].values[i] / max_value;
+      const double y = kTop + plot_height - plot_height * scale.Fraction(series[s].values[i]);
       points += Num(xs[i], "%.1f") + "," + Num(y, "%.1f") + " ";
     }
     svg += "<polyline class=\"line\" fill=\"none\" stroke=\"" + std::string(kColors[s % 8]) +
@@ -167,9 +203,15 @@ std::string ToHtml(const Comparison& c) {
     Series rate{t, {}}, tail99{t + " p99", {}}, tail999{t + " p99.9", {}};
     for (const std::string& stage : c.stages) {
       const StageResult* r = c.Find(t, stage);
-      rate.values.push_back(r ? r->achieved_rate : 0);
+      rate.values.push_back(r && r->rate_estimable ? r->achieved_rate : 0);
       tail99.values.push_back(r ? r->end_to_end_ms.p99 : 0);
-      tail999.values.push_back(r ? r->end_to_end_ms.p999 : 0);
+      // A quantile without the samples to support it is left out (NaN draws nothing).
+      tail99.values.back() = r && r->end_to_end_ms.Supports(0.99)
+                                 ? tail99.values.back()
+                                 : std::numeric_limits<double>::quiet_NaN();
+      tail999.values.push_back(r && r->end_to_end_ms.Supports(0.999)
+                                   ? r->end_to_end_ms.p999
+                                   : std::numeric_limits<double>::quiet_NaN());
     }
     throughput.push_back(rate);
     p99.push_back(tail99);
@@ -207,9 +249,10 @@ std::string ToHtml(const Comparison& c) {
   html += "<h1>brokerload comparison: " + Escape(title) + "</h1>\n<p>Generated " +
           Escape(c.generated_at) + " by brokerload " + Escape(c.brokerload_version) + "; " +
           std::to_string(c.topics) + " topics, " + std::to_string(c.message_size) +
-          "-byte messages; targets run " + Escape(c.mode) + "; the first " +
+          "-byte messages; targets run " + Escape(c.mode) + "; after readiness, a " +
           Num(c.warmup_seconds, "%g") +
-          " s of each stage excluded. Full tables: report.md; data: report.json.</p>\n";
+          " s warm-up excluded from every figure. Latency charts use a log scale. Full tables "
+          "(versions, settings, durability): report.md; data: report.json.</p>\n";
   html +=
       "<h2>Overview</h2>\n<table><tr><th>stage</th><th>target</th><th>offered msg/s</th>"
       "<th>achieved msg/s</th><th>e2e mean ms</th><th>e2e p99 ms</th><th>e2e p99.9 ms</th>"
@@ -219,24 +262,28 @@ std::string ToHtml(const Comparison& c) {
       const StageResult* r = c.Find(t, stage);
       if (!r) continue;
       html += "<tr><td>" + Escape(stage) + "</td><td>" + Escape(t) + "</td><td>" +
-              Num(r->offered_rate, "%.0f") + "</td><td>" + Num(r->achieved_rate, "%.1f") +
-              "</td><td>" + Num(r->end_to_end_ms.mean) + "</td><td>" + Num(r->end_to_end_ms.p99) +
-              "</td><td>" + Num(r->end_to_end_ms.p999) + "</td><td>" + Num(r->publish_ms.p99) +
-              "</td><td>" + Num(r->SuccessRate(), "%.1f") + "%</td><td" +
+              Num(r->offered_rate, "%.0f") + "</td><td>" +
+              Escape(RateText(r->achieved_rate, r->rate_estimable)) + "</td><td>" +
+              Num(r->end_to_end_ms.mean) + "</td><td>" +
+              Escape(Quantile(r->end_to_end_ms, 0.99, r->end_to_end_ms.p99)) + "</td><td>" +
+              Escape(Quantile(r->end_to_end_ms, 0.999, r->end_to_end_ms.p999)) + "</td><td>" +
+              Escape(Quantile(r->publish_ms, 0.99, r->publish_ms.p99)) + "</td><td>" +
+              Num(r->SuccessRate(), "%.1f") + "%</td><td" +
               (r->behind_schedule ? " class=\"warn\">yes: " + Escape(r->behind_reason) : ">no") +
               "</td></tr>\n";
     }
   }
   html += "</table>\n<h2>Charts</h2>\n";
   html += BarChart("throughput", "Achieved throughput per stage", "msg/s", c.stages, throughput);
-  html +=
-      BarChart("tail-latency", "End-to-end p99 and p99.9 latency per stage", "ms", c.stages, tails);
-  html += LineChart("percentiles", "End-to-end latency percentiles", "ms", quantile_labels, curves);
+  html += BarChart("tail-latency", "End-to-end p99 and p99.9 latency per stage", "ms", c.stages,
+                   tails, true);
+  html += LineChart("percentiles", "End-to-end latency percentiles", "ms", quantile_labels, curves,
+                    true);
   const std::vector<Winner> winners = Winners(c);
   if (!winners.empty()) {
     html +=
         "<h2>Winner per metric</h2>\n<table><tr><th>metric</th><th>better</th>"
-        "<th>figures (averages)</th></tr>\n";
+        "<th>figures (all stages pooled)</th></tr>\n";
     for (const Winner& w : winners) {
       html += "<tr><td>" + Escape(w.metric) + "</td><td>" + Escape(w.target) + "</td><td>" +
               Escape(w.detail) + "</td></tr>\n";

@@ -1,5 +1,6 @@
 #include "report/json.hpp"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 namespace brokerload::report {
@@ -9,19 +10,29 @@ using nlohmann::json;
 
 constexpr const char* kSchema = "brokerload.compare";
 
+// A quantile the sample count does not support is null (MinSamples).
 json Latency(const LatencySummary& l) {
-  return {{"mean", l.mean}, {"p50", l.p50}, {"p90", l.p90},    {"p99", l.p99},
-          {"p999", l.p999}, {"max", l.max}, {"count", l.count}};
+  auto q = [&](double quantile, double value) {
+    return (quantile >= 1 ? l.SupportsMax() : l.Supports(quantile)) ? json(value) : json(nullptr);
+  };
+  return {{"mean", l.mean},        {"p50", q(0.5, l.p50)},     {"p90", q(0.9, l.p90)},
+          {"p99", q(0.99, l.p99)}, {"p999", q(0.999, l.p999)}, {"max", q(1.0, l.max)},
+          {"count", l.count}};
+}
+
+double Number(const json& j, const char* key) {
+  const json& v = j.at(key);
+  return v.is_null() ? std::nan("") : v.get<double>();
 }
 
 LatencySummary Latency(const json& j) {
   LatencySummary l;
-  l.mean = j.at("mean").get<double>();
-  l.p50 = j.at("p50").get<double>();
-  l.p90 = j.at("p90").get<double>();
-  l.p99 = j.at("p99").get<double>();
-  l.p999 = j.at("p999").get<double>();
-  l.max = j.at("max").get<double>();
+  l.mean = Number(j, "mean");
+  l.p50 = Number(j, "p50");
+  l.p90 = Number(j, "p90");
+  l.p99 = Number(j, "p99");
+  l.p999 = Number(j, "p999");
+  l.max = Number(j, "max");
   l.count = j.at("count").get<std::uint64_t>();
   return l;
 }
@@ -38,18 +49,28 @@ std::string ToJson(const Comparison& c) {
         {"target", r.target},
         {"stage", r.stage},
         {"offered_rate", r.offered_rate},
-        {"achieved_rate", r.achieved_rate},
-        {"achieved_mb_per_s", r.achieved_mb_per_s},
-        {"measured_seconds", r.measured_seconds},
+        {"achieved_rate", r.rate_estimable ? json(r.achieved_rate) : json(nullptr)},
+        {"achieved_mb_per_s", r.rate_estimable ? json(r.achieved_mb_per_s) : json(nullptr)},
+        {"window_seconds", r.window_seconds},
+        {"drain_seconds", r.drain_seconds},
         {"published", r.published},
         {"acked", r.acked},
         {"consumed", r.consumed},
+        {"consumed_in_window", r.consumed_in_window},
         {"success_rate", r.SuccessRate()},
         {"lost", r.lost},
+        {"unconfirmed", r.unconfirmed},
         {"duplicated", r.duplicated},
+        {"delivered_after_error", r.delivered_after_error},
+        {"arrived_late", r.arrived_late},
         {"out_of_order", r.out_of_order},
         {"publish_errors", r.publish_errors},
         {"dropped_sends", r.dropped_sends},
+        {"dropped_by_client", r.dropped_by_client},
+        {"steady", r.steady},
+        {"first_tenth_p99_ms", r.first_tenth_p99_ms},
+        {"last_tenth_p99_ms", r.last_tenth_p99_ms},
+        {"send_lag_p50_ms", r.send_lag_p50_ms},
         {"publish_latency_ms", Latency(r.publish_ms)},
         {"end_to_end_latency_ms", Latency(r.end_to_end_ms)},
         {"end_to_end_percentiles_ms", curve},
@@ -70,6 +91,31 @@ std::string ToJson(const Comparison& c) {
         {"behind_reason", r.behind_reason},
     });
   }
+  json targets = json::array();
+  for (const TargetInfo& i : c.target_info) {
+    json settings = json::object();
+    for (const auto& [key, value] : i.settings) settings[key] = value;
+    targets.push_back({{"name", i.name},
+                       {"broker_version", i.broker_version},
+                       {"client_version", i.client_version},
+                       {"settings", settings},
+                       {"durability", i.durability},
+                       {"setup_seconds", i.setup_seconds},
+                       {"probe_seconds", i.probe_seconds},
+                       {"warmup_seconds", i.warmup_seconds}});
+  }
+  json overall = json::array();
+  for (const Overall& o : c.overall) {
+    overall.push_back({{"target", o.target},
+                       {"achieved_rate", o.rate_estimable ? json(o.achieved_rate) : json(nullptr)},
+                       {"publish_latency_ms", Latency(o.publish_ms)},
+                       {"end_to_end_latency_ms", Latency(o.end_to_end_ms)},
+                       {"success_rate", o.success_rate},
+                       {"memory_delta_mb", o.memory_delta_mb},
+                       {"cpu_us_per_message", o.cpu_us_per_message},
+                       {"stages_behind", o.stages_behind},
+                       {"stages_not_steady", o.stages_not_steady}});
+  }
   const json document = {
       {"schema", kSchema},
       {"version", c.schema_version},
@@ -81,6 +127,8 @@ std::string ToJson(const Comparison& c) {
        {{"topics", c.topics}, {"message_size", c.message_size}, {"workers", c.workers}}},
       {"targets", c.targets},
       {"stages", c.stages},
+      {"target_info", targets},
+      {"overall", overall},
       {"results", results},
   };
   return document.dump(2) + "\n";
@@ -94,9 +142,9 @@ bool FromJson(const std::string& text, Comparison& c, std::string& error) {
       return false;
     }
     c.schema_version = j.at("version").get<int>();
-    if (c.schema_version != 1) {
+    if (c.schema_version != 1 && c.schema_version != 2) {
       error = "report schema version " + std::to_string(c.schema_version) +
-              " is not supported (this brokerload reads version 1)";
+              " is not supported (this brokerload reads versions 1 and 2)";
       return false;
     }
     c.brokerload_version = j.value("brokerload_version", "");
@@ -110,7 +158,8 @@ bool FromJson(const std::string& text, Comparison& c, std::string& error) {
       s.target = r.at("target").get<std::string>();
       s.stage = r.at("stage").get<std::string>();
       s.offered_rate = r.at("offered_rate").get<double>();
-      s.achieved_rate = r.at("achieved_rate").get<double>();
+      s.rate_estimable = !r.at("achieved_rate").is_null();
+      s.achieved_rate = s.rate_estimable ? r.at("achieved_rate").get<double>() : 0;
       s.published = r.at("published").get<std::uint64_t>();
       s.consumed = r.at("consumed").get<std::uint64_t>();
       s.lost = r.at("lost").get<std::uint64_t>();

@@ -13,6 +13,15 @@ std::string Num(double value, const char* format = "%.2f") {
   return text;
 }
 
+// mean / p50 / p90, or p99 / p99.9 / max, each only where the samples support it.
+std::string Latencies(const LatencySummary& l, bool tail) {
+  if (!tail) {
+    return Num(l.mean) + " / " + Quantile(l, 0.5, l.p50) + " / " + Quantile(l, 0.9, l.p90);
+  }
+  return Quantile(l, 0.99, l.p99) + " / " + Quantile(l, 0.999, l.p999) + " / " +
+         Quantile(l, 1.0, l.max);
+}
+
 struct Row {
   const char* name;
   std::function<std::string(const StageResult&)> value;
@@ -21,37 +30,41 @@ struct Row {
 const std::vector<Row>& StageRows() {
   static const std::vector<Row> rows = {
       {"offered (msg/s)", [](const StageResult& r) { return Num(r.offered_rate, "%.0f"); }},
-      {"achieved (msg/s)", [](const StageResult& r) { return Num(r.achieved_rate, "%.1f"); }},
-      {"achieved (MB/s)", [](const StageResult& r) { return Num(r.achieved_mb_per_s); }},
+      {"achieved (msg/s)",
+       [](const StageResult& r) { return RateText(r.achieved_rate, r.rate_estimable); }},
+      {"achieved (MB/s)",
+       [](const StageResult& r) {
+         return r.rate_estimable ? Num(r.achieved_mb_per_s) : std::string("n/a");
+       }},
+      {"send window / drain after it (s)",
+       [](const StageResult& r) { return Num(r.window_seconds) + " / " + Num(r.drain_seconds); }},
       {"publish latency mean / p50 / p90 (ms)",
-       [](const StageResult& r) {
-         return Num(r.publish_ms.mean) + " / " + Num(r.publish_ms.p50) + " / " +
-                Num(r.publish_ms.p90);
-       }},
+       [](const StageResult& r) { return Latencies(r.publish_ms, false); }},
       {"publish latency p99 / p99.9 / max (ms)",
-       [](const StageResult& r) {
-         return Num(r.publish_ms.p99) + " / " + Num(r.publish_ms.p999) + " / " +
-                Num(r.publish_ms.max);
-       }},
+       [](const StageResult& r) { return Latencies(r.publish_ms, true); }},
       {"end-to-end latency mean / p50 / p90 (ms)",
-       [](const StageResult& r) {
-         return Num(r.end_to_end_ms.mean) + " / " + Num(r.end_to_end_ms.p50) + " / " +
-                Num(r.end_to_end_ms.p90);
-       }},
+       [](const StageResult& r) { return Latencies(r.end_to_end_ms, false); }},
       {"end-to-end latency p99 / p99.9 / max (ms)",
+       [](const StageResult& r) { return Latencies(r.end_to_end_ms, true); }},
+      {"steady (e2e p99 first / last tenth, ms)",
        [](const StageResult& r) {
-         return Num(r.end_to_end_ms.p99) + " / " + Num(r.end_to_end_ms.p999) + " / " +
-                Num(r.end_to_end_ms.max);
+         return std::string(r.steady ? "yes" : "**no**") + " (" + Num(r.first_tenth_p99_ms) +
+                " / " + Num(r.last_tenth_p99_ms) + ")";
        }},
       {"success rate (%)", [](const StageResult& r) { return Num(r.SuccessRate(), "%.2f"); }},
-      {"lost / duplicated / out of order",
+      {"lost / unconfirmed / duplicated / out of order",
        [](const StageResult& r) {
-         return std::to_string(r.lost) + " / " + std::to_string(r.duplicated) + " / " +
-                std::to_string(r.out_of_order);
+         return std::to_string(r.lost) + " / " + std::to_string(r.unconfirmed) + " / " +
+                std::to_string(r.duplicated) + " / " + std::to_string(r.out_of_order);
        }},
-      {"publish errors / dropped sends",
+      {"delivered after a publish error / arrived after counted lost",
        [](const StageResult& r) {
-         return std::to_string(r.publish_errors) + " / " + std::to_string(r.dropped_sends);
+         return std::to_string(r.delivered_after_error) + " / " + std::to_string(r.arrived_late);
+       }},
+      {"publish errors / dropped sends / dropped in the client",
+       [](const StageResult& r) {
+         return std::to_string(r.publish_errors) + " / " + std::to_string(r.dropped_sends) + " / " +
+                std::to_string(r.dropped_by_client);
        }},
       {"brokerload memory initial / peak / final / delta (MB)",
        [](const StageResult& r) {
@@ -67,7 +80,10 @@ const std::vector<Row>& StageRows() {
        }},
       {"brokerload CPU per message (us)",
        [](const StageResult& r) { return Num(r.cpu_us_per_message, "%.1f"); }},
-      {"send lag p99 (ms)", [](const StageResult& r) { return Num(r.send_lag_p99_ms); }},
+      {"send lag p50 / p99 (ms)",
+       [](const StageResult& r) {
+         return Num(r.send_lag_p50_ms, "%.3f") + " / " + Num(r.send_lag_p99_ms, "%.3f");
+       }},
       {"brokerload behind schedule",
        [](const StageResult& r) {
          return r.behind_schedule ? "**yes**: " + r.behind_reason : std::string("no");
@@ -93,13 +109,48 @@ std::string ToMarkdown(const Comparison& c) {
   std::string title;
   for (const std::string& t : c.targets) title += (title.empty() ? "" : " vs ") + t;
   md += "# brokerload comparison: " + title + "\n\n";
-  md += "Generated " + c.generated_at + " by brokerload " + c.brokerload_version +
-        ". Workload: " + std::to_string(c.topics) + " topics, " + std::to_string(c.message_size) +
-        "-byte messages, " + std::to_string(c.workers) + " consumer workers; targets run " +
-        c.mode + "; the first " + Num(c.warmup_seconds, "%g") +
-        " s of every stage are warm-up, excluded from every figure below. Latencies are from the "
-        "scheduled send time (end-to-end, corrected for coordinated omission) or from the send "
-        "(publish, to the broker's ack).\n\n";
+  md +=
+      "Generated " + c.generated_at + " by brokerload " + c.brokerload_version +
+      ". Workload: " + std::to_string(c.topics) + " topics, " + std::to_string(c.message_size) +
+      "-byte messages, " + std::to_string(c.workers) + " consumer workers; targets run " + c.mode +
+      ". Each target was first made ready end to end (topics or streams, partition "
+      "leaders, consumer assignment, a probe round trip on every partition), then warmed up for " +
+      Num(c.warmup_seconds, "%g") +
+      " s at the first stage's rate. The warm-up is excluded from every figure below: each "
+      "stage counts only the messages scheduled within its own send window (published, errors, "
+      "dropped, lost, duplicated and latencies alike). Latencies are from the scheduled send "
+      "time (end-to-end, corrected for coordinated omission) or from the send (publish, to the "
+      "broker's ack). A quantile is shown only with at least 10 samples beyond it (p99: 1,000 "
+      "samples, p99.9 and max: 10,000).\n\n";
+  if (!c.target_info.empty()) {
+    md += "## What was compared\n\n| | ";
+    for (const TargetInfo& i : c.target_info) md += i.name + " | ";
+    md += "\n|---|";
+    for (std::size_t i = 0; i < c.target_info.size(); ++i) md += "---|";
+    md += "\n| broker |";
+    for (const TargetInfo& i : c.target_info) md += " " + i.broker_version + " |";
+    md += "\n| client |";
+    for (const TargetInfo& i : c.target_info) md += " " + i.client_version + " |";
+    md += "\n| settings |";
+    for (const TargetInfo& i : c.target_info) {
+      std::string settings;
+      for (const auto& [key, value] : i.settings) {
+        settings += (settings.empty() ? "" : ", ") + key + "=" + value;
+      }
+      md += " " + settings + " |";
+    }
+    md += "\n| durability |";
+    for (const TargetInfo& i : c.target_info) md += " " + i.durability + " |";
+    md += "\n| ready after (setup + probe round trip) |";
+    for (const TargetInfo& i : c.target_info) {
+      md += " " + Num(i.setup_seconds + i.probe_seconds) + " s (" + Num(i.setup_seconds) + " + " +
+            Num(i.probe_seconds) + ") |";
+    }
+    md += "\n| warm-up |";
+    for (const TargetInfo& i : c.target_info) md += " " + Num(i.warmup_seconds, "%g") + " s |";
+    md += "\n\n";
+    if (const std::string d = DurabilityDifference(c); !d.empty()) md += "**" + d + "**\n\n";
+  }
 
   md += "## Overview\n\n| stage | offered msg/s |";
   for (const std::string& t : c.targets) md += " " + t + " msg/s |";
@@ -113,12 +164,18 @@ std::string ToMarkdown(const Comparison& c) {
     md += "| " + stage + " | " + (any ? Num(any->offered_rate, "%.0f") : "-") + " |";
     for (const std::string& t : c.targets) {
       const StageResult* r = c.Find(t, stage);
-      md +=
-          " " + (r ? Num(r->achieved_rate, "%.1f") + (r->behind_schedule ? " ⚠" : "") : "-") + " |";
+      md += " " +
+            (r ? RateText(r->achieved_rate, r->rate_estimable) + (r->behind_schedule ? " ⚠" : "")
+               : "-") +
+            " |";
     }
     for (const std::string& t : c.targets) {
       const StageResult* r = c.Find(t, stage);
-      md += " " + (r ? Num(r->end_to_end_ms.mean) + " / " + Num(r->end_to_end_ms.p99) : "-") + " |";
+      md += " " +
+            (r ? Num(r->end_to_end_ms.mean) + " / " +
+                     Quantile(r->end_to_end_ms, 0.99, r->end_to_end_ms.p99)
+               : "-") +
+            " |";
     }
     for (const std::string& t : c.targets) {
       const StageResult* r = c.Find(t, stage);
@@ -142,28 +199,50 @@ std::string ToMarkdown(const Comparison& c) {
     }
   }
 
-  const std::vector<Averages> averages = AveragesByTarget(c);
-  md += "\n## Averages over all stages\n\n" + Header(c, "metric");
-  const std::pair<const char*, std::function<std::string(const Averages&)>> rows[] = {
-      {"throughput (msg/s)", [](const Averages& a) { return Num(a.achieved_rate, "%.1f"); }},
-      {"end-to-end mean (ms)", [](const Averages& a) { return Num(a.e2e_mean_ms); }},
-      {"end-to-end p99 (ms)", [](const Averages& a) { return Num(a.e2e_p99_ms); }},
-      {"publish p99 (ms)", [](const Averages& a) { return Num(a.publish_p99_ms); }},
-      {"success rate (%)", [](const Averages& a) { return Num(a.success_rate); }},
-      {"brokerload memory delta (MB)", [](const Averages& a) { return Num(a.memory_delta_mb); }},
+  md +=
+      "\n## All stages pooled\n\nPercentiles of the union of the stages' samples (never "
+      "averages of percentiles); throughput is every window's in-window receipts over the "
+      "windows' total length.\n\n" +
+      Header(c, "metric");
+  const std::pair<const char*, std::function<std::string(const Overall&)>> rows[] = {
+      {"throughput (msg/s)",
+       [](const Overall& o) { return RateText(o.achieved_rate, o.rate_estimable); }},
+      {"end-to-end mean / p50 (ms)",
+       [](const Overall& o) {
+         return Num(o.end_to_end_ms.mean) + " / " +
+                Quantile(o.end_to_end_ms, 0.5, o.end_to_end_ms.p50);
+       }},
+      {"end-to-end p99 / p99.9 / max (ms)",
+       [](const Overall& o) { return Latencies(o.end_to_end_ms, true); }},
+      {"publish p50 / p99 (ms)",
+       [](const Overall& o) {
+         return Quantile(o.publish_ms, 0.5, o.publish_ms.p50) + " / " +
+                Quantile(o.publish_ms, 0.99, o.publish_ms.p99);
+       }},
+      {"success rate (%)", [](const Overall& o) { return Num(o.success_rate); }},
+      {"brokerload memory delta, mean of stages (MB)",
+       [](const Overall& o) { return Num(o.memory_delta_mb); }},
       {"brokerload CPU per message (us)",
-       [](const Averages& a) { return Num(a.cpu_us_per_message, "%.1f"); }},
-      {"stages behind schedule", [](const Averages& a) { return std::to_string(a.stages_behind); }},
+       [](const Overall& o) { return Num(o.cpu_us_per_message, "%.1f"); }},
+      {"stages behind schedule / not steady",
+       [](const Overall& o) {
+         return std::to_string(o.stages_behind) + " / " + std::to_string(o.stages_not_steady);
+       }},
   };
   for (const auto& [name, value] : rows) {
     md += std::string("| ") + name + " |";
-    for (const Averages& a : averages) md += " " + value(a) + " |";
+    for (const std::string& t : c.targets) {
+      const Overall* o = c.OverallOf(t);
+      md += " " + (o ? value(*o) : "-") + " |";
+    }
     md += "\n";
   }
 
   const std::vector<Winner> winners = Winners(c);
   if (!winners.empty()) {
-    md += "\n## Winner per metric\n\n| metric | better | figures (averages) |\n|---|---|---|\n";
+    md +=
+        "\n## Winner per metric\n\n| metric | better | figures (all stages pooled) "
+        "|\n|---|---|---|\n";
     for (const Winner& w : winners) {
       md += "| " + w.metric + " | " + w.target + " | " + w.detail + " |\n";
     }

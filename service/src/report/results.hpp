@@ -9,7 +9,15 @@
 // compare runner, read by the report writers and the baseline check.
 namespace brokerload::report {
 
+// How many samples a quantile needs before a report shows it: at least 10 beyond it, so
+// count >= 10 / (1 - q): p50 20, p90 100, p99 1,000, p99.9 10,000. The maximum is shown under
+// the p99.9 rule (a maximum of fewer samples says little about the tail).
+std::uint64_t MinSamples(double q);
+
 struct LatencySummary {  // milliseconds
+  bool Supports(double q) const { return count >= MinSamples(q); }
+  bool SupportsMax() const { return Supports(0.999); }
+
   double mean = 0;
   double p50 = 0;
   double p90 = 0;
@@ -35,21 +43,39 @@ struct ResourceSummary {  // brokerload's own process, sampled during the stage
 struct StageResult {
   std::string target;  // kafka | nats
   std::string stage;
-  double offered_rate = 0;   // msg/s the stage asked for
-  double achieved_rate = 0;  // msg/s consumed over the measured window
+  // Every count below is of the stage's own messages (those scheduled within its send window),
+  // so the warm-up is in none of them.
+  double offered_rate = 0;  // msg/s the stage asked for
+  // Distinct messages of the stage received within its send window / that window; only when
+  // rate_estimable (the window is at least 1 s and 10x the stage's e2e p99, so messages still in
+  // flight at its end cannot weigh more than a tenth).
+  double achieved_rate = 0;
+  bool rate_estimable = true;
   double achieved_mb_per_s = 0;
-  double measured_seconds = 0;
-  std::uint64_t published = 0;  // measured window (warm-up excluded)
+  double window_seconds = 0;  // the stage's send window
+  double drain_seconds = 0;   // from the window's end to the stage's last first arrival
+  std::uint64_t published = 0;
   std::uint64_t acked = 0;
-  std::uint64_t consumed = 0;
-  std::uint64_t lost = 0;  // whole stage, warm-up included
+  std::uint64_t consumed = 0;  // distinct messages received, late ones included
+  std::uint64_t consumed_in_window = 0;
+  std::uint64_t lost = 0;
+  std::uint64_t unconfirmed = 0;  // never acknowledged nor received by the end of the drain
   std::uint64_t duplicated = 0;
+  std::uint64_t delivered_after_error = 0;
+  std::uint64_t arrived_late = 0;  // after having been counted lost
   std::uint64_t out_of_order = 0;
   std::uint64_t publish_errors = 0;
-  std::uint64_t dropped_sends = 0;
+  std::uint64_t dropped_sends = 0;      // brokerload over max_send_lag behind
+  std::uint64_t dropped_by_client = 0;  // discarded inside brokerload's client library
   LatencySummary publish_ms;
   LatencySummary end_to_end_ms;
+  double send_lag_p50_ms = 0;
   double send_lag_p99_ms = 0;
+  // Steady: e2e p99 of the window's first tenth at most 3x that of its last tenth (checked when
+  // both tenths have the samples for a p99).
+  bool steady = true;
+  double first_tenth_p99_ms = 0;
+  double last_tenth_p99_ms = 0;
   std::vector<std::pair<double, double>> end_to_end_curve;  // (quantile, ms)
   ResourceSummary resources;
   double cpu_us_per_message = 0;
@@ -63,8 +89,35 @@ struct StageResult {
   }
 };
 
+// What was compared on one target, and how long it took to be ready.
+struct TargetInfo {
+  std::string name;
+  std::string broker_version;
+  std::string client_version;
+  std::vector<std::pair<std::string, std::string>> settings;
+  std::string durability;
+  double setup_seconds = 0;  // connect, topics/streams, leaders, subscriptions
+  double probe_seconds = 0;  // probe round trip on every partition
+  double warmup_seconds = 0;
+};
+
+// One target over all its stages: the stages' histograms pooled (percentiles of the union, never
+// averages of percentiles), throughput as all windows' in-window receipts over their total length.
+struct Overall {
+  std::string target;
+  double achieved_rate = 0;
+  bool rate_estimable = true;
+  LatencySummary publish_ms;
+  LatencySummary end_to_end_ms;
+  double success_rate = 0;
+  double memory_delta_mb = 0;  // mean over stages
+  double cpu_us_per_message = 0;
+  int stages_behind = 0;      // stages where brokerload fell behind its schedule
+  int stages_not_steady = 0;  // stages whose latency was still settling
+};
+
 struct Comparison {
-  int schema_version = 1;
+  int schema_version = 2;
   std::string brokerload_version;
   std::string generated_at;  // ISO 8601, UTC
   std::string mode;          // sequential | side-by-side
@@ -75,6 +128,11 @@ struct Comparison {
   std::vector<std::string> targets;  // in run order
   std::vector<std::string> stages;   // in run order
   std::vector<StageResult> results;
+  std::vector<TargetInfo> target_info;  // in run order
+  std::vector<Overall> overall;         // in run order
+
+  const TargetInfo* Info(const std::string& target) const;
+  const Overall* OverallOf(const std::string& target) const;
 
   const StageResult* Find(const std::string& target, const std::string& stage) const;
 };

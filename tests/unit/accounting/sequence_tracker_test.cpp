@@ -7,18 +7,25 @@ namespace {
 
 using Outcome = SequenceTracker::Outcome;
 
+std::uint64_t Count(const std::vector<SequenceRange>& ranges) {
+  std::uint64_t n = 0;
+  for (const SequenceRange& r : ranges) n += r.end - r.first;
+  return n;
+}
+
 TEST(SequenceTracker, InOrderArrivalsResolveEverything) {
   SequenceTracker t(1024);
-  std::uint64_t lost = 0;
+  std::vector<SequenceRange> lost;
   for (std::uint64_t s = 0; s < 5000; ++s) ASSERT_EQ(t.Observe(s, lost), Outcome::kNew);
-  EXPECT_EQ(lost, 0u);
+  EXPECT_TRUE(lost.empty());
   EXPECT_EQ(t.Floor(), 5000u);
-  EXPECT_EQ(t.ExpireBelow(5000), 0u);
+  t.ExpireBelow(5000, lost);
+  EXPECT_TRUE(lost.empty());
 }
 
 TEST(SequenceTracker, ASecondArrivalIsADuplicate) {
   SequenceTracker t(1024);
-  std::uint64_t lost = 0;
+  std::vector<SequenceRange> lost;
   t.Observe(0, lost);
   t.Observe(1, lost);
   EXPECT_EQ(t.Observe(1, lost), Outcome::kDuplicate);
@@ -27,22 +34,26 @@ TEST(SequenceTracker, ASecondArrivalIsADuplicate) {
 
 TEST(SequenceTracker, AGapFilledBeforeExpiryIsNoLoss) {
   SequenceTracker t(1024);
-  std::uint64_t lost = 0;
+  std::vector<SequenceRange> lost;
   t.Observe(0, lost);
   t.Observe(2, lost);
   t.Observe(3, lost);
   EXPECT_EQ(t.Floor(), 1u);
   EXPECT_EQ(t.Observe(1, lost), Outcome::kNew);  // late fill
   EXPECT_EQ(t.Floor(), 4u);
-  EXPECT_EQ(t.ExpireBelow(4), 0u);
+  t.ExpireBelow(4, lost);
+  EXPECT_TRUE(lost.empty());
 }
 
-TEST(SequenceTracker, AnExpiredGapIsLostAndALaterArrivalIsFlagged) {
+TEST(SequenceTracker, AnExpiredGapIsLostAsOneRangeAndALaterArrivalIsLate) {
   SequenceTracker t(1024);
-  std::uint64_t lost = 0;
+  std::vector<SequenceRange> lost;
   t.Observe(0, lost);
   t.Observe(3, lost);
-  EXPECT_EQ(t.ExpireBelow(3), 2u);  // 1 and 2
+  t.ExpireBelow(3, lost);
+  ASSERT_EQ(lost.size(), 1u);  // 1 and 2, merged
+  EXPECT_EQ(lost[0].first, 1u);
+  EXPECT_EQ(lost[0].end, 3u);
   EXPECT_EQ(t.Floor(), 4u);
   EXPECT_EQ(t.Observe(2, lost), Outcome::kAfterDeclaredLost);
   EXPECT_EQ(t.Observe(2, lost), Outcome::kDuplicate);
@@ -50,30 +61,50 @@ TEST(SequenceTracker, AnExpiredGapIsLostAndALaterArrivalIsFlagged) {
 
 TEST(SequenceTracker, ExpiryPastTheHighestArrivalCountsTheTail) {
   SequenceTracker t(1024);
-  std::uint64_t lost = 0;
+  std::vector<SequenceRange> lost;
   for (std::uint64_t s = 0; s < 10; ++s) t.Observe(s, lost);
-  EXPECT_EQ(t.ExpireBelow(15), 5u);
+  t.ExpireBelow(15, lost);
+  EXPECT_EQ(Count(lost), 5u);
   EXPECT_EQ(t.Floor(), 15u);
 }
 
 TEST(SequenceTracker, SlidingTheWindowPastAGapCountsItLost) {
   SequenceTracker t(128);
-  std::uint64_t lost = 0;
+  std::vector<SequenceRange> lost;
   t.Observe(0, lost);
   // 1 never arrives; everything else does, far past the window.
   for (std::uint64_t s = 2; s < 1000; ++s) t.Observe(s, lost);
-  EXPECT_EQ(lost, 1u);
-  EXPECT_EQ(t.Observe(1, lost), Outcome::kDuplicate);  // older than the window
+  EXPECT_EQ(Count(lost), 1u);
+  // Below the window nothing is remembered: neither a duplicate nor known late.
+  EXPECT_EQ(t.Observe(1, lost), Outcome::kOlderThanWindow);
+  EXPECT_EQ(t.Observe(500, lost), Outcome::kOlderThanWindow);
 }
 
 TEST(SequenceTracker, AFailedPublishIsNeverALoss) {
   SequenceTracker t(1024);
-  std::uint64_t lost = 0;
+  std::vector<SequenceRange> lost;
   t.Observe(0, lost);
-  EXPECT_EQ(t.MarkNotSent(1), 0u);
+  t.MarkNotSent(1, lost);
   t.Observe(2, lost);
   EXPECT_EQ(t.Floor(), 3u);
-  EXPECT_EQ(t.ExpireBelow(3), 0u);
+  t.ExpireBelow(3, lost);
+  EXPECT_TRUE(lost.empty());
+}
+
+TEST(SequenceTracker, AFailedPublishThatArrivesIsDeliveredAfterErrorThenDuplicate) {
+  SequenceTracker t(1024);
+  std::vector<SequenceRange> lost;
+  t.MarkNotSent(0, lost);  // timed out, yet the broker had stored it
+  EXPECT_EQ(t.Observe(0, lost), Outcome::kAfterError);
+  EXPECT_EQ(t.Observe(0, lost), Outcome::kDuplicate);
+}
+
+TEST(SequenceTracker, AFailureReportedAfterTheArrivalKeepsItReceived) {
+  SequenceTracker t(1024);
+  std::vector<SequenceRange> lost;
+  t.Observe(5, lost);
+  t.MarkNotSent(5, lost);
+  EXPECT_EQ(t.Observe(5, lost), Outcome::kDuplicate);
 }
 
 }  // namespace

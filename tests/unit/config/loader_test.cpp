@@ -78,7 +78,7 @@ profile:
     - {name: warm, rate: 100.5, duration: 30s}
     - {name: burst, rate: 50000, messages: 1000000}
   repeat: true
-run: {loss_grace: 2m, tick: 500us}
+run: {loss_grace: 2m, tick: 500us, warmup: 0s}
 )");
   EXPECT_EQ(c.kafka->topic.partitions, 6);
   EXPECT_FALSE(c.kafka->topic.create);
@@ -97,6 +97,7 @@ run: {loss_grace: 2m, tick: 500us}
   EXPECT_TRUE(c.profile.repeat);
   EXPECT_EQ(c.run.loss_grace, std::chrono::minutes(2));
   EXPECT_EQ(c.run.tick, std::chrono::microseconds(500));
+  EXPECT_EQ(c.run.warmup, std::chrono::seconds(0));  // 0: no warm-up
 }
 
 TEST(ConfigLoader, TheBuiltinSeedProfileTakesARate) {
@@ -192,6 +193,12 @@ TEST(ConfigLoader, CrossFieldProblemsAreReported) {
   EXPECT_THAT(Errors(kTargets + "metrics: {path: metrics}\n"),
               ElementsAre("test.yaml:3:17 metrics.path: expected a path starting with /, got "
                           "'metrics'"));
+  EXPECT_THAT(Errors(kTargets + "run: {loss_grace: 5s}\n"),
+              ElementsAre("test.yaml:3:19 run.loss_grace: expected a duration longer than "
+                          "run.publish_timeout (10000 ms), got '5s'"));
+  EXPECT_THAT(Errors(kTargets + "run: {publish_timeout: 40s}\n"),
+              ElementsAre("test.yaml:3:24 run.publish_timeout: expected a duration shorter than "
+                          "run.loss_grace (30000 ms), got '40s'"));
   EXPECT_THAT(Errors(kTargets + "metrics: {latency_buckets: [0.1, 0.05]}\n"),
               ElementsAre("test.yaml:3:34 metrics.latency_buckets: expected a non-empty list of "
                           "increasing bucket bounds in seconds, got '0.05'"));

@@ -20,15 +20,15 @@ class ExporterTest : public ::testing::Test {
 
   std::string Scrape() { return prometheus::TextSerializer().Serialize(exporter_.Collect()); }
 
-  accounting::TargetAccounting accounting_{0, 2, 0, {1, 0}, 1'000'000};
+  accounting::TargetAccounting accounting_{{0, 2, 0, {1, 0}, 1'000'000, 1, false}};
   driver::Health health_;
   Exporter exporter_{"9.9.9", {0.001, 0.01}};
 };
 
 TEST_F(ExporterTest, ExportsCountersPerTargetAndTopic) {
-  accounting_.OnSent(1, 0);
-  accounting_.OnSent(1, 0);
-  accounting_.OnSendFailed(0, driver::Status::kDisconnected);
+  accounting_.OnSent(1, 0, 0, 0);
+  accounting_.OnSent(1, 1, 0, 0);
+  accounting_.OnSendFailed(0, driver::Status::kDisconnected, 0);
   const std::string text = Scrape();
   EXPECT_THAT(text,
               HasSubstr("brokerload_messages_published_total{target=\"nats\",topic=\"t-1\"} 2"));

@@ -41,6 +41,7 @@ class FakeProducer final : public driver::Producer {
   }
   void Poll() override {}
   bool Flush(std::chrono::milliseconds) override { return true; }
+  driver::Description Describe() const override { return {}; }
 
   std::vector<Sent> sent;
   std::deque<driver::Status> refusals;
@@ -63,7 +64,7 @@ class PublisherTest : public ::testing::Test {
   config::Run run_;
   ManualClock clock_;
   FakeProducer producer_;
-  accounting::TargetAccounting accounting_{0, 5, 0, kRun, 2 * kMs};
+  accounting::TargetAccounting accounting_{{0, 5, 0, kRun, 2 * kMs, 1, false}};
   Schedule schedule_{config::Profile{{config::Stage{"c", 1'000, std::nullopt, std::nullopt}}}};
 };
 
@@ -88,7 +89,7 @@ TEST_F(PublisherTest, SendsExactlyWhatIsDueWithHeadersOnTheSchedule) {
   EXPECT_EQ(p.Step(clock_.now), 0u);  // nothing more is due yet
   clock_.now += kMs;
   EXPECT_EQ(p.Step(clock_.now), 1u);
-  EXPECT_EQ(accounting_.Counters(0).published.load(), 3u);
+  EXPECT_EQ(accounting_.TopicTotals(0).published, 3u);
 }
 
 TEST_F(PublisherTest, QueueFullIsRetriedAtTheNextStepAndCountsLate) {
@@ -101,7 +102,7 @@ TEST_F(PublisherTest, QueueFullIsRetriedAtTheNextStepAndCountsLate) {
   EXPECT_EQ(producer_.sent[1].header.intended_ns, kStart + kMs);
   EXPECT_EQ(producer_.sent[1].header.sequence, 0u);  // topic 1's first
   std::uint64_t late = 0;
-  for (std::size_t t = 0; t < 5; ++t) late += accounting_.Counters(t).late_sends.load();
+  for (std::size_t t = 0; t < 5; ++t) late += accounting_.TopicTotals(t).late_sends;
   EXPECT_EQ(late, 2u);  // messages 1 and 2 went out more than 2 ms late
 }
 
@@ -110,7 +111,7 @@ TEST_F(PublisherTest, FallsBehindByMoreThanMaxSendLagDropsAndCountsInsteadOfQueu
   clock_.now = kStart + 1'000 * kMs;  // a one-second stall
   p.Step(clock_.now);
   std::uint64_t dropped = 0;
-  for (std::size_t t = 0; t < 5; ++t) dropped += accounting_.Counters(t).dropped_sends.load();
+  for (std::size_t t = 0; t < 5; ++t) dropped += accounting_.TopicTotals(t).dropped_sends;
   EXPECT_EQ(dropped, 900u);  // due before now - 100 ms
   EXPECT_EQ(producer_.sent.size(), 101u);
   EXPECT_EQ(producer_.sent.front().header.intended_ns, kStart + 900 * kMs);
@@ -122,9 +123,8 @@ TEST_F(PublisherTest, FailedSendsAreCountedAndLeaveNoSequenceGap) {
   producer_.refusals = {driver::Status::kDisconnected};
   clock_.now = kStart + 5 * kMs;  // messages 0..5; 0 and 5 go to topic 0
   p.Step(clock_.now);
-  EXPECT_EQ(accounting_.Counters(0)
-                .send_errors[static_cast<std::size_t>(driver::Status::kDisconnected)]
-                .load(),
+  EXPECT_EQ(accounting_.TopicTotals(0)
+                .send_errors[static_cast<std::size_t>(driver::Status::kDisconnected)],
             1u);
   ASSERT_EQ(producer_.sent.size(), 5u);
   EXPECT_EQ(producer_.sent.back().topic, 0u);
@@ -172,6 +172,18 @@ TEST_F(PublisherTest, FinishesWhenABoundedProfileIsDone) {
   p.Step(kStart + 2'100 * kMs);
   EXPECT_TRUE(p.Finished());
   EXPECT_EQ(producer_.sent.size(), 21'000u);
+}
+
+TEST_F(PublisherTest, DropsAreCountedInThePhaseOfTheirScheduledTime) {
+  accounting::TargetAccounting phased{{0, 5, 0, kRun, 2 * kMs, 2, false}};
+  phased.SetPhases(
+      {{0, kStart + 400 * kMs, false}, {kStart + 400 * kMs, kStart + 1'000 * kMs, true}});
+  Publisher p(workload_, run_, schedule_, producer_, phased, kRun, clock_, kStart);
+  clock_.now = kStart + 1'000 * kMs;  // a one-second stall: 0..899 dropped
+  p.Step(clock_.now);
+  EXPECT_EQ(phased.PhaseTotals(0).dropped_sends, 400u);  // due at 0..399 ms
+  EXPECT_EQ(phased.PhaseTotals(1).dropped_sends, 500u);  // due at 400..899 ms
+  EXPECT_EQ(phased.PhaseTotals(1).published, 101u);
 }
 
 }  // namespace

@@ -77,5 +77,47 @@ TEST(Schedule, TheSeedProfileHasTheSeedsFourLevels) {
   EXPECT_EQ(s.TotalDurationNs(), 2'100 * kMs);
 }
 
+TEST(Schedule, TheSeedProfileRepeatsEachLevelToADurationFloorInWholeLevels) {
+  const Schedule s(config::SeedProfile(10'000, std::chrono::seconds(2)));
+  ASSERT_EQ(s.Stages().size(), 4u);
+  EXPECT_EQ(s.Stages()[0].messages, 20'000u);  // 1,000 x 20
+  EXPECT_EQ(s.Stages()[1].messages, 20'000u);  // 4,000 x 5
+  EXPECT_EQ(s.Stages()[2].messages, 24'000u);  // 6,000 x 4: whole repetitions, >= 2 s
+  EXPECT_EQ(s.Stages()[3].messages, 20'000u);  // 10,000 x 2
+}
+
+TEST(Schedule, AWarmupComesFirstAtTheFirstStagesRateAndIsNotRepeated) {
+  config::Profile p{{config::Stage{"a", 1'000, std::chrono::nanoseconds(10 * kMs), std::nullopt},
+                     config::Stage{"b", 100, std::chrono::nanoseconds(20 * kMs), std::nullopt}},
+                    true};
+  const Schedule s(p, 5 * kMs);
+  ASSERT_TRUE(s.HasWarmup());
+  ASSERT_EQ(s.Stages().size(), 3u);
+  EXPECT_EQ(s.Stages()[0].name, "warmup");
+  EXPECT_EQ(s.Stages()[0].messages, 5u);  // at 0..4 ms
+  EXPECT_EQ(s.Stages()[1].start_ns, 5 * kMs);
+  EXPECT_EQ(s.Stages()[1].first_message, 5u);
+  EXPECT_EQ(s.DueAt(5 * kMs - 1), 5u);
+  EXPECT_EQ(s.DueAt(5 * kMs), 6u);  // stage a's first message, at the warm-up's end
+  EXPECT_EQ(s.IntendedOffsetNs(5), 5 * kMs);
+  EXPECT_EQ(s.StageOf(4), 0u);
+  EXPECT_EQ(s.StageOf(5), 1u);
+  EXPECT_EQ(s.StageOf(15), 2u);
+  // The cycle (a: 10 messages in 10 ms, b: 2 in 20 ms) repeats after the warm-up, not it.
+  EXPECT_EQ(s.IntendedOffsetNs(5 + 12), 5 * kMs + 30 * kMs);
+  EXPECT_EQ(s.StageOf(5 + 12), 1u);
+  EXPECT_EQ(s.DueAt(5 * kMs + 30 * kMs), 5u + 12 + 1);
+  EXPECT_FALSE(s.TotalMessages().has_value());
+}
+
+TEST(Schedule, ABoundedProfileWithAWarmupCountsItInTheTotals) {
+  config::Profile p{{config::Stage{"a", 1'000, std::nullopt, 100}}, false};
+  const Schedule s(p, kSecond);
+  EXPECT_EQ(s.TotalMessages(), 1'100u);
+  EXPECT_EQ(s.TotalDurationNs(), kSecond + 100 * kMs);
+  EXPECT_EQ(s.WarmupNs(), kSecond);
+  EXPECT_FALSE(Schedule(p).HasWarmup());
+}
+
 }  // namespace
 }  // namespace brokerload::pacing

@@ -22,6 +22,9 @@ StageResult Result(const std::string& target, const std::string& stage, double r
   r.published = r.acked = r.consumed = 1'000;
   r.end_to_end_ms.p99 = p99;
   r.end_to_end_ms.mean = mean;
+  r.end_to_end_ms.count = 1'000;  // enough for a p99, not for a p99.9
+  r.publish_ms.count = 1'000;
+  r.window_seconds = 10;
   r.end_to_end_curve = {{0.5, mean}, {0.99, p99}, {1.0, p99 * 2}};
   r.resources.threads_initial = r.resources.threads_final = 4;
   return r;
@@ -36,6 +39,16 @@ Comparison TwoTargets() {
   c.stages = {"low", "high"};
   c.results = {Result("kafka", "low", 1'000, 5), Result("kafka", "high", 990, 20),
                Result("nats", "low", 1'000, 2), Result("nats", "high", 700, 40)};
+  // Pooled figures as compare computes them from the union of the stages' samples.
+  for (const char* t : {"kafka", "nats"}) {
+    Overall o;
+    o.target = t;
+    o.achieved_rate = o.target == "kafka" ? 995 : 850;
+    o.end_to_end_ms.p99 = o.target == "kafka" ? 12.5 : 21;
+    o.end_to_end_ms.count = o.publish_ms.count = 2'000;
+    o.success_rate = 100;
+    c.overall.push_back(o);
+  }
   return c;
 }
 
@@ -48,13 +61,60 @@ const Winner& WinnerFor(const std::vector<Winner>& winners, const std::string& m
   return none;
 }
 
-TEST(Analysis, AveragesAreOverStages) {
-  const std::vector<Averages> a = AveragesByTarget(TwoTargets());
-  ASSERT_EQ(a.size(), 2u);
-  EXPECT_EQ(a[0].target, "kafka");
-  EXPECT_DOUBLE_EQ(a[0].achieved_rate, 995);
-  EXPECT_DOUBLE_EQ(a[1].e2e_p99_ms, 21);
-  EXPECT_DOUBLE_EQ(a[1].success_rate, 100);
+TEST(Analysis, AQuantileNeedsTenSamplesBeyondIt) {
+  EXPECT_EQ(MinSamples(0.5), 20u);
+  EXPECT_EQ(MinSamples(0.99), 1'000u);
+  EXPECT_EQ(MinSamples(0.999), 10'000u);
+  EXPECT_EQ(MinSamples(1.0), 10'000u);  // the maximum, under the p99.9 rule
+  LatencySummary l;
+  l.count = 999;
+  EXPECT_EQ(Quantile(l, 0.99, 4.0), "n/a (999 samples)");
+  l.count = 1'000;
+  EXPECT_EQ(Quantile(l, 0.99, 4.0), "4.00");
+  EXPECT_EQ(Quantile(l, 0.999, 9.0), "n/a (1000 samples)");
+}
+
+TEST(Analysis, WinnersComeFromThePooledFiguresNotFromAveragedPercentiles) {
+  Comparison c = TwoTargets();
+  c.overall[0].end_to_end_ms.p99 =
+      30;  // pooled p99 worse than nats' though kafka's stages avg 12.5
+  EXPECT_EQ(WinnerFor(Winners(c), "p99 end-to-end latency").target, "nats");
+  c.overall[1].end_to_end_ms.count = 500;  // too few samples for a p99
+  EXPECT_EQ(WinnerFor(Winners(c), "p99 end-to-end latency").target, "n/a");
+  c.overall[0].rate_estimable = false;
+  EXPECT_EQ(WinnerFor(Winners(c), "throughput").target, "n/a");
+}
+
+TEST(Analysis, AStageTooShortOrNotSteadyIsSaidSo) {
+  Comparison c = TwoTargets();
+  c.results[0].rate_estimable = false;
+  c.results[0].window_seconds = 0.1;
+  c.results[1].steady = false;
+  c.results[1].first_tenth_p99_ms = 900;
+  c.results[1].last_tenth_p99_ms = 5;
+  const std::vector<std::string> findings = Findings(c);
+  EXPECT_THAT(findings, ::testing::Contains(HasSubstr("kafka at low: the 0.10 s window is too "
+                                                      "short to estimate a rate")));
+  EXPECT_THAT(findings, ::testing::Contains(HasSubstr("kafka at high: not steady: e2e p99 fell "
+                                                      "from 900 ms")));
+  const std::string md = ToMarkdown(c);
+  EXPECT_THAT(md, HasSubstr("| low | 1000 | n/a (window too short) | 1000.0 |"));
+  EXPECT_THAT(md, HasSubstr("**no** (900.00 / 5.00)"));
+}
+
+TEST(Analysis, ADifferenceInDurabilityIsSaidPlainly) {
+  Comparison c = TwoTargets();
+  c.target_info = {{"kafka", "3.9", "librdkafka 2.0.2", {{"acks", "all"}}, "on disk", 1, 0.1, 10},
+                   {"nats", "2.9.10", "cnats 3.4.1", {}, "in memory", 0.2, 0.01, 10}};
+  EXPECT_THAT(Findings(c), ::testing::Contains(HasSubstr("The targets differ in durability: "
+                                                         "kafka on disk; nats in memory")));
+  const std::string md = ToMarkdown(c);
+  EXPECT_THAT(md, HasSubstr("## What was compared"));
+  EXPECT_THAT(md, HasSubstr("| client | librdkafka 2.0.2 | cnats 3.4.1 |"));
+  EXPECT_THAT(md, HasSubstr("acks=all"));
+  EXPECT_THAT(md, HasSubstr("| ready after (setup + probe round trip) | 1.10 s (1.00 + 0.10) |"));
+  c.target_info[1].durability = "on disk";
+  EXPECT_THAT(Findings(c), Not(::testing::Contains(HasSubstr("differ in durability"))));
 }
 
 TEST(Analysis, WinnersFollowTheDirectionOfEachMetricAndCallCloseOnesATie) {
@@ -68,6 +128,7 @@ TEST(Analysis, WinnersFollowTheDirectionOfEachMetricAndCallCloseOnesATie) {
 TEST(Analysis, WinnersWarnWhenBrokerloadFellBehind) {
   Comparison c = TwoTargets();
   c.results[3].behind_schedule = true;
+  c.overall[1].stages_behind = 1;
   EXPECT_THAT(WinnerFor(Winners(c), "throughput").detail, HasSubstr("the tool's limit"));
 }
 
@@ -96,6 +157,8 @@ TEST(Analysis, TrendsAndFindingsComeFromTheData) {
 TEST(Analysis, ASingleTargetHasNoWinners) {
   Comparison c = TwoTargets();
   c.targets = {"kafka"};
+  c.overall.resize(1);
+  c.results.resize(2);
   EXPECT_TRUE(Winners(c).empty());
   EXPECT_THAT(Findings(c), ::testing::Contains(HasSubstr("No message was lost or duplicated")));
 }
@@ -126,7 +189,8 @@ TEST(Json, RoundTripsWhatTheBaselineNeeds) {
   const Comparison original = TwoTargets();
   const std::string text = ToJson(original);
   EXPECT_THAT(text, HasSubstr("\"schema\": \"brokerload.compare\""));
-  EXPECT_THAT(text, HasSubstr("\"version\": 1"));
+  EXPECT_THAT(text, HasSubstr("\"version\": 2"));
+  EXPECT_THAT(text, HasSubstr("\"p999\": null"));  // 1,000 samples do not support a p99.9
   Comparison read;
   std::string error;
   ASSERT_TRUE(FromJson(text, read, error)) << error;
@@ -151,9 +215,9 @@ TEST(Json, RejectsOtherDocumentsWithAReason) {
 
 TEST(Writers, MarkdownFollowsTheSeedStructure) {
   const std::string md = ToMarkdown(TwoTargets());
-  for (const char* section : {"# brokerload comparison: kafka vs nats", "## Overview",
-                              "## Stage low", "## Stage high", "## Averages over all stages",
-                              "## Winner per metric", "## Trends across stages", "## Findings"}) {
+  for (const char* section :
+       {"# brokerload comparison: kafka vs nats", "## Overview", "## Stage low", "## Stage high",
+        "## All stages pooled", "## Winner per metric", "## Trends across stages", "## Findings"}) {
     EXPECT_THAT(md, HasSubstr(section));
   }
   EXPECT_THAT(md, HasSubstr("| high | 1000 | 990.0 | 700.0 |"));
@@ -169,6 +233,7 @@ TEST(Writers, HtmlIsSelfContainedWithThreeChartsAndEscapedText) {
   EXPECT_THAT(html, HasSubstr("id=\"tail-latency\""));
   EXPECT_THAT(html, HasSubstr("id=\"percentiles\""));
   EXPECT_THAT(html, HasSubstr("<polyline"));
+  EXPECT_THAT(html, HasSubstr("ms, log scale"));  // latencies span decades
   EXPECT_THAT(html, HasSubstr("&lt;lag&gt;"));
   EXPECT_THAT(html, Not(HasSubstr("<script")));
   EXPECT_THAT(html, Not(HasSubstr("src=")));  // nothing to fetch

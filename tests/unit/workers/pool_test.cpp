@@ -24,7 +24,8 @@ TEST(Pool, ProcessesEverySubmittedItemExactlyOnce) {
     for (int p = 0; p < 4; ++p) {
       producers.emplace_back([&pool, p] {
         for (std::uint64_t i = 0; i < 10'000; ++i) {
-          pool.Submit(i, accounting::WorkItem{0, 0, 0, static_cast<std::uint64_t>(p) * 10'000 + i});
+          pool.Submit(i,
+                      accounting::WorkItem{0, 0, 0, 0, static_cast<std::uint64_t>(p) * 10'000 + i});
         }
       });
     }
@@ -44,7 +45,7 @@ TEST(Pool, OneWorkerSeesItsItemsInSubmissionOrder) {
   });
   for (std::uint64_t i = 0; i < 4'000; ++i) {
     const auto key = static_cast<std::uint32_t>(i % 4);
-    pool.Submit(key, accounting::WorkItem{0, 0, key, i});
+    pool.Submit(key, accounting::WorkItem{0, 0, 0, key, i});
   }
   pool.Stop();
   for (const auto& [key, sequences] : seen) {

@@ -1,6 +1,7 @@
 #include "driver/kafka/kafka_client.hpp"
 
 #include <array>
+#include <thread>
 
 #include "log/log.hpp"
 
@@ -13,6 +14,56 @@ struct QueueDeleter {
 struct EventDeleter {
   void operator()(rd_kafka_event_t* event) const { rd_kafka_event_destroy(event); }
 };
+struct ResourceDeleter {
+  void operator()(rd_kafka_ConfigResource_t* r) const { rd_kafka_ConfigResource_destroy(r); }
+};
+
+// The effective value of a client property ("" when unset).
+std::string ConfValue(const rd_kafka_conf_t* conf, const char* name) {
+  std::array<char, 256> value{};
+  std::size_t size = value.size();
+  if (rd_kafka_conf_get(conf, name, value.data(), &size) != RD_KAFKA_CONF_OK) return "";
+  return value.data();
+}
+
+// inter.broker.protocol.version of one broker, or "" when the broker has no such config.
+std::string BrokerProtocolVersion(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
+  const rd_kafka_metadata_t* metadata = nullptr;
+  if (rd_kafka_metadata(rk, 0, nullptr, &metadata, static_cast<int>(timeout.count())) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return "";
+  }
+  const std::string broker_id =
+      metadata->broker_cnt > 0 ? std::to_string(metadata->brokers[0].id) : "";
+  rd_kafka_metadata_destroy(metadata);
+  if (broker_id.empty()) return "";
+  std::unique_ptr<rd_kafka_ConfigResource_t, ResourceDeleter> resource(
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_BROKER, broker_id.c_str()));
+  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(rk));
+  rd_kafka_ConfigResource_t* resources[] = {resource.get()};
+  rd_kafka_DescribeConfigs(rk, resources, 1, nullptr, queue.get());
+  std::unique_ptr<rd_kafka_event_t, EventDeleter> event(
+      rd_kafka_queue_poll(queue.get(), static_cast<int>(timeout.count())));
+  if (!event || rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) return "";
+  const rd_kafka_DescribeConfigs_result_t* result =
+      rd_kafka_event_DescribeConfigs_result(event.get());
+  std::size_t count = 0;
+  const rd_kafka_ConfigResource_t** described =
+      rd_kafka_DescribeConfigs_result_resources(result, &count);
+  for (std::size_t i = 0; i < count; ++i) {
+    std::size_t entries = 0;
+    const rd_kafka_ConfigEntry_t** configs =
+        rd_kafka_ConfigResource_configs(described[i], &entries);
+    for (std::size_t j = 0; j < entries; ++j) {
+      const char* value = rd_kafka_ConfigEntry_value(configs[j]);
+      if (std::string(rd_kafka_ConfigEntry_name(configs[j])) == "inter.broker.protocol.version" &&
+          value != nullptr) {
+        return value;
+      }
+    }
+  }
+  return "";
+}
 
 }  // namespace
 
@@ -133,6 +184,64 @@ bool CreateTopics(rd_kafka_t* rk, const std::vector<std::string>& topics,
              settings.partitions);
   }
   return true;
+}
+
+bool WaitForLeaders(rd_kafka_t* rk, rd_kafka_topic_t* topic, std::chrono::milliseconds timeout,
+                    std::size_t& partitions, std::string& error) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string problem = "no metadata";
+  while (std::chrono::steady_clock::now() < deadline) {
+    const rd_kafka_metadata_t* metadata = nullptr;
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, topic, &metadata, 5'000);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const rd_kafka_metadata_topic_t* t = metadata->topic_cnt == 1 ? metadata->topics : nullptr;
+      bool ready = t != nullptr && t->err == RD_KAFKA_RESP_ERR_NO_ERROR && t->partition_cnt > 0;
+      for (int i = 0; ready && i < t->partition_cnt; ++i) {
+        ready = t->partitions[i].leader >= 0 && t->partitions[i].err == RD_KAFKA_RESP_ERR_NO_ERROR;
+      }
+      if (ready) partitions = static_cast<std::size_t>(t->partition_cnt);
+      problem = t == nullptr ? "topic missing from metadata"
+                : t->err     ? rd_kafka_err2str(t->err)
+                             : "a partition without a leader";
+      rd_kafka_metadata_destroy(metadata);
+      if (ready) return true;
+    } else {
+      problem = rd_kafka_err2str(err);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  error = std::string("topic ") + rd_kafka_topic_name(topic) + ": not ready within " +
+          std::to_string(timeout.count()) + " ms (" + problem + ")";
+  return false;
+}
+
+Description DescribeProducer(rd_kafka_t* rk, const config::KafkaTarget& target,
+                             std::chrono::milliseconds timeout) {
+  Description d;
+  d.client_version = std::string("librdkafka ") + rd_kafka_version_str();
+  const std::string ibp = BrokerProtocolVersion(rk, timeout);
+  d.broker_version = ibp.empty() ? "unknown (Kafka does not report its release to clients)"
+                                 : "inter.broker.protocol.version " + ibp;
+  const rd_kafka_conf_t* conf = rd_kafka_conf(rk);
+  for (const char* name : {"acks", "enable.idempotence", "linger.ms", "batch.num.messages",
+                           "compression.codec", "max.in.flight.requests.per.connection"}) {
+    d.settings.emplace_back(name, ConfValue(conf, name));
+  }
+  d.settings.emplace_back("topic.partitions", std::to_string(target.topic.partitions));
+  d.settings.emplace_back("topic.replication_factor",
+                          std::to_string(target.topic.replication_factor));
+  const std::string acks = ConfValue(conf, "acks");
+  const std::string replicas = std::to_string(target.topic.replication_factor);
+  if (acks == "0") {
+    d.durability = "not acknowledged by the broker at all (acks=0)";
+  } else if (acks == "1") {
+    d.durability = "acknowledged once the partition leader has it in its log (acks=1), of " +
+                   replicas + " replica(s); Kafka's log is on disk through the page cache";
+  } else {
+    d.durability = "acknowledged once every in-sync replica of " + replicas +
+                   " has it (acks=all), on disk through the page cache (flushed by the OS)";
+  }
+  return d;
 }
 
 }  // namespace brokerload::driver::kafka

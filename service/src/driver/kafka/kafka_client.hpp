@@ -45,4 +45,16 @@ bool CreateTopics(rd_kafka_t* rk, const std::vector<std::string>& topics,
                   const config::KafkaTopicSettings& settings, std::chrono::milliseconds timeout,
                   std::string& error);
 
+// Waits until the client has metadata for `topic` in which every partition has a leader; sets
+// `partitions`. False with `error` after `timeout`.
+bool WaitForLeaders(rd_kafka_t* rk, rd_kafka_topic_t* topic, std::chrono::milliseconds timeout,
+                    std::size_t& partitions, std::string& error);
+
+// The producer's description for reports: librdkafka's version, the effective producer settings
+// that decide the outcome, and what the broker says of its version (Kafka does not report its
+// release to clients; inter.broker.protocol.version is read where the broker has it). Asks the
+// broker, bounded by `timeout`.
+Description DescribeProducer(rd_kafka_t* rk, const config::KafkaTarget& target,
+                             std::chrono::milliseconds timeout);
+
 }  // namespace brokerload::driver::kafka

@@ -56,7 +56,41 @@ class KafkaProducer final : public Producer {
         return false;
       }
     }
+    // Ready means every partition has a leader and this producer knows it: no first send waits
+    // for metadata.
+    partitions_.resize(topics.size());
+    for (std::size_t i = 0; i < topics.size(); ++i) {
+      if (!WaitForLeaders(rk_.get(), topics_[i].get(), std::chrono::seconds(30), partitions_[i],
+                          error)) {
+        return false;
+      }
+    }
+    target_ = target;
     return true;
+  }
+
+  std::size_t Partitions(std::size_t topic) const override { return partitions_[topic]; }
+
+  Status SendToPartition(std::size_t topic, std::size_t partition,
+                         std::span<const std::byte> payload) override {
+    std::array<rd_kafka_vu_t, 4> fields{};
+    fields[0].vtype = RD_KAFKA_VTYPE_RKT;
+    fields[0].u.rkt = topics_[topic].get();
+    fields[1].vtype = RD_KAFKA_VTYPE_VALUE;
+    fields[1].u.mem = {const_cast<std::byte*>(payload.data()), payload.size()};
+    fields[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    fields[2].u.i = RD_KAFKA_MSG_F_COPY;
+    fields[3].vtype = RD_KAFKA_VTYPE_PARTITION;
+    fields[3].u.i32 = static_cast<std::int32_t>(partition);
+    rd_kafka_error_t* error = rd_kafka_produceva(rk_.get(), fields.data(), fields.size());
+    if (error == nullptr) return Status::kOk;
+    const Status status = MapError(rd_kafka_error_code(error));
+    rd_kafka_error_destroy(error);
+    return status;
+  }
+
+  Description Describe() const override {
+    return DescribeProducer(rk_.get(), target_, std::chrono::seconds(5));
   }
 
   Status Send(std::size_t topic, std::span<const std::byte> key,
@@ -96,6 +130,8 @@ class KafkaProducer final : public Producer {
   AckListener& acks_;
   Health& health_;
   // Member order is teardown order: topic handles go before the client that owns them.
+  config::KafkaTarget target_;
+  std::vector<std::size_t> partitions_;
   KafkaPtr rk_;
   std::vector<TopicPtr> topics_;
 };

@@ -68,6 +68,13 @@ bool EnsureStreams(jsCtx* js, const config::NatsStreamSettings& settings,
 
 std::string LastError(natsStatus status);
 
+// The version the connected server announces in its INFO line (cnats keeps it private, so this
+// reads it on a short connection of its own, at most ~2 s), or why it is unknown.
+std::string ServerVersion(natsConnection* nc);
+
+// The producer's description for reports: versions, stream and consumer settings, durability.
+Description DescribeTarget(natsConnection* nc, const config::NatsTarget& target);
+
 // Starts cnats' process-wide threads now rather than at the first connection, so that thread
 // counts sampled around a measured run do not take them for a leak.
 void OpenLibrary();

@@ -50,6 +50,7 @@ class NatsConsumer final : public Consumer {
   // After a reconnect, a restarted server has lost its ephemeral consumers: subscribe again,
   // from the moment the connection was lost, wherever the consumer is gone.
   void Maintain() override {
+    ReportClientDrops();
     if (!watch_.reconnected.load()) return;
     bool all_restored = true;
     for (std::size_t i = 0; i < subscriptions_.size(); ++i) {
@@ -63,6 +64,7 @@ class NatsConsumer final : public Consumer {
       std::string error;
       if (subscriptions_[i]) natsSubscription_Unsubscribe(subscriptions_[i].get());
       subscriptions_[i].reset();
+      if (i < dropped_.size()) dropped_[i] = 0;  // a new subscription counts from 0
       if (Subscribe(i, watch_.disconnected_at_ns.load(), error)) {
         LOG_INFO("nats: resubscribed to stream %s after reconnect", topics_[i].c_str());
       } else {
@@ -74,6 +76,7 @@ class NatsConsumer final : public Consumer {
   }
 
   void Stop() override {
+    ReportClientDrops();
     for (SubscriptionPtr& sub : subscriptions_) {
       if (sub) natsSubscription_Unsubscribe(sub.get());
     }
@@ -81,6 +84,24 @@ class NatsConsumer final : public Consumer {
   }
 
  private:
+  // Messages cnats discarded over a subscription's pending limits (slow consumer) were delivered
+  // to brokerload: its loss, not the broker's.
+  void ReportClientDrops() {
+    dropped_.resize(subscriptions_.size(), 0);
+    for (std::size_t i = 0; i < subscriptions_.size(); ++i) {
+      int64_t dropped = 0;
+      if (!subscriptions_[i] ||
+          natsSubscription_GetDropped(subscriptions_[i].get(), &dropped) != NATS_OK ||
+          dropped <= dropped_[i]) {
+        continue;
+      }
+      LOG_WARN("nats: client dropped %lld messages of %s over its pending limits",
+               static_cast<long long>(dropped - dropped_[i]), topics_[i].c_str());
+      listener_->OnClientDropped(i, static_cast<std::uint64_t>(dropped - dropped_[i]));
+      dropped_[i] = dropped;
+    }
+  }
+
   // Subscribes topic i: to new messages, or to those since `start_ns` (Unix ns) when not 0.
   bool Subscribe(std::size_t i, std::int64_t start_ns, std::string& error) {
     jsSubOptions options;
@@ -126,6 +147,7 @@ class NatsConsumer final : public Consumer {
   ConnectionWatch watch_;
   MessageListener* listener_ = nullptr;
   std::vector<Closure> closures_;
+  std::vector<int64_t> dropped_;  // per subscription, already reported
   // Teardown order: subscriptions, then the JetStream context, then the connection.
   ConnectionPtr nc_;
   JsPtr js_;

@@ -44,6 +44,7 @@ class NatsProducer final : public Producer {
     subjects_ = topics;
     create_streams_ = target.stream.create;
     stream_settings_ = target.stream;
+    target_ = target;
     jsPubOptions_Init(&publish_options_);
     publish_options_.MaxWait =
         std::chrono::duration_cast<std::chrono::milliseconds>(run.publish_timeout).count();
@@ -76,6 +77,8 @@ class NatsProducer final : public Producer {
     }
   }
 
+  Description Describe() const override { return DescribeTarget(nc_.get(), target_); }
+
   bool Flush(std::chrono::milliseconds timeout) override {
     jsPubOptions options;
     jsPubOptions_Init(&options);
@@ -105,6 +108,7 @@ class NatsProducer final : public Producer {
   const std::int64_t max_pending_;
   bool create_streams_ = false;
   config::NatsStreamSettings stream_settings_;
+  config::NatsTarget target_;
   std::chrono::steady_clock::time_point next_stream_check_{};
   std::atomic<std::int64_t> in_flight_{0};
   std::vector<std::string> subjects_;

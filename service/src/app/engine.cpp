@@ -1,0 +1,127 @@
+#include "app/engine.hpp"
+
+#include <thread>
+
+#include "log/log.hpp"
+
+namespace brokerload::app {
+namespace {
+
+void SimulateWork(const config::Workload& workload) {
+  if (workload.work == config::WorkMode::kSpin) {
+    const auto until = std::chrono::steady_clock::now() + workload.work_time;
+    while (std::chrono::steady_clock::now() < until) {
+    }
+  } else if (workload.work == config::WorkMode::kSleep) {
+    std::this_thread::sleep_for(workload.work_time);
+  }
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+Engine::Engine(const config::Config& config, EngineOptions options)
+    : identity_(NewRunIdentity()),
+      config_(ForRun(config, identity_)),
+      schedule_(options.profile, options.warmup.count()),
+      phase_per_stage_(options.phase_per_stage),
+      pool_(static_cast<std::size_t>(config.workload.workers),
+            static_cast<std::size_t>(config.workload.worker_queue),
+            [this](const accounting::WorkItem& item) {
+              SimulateWork(config_.workload);
+              targets_[item.target]->Accounting().OnProcessed(item);
+            }) {
+  const std::size_t phases =
+      phase_per_stage_ ? schedule_.Stages().size() : (schedule_.HasWarmup() ? 2 : 1);
+  const std::vector<std::string> topics = TopicNames(config_.workload);
+  for (std::size_t i = 0; i < options.backends.size(); ++i) {
+    targets_.push_back(std::make_unique<TargetRuntime>(
+        options.backends[i], static_cast<std::uint8_t>(i), config_, topics, identity_, clock_,
+        schedule_, phases, phase_per_stage_));
+  }
+}
+
+Engine::~Engine() {
+  // Consumers stop feeding the pool before the workers go; the targets go before the pool.
+  for (auto& target : targets_) target->StopConsuming();
+  pool_.Stop();
+}
+
+bool Engine::Prepare(const std::atomic<bool>& cancel, std::string& error) {
+  for (auto& target : targets_) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = start + config_.run.startup_timeout;
+    Readiness readiness;
+    if (!target->Setup(pool_, cancel, deadline, error)) return false;
+    readiness.setup_seconds = SecondsSince(start);
+    const auto probe_start = std::chrono::steady_clock::now();
+    if (!target->Probe(cancel, deadline, error)) return false;
+    readiness.probe_seconds = SecondsSince(probe_start);
+    readiness_.push_back(readiness);
+    LOG_INFO("%s: ready end to end after %.2f s (setup %.2f s, probe round trip %.2f s)",
+             target->Name().c_str(), readiness.setup_seconds + readiness.probe_seconds,
+             readiness.setup_seconds, readiness.probe_seconds);
+  }
+  return true;
+}
+
+std::vector<accounting::PhaseWindow> Engine::PhaseWindows() const {
+  std::vector<accounting::PhaseWindow> windows;
+  const auto& stages = schedule_.Stages();
+  if (phase_per_stage_) {
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+      accounting::PhaseWindow w;
+      w.start_ns = start_ns_ + stages[i].start_ns;
+      if (stages[i].duration_ns != std::numeric_limits<std::int64_t>::max()) {
+        w.end_ns = w.start_ns + stages[i].duration_ns;
+      }
+      w.measured = !(schedule_.HasWarmup() && i == 0);
+      windows.push_back(w);
+    }
+  } else if (schedule_.HasWarmup()) {
+    windows.push_back({std::numeric_limits<std::int64_t>::min(), MeasureFromNs(), false});
+    windows.push_back({MeasureFromNs(), std::numeric_limits<std::int64_t>::max(), true});
+  } else {
+    windows.push_back({});
+  }
+  return windows;
+}
+
+void Engine::Start() {
+  start_ns_ = clock_.NowNs() + 50'000'000;
+  const std::vector<accounting::PhaseWindow> windows = PhaseWindows();
+  for (auto& target : targets_) {
+    target->Accounting().SetPhases(windows);
+    target->StartPublishing(start_ns_);
+  }
+  if (schedule_.HasWarmup()) {
+    LOG_INFO("warm-up: %.1f s at %.0f msg/s, excluded from latency figures",
+             static_cast<double>(schedule_.WarmupNs()) * 1e-9, schedule_.Stages().front().rate);
+  }
+}
+
+void Engine::Maintain() {
+  for (auto& target : targets_) target->Maintain(clock_.NowNs(), config_.run.loss_grace.count());
+}
+
+bool Engine::Finished() const {
+  for (const auto& target : targets_) {
+    if (target->Publisher() == nullptr || !target->Publisher()->Finished()) return false;
+  }
+  return true;
+}
+
+bool Engine::Finish(std::chrono::steady_clock::time_point deadline) {
+  if (finished_) return true;
+  finished_ = true;
+  const bool drained = Drain(targets_, deadline);
+  for (auto& target : targets_) target->StopConsuming();
+  pool_.Stop();
+  for (auto& target : targets_) target->Accounting().FinalSweep();
+  return drained;
+}
+
+}  // namespace brokerload::app

@@ -1,0 +1,92 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/target_runtime.hpp"
+#include "config/config.hpp"
+#include "driver/factory.hpp"
+#include "pacing/clock.hpp"
+#include "pacing/schedule.hpp"
+#include "workers/pool.hpp"
+
+// One run of brokerload against its targets: what `run` and `compare` share, written once.
+//
+// Lifecycle: Prepare (connect, create topics or streams, wait until every Kafka partition has a
+// leader and the consumers' assignment covers every topic, then a probe round trip to every
+// partition of every topic) -> Start (the schedule begins, with its warm-up at the first stage's
+// rate when `warmup` > 0) -> Maintain about once a second -> Finish (stop sending, flush, wait
+// for the consumers, stop them and the workers, final accounting). Not thread-safe: one thread
+// drives it; scrapes may read the targets' accounting at any time.
+//
+// Member order is teardown order in reverse: the targets (their publisher threads, then their
+// clients, whose callbacks feed the pool) go before the worker pool, which goes before the
+// schedule and clock that everything reads.
+namespace brokerload::app {
+
+struct EngineOptions {
+  std::vector<driver::Backend> backends;  // in target index order
+  config::Profile profile;
+  std::chrono::nanoseconds warmup{0};
+  // compare: one accounting phase per stage, with latency detail; run: warm-up and the rest.
+  bool phase_per_stage = false;
+};
+
+// How long a target took to become ready, for reports and logs.
+struct Readiness {
+  double setup_seconds = 0;  // connected, topics/streams there, leaders known, subscribed
+  double probe_seconds = 0;  // the probe round trip after setup
+};
+
+class Engine {
+ public:
+  // `config` as loaded; the engine applies the run's identity (ForRun) to its own copy.
+  Engine(const config::Config& config, EngineOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Makes every target ready, one after the other, within run.startup_timeout each. False with
+  // `error` naming the target and the cause, or once `cancel` is set.
+  bool Prepare(const std::atomic<bool>& cancel, std::string& error);
+  // Starts every target on one schedule, 50 ms from now.
+  void Start();
+  // Housekeeping: loss sweep, consumer upkeep after reconnects, aggregated problem logs.
+  void Maintain();
+  // True once every target sent its whole (bounded) schedule.
+  bool Finished() const;
+  // Stops sending, flushes and waits for the consumers until `deadline`, then stops consumers and
+  // workers and runs the final accounting. Idempotent; true when the consumers caught up.
+  bool Finish(std::chrono::steady_clock::time_point deadline);
+
+  const std::vector<std::unique_ptr<TargetRuntime>>& Targets() const { return targets_; }
+  const std::vector<Readiness>& TargetReadiness() const { return readiness_; }
+  const pacing::Schedule& Schedule() const { return schedule_; }
+  const pacing::Clock& Clock() const { return clock_; }
+  const config::Config& RunConfig() const { return config_; }
+  const workers::Pool& Pool() const { return pool_; }
+  accounting::RunIdentity Identity() const { return identity_; }
+  std::int64_t StartNs() const { return start_ns_; }
+  // When measuring starts: the end of the warm-up (Unix ns).
+  std::int64_t MeasureFromNs() const { return start_ns_ + schedule_.WarmupNs(); }
+
+ private:
+  std::vector<accounting::PhaseWindow> PhaseWindows() const;
+
+  accounting::RunIdentity identity_;
+  config::Config config_;
+  pacing::RunClock clock_;
+  pacing::Schedule schedule_;
+  bool phase_per_stage_;
+  workers::Pool pool_;
+  std::vector<std::unique_ptr<TargetRuntime>> targets_;
+  std::vector<Readiness> readiness_;
+  std::int64_t start_ns_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace brokerload::app
