@@ -139,6 +139,7 @@ int Run(const config::Config& loaded) {
           target->Maintain(clock.NowNs(), config.run.loss_grace.count());
           all_finished = all_finished && target->Publisher()->Finished();
         }
+        exporter.Advance(clock.NowNs());
         if (all_finished && !finished_logged) {
           finished_logged = true;
           LOG_INFO("profile finished; serving metrics until SIGTERM or SIGINT");
