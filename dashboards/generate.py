@@ -84,6 +84,12 @@ def quantiles(metric, by="target"):
              f"{{{{{by}}}}} p{label}") for q, label in ((0.5, "50"), (0.99, "99"), (0.999, "99.9"))]
 
 
+def exact(metric, window):
+    """The exact window quantiles: per instance, not aggregated (quantiles do not add up)."""
+    return [(f'{metric}_window_seconds{{{SEL}, window="{window}"}}',
+             "{{instance}} {{target}} p{{quantile}}")]
+
+
 def overview():
     b = Board("brokerload-overview", "brokerload: overview")
     b.panel("Offered vs achieved rate", [
@@ -93,6 +99,9 @@ def overview():
     ], unit="short", description="messages per second")
     b.panel("End-to-end latency (from scheduled send)", quantiles("brokerload_end_to_end_latency_seconds"), unit="s")
     b.panel("Publish latency (send to ack)", quantiles("brokerload_publish_latency_seconds"), unit="s")
+    b.panel("End-to-end latency, exact over the last 5 minutes",
+            exact("brokerload_end_to_end_latency", "5m"), unit="s",
+            description="brokerload's own quantiles (0.8 % resolution), per instance")
     b.panel("Publish errors by reason", [
         (f"sum by (target, reason) (rate(brokerload_publish_errors_total{{{SEL}}}[$__rate_interval]))", "{{target}} {{reason}}")],
         unit="short")
@@ -122,9 +131,15 @@ def latency():
                 [(f"sum by (le) (rate({metric}_bucket{{{SEL}}}[$__rate_interval]))", "{{le}}")],
                 kind="heatmap", width=12)
         b.panel(title + " percentiles", quantiles(metric), unit="s")
+        if "service" not in metric:
+            b.panel(title + ", exact over the last minute",
+                    exact(metric.removesuffix("_seconds"), "1m"), unit="s", width=24,
+                    description="brokerload's own quantiles (0.8 % resolution), per instance; "
+                                "histogram_quantile above is within 10 % and aggregates instances")
     b.panel("Send lag heatmap",
             [(f"sum by (le) (rate(brokerload_send_lag_seconds_bucket{{{SEL}}}[$__rate_interval]))", "{{le}}")],
             kind="heatmap")
+    b.panel("Send lag, exact over the last minute", exact("brokerload_send_lag", "1m"), unit="s")
     b.panel("In flight", [(f"brokerload_in_flight_messages{{{SEL}}}", "{{target}}")])
     b.write()
 
@@ -140,7 +155,10 @@ def compare():
         b.panel(f"{target}: end-to-end p99",
                 [(f"histogram_quantile(0.99, sum by (le) (rate(brokerload_end_to_end_latency_seconds_bucket{{{sel}}}[$__rate_interval])))", target)],
                 unit="s", width=12)
-    b.panel("p99 end-to-end, both", quantiles("brokerload_end_to_end_latency_seconds")[1:2], unit="s", width=24)
+    b.panel("p99 end-to-end, both", quantiles("brokerload_end_to_end_latency_seconds")[1:2], unit="s", width=12)
+    b.panel("p99 end-to-end, both, exact over the last minute",
+            [(f'brokerload_end_to_end_latency_window_seconds{{{SEL}, quantile="0.99", window="1m"}}',
+              "{{instance}} {{target}}")], unit="s", width=12)
     b.write()
 
 

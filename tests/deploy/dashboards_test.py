@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Checks the Grafana dashboards: lint, then every panel's PromQL against a real Prometheus that
-scrapes a real brokerload under load on the fixture's brokers (and loads the alert rules).
+scrapes a real brokerload under load on the fixture's brokers (and loads the alert rules), and
+that one scrape holds at most SERIES_BUDGET series.
 
 usage: dashboards_test.py BROKERLOAD_BINARY   (env: BROKERLOAD_BROKERS_ENV, from the ctest fixture)
 """
@@ -10,13 +11,13 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
+
+import promlib
+from promlib import free_port, wait_http
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DASHBOARDS = sorted(glob.glob(os.path.join(ROOT, "dashboards", "*.json")))
@@ -26,12 +27,6 @@ failures = []
 def fail(message):
     failures.append(message)
     print("FAIL: " + message, file=sys.stderr)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def lint(tmp):
@@ -75,22 +70,14 @@ def queries():
                 yield f"{os.path.basename(path)} panel {panel['id']} '{panel['title']}'", target["expr"]
 
 
-def wait_http(url, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return True
-        except OSError:
-            pass
-        time.sleep(0.3)
-    return False
+# The most series one scrape of brokerload may return with the example config (both targets,
+# 5 topics, default buckets): latency histograms are per target to stay within it.
+SERIES_BUDGET = 1500
 
 
 def live(tmp, binary):
     env = dict(line.strip().split("=", 1) for line in open(os.environ["BROKERLOAD_BROKERS_ENV"]) if "=" in line)
-    metrics_port, prometheus_port = free_port(), free_port()
+    metrics_port = free_port()
     config = os.path.join(tmp, "brokerload.yaml")
     with open(config, "w") as f:
         f.write(f'targets:\n  kafka: {{bootstrap_servers: "{env["KAFKA_BOOTSTRAP"]}"}}\n'
@@ -98,32 +85,17 @@ def live(tmp, binary):
                 f"workload: {{topic_prefix: dash{os.getpid()}, workers: 8}}\n"
                 f"profile: {{rate: 500}}\n"
                 f'metrics: {{listen: "127.0.0.1:{metrics_port}"}}\n')
-    with open(os.path.join(tmp, "prometheus.yml"), "w") as f:
-        f.write("global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-                f"rule_files: [{os.path.join(ROOT, 'deploy/prometheus/brokerload-rules.yml')}]\n"
-                "scrape_configs:\n  - job_name: brokerload\n"
-                f"    static_configs: [{{targets: ['127.0.0.1:{metrics_port}']}}]\n")
     log = open(os.path.join(tmp, "brokerload.log"), "w")
     brokerload = subprocess.Popen([binary, "run", "--config", config], stdout=log, stderr=log)
-    prometheus_bin = shutil.which("prometheus")
-    if prometheus_bin is None:
-        fail("prometheus missing: run scripts/install-deps.sh")
-        brokerload.terminate()
-        return
-    prometheus = subprocess.Popen(
-        [prometheus_bin, f"--config.file={tmp}/prometheus.yml", f"--storage.tsdb.path={tmp}/tsdb",
-         f"--web.listen-address=127.0.0.1:{prometheus_port}"],
-        stdout=open(os.path.join(tmp, "prometheus.log"), "w"), stderr=subprocess.STDOUT)
+    prometheus = None
     try:
+        prometheus = promlib.Prometheus(tmp, {"brokerload": f"127.0.0.1:{metrics_port}"},
+                                        [os.path.join(ROOT, "deploy/prometheus/brokerload-rules.yml")])
         if not wait_http(f"http://127.0.0.1:{metrics_port}/readyz", 90):
             fail("brokerload never became ready: " + open(os.path.join(tmp, "brokerload.log")).read()[-2000:])
             return
-        if not wait_http(f"http://127.0.0.1:{prometheus_port}/-/ready", 60):
-            fail("prometheus never became ready: " + open(os.path.join(tmp, "prometheus.log")).read()[-2000:])
-            return
         time.sleep(25)  # enough samples for rates over $__rate_interval
-        base = f"http://127.0.0.1:{prometheus_port}/api/v1/"
-        rules = json.load(urllib.request.urlopen(base + "rules"))
+        rules = prometheus.api("rules")
         loaded = sum(len(g["rules"]) for g in rules["data"]["groups"])
         if loaded == 0:
             fail("prometheus loaded no rules")
@@ -134,19 +106,29 @@ def live(tmp, binary):
             query = expr
             for key, value in substitutions.items():
                 query = query.replace(key, value)
-            with urllib.request.urlopen(base + "query?" + urllib.parse.urlencode({"query": query})) as r:
-                answer = json.load(r)
+            answer = prometheus.query(query)
             count += 1
             if answer.get("status") != "success":
                 fail(f"{where}: {answer.get('error')} in {query}")
             elif not answer["data"]["result"]:
                 fail(f"{where}: empty result for {query}")
         print(f"live: {count} panel queries answered by Prometheus; {loaded} rules loaded")
+        # The series of one real scrape, as Prometheus counted them.
+        scraped = prometheus.query('scrape_samples_scraped{job="brokerload"}')["data"]["result"]
+        if not scraped:
+            fail("no scrape_samples_scraped for brokerload")
+        else:
+            series = int(float(scraped[0]["value"][1]))
+            print(f"live: one scrape holds {series} series (budget {SERIES_BUDGET})")
+            if series > SERIES_BUDGET:
+                fail(f"one scrape holds {series} series, over the budget of {SERIES_BUDGET}")
+    except RuntimeError as error:
+        fail(str(error))
     finally:
         brokerload.terminate()
-        prometheus.terminate()
         brokerload.wait(timeout=60)
-        prometheus.wait(timeout=30)
+        if prometheus is not None:
+            prometheus.stop()
 
 
 def main():

@@ -69,6 +69,47 @@ void HistogramSnapshot::Merge(const HistogramSnapshot& other) {
   max_ns_ = std::max(max_ns_, other.max_ns_);
 }
 
+void HistogramSnapshot::Add(const SparseHistogram& other) {
+  for (std::size_t i = 0; i < other.index.size(); ++i) counts_[other.index[i]] += other.count[i];
+  count_ += other.Count();
+  sum_ns_ += other.sum_ns;
+  max_ns_ = std::max(max_ns_, other.max_ns);
+}
+
+void HistogramSnapshot::Subtract(const SparseHistogram& earlier) {
+  for (std::size_t i = 0; i < earlier.index.size(); ++i) {
+    std::uint64_t& count = counts_[earlier.index[i]];
+    const std::uint64_t taken = std::min(count, earlier.count[i]);
+    count -= taken;
+    count_ -= taken;
+  }
+  sum_ns_ = std::max<std::int64_t>(0, sum_ns_ - earlier.sum_ns);
+}
+
+SparseHistogram HistogramSnapshot::Sparse() const {
+  SparseHistogram sparse;
+  for (std::size_t i = 0; i < counts_.size(); ++i) {
+    if (counts_[i] == 0) continue;
+    sparse.index.push_back(static_cast<std::uint32_t>(i));
+    sparse.count.push_back(counts_[i]);
+  }
+  sparse.index.shrink_to_fit();
+  sparse.count.shrink_to_fit();
+  sparse.sum_ns = sum_ns_;
+  sparse.max_ns = max_ns_;
+  return sparse;
+}
+
+std::uint64_t SparseHistogram::Count() const {
+  std::uint64_t total = 0;
+  for (std::uint64_t c : count) total += c;
+  return total;
+}
+
+std::size_t SparseHistogram::HeapBytes() const {
+  return index.capacity() * sizeof(std::uint32_t) + count.capacity() * sizeof(std::uint64_t);
+}
+
 double HistogramSnapshot::MeanNs() const {
   return count_ == 0 ? 0.0 : static_cast<double>(sum_ns_) / static_cast<double>(count_);
 }
@@ -93,6 +134,20 @@ std::uint64_t HistogramSnapshot::CountAtOrBelow(std::int64_t bound_ns) const {
     if (Middle(i) <= bound_ns) below += counts_[i];
   }
   return below;
+}
+
+std::vector<std::uint64_t> HistogramSnapshot::CountsAtOrBelow(
+    const std::vector<std::int64_t>& bounds_ns) const {
+  std::vector<std::uint64_t> result;
+  result.reserve(bounds_ns.size());
+  std::uint64_t below = 0;
+  std::size_t i = 0;
+  for (std::int64_t bound : bounds_ns) {
+    // Bucket middles increase with the index, so each bound resumes where the last one stopped.
+    while (i < counts_.size() && Middle(i) <= bound) below += counts_[i++];
+    result.push_back(below);
+  }
+  return result;
 }
 
 }  // namespace brokerload::accounting

@@ -13,6 +13,18 @@ namespace brokerload::accounting {
 
 class HistogramSnapshot;
 
+// The non-zero buckets of a snapshot, by increasing bucket index, and its sum: 12 bytes per
+// non-zero bucket instead of a dense snapshot's 35 KB, for keeping many of them.
+struct SparseHistogram {
+  std::vector<std::uint32_t> index;  // bucket indexes, increasing
+  std::vector<std::uint64_t> count;  // count[i] values in bucket index[i], never 0
+  std::int64_t sum_ns = 0;
+  std::int64_t max_ns = 0;  // at least the largest value (the max of the snapshot it came from)
+
+  std::uint64_t Count() const;
+  std::size_t HeapBytes() const;
+};
+
 class LatencyHistogram {
  public:
   static constexpr int kSubBucketBits = 7;
@@ -44,6 +56,12 @@ class HistogramSnapshot {
   HistogramSnapshot() : counts_(LatencyHistogram::kBucketCount, 0) {}
 
   void Merge(const HistogramSnapshot& other);
+  // Adds a sparse histogram's counts and sum; the max becomes at least its max.
+  void Add(const SparseHistogram& other);
+  // Takes away an earlier copy of the same cumulative histogram, leaving the values recorded
+  // since. Counts never go below 0; the max stays (an upper bound of what remains).
+  void Subtract(const SparseHistogram& earlier);
+  SparseHistogram Sparse() const;
 
   std::uint64_t Count() const { return count_; }
   double SumSeconds() const { return static_cast<double>(sum_ns_) * 1e-9; }
@@ -53,6 +71,8 @@ class HistogramSnapshot {
   std::int64_t QuantileNs(double q) const;
   // How many values lie at or below `bound_ns`, counting a bucket by its middle.
   std::uint64_t CountAtOrBelow(std::int64_t bound_ns) const;
+  // CountAtOrBelow for each of `bounds_ns` (increasing), in one pass over the buckets.
+  std::vector<std::uint64_t> CountsAtOrBelow(const std::vector<std::int64_t>& bounds_ns) const;
 
  private:
   friend class LatencyHistogram;

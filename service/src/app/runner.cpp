@@ -105,6 +105,7 @@ int Run(const config::Config& loaded) {
       [&](const boost::system::error_code& error) {
         if (error) return;
         engine.Maintain();
+        exporter.Advance(engine.Clock().NowNs());
         if (engine.Finished() && !finished_logged) {
           finished_logged = true;
           LOG_INFO("profile finished; serving metrics until SIGTERM or SIGINT");

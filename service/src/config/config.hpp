@@ -108,7 +108,11 @@ struct Config {
   Run run;
 };
 
-// Default histogram boundaries: a 1-2.5-5 ladder from 50 µs to 10 s, in seconds.
+// Default histogram boundaries, in seconds: a geometric ladder 50 µs × 2^(k/8), k = 0..141, each
+// rounded to four significant digits (142 bounds, 50 µs to 10.11 s). The rule behind it:
+// histogram_quantile interpolates linearly inside a bucket, so in a bucket whose bounds differ by
+// the ratio r it can be off by up to (r − 1) of the true value; r = 2^(1/8) ≤ 1.1 keeps every
+// quantile between 50 µs and 10 s within 10 % of the exact one.
 std::vector<double> DefaultLatencyBuckets();
 
 // The seed report's four levels (Low 1,000 · Medium 4,000 · High 6,000 · Extreme 10,000

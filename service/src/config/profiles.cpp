@@ -4,10 +4,25 @@
 #include "config/config.hpp"
 
 namespace brokerload::config {
+namespace {
+
+// `value` rounded to four significant digits, as the double nearest that decimal (an integer
+// divided by an exact power of ten), so the `le` labels read as short decimals.
+double FourDigits(double value) {
+  const int exponent = static_cast<int>(std::floor(std::log10(value)));
+  double scale = 1;
+  for (int i = 0; i < 3 - exponent; ++i) scale *= 10;
+  return std::round(value * scale) / scale;
+}
+
+}  // namespace
 
 std::vector<double> DefaultLatencyBuckets() {
-  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-          0.05,    0.1,    0.25,    0.5,    1,     2.5,    5,     10};
+  // Eight bounds per doubling: ratio 2^(1/8) = 1.0905 between neighbours (at most 1.0916 after
+  // rounding), from 50 us (k = 0) to 10.11 s (k = 141).
+  std::vector<double> bounds;
+  for (int k = 0; k <= 141; ++k) bounds.push_back(FourDigits(50e-6 * std::exp2(k / 8.0)));
+  return bounds;
 }
 
 Profile SeedProfile(double rate, Duration min_duration) {

@@ -32,17 +32,59 @@ void AddValue(MetricFamily& family, Labels labels, double value) {
 }
 
 void AddHistogram(MetricFamily& family, Labels labels, const accounting::HistogramSnapshot& h,
-                  const std::vector<double>& bounds) {
+                  const std::vector<double>& bounds, const std::vector<std::int64_t>& bounds_ns) {
   ClientMetric metric;
   metric.label = std::move(labels);
   metric.histogram.sample_count = h.Count();
   metric.histogram.sample_sum = h.SumSeconds();
-  for (double bound : bounds) {
-    metric.histogram.bucket.push_back(
-        {h.CountAtOrBelow(static_cast<std::int64_t>(std::llround(bound * 1e9))), bound});
+  const std::vector<std::uint64_t> counts = h.CountsAtOrBelow(bounds_ns);
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    metric.histogram.bucket.push_back({counts[i], bounds[i]});
   }
   metric.histogram.bucket.push_back({h.Count(), std::numeric_limits<double>::infinity()});
   family.metric.push_back(std::move(metric));
+}
+
+// A target's histograms, each merged over its topics.
+struct TargetSnapshots {
+  accounting::HistogramSnapshot publish;
+  accounting::HistogramSnapshot end_to_end;
+  accounting::HistogramSnapshot end_to_end_service;
+  accounting::HistogramSnapshot send_lag;
+};
+
+TargetSnapshots Snapshots(const TargetView& t) {
+  TargetSnapshots s;
+  for (std::size_t i = 0; i < t.topics.size(); ++i) {
+    const accounting::TopicLatencies& l = t.accounting->Latencies(i);
+    s.publish.Merge(l.publish.Snapshot());
+    s.end_to_end.Merge(l.end_to_end.Snapshot());
+    s.end_to_end_service.Merge(l.end_to_end_service.Snapshot());
+  }
+  s.send_lag = t.accounting->SendLag().Snapshot();
+  return s;
+}
+
+struct Window {
+  const char* label;
+  std::int64_t ns;
+};
+constexpr Window kWindows[] = {{"1m", 60'000'000'000}, {"5m", 300'000'000'000}};
+constexpr std::pair<const char*, double> kQuantiles[] = {
+    {"0.5", 0.5}, {"0.9", 0.9}, {"0.99", 0.99}, {"0.999", 0.999}};
+
+// One gauge per window and quantile; NaN (as a summary without observations) for an empty window.
+void AddWindowQuantiles(MetricFamily& family, const std::string& target,
+                        const WindowedQuantiles& windows,
+                        const accounting::HistogramSnapshot& cumulative) {
+  for (const Window& w : kWindows) {
+    const accounting::HistogramSnapshot values = windows.Window(w.ns, cumulative);
+    for (const auto& [label, q] : kQuantiles) {
+      AddValue(family, {{"target", target}, {"quantile", label}, {"window", w.label}},
+               values.Count() == 0 ? std::numeric_limits<double>::quiet_NaN()
+                                   : static_cast<double>(values.QuantileNs(q)) * 1e-9);
+    }
+  }
 }
 
 double Seconds(std::chrono::system_clock::time_point t) {
@@ -54,11 +96,27 @@ double Seconds(std::chrono::system_clock::time_point t) {
 Exporter::Exporter(std::string version, std::vector<double> latency_buckets_seconds)
     : version_(std::move(version)),
       buckets_(std::move(latency_buckets_seconds)),
-      config_loaded_seconds_(Seconds(std::chrono::system_clock::now())) {}
+      config_loaded_seconds_(Seconds(std::chrono::system_clock::now())) {
+  for (double bound : buckets_) bounds_ns_.push_back(std::llround(bound * 1e9));
+}
 
 void Exporter::AddTarget(TargetView target) {
   std::lock_guard lock(mutex_);
   targets_.push_back(std::move(target));
+  windows_.push_back(std::make_unique<Windows>());
+}
+
+void Exporter::Advance(std::int64_t now_ns) {
+  std::lock_guard lock(mutex_);
+  for (std::size_t i = 0; i < targets_.size(); ++i) {
+    Windows& w = *windows_[i];
+    // The three share their boundaries, so one test says whether a snapshot is needed.
+    if (!w.end_to_end.Due(now_ns)) continue;
+    const TargetSnapshots s = Snapshots(targets_[i]);
+    w.end_to_end.Advance(now_ns, s.end_to_end);
+    w.publish.Advance(now_ns, s.publish);
+    w.send_lag.Advance(now_ns, s.send_lag);
+  }
 }
 
 void Exporter::SetPool(const workers::Pool* pool) {
@@ -136,6 +194,18 @@ std::vector<MetricFamily> Exporter::Collect() const {
                             "From actual send time to receipt.", MetricType::Histogram);
   auto send_lag = Family("brokerload_send_lag_seconds",
                          "How far behind its schedule each send was made.", MetricType::Histogram);
+  auto e2e_window = Family("brokerload_end_to_end_latency_window_seconds",
+                           "Exact end-to-end latency quantile over the last `window` (1m, 5m), "
+                           "to 0.8%; NaN when empty.",
+                           MetricType::Gauge);
+  auto publish_window = Family("brokerload_publish_latency_window_seconds",
+                               "Exact publish latency quantile over the last `window` (1m, 5m), "
+                               "to 0.8%; NaN when empty.",
+                               MetricType::Gauge);
+  auto send_lag_window = Family("brokerload_send_lag_window_seconds",
+                                "Exact send lag quantile over the last `window` (1m, 5m), to "
+                                "0.8%; NaN when empty.",
+                                MetricType::Gauge);
   auto target_rate =
       Family("brokerload_target_messages_per_second",
              "The rate the current stage asks for; 0 once the profile ended.", MetricType::Gauge);
@@ -150,7 +220,8 @@ std::vector<MetricFamily> Exporter::Collect() const {
   auto client_errors = Family("brokerload_client_errors_total",
                               "Errors reported by the broker client library.", MetricType::Counter);
 
-  for (const TargetView& t : targets_) {
+  for (std::size_t ti = 0; ti < targets_.size(); ++ti) {
+    const TargetView& t = targets_[ti];
     for (std::size_t i = 0; i < t.topics.size(); ++i) {
       const accounting::Totals c = t.accounting->TopicTotals(i);
       const Labels labels = {{"target", t.name}, {"topic", t.topics[i]}};
@@ -183,13 +254,17 @@ std::vector<MetricFamily> Exporter::Collect() const {
       AddValue(processed, labels, static_cast<double>(c.processed));
       AddValue(late, labels, static_cast<double>(c.late_sends));
       AddValue(dropped, labels, static_cast<double>(c.dropped_sends));
-      const accounting::TopicLatencies& l = t.accounting->Latencies(i);
-      AddHistogram(publish_latency, labels, l.publish.Snapshot(), buckets_);
-      AddHistogram(e2e, labels, l.end_to_end.Snapshot(), buckets_);
-      AddHistogram(e2e_service, labels, l.end_to_end_service.Snapshot(), buckets_);
     }
     const Labels target = {{"target", t.name}};
-    AddHistogram(send_lag, target, t.accounting->SendLag().Snapshot(), buckets_);
+    const TargetSnapshots s = Snapshots(t);
+    AddHistogram(publish_latency, target, s.publish, buckets_, bounds_ns_);
+    AddHistogram(e2e, target, s.end_to_end, buckets_, bounds_ns_);
+    AddHistogram(e2e_service, target, s.end_to_end_service, buckets_, bounds_ns_);
+    AddHistogram(send_lag, target, s.send_lag, buckets_, bounds_ns_);
+    const Windows& w = *windows_[ti];
+    AddWindowQuantiles(e2e_window, t.name, w.end_to_end, s.end_to_end);
+    AddWindowQuantiles(publish_window, t.name, w.publish, s.publish);
+    AddWindowQuantiles(send_lag_window, t.name, w.send_lag, s.send_lag);
     AddValue(in_flight, target, static_cast<double>(t.accounting->InFlight()));
     if (t.publisher != nullptr) {
       const std::size_t current = t.publisher->CurrentStage();
@@ -221,15 +296,45 @@ std::vector<MetricFamily> Exporter::Collect() const {
       Family("process_start_time_seconds", "Start time since the Unix epoch.", MetricType::Gauge);
   AddValue(start, {}, process.start_time_seconds);
 
-  return {build,         config_loaded, ready,        published,
-          acked,         errors,        consumed,     lost,
-          unconfirmed,   after_error,   older,        client_dropped,
-          after_lost,    duplicated,    out_of_order, foreign,
-          processed,     late,          dropped,      publish_latency,
-          e2e,           e2e_service,   send_lag,     target_rate,
-          in_flight,     stage,         connected,    disconnects,
-          client_errors, queue_depth,   cpu,          rss,
-          vsize,         fds,           threads,      start};
+  return {build,
+          config_loaded,
+          ready,
+          published,
+          acked,
+          errors,
+          consumed,
+          lost,
+          unconfirmed,
+          after_error,
+          older,
+          client_dropped,
+          after_lost,
+          duplicated,
+          out_of_order,
+          foreign,
+          processed,
+          late,
+          dropped,
+          publish_latency,
+          e2e,
+          e2e_service,
+          send_lag,
+          e2e_window,
+          publish_window,
+          send_lag_window,
+          target_rate,
+          in_flight,
+          stage,
+          connected,
+          disconnects,
+          client_errors,
+          queue_depth,
+          cpu,
+          rss,
+          vsize,
+          fds,
+          threads,
+          start};
 }
 
 }  // namespace brokerload::metrics

@@ -4,20 +4,26 @@
 #include <prometheus/metric_family.h>
 
 #include <atomic>
+#include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "accounting/target_accounting.hpp"
 #include "driver/driver.hpp"
+#include "metrics/windowed_quantiles.hpp"
 #include "pacing/publisher.hpp"
 #include "pacing/schedule.hpp"
 #include "workers/pool.hpp"
 
 // Turns brokerload's own counters and histograms into Prometheus metric families at scrape time.
 // Nothing on the message path touches prometheus-cpp: scrapes read relaxed atomics and merge
-// histogram snapshots. Thread-safe: targets are registered under a mutex that only scrapes and
-// registration take.
+// histogram snapshots. Counters are exported per target and topic; latency histograms per target
+// only (the topics' snapshots merged at scrape time), which keeps the series count bounded with
+// fine buckets. Exact quantiles over sliding windows (see WindowedQuantiles) are exported as
+// gauges; Advance moves their windows. Thread-safe: registration, Advance and scrapes take one
+// mutex that nothing else takes.
 namespace brokerload::metrics {
 
 struct TargetView {
@@ -38,14 +44,30 @@ class Exporter final : public prometheus::Collectable {
   void SetReady(bool ready) { ready_.store(ready); }
   bool Ready() const { return ready_.load(); }
 
+  // Closes the window intervals (kWindowIntervalNs) that ended by `now_ns` (the run clock). Call
+  // it about once a second; it snapshots the histograms only when an interval ended.
+  void Advance(std::int64_t now_ns);
+
   std::vector<prometheus::MetricFamily> Collect() const override;
 
+  static constexpr std::int64_t kWindowIntervalNs = 10'000'000'000;
+  static constexpr std::int64_t kLongestWindowNs = 300'000'000'000;
+
  private:
+  // Windowed quantiles of one target's histograms: end-to-end, publish, send lag.
+  struct Windows {
+    WindowedQuantiles end_to_end{kWindowIntervalNs, kLongestWindowNs};
+    WindowedQuantiles publish{kWindowIntervalNs, kLongestWindowNs};
+    WindowedQuantiles send_lag{kWindowIntervalNs, kLongestWindowNs};
+  };
+
   std::string version_;
   std::vector<double> buckets_;
+  std::vector<std::int64_t> bounds_ns_;
   double config_loaded_seconds_;
   mutable std::mutex mutex_;
   std::vector<TargetView> targets_;
+  std::vector<std::unique_ptr<Windows>> windows_;  // one per target, same order
   const workers::Pool* pool_ = nullptr;
   std::atomic<bool> ready_{false};
 };

@@ -88,5 +88,56 @@ TEST(LatencyHistogram, CountAtOrBelowSplitsOnPrometheusBoundaries) {
   EXPECT_EQ(s.CountAtOrBelow(10'000'000'000), 4u);
 }
 
+TEST(LatencyHistogram, CountsAtOrBelowAgreesWithCountAtOrBelowInOnePass) {
+  LatencyHistogram h;
+  std::mt19937_64 random(7);
+  for (int i = 0; i < 20'000; ++i) h.Record(static_cast<std::int64_t>(random() % 20'000'000'000));
+  const HistogramSnapshot s = h.Snapshot();
+  std::vector<std::int64_t> bounds;
+  for (std::int64_t b = 50'000; b <= 20'000'000'000; b = b * 109 / 100) bounds.push_back(b);
+  const std::vector<std::uint64_t> counts = s.CountsAtOrBelow(bounds);
+  ASSERT_EQ(counts.size(), bounds.size());
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    EXPECT_EQ(counts[i], s.CountAtOrBelow(bounds[i])) << bounds[i];
+  }
+}
+
+TEST(LatencyHistogram, SparseKeepsOnlyNonZeroBucketsAndAddsBackToTheSameSnapshot) {
+  LatencyHistogram h;
+  for (std::int64_t v : {1'000L, 1'000L, 5'000'000L, 7'000'000'000L}) h.Record(v);
+  const HistogramSnapshot s = h.Snapshot();
+  const SparseHistogram sparse = s.Sparse();
+  ASSERT_EQ(sparse.index.size(), 3u);
+  EXPECT_EQ(sparse.count[0], 2u);
+  EXPECT_EQ(sparse.Count(), 4u);
+  EXPECT_EQ(sparse.sum_ns, 7'005'002'000);
+  EXPECT_LE(sparse.HeapBytes(), 3 * (sizeof(std::uint32_t) + sizeof(std::uint64_t)));
+  HistogramSnapshot rebuilt;
+  rebuilt.Add(sparse);
+  EXPECT_EQ(rebuilt.Count(), 4u);
+  EXPECT_EQ(rebuilt.SumSeconds(), s.SumSeconds());
+  for (double q : {0.25, 0.5, 0.75, 1.0}) EXPECT_EQ(rebuilt.QuantileNs(q), s.QuantileNs(q)) << q;
+  EXPECT_EQ(rebuilt.MaxNs(), 7'000'000'000);
+}
+
+TEST(LatencyHistogram, SubtractLeavesTheValuesRecordedSinceTheEarlierCopy) {
+  LatencyHistogram h;
+  for (int i = 0; i < 100; ++i) h.Record(1'000'000);  // 1 ms
+  const SparseHistogram earlier = h.Snapshot().Sparse();
+  for (int i = 0; i < 10; ++i) h.Record(50'000'000);  // 50 ms
+  h.Record(1'000'000);
+  HistogramSnapshot since = h.Snapshot();
+  since.Subtract(earlier);
+  EXPECT_EQ(since.Count(), 11u);
+  EXPECT_NEAR(since.SumSeconds(), 0.501, 1e-12);
+  EXPECT_EQ(since.CountAtOrBelow(2'000'000), 1u);
+  EXPECT_NEAR(static_cast<double>(since.QuantileNs(0.5)), 50e6, 50e6 * 0.005);
+  // Never below zero, even given a copy that is not earlier.
+  HistogramSnapshot empty;
+  empty.Subtract(earlier);
+  EXPECT_EQ(empty.Count(), 0u);
+  EXPECT_EQ(empty.QuantileNs(0.5), 0);
+}
+
 }  // namespace
 }  // namespace brokerload::accounting

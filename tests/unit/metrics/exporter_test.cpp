@@ -44,26 +44,71 @@ TEST_F(ExporterTest, ExportsCountersPerTargetAndTopic) {
   EXPECT_THAT(text, HasSubstr("process_threads "));
 }
 
-TEST_F(ExporterTest, HistogramsAreCumulativeWithAnInfBucketEqualToTheCount) {
+// Receives one message per latency on `topic`, sequences counting on from `first_sequence`.
+void Receive(accounting::TargetAccounting& accounting, std::uint16_t topic,
+             std::uint64_t first_sequence, std::initializer_list<std::int64_t> latencies_ns) {
   std::vector<std::byte> payload(64);
   message::Header h;
   h.run_id = 1;
-  h.topic = 0;
-  for (std::int64_t latency_ns : {500'000, 5'000'000, 50'000'000}) {
+  h.topic = topic;
+  h.sequence = first_sequence;
+  for (std::int64_t latency_ns : latencies_ns) {
     h.intended_ns = h.actual_ns = 0;
     message::Encode(h, payload);
     accounting::WorkItem item;
-    accounting_.OnReceived(0, payload, latency_ns, item);
+    accounting.OnReceived(topic, payload, latency_ns, item);
     ++h.sequence;
   }
+}
+
+TEST_F(ExporterTest, HistogramsArePerTargetCumulativeWithAnInfBucketEqualToTheCount) {
+  Receive(accounting_, 0, 0, {500'000, 5'000'000});
+  Receive(accounting_, 1, 0, {50'000'000});
   const std::string text = Scrape();
-  const std::string prefix =
-      "brokerload_end_to_end_latency_seconds_bucket{target=\"nats\",topic=\"t-0\",le=";
+  const std::string prefix = "brokerload_end_to_end_latency_seconds_bucket{target=\"nats\",le=";
   EXPECT_THAT(text, HasSubstr(prefix + "\"0.001\"} 1"));
   EXPECT_THAT(text, HasSubstr(prefix + "\"0.01\"} 2"));
   EXPECT_THAT(text, HasSubstr(prefix + "\"+Inf\"} 3"));
-  EXPECT_THAT(text, HasSubstr("brokerload_end_to_end_latency_seconds_count{target=\"nats\","
-                              "topic=\"t-0\"} 3"));
+  EXPECT_THAT(text, HasSubstr("brokerload_end_to_end_latency_seconds_count{target=\"nats\"} 3"));
+  EXPECT_THAT(text, Not(HasSubstr("_seconds_bucket{target=\"nats\",topic=")));
+  // Per-topic counts stay available through the counters.
+  EXPECT_THAT(text,
+              HasSubstr("brokerload_messages_consumed_total{target=\"nats\",topic=\"t-1\"} 1"));
+}
+
+// The value of the sample whose line starts with `series` ("name{labels}"); -1 when absent.
+double Sample(const std::string& text, const std::string& series) {
+  const std::size_t at = text.find(series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + series.size() + 1));
+}
+
+std::string E2eWindow(const char* quantile, const char* window) {
+  return std::string("brokerload_end_to_end_latency_window_seconds{target=\"nats\",quantile=\"") +
+         quantile + "\",window=\"" + window + "\"}";
+}
+
+TEST_F(ExporterTest, WindowQuantilesAreNaNWhileEmptyThenTheExactValues) {
+  EXPECT_THAT(Scrape(), HasSubstr(E2eWindow("0.99", "1m") + " Nan"));
+  EXPECT_THAT(Scrape(),
+              HasSubstr("brokerload_send_lag_window_seconds{target=\"nats\",quantile=\"0.5\","
+                        "window=\"5m\"} Nan"));
+  constexpr std::int64_t kSecond = 1'000'000'000;
+  exporter_.Advance(0);
+  Receive(accounting_, 0, 0, {1'000'000, 1'000'000, 1'000'000});  // in [0 s, 10 s)
+  exporter_.Advance(10 * kSecond);
+  Receive(accounting_, 1, 0, {2'000'000, 2'000'000});  // in [10 s, 20 s), another topic
+  const double one_ms = 1.001471e-3;                   // the middle of its internal bucket
+  const double two_ms = 2e-3;  // the middle, 2.002943 ms, capped by the largest value
+  std::string text = Scrape();
+  EXPECT_NEAR(Sample(text, E2eWindow("0.5", "1m")), one_ms, 1e-9);
+  EXPECT_NEAR(Sample(text, E2eWindow("0.9", "1m")), two_ms, 1e-9);
+  // At 70 s the interval [0 s, 10 s) has left the minute, not the five minutes.
+  for (std::int64_t s = 20; s <= 70; s += 10) exporter_.Advance(s * kSecond);
+  text = Scrape();
+  EXPECT_NEAR(Sample(text, E2eWindow("0.5", "1m")), two_ms, 1e-9);
+  EXPECT_NEAR(Sample(text, E2eWindow("0.5", "5m")), one_ms, 1e-9);
+  EXPECT_NEAR(Sample(text, E2eWindow("0.999", "5m")), two_ms, 1e-9);
 }
 
 TEST_F(ExporterTest, ReadinessIsExported) {
