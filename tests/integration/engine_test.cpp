@@ -60,6 +60,16 @@ TEST_P(EngineTest, EveryPublishedMessageIsAckedAndConsumedOnceInOrder) {
   if (c.kafka) targets.push_back("kafka");
   if (c.nats) targets.push_back("nats");
   std::string metrics;
+  // Once ready end to end, the schedule begins with the warm-up stage.
+  const auto ready_by = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (HttpGet(port, "/readyz").first != 200 && std::chrono::steady_clock::now() < ready_by) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  metrics = HttpGet(port, "/metrics").second;
+  for (const std::string& t : targets) {
+    EXPECT_EQ(SumMetric(metrics, "brokerload_stage_info", {{"target", t}, {"stage", "warmup"}}), 1)
+        << metrics;
+  }
   auto done = [&] {
     metrics = HttpGet(port, "/metrics").second;
     for (const std::string& t : targets) {

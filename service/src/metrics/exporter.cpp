@@ -134,7 +134,9 @@ std::vector<MetricFamily> Exporter::Collect() const {
              "When the running configuration was loaded (Unix time).", MetricType::Gauge);
   AddValue(config_loaded, {}, config_loaded_seconds_);
   auto ready =
-      Family("brokerload_ready", "1 once every target publishes and consumes.", MetricType::Gauge);
+      Family("brokerload_ready",
+             "1 once every target was ready end to end and publishing started, until shutdown.",
+             MetricType::Gauge);
   AddValue(ready, {}, ready_.load() ? 1 : 0);
 
   auto published = Family("brokerload_messages_published_total",
@@ -222,8 +224,12 @@ std::vector<MetricFamily> Exporter::Collect() const {
 
   for (std::size_t ti = 0; ti < targets_.size(); ++ti) {
     const TargetView& t = targets_[ti];
+    // In flight from the very counts exported with it, so that published = acked + broker errors
+    // + in flight holds within the scrape.
+    std::uint64_t target_in_flight = 0;
     for (std::size_t i = 0; i < t.topics.size(); ++i) {
       const accounting::Totals c = t.accounting->TopicTotals(i);
+      target_in_flight += c.InFlight();
       const Labels labels = {{"target", t.name}, {"topic", t.topics[i]}};
       AddValue(published, labels, static_cast<double>(c.published));
       AddValue(acked, labels, static_cast<double>(c.acked));
@@ -265,7 +271,7 @@ std::vector<MetricFamily> Exporter::Collect() const {
     AddWindowQuantiles(e2e_window, t.name, w.end_to_end, s.end_to_end);
     AddWindowQuantiles(publish_window, t.name, w.publish, s.publish);
     AddWindowQuantiles(send_lag_window, t.name, w.send_lag, s.send_lag);
-    AddValue(in_flight, target, static_cast<double>(t.accounting->InFlight()));
+    AddValue(in_flight, target, static_cast<double>(target_in_flight));
     if (t.publisher != nullptr) {
       const std::size_t current = t.publisher->CurrentStage();
       const pacing::StagePlan& plan = t.schedule->Stages()[current];
