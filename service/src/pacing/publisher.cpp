@@ -1,7 +1,10 @@
 #include "pacing/publisher.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <sys/prctl.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "log/log.hpp"
@@ -99,6 +102,14 @@ std::size_t Publisher::Step(std::int64_t now_ns, std::size_t max_batch) {
   return sent;
 }
 
+std::int64_t Publisher::NextWakeNs(std::int64_t stepped_at_ns, std::int64_t tick_ns) const {
+  const std::int64_t poll_by = stepped_at_ns + tick_ns;
+  if (schedule_.Stages().empty() || (total_ && next_ >= *total_)) return poll_by;
+  const std::int64_t due_ns = start_ns_ + schedule_.IntendedOffsetNs(next_);
+  if (due_ns <= stepped_at_ns) return poll_by;  // refused at that step: retry a tick later
+  return std::min(due_ns, poll_by);
+}
+
 PublisherThread::PublisherThread(Publisher& publisher, driver::Producer& producer,
                                  const Clock& clock, std::chrono::nanoseconds tick)
     : publisher_(publisher), producer_(producer), clock_(clock), tick_(tick) {
@@ -113,24 +124,29 @@ void PublisherThread::Stop() {
 }
 
 void PublisherThread::Run() {
-  boost::asio::io_context io;
-  boost::asio::steady_timer timer(io);
-  auto next_tick = std::chrono::steady_clock::now();
-  std::function<void(const boost::system::error_code&)> on_tick =
-      [&](const boost::system::error_code& error) {
-        if (error || stop_.load(std::memory_order_relaxed)) return;
-        publisher_.Step(clock_.NowNs());
-        producer_.Poll();
-        // Absolute ticks: a slow step shortens the next wait instead of shifting all later ones.
-        next_tick += tick_;
-        const auto now = std::chrono::steady_clock::now();
-        if (next_tick < now) next_tick = now;
-        timer.expires_at(next_tick);
-        timer.async_wait(on_tick);
-      };
-  timer.expires_at(next_tick);
-  timer.async_wait(on_tick);
-  io.run();
+  // Timer slack applies to this thread only; 1 ns is the smallest (0 would mean the default).
+  if (prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL) != 0) {
+    LOG_WARN("publisher: cannot set timer slack (%s); sends may leave up to 50 us late",
+             std::strerror(errno));
+  }
+  while (!stop_.load(std::memory_order_relaxed)) {
+    const std::int64_t now_ns = clock_.NowNs();
+    publisher_.Step(now_ns);
+    producer_.Poll();
+    const std::int64_t wake_ns = publisher_.NextWakeNs(now_ns, tick_.count());
+    // The run clock advances with the monotonic clock, so the wait converts to an absolute
+    // CLOCK_MONOTONIC deadline (steady_clock's clock on Linux), which a signal cannot stretch.
+    const std::int64_t wait_ns = wake_ns - clock_.NowNs();
+    if (wait_ns <= 0) continue;
+    const auto deadline =
+        std::chrono::steady_clock::now().time_since_epoch() + std::chrono::nanoseconds(wait_ns);
+    timespec until{};
+    until.tv_sec =
+        static_cast<time_t>(std::chrono::duration_cast<std::chrono::seconds>(deadline).count());
+    until.tv_nsec = static_cast<long>((deadline - std::chrono::seconds(until.tv_sec)).count());
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nullptr) == EINTR) {
+    }
+  }
 }
 
 }  // namespace brokerload::pacing

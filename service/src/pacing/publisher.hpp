@@ -29,6 +29,13 @@ class Publisher {
   // to the producer.
   std::size_t Step(std::int64_t now_ns, std::size_t max_batch = 1 << 16);
 
+  // When to call Step() next, given that the last Step() was at `stepped_at_ns`: at the next
+  // message's due time, so that it leaves on time rather than at the next tick, but at the latest
+  // one `tick_ns` after that step, so that the producer's Poll() is served every tick. When the
+  // last step left due messages unsent (the producer refused them), also one tick later: a retry
+  // at once would only spin. A due time already past (it came due while sending) means now.
+  std::int64_t NextWakeNs(std::int64_t stepped_at_ns, std::int64_t tick_ns) const;
+
   bool Finished() const { return finished_.load(std::memory_order_relaxed); }
   std::size_t CurrentStage() const { return stage_.load(std::memory_order_relaxed); }
 
@@ -55,8 +62,9 @@ class Publisher {
   std::atomic<bool> finished_{false};
 };
 
-// Runs a Publisher on its own thread, stepping every `tick` on an absolute timer and serving the
-// producer's acknowledgements in between.
+// Runs a Publisher on its own thread: steps, calls the producer's Poll(), then sleeps until
+// Publisher::NextWakeNs (so at most one tick). The thread asks the kernel for the smallest timer
+// slack, since the default 50 us would alone be most of the send lag at low rates.
 class PublisherThread {
  public:
   PublisherThread(Publisher& publisher, driver::Producer& producer, const Clock& clock,
@@ -65,7 +73,7 @@ class PublisherThread {
   PublisherThread(const PublisherThread&) = delete;
   PublisherThread& operator=(const PublisherThread&) = delete;
 
-  // Stops sending (bounded: at most one tick); acknowledgements are then served by Flush.
+  // Stops sending; bounded: at most one tick.
   void Stop();
 
  private:
