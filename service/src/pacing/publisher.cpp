@@ -110,6 +110,10 @@ std::int64_t Publisher::NextWakeNs(std::int64_t stepped_at_ns, std::int64_t tick
   return std::min(due_ns, poll_by);
 }
 
+bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t dropped) {
+  return dropped > 0 || static_cast<double>(late) > kLateShareBehind * static_cast<double>(sent);
+}
+
 PublisherThread::PublisherThread(Publisher& publisher, driver::Producer& producer,
                                  const Clock& clock, std::chrono::nanoseconds tick)
     : publisher_(publisher), producer_(producer), clock_(clock), tick_(tick) {

@@ -62,6 +62,13 @@ class Publisher {
   std::atomic<bool> finished_{false};
 };
 
+// Whether one interval's sends show the publisher behind its schedule, rather than the odd late
+// send (a descheduled thread, a page fault) that a shared machine causes now and then: any send
+// dropped, or more than kLateShareBehind of the interval's sends late. Late sends are counted in
+// the metrics either way.
+inline constexpr double kLateShareBehind = 0.01;
+bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t dropped);
+
 // Runs a Publisher on its own thread: steps, calls the producer's Poll(), then sleeps until
 // Publisher::NextWakeNs (so at most one tick). The thread asks the kernel for the smallest timer
 // slack, since the default 50 us would alone be most of the send lag at low rates.

@@ -250,5 +250,15 @@ TEST_F(PublisherTest, DrivenByItsWakeTimesEverySendLeavesExactlyOnTime) {
   }
 }
 
+TEST(BehindScheduleTest, AnyDropOrMoreThanOnePercentLateIsBehind) {
+  EXPECT_FALSE(BehindSchedule(10'000, 0, 0));
+  EXPECT_FALSE(BehindSchedule(10'000, 100, 0));  // exactly 1%: the odd late send
+  EXPECT_TRUE(BehindSchedule(10'000, 101, 0));
+  EXPECT_TRUE(BehindSchedule(10'000, 0, 1));
+  EXPECT_TRUE(BehindSchedule(0, 0, 5));  // everything dropped, nothing sent
+  EXPECT_TRUE(BehindSchedule(0, 1, 0));
+  EXPECT_FALSE(BehindSchedule(0, 0, 0));  // an idle interval
+}
+
 }  // namespace
 }  // namespace brokerload::pacing
