@@ -102,12 +102,16 @@ std::size_t Publisher::Step(std::int64_t now_ns, std::size_t max_batch) {
   return sent;
 }
 
+std::optional<std::int64_t> Publisher::NextDueNs() const {
+  if (schedule_.Stages().empty() || (total_ && next_ >= *total_)) return std::nullopt;
+  return start_ns_ + schedule_.IntendedOffsetNs(next_);
+}
+
 std::int64_t Publisher::NextWakeNs(std::int64_t stepped_at_ns, std::int64_t tick_ns) const {
   const std::int64_t poll_by = stepped_at_ns + tick_ns;
-  if (schedule_.Stages().empty() || (total_ && next_ >= *total_)) return poll_by;
-  const std::int64_t due_ns = start_ns_ + schedule_.IntendedOffsetNs(next_);
-  if (due_ns <= stepped_at_ns) return poll_by;  // refused at that step: retry a tick later
-  return std::min(due_ns, poll_by);
+  const std::optional<std::int64_t> due_ns = NextDueNs();
+  if (!due_ns || *due_ns <= stepped_at_ns) return poll_by;  // refused at that step: retry later
+  return std::min(*due_ns, poll_by);
 }
 
 bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t dropped) {
@@ -138,17 +142,21 @@ void PublisherThread::Run() {
     publisher_.Step(now_ns);
     producer_.Poll();
     const std::int64_t wake_ns = publisher_.NextWakeNs(now_ns, tick_.count());
-    // The run clock advances with the monotonic clock, so the wait converts to an absolute
-    // CLOCK_MONOTONIC deadline (steady_clock's clock on Linux), which a signal cannot stretch.
+    const bool sends = wake_ns == publisher_.NextDueNs();
+    // The run clock advances with the monotonic clock (steady_clock on Linux), so the wait
+    // converts to an absolute CLOCK_MONOTONIC deadline, which a signal cannot stretch.
     const std::int64_t wait_ns = wake_ns - clock_.NowNs();
     if (wait_ns <= 0) continue;
-    const auto deadline =
-        std::chrono::steady_clock::now().time_since_epoch() + std::chrono::nanoseconds(wait_ns);
-    timespec until{};
-    until.tv_sec =
-        static_cast<time_t>(std::chrono::duration_cast<std::chrono::seconds>(deadline).count());
-    until.tv_nsec = static_cast<long>((deadline - std::chrono::seconds(until.tv_sec)).count());
+    const auto wake = std::chrono::steady_clock::now() + std::chrono::nanoseconds(wait_ns);
+    const auto sleep_until = wake - std::chrono::nanoseconds(sends ? lead_.LeadNs(wait_ns) : 0);
+    const auto since_epoch = sleep_until.time_since_epoch();
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+    const timespec until{static_cast<time_t>(seconds.count()),
+                         static_cast<long>((since_epoch - seconds).count())};
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nullptr) == EINTR) {
+    }
+    lead_.Observe((std::chrono::steady_clock::now() - sleep_until).count());
+    while (sends && std::chrono::steady_clock::now() < wake) {
     }
   }
 }

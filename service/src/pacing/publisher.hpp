@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <thread>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "driver/driver.hpp"
 #include "pacing/clock.hpp"
 #include "pacing/schedule.hpp"
+#include "pacing/wake_lead.hpp"
 
 namespace brokerload::pacing {
 
@@ -35,6 +37,8 @@ class Publisher {
   // last step left due messages unsent (the producer refused them), also one tick later: a retry
   // at once would only spin. A due time already past (it came due while sending) means now.
   std::int64_t NextWakeNs(std::int64_t stepped_at_ns, std::int64_t tick_ns) const;
+  // When the next message to send is due (Unix ns); nullopt once the profile is finished.
+  std::optional<std::int64_t> NextDueNs() const;
 
   bool Finished() const { return finished_.load(std::memory_order_relaxed); }
   std::size_t CurrentStage() const { return stage_.load(std::memory_order_relaxed); }
@@ -71,7 +75,8 @@ bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t droppe
 
 // Runs a Publisher on its own thread: steps, calls the producer's Poll(), then sleeps until
 // Publisher::NextWakeNs (so at most one tick). The thread asks the kernel for the smallest timer
-// slack, since the default 50 us would alone be most of the send lag at low rates.
+// slack, since the default 50 us would alone be most of the send lag at low rates; before a wake
+// that sends, it ends the sleep WakeLead early and spins the rest (at most 100 us).
 class PublisherThread {
  public:
   PublisherThread(Publisher& publisher, driver::Producer& producer, const Clock& clock,
@@ -90,6 +95,7 @@ class PublisherThread {
   driver::Producer& producer_;
   const Clock& clock_;
   std::chrono::nanoseconds tick_;
+  WakeLead lead_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

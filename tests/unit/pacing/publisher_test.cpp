@@ -219,6 +219,13 @@ TEST_F(PublisherTest, RefusedSendsAreRetriedATickLaterNotInABusyLoop) {
   EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + 3 * kMs);  // not 1 ms, which has passed
 }
 
+TEST_F(PublisherTest, NextDueIsTheNextUnsentMessagesScheduledTime) {
+  Publisher p = Make(schedule_);
+  EXPECT_EQ(p.NextDueNs(), kStart);
+  p.Step(kStart + 2 * kMs + 1);
+  EXPECT_EQ(p.NextDueNs(), kStart + 3 * kMs);
+}
+
 TEST_F(PublisherTest, AFinishedProfileOnlyWakesToPoll) {
   const config::Profile once{{config::Stage{"s", 1'000, std::nullopt, std::uint64_t{3}}}};
   const Schedule three(once);
@@ -226,6 +233,7 @@ TEST_F(PublisherTest, AFinishedProfileOnlyWakesToPoll) {
   clock_.now = kStart + 5 * kMs;
   EXPECT_EQ(p.Step(clock_.now), 3u);
   EXPECT_TRUE(p.Finished());
+  EXPECT_EQ(p.NextDueNs(), std::nullopt);
   EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + 6 * kMs);
 }
 
