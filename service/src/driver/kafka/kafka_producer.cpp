@@ -1,6 +1,8 @@
 #include "driver/kafka/kafka_producer.hpp"
 
 #include <array>
+#include <atomic>
+#include <thread>
 
 #include "driver/kafka/kafka_client.hpp"
 #include "log/log.hpp"
@@ -8,9 +10,16 @@
 namespace brokerload::driver::kafka {
 namespace {
 
+struct QueueDeleter {
+  void operator()(rd_kafka_queue_t* queue) const { rd_kafka_queue_destroy(queue); }
+};
+
 class KafkaProducer final : public Producer {
  public:
   KafkaProducer(AckListener& acks, Health& health) : acks_(acks), health_(health) {}
+
+  // The poll thread is stopped before any member goes: no delivery report runs after this.
+  ~KafkaProducer() override { StopPolling(); }
 
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
     auto* self = static_cast<KafkaProducer*>(opaque);
@@ -66,6 +75,8 @@ class KafkaProducer final : public Producer {
       }
     }
     target_ = target;
+    main_queue_.reset(rd_kafka_queue_get_main(rk_.get()));
+    StartPolling();
     return true;
   }
 
@@ -115,11 +126,17 @@ class KafkaProducer final : public Producer {
     return status;
   }
 
-  void Poll() override { rd_kafka_poll(rk_.get(), 0); }
+  // Delivery reports are served by the poll thread.
+  void Poll() override {}
 
+  // rd_kafka_flush() polls, and also sends what lingers at once; the poll thread is paused
+  // meanwhile so that delivery reports never run on two threads at a time.
   bool Flush(std::chrono::milliseconds timeout) override {
-    return rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count())) ==
-           RD_KAFKA_RESP_ERR_NO_ERROR;
+    StopPolling();
+    const bool flushed =
+        rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count())) == RD_KAFKA_RESP_ERR_NO_ERROR;
+    StartPolling();
+    return flushed;
   }
 
  private:
@@ -127,13 +144,36 @@ class KafkaProducer final : public Producer {
     ReportClientError(err, reason, static_cast<KafkaProducer*>(opaque)->health_);
   }
 
+  // A blocking poll returns as soon as librdkafka queues a delivery report, so an ack is
+  // timestamped when the broker's answer is in, not when the publisher next looks.
+  // (rd_kafka_message_latency() would not help: librdkafka 2.0.2 computes it as the time of that
+  // call minus the time of produce(), so it carries the same wait for a poll.)
+  void StartPolling() {
+    stop_polling_.store(false);
+    poller_ = std::thread([this] {
+      while (!stop_polling_.load(std::memory_order_relaxed)) rd_kafka_poll(rk_.get(), 100);
+    });
+  }
+
+  // Bounded: the yield wakes a poll that is waiting, and a pending one returns at once.
+  void StopPolling() {
+    if (!poller_.joinable()) return;
+    stop_polling_.store(true);
+    rd_kafka_queue_yield(main_queue_.get());
+    poller_.join();
+  }
+
   AckListener& acks_;
   Health& health_;
-  // Member order is teardown order: topic handles go before the client that owns them.
   config::KafkaTarget target_;
   std::vector<std::size_t> partitions_;
+  // Member order is teardown order: topic handles and the queue handle go before the client
+  // that owns them; the poll thread is joined by the destructor before all of them.
   KafkaPtr rk_;
+  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> main_queue_;
   std::vector<TopicPtr> topics_;
+  std::atomic<bool> stop_polling_{false};
+  std::thread poller_;
 };
 
 }  // namespace
