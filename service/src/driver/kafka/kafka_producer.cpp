@@ -84,20 +84,7 @@ class KafkaProducer final : public Producer {
 
   Status SendToPartition(std::size_t topic, std::size_t partition,
                          std::span<const std::byte> payload) override {
-    std::array<rd_kafka_vu_t, 4> fields{};
-    fields[0].vtype = RD_KAFKA_VTYPE_RKT;
-    fields[0].u.rkt = topics_[topic].get();
-    fields[1].vtype = RD_KAFKA_VTYPE_VALUE;
-    fields[1].u.mem = {const_cast<std::byte*>(payload.data()), payload.size()};
-    fields[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-    fields[2].u.i = RD_KAFKA_MSG_F_COPY;
-    fields[3].vtype = RD_KAFKA_VTYPE_PARTITION;
-    fields[3].u.i32 = static_cast<std::int32_t>(partition);
-    rd_kafka_error_t* error = rd_kafka_produceva(rk_.get(), fields.data(), fields.size());
-    if (error == nullptr) return Status::kOk;
-    const Status status = MapError(rd_kafka_error_code(error));
-    rd_kafka_error_destroy(error);
-    return status;
+    return Produce(topic, {}, payload, static_cast<std::int32_t>(partition));
   }
 
   Description Describe() const override {
@@ -106,24 +93,7 @@ class KafkaProducer final : public Producer {
 
   Status Send(std::size_t topic, std::span<const std::byte> key,
               std::span<const std::byte> payload) override {
-    std::array<rd_kafka_vu_t, 4> fields{};
-    fields[0].vtype = RD_KAFKA_VTYPE_RKT;
-    fields[0].u.rkt = topics_[topic].get();
-    fields[1].vtype = RD_KAFKA_VTYPE_VALUE;
-    fields[1].u.mem = {const_cast<std::byte*>(payload.data()), payload.size()};
-    fields[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-    fields[2].u.i = RD_KAFKA_MSG_F_COPY;
-    std::size_t count = 3;
-    if (!key.empty()) {
-      fields[3].vtype = RD_KAFKA_VTYPE_KEY;
-      fields[3].u.mem = {const_cast<std::byte*>(key.data()), key.size()};
-      count = 4;
-    }
-    rd_kafka_error_t* error = rd_kafka_produceva(rk_.get(), fields.data(), count);
-    if (error == nullptr) return Status::kOk;
-    const Status status = MapError(rd_kafka_error_code(error));
-    rd_kafka_error_destroy(error);
-    return status;
+    return Produce(topic, key, payload, RD_KAFKA_PARTITION_UA);
   }
 
   // Delivery reports are served by the poll thread.
@@ -140,6 +110,32 @@ class KafkaProducer final : public Producer {
   }
 
  private:
+  // One produceva call: a key when given, the partitioner's choice unless `partition` is set.
+  Status Produce(std::size_t topic, std::span<const std::byte> key,
+                 std::span<const std::byte> payload, std::int32_t partition) {
+    std::array<rd_kafka_vu_t, 5> fields{};
+    fields[0].vtype = RD_KAFKA_VTYPE_RKT;
+    fields[0].u.rkt = topics_[topic].get();
+    fields[1].vtype = RD_KAFKA_VTYPE_VALUE;
+    fields[1].u.mem = {const_cast<std::byte*>(payload.data()), payload.size()};
+    fields[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    fields[2].u.i = RD_KAFKA_MSG_F_COPY;
+    std::size_t count = 3;
+    if (!key.empty()) {
+      fields[count].vtype = RD_KAFKA_VTYPE_KEY;
+      fields[count++].u.mem = {const_cast<std::byte*>(key.data()), key.size()};
+    }
+    if (partition != RD_KAFKA_PARTITION_UA) {
+      fields[count].vtype = RD_KAFKA_VTYPE_PARTITION;
+      fields[count++].u.i32 = partition;
+    }
+    rd_kafka_error_t* error = rd_kafka_produceva(rk_.get(), fields.data(), count);
+    if (error == nullptr) return Status::kOk;
+    const Status status = MapError(rd_kafka_error_code(error));
+    rd_kafka_error_destroy(error);
+    return status;
+  }
+
   static void OnClientError(rd_kafka_t*, int err, const char* reason, void* opaque) {
     ReportClientError(err, reason, static_cast<KafkaProducer*>(opaque)->health_);
   }
