@@ -102,7 +102,8 @@ def quantile(before, after, q):
 
 def config(rate, port, env, duration, tag):
     return (f'targets:\n  kafka: {{bootstrap_servers: "{env["KAFKA_BOOTSTRAP"]}"}}\n'
-            f'  nats: {{servers: ["{env["NATS_URL"]}"]}}\n'
+            # Small memory streams: reserved runs of 256 MiB each would exhaust JetStream's memory.
+            f'  nats: {{servers: ["{env["NATS_URL"]}"], stream: {{max_bytes: 16777216}}}}\n'
             f"workload: {{topics: 5, topic_prefix: lag-{tag}-{rate}-{os.getpid()}, "
             f"message_size: 256}}\n"
             f"profile:\n  stages: [{{name: bench, rate: {rate}, duration: {duration}s}}]\n"
@@ -129,6 +130,8 @@ def run_one(binary, tag, rate, args, env, workdir):
                 pass
             time.sleep(0.2)
         time.sleep(args.warmup)
+        if proc.poll() is not None:
+            sys.exit(f"send_lag: {binary} exited with {proc.returncode}; see {log_path}")
         s1, t1 = scrape(port), time.time()
         with open(log_path) as f:
             warnings_before = sum("behind schedule" in line for line in f)
