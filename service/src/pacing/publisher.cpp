@@ -23,6 +23,7 @@ Publisher::Publisher(const config::Workload& workload, const config::Run& run,
       clock_(clock),
       start_ns_(start_ns),
       max_lag_ns_(run.max_send_lag.count()),
+      min_wake_ns_(run.min_wake.count()),
       total_(schedule.TotalMessages()),
       topics_(static_cast<std::uint32_t>(workload.topics)),
       keys_(static_cast<std::uint32_t>(workload.keys)),
@@ -124,7 +125,7 @@ std::int64_t Publisher::NextWakeNs(std::int64_t stepped_at_ns, std::int64_t tick
   const std::int64_t poll_by = stepped_at_ns + tick_ns;
   const std::optional<std::int64_t> due_ns = NextDueNs();
   if (!due_ns || *due_ns <= stepped_at_ns) return poll_by;  // refused at that step: retry later
-  return std::min(*due_ns, poll_by);
+  return std::min(std::max(*due_ns, stepped_at_ns + min_wake_ns_), poll_by);
 }
 
 bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t dropped) {

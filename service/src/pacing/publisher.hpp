@@ -32,8 +32,9 @@ class Publisher {
   std::size_t Step(std::int64_t now_ns, std::size_t max_batch = 1 << 16);
 
   // When to call Step() next, given that the last Step() was at `stepped_at_ns`: at the next
-  // message's due time, so that it leaves on time rather than at the next tick, but at the latest
-  // one `tick_ns` after that step, so that the producer's Poll() is served every tick. When the
+  // message's due time, so that it leaves on time rather than at the next tick, but not sooner
+  // than run.min_wake after that step (above that rate, what is due goes in batches) and at the
+  // latest one `tick_ns` after it, so that the producer's Poll() is served every tick. When the
   // last step left due messages unsent (the producer refused them), also one tick later: a retry
   // at once would only spin. A due time already past (it came due while sending) means now.
   std::int64_t NextWakeNs(std::int64_t stepped_at_ns, std::int64_t tick_ns) const;
@@ -54,6 +55,7 @@ class Publisher {
   const Clock& clock_;
   std::int64_t start_ns_;
   std::int64_t max_lag_ns_;
+  std::int64_t min_wake_ns_;
   std::optional<std::uint64_t> total_;
   std::uint32_t topics_;
   std::uint32_t keys_;

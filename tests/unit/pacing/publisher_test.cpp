@@ -208,8 +208,19 @@ TEST_F(PublisherTest, WakesAtLeastEveryTickSoThatPollIsServedAtLowRates) {
   EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + 100 * kMs);  // due before the tick ends
 }
 
-TEST_F(PublisherTest, AtHighRatesWakesForEachMessageAndSendsOnlyWhatIsDue) {
+TEST_F(PublisherTest, AboveOneMessagePerMinWakeItSendsWhatIsDueInBatches) {
   const Schedule fast = ConstantRate(10'000);  // message n due at n * 100 us
+  Publisher p = Make(fast);                    // run.min_wake: 250 us
+  clock_.now = kStart + 350'000;
+  EXPECT_EQ(p.Step(clock_.now), 4u);
+  EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + 600'000);  // not 400 us
+  clock_.now = kStart + 600'000;
+  EXPECT_EQ(p.Step(clock_.now), 3u);  // due at 400, 500 and 600 us; no more
+}
+
+TEST_F(PublisherTest, WithoutAMinWakeItWakesForEachMessage) {
+  run_.min_wake = std::chrono::nanoseconds(0);
+  const Schedule fast = ConstantRate(10'000);
   Publisher p = Make(fast);
   clock_.now = kStart + 350'000;
   EXPECT_EQ(p.Step(clock_.now), 4u);
@@ -250,9 +261,10 @@ TEST_F(PublisherTest, AFinishedProfileOnlyWakesToPoll) {
 }
 
 // Driven by its own wake times on a clock that wakes exactly on time, every message leaves at
-// its due time (send lag 0) and one at a time, at rates below, at and above one per tick.
+// its due time (send lag 0) and one at a time, at rates below, at and above one per tick, up to
+// one per run.min_wake (4,000 msg/s by default); above, within min_wake of it.
 TEST_F(PublisherTest, DrivenByItsWakeTimesEverySendLeavesExactlyOnTime) {
-  for (const double rate : {10.0, 1'000.0, 3'000.0, 10'000.0}) {
+  for (const double rate : {10.0, 1'000.0, 3'000.0, 4'000.0}) {
     producer_.sent.clear();
     const Schedule schedule = ConstantRate(rate);
     Publisher p = Make(schedule);
@@ -268,6 +280,22 @@ TEST_F(PublisherTest, DrivenByItsWakeTimesEverySendLeavesExactlyOnTime) {
     // Wakes without a send are only the ones that serve Poll() while nothing is due.
     EXPECT_EQ(steps_without_send, rate < 1'000 ? 49 * 99 : 0) << rate << " msg/s";
   }
+}
+
+TEST_F(PublisherTest, DrivenByItsWakeTimesAt10000PerSecondEverySendLeavesWithinMinWake) {
+  const Schedule schedule = ConstantRate(10'000);
+  Publisher p = Make(schedule);
+  clock_.now = kStart;
+  while (producer_.sent.size() < 1'000) {
+    p.Step(clock_.now);
+    clock_.now = p.NextWakeNs(clock_.now, kMs);
+  }
+  std::int64_t worst = 0;
+  for (const FakeProducer::Sent& s : producer_.sent) {
+    worst = std::max(worst, s.header.actual_ns - s.header.intended_ns);
+  }
+  EXPECT_LT(worst, 250'000);
+  EXPECT_GT(worst, 0);  // batches: not every message on its own wake
 }
 
 TEST(BehindScheduleTest, AnyDropOrMoreThanOnePercentLateIsBehind) {
