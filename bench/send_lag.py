@@ -108,7 +108,8 @@ def config(rate, port, env, duration, tag):
             f"message_size: 256}}\n"
             f"profile:\n  stages: [{{name: bench, rate: {rate}, duration: {duration}s}}]\n"
             f'metrics: {{listen: "127.0.0.1:{port}", latency_buckets: {ladder()}}}\n'
-            "run: {loss_grace: 5s, drain_timeout: 20s}\n")
+            # loss_grace above publish_timeout's 10 s default, as brokerload requires.
+            "run: {loss_grace: 15s, drain_timeout: 20s}\n")
 
 
 def run_one(binary, tag, rate, args, env, workdir):
