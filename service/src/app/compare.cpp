@@ -54,7 +54,7 @@ std::string UtcNow() {
 // stage's window can be read afterwards.
 class ResourceSampler {
  public:
-  ResourceSampler(const pacing::Clock& clock) : clock_(clock) {
+  explicit ResourceSampler(const pacing::Clock& clock) : clock_(clock) {
     Sample();
     thread_ = std::thread([this] {
       while (!stop_.load()) {
