@@ -1,5 +1,6 @@
 #include "driver/factory.hpp"
 
+#include "driver/kafka/kafka_client.hpp"
 #include "driver/kafka/kafka_consumer.hpp"
 #include "driver/kafka/kafka_producer.hpp"
 #include "driver/nats/nats_client.hpp"
@@ -7,6 +8,11 @@
 #include "driver/nats/nats_producer.hpp"
 
 namespace brokerload::driver {
+
+config::PropertyVerdict CheckClientProperty(config::ClientRole role, const std::string& name,
+                                            const std::string& value) {
+  return kafka::CheckProperty(role, name, value);
+}
 
 void InitializeClientLibraries() { nats::OpenLibrary(); }
 

@@ -1,6 +1,9 @@
 #include "driver/kafka/kafka_client.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstdio>
+#include <map>
 #include <thread>
 
 #include "log/log.hpp"
@@ -65,12 +68,95 @@ std::string BrokerProtocolVersion(rd_kafka_t* rk, std::chrono::milliseconds time
   return "";
 }
 
+// What retrying cannot fix, in words naming the cause; "" for anything else. librdkafka names the
+// cause in `reason` (never a secret: it holds broker addresses and OpenSSL's verdict).
+std::string Unfixable(rd_kafka_resp_err_t code, const std::string& reason) {
+  if (code == RD_KAFKA_RESP_ERR__AUTHENTICATION) return "authentication failed: " + reason;
+  if (code == RD_KAFKA_RESP_ERR__SSL) {
+    return reason.find("certificate verify failed") != std::string::npos
+               ? "certificate verify failed: " + reason
+               : "TLS handshake failed: " + reason;
+  }
+  // A plaintext client at a TLS or SASL listener: the broker hangs up on its first request.
+  if (code == RD_KAFKA_RESP_ERR__TRANSPORT &&
+      reason.find("incorrect security.protocol") != std::string::npos) {
+    return "protocol mismatch (is targets.kafka.security.protocol right for this listener?): " +
+           reason;
+  }
+  return "";
+}
+
+// librdkafka's property table: name -> '*' (both), 'P' (producer only) or 'C' (consumer only).
+const std::map<std::string, char>& PropertyScopes() {
+  static const std::map<std::string, char> scopes = [] {
+    std::map<std::string, char> out;
+    char* text = nullptr;
+    std::size_t size = 0;
+    FILE* stream = open_memstream(&text, &size);
+    if (stream == nullptr) return out;
+    rd_kafka_conf_properties_show(stream);
+    std::fclose(stream);
+    const std::string table(text, size);
+    std::free(text);
+    std::size_t start = 0;
+    while (start < table.size()) {
+      std::size_t end = table.find('\n', start);
+      if (end == std::string::npos) end = table.size();
+      const std::string line = table.substr(start, end - start);
+      start = end + 1;
+      const auto bar = line.find('|');
+      if (bar == std::string::npos || bar + 1 >= line.size()) continue;
+      std::string name = line.substr(0, bar);
+      name.erase(name.find_last_not_of(' ') + 1);
+      const auto scope = line.find_first_not_of(' ', bar + 1);
+      if (name.empty() || name == "Property" || name.front() == '-' || scope == std::string::npos)
+        continue;
+      out.emplace(name, line[scope]);
+    }
+    return out;
+  }();
+  return scopes;
+}
+
+std::size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
 }  // namespace
 
-void ReportClientError(int err, const char* reason, Health& health_ref) {
+bool FatalError::Record(const std::string& message) {
+  std::lock_guard lock(mutex_);
+  if (!message_.empty()) return false;
+  message_ = message;
+  return true;
+}
+
+std::string FatalError::Get() const {
+  std::lock_guard lock(mutex_);
+  return message_;
+}
+
+void ReportClientError(int err, const char* reason, Health& health_ref, FatalError& fatal) {
   Health* health = &health_ref;
   health->client_errors.fetch_add(1, std::memory_order_relaxed);
   const auto code = static_cast<rd_kafka_resp_err_t>(err);
+  if (const std::string unfixable = Unfixable(code, reason); !unfixable.empty()) {
+    health->refused.store(true);
+    // Once per client: librdkafka retries the connection with backoff and calls again each time.
+    if (fatal.Record(unfixable)) LOG_WARN("kafka: %s", unfixable.c_str());
+    return;
+  }
   if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || code == RD_KAFKA_RESP_ERR__TRANSPORT) {
     if (health->connected.exchange(false)) {
       health->disconnects.fetch_add(1, std::memory_order_relaxed);
@@ -105,6 +191,10 @@ Status MapError(rd_kafka_resp_err_t err) {
     case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
     case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
     case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+    case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+    case RD_KAFKA_RESP_ERR__SSL:
     case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
       return Status::kRejected;
     default:
@@ -118,11 +208,90 @@ bool BuildConf(const config::Properties& settings, ConfPtr& conf, std::string& e
   for (const auto& [key, value] : settings) {
     if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), text.data(), text.size()) !=
         RD_KAFKA_CONF_OK) {
-      error = "librdkafka property " + key + "=" + value + ": " + text.data();
+      // librdkafka's message quotes the value: not for a secret.
+      error = "librdkafka property " + key + ": " +
+              (config::IsSecretProperty(key) ? "invalid value (not shown: a secret)"
+                                             : "'" + value + "': " + text.data());
       return false;
     }
   }
   return true;
+}
+
+config::Properties SecurityProperties(const config::KafkaSecurity& security) {
+  using config::KafkaProtocol;
+  const auto protocol = security.protocol;
+  config::Properties p = {{"security.protocol", protocol == KafkaProtocol::kPlaintext ? "plaintext"
+                                                : protocol == KafkaProtocol::kSsl     ? "ssl"
+                                                : protocol == KafkaProtocol::kSaslPlaintext
+                                                    ? "sasl_plaintext"
+                                                    : "sasl_ssl"}};
+  if (protocol == KafkaProtocol::kSsl || protocol == KafkaProtocol::kSaslSsl) {
+    const config::TlsSettings& tls = security.tls;
+    if (!tls.ca_file.empty()) p.emplace_back("ssl.ca.location", tls.ca_file);
+    if (!tls.cert_file.empty()) p.emplace_back("ssl.certificate.location", tls.cert_file);
+    if (!tls.key_file.empty()) p.emplace_back("ssl.key.location", tls.key_file);
+    if (!tls.key_password.Empty()) p.emplace_back("ssl.key.password", tls.key_password.Reveal());
+    p.emplace_back("ssl.endpoint.identification.algorithm", tls.verify_hostname ? "https" : "none");
+  }
+  if (protocol == KafkaProtocol::kSaslPlaintext || protocol == KafkaProtocol::kSaslSsl) {
+    using config::SaslMechanism;
+    p.emplace_back("sasl.mechanisms", security.mechanism == SaslMechanism::kPlain ? "PLAIN"
+                                      : security.mechanism == SaslMechanism::kScramSha256
+                                          ? "SCRAM-SHA-256"
+                                          : "SCRAM-SHA-512");
+    p.emplace_back("sasl.username", security.username);
+    p.emplace_back("sasl.password", security.password.Reveal());
+  }
+  return p;
+}
+
+config::PropertyVerdict CheckProperty(config::ClientRole role, const std::string& name,
+                                      const std::string& value) {
+  using config::PropertyProblem;
+  ConfPtr conf(rd_kafka_conf_new());
+  std::array<char, 512> text{};
+  const rd_kafka_conf_res_t result =
+      rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), text.data(), text.size());
+  const auto& scopes = PropertyScopes();
+  if (result == RD_KAFKA_CONF_UNKNOWN) {
+    std::string nearest;
+    std::size_t best = 3;  // suggest only names within two edits
+    for (const auto& [known, scope] : scopes) {
+      if (const std::size_t d = EditDistance(name, known); d < best) {
+        best = d;
+        nearest = known;
+      }
+    }
+    return {PropertyProblem::kUnknown, nearest.empty() ? "" : "did you mean " + nearest + "?"};
+  }
+  if (result != RD_KAFKA_CONF_OK) return {PropertyProblem::kBadValue, text.data()};
+  const auto it = scopes.find(name);
+  const char wrong = role == config::ClientRole::kProducer ? 'C' : 'P';
+  if (it != scopes.end() && it->second == wrong) return {PropertyProblem::kWrongRole, ""};
+  return {};
+}
+
+bool WaitForBroker(rd_kafka_t* rk, const FatalError& fatal, std::chrono::milliseconds timeout,
+                   std::string& error) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string problem = "no answer";
+  while (std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_poll(rk, 0);  // a producer's error callback runs only from poll
+    if (std::string unfixable = fatal.Get(); !unfixable.empty()) {
+      error = std::move(unfixable);
+      return false;
+    }
+    const rd_kafka_metadata_t* metadata = nullptr;
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, nullptr, &metadata, 500);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_metadata_destroy(metadata);
+      return true;
+    }
+    problem = rd_kafka_err2str(err);
+  }
+  error = "no broker answered within " + std::to_string(timeout.count()) + " ms (" + problem + ")";
+  return false;
 }
 
 KafkaPtr NewClient(rd_kafka_type_t type, ConfPtr conf, std::string& error) {
