@@ -116,7 +116,9 @@ std::string Unfixable(natsStatus status) {
       return "authentication failed: " + LastError(status);
     case NATS_SSL_ERROR: {
       const std::string detail = LastError(status);
-      return detail.find("certificate verify failed") != std::string::npos
+      // OpenSSL's verify errors name the certificate ("unable to get local issuer certificate",
+      // "self-signed certificate", "certificate has expired").
+      return detail.find("certificate") != std::string::npos
                  ? "certificate verify failed: " + detail
                  : "TLS handshake failed: " + detail;
     }
