@@ -126,9 +126,22 @@ struct Profile {
   bool repeat = false;
 };
 
+// The metrics endpoint's protection, in the style of Prometheus' exporter web config. Off by
+// default; /healthz and /readyz never ask for credentials (Kubernetes probes send none).
+struct MetricsTls {
+  std::string cert_file;  // PEM, the server certificate (with its chain)
+  std::string key_file;   // PEM, unencrypted
+};
+struct BasicAuth {
+  std::string username;
+  Secret password;
+};
+
 struct Metrics {
   std::string listen = "0.0.0.0:9464";
   std::string path = "/metrics";
+  std::optional<MetricsTls> tls;
+  std::optional<BasicAuth> basic_auth;
   std::vector<double> latency_buckets;  // seconds; filled with the default ladder when empty
 };
 

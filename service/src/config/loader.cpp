@@ -204,7 +204,8 @@ void ReadProfile(YamlReader& r, const YAML::Node& node, Profile& profile) {
 
 void ReadMetrics(YamlReader& r, const YAML::Node& node, Metrics& metrics) {
   const std::string path = "metrics";
-  if (!r.CheckMap(node, path, {"listen", "path", "latency_buckets"})) return;
+  if (!r.CheckMap(node, path, {"listen", "path", "latency_buckets", "tls", "basic_auth"})) return;
+  ReadMetricsSecurity(r, node, path, metrics);
   r.String(node, path, "listen", metrics.listen);
   if (!ValidListen(metrics.listen)) {
     r.Error(node["listen"], path + ".listen", "HOST:PORT with a port from 0 to 65535");

@@ -124,6 +124,33 @@ void ReadNatsSecurity(YamlReader& r, const YAML::Node& nats, const std::string& 
   }
 }
 
+void ReadMetricsSecurity(YamlReader& r, const YAML::Node& node, const std::string& path,
+                         Metrics& out) {
+  if (const YAML::Node tls = node["tls"];
+      tls && r.CheckMap(tls, path + ".tls", {"cert_file", "key_file"})) {
+    out.tls.emplace();
+    r.File(tls, path + ".tls", "cert_file", out.tls->cert_file);
+    r.File(tls, path + ".tls", "key_file", out.tls->key_file);
+    for (const char* key : {"cert_file", "key_file"}) {
+      if (!tls[key]) r.ErrorGot(tls, path + ".tls." + key, "a PEM file", "nothing");
+    }
+  }
+  const YAML::Node auth = node["basic_auth"];
+  const std::string auth_path = path + ".basic_auth";
+  if (!auth || !r.CheckMap(auth, auth_path, {"username", "password", "password_file"})) return;
+  out.basic_auth.emplace();
+  r.String(auth, auth_path, "username", out.basic_auth->username);
+  r.SecretValue(auth, auth_path, "password", out.basic_auth->password);
+  if (!auth["username"]) r.ErrorGot(auth, auth_path + ".username", "a user name", "nothing");
+  if (!auth["password"] && !auth["password_file"]) {
+    r.ErrorGot(auth, auth_path + ".password", "a password (or password_file)", "nothing");
+  }
+  if (!out.tls) {
+    r.Warning(auth, auth_path,
+              "basic auth without metrics.tls sends the password unencrypted on every scrape");
+  }
+}
+
 void ReadClientProperties(YamlReader& r, const YAML::Node& map, const std::string& path,
                           const char* key, ClientRole role, const PropertyCheck& check,
                           Properties& out) {

@@ -19,6 +19,10 @@ void ReadKafkaSecurity(YamlReader& r, const YAML::Node& node, const std::string&
 void ReadNatsSecurity(YamlReader& r, const YAML::Node& nats, const std::string& path,
                       NatsTarget& out);
 
+// metrics.tls and metrics.basic_auth.
+void ReadMetricsSecurity(YamlReader& r, const YAML::Node& node, const std::string& path,
+                         Metrics& out);
+
 // targets.kafka.producer or .consumer: `${env:NAME}` values are resolved, literal secrets warned
 // about, and each property vetted by `check` when it is set.
 void ReadClientProperties(YamlReader& r, const YAML::Node& map, const std::string& path,

@@ -227,5 +227,37 @@ TEST(Security, PassThroughSecretsComeFromTheEnvironmentOrWarn) {
                   "empty)"));
 }
 
+TEST(Security, MetricsTlsAndBasicAuth) {
+  const TempFile cert("cert", "x");
+  const LoadResult r = Load("targets: {nats: {}}\nmetrics:\n  tls: {cert_file: " + cert.path() +
+                            ", key_file: " + cert.path() +
+                            "}\n  basic_auth: {username: prometheus, password: "
+                            "\"${env:HOME}\"}\n");
+  ASSERT_TRUE(r.config);
+  ASSERT_TRUE(r.config->metrics.tls);
+  EXPECT_EQ(r.config->metrics.tls->cert_file, cert.path());
+  ASSERT_TRUE(r.config->metrics.basic_auth);
+  EXPECT_EQ(r.config->metrics.basic_auth->username, "prometheus");
+  EXPECT_THAT(r.warnings, IsEmpty());
+  EXPECT_FALSE(Load("targets: {nats: {}}\n").config->metrics.tls.has_value());
+}
+
+TEST(Security, MetricsSecurityErrors) {
+  EXPECT_THAT(Errors("targets: {nats: {}}\nmetrics: {tls: {cert_file: /etc/hostname}}\n"),
+              ElementsAre("t.yaml:2:16 metrics.tls.key_file: expected a PEM file, got nothing"));
+  EXPECT_THAT(Errors("targets: {nats: {}}\nmetrics: {basic_auth: {username: u}}\n"),
+              ElementsAre("t.yaml:2:23 metrics.basic_auth.password: expected a password (or "
+                          "password_file), got nothing"));
+  EXPECT_THAT(
+      Errors("targets: {nats: {}}\nmetrics: {basic_auth: {password_file: /etc/hostname}}\n"),
+      ElementsAre("t.yaml:2:23 metrics.basic_auth.username: expected a user name, got "
+                  "nothing"));
+  const LoadResult r = Load(
+      "targets: {nats: {}}\nmetrics: {basic_auth: {username: u, password_file: /etc/hostname}}\n");
+  EXPECT_THAT(Lines(r.warnings),
+              ElementsAre("t.yaml:2:23 metrics.basic_auth: basic auth without metrics.tls sends "
+                          "the password unencrypted on every scrape"));
+}
+
 }  // namespace
 }  // namespace brokerload::config
