@@ -52,8 +52,11 @@ void ReadKafka(YamlReader& r, const YAML::Node& node, const PropertyCheck& check
   r.String(node, path, "bootstrap_servers", kafka.bootstrap_servers);
   r.String(node, path, "consumer_group", kafka.consumer_group);
   if (node["security"]) ReadKafkaSecurity(r, node["security"], path + ".security", kafka.security);
-  ReadClientProperties(r, node, path, "producer", ClientRole::kProducer, check, kafka.producer);
-  ReadClientProperties(r, node, path, "consumer", ClientRole::kConsumer, check, kafka.consumer);
+  const bool security_set = static_cast<bool>(node["security"]);
+  ReadClientProperties(r, node, path, "producer", ClientRole::kProducer, check, security_set,
+                       kafka.producer);
+  ReadClientProperties(r, node, path, "consumer", ClientRole::kConsumer, check, security_set,
+                       kafka.consumer);
   if (const YAML::Node topic = node["topic"];
       topic && r.CheckMap(topic, path + ".topic",
                           {"partitions", "replication_factor", "create", "config"})) {

@@ -28,6 +28,17 @@ void ReadTls(YamlReader& r, const YAML::Node& node, const std::string& path, boo
   }
 }
 
+// The librdkafka properties that targets.kafka.security sets.
+bool OwnedBySecurity(const std::string& name) {
+  for (const char* owned :
+       {"security.protocol", "sasl.mechanisms", "sasl.mechanism", "sasl.username", "sasl.password",
+        "ssl.ca.location", "ssl.certificate.location", "ssl.key.location", "ssl.key.password",
+        "ssl.endpoint.identification.algorithm"}) {
+    if (name == owned) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void ReadKafkaSecurity(YamlReader& r, const YAML::Node& node, const std::string& path,
@@ -153,7 +164,7 @@ void ReadMetricsSecurity(YamlReader& r, const YAML::Node& node, const std::strin
 
 void ReadClientProperties(YamlReader& r, const YAML::Node& map, const std::string& path,
                           const char* key, ClientRole role, const PropertyCheck& check,
-                          Properties& out) {
+                          bool security_set, Properties& out) {
   const YAML::Node node = map[key];
   if (!node) return;
   const std::string prefix = path + "." + key;
@@ -167,6 +178,11 @@ void ReadClientProperties(YamlReader& r, const YAML::Node& map, const std::strin
     const std::string at = prefix + "." + name;
     if (!entry.second.IsScalar()) {
       r.Error(entry.second, at, "a scalar value");
+      continue;
+    }
+    if (security_set && OwnedBySecurity(name)) {
+      r.ErrorGot(entry.first, at, "a property that targets.kafka.security does not set",
+                 "one it sets (keep it in " + path + ".security only)");
       continue;
     }
     std::string value = entry.second.Scalar();

@@ -25,8 +25,10 @@ void ReadMetricsSecurity(YamlReader& r, const YAML::Node& node, const std::strin
 
 // targets.kafka.producer or .consumer: `${env:NAME}` values are resolved, literal secrets warned
 // about, and each property vetted by `check` when it is set.
+// With `security_set`, a property that targets.kafka.security sets is an error here (two places
+// for one setting, the later silently winning).
 void ReadClientProperties(YamlReader& r, const YAML::Node& map, const std::string& path,
                           const char* key, ClientRole role, const PropertyCheck& check,
-                          Properties& out);
+                          bool security_set, Properties& out);
 
 }  // namespace brokerload::config

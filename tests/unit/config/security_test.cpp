@@ -227,6 +227,17 @@ TEST(Security, PassThroughSecretsComeFromTheEnvironmentOrWarn) {
                   "empty)"));
 }
 
+TEST(Security, PassThroughMayNotRepeatWhatSecuritySets) {
+  EXPECT_THAT(
+      Errors("targets:\n  kafka:\n    security: {protocol: ssl}\n"
+             "    consumer: {ssl.ca.location: /etc/ssl/ca.pem, ssl.cipher.suites: HIGH}\n"),
+      ElementsAre("t.yaml:4:16 targets.kafka.consumer.ssl.ca.location: expected a property that "
+                  "targets.kafka.security does not set, got one it sets (keep it in "
+                  "targets.kafka.security only)"));
+  // Without a security map, the pass-through is the only place: accepted as before.
+  EXPECT_THAT(Errors("targets:\n  kafka:\n    consumer: {security.protocol: ssl}\n"), IsEmpty());
+}
+
 TEST(Security, MetricsTlsAndBasicAuth) {
   const TempFile cert("cert", "x");
   const LoadResult r = Load("targets: {nats: {}}\nmetrics:\n  tls: {cert_file: " + cert.path() +
