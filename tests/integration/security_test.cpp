@@ -70,8 +70,11 @@ class SecurityTest : public ::testing::Test {
 
   std::string WrongPasswordFile() const { return ::testing::TempDir() + "/wrong-password"; }
 
-  std::string Config(const std::string& targets, const std::string& prefix) const {
-    return "targets:\n" + targets + "workload: {topic_prefix: " + UniqueName(prefix) +
+  // `prefix` gets a unique suffix unless `exact_prefix`.
+  std::string Config(const std::string& targets, const std::string& prefix,
+                     bool exact_prefix = false) const {
+    return "targets:\n" + targets +
+           "workload: {topic_prefix: " + (exact_prefix ? prefix : UniqueName(prefix)) +
            ", workers: 8}\n"
            "profile:\n  stages: [{name: short, rate: 1000, messages: " +
            std::to_string(kMessages) +
@@ -195,6 +198,16 @@ TEST_F(SecurityTest, NatsTlsWithACredentialsFile) {
   RunAndAccount(Config("  nats:\n    servers: [\"" + nats_jwt_ + "\"]\n    tls: {ca_file: " + dir_ +
                            "/ca.pem}\n    credentials_file: " + dir_ + "/user.creds\n",
                        "sec-creds"),
+                "nats");
+}
+
+// A creds user allowed only the subjects docs/security.md lists (natsauth's limited.creds, for
+// topic_prefix brokerload-perm): what the docs claim is enough, is.
+TEST_F(SecurityTest, NatsWithOnlyTheDocumentedPermissions) {
+  RunAndAccount(Config("  nats:\n    servers: [\"" + nats_jwt_ + "\"]\n    tls: {ca_file: " + dir_ +
+                           "/ca.pem}\n    credentials_file: " + dir_ +
+                           "/limited.creds\n    ack_policy: explicit\n",
+                       "brokerload-perm", true),
                 "nats");
 }
 

@@ -1,12 +1,13 @@
 // natsauth writes the NATS credentials of deploy/local/brokers.sh's secured mode, with the NATS
-// libraries' own JWT and NKey code (nsc is not on the Go module proxy):
+// libraries' own JWT and NKey code (nsc is not on the Go module proxy). Usage: natsauth DIR.
+// It writes:
 //
-//	natsauth DIR
-//
-// DIR/nkey-user.seed and DIR/nkey-user.pub   an NKey user (seed file, public key)
-// DIR/user.creds                             a JWT user of account BROKERLOAD (as `nats --creds`)
-// DIR/operator.conf                          nats-server settings: operator, system account and a
-//                                            memory resolver preloaded with both accounts
+//	DIR/nkey-user.seed, nkey-user.pub  an NKey user (seed file, public key)
+//	DIR/user.creds                     a JWT user of account BROKERLOAD (as `nats --creds`)
+//	DIR/limited.creds                  a JWT user allowed only what docs/security.md lists,
+//	                                   for topic_prefix brokerload-perm with 5 topics
+//	DIR/operator.conf                  nats-server settings: operator, system account and a
+//	                                   memory resolver preloaded with both accounts
 package main
 
 import (
@@ -69,6 +70,20 @@ func main() {
 	userClaims.IssuerAccount = ""
 	userJWT := must(userClaims.Encode(accountKey))
 	write(dir, "user.creds", must(jwt.FormatUserConfig(userJWT, must(user.Seed()))))
+
+	// The permissions docs/security.md says brokerload needs, and no more.
+	limited := must(nkeys.CreateUser())
+	limitedClaims := jwt.NewUserClaims(must(limited.PublicKey()))
+	limitedClaims.Name = "brokerload-limited"
+	limitedClaims.Pub.Allow.Add("$JS.API.INFO", "$JS.API.STREAM.INFO.*", "$JS.API.STREAM.NAMES",
+		"$JS.API.STREAM.CREATE.*", "$JS.API.CONSUMER.CREATE.>", "$JS.API.CONSUMER.DELETE.>",
+		"$JS.ACK.>", "$JS.FC.>")
+	for i := 0; i < 5; i++ {
+		limitedClaims.Pub.Allow.Add(fmt.Sprintf("brokerload-perm-%d", i))
+	}
+	limitedClaims.Sub.Allow.Add("_INBOX.>")
+	limitedJWT := must(limitedClaims.Encode(accountKey))
+	write(dir, "limited.creds", must(jwt.FormatUserConfig(limitedJWT, must(limited.Seed()))))
 
 	conf := fmt.Sprintf("operator: %q\nsystem_account: %s\nresolver: MEMORY\n"+
 		"resolver_preload: {\n  %s: %q\n  %s: %q\n}\n",
