@@ -1,8 +1,8 @@
 #include "driver/factory.hpp"
 
-#include "driver/kafka/kafka_client.hpp"
 #include "driver/kafka/kafka_consumer.hpp"
 #include "driver/kafka/kafka_producer.hpp"
+#include "driver/kafka/kafka_properties.hpp"
 #include "driver/nats/nats_client.hpp"
 #include "driver/nats/nats_consumer.hpp"
 #include "driver/nats/nats_producer.hpp"

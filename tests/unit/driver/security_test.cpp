@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "driver/kafka/kafka_client.hpp"
+#include "driver/kafka/kafka_properties.hpp"
 #include "driver/nats/nkey.hpp"
 
 namespace brokerload::driver {

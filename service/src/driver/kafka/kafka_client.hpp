@@ -39,11 +39,6 @@ bool BuildConf(const config::Properties& settings, ConfPtr& conf, std::string& e
 // applied after brokerload's defaults and before the producer/consumer pass-through maps.
 config::Properties SecurityProperties(const config::KafkaSecurity& security);
 
-// Vets one pass-through property at load time on a scratch conf: unknown names (with the
-// nearest known one), values librdkafka refuses, and properties of the other client role.
-config::PropertyVerdict CheckProperty(config::ClientRole role, const std::string& name,
-                                      const std::string& value);
-
 // The first error of a client that retrying cannot fix (the broker refused the credentials, the
 // certificate did not verify, TLS spoken to a plaintext port or the reverse). Recorded by the
 // client's error callback on a librdkafka thread, read by setup on another.
