@@ -118,7 +118,8 @@ def config(scenario, rate, port, env, workers, duration, topics):
             f"workload: {{topics: {topics}, topic_prefix: {prefix}, message_size: 256, workers: {workers}}}\n"
             f"profile:\n  stages: [{{name: bench, rate: {rate}, duration: {duration}s}}]\n"
             f'metrics: {{listen: "127.0.0.1:{port}"}}\n'
-            "run: {loss_grace: 5s, drain_timeout: 20s}\n")
+            # loss_grace above publish_timeout (10 s); this script does its own warm-up.
+            "run: {loss_grace: 15s, drain_timeout: 20s, warmup: 0s}\n")
 
 
 def run_one(scenario, rate, args, env, workdir):

@@ -89,12 +89,19 @@ TEST_F(CompareTest, WritesTheThreeReportsWithEveryStageOfBothTargets) {
     EXPECT_EQ(r["duplicated"], 0);
     EXPECT_EQ(r["unconfirmed"], 0);
     EXPECT_EQ(r["publish_errors"], 0);
-    // Throughput: the stage's messages received within its window, over the window.
-    ASSERT_FALSE(r["achieved_rate"].is_null()) << r.dump();
-    EXPECT_NEAR(r["achieved_rate"].get<double>(),
-                r["consumed_in_window"].get<double>() / r["window_seconds"].get<double>(), 1e-6);
-    EXPECT_GT(r["achieved_rate"].get<double>(), 0.5 * 5'000);
+    // Throughput: the stage's messages received within its window, over the window; or none,
+    // when the stage's p99 is over a tenth of its window (a slow broker on a loaded machine).
     EXPECT_GE(r["window_seconds"].get<double>(), 2.0);
+    const double window_ms = r["window_seconds"].get<double>() * 1e3;
+    const double p99_ms = r["end_to_end_latency_ms"]["p99"].get<double>();
+    if (r["achieved_rate"].is_null()) {
+      EXPECT_GT(10 * p99_ms, window_ms) << r.dump();
+    } else {
+      EXPECT_LE(10 * p99_ms, window_ms) << r.dump();
+      EXPECT_NEAR(r["achieved_rate"].get<double>(),
+                  r["consumed_in_window"].get<double>() / r["window_seconds"].get<double>(), 1e-6);
+      EXPECT_GT(r["achieved_rate"].get<double>(), 0.5 * 5'000);
+    }
     EXPECT_GT(r["end_to_end_latency_ms"]["p99"].get<double>(), 0);
     EXPECT_TRUE(r["end_to_end_latency_ms"]["p999"].is_number());  // >= 10,000 samples
     // Warm-up messages are in no stage: each stage's histogram holds exactly its own.
@@ -161,16 +168,19 @@ TEST_F(CompareTest, TheHtmlRendersInChromiumWithoutConsoleErrorsAndWithItsCharts
 
 TEST_F(CompareTest, ABaselineGatesRegressions) {
   ASSERT_EQ(Compare("baseline").exit_code, 0);
-  // A baseline that achieved ten times the offered rate, which no run can: every stage regressed.
-  // (Ten times the first run's own figure was not enough: a short stage's achieved rate varies
-  // with its latency, and a slow first run made a beatable baseline.)
+  // A baseline that achieved ten times the offered rate with a p99 of 1 us, which no run can:
+  // every stage regressed, on p99 at least (its 10,000 samples support one), and on throughput
+  // wherever this run's window supports a rate.
   nlohmann::json doctored = nlohmann::json::parse(Read(dir_ / "baseline" / "report.json"));
-  for (auto& r : doctored["results"]) r["achieved_rate"] = r["offered_rate"].get<double>() * 10;
+  for (auto& r : doctored["results"]) {
+    r["achieved_rate"] = r["offered_rate"].get<double>() * 10;
+    r["end_to_end_latency_ms"]["p99"] = 0.001;
+  }
   std::ofstream(dir_ / "fast.json") << doctored.dump();
   const Outcome regressed = Compare("gated", "--baseline " + (dir_ / "fast.json").string());
   EXPECT_EQ(regressed.exit_code, 5) << regressed.output;
-  EXPECT_THAT(regressed.output, HasSubstr("REGRESSION kafka low: throughput"));
-  EXPECT_THAT(regressed.output, HasSubstr("REGRESSION nats extreme: throughput"));
+  EXPECT_THAT(regressed.output, HasSubstr("REGRESSION kafka low: p99 end-to-end latency"));
+  EXPECT_THAT(regressed.output, HasSubstr("REGRESSION nats extreme: p99 end-to-end latency"));
 
   const Outcome same =
       Compare("again", "--baseline " + (dir_ / "baseline" / "report.json").string() +

@@ -84,8 +84,9 @@ TargetAccounting::TargetAccounting(const Options& options)
 }
 
 void TargetAccounting::SetPhases(const std::vector<PhaseWindow>& windows) {
+  // Phase 0 takes every message scheduled before phase 1 (PhaseOf never looks at its start); its
+  // start still bounds its send window and its tenths.
   for (std::size_t p = 0; p < windows_.size() && p < windows.size(); ++p) windows_[p] = windows[p];
-  windows_[0].start_ns = std::numeric_limits<std::int64_t>::min();
 }
 
 std::size_t TargetAccounting::PhaseOf(std::int64_t intended_ns) const {
@@ -203,9 +204,10 @@ bool TargetAccounting::OnReceived(std::size_t topic_hint, std::span<const std::b
     detail.end_to_end.Record(e2e);
     if (window.end_ns != std::numeric_limits<std::int64_t>::max() &&
         window.end_ns > window.start_ns) {
-      const auto slice = static_cast<std::size_t>(
-          static_cast<double>(header->intended_ns - window.start_ns) /
-          static_cast<double>(window.end_ns - window.start_ns) * PhaseLatencies::kSlices);
+      const double position = static_cast<double>(header->intended_ns - window.start_ns) /
+                              static_cast<double>(window.end_ns - window.start_ns);
+      const auto slice = static_cast<std::size_t>(std::max(0.0, position) *
+                                                  static_cast<double>(PhaseLatencies::kSlices));
       detail.end_to_end_slices[std::min(slice, PhaseLatencies::kSlices - 1)].Record(e2e);
     }
   }

@@ -152,7 +152,8 @@ class TargetAccounting {
   std::size_t Phases() const { return windows_.size(); }
 
   // Sets each phase's window; phase p covers intended times from windows[p].start_ns up to the
-  // next phase's start (phase 0 from the beginning of time). Call before publishing starts.
+  // next phase's start, except that phase 0 also takes anything earlier. Call before publishing
+  // starts.
   void SetPhases(const std::vector<PhaseWindow>& windows);
   const PhaseWindow& Window(std::size_t phase) const { return windows_[phase]; }
   std::size_t PhaseOf(std::int64_t intended_ns) const;

@@ -139,7 +139,8 @@ int Run(const config::Config& loaded) {
     LOG_WARN("consumers not drained within run.drain_timeout");
   }
   exporter.SetReady(false);
-  PrintSummary(engine.Targets(), engine.Clock().NowNs() - engine.StartNs());
+  PrintSummary(engine.Targets(), engine.Clock().NowNs() - engine.StartNs(),
+               engine.Schedule().WarmupNs());
   http->Stop();
   return kExitOk;
 }

@@ -10,6 +10,6 @@ namespace brokerload::app {
 
 // Prints the one-screen end-of-run summary on stdout.
 void PrintSummary(const std::vector<std::unique_ptr<TargetRuntime>>& targets,
-                  std::int64_t elapsed_ns);
+                  std::int64_t elapsed_ns, std::int64_t warmup_ns);
 
 }  // namespace brokerload::app

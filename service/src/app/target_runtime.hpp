@@ -75,6 +75,7 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
     std::uint64_t lost = 0;
     std::uint64_t dropped = 0;
     std::uint64_t late = 0;
+    std::uint64_t published = 0;
   };
   ProblemTotals logged_;
   int maintain_calls_ = 0;

@@ -151,6 +151,11 @@ struct Run {
   Duration max_send_lag = std::chrono::seconds(1);  // further behind, due sends are dropped
   Duration publish_timeout = std::chrono::seconds(10);
   Duration tick = std::chrono::milliseconds(1);
+  // The publisher wakes at each message's due time, but not sooner than this after its last
+  // wake: above 1 / min_wake msg/s (4,000 by default) it sends what is due in batches. Waking
+  // per message at 10 kHz starved the JetStream client on a loaded 2-core machine
+  // (docs/benchmarks.md); 0 wakes for every message.
+  Duration min_wake = std::chrono::microseconds(250);
   Duration startup_timeout = std::chrono::seconds(60);  // connecting and creating topics
   // After readiness, sent at the first stage's rate and kept out of every latency figure (and
   // out of every compare figure): long enough for a freshly started local broker to settle.

@@ -222,7 +222,7 @@ void ReadRun(YamlReader& r, const YAML::Node& node, Run& run) {
   const std::string path = "run";
   if (!r.CheckMap(node, path,
                   {"loss_grace", "drain_timeout", "max_send_lag", "publish_timeout", "tick",
-                   "startup_timeout", "warmup"})) {
+                   "startup_timeout", "warmup", "min_wake"})) {
     return;
   }
   r.Duration(node, path, "loss_grace", run.loss_grace, false);
@@ -232,6 +232,10 @@ void ReadRun(YamlReader& r, const YAML::Node& node, Run& run) {
   r.Duration(node, path, "tick", run.tick, false);
   r.Duration(node, path, "startup_timeout", run.startup_timeout, false);
   r.Duration(node, path, "warmup", run.warmup, true);
+  r.Duration(node, path, "min_wake", run.min_wake, true);
+  if (run.min_wake > run.tick) {
+    r.Error(node["min_wake"], path + ".min_wake", "a duration from 0 to run.tick");
+  }
   // A message whose publish has not failed yet must never be declared lost.
   if (run.loss_grace <= run.publish_timeout && node["loss_grace"]) {
     r.Error(node["loss_grace"], path + ".loss_grace",

@@ -15,8 +15,11 @@
 // that include librdkafka or cnats; driver/factory.hpp is the one place that picks a backend.
 namespace brokerload::driver {
 
-// Receives the broker's verdict on each sent message, with the payload that was sent. Called on
-// a thread the backend documents; calls for one producer never overlap. Must not block.
+// Receives the broker's verdict on each sent message, with the payload that was sent, as soon as
+// the client has it (the listener timestamps acks on arrival). Called on a thread of the client's
+// own, never the publisher's: Kafka's producer poll thread (or the thread in Flush()), cnats'
+// reply-subscription thread. Calls for one producer never overlap, and none comes after the
+// producer is destroyed. Must not block.
 class AckListener {
  public:
   virtual ~AckListener() = default;
@@ -48,9 +51,11 @@ class Producer {
   // backpressure (try later). Called from one thread (the publisher's).
   virtual Status Send(std::size_t topic, std::span<const std::byte> key,
                       std::span<const std::byte> payload) = 0;
-  // Serves acknowledgements on the calling thread where the client needs it; never blocks.
+  // Housekeeping the client needs on the publisher's thread, called at least once per run.tick
+  // (NATS: re-creating streams after a reconnect); never blocks, never delivers acks.
   virtual void Poll() = 0;
-  // Waits up to `timeout` for every outstanding message; true when none is left.
+  // Waits up to `timeout` for every outstanding message; true when none is left. Called once
+  // sending has stopped, from the thread that stopped it.
   virtual bool Flush(std::chrono::milliseconds timeout) = 0;
 };
 

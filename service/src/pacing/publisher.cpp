@@ -1,8 +1,10 @@
 #include "pacing/publisher.hpp"
 
+#include <sys/prctl.h>
+#include <time.h>
+
 #include <algorithm>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <cerrno>
 #include <cstring>
 
 #include "log/log.hpp"
@@ -21,6 +23,7 @@ Publisher::Publisher(const config::Workload& workload, const config::Run& run,
       clock_(clock),
       start_ns_(start_ns),
       max_lag_ns_(run.max_send_lag.count()),
+      min_wake_ns_(run.min_wake.count()),
       total_(schedule.TotalMessages()),
       topics_(static_cast<std::uint32_t>(workload.topics)),
       keys_(static_cast<std::uint32_t>(workload.keys)),
@@ -113,6 +116,22 @@ std::size_t Publisher::Step(std::int64_t now_ns, std::size_t max_batch) {
   return sent;
 }
 
+std::optional<std::int64_t> Publisher::NextDueNs() const {
+  if (schedule_.Stages().empty() || (total_ && next_ >= *total_)) return std::nullopt;
+  return start_ns_ + schedule_.IntendedOffsetNs(next_);
+}
+
+std::int64_t Publisher::NextWakeNs(std::int64_t stepped_at_ns, std::int64_t tick_ns) const {
+  const std::int64_t poll_by = stepped_at_ns + tick_ns;
+  const std::optional<std::int64_t> due_ns = NextDueNs();
+  if (!due_ns || *due_ns <= stepped_at_ns) return poll_by;  // refused at that step: retry later
+  return std::min(std::max(*due_ns, stepped_at_ns + min_wake_ns_), poll_by);
+}
+
+bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t dropped) {
+  return dropped > 0 || static_cast<double>(late) > kLateShareBehind * static_cast<double>(sent);
+}
+
 PublisherThread::PublisherThread(Publisher& publisher, driver::Producer& producer,
                                  const Clock& clock, std::chrono::nanoseconds tick)
     : publisher_(publisher), producer_(producer), clock_(clock), tick_(tick) {
@@ -127,24 +146,33 @@ void PublisherThread::Stop() {
 }
 
 void PublisherThread::Run() {
-  boost::asio::io_context io;
-  boost::asio::steady_timer timer(io);
-  auto next_tick = std::chrono::steady_clock::now();
-  std::function<void(const boost::system::error_code&)> on_tick =
-      [&](const boost::system::error_code& error) {
-        if (error || stop_.load(std::memory_order_relaxed)) return;
-        publisher_.Step(clock_.NowNs());
-        producer_.Poll();
-        // Absolute ticks: a slow step shortens the next wait instead of shifting all later ones.
-        next_tick += tick_;
-        const auto now = std::chrono::steady_clock::now();
-        if (next_tick < now) next_tick = now;
-        timer.expires_at(next_tick);
-        timer.async_wait(on_tick);
-      };
-  timer.expires_at(next_tick);
-  timer.async_wait(on_tick);
-  io.run();
+  // Timer slack applies to this thread only; 1 ns is the smallest (0 would mean the default).
+  if (prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL) != 0) {
+    LOG_WARN("publisher: cannot set timer slack (%s); sends may leave up to 50 us late",
+             std::strerror(errno));
+  }
+  while (!stop_.load(std::memory_order_relaxed)) {
+    const std::int64_t now_ns = clock_.NowNs();
+    publisher_.Step(now_ns);
+    producer_.Poll();
+    const std::int64_t wake_ns = publisher_.NextWakeNs(now_ns, tick_.count());
+    const bool sends = wake_ns == publisher_.NextDueNs();
+    // The run clock advances with the monotonic clock (steady_clock on Linux), so the wait
+    // converts to an absolute CLOCK_MONOTONIC deadline, which a signal cannot stretch.
+    const std::int64_t wait_ns = wake_ns - clock_.NowNs();
+    if (wait_ns <= 0) continue;
+    const auto wake = std::chrono::steady_clock::now() + std::chrono::nanoseconds(wait_ns);
+    const auto sleep_until = wake - std::chrono::nanoseconds(sends ? lead_.LeadNs(wait_ns) : 0);
+    const auto since_epoch = sleep_until.time_since_epoch();
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+    const timespec until{static_cast<time_t>(seconds.count()),
+                         static_cast<long>((since_epoch - seconds).count())};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nullptr) == EINTR) {
+    }
+    lead_.Observe((std::chrono::steady_clock::now() - sleep_until).count());
+    while (sends && std::chrono::steady_clock::now() < wake) {
+    }
+  }
 }
 
 }  // namespace brokerload::pacing

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <thread>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "driver/driver.hpp"
 #include "pacing/clock.hpp"
 #include "pacing/schedule.hpp"
+#include "pacing/wake_lead.hpp"
 
 namespace brokerload::pacing {
 
@@ -29,6 +31,16 @@ class Publisher {
   // to the producer.
   std::size_t Step(std::int64_t now_ns, std::size_t max_batch = 1 << 16);
 
+  // When to call Step() next, given that the last Step() was at `stepped_at_ns`: at the next
+  // message's due time, so that it leaves on time rather than at the next tick, but not sooner
+  // than run.min_wake after that step (above that rate, what is due goes in batches) and at the
+  // latest one `tick_ns` after it, so that the producer's Poll() is served every tick. When the
+  // last step left due messages unsent (the producer refused them), also one tick later: a retry
+  // at once would only spin. A due time already past (it came due while sending) means now.
+  std::int64_t NextWakeNs(std::int64_t stepped_at_ns, std::int64_t tick_ns) const;
+  // When the next message to send is due (Unix ns); nullopt once the profile is finished.
+  std::optional<std::int64_t> NextDueNs() const;
+
   bool Finished() const { return finished_.load(std::memory_order_relaxed); }
   std::size_t CurrentStage() const { return stage_.load(std::memory_order_relaxed); }
 
@@ -43,6 +55,7 @@ class Publisher {
   const Clock& clock_;
   std::int64_t start_ns_;
   std::int64_t max_lag_ns_;
+  std::int64_t min_wake_ns_;
   std::optional<std::uint64_t> total_;
   std::uint32_t topics_;
   std::uint32_t keys_;
@@ -56,8 +69,17 @@ class Publisher {
   std::atomic<bool> finished_{false};
 };
 
-// Runs a Publisher on its own thread, stepping every `tick` on an absolute timer and serving the
-// producer's acknowledgements in between.
+// Whether one interval's sends show the publisher behind its schedule, rather than the odd late
+// send (a descheduled thread, a page fault) that a shared machine causes now and then: any send
+// dropped, or more than kLateShareBehind of the interval's sends late. Late sends are counted in
+// the metrics either way.
+inline constexpr double kLateShareBehind = 0.01;
+bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t dropped);
+
+// Runs a Publisher on its own thread: steps, calls the producer's Poll(), then sleeps until
+// Publisher::NextWakeNs (so at most one tick). The thread asks the kernel for the smallest timer
+// slack, since the default 50 us would alone be most of the send lag at low rates; before a wake
+// that sends, it ends the sleep WakeLead early and spins the rest (at most 100 us).
 class PublisherThread {
  public:
   PublisherThread(Publisher& publisher, driver::Producer& producer, const Clock& clock,
@@ -66,7 +88,7 @@ class PublisherThread {
   PublisherThread(const PublisherThread&) = delete;
   PublisherThread& operator=(const PublisherThread&) = delete;
 
-  // Stops sending (bounded: at most one tick); acknowledgements are then served by Flush.
+  // Stops sending; bounded: at most one tick.
   void Stop();
 
  private:
@@ -76,6 +98,7 @@ class PublisherThread {
   driver::Producer& producer_;
   const Clock& clock_;
   std::chrono::nanoseconds tick_;
+  WakeLead lead_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

@@ -274,6 +274,21 @@ TEST_F(TargetAccountingPhasesTest, EndToEndIsSlicedByTenthOfTheSendWindow) {
   EXPECT_EQ(l.end_to_end_slices.back().Snapshot().MaxNs(), 100);
 }
 
+TEST(TargetAccountingPhases, TheFirstPhaseKeepsItsOwnWindowForSlices) {
+  TargetAccounting::Options o = Options(1, 0, 2);
+  o.phase_histograms = true;
+  TargetAccounting a(o);
+  a.SetPhases({{1'000, 2'000, true}, {2'000, 3'000, true}});
+  WorkItem item;
+  a.OnReceived(0, Payload(0, 0, message::kNoKey, kRun, 1'000, 1'000), 1'700, item);
+  a.OnReceived(0, Payload(0, 1, message::kNoKey, kRun, 1'999, 1'999), 2'299, item);
+  a.OnReceived(0, Payload(0, 2, message::kNoKey, kRun, 500, 500), 900, item);  // earlier: phase 0
+  EXPECT_EQ(a.PhaseOf(500), 0u);
+  EXPECT_EQ(a.PhaseLatency(0).end_to_end_slices.front().Snapshot().MaxNs(), 700);  // 400 too
+  EXPECT_EQ(a.PhaseLatency(0).end_to_end_slices.back().Snapshot().MaxNs(), 300);
+  EXPECT_EQ(a.PhaseTotals(0).consumed_in_window, 2u);  // 1,999 arrived after the window's end
+}
+
 TEST(TargetAccountingTotals, SumAddsEveryTopic) {
   TargetAccounting accounting(Options(3));
   accounting.OnSent(0, 0, 0, 0);

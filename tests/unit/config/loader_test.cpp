@@ -209,6 +209,9 @@ TEST(ConfigLoader, CrossFieldProblemsAreReported) {
   EXPECT_THAT(Errors(kTargets + "metrics: {path: metrics}\n"),
               ElementsAre("test.yaml:3:17 metrics.path: expected a path starting with /, got "
                           "'metrics'"));
+  EXPECT_THAT(Errors(kTargets + "run: {min_wake: 2ms}\n"),
+              ElementsAre("test.yaml:3:17 run.min_wake: expected a duration from 0 to run.tick, "
+                          "got '2ms'"));
   EXPECT_THAT(Errors(kTargets + "run: {loss_grace: 5s}\n"),
               ElementsAre("test.yaml:3:19 run.loss_grace: expected a duration longer than "
                           "run.publish_timeout (10000 ms), got '5s'"));

@@ -186,5 +186,127 @@ TEST_F(PublisherTest, DropsAreCountedInThePhaseOfTheirScheduledTime) {
   EXPECT_EQ(phased.PhaseTotals(1).published, 101u);
 }
 
+Schedule ConstantRate(double rate) {
+  return Schedule(config::Profile{{config::Stage{"c", rate, std::nullopt, std::nullopt}}});
+}
+
+TEST_F(PublisherTest, WakesAtTheNextDueTimeWhenThatComesBeforeTheNextTick) {
+  Publisher p = Make(schedule_);  // 1,000 msg/s: message n due at n ms
+  clock_.now = kStart + 10 * kMs + 300'000;
+  EXPECT_EQ(p.Step(clock_.now), 11u);
+  EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + 11 * kMs);  // not 11.3 ms
+}
+
+TEST_F(PublisherTest, WakesAtLeastEveryTickSoThatPollIsServedAtLowRates) {
+  const Schedule slow = ConstantRate(10);  // one message every 100 ms
+  Publisher p = Make(slow);
+  clock_.now = kStart;
+  EXPECT_EQ(p.Step(clock_.now), 1u);
+  EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + kMs);
+  clock_.now = kStart + 99 * kMs + 500'000;
+  EXPECT_EQ(p.Step(clock_.now), 0u);
+  EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + 100 * kMs);  // due before the tick ends
+}
+
+TEST_F(PublisherTest, AboveOneMessagePerMinWakeItSendsWhatIsDueInBatches) {
+  const Schedule fast = ConstantRate(10'000);  // message n due at n * 100 us
+  Publisher p = Make(fast);                    // run.min_wake: 250 us
+  clock_.now = kStart + 350'000;
+  EXPECT_EQ(p.Step(clock_.now), 4u);
+  EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + 600'000);  // not 400 us
+  clock_.now = kStart + 600'000;
+  EXPECT_EQ(p.Step(clock_.now), 3u);  // due at 400, 500 and 600 us; no more
+}
+
+TEST_F(PublisherTest, WithoutAMinWakeItWakesForEachMessage) {
+  run_.min_wake = std::chrono::nanoseconds(0);
+  const Schedule fast = ConstantRate(10'000);
+  Publisher p = Make(fast);
+  clock_.now = kStart + 350'000;
+  EXPECT_EQ(p.Step(clock_.now), 4u);
+  EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + 400'000);
+}
+
+TEST_F(PublisherTest, AMessageThatCameDueWhileSendingIsSentWithoutWaiting) {
+  Publisher p = Make(schedule_);
+  clock_.now = kStart + 4 * kMs;
+  p.Step(kStart + 3 * kMs);  // the step began at 3 ms; sending took until 4 ms
+  EXPECT_EQ(p.NextWakeNs(kStart + 3 * kMs, kMs), kStart + 4 * kMs);  // in the past: at once
+}
+
+TEST_F(PublisherTest, RefusedSendsAreRetriedATickLaterNotInABusyLoop) {
+  Publisher p = Make(schedule_);
+  producer_.refusals = {driver::Status::kOk, driver::Status::kQueueFull};
+  clock_.now = kStart + 2 * kMs;
+  EXPECT_EQ(p.Step(clock_.now), 1u);                           // message 1 (due at 1 ms) refused
+  EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + 3 * kMs);  // not 1 ms, which has passed
+}
+
+TEST_F(PublisherTest, NextDueIsTheNextUnsentMessagesScheduledTime) {
+  Publisher p = Make(schedule_);
+  EXPECT_EQ(p.NextDueNs(), kStart);
+  p.Step(kStart + 2 * kMs + 1);
+  EXPECT_EQ(p.NextDueNs(), kStart + 3 * kMs);
+}
+
+TEST_F(PublisherTest, AFinishedProfileOnlyWakesToPoll) {
+  const config::Profile once{{config::Stage{"s", 1'000, std::nullopt, std::uint64_t{3}}}};
+  const Schedule three(once);
+  Publisher p = Make(three);
+  clock_.now = kStart + 5 * kMs;
+  EXPECT_EQ(p.Step(clock_.now), 3u);
+  EXPECT_TRUE(p.Finished());
+  EXPECT_EQ(p.NextDueNs(), std::nullopt);
+  EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + 6 * kMs);
+}
+
+// Driven by its own wake times on a clock that wakes exactly on time, every message leaves at
+// its due time (send lag 0) and one at a time, at rates below, at and above one per tick, up to
+// one per run.min_wake (4,000 msg/s by default); above, within min_wake of it.
+TEST_F(PublisherTest, DrivenByItsWakeTimesEverySendLeavesExactlyOnTime) {
+  for (const double rate : {10.0, 1'000.0, 3'000.0, 4'000.0}) {
+    producer_.sent.clear();
+    const Schedule schedule = ConstantRate(rate);
+    Publisher p = Make(schedule);
+    clock_.now = kStart;
+    int steps_without_send = 0;
+    while (producer_.sent.size() < 50) {
+      if (p.Step(clock_.now) == 0) ++steps_without_send;
+      clock_.now = p.NextWakeNs(clock_.now, kMs);
+    }
+    for (const FakeProducer::Sent& s : producer_.sent) {
+      EXPECT_EQ(s.header.actual_ns, s.header.intended_ns) << rate << " msg/s";
+    }
+    // Wakes without a send are only the ones that serve Poll() while nothing is due.
+    EXPECT_EQ(steps_without_send, rate < 1'000 ? 49 * 99 : 0) << rate << " msg/s";
+  }
+}
+
+TEST_F(PublisherTest, DrivenByItsWakeTimesAt10000PerSecondEverySendLeavesWithinMinWake) {
+  const Schedule schedule = ConstantRate(10'000);
+  Publisher p = Make(schedule);
+  clock_.now = kStart;
+  while (producer_.sent.size() < 1'000) {
+    p.Step(clock_.now);
+    clock_.now = p.NextWakeNs(clock_.now, kMs);
+  }
+  std::int64_t worst = 0;
+  for (const FakeProducer::Sent& s : producer_.sent) {
+    worst = std::max(worst, s.header.actual_ns - s.header.intended_ns);
+  }
+  EXPECT_LT(worst, 250'000);
+  EXPECT_GT(worst, 0);  // batches: not every message on its own wake
+}
+
+TEST(BehindScheduleTest, AnyDropOrMoreThanOnePercentLateIsBehind) {
+  EXPECT_FALSE(BehindSchedule(10'000, 0, 0));
+  EXPECT_FALSE(BehindSchedule(10'000, 100, 0));  // exactly 1%: the odd late send
+  EXPECT_TRUE(BehindSchedule(10'000, 101, 0));
+  EXPECT_TRUE(BehindSchedule(10'000, 0, 1));
+  EXPECT_TRUE(BehindSchedule(0, 0, 5));  // everything dropped, nothing sent
+  EXPECT_TRUE(BehindSchedule(0, 1, 0));
+  EXPECT_FALSE(BehindSchedule(0, 0, 0));  // an idle interval
+}
+
 }  // namespace
 }  // namespace brokerload::pacing

@@ -1,6 +1,8 @@
 #include "driver/kafka/kafka_producer.hpp"
 
 #include <array>
+#include <atomic>
+#include <thread>
 
 #include "driver/kafka/kafka_client.hpp"
 #include "log/log.hpp"
@@ -8,9 +10,16 @@
 namespace brokerload::driver::kafka {
 namespace {
 
+struct QueueDeleter {
+  void operator()(rd_kafka_queue_t* queue) const { rd_kafka_queue_destroy(queue); }
+};
+
 class KafkaProducer final : public Producer {
  public:
   KafkaProducer(AckListener& acks, Health& health) : acks_(acks), health_(health) {}
+
+  // The poll thread is stopped before any member goes: no delivery report runs after this.
+  ~KafkaProducer() override { StopPolling(); }
 
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
     auto* self = static_cast<KafkaProducer*>(opaque);
@@ -71,6 +80,8 @@ class KafkaProducer final : public Producer {
       }
     }
     target_ = target;
+    main_queue_.reset(rd_kafka_queue_get_main(rk_.get()));
+    StartPolling();
     return true;
   }
 
@@ -78,20 +89,7 @@ class KafkaProducer final : public Producer {
 
   Status SendToPartition(std::size_t topic, std::size_t partition,
                          std::span<const std::byte> payload) override {
-    std::array<rd_kafka_vu_t, 4> fields{};
-    fields[0].vtype = RD_KAFKA_VTYPE_RKT;
-    fields[0].u.rkt = topics_[topic].get();
-    fields[1].vtype = RD_KAFKA_VTYPE_VALUE;
-    fields[1].u.mem = {const_cast<std::byte*>(payload.data()), payload.size()};
-    fields[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-    fields[2].u.i = RD_KAFKA_MSG_F_COPY;
-    fields[3].vtype = RD_KAFKA_VTYPE_PARTITION;
-    fields[3].u.i32 = static_cast<std::int32_t>(partition);
-    rd_kafka_error_t* error = rd_kafka_produceva(rk_.get(), fields.data(), fields.size());
-    if (error == nullptr) return Status::kOk;
-    const Status status = MapError(rd_kafka_error_code(error));
-    rd_kafka_error_destroy(error);
-    return status;
+    return Produce(topic, {}, payload, static_cast<std::int32_t>(partition));
   }
 
   Description Describe() const override {
@@ -100,7 +98,27 @@ class KafkaProducer final : public Producer {
 
   Status Send(std::size_t topic, std::span<const std::byte> key,
               std::span<const std::byte> payload) override {
-    std::array<rd_kafka_vu_t, 4> fields{};
+    return Produce(topic, key, payload, RD_KAFKA_PARTITION_UA);
+  }
+
+  // Delivery reports are served by the poll thread.
+  void Poll() override {}
+
+  // rd_kafka_flush() polls, and also sends what lingers at once; the poll thread is paused
+  // meanwhile so that delivery reports never run on two threads at a time.
+  bool Flush(std::chrono::milliseconds timeout) override {
+    StopPolling();
+    const bool flushed =
+        rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count())) == RD_KAFKA_RESP_ERR_NO_ERROR;
+    StartPolling();
+    return flushed;
+  }
+
+ private:
+  // One produceva call: a key when given, the partitioner's choice unless `partition` is set.
+  Status Produce(std::size_t topic, std::span<const std::byte> key,
+                 std::span<const std::byte> payload, std::int32_t partition) {
+    std::array<rd_kafka_vu_t, 5> fields{};
     fields[0].vtype = RD_KAFKA_VTYPE_RKT;
     fields[0].u.rkt = topics_[topic].get();
     fields[1].vtype = RD_KAFKA_VTYPE_VALUE;
@@ -109,9 +127,12 @@ class KafkaProducer final : public Producer {
     fields[2].u.i = RD_KAFKA_MSG_F_COPY;
     std::size_t count = 3;
     if (!key.empty()) {
-      fields[3].vtype = RD_KAFKA_VTYPE_KEY;
-      fields[3].u.mem = {const_cast<std::byte*>(key.data()), key.size()};
-      count = 4;
+      fields[count].vtype = RD_KAFKA_VTYPE_KEY;
+      fields[count++].u.mem = {const_cast<std::byte*>(key.data()), key.size()};
+    }
+    if (partition != RD_KAFKA_PARTITION_UA) {
+      fields[count].vtype = RD_KAFKA_VTYPE_PARTITION;
+      fields[count++].u.i32 = partition;
     }
     rd_kafka_error_t* error = rd_kafka_produceva(rk_.get(), fields.data(), count);
     if (error == nullptr) return Status::kOk;
@@ -120,27 +141,42 @@ class KafkaProducer final : public Producer {
     return status;
   }
 
-  void Poll() override { rd_kafka_poll(rk_.get(), 0); }
-
-  bool Flush(std::chrono::milliseconds timeout) override {
-    return rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count())) ==
-           RD_KAFKA_RESP_ERR_NO_ERROR;
-  }
-
- private:
   static void OnClientError(rd_kafka_t*, int err, const char* reason, void* opaque) {
     auto* self = static_cast<KafkaProducer*>(opaque);
     ReportClientError(err, reason, self->health_, self->fatal_);
   }
 
+  // A blocking poll returns as soon as librdkafka queues a delivery report, so an ack is
+  // timestamped when the broker's answer is in, not when the publisher next looks.
+  // (rd_kafka_message_latency() would not help: librdkafka 2.0.2 computes it as the time of that
+  // call minus the time of produce(), so it carries the same wait for a poll.)
+  void StartPolling() {
+    stop_polling_.store(false);
+    poller_ = std::thread([this] {
+      while (!stop_polling_.load(std::memory_order_relaxed)) rd_kafka_poll(rk_.get(), 100);
+    });
+  }
+
+  // Bounded: the yield wakes a poll that is waiting, and a pending one returns at once.
+  void StopPolling() {
+    if (!poller_.joinable()) return;
+    stop_polling_.store(true);
+    rd_kafka_queue_yield(main_queue_.get());
+    poller_.join();
+  }
+
   AckListener& acks_;
   Health& health_;
-  FatalError fatal_;
-  // Member order is teardown order: topic handles go before the client that owns them.
+  FatalError fatal_;  // outlives rk_: the error callback writes it
   config::KafkaTarget target_;
   std::vector<std::size_t> partitions_;
+  // Member order is teardown order: topic handles and the queue handle go before the client
+  // that owns them; the poll thread is joined by the destructor before all of them.
   KafkaPtr rk_;
+  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> main_queue_;
   std::vector<TopicPtr> topics_;
+  std::atomic<bool> stop_polling_{false};
+  std::thread poller_;
 };
 
 }  // namespace

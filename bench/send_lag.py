@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""How precisely brokerload sends on its schedule, and how its own latency shows in the figures.
+
+For each rate it runs two brokerload binaries, one after the other on the same local brokers,
+with both targets (kafka and nats) in one process: 256-byte messages on 5 topics, a warm-up,
+then a measured window between two scrapes of /metrics. It prints, per binary, rate and target:
+send lag p50/p99 (scheduled -> actual send time), publish latency p50/p99 (send -> broker ack),
+late and dropped sends, the "behind schedule" warnings logged, brokerload's CPU, and the
+machine's 1-minute load average at the end of the window (the cores may be shared).
+
+Quantiles are exact to about 2.5%: the run's config asks for a fine geometric bucket ladder
+(metrics.latency_buckets, 1 us to 10 s in 5% steps), which both binaries accept, and quantiles
+are interpolated linearly within a bucket.
+
+usage: bench/send_lag.py --before OLD_BINARY [--after NEW_BINARY] [--rates 1000,10000]
+                         [--duration 30] [--warmup 5]   (brokers from deploy/local/brokers.sh)
+"""
+import argparse
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STATE = os.environ.get("BROKERLOAD_BROKERS_DIR", "/tmp/brokerload-brokers")
+TARGETS = ("kafka", "nats")
+
+
+def broker_env():
+    env = {}
+    with open(os.path.join(STATE, "env")) as f:
+        for line in f:
+            key, _, value = line.strip().partition("=")
+            env[key] = value
+    return env
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ladder():
+    bounds, value = [], 1e-6
+    while value < 10:
+        bounds.append(round(value, 9))
+        value *= 1.05
+    return sorted(set(bounds))
+
+
+def scrape(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+        text = r.read().decode()
+    samples = []
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            m = re.match(r"([a-zA-Z_:]+)(\{[^}]*\})? (\S+)", line)
+            if m:
+                labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2) or ""))
+                samples.append((m.group(1), labels, float(m.group(3))))
+    return samples
+
+
+def total(samples, name, **labels):
+    return sum(v for n, l, v in samples
+               if n == name and all(l.get(k) == x for k, x in labels.items()))
+
+
+def buckets(samples, name, **labels):
+    """Cumulative counts by upper bound, summed over the other labels (topics)."""
+    by_le = {}
+    for n, l, v in samples:
+        if n == name + "_bucket" and all(l.get(k) == x for k, x in labels.items()):
+            le = float("inf") if l["le"] == "+Inf" else float(l["le"])
+            by_le[le] = by_le.get(le, 0) + v
+    return sorted(by_le.items())
+
+
+def quantile(before, after, q):
+    """Quantile q of the observations between two scrapes, interpolated within its bucket."""
+    old = dict(before)
+    delta = [(le, c - old.get(le, 0)) for le, c in after]
+    count = delta[-1][1] if delta else 0
+    if count <= 0:
+        return None
+    rank, low, below = q * count, 0.0, 0
+    for le, cumulative in delta:
+        if cumulative >= rank:
+            if le == float("inf"):
+                return le
+            inside = cumulative - below
+            return low + (le - low) * ((rank - below) / inside if inside else 1)
+        low, below = le, cumulative
+    return float("inf")
+
+
+def config(rate, port, env, duration, tag):
+    return (f'targets:\n  kafka: {{bootstrap_servers: "{env["KAFKA_BOOTSTRAP"]}"}}\n'
+            # Small memory streams: reserved runs of 256 MiB each would exhaust JetStream's memory.
+            f'  nats: {{servers: ["{env["NATS_URL"]}"], stream: {{max_bytes: 16777216}}}}\n'
+            f"workload: {{topics: 5, topic_prefix: lag-{tag}-{rate}-{os.getpid()}, "
+            f"message_size: 256}}\n"
+            f"profile:\n  stages: [{{name: bench, rate: {rate}, duration: {duration}s}}]\n"
+            f'metrics: {{listen: "127.0.0.1:{port}", latency_buckets: {ladder()}}}\n'
+            # loss_grace above publish_timeout's 10 s default, as brokerload requires.
+            "run: {loss_grace: 15s, drain_timeout: 20s}\n")
+
+
+def run_one(binary, tag, rate, args, env, workdir):
+    port = free_port()
+    path = os.path.join(workdir, f"{tag}-{rate}.yaml")
+    with open(path, "w") as f:
+        f.write(config(rate, port, env, args.warmup + args.duration + 5, tag))
+    log_path = os.path.join(workdir, f"{tag}-{rate}.log")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([binary, "run", "--config", path], stdout=subprocess.DEVNULL,
+                                stderr=log)
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        time.sleep(args.warmup)
+        if proc.poll() is not None:
+            sys.exit(f"send_lag: {binary} exited with {proc.returncode}; see {log_path}")
+        s1, t1 = scrape(port), time.time()
+        with open(log_path) as f:
+            warnings_before = sum("behind schedule" in line for line in f)
+        time.sleep(args.duration)
+        s2, t2 = scrape(port), time.time()
+        load = os.getloadavg()[0]
+        with open(log_path) as f:
+            warnings = sum("behind schedule" in line for line in f) - warnings_before
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    time.sleep(2)  # let the brokers settle before the next run
+    cpu = (total(s2, "process_cpu_seconds_total") - total(s1, "process_cpu_seconds_total"))
+    rows = []
+    for t in TARGETS:
+        lag = (buckets(s1, "brokerload_send_lag_seconds", target=t),
+               buckets(s2, "brokerload_send_lag_seconds", target=t))
+        pub = (buckets(s1, "brokerload_publish_latency_seconds", target=t),
+               buckets(s2, "brokerload_publish_latency_seconds", target=t))
+        delta = {name: total(s2, name, target=t) - total(s1, name, target=t)
+                 for name in ("brokerload_messages_acked_total", "brokerload_sends_late_total",
+                              "brokerload_sends_dropped_total")}
+        rows.append({
+            "binary": tag, "rate": rate, "target": t,
+            "acked": delta["brokerload_messages_acked_total"] / (t2 - t1),
+            "lag": [quantile(*lag, q) for q in (0.5, 0.99)],
+            "pub": [quantile(*pub, q) for q in (0.5, 0.99)],
+            "late": delta["brokerload_sends_late_total"],
+            "dropped": delta["brokerload_sends_dropped_total"],
+            "warnings": warnings, "cpu": cpu / (t2 - t1), "load": load,
+        })
+    return rows
+
+
+def us(seconds):
+    if seconds is None:
+        return "-"
+    if seconds == float("inf"):
+        return "> 10 s"
+    return f"{seconds * 1e6:,.0f} µs" if seconds < 1e-2 else f"{seconds * 1e3:,.1f} ms"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--before", required=True, help="the old brokerload binary")
+    parser.add_argument("--after", default=os.path.join(ROOT, "build/release/service/brokerload"))
+    parser.add_argument("--rates", default="1000,10000")
+    parser.add_argument("--duration", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=5)
+    args = parser.parse_args()
+    env = broker_env()
+    workdir = tempfile.mkdtemp(prefix="brokerload-send-lag-")
+    print(f"brokerload send lag: {os.cpu_count()} cores, kafka + nats in one process, 256 B, "
+          f"5 topics, {args.warmup} s warm-up then {args.duration} s measured; logs in {workdir}\n")
+    print("| binary | rate msg/s | target | acked msg/s | send lag p50 | send lag p99 | "
+          "publish p50 | publish p99 | late | dropped | 'behind schedule' logs | brokerload CPU | "
+          "load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for rate in (int(float(r)) for r in args.rates.split(",")):
+        for tag, binary in (("before", args.before), ("after", args.after)):
+            for r in run_one(binary, tag, rate, args, env, workdir):
+                print(f"| {r['binary']} | {r['rate']:,} | {r['target']} | {r['acked']:,.0f} | "
+                      f"{us(r['lag'][0])} | {us(r['lag'][1])} | {us(r['pub'][0])} | "
+                      f"{us(r['pub'][1])} | {r['late']:.0f} | {r['dropped']:.0f} | "
+                      f"{r['warnings']} | {r['cpu']:.2f} cores | {r['load']:.1f} |", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
