@@ -7,7 +7,7 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends g++ cmake ninja-build pkg-config \
       librdkafka-dev libnats-dev prometheus-cpp-dev libyaml-cpp-dev libboost-dev \
-      nlohmann-json3-dev \
+      nlohmann-json3-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt CMakePresets.json ./
@@ -20,7 +20,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBROKERLOAD
 FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends librdkafka1 libnats3.4 libprometheus-cpp-core1.0 \
-      libyaml-cpp0.7 ca-certificates \
+      libyaml-cpp0.7 libssl3 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin brokerload
 COPY --from=build /build/service/brokerload /usr/local/bin/brokerload

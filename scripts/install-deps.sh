@@ -9,7 +9,7 @@ packages=(
   g++ cmake ninja-build pkg-config git python3 clang-format
   librdkafka-dev libnats-dev prometheus-cpp-dev libyaml-cpp-dev libboost-dev libgtest-dev libgmock-dev
   nlohmann-json3-dev nats-server maven chromium prometheus podman runc debootstrap curl
-  docker-compose
+  docker-compose libssl-dev openssl
 )
 # A JDK is usually present (JAVA_HOME or java on PATH); install Debian's only when none is.
 command -v java >/dev/null 2>&1 || packages+=(openjdk-17-jre-headless)
@@ -24,10 +24,16 @@ install_go_tools() {
   # Helm for the chart's tests, from the Go module proxy (no Debian package).
   local gobin
   gobin="$(go env GOPATH)/bin"
-  [[ -x $gobin/helm ]] && return 0
-  echo "install-deps: installing helm with go install" >&2
-  go install helm.sh/helm/v3/cmd/helm@v3.19.0 >/tmp/brokerload-go-install.log 2>&1 ||
-    { cat /tmp/brokerload-go-install.log >&2; echo "install-deps: error: go install helm failed" >&2; exit 1; }
+  if [[ ! -x $gobin/helm ]]; then
+    echo "install-deps: installing helm with go install" >&2
+    go install helm.sh/helm/v3/cmd/helm@v3.19.0 >/tmp/brokerload-go-install.log 2>&1 ||
+      { cat /tmp/brokerload-go-install.log >&2; echo "install-deps: error: go install helm failed" >&2; exit 1; }
+  fi
+  # The modules of deploy/local/natsauth (NATS JWTs and NKeys for brokers.sh SECURE=1), fetched
+  # now so that the secured test brokers start without a download.
+  (cd "$(dirname "${BASH_SOURCE[0]}")/../deploy/local/natsauth" && go mod download) \
+    >/tmp/brokerload-go-install.log 2>&1 ||
+    { cat /tmp/brokerload-go-install.log >&2; echo "install-deps: error: go mod download (natsauth) failed" >&2; exit 1; }
 }
 
 if ((${#missing[@]} == 0)); then

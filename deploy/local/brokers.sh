@@ -4,6 +4,17 @@
 #
 # usage: deploy/local/brokers.sh start|stop|status [kafka] [nats]   (default: both)
 #
+# SECURE=1 adds secured listeners (docs/security.md), with certificates and credentials made at
+# start in $BROKERLOAD_BROKERS_DIR/secure (a CA, a server certificate for localhost and
+# 127.0.0.1, a client certificate, a second CA that signed nothing of these):
+#   Kafka: SASL_SSL with SCRAM-SHA-256/512 user brokerload (created at format time by Kafka's
+#          storage tool) on KAFKA_SASL_SSL_PORT [KAFKA_PORT+2], and SSL requiring a client
+#          certificate on KAFKA_MTLS_PORT [KAFKA_PORT+3]. PLAINTEXT stays for inter-broker
+#          traffic and the readiness probe.
+#   NATS:  TLS with user brokerload by password and an NKey user on NATS_TLS_PORT [NATS_PORT+1];
+#          TLS with decentralized JWT auth (operator, accounts in a memory resolver, a
+#          credentials file) on NATS_JWT_PORT [NATS_PORT+2]. Plain NATS stays on NATS_PORT.
+#
 # Environment (defaults in brackets):
 #   KAFKA_PORT [9092]  KAFKA_CONTROLLER_PORT [KAFKA_PORT+1]  NATS_PORT [4222]
 #   KAFKA_VERSION [3.9.1]          Apache Kafka version fetched from Maven Central
@@ -12,7 +23,10 @@
 #   BROKERS_START_TIMEOUT [90]     seconds to wait for each broker to become ready
 #   KAFKA_HEAP_OPTS [-Xms512m -Xmx1g]
 #
-# After start, $BROKERLOAD_BROKERS_DIR/env holds KAFKA_BOOTSTRAP=... and NATS_URL=...
+# After start, $BROKERLOAD_BROKERS_DIR/env holds KAFKA_BOOTSTRAP=... and NATS_URL=...; with
+# SECURE=1 also KAFKA_SASL_SSL, KAFKA_MTLS, NATS_TLS_URL, NATS_JWT_URL and SECURE_DIR (ca.pem,
+# client.pem, client-key.pem, other-ca.pem, kafka.password, nats.password, nkey-user.seed,
+# user.creds).
 # Exit codes: 0 ok, 1 a broker failed to start or stop, 2 usage, 3 a missing prerequisite.
 set -euo pipefail
 
@@ -24,6 +38,12 @@ kafka_version=${KAFKA_VERSION:-3.9.1}
 state_dir=${BROKERLOAD_BROKERS_DIR:-/tmp/brokerload-brokers}
 cache_dir=${BROKERLOAD_CACHE_DIR:-${HOME:-/root}/.cache/brokerload}
 timeout_s=${BROKERS_START_TIMEOUT:-90}
+secure=${SECURE:-0}
+sasl_ssl_port=${KAFKA_SASL_SSL_PORT:-$((kafka_port + 2))}
+mtls_port=${KAFKA_MTLS_PORT:-$((kafka_port + 3))}
+nats_tls_port=${NATS_TLS_PORT:-$((nats_port + 1))}
+nats_jwt_port=${NATS_JWT_PORT:-$((nats_port + 2))}
+secure_dir=$state_dir/secure
 jars_dir="$cache_dir/kafka-$kafka_version/libs"
 
 log() { printf 'brokers: %s\n' "$*" >&2; }
@@ -50,15 +70,79 @@ fetch_kafka_jars() {
 }
 
 wait_ready() {  # name address log
+  wait_ready_with "$1" "$1" "$2" "$3"
+}
+
+wait_ready_with() {  # probe name address log
   local deadline=$((SECONDS + timeout_s)) error=""
   while ((SECONDS < deadline)); do
-    if error=$(python3 "$here/probe.py" "$1" "$2" 2>&1); then return 0; fi
-    if ! pid_alive "$state_dir/$1.pid"; then
-      die 1 "$1 exited during start-up; see its log $3"
+    if error=$(python3 "$here/probe.py" "$1" "$3" 2>&1); then return 0; fi
+    if ! pid_alive "$state_dir/$2.pid"; then
+      die 1 "$2 exited during start-up; see its log $4"
     fi
     sleep 0.5
   done
-  die 1 "$1 at $2 not ready after ${timeout_s}s (last probe: $error); see its log $3"
+  die 1 "$2 at $3 not ready after ${timeout_s}s (last probe: $error); see its log $4"
+}
+
+# Certificates and credentials for SECURE=1, made once per state directory.
+make_secrets() {
+  [[ -f $secure_dir/.complete ]] && return 0
+  need openssl "Debian package openssl makes the certificates"
+  need go "Go builds deploy/local/natsauth (NATS JWTs and NKeys)"
+  mkdir -p "$secure_dir"
+  chmod 700 "$secure_dir"
+  (
+    cd "$secure_dir"
+    exec >"$state_dir/secrets.log" 2>&1
+    set -x
+    for ca in ca other-ca; do
+      openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=brokerload local $ca" \
+        -keyout "$ca-key.pem" -out "$ca.pem" -addext basicConstraints=critical,CA:TRUE
+    done
+    sign() {  # name subject extensions
+      openssl req -newkey rsa:2048 -nodes -subj "$2" -keyout "$1-key.pem" -out "$1.csr"
+      printf '%s\n' "$3" >"$1.ext"
+      openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 30 \
+        -extfile "$1.ext" -out "$1.pem"
+    }
+    sign server /CN=localhost \
+      "subjectAltName=DNS:localhost,IP:127.0.0.1
+extendedKeyUsage=serverAuth"
+    sign client /CN=brokerload "extendedKeyUsage=clientAuth"
+    cat server-key.pem server.pem >server-keystore.pem
+    python3 -c 'import secrets; print(secrets.token_hex(16))' >kafka.password
+    python3 -c 'import secrets; print(secrets.token_hex(16))' >nats.password
+    # A copy of the client key encrypted with a password, for ssl.key.password.
+    python3 -c 'import secrets; print(secrets.token_hex(16))' >client-key.password
+    openssl pkcs8 -topk8 -in client-key.pem -out client-key-encrypted.pem \
+      -passout file:client-key.password
+  ) || die 1 "making certificates failed; see $state_dir/secrets.log"
+  local natsauth="$cache_dir/natsauth"
+  if [[ ! -x $natsauth || $here/natsauth/main.go -nt $natsauth ]]; then
+    log "building deploy/local/natsauth (NATS JWTs and NKeys)"
+    (cd "$here/natsauth" && go build -o "$natsauth" .) >>"$state_dir/secrets.log" 2>&1 ||
+      die 1 "go build of deploy/local/natsauth failed; see $state_dir/secrets.log"
+  fi
+  "$natsauth" "$secure_dir" >>"$state_dir/secrets.log" 2>&1 ||
+    die 1 "natsauth failed; see $state_dir/secrets.log"
+  touch "$secure_dir/.complete"
+}
+
+# One nats-server with TLS: name port auth-config
+start_nats_secure() {
+  local name=$1 port=$2 conf="$state_dir/$1.conf"
+  if pid_alive "$state_dir/$name.pid"; then log "$name already running"; return 0; fi
+  mkdir -p "$state_dir/$name-store"
+  cat >"$conf" <<CONF
+listen: 127.0.0.1:$port
+jetstream { store_dir: "$state_dir/$name-store" }
+tls { cert_file: "$secure_dir/server.pem", key_file: "$secure_dir/server-key.pem", timeout: 3 }
+$3
+CONF
+  setsid nats-server -c "$conf" >"$state_dir/$name.log" 2>&1 </dev/null &
+  echo $! >"$state_dir/$name.pid"
+  wait_ready_with nats-info "$name" "127.0.0.1:$port" "$state_dir/$name.log"
 }
 
 start_nats() {
@@ -71,6 +155,18 @@ start_nats() {
   wait_ready nats "127.0.0.1:$nats_port" "$state_dir/nats.log"
   echo "NATS_URL=nats://127.0.0.1:$nats_port" >>"$state_dir/env"
   log "nats ready at nats://127.0.0.1:$nats_port (JetStream, store $state_dir/nats-store)"
+  [[ $secure == 1 ]] || return 0
+  start_nats_secure nats-tls "$nats_tls_port" "authorization {
+  users: [
+    {user: brokerload, password: \"$(cat "$secure_dir/nats.password")\"}
+    {nkey: $(cat "$secure_dir/nkey-user.pub")}
+  ]
+}"
+  start_nats_secure nats-jwt "$nats_jwt_port" "include \"secure/operator.conf\""  # relative to the config file
+  echo "NATS_TLS_URL=tls://localhost:$nats_tls_port" >>"$state_dir/env"
+  echo "NATS_JWT_URL=tls://localhost:$nats_jwt_port" >>"$state_dir/env"
+  log "nats TLS (password, NKey) at tls://localhost:$nats_tls_port, TLS with JWT auth at" \
+    "tls://localhost:$nats_jwt_port"
 }
 
 start_kafka() {
@@ -79,15 +175,25 @@ start_kafka() {
   fetch_kafka_jars
   local conf="$state_dir/kafka.properties"
   mkdir -p "$state_dir/kafka-data"
+  local listeners="PLAINTEXT://127.0.0.1:$kafka_port"
+  local protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT" format_args=()
+  if [[ $secure == 1 ]]; then
+    listeners+=",SASL_SSL://127.0.0.1:$sasl_ssl_port,SSL://127.0.0.1:$mtls_port"
+    protocols+=",SASL_SSL:SASL_SSL,SSL:SSL"
+    local password
+    password=$(cat "$secure_dir/kafka.password")
+    format_args=(--add-scram "SCRAM-SHA-512=[name=brokerload,password=$password]"
+      --add-scram "SCRAM-SHA-256=[name=brokerload,password=$password]")
+  fi
   cat >"$conf" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller_port
-listeners=PLAINTEXT://127.0.0.1:$kafka_port,CONTROLLER://127.0.0.1:$controller_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$kafka_port
+listeners=$listeners,CONTROLLER://127.0.0.1:$controller_port
+advertised.listeners=$listeners
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=$protocols
 log.dirs=$state_dir/kafka-data
 num.partitions=3
 offsets.topic.replication.factor=1
@@ -97,6 +203,18 @@ transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 PROPS
+  if [[ $secure == 1 ]]; then
+    cat >>"$conf" <<PROPS
+ssl.keystore.type=PEM
+ssl.keystore.location=$secure_dir/server-keystore.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$secure_dir/ca.pem
+listener.name.ssl.ssl.client.auth=required
+listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+PROPS
+  fi
   cat >"$state_dir/log4j.properties" <<'PROPS'
 log4j.rootLogger=INFO, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender
@@ -107,7 +225,7 @@ log4j.logger.org.apache.kafka=INFO
 PROPS
   local java_opts=(-cp "$jars_dir/*" "-Dlog4j.configuration=file:$state_dir/log4j.properties")
   if ! java "${java_opts[@]}" kafka.tools.StorageTool format -t "$(python3 "$here/probe.py" uuid)" \
-      -c "$conf" >"$state_dir/kafka-format.log" 2>&1; then
+      -c "$conf" "${format_args[@]}" >"$state_dir/kafka-format.log" 2>&1; then
     die 1 "kafka storage format failed; see its log $state_dir/kafka-format.log"
   fi
   # shellcheck disable=SC2086
@@ -117,6 +235,11 @@ PROPS
   wait_ready kafka "127.0.0.1:$kafka_port" "$state_dir/kafka.log"
   echo "KAFKA_BOOTSTRAP=127.0.0.1:$kafka_port" >>"$state_dir/env"
   log "kafka $kafka_version ready at 127.0.0.1:$kafka_port (KRaft, data $state_dir/kafka-data)"
+  [[ $secure == 1 ]] || return 0
+  echo "KAFKA_SASL_SSL=127.0.0.1:$sasl_ssl_port" >>"$state_dir/env"
+  echo "KAFKA_MTLS=127.0.0.1:$mtls_port" >>"$state_dir/env"
+  log "kafka SASL_SSL (SCRAM) at 127.0.0.1:$sasl_ssl_port, SSL with client certificates at" \
+    "127.0.0.1:$mtls_port"
 }
 
 stop_one() {  # name
@@ -159,11 +282,18 @@ case "$command" in
     need python3 "the readiness probes use it"
     mkdir -p "$state_dir" "$cache_dir"
     touch "$state_dir/env"
+    if [[ $secure == 1 ]]; then
+      make_secrets
+      echo "SECURE_DIR=$secure_dir" >>"$state_dir/env"
+    fi
     for b in "${brokers[@]}"; do "start_$b"; done
     cat "$state_dir/env"
     ;;
   stop)
-    for b in "${brokers[@]}"; do stop_one "$b"; done
+    for b in "${brokers[@]}"; do
+      stop_one "$b"
+      if [[ $b == nats ]]; then stop_one nats-tls; stop_one nats-jwt; fi
+    done
     if [[ -d $state_dir ]] && ! ls "$state_dir"/*.pid >/dev/null 2>&1; then
       rm -rf "$state_dir"
     fi
@@ -171,10 +301,14 @@ case "$command" in
   status)
     rc=0
     for b in "${brokers[@]}"; do status_one "$b" || rc=1; done
+    if [[ $secure == 1 ]] && [[ " ${brokers[*]} " == *" nats "* ]]; then
+      status_one nats-tls || rc=1
+      status_one nats-jwt || rc=1
+    fi
     exit "$rc"
     ;;
   *)
-    sed -n '2,16p' "${BASH_SOURCE[0]}" >&2
+    sed -n '2,31p' "${BASH_SOURCE[0]}" >&2
     exit 2
     ;;
 esac

@@ -5,6 +5,10 @@
                              and lists at least one broker.
   probe.py nats HOST:PORT    exits 0 when JetStream answers $JS.API.INFO
                              (account info) with no error.
+  probe.py nats-info HOST:PORT
+                             exits 0 when a NATS server greets with INFO (for the
+                             secured servers, whose TLS and credentials the
+                             brokerload tests exercise themselves).
   probe.py uuid              prints a random Kafka cluster id (22 chars base64url).
 """
 import base64
@@ -74,15 +78,23 @@ def probe_nats(address):
                 return
 
 
+def probe_nats_info(address):
+    with socket.create_connection(split_address(address), timeout=TIMEOUT_S) as sock:
+        info = sock.makefile("rb").readline()
+        if not info.startswith(b"INFO "):
+            raise ValueError(f"unexpected greeting {info[:40]!r}")
+
+
 def main(argv):
     if len(argv) == 2 and argv[1] == "uuid":
         print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))
         return 0
-    if len(argv) != 3 or argv[1] not in ("kafka", "nats"):
+    if len(argv) != 3 or argv[1] not in ("kafka", "nats", "nats-info"):
         print(__doc__, file=sys.stderr)
         return 64
     try:
-        {"kafka": probe_kafka, "nats": probe_nats}[argv[1]](argv[2])
+        probes = {"kafka": probe_kafka, "nats": probe_nats, "nats-info": probe_nats_info}
+        probes[argv[1]](argv[2])
     except (OSError, ValueError, struct.error) as error:
         print(f"{argv[1]} at {argv[2]}: {error}", file=sys.stderr)
         return 1

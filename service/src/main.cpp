@@ -10,6 +10,7 @@
 #include "app/runner.hpp"
 #include "app/version.hpp"
 #include "config/loader.hpp"
+#include "driver/factory.hpp"
 #include "log/log.hpp"
 
 namespace {
@@ -35,7 +36,10 @@ int Usage(const std::string& problem) {
 
 // Loads and validates; prints every problem. Returns nullopt when there was any.
 std::optional<config::Config> Load(const std::string& path) {
-  config::LoadResult result = config::LoadFile(path);
+  config::LoadResult result = config::LoadFile(path, driver::CheckClientProperty);
+  for (const config::ConfigError& warning : result.warnings) {
+    std::fprintf(stderr, "warning: %s\n", warning.ToString().c_str());
+  }
   for (const config::ConfigError& error : result.errors) {
     std::fprintf(stderr, "%s\n", error.ToString().c_str());
   }

@@ -36,6 +36,13 @@ if helm template test "$chart" --set service.port=70000 >/dev/null 2>"$tmp/err";
 fi
 grep -q "service.port" "$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
 
+# A literal secret in config (rendered into a ConfigMap) is refused: only ${env:NAME} or *_file.
+if helm template test "$chart" --set config.targets.nats.user=u \
+    --set config.targets.nats.password=hunter2 >/dev/null 2>"$tmp/err"; then
+  echo "helm: values.schema.json accepted a literal password in config" >&2; exit 1
+fi
+grep -q "config.targets.nats.password" "$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
+
 # Defaults: one StatefulSet replica, non-root, read-only root, probes; no optional objects.
 grep -q "kind: StatefulSet" "$tmp/default.yaml"
 grep -q "readOnlyRootFilesystem: true" "$tmp/default.yaml"
@@ -61,4 +68,13 @@ done
 [[ $(grep -c "release: kube-prometheus-stack" "$tmp/full.yaml") -ge 2 ]]
 grep -q 'grafana_dashboard: "1"' "$tmp/full.yaml"
 grep -q "replicas: 3" "$tmp/full.yaml"
+# Secured: Secrets mounted read-only as files, env from a Secret key, probes over HTTPS (no
+# credentials needed), the ServiceMonitor scraping with TLS and basic auth from a Secret.
+grep -q "secretName: brokerload-kafka" "$tmp/full.yaml"
+grep -q "mountPath: /etc/brokerload-secrets/nats" "$tmp/full.yaml"
+[[ $(grep -c "readOnly: true" "$tmp/full.yaml") -eq 3 ]]
+grep -q "secretKeyRef: {name: brokerload-metrics, key: password}" "$tmp/full.yaml"
+[[ $(grep -c "scheme: HTTPS" "$tmp/full.yaml") -eq 3 ]]
+grep -q "scheme: https" "$tmp/full.yaml"
+grep -q "scheme: HTTP}" "$tmp/default.yaml"
 echo "helm: chart lints, renders with default and full values, manifests valid"

@@ -32,7 +32,8 @@ std::string ReadAll(const std::string& path) {
 
 }  // namespace
 
-BrokerloadProcess::BrokerloadProcess(const std::string& config_yaml, const std::string& extra_env) {
+BrokerloadProcess::BrokerloadProcess(const std::string& config_yaml, const std::string& extra_env,
+                                     const std::vector<std::string>& extra_args) {
   char pattern[] = "/tmp/brokerload-test-XXXXXX";
   if (mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = pattern;
@@ -46,8 +47,10 @@ BrokerloadProcess::BrokerloadProcess(const std::string& config_yaml, const std::
   const std::string binary = BROKERLOAD_BINARY;
   const std::string config = dir_ + "/config.yaml";
   std::vector<char*> argv = {const_cast<char*>(binary.c_str()), const_cast<char*>("run"),
-                             const_cast<char*>("--config"), const_cast<char*>(config.c_str()),
-                             nullptr};
+                             const_cast<char*>("--config"), const_cast<char*>(config.c_str())};
+  std::vector<std::string> args = extra_args;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
   std::vector<char*> env;
   for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
   std::string extra = extra_env;
@@ -83,6 +86,11 @@ unsigned short BrokerloadProcess::WaitForMetricsPort(std::chrono::seconds timeou
 int BrokerloadProcess::Terminate(std::chrono::seconds timeout) {
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);
+  return WaitForExit(timeout);
+}
+
+int BrokerloadProcess::WaitForExit(std::chrono::seconds timeout) {
+  if (pid_ <= 0) return -1;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace brokerload::testing {
 
@@ -13,13 +14,16 @@ class BrokerloadProcess {
  public:
   // Writes `config_yaml` to a temp file and starts `brokerload run`; logs go to a temp file.
   // `extra_env` ("NAME=value") is added to the environment.
-  explicit BrokerloadProcess(const std::string& config_yaml, const std::string& extra_env = "");
+  explicit BrokerloadProcess(const std::string& config_yaml, const std::string& extra_env = "",
+                             const std::vector<std::string>& extra_args = {});
   ~BrokerloadProcess();  // SIGKILL if still running
 
   // Waits for the "metrics on port N" log line; 0 when it never came.
   unsigned short WaitForMetricsPort(std::chrono::seconds timeout);
   // Sends SIGTERM and waits; the exit code, or -1 on timeout or death by signal.
   int Terminate(std::chrono::seconds timeout);
+  // Waits for the process to exit on its own; the exit code, or -1 on timeout or signal.
+  int WaitForExit(std::chrono::seconds timeout);
   std::string Log() const;
   std::string Stdout() const;
 

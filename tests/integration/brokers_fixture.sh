@@ -11,14 +11,17 @@ export BROKERLOAD_BROKERS_DIR=$2
 if [[ $action == start ]]; then
   # Leftovers of an interrupted run would hold the ports and the pid files.
   "$brokers" stop >/dev/null 2>&1 || true
-  read -r KAFKA_PORT KAFKA_CONTROLLER_PORT NATS_PORT < <(python3 - <<'PY'
+  # SECURE=1 (the secure_brokers fixture) needs four ports more.
+  read -r KAFKA_PORT KAFKA_CONTROLLER_PORT NATS_PORT KAFKA_SASL_SSL_PORT KAFKA_MTLS_PORT \
+    NATS_TLS_PORT NATS_JWT_PORT < <(python3 - <<'PY'
 import socket
-socks = [socket.socket() for _ in range(3)]
+socks = [socket.socket() for _ in range(7)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))
 PY
 )
-  export KAFKA_PORT KAFKA_CONTROLLER_PORT NATS_PORT
+  export KAFKA_PORT KAFKA_CONTROLLER_PORT NATS_PORT KAFKA_SASL_SSL_PORT KAFKA_MTLS_PORT \
+    NATS_TLS_PORT NATS_JWT_PORT
 fi
 exec "$brokers" "$action"

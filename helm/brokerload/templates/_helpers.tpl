@@ -22,3 +22,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 app.kubernetes.io/name: {{ include "brokerload.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
+
+{{/* HTTPS when the metrics endpoint is served over TLS (config.metrics.tls). */}}
+{{- define "brokerload.probeScheme" -}}
+{{- if and .Values.config.metrics (hasKey .Values.config.metrics "tls") }}HTTPS{{ else }}HTTP{{ end }}
+{{- end }}

@@ -1,6 +1,9 @@
 #include "app/http_server.hpp"
 
+#include <openssl/crypto.h>
+
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #include <istream>
@@ -10,11 +13,14 @@ namespace brokerload::app {
 namespace {
 
 using boost::asio::ip::tcp;
+using TlsStream = boost::asio::ssl::stream<tcp::socket>;
 
 const char* Reason(int status) {
   switch (status) {
     case 200:
       return "OK";
+    case 401:
+      return "Unauthorized";
     case 404:
       return "Not Found";
     case 405:
@@ -26,47 +32,119 @@ const char* Reason(int status) {
   }
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+std::string Base64(const std::string& text) {
+  static constexpr char kDigits[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  auto byte = [&](std::size_t i) -> unsigned {
+    return i < text.size() ? static_cast<unsigned char>(text[i]) : 0u;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); i += 3) {
+    const unsigned n = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
+    out += kDigits[(n >> 18) & 63];
+    out += kDigits[(n >> 12) & 63];
+    out += i + 1 < text.size() ? kDigits[(n >> 6) & 63] : '=';
+    out += i + 2 < text.size() ? kDigits[n & 63] : '=';
+  }
+  return out;
+}
+
+// Compares in time independent of where the strings differ.
+bool SameSecret(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+struct Shared {
+  const HttpHandler& handler;
+  const std::string& expected_authorization;
+  const std::set<std::string>& open_paths;
+};
+
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket socket, const HttpHandler& handler)
-      : socket_(std::move(socket)), handler_(handler) {}
+  Session(Stream stream, Shared shared) : stream_(std::move(stream)), shared_(shared) {}
 
   void Start() {
-    auto self = shared_from_this();
-    boost::asio::async_read_until(socket_, request_, "\r\n\r\n",
+    auto self = this->shared_from_this();
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      stream_.async_handshake(boost::asio::ssl::stream_base::server,
+                              [self](const boost::system::error_code& error) {
+                                if (!error) self->Read();
+                              });
+    } else {
+      Read();
+    }
+  }
+
+ private:
+  void Read() {
+    auto self = this->shared_from_this();
+    boost::asio::async_read_until(stream_, request_, "\r\n\r\n",
                                   [self](const boost::system::error_code& error, std::size_t) {
                                     if (!error) self->Respond();
                                   });
   }
 
- private:
+  bool Authorized(std::istream& headers) const {
+    std::string line;
+    while (std::getline(headers, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      constexpr std::string_view kName = "authorization:";
+      if (line.size() < kName.size()) continue;
+      std::string name = line.substr(0, kName.size());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (name != kName) continue;
+      std::string value = line.substr(kName.size());
+      value.erase(0, value.find_first_not_of(' '));
+      return SameSecret(value, shared_.expected_authorization);
+    }
+    return false;
+  }
+
   void Respond() {
     std::istream stream(&request_);
     std::string method;
     std::string target;
     stream >> method >> target;
+    const std::string path = target.substr(0, target.find('?'));
+    std::string extra_headers;
     HttpResponse response;
     if (method != "GET" && method != "HEAD") {
       response = {405, "text/plain; charset=utf-8", "only GET\n"};
+    } else if (!shared_.expected_authorization.empty() && !shared_.open_paths.contains(path) &&
+               !Authorized(stream)) {
+      response = {401, "text/plain; charset=utf-8", "unauthorized\n"};
+      extra_headers = "\r\nWWW-Authenticate: Basic realm=\"brokerload\"";
     } else {
-      const std::string path = target.substr(0, target.find('?'));
-      response = handler_(path);
+      response = shared_.handler(path);
     }
     const std::string body = method == "HEAD" ? "" : response.body;
     reply_ = "HTTP/1.1 " + std::to_string(response.status) + " " + Reason(response.status) +
              "\r\nContent-Type: " + response.content_type +
-             "\r\nContent-Length: " + std::to_string(response.body.size()) +
+             "\r\nContent-Length: " + std::to_string(response.body.size()) + extra_headers +
              "\r\nConnection: close\r\n\r\n" + body;
-    auto self = shared_from_this();
-    boost::asio::async_write(socket_, boost::asio::buffer(reply_),
-                             [self](const boost::system::error_code&, std::size_t) {
-                               boost::system::error_code ignored;
-                               self->socket_.shutdown(tcp::socket::shutdown_both, ignored);
-                             });
+    auto self = this->shared_from_this();
+    boost::asio::async_write(
+        stream_, boost::asio::buffer(reply_),
+        [self](const boost::system::error_code&, std::size_t) { self->Close(); });
   }
 
-  tcp::socket socket_;
-  const HttpHandler& handler_;
+  void Close() {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      auto self = this->shared_from_this();
+      stream_.async_shutdown([self](const boost::system::error_code&) {
+        boost::system::error_code ignored;
+        self->stream_.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
+      });
+    } else {
+      boost::system::error_code ignored;
+      stream_.shutdown(tcp::socket::shutdown_both, ignored);
+    }
+  }
+
+  Stream stream_;
+  Shared shared_;
   boost::asio::streambuf request_{16 * 1024};
   std::string reply_;
 };
@@ -86,10 +164,37 @@ tcp::endpoint Resolve(boost::asio::io_context& io, const std::string& listen) {
   return results.begin()->endpoint();
 }
 
+std::unique_ptr<boost::asio::ssl::context> TlsContext(const HttpSecurity& security) {
+  if (security.tls_cert_file.empty()) return nullptr;
+  namespace ssl = boost::asio::ssl;
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  boost::system::error_code error;
+  context->use_certificate_chain_file(security.tls_cert_file, error);
+  if (error) {
+    throw std::runtime_error("metrics.tls.cert_file " + security.tls_cert_file +
+                             ": cannot load: " + error.message());
+  }
+  context->use_private_key_file(security.tls_key_file, ssl::context::pem, error);
+  if (error) {
+    throw std::runtime_error("metrics.tls.key_file " + security.tls_key_file +
+                             ": cannot load (or it does not match cert_file): " + error.message());
+  }
+  return context;
+}
+
 }  // namespace
 
-HttpServer::HttpServer(const std::string& listen, HttpHandler handler)
-    : handler_(std::move(handler)), acceptor_(io_) {
+HttpServer::HttpServer(const std::string& listen, HttpHandler handler, const HttpSecurity& security)
+    : handler_(std::move(handler)),
+      expected_authorization_(
+          security.basic_auth
+              ? "Basic " + Base64(security.basic_auth->first + ":" + security.basic_auth->second)
+              : ""),
+      open_paths_(security.open_paths),
+      tls_(TlsContext(security)),
+      acceptor_(io_) {
   const tcp::endpoint endpoint = Resolve(io_, listen);
   boost::system::error_code error;
   acceptor_.open(endpoint.protocol(), error);
@@ -113,7 +218,14 @@ void HttpServer::Stop() {
 
 void HttpServer::Accept() {
   acceptor_.async_accept([this](const boost::system::error_code& error, tcp::socket socket) {
-    if (!error) std::make_shared<Session>(std::move(socket), handler_)->Start();
+    if (!error) {
+      const Shared shared{handler_, expected_authorization_, open_paths_};
+      if (tls_) {
+        std::make_shared<Session<TlsStream>>(TlsStream(std::move(socket), *tls_), shared)->Start();
+      } else {
+        std::make_shared<Session<tcp::socket>>(std::move(socket), shared)->Start();
+      }
+    }
     if (acceptor_.is_open()) Accept();
   });
 }

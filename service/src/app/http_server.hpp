@@ -4,11 +4,18 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
+namespace boost::asio::ssl {
+class context;
+}
+
 // A minimal HTTP/1.1 server on its own thread for /metrics, /healthz and /readyz. It serves from
 // memory only, so a slow or absent broker never blocks a scrape. One request per connection.
+// Optionally over TLS and with HTTP basic auth (as Prometheus' exporter web config).
 namespace brokerload::app {
 
 struct HttpResponse {
@@ -19,11 +26,19 @@ struct HttpResponse {
 
 using HttpHandler = std::function<HttpResponse(const std::string& path)>;
 
+struct HttpSecurity {
+  std::string tls_cert_file;  // PEM; with tls_key_file, serve HTTPS only
+  std::string tls_key_file;
+  // Set: every path but `open_paths` answers 401 without these credentials.
+  std::optional<std::pair<std::string, std::string>> basic_auth;  // username, password
+  std::set<std::string> open_paths;  // e.g. the probes, which Kubernetes sends no credentials to
+};
+
 class HttpServer {
  public:
-  // Binds at once (port 0 picks a free one); throws std::runtime_error naming the address when
-  // it cannot. `handler` runs on the server's thread.
-  HttpServer(const std::string& listen, HttpHandler handler);
+  // Binds at once (port 0 picks a free one); throws std::runtime_error naming the address (or
+  // the certificate) when it cannot. `handler` runs on the server's thread.
+  HttpServer(const std::string& listen, HttpHandler handler, const HttpSecurity& security = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -35,6 +50,9 @@ class HttpServer {
   void Accept();
 
   HttpHandler handler_;
+  std::string expected_authorization_;  // "Basic base64(user:password)", or "" for no auth
+  std::set<std::string> open_paths_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;  // null: plain HTTP
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   unsigned short port_ = 0;

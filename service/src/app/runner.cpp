@@ -36,6 +36,22 @@ HttpResponse Serve(const std::string& path, const std::string& metrics_path,
   return {404, "text/plain; charset=utf-8", "not found; try " + metrics_path + "\n"};
 }
 
+// metrics.tls and metrics.basic_auth; the probes stay open, as Kubernetes sends them no
+// credentials (over TLS it probes with scheme HTTPS, which verifies no certificate).
+HttpSecurity MetricsSecurity(const config::Metrics& metrics) {
+  HttpSecurity security;
+  if (metrics.tls) {
+    security.tls_cert_file = metrics.tls->cert_file;
+    security.tls_key_file = metrics.tls->key_file;
+  }
+  if (metrics.basic_auth) {
+    security.basic_auth.emplace(metrics.basic_auth->username,
+                                metrics.basic_auth->password.Reveal());
+  }
+  security.open_paths = {"/healthz", "/readyz"};
+  return security;
+}
+
 }  // namespace
 
 int Run(const config::Config& loaded) {
@@ -44,9 +60,10 @@ int Run(const config::Config& loaded) {
   // Metrics come up before any broker I/O, so probes and scrapes work while brokers are slow.
   std::unique_ptr<HttpServer> http;
   try {
-    http = std::make_unique<HttpServer>(loaded.metrics.listen, [&](const std::string& path) {
-      return Serve(path, loaded.metrics.path, exporter);
-    });
+    http = std::make_unique<HttpServer>(
+        loaded.metrics.listen,
+        [&](const std::string& path) { return Serve(path, loaded.metrics.path, exporter); },
+        MetricsSecurity(loaded.metrics));
   } catch (const std::exception& error) {
     LOG_ERROR("%s", error.what());
     return kExitRuntime;

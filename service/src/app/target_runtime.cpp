@@ -50,6 +50,10 @@ bool TargetRuntime::Setup(workers::Pool& pool, const std::atomic<bool>& cancel,
       error = "setup cancelled";
       return false;
     }
+    if (health_.refused.load()) {  // credentials, certificate or protocol: retrying cannot help
+      error = attempt_error.starts_with(name_ + ":") ? attempt_error : name_ + ": " + attempt_error;
+      return false;
+    }
     if (std::chrono::steady_clock::now() + std::chrono::seconds(1) >= deadline) {
       error = attempt_error + " (gave up after " + std::to_string(attempt) +
               " attempts; run.startup_timeout)";

@@ -20,6 +20,43 @@ enum class AckPolicy { kNone, kAll, kExplicit };
 enum class PayloadKind { kRandom, kCompressible };
 enum class WorkMode { kNone, kSpin, kSleep };
 
+// A secret (password, token, key password) as resolved at load time from the YAML, from the
+// environment (`${env:NAME}`) or from a file (`<key>_file`). It has no operator<< and no
+// conversion to string: the drivers call Reveal() where a client library takes it, and nothing
+// else may print it.
+class Secret {
+ public:
+  Secret() = default;
+  explicit Secret(std::string value) : value_(std::move(value)) {}
+  const std::string& Reveal() const { return value_; }
+  bool Empty() const { return value_.empty(); }
+
+ private:
+  std::string value_;
+};
+
+// TLS to a broker: PEM files. An empty ca_file trusts the system's CAs; cert_file with key_file
+// is the client certificate for mutual TLS.
+struct TlsSettings {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  Secret key_password;  // of an encrypted key_file (Kafka only: cnats takes unencrypted keys)
+  bool verify_hostname = true;
+};
+
+enum class KafkaProtocol { kPlaintext, kSsl, kSaslPlaintext, kSaslSsl };
+enum class SaslMechanism { kPlain, kScramSha256, kScramSha512 };
+
+// targets.kafka.security: applied to the producer, the consumer and topic creation alike.
+struct KafkaSecurity {
+  KafkaProtocol protocol = KafkaProtocol::kPlaintext;
+  TlsSettings tls;                                        // used with ssl and sasl_ssl
+  SaslMechanism mechanism = SaslMechanism::kScramSha512;  // used with sasl_*
+  std::string username;
+  Secret password;
+};
+
 struct KafkaTopicSettings {
   int partitions = 3;
   int replication_factor = 1;
@@ -34,6 +71,7 @@ struct KafkaTarget {
   Properties producer;  // passed through to librdkafka, after brokerload's defaults
   Properties consumer;
   KafkaTopicSettings topic;
+  KafkaSecurity security;
 };
 
 struct NatsStreamSettings {
@@ -51,6 +89,13 @@ struct NatsTarget {
   NatsStreamSettings stream;
   AckPolicy ack_policy = AckPolicy::kNone;
   int max_pending = 16384;  // async publishes awaiting an ack; past it, sends count as late
+  // Authentication: at most one of user+password, token, nkey_seed_file and credentials_file.
+  std::optional<TlsSettings> tls;  // set: TLS to every server
+  std::string user;
+  Secret password;
+  Secret token;
+  std::string nkey_seed_file;    // a user NKey seed (SU...); the public key is derived from it
+  std::string credentials_file;  // JWT and NKey seed, as `nats --creds`
   // true: one write per publish, ~1 ms less latency at low rates, but a syscall per message that
   // stalls the publisher at high rates; false: cnats' flusher batches writes (adds up to ~1 ms).
   bool send_asap = false;
@@ -81,9 +126,22 @@ struct Profile {
   bool repeat = false;
 };
 
+// The metrics endpoint's protection, in the style of Prometheus' exporter web config. Off by
+// default; /healthz and /readyz never ask for credentials (Kubernetes probes send none).
+struct MetricsTls {
+  std::string cert_file;  // PEM, the server certificate (with its chain)
+  std::string key_file;   // PEM, unencrypted
+};
+struct BasicAuth {
+  std::string username;
+  Secret password;
+};
+
 struct Metrics {
   std::string listen = "0.0.0.0:9464";
   std::string path = "/metrics";
+  std::optional<MetricsTls> tls;
+  std::optional<BasicAuth> basic_auth;
   std::vector<double> latency_buckets;  // seconds; filled with the default ladder when empty
 };
 

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "config/security_reader.hpp"
 #include "config/yaml_reader.hpp"
 #include "message/header.hpp"
 
@@ -37,11 +38,12 @@ bool ValidListen(const std::string& listen) {
   return port >= 0 && port <= 65535;
 }
 
-void ReadKafka(YamlReader& r, const YAML::Node& node, std::optional<KafkaTarget>& out) {
+void ReadKafka(YamlReader& r, const YAML::Node& node, const PropertyCheck& check,
+               std::optional<KafkaTarget>& out) {
   const std::string path = "targets.kafka";
-  if (!r.CheckMap(
-          node, path,
-          {"enabled", "bootstrap_servers", "consumer_group", "producer", "consumer", "topic"})) {
+  if (!r.CheckMap(node, path,
+                  {"enabled", "bootstrap_servers", "consumer_group", "producer", "consumer",
+                   "topic", "security"})) {
     return;
   }
   bool enabled = true;
@@ -49,8 +51,12 @@ void ReadKafka(YamlReader& r, const YAML::Node& node, std::optional<KafkaTarget>
   KafkaTarget kafka;
   r.String(node, path, "bootstrap_servers", kafka.bootstrap_servers);
   r.String(node, path, "consumer_group", kafka.consumer_group);
-  r.Properties(node, path, "producer", kafka.producer);
-  r.Properties(node, path, "consumer", kafka.consumer);
+  if (node["security"]) ReadKafkaSecurity(r, node["security"], path + ".security", kafka.security);
+  const bool security_set = static_cast<bool>(node["security"]);
+  ReadClientProperties(r, node, path, "producer", ClientRole::kProducer, check, security_set,
+                       kafka.producer);
+  ReadClientProperties(r, node, path, "consumer", ClientRole::kConsumer, check, security_set,
+                       kafka.consumer);
   if (const YAML::Node topic = node["topic"];
       topic && r.CheckMap(topic, path + ".topic",
                           {"partitions", "replication_factor", "create", "config"})) {
@@ -68,13 +74,16 @@ void ReadKafka(YamlReader& r, const YAML::Node& node, std::optional<KafkaTarget>
 void ReadNats(YamlReader& r, const YAML::Node& node, std::optional<NatsTarget>& out) {
   const std::string path = "targets.nats";
   if (!r.CheckMap(node, path,
-                  {"enabled", "servers", "stream", "ack_policy", "max_pending", "send_asap"})) {
+                  {"enabled", "servers", "stream", "ack_policy", "max_pending", "send_asap", "tls",
+                   "user", "password", "password_file", "token", "token_file", "nkey_seed_file",
+                   "credentials_file"})) {
     return;
   }
   bool enabled = true;
   r.Bool(node, path, "enabled", enabled);
   NatsTarget nats;
   r.StringList(node, path, "servers", nats.servers);
+  ReadNatsSecurity(r, node, path, nats);
   r.Enum(
       node, path, "ack_policy", nats.ack_policy,
       {{"none", AckPolicy::kNone}, {"all", AckPolicy::kAll}, {"explicit", AckPolicy::kExplicit}});
@@ -198,7 +207,8 @@ void ReadProfile(YamlReader& r, const YAML::Node& node, Profile& profile) {
 
 void ReadMetrics(YamlReader& r, const YAML::Node& node, Metrics& metrics) {
   const std::string path = "metrics";
-  if (!r.CheckMap(node, path, {"listen", "path", "latency_buckets"})) return;
+  if (!r.CheckMap(node, path, {"listen", "path", "latency_buckets", "tls", "basic_auth"})) return;
+  ReadMetricsSecurity(r, node, path, metrics);
   r.String(node, path, "listen", metrics.listen);
   if (!ValidListen(metrics.listen)) {
     r.Error(node["listen"], path + ".listen", "HOST:PORT with a port from 0 to 65535");
@@ -251,9 +261,9 @@ std::string ConfigError::ToString() const {
   return out.str();
 }
 
-LoadResult Parse(std::string_view text, const std::string& file_name) {
+LoadResult Parse(std::string_view text, const std::string& file_name, const PropertyCheck& check) {
   LoadResult result;
-  YamlReader r(file_name, result.errors);
+  YamlReader r(file_name, result.errors, result.warnings);
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
@@ -269,7 +279,7 @@ LoadResult Parse(std::string_view text, const std::string& file_name) {
   if (!targets) {
     r.ErrorAtLine(1, 1, "targets", "expected at least one of kafka and nats, got nothing");
   } else if (r.CheckMap(targets, "targets", {"kafka", "nats"})) {
-    if (targets["kafka"]) ReadKafka(r, targets["kafka"], config.kafka);
+    if (targets["kafka"]) ReadKafka(r, targets["kafka"], check, config.kafka);
     if (targets["nats"]) ReadNats(r, targets["nats"], config.nats);
     if (!config.kafka && !config.nats && result.errors.empty()) {
       r.Error(targets, "targets", "at least one enabled target (kafka or nats)");
@@ -295,7 +305,7 @@ LoadResult Parse(std::string_view text, const std::string& file_name) {
   return result;
 }
 
-LoadResult LoadFile(const std::string& path) {
+LoadResult LoadFile(const std::string& path, const PropertyCheck& check) {
   std::ifstream file(path);
   if (!file) {
     LoadResult result;
@@ -304,7 +314,7 @@ LoadResult LoadFile(const std::string& path) {
   }
   std::ostringstream text;
   text << file.rdbuf();
-  return Parse(text.str(), path);
+  return Parse(text.str(), path, check);
 }
 
 }  // namespace brokerload::config

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,13 +24,32 @@ struct ConfigError {
 struct LoadResult {
   std::optional<Config> config;     // set when errors is empty
   std::vector<ConfigError> errors;  // every problem found, in file order
+  std::vector<ConfigError>
+      warnings;  // accepted, but worth a line (a literal secret); never a value
 };
 
-// Parses and validates YAML text; `file_name` only labels the errors. Never throws.
-LoadResult Parse(std::string_view text, const std::string& file_name);
+// A client pass-through property (targets.kafka.producer/consumer) that the client library
+// refuses. The check lives in the driver module so that config needs no client library.
+enum class ClientRole { kProducer, kConsumer };
+enum class PropertyProblem { kNone, kUnknown, kWrongRole, kBadValue };
+struct PropertyVerdict {
+  PropertyProblem problem = PropertyProblem::kNone;
+  std::string hint;  // "did you mean linger.ms?", or the library's reason for a bad value
+};
+using PropertyCheck = std::function<PropertyVerdict(ClientRole role, const std::string& name,
+                                                    const std::string& value)>;
+
+// True for property names whose values are secrets: their values appear in no message.
+bool IsSecretProperty(std::string_view name);
+
+// Parses and validates YAML text; `file_name` only labels the errors. Secrets are resolved from
+// the environment and from files here. `check`, when set, vets Kafka pass-through properties.
+// Never throws.
+LoadResult Parse(std::string_view text, const std::string& file_name,
+                 const PropertyCheck& check = {});
 
 // Reads and parses a file. Never throws.
-LoadResult LoadFile(const std::string& path);
+LoadResult LoadFile(const std::string& path, const PropertyCheck& check = {});
 
 // "250us", "10ms", "5s", "2m", "1h" (also "ns"); nullopt for anything else or a negative value.
 std::optional<Duration> ParseDuration(std::string_view text);

@@ -2,7 +2,10 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
 #include <limits>
+#include <sstream>
 #include <system_error>
 
 namespace brokerload::config {
@@ -45,6 +48,17 @@ void YamlReader::Error(const YAML::Node& at, const std::string& key, const std::
   const YAML::Mark mark = at.Mark();
   ErrorAtLine(mark.line + 1, mark.column + 1, key,
               "expected " + expected + ", got " + Describe(at));
+}
+
+void YamlReader::ErrorGot(const YAML::Node& at, const std::string& key, const std::string& expected,
+                          const std::string& got) {
+  const YAML::Mark mark = at.Mark();
+  ErrorAtLine(mark.line + 1, mark.column + 1, key, "expected " + expected + ", got " + got);
+}
+
+void YamlReader::Warning(const YAML::Node& at, const std::string& key, const std::string& message) {
+  const YAML::Mark mark = at.Mark();
+  warnings_.push_back(ConfigError{file_, mark.line + 1, mark.column + 1, key, message});
 }
 
 bool YamlReader::Scalar(const YAML::Node& node, const std::string& key, const char* expected) {
@@ -218,6 +232,75 @@ void YamlReader::Properties(const YAML::Node& map, const std::string& path, cons
     }
     out.emplace_back(entry.first.Scalar(), entry.second.Scalar());
   }
+}
+
+std::optional<std::string> EnvReference(const std::string& text, std::string& name) {
+  constexpr std::string_view kPrefix = "${env:";
+  if (!text.starts_with(kPrefix) || !text.ends_with("}")) return std::nullopt;
+  name = text.substr(kPrefix.size(), text.size() - kPrefix.size() - 1);
+  const char* value = name.empty() ? nullptr : std::getenv(name.c_str());
+  return std::string(value == nullptr ? "" : value);
+}
+
+void YamlReader::SecretValue(const YAML::Node& map, const std::string& path, const char* key,
+                             config::Secret& out) {
+  const std::string file_key = std::string(key) + "_file";
+  const YAML::Node node = map[key];
+  const YAML::Node file_node = map[file_key];
+  if (node && file_node) {
+    ErrorGot(file_node, Join(path, file_key.c_str()),
+             std::string("either ") + key + " or " + file_key, "both");
+    return;
+  }
+  if (file_node) {
+    std::string file_name;
+    File(map, path, file_key.c_str(), file_name);
+    if (file_name.empty()) return;
+    std::ifstream file(file_name);
+    std::ostringstream text;
+    text << file.rdbuf();
+    std::string value = text.str();
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+    if (value.empty()) {
+      ErrorGot(file_node, Join(path, file_key.c_str()), "a file holding the secret",
+               "an empty file");
+      return;
+    }
+    out = config::Secret(std::move(value));
+    return;
+  }
+  if (!node) return;
+  if (!node.IsScalar() || node.Scalar().empty()) {
+    ErrorGot(node, Join(path, key), "a secret: ${env:NAME}, or " + file_key + " beside it",
+             node.IsScalar() ? "an empty value" : (node.IsMap() ? "a map" : "a list"));
+    return;
+  }
+  std::string env_name;
+  if (const std::optional<std::string> value = EnvReference(node.Scalar(), env_name)) {
+    if (value->empty()) {
+      ErrorGot(node, Join(path, key), "environment variable '" + env_name + "' to be set",
+               "nothing (unset or empty)");
+      return;
+    }
+    out = config::Secret(*value);
+    return;
+  }
+  Warning(node, Join(path, key),
+          "a literal secret in the config file; prefer ${env:NAME} or " + file_key);
+  out = config::Secret(node.Scalar());
+}
+
+void YamlReader::File(const YAML::Node& map, const std::string& path, const char* key,
+                      std::string& out) {
+  const YAML::Node node = map[key];
+  if (!node) return;
+  if (!Scalar(node, Join(path, key), "a file path")) return;
+  std::ifstream file(node.Scalar());
+  if (!file) {
+    Error(node, Join(path, key), "a readable file");
+    return;
+  }
+  out = node.Scalar();
 }
 
 void YamlReader::Buckets(const YAML::Node& map, const std::string& path, const char* key,

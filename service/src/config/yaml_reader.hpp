@@ -17,10 +17,14 @@ namespace brokerload::config {
 // stopping at the first. A value that is missing keeps the default already in `out`.
 class YamlReader {
  public:
-  YamlReader(std::string file, std::vector<ConfigError>& errors)
-      : file_(std::move(file)), errors_(errors) {}
+  YamlReader(std::string file, std::vector<ConfigError>& errors, std::vector<ConfigError>& warnings)
+      : file_(std::move(file)), errors_(errors), warnings_(warnings) {}
 
   void Error(const YAML::Node& at, const std::string& key, const std::string& expected);
+  // Like Error, but `got` replaces the description of the value (for secrets, never the value).
+  void ErrorGot(const YAML::Node& at, const std::string& key, const std::string& expected,
+                const std::string& got);
+  void Warning(const YAML::Node& at, const std::string& key, const std::string& message);
   void ErrorAtLine(int line, int column, const std::string& key, const std::string& message);
 
   // True when `node` is a map; records a wrong type and each key that is not in `allowed`.
@@ -47,6 +51,12 @@ class YamlReader {
                   std::vector<std::string>& out);
   void Properties(const YAML::Node& map, const std::string& path, const char* key,
                   config::Properties& out);
+  // A secret at `key`: literal (accepted with a warning), `${env:NAME}`, or read from the file
+  // named by `<key>_file`. No message ever shows the value.
+  void SecretValue(const YAML::Node& map, const std::string& path, const char* key,
+                   config::Secret& out);
+  // A path at `key` to a file that must be readable now.
+  void File(const YAML::Node& map, const std::string& path, const char* key, std::string& out);
   void Buckets(const YAML::Node& map, const std::string& path, const char* key,
                std::vector<double>& out);
 
@@ -57,7 +67,11 @@ class YamlReader {
 
   std::string file_;
   std::vector<ConfigError>& errors_;
+  std::vector<ConfigError>& warnings_;
 };
+
+// The value of `${env:NAME}` (nullopt when `text` is not of that form); sets `name`.
+std::optional<std::string> EnvReference(const std::string& text, std::string& name);
 
 template <typename E>
 void YamlReader::Enum(const YAML::Node& map, const std::string& path, const char* key, E& out,

@@ -89,6 +89,9 @@ struct Health {
   std::atomic<bool> connected{false};
   std::atomic<std::uint64_t> disconnects{0};
   std::atomic<std::uint64_t> client_errors{0};
+  // The broker refused this client's credentials or certificate, or it spoke the wrong protocol:
+  // set by the client; setup stops retrying once it is set.
+  std::atomic<bool> refused{false};
 };
 
 }  // namespace brokerload::driver

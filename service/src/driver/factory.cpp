@@ -2,11 +2,17 @@
 
 #include "driver/kafka/kafka_consumer.hpp"
 #include "driver/kafka/kafka_producer.hpp"
+#include "driver/kafka/kafka_properties.hpp"
 #include "driver/nats/nats_client.hpp"
 #include "driver/nats/nats_consumer.hpp"
 #include "driver/nats/nats_producer.hpp"
 
 namespace brokerload::driver {
+
+config::PropertyVerdict CheckClientProperty(config::ClientRole role, const std::string& name,
+                                            const std::string& value) {
+  return kafka::CheckProperty(role, name, value);
+}
 
 void InitializeClientLibraries() { nats::OpenLibrary(); }
 

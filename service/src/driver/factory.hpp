@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/loader.hpp"
 #include "driver/driver.hpp"
 
 namespace brokerload::driver {
@@ -20,6 +21,11 @@ struct Clients {
   std::unique_ptr<Producer> producer;
   std::unique_ptr<Consumer> consumer;
 };
+
+// The check of client pass-through properties that config::LoadFile takes (librdkafka's, on a
+// scratch conf): so that validate-config finds a misspelt property, not a broker outage.
+config::PropertyVerdict CheckClientProperty(config::ClientRole role, const std::string& name,
+                                            const std::string& value);
 
 // Starts the client libraries' process-wide threads (cnats') ahead of any measurement.
 void InitializeClientLibraries();

@@ -65,12 +65,48 @@ std::string BrokerProtocolVersion(rd_kafka_t* rk, std::chrono::milliseconds time
   return "";
 }
 
+// What retrying cannot fix, in words naming the cause; "" for anything else. librdkafka names the
+// cause in `reason` (never a secret: it holds broker addresses and OpenSSL's verdict).
+std::string Unfixable(rd_kafka_resp_err_t code, const std::string& reason) {
+  if (code == RD_KAFKA_RESP_ERR__AUTHENTICATION) return "authentication failed: " + reason;
+  if (code == RD_KAFKA_RESP_ERR__SSL) {
+    return reason.find("certificate verify failed") != std::string::npos
+               ? "certificate verify failed: " + reason
+               : "TLS handshake failed: " + reason;
+  }
+  // A plaintext client at a TLS or SASL listener: the broker hangs up on its first request.
+  if (code == RD_KAFKA_RESP_ERR__TRANSPORT &&
+      reason.find("incorrect security.protocol") != std::string::npos) {
+    return "protocol mismatch (is targets.kafka.security.protocol right for this listener?): " +
+           reason;
+  }
+  return "";
+}
+
 }  // namespace
 
-void ReportClientError(int err, const char* reason, Health& health_ref) {
+bool FatalError::Record(const std::string& message) {
+  std::lock_guard lock(mutex_);
+  if (!message_.empty()) return false;
+  message_ = message;
+  return true;
+}
+
+std::string FatalError::Get() const {
+  std::lock_guard lock(mutex_);
+  return message_;
+}
+
+void ReportClientError(int err, const char* reason, Health& health_ref, FatalError& fatal) {
   Health* health = &health_ref;
   health->client_errors.fetch_add(1, std::memory_order_relaxed);
   const auto code = static_cast<rd_kafka_resp_err_t>(err);
+  if (const std::string unfixable = Unfixable(code, reason); !unfixable.empty()) {
+    health->refused.store(true);
+    // Once per client: librdkafka retries the connection with backoff and calls again each time.
+    if (fatal.Record(unfixable)) LOG_WARN("kafka: %s", unfixable.c_str());
+    return;
+  }
   if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || code == RD_KAFKA_RESP_ERR__TRANSPORT) {
     if (health->connected.exchange(false)) {
       health->disconnects.fetch_add(1, std::memory_order_relaxed);
@@ -105,6 +141,10 @@ Status MapError(rd_kafka_resp_err_t err) {
     case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
     case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
     case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+    case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+    case RD_KAFKA_RESP_ERR__SSL:
     case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
       return Status::kRejected;
     default:
@@ -118,11 +158,64 @@ bool BuildConf(const config::Properties& settings, ConfPtr& conf, std::string& e
   for (const auto& [key, value] : settings) {
     if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), text.data(), text.size()) !=
         RD_KAFKA_CONF_OK) {
-      error = "librdkafka property " + key + "=" + value + ": " + text.data();
+      // librdkafka's message quotes the value: not for a secret.
+      error = "librdkafka property " + key + ": " +
+              (config::IsSecretProperty(key) ? "invalid value (not shown: a secret)"
+                                             : "'" + value + "': " + text.data());
       return false;
     }
   }
   return true;
+}
+
+config::Properties SecurityProperties(const config::KafkaSecurity& security) {
+  using config::KafkaProtocol;
+  const auto protocol = security.protocol;
+  config::Properties p = {{"security.protocol", protocol == KafkaProtocol::kPlaintext ? "plaintext"
+                                                : protocol == KafkaProtocol::kSsl     ? "ssl"
+                                                : protocol == KafkaProtocol::kSaslPlaintext
+                                                    ? "sasl_plaintext"
+                                                    : "sasl_ssl"}};
+  if (protocol == KafkaProtocol::kSsl || protocol == KafkaProtocol::kSaslSsl) {
+    const config::TlsSettings& tls = security.tls;
+    if (!tls.ca_file.empty()) p.emplace_back("ssl.ca.location", tls.ca_file);
+    if (!tls.cert_file.empty()) p.emplace_back("ssl.certificate.location", tls.cert_file);
+    if (!tls.key_file.empty()) p.emplace_back("ssl.key.location", tls.key_file);
+    if (!tls.key_password.Empty()) p.emplace_back("ssl.key.password", tls.key_password.Reveal());
+    p.emplace_back("ssl.endpoint.identification.algorithm", tls.verify_hostname ? "https" : "none");
+  }
+  if (protocol == KafkaProtocol::kSaslPlaintext || protocol == KafkaProtocol::kSaslSsl) {
+    using config::SaslMechanism;
+    p.emplace_back("sasl.mechanisms", security.mechanism == SaslMechanism::kPlain ? "PLAIN"
+                                      : security.mechanism == SaslMechanism::kScramSha256
+                                          ? "SCRAM-SHA-256"
+                                          : "SCRAM-SHA-512");
+    p.emplace_back("sasl.username", security.username);
+    p.emplace_back("sasl.password", security.password.Reveal());
+  }
+  return p;
+}
+
+bool WaitForBroker(rd_kafka_t* rk, const FatalError& fatal, std::chrono::milliseconds timeout,
+                   std::string& error) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string problem = "no answer";
+  while (std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_poll(rk, 0);  // a producer's error callback runs only from poll
+    if (std::string unfixable = fatal.Get(); !unfixable.empty()) {
+      error = std::move(unfixable);
+      return false;
+    }
+    const rd_kafka_metadata_t* metadata = nullptr;
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, nullptr, &metadata, 500);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_metadata_destroy(metadata);
+      return true;
+    }
+    problem = rd_kafka_err2str(err);
+  }
+  error = "no broker answered within " + std::to_string(timeout.count()) + " ms (" + problem + ")";
+  return false;
 }
 
 KafkaPtr NewClient(rd_kafka_type_t type, ConfPtr conf, std::string& error) {

@@ -4,10 +4,12 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/loader.hpp"
 #include "driver/driver.hpp"
 
 // librdkafka ownership and the few helpers the Kafka producer and consumer share.
@@ -30,15 +32,39 @@ using TopicPtr = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
 Status MapError(rd_kafka_resp_err_t err);
 
 // A conf with `settings` applied in order (later ones win); false with `error` naming the bad
-// property.
+// property (never a secret's value).
 bool BuildConf(const config::Properties& settings, ConfPtr& conf, std::string& error);
+
+// The librdkafka properties of targets.kafka.security (secrets included: for BuildConf only),
+// applied after brokerload's defaults and before the producer/consumer pass-through maps.
+config::Properties SecurityProperties(const config::KafkaSecurity& security);
+
+// The first error of a client that retrying cannot fix (the broker refused the credentials, the
+// certificate did not verify, TLS spoken to a plaintext port or the reverse). Recorded by the
+// client's error callback on a librdkafka thread, read by setup on another.
+class FatalError {
+ public:
+  // Keeps `message` when it is the first; true when it was.
+  bool Record(const std::string& message);
+  std::string Get() const;  // "" while none
+
+ private:
+  mutable std::mutex mutex_;
+  std::string message_;
+};
+
+// Waits until a broker answers (the connection, TLS and SASL are through), serving the client's
+// callbacks meanwhile; false with `error` at once when `fatal` is recorded, or after `timeout`.
+bool WaitForBroker(rd_kafka_t* rk, const FatalError& fatal, std::chrono::milliseconds timeout,
+                   std::string& error);
 
 // Creates the client; the conf passes to librdkafka only on success.
 KafkaPtr NewClient(rd_kafka_type_t type, ConfPtr conf, std::string& error);
 
-// What a client's error callback does: feeds `health`, and logs once per change of connection
-// state rather than at every retry.
-void ReportClientError(int err, const char* reason, Health& health);
+// What a client's error callback does: feeds `health`, records errors that retrying cannot fix in
+// `fatal` (and health.refused), and logs once per change of connection state rather than at
+// every retry.
+void ReportClientError(int err, const char* reason, Health& health, FatalError& fatal);
 
 // Creates the topics that do not exist yet; false with `error` when the broker refuses.
 bool CreateTopics(rd_kafka_t* rk, const std::vector<std::string>& topics,

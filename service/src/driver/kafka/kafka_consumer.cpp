@@ -42,6 +42,8 @@ class KafkaConsumer final : public Consumer {
         {"session.timeout.ms", "10000"},
         {"heartbeat.interval.ms", "2000"},
     };
+    const config::Properties security = SecurityProperties(target.security);
+    settings.insert(settings.end(), security.begin(), security.end());
     settings.insert(settings.end(), target.consumer.begin(), target.consumer.end());
     ConfPtr conf;
     if (!BuildConf(settings, conf, error)) return false;
@@ -75,6 +77,10 @@ class KafkaConsumer final : public Consumer {
         error = "cancelled while waiting for a partition assignment";
         return false;
       }
+      if (std::string unfixable = fatal_.Get(); !unfixable.empty()) {
+        error = std::move(unfixable);
+        return false;
+      }
       if (std::chrono::steady_clock::now() >= deadline) {
         error = "no partition assignment covering every topic within " +
                 std::to_string(timeout.count()) + " ms (is the group coordinator up?)";
@@ -93,7 +99,8 @@ class KafkaConsumer final : public Consumer {
 
  private:
   static void OnClientError(rd_kafka_t*, int err, const char* reason, void* opaque) {
-    ReportClientError(err, reason, static_cast<KafkaConsumer*>(opaque)->health_);
+    auto* self = static_cast<KafkaConsumer*>(opaque);
+    ReportClientError(err, reason, self->health_, self->fatal_);
   }
 
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -178,6 +185,7 @@ class KafkaConsumer final : public Consumer {
   std::vector<std::string> topic_names_;
   std::vector<const rd_kafka_topic_t*> topic_handles_;  // poll thread only
   Health& health_;
+  FatalError fatal_;  // outlives rk_ (declared before it): the error callback writes it
   MessageListener* listener_ = nullptr;
   bool first_assignment_ = true;  // poll thread only
   std::mutex mutex_;

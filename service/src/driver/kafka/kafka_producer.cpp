@@ -46,6 +46,8 @@ class KafkaProducer final : public Producer {
         {"message.timeout.ms", std::to_string(timeout_ms)},
         {"queue.buffering.max.messages", "500000"},
     };
+    const config::Properties security = SecurityProperties(target.security);
+    settings.insert(settings.end(), security.begin(), security.end());
     settings.insert(settings.end(), target.producer.begin(), target.producer.end());
     ConfPtr conf;
     if (!BuildConf(settings, conf, error)) return false;
@@ -54,6 +56,9 @@ class KafkaProducer final : public Producer {
     rd_kafka_conf_set_error_cb(conf.get(), OnClientError);
     rk_ = NewClient(RD_KAFKA_PRODUCER, std::move(conf), error);
     if (!rk_) return false;
+    // Credentials and certificates are checked here, before anything waits 30 s on a broker that
+    // will never accept this client.
+    if (!WaitForBroker(rk_.get(), fatal_, std::chrono::seconds(30), error)) return false;
     if (target.topic.create &&
         !CreateTopics(rk_.get(), topics, target.topic, std::chrono::seconds(30), error)) {
       return false;
@@ -137,7 +142,8 @@ class KafkaProducer final : public Producer {
   }
 
   static void OnClientError(rd_kafka_t*, int err, const char* reason, void* opaque) {
-    ReportClientError(err, reason, static_cast<KafkaProducer*>(opaque)->health_);
+    auto* self = static_cast<KafkaProducer*>(opaque);
+    ReportClientError(err, reason, self->health_, self->fatal_);
   }
 
   // A blocking poll returns as soon as librdkafka queues a delivery report, so an ack is
@@ -161,6 +167,7 @@ class KafkaProducer final : public Producer {
 
   AckListener& acks_;
   Health& health_;
+  FatalError fatal_;  // outlives rk_: the error callback writes it
   config::KafkaTarget target_;
   std::vector<std::size_t> partitions_;
   // Member order is teardown order: topic handles and the queue handle go before the client

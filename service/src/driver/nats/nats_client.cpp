@@ -8,6 +8,7 @@
 #include <array>
 #include <chrono>
 
+#include "driver/nats/nkey.hpp"
 #include "log/log.hpp"
 
 namespace brokerload::driver::nats {
@@ -41,7 +42,94 @@ void OnClosed(natsConnection*, void* closure) {
 void OnAsyncError(natsConnection*, natsSubscription*, natsStatus status, void* closure) {
   static_cast<ConnectionWatch*>(closure)->health.client_errors.fetch_add(1,
                                                                          std::memory_order_relaxed);
-  LOG_DEBUG("nats: asynchronous error %s", natsStatus_GetText(status));
+  // Refused credentials or permissions mid-run are worth a line; the rest is routine.
+  if (status == NATS_CONNECTION_AUTH_FAILED || status == NATS_NOT_PERMITTED ||
+      status == NATS_SSL_ERROR) {
+    LOG_WARN("nats: %s", LastError(status).c_str());
+  } else {
+    LOG_DEBUG("nats: asynchronous error %s", natsStatus_GetText(status));
+  }
+}
+
+// The host of a server URL ("tls://user@host:4222" -> "host").
+std::string UrlHost(std::string url) {
+  if (const auto scheme = url.find("://"); scheme != std::string::npos) url.erase(0, scheme + 3);
+  if (const auto at = url.rfind('@'); at != std::string::npos) url.erase(0, at + 1);
+  if (!url.empty() && url.front() == '[') return url.substr(1, url.find(']') - 1);
+  return url.substr(0, url.rfind(':'));
+}
+
+bool IsIpAddress(const std::string& host) {
+  return host.find_first_not_of("0123456789.") == std::string::npos ||
+         host.find(':') != std::string::npos;
+}
+
+// TLS and credentials of targets.nats on `opts`.
+natsStatus Secure(natsOptions* opts, const config::NatsTarget& target, std::string& error) {
+  natsStatus s = NATS_OK;
+  if (target.tls) {
+    const config::TlsSettings& tls = *target.tls;
+    s = natsOptions_SetSecure(opts, true);
+    if (s == NATS_OK && !tls.ca_file.empty()) {
+      s = natsOptions_LoadCATrustedCertificates(opts, tls.ca_file.c_str());
+    }
+    if (s == NATS_OK && !tls.cert_file.empty()) {
+      s = natsOptions_LoadCertificatesChain(opts, tls.cert_file.c_str(), tls.key_file.c_str());
+    }
+    // cnats checks the certificate's name only when told which name to expect, and only DNS
+    // names: an IP address in the URL is checked against the CA alone.
+    const std::string host = UrlHost(target.servers.front());
+    if (s == NATS_OK && tls.verify_hostname && !IsIpAddress(host)) {
+      s = natsOptions_SetExpectedHostname(opts, host.c_str());
+    } else if (s == NATS_OK && tls.verify_hostname) {
+      LOG_WARN(
+          "nats: the server certificate's name is not checked for the IP address %s "
+          "(cnats checks DNS names only); name the servers by DNS name",
+          host.c_str());
+    }
+    if (s != NATS_OK) {
+      error = "TLS settings: " + LastError(s);
+      return s;
+    }
+  }
+  if (!target.user.empty()) {
+    s = natsOptions_SetUserInfo(opts, target.user.c_str(), target.password.Reveal().c_str());
+  } else if (!target.token.Empty()) {
+    s = natsOptions_SetToken(opts, target.token.Reveal().c_str());
+  } else if (!target.nkey_seed_file.empty()) {
+    const std::optional<std::string> public_key =
+        UserPublicKeyFromFile(target.nkey_seed_file, error);
+    if (!public_key) return NATS_INVALID_ARG;
+    s = natsOptions_SetNKeyFromSeed(opts, public_key->c_str(), target.nkey_seed_file.c_str());
+  } else if (!target.credentials_file.empty()) {
+    s = natsOptions_SetUserCredentialsFromFiles(opts, target.credentials_file.c_str(), nullptr);
+  }
+  if (s != NATS_OK) error = "credentials: " + std::string(natsStatus_GetText(s));
+  return s;
+}
+
+// Why a connection failed, when retrying cannot fix it; "" otherwise.
+std::string Unfixable(natsStatus status) {
+  switch (status) {
+    case NATS_CONNECTION_AUTH_FAILED:
+    case NATS_NOT_PERMITTED:
+      return "authentication failed: " + LastError(status);
+    case NATS_SSL_ERROR: {
+      const std::string detail = LastError(status);
+      // OpenSSL's verify errors name the certificate ("unable to get local issuer certificate",
+      // "self-signed certificate", "certificate has expired").
+      return detail.find("certificate") != std::string::npos
+                 ? "certificate verify failed: " + detail
+                 : "TLS handshake failed: " + detail;
+    }
+    case NATS_SECURE_CONNECTION_REQUIRED:
+      return "the server requires TLS (set targets.nats.tls): " + LastError(status);
+    case NATS_SECURE_CONNECTION_WANTED:
+      return "the server does not offer TLS (remove targets.nats.tls or use its TLS port): " +
+             LastError(status);
+    default:
+      return "";
+  }
 }
 
 }  // namespace
@@ -80,6 +168,10 @@ Status MapError(natsStatus status, jsErrCode code) {
       return Status::kTooLarge;
     case NATS_INSUFFICIENT_BUFFER:
       return Status::kQueueFull;
+    case NATS_CONNECTION_AUTH_FAILED:
+    case NATS_NOT_PERMITTED:
+    case NATS_SSL_ERROR:
+      return Status::kRejected;
     case NATS_ERR:
       return code != 0 ? Status::kRejected : Status::kOther;
     default:
@@ -113,10 +205,17 @@ ConnectionPtr Connect(const config::NatsTarget& target, const char* name, bool s
     error = "NATS options: " + LastError(s);
     return nullptr;
   }
+  if (Secure(opts.get(), target, error) != NATS_OK) {
+    watch.health.refused.store(true);  // a bad file or key: retrying cannot help
+    return nullptr;
+  }
   natsConnection* nc = nullptr;
   s = natsConnection_Connect(&nc, opts.get());
   if (s != NATS_OK) {
-    error = "cannot connect to " + target.servers.front() + ": " + LastError(s);
+    const std::string unfixable = Unfixable(s);
+    if (!unfixable.empty()) watch.health.refused.store(true);
+    error = "cannot connect to " + target.servers.front() + ": " +
+            (unfixable.empty() ? LastError(s) : unfixable);
     return nullptr;
   }
   watch.health.connected.store(true);
