@@ -35,7 +35,7 @@ std::string Config(const Case& c, const std::string& kafka, const std::string& n
           std::to_string(kMessages) +
           "}]\n"
           "metrics: {listen: \"127.0.0.1:0\"}\n"
-          "run: {loss_grace: 5s, publish_timeout: 4s, drain_timeout: 10s, startup_timeout: 60s, "
+          "run: {loss_grace: 15s, drain_timeout: 10s, startup_timeout: 60s, "
           "warmup: 1s}\n";
   return yaml;
 }
