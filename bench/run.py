@@ -16,26 +16,19 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
+from scrape import STATE, broker_env, buckets, free_port, scrape, total
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(ROOT, "build/release/service/brokerload")
-STATE = os.environ.get("BROKERLOAD_BROKERS_DIR", "/tmp/brokerload-brokers")
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def broker_env():
-    env = {}
-    with open(os.path.join(STATE, "env")) as f:
-        for line in f:
-            key, _, value = line.strip().partition("=")
-            env[key] = value
-    return env
 
 
 def cpu_seconds(pid):
@@ -55,37 +48,12 @@ def broker_pid(name):
         return None
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def scrape(port):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
-        text = r.read().decode()
-    samples = []
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        m = re.match(r"([a-zA-Z_:]+)(\{[^}]*\})? (\S+)", line)
-        if m:
-            labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2) or ""))
-            samples.append((m.group(1), labels, float(m.group(3))))
-    return samples
 
 
-def total(samples, name, **labels):
-    return sum(v for n, l, v in samples if n == name and all(l.get(k) == x for k, x in labels.items()))
 
 
-def buckets(samples, name, **labels):
-    by_le = {}
-    for n, l, v in samples:
-        if n == name + "_bucket" and all(l.get(k) == x for k, x in labels.items()):
-            le = float("inf") if l["le"] == "+Inf" else float(l["le"])
-            by_le[le] = by_le.get(le, 0) + v
-    return sorted(by_le.items())
 
 
 def quantile(before, after, q):

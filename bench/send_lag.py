@@ -17,33 +17,21 @@ usage: bench/send_lag.py --before OLD_BINARY [--after NEW_BINARY] [--rates 1000,
 """
 import argparse
 import os
-import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
+from scrape import broker_env, buckets, free_port, scrape, total
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-STATE = os.environ.get("BROKERLOAD_BROKERS_DIR", "/tmp/brokerload-brokers")
 TARGETS = ("kafka", "nats")
 
 
-def broker_env():
-    env = {}
-    with open(os.path.join(STATE, "env")) as f:
-        for line in f:
-            key, _, value = line.strip().partition("=")
-            env[key] = value
-    return env
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def ladder():
@@ -54,32 +42,10 @@ def ladder():
     return sorted(set(bounds))
 
 
-def scrape(port):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
-        text = r.read().decode()
-    samples = []
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            m = re.match(r"([a-zA-Z_:]+)(\{[^}]*\})? (\S+)", line)
-            if m:
-                labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2) or ""))
-                samples.append((m.group(1), labels, float(m.group(3))))
-    return samples
 
 
-def total(samples, name, **labels):
-    return sum(v for n, l, v in samples
-               if n == name and all(l.get(k) == x for k, x in labels.items()))
 
 
-def buckets(samples, name, **labels):
-    """Cumulative counts by upper bound, summed over the other labels (topics)."""
-    by_le = {}
-    for n, l, v in samples:
-        if n == name + "_bucket" and all(l.get(k) == x for k, x in labels.items()):
-            le = float("inf") if l["le"] == "+Inf" else float(l["le"])
-            by_le[le] = by_le.get(le, 0) + v
-    return sorted(by_le.items())
 
 
 def quantile(before, after, q):
