@@ -71,18 +71,25 @@ class ResourceSampler {
     Sample();
   }
 
-  // brokerload's process over [from_ns, to_ns): at its start, peak, at its end.
-  report::ResourceSummary Over(std::int64_t from_ns, std::int64_t to_ns) const {
+  // brokerload's process over a stage's send window [from_ns, to_ns): memory and threads at its
+  // start, peak and end; CPU until `cpu_to_ns` (the window plus the stage's drain). The end is the
+  // window's, not the drain's: after the last stage's window the publisher thread stops and the
+  // producer flushes, which is the run ending, not a stage leaking or freeing threads.
+  report::ResourceSummary Over(std::int64_t from_ns, std::int64_t to_ns,
+                               std::int64_t cpu_to_ns) const {
     std::lock_guard lock(mutex_);
     report::ResourceSummary r;
     const Point* first = nullptr;
     const Point* last = nullptr;
+    const Point* cpu_last = nullptr;
     for (const Point& p : points_) {
       if (p.ns < from_ns) first = &p;  // the last sample before the window is its start
       if (p.ns <= to_ns) last = &p;
+      if (p.ns <= cpu_to_ns) cpu_last = &p;
     }
     if (first == nullptr) first = &points_.front();
     if (last == nullptr) last = &points_.back();
+    if (cpu_last == nullptr) cpu_last = last;
     r.memory_initial_mb = static_cast<double>(first->stats.resident_bytes) / 1e6;
     r.memory_final_mb = static_cast<double>(last->stats.resident_bytes) / 1e6;
     r.threads_initial = static_cast<std::int64_t>(first->stats.threads);
@@ -95,7 +102,7 @@ class ResourceSampler {
           std::max(r.memory_peak_mb, static_cast<double>(p.stats.resident_bytes) / 1e6);
       r.threads_peak = std::max(r.threads_peak, static_cast<std::int64_t>(p.stats.threads));
     }
-    r.cpu_seconds = last->stats.cpu_seconds - first->stats.cpu_seconds;
+    r.cpu_seconds = cpu_last->stats.cpu_seconds - first->stats.cpu_seconds;
     return r;
   }
 
@@ -273,8 +280,8 @@ int RunTargets(const config::Config& config, const std::vector<driver::Backend>&
     for (std::size_t p = first_stage; p < schedule.Stages().size(); ++p) {
       report::StageResult r = Measure(target, engine.RunConfig(), schedule.Stages()[p], p);
       const accounting::PhaseWindow& w = target.Accounting().Window(p);
-      r.resources =
-          sampler.Over(w.start_ns, w.end_ns + static_cast<std::int64_t>(r.drain_seconds * 1e9));
+      r.resources = sampler.Over(w.start_ns, w.end_ns,
+                                 w.end_ns + static_cast<std::int64_t>(r.drain_seconds * 1e9));
       comparison.results.push_back(std::move(r));
     }
     const driver::Description& d = target.Description();
