@@ -84,6 +84,8 @@ def live(tmp, binary):
                 f'  nats: {{servers: ["{env["NATS_URL"]}"]}}\n'
                 f"workload: {{topic_prefix: dash{os.getpid()}, workers: 8}}\n"
                 f"profile: {{rate: 500}}\n"
+                # A short warm-up: latency panels need measured samples within the 25 s below.
+                f"run: {{warmup: 3s}}\n"
                 f'metrics: {{listen: "127.0.0.1:{metrics_port}"}}\n')
     log = open(os.path.join(tmp, "brokerload.log"), "w")
     brokerload = subprocess.Popen([binary, "run", "--config", config], stdout=log, stderr=log)

@@ -17,7 +17,8 @@
 // One run of brokerload against its targets: what `run` and `compare` share, written once.
 //
 // Lifecycle: Prepare (connect, create topics or streams, wait until every Kafka partition has a
-// leader and the consumers' assignment covers every topic, then a probe round trip to every
+// leader, the consumers' assignment covers every topic and, on Kafka, the offsets topic a fresh
+// cluster creates at the first group join has all its leaders, then a probe round trip to every
 // partition of every topic) -> Start (the schedule begins, with its warm-up at the first stage's
 // rate when `warmup` > 0) -> Maintain about once a second -> Finish (stop sending, flush, wait
 // for the consumers, stop them and the workers, final accounting). Not thread-safe: one thread

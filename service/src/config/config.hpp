@@ -159,7 +159,7 @@ struct Run {
   Duration startup_timeout = std::chrono::seconds(60);  // connecting and creating topics
   // After readiness, sent at the first stage's rate and kept out of every latency figure (and
   // out of every compare figure): long enough for a freshly started local broker to settle.
-  Duration warmup = std::chrono::seconds(10);
+  Duration warmup = std::chrono::seconds(15);
 };
 
 struct Config {

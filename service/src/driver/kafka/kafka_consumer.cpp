@@ -1,5 +1,6 @@
 #include "driver/kafka/kafka_consumer.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -87,6 +88,20 @@ class KafkaConsumer final : public Consumer {
         return false;
       }
       assigned_changed_.wait_for(lock, std::chrono::milliseconds(100));
+    }
+    lock.unlock();
+    // A fresh cluster creates its offsets topic (50 partitions by default) on the first group
+    // join and goes on creating it after the assignment; measured here, produce latency on such a
+    // broker grew to seconds until it was done. Ready means all of it has leaders.
+    TopicPtr offsets(rd_kafka_topic_new(rk_.get(), "__consumer_offsets", nullptr));
+    std::size_t partitions = 0;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (!offsets ||
+        !WaitForLeaders(rk_.get(), offsets.get(), std::max(left, std::chrono::milliseconds(1)),
+                        partitions, error)) {
+      if (error.empty()) error = "__consumer_offsets: cannot read its metadata";
+      return false;
     }
     return true;
   }
