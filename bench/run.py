@@ -20,9 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-from scrape import STATE, broker_env, buckets, free_port, scrape, total
+from scrape import STATE, broker_env, buckets, free_port, scrape, total, wait_ready
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(ROOT, "build/release/service/brokerload")
@@ -99,15 +98,7 @@ def run_one(scenario, rate, args, env, workdir):
     log = open(os.path.join(workdir, f"{scenario}-{rate}.log"), "w")
     proc = subprocess.Popen([BINARY, "run", "--config", path], stdout=subprocess.PIPE,
                             stderr=log, text=True)
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        time.sleep(0.2)
+    wait_ready(port)
     time.sleep(args.warmup)
     brokers = {name: broker_pid(name) for name in ("kafka", "nats")}
     cpu0 = {n: cpu_seconds(p) for n, p in brokers.items() if p}

@@ -4,6 +4,7 @@ reading brokerload's /metrics (the Prometheus text format, parsed just enough fo
 import os
 import re
 import socket
+import time
 import urllib.request
 
 STATE = os.environ.get("BROKERLOAD_BROKERS_DIR", "/tmp/brokerload-brokers")
@@ -54,3 +55,17 @@ def buckets(samples, name, **labels):
             le = float("inf") if l["le"] == "+Inf" else float(l["le"])
             by_le[le] = by_le.get(le, 0) + v
     return sorted(by_le.items())
+
+
+def wait_ready(port, seconds=90):
+    """Waits up to `seconds` for brokerload's /readyz to answer 200; True when it did."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.2)
+    return False

@@ -22,9 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-from scrape import broker_env, buckets, free_port, scrape, total
+from scrape import broker_env, buckets, free_port, scrape, total, wait_ready
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGETS = ("kafka", "nats")
@@ -87,15 +86,7 @@ def run_one(binary, tag, rate, args, env, workdir):
     with open(log_path, "w") as log:
         proc = subprocess.Popen([binary, "run", "--config", path], stdout=subprocess.DEVNULL,
                                 stderr=log)
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            time.sleep(0.2)
+        wait_ready(port)
         time.sleep(args.warmup)
         if proc.poll() is not None:
             sys.exit(f"send_lag: {binary} exited with {proc.returncode}; see {log_path}")
