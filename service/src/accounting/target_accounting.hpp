@@ -72,7 +72,7 @@ struct alignas(64) PhaseCounters {
   std::atomic<std::uint64_t> delivered_after_error{0};
   std::atomic<std::uint64_t> arrived_after_lost{0};
   std::atomic<std::uint64_t> older_than_window{0};
-  // housekeeping thread (and the consumer thread when the tracking window slides)
+  // housekeeping thread (and the consumer or ack thread when the tracking window slides)
   alignas(64) std::atomic<std::uint64_t> lost{0};
   std::atomic<std::uint64_t> unconfirmed{0};
   std::atomic<std::uint64_t> dropped_by_client{0};
