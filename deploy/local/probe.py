@@ -9,7 +9,7 @@
                              exits 0 when a NATS server greets with INFO (for the
                              secured servers, whose TLS and credentials the
                              brokerload tests exercise themselves).
-  probe.py uuid              prints a random Kafka cluster id (22 chars base64url).
+  probe.py uuid              prints a random Kafka cluster id (22 chars base64url, never starting with -).
 """
 import base64
 import json
@@ -87,8 +87,13 @@ def probe_nats_info(address):
 
 def main(argv):
     if len(argv) == 2 and argv[1] == "uuid":
-        print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))
-        return 0
+        # One starting with "-" would be read as an option by Kafka's storage tool (Kafka's own
+        # Uuid.randomUuid() skips those too).
+        while True:
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            if not cluster_id.startswith("-"):
+                print(cluster_id)
+                return 0
     if len(argv) != 3 or argv[1] not in ("kafka", "nats", "nats-info"):
         print(__doc__, file=sys.stderr)
         return 64
