@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
@@ -58,15 +59,33 @@ struct Shared {
   const HttpHandler& handler;
   const std::string& expected_authorization;
   const std::set<std::string>& open_paths;
+  std::size_t& sessions;  // live sessions; the io thread alone touches it
+  std::chrono::milliseconds deadline;
 };
 
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(Stream stream, Shared shared) : stream_(std::move(stream)), shared_(shared) {}
+  Session(Stream stream, Shared shared)
+      : stream_(std::move(stream)), shared_(shared), deadline_(stream_.get_executor()) {
+    ++shared_.sessions;
+  }
+  ~Session() { --shared_.sessions; }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   void Start() {
     auto self = this->shared_from_this();
+    // The whole exchange (handshake, request, response) within the deadline, or the connection
+    // goes: an idle or slow client holds a descriptor for no longer than this.
+    deadline_.expires_after(shared_.deadline);
+    // Weak: the timer alone must not keep a failed session (and its socket) alive.
+    deadline_.async_wait([weak = this->weak_from_this()](const boost::system::error_code& error) {
+      const auto session = weak.lock();
+      if (error || !session) return;  // cancelled, or the session ended first
+      boost::system::error_code ignored;
+      session->stream_.lowest_layer().close(ignored);
+    });
     if constexpr (std::is_same_v<Stream, TlsStream>) {
       stream_.async_handshake(boost::asio::ssl::stream_base::server,
                               [self](const boost::system::error_code& error) {
@@ -131,6 +150,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void Close() {
+    deadline_.cancel();
     if constexpr (std::is_same_v<Stream, TlsStream>) {
       auto self = this->shared_from_this();
       stream_.async_shutdown([self](const boost::system::error_code&) {
@@ -145,6 +165,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   Stream stream_;
   Shared shared_;
+  boost::asio::steady_timer deadline_;
   boost::asio::streambuf request_{16 * 1024};
   std::string reply_;
 };
@@ -186,7 +207,8 @@ std::unique_ptr<boost::asio::ssl::context> TlsContext(const HttpSecurity& securi
 
 }  // namespace
 
-HttpServer::HttpServer(const std::string& listen, HttpHandler handler, const HttpSecurity& security)
+HttpServer::HttpServer(const std::string& listen, HttpHandler handler, const HttpSecurity& security,
+                       const HttpLimits& limits)
     : handler_(std::move(handler)),
       expected_authorization_(
           security.basic_auth
@@ -194,7 +216,9 @@ HttpServer::HttpServer(const std::string& listen, HttpHandler handler, const Htt
               : ""),
       open_paths_(security.open_paths),
       tls_(TlsContext(security)),
-      acceptor_(io_) {
+      limits_(limits),
+      acceptor_(io_),
+      accept_retry_(io_) {
   const tcp::endpoint endpoint = Resolve(io_, listen);
   boost::system::error_code error;
   acceptor_.open(endpoint.protocol(), error);
@@ -218,15 +242,30 @@ void HttpServer::Stop() {
 
 void HttpServer::Accept() {
   acceptor_.async_accept([this](const boost::system::error_code& error, tcp::socket socket) {
-    if (!error) {
-      const Shared shared{handler_, expected_authorization_, open_paths_};
+    if (!acceptor_.is_open()) return;
+    if (error) {
+      // Out of descriptors (EMFILE) or another accept error: the pending connection stays in
+      // the backlog; trying again at once would spin. Sessions end by their deadline and free
+      // descriptors meanwhile.
+      accept_retry_.expires_after(std::chrono::milliseconds(100));
+      accept_retry_.async_wait([this](const boost::system::error_code& e) {
+        if (!e && acceptor_.is_open()) Accept();
+      });
+      return;
+    }
+    if (sessions_ >= limits_.max_sessions) {
+      boost::system::error_code ignored;
+      socket.close(ignored);  // over the cap: shed at once rather than hold a descriptor
+    } else {
+      const Shared shared{handler_, expected_authorization_, open_paths_, sessions_,
+                          limits_.session_deadline};
       if (tls_) {
         std::make_shared<Session<TlsStream>>(TlsStream(std::move(socket), *tls_), shared)->Start();
       } else {
         std::make_shared<Session<tcp::socket>>(std::move(socket), shared)->Start();
       }
     }
-    if (acceptor_.is_open()) Accept();
+    Accept();
   });
 }
 

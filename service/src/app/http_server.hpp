@@ -2,6 +2,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -16,6 +18,11 @@ class context;
 // A minimal HTTP/1.1 server on its own thread for /metrics, /healthz and /readyz. It serves from
 // memory only, so a slow or absent broker never blocks a scrape. One request per connection.
 // Optionally over TLS and with HTTP basic auth (as Prometheus' exporter web config).
+// Bounded (HttpLimits): each connection has `session_deadline` for its whole exchange (TLS
+// handshake, request, response) and is closed after it; beyond `max_sessions` open connections a
+// new one is closed as soon as it is accepted; when descriptors run out, accepting pauses 100 ms
+// instead of spinning. Idle or slow clients therefore hold at most `max_sessions` descriptors,
+// each for at most `session_deadline`, and a scraper gets through once they go.
 namespace brokerload::app {
 
 struct HttpResponse {
@@ -34,11 +41,17 @@ struct HttpSecurity {
   std::set<std::string> open_paths;  // e.g. the probes, which Kubernetes sends no credentials to
 };
 
+struct HttpLimits {
+  std::chrono::milliseconds session_deadline{10'000};
+  std::size_t max_sessions = 64;
+};
+
 class HttpServer {
  public:
   // Binds at once (port 0 picks a free one); throws std::runtime_error naming the address (or
   // the certificate) when it cannot. `handler` runs on the server's thread.
-  HttpServer(const std::string& listen, HttpHandler handler, const HttpSecurity& security = {});
+  HttpServer(const std::string& listen, HttpHandler handler, const HttpSecurity& security = {},
+             const HttpLimits& limits = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -53,8 +66,11 @@ class HttpServer {
   std::string expected_authorization_;  // "Basic base64(user:password)", or "" for no auth
   std::set<std::string> open_paths_;
   std::unique_ptr<boost::asio::ssl::context> tls_;  // null: plain HTTP
+  HttpLimits limits_;
+  std::size_t sessions_ = 0;  // outlives io_ (declared before it): sessions count down in it
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer accept_retry_;
   unsigned short port_ = 0;
   std::thread thread_;
 };

@@ -4,14 +4,21 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <stdexcept>
+#include <thread>
+#include <vector>
 
 namespace brokerload::app {
 namespace {
@@ -51,6 +58,86 @@ TEST(HttpServer, HeadHasHeadersButNoBody) {
   HttpServer server("127.0.0.1:0", Handler);
   const std::string response = Request(server.Port(), "HEAD /metrics HTTP/1.1\r\n\r\n");
   EXPECT_EQ(response.substr(response.size() - 4), "\r\n\r\n");
+}
+
+boost::asio::ip::tcp::socket Idle(boost::asio::io_context& io, unsigned short port) {
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  return socket;
+}
+
+// True when the server closed `socket` (a read ends with EOF or a reset) within `wait`.
+bool ClosedByServer(boost::asio::ip::tcp::socket& socket, std::chrono::milliseconds wait) {
+  const int fd = socket.native_handle();
+  timeval tv{static_cast<time_t>(wait.count() / 1000),
+             static_cast<suseconds_t>((wait.count() % 1000) * 1000)};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char byte = 0;
+  const ssize_t n = ::recv(fd, &byte, 1, 0);
+  return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
+// An idle connection (no request) is closed at the deadline, not kept forever.
+TEST(HttpServer, AnIdleConnectionIsClosedAtTheDeadline) {
+  HttpServer server("127.0.0.1:0", Handler, {}, {std::chrono::milliseconds(300), 64});
+  boost::asio::io_context io;
+  auto socket = Idle(io, server.Port());
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(ClosedByServer(socket, std::chrono::seconds(5)));
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, std::chrono::milliseconds(250));
+  EXPECT_LT(took, std::chrono::seconds(3));
+}
+
+// Beyond the cap a new connection is closed at once; once the idle ones go, a scrape answers.
+TEST(HttpServer, ConnectionsBeyondTheCapAreShedAndScrapesGoOnAfterTheDeadline) {
+  HttpServer server("127.0.0.1:0", Handler, {}, {std::chrono::milliseconds(500), 4});
+  boost::asio::io_context io;
+  std::vector<boost::asio::ip::tcp::socket> idle;
+  for (int i = 0; i < 4; ++i) idle.push_back(Idle(io, server.Port()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // all four accepted
+  auto over = Idle(io, server.Port());
+  EXPECT_TRUE(ClosedByServer(over, std::chrono::milliseconds(200)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // the deadline passes
+  const std::string response = Request(server.Port(), "GET /metrics HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(response.rfind("HTTP/1.1 200 OK", 0), 0u) << response;
+}
+
+// With the process out of descriptors, the accept loop waits instead of spinning, and answers
+// again once descriptors are free.
+TEST(HttpServer, OutOfDescriptorsNeitherSpinsNorStopsServing) {
+  HttpServer server("127.0.0.1:0", Handler, {}, {std::chrono::milliseconds(500), 64});
+  boost::asio::io_context io;
+  // A client socket first (it needs a descriptor), then use up the rest.
+  boost::asio::ip::tcp::socket client(io);
+  client.open(boost::asio::ip::tcp::v4());
+  rlimit old{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
+  rlimit low = old;
+  low.rlim_cur = std::min<rlim_t>(old.rlim_cur, 1024);  // so that running out is quick
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  std::vector<int> hogs;
+  for (int fd = ::dup(0); fd >= 0; fd = ::dup(0)) hogs.push_back(fd);
+  ASSERT_EQ(errno, EMFILE);
+  client.connect({boost::asio::ip::make_address("127.0.0.1"), server.Port()});  // backlog
+  rusage before{};
+  getrusage(RUSAGE_SELF, &before);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  rusage after{};
+  getrusage(RUSAGE_SELF, &after);
+  auto cpu_ms = [](const rusage& u) {
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000.0 +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1000.0;
+  };
+  for (int fd : hogs) ::close(fd);
+  setrlimit(RLIMIT_NOFILE, &old);
+  EXPECT_LT(cpu_ms(after) - cpu_ms(before), 150.0) << "the accept loop spun";
+  // The connection waiting in the backlog is served once a descriptor is free.
+  boost::asio::write(client, boost::asio::buffer(std::string("GET /metrics HTTP/1.1\r\n\r\n")));
+  std::string response;
+  boost::system::error_code error;
+  boost::asio::read(client, boost::asio::dynamic_buffer(response), error);
+  EXPECT_EQ(response.rfind("HTTP/1.1 200 OK", 0), 0u) << response;
 }
 
 // A self-signed certificate and key for localhost, as PEM files in the test's temp dir.
