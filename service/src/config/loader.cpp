@@ -3,6 +3,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <tuple>
@@ -273,6 +276,7 @@ LoadResult Parse(std::string_view text, const std::string& file_name, const Prop
   }
   Config config;
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  r.CheckDuplicateKeys(root, "");
   if (!r.CheckMap(root, "", {"targets", "workload", "profile", "metrics", "run"})) return result;
 
   const YAML::Node targets = root["targets"];
@@ -306,14 +310,25 @@ LoadResult Parse(std::string_view text, const std::string& file_name, const Prop
 }
 
 LoadResult LoadFile(const std::string& path, const PropertyCheck& check) {
+  LoadResult result;
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    result.errors.push_back(
+        ConfigError{path, 0, 0, "", "is a directory; expected a YAML config file"});
+    return result;
+  }
   std::ifstream file(path);
   if (!file) {
-    LoadResult result;
-    result.errors.push_back(ConfigError{path, 0, 0, "", "cannot read the config file"});
+    result.errors.push_back(ConfigError{
+        path, 0, 0, "", std::string("cannot read the config file: ") + std::strerror(errno)});
     return result;
   }
   std::ostringstream text;
   text << file.rdbuf();
+  if (file.bad()) {
+    result.errors.push_back(ConfigError{path, 0, 0, "", "cannot read the config file"});
+    return result;
+  }
   return Parse(text.str(), path, check);
 }
 

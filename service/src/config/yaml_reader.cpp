@@ -7,14 +7,19 @@
 #include <limits>
 #include <sstream>
 #include <system_error>
+#include <type_traits>
 
 namespace brokerload::config {
 namespace {
 
+// The whole of `text` as a number; never NaN or infinite (from_chars reads "nan" and "inf").
 template <typename T>
 bool ParseNumber(const std::string& text, T& value) {
   const char* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if constexpr (std::is_floating_point_v<T>) {
+    if (!std::isfinite(value)) return false;
+  }
   return ec == std::errc() && ptr == end;
 }
 
@@ -65,6 +70,28 @@ bool YamlReader::Scalar(const YAML::Node& node, const std::string& key, const ch
   if (node.IsScalar()) return true;
   Error(node, key, expected);
   return false;
+}
+
+void YamlReader::CheckDuplicateKeys(const YAML::Node& node, const std::string& path) {
+  if (node.IsSequence()) {
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      CheckDuplicateKeys(node[i], path + "[" + std::to_string(i) + "]");
+    }
+    return;
+  }
+  if (!node.IsMap()) return;
+  std::map<std::string, YAML::Mark> seen;
+  for (const auto& entry : node) {
+    const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
+    const std::string key_path = Join(path, key.c_str());
+    if (const auto [first, inserted] = seen.emplace(key, entry.first.Mark()); !inserted) {
+      const YAML::Mark mark = entry.first.Mark();
+      ErrorAtLine(mark.line + 1, mark.column + 1, key_path,
+                  "appears twice in one map (first at line " +
+                      std::to_string(first->second.line + 1) + "); keep one");
+    }
+    CheckDuplicateKeys(entry.second, key_path);
+  }
 }
 
 bool YamlReader::CheckMap(const YAML::Node& node, const std::string& path,

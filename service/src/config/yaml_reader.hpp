@@ -27,6 +27,10 @@ class YamlReader {
   void Warning(const YAML::Node& at, const std::string& key, const std::string& message);
   void ErrorAtLine(int line, int column, const std::string& key, const std::string& message);
 
+  // Records each key that appears twice in one map, anywhere below `node` (yaml-cpp keeps both
+  // and answers lookups with the first, so the second would be ignored without a word).
+  void CheckDuplicateKeys(const YAML::Node& node, const std::string& path);
+
   // True when `node` is a map; records a wrong type and each key that is not in `allowed`.
   bool CheckMap(const YAML::Node& node, const std::string& path,
                 std::initializer_list<const char*> allowed);

@@ -255,7 +255,37 @@ TEST(ConfigLoader, InvalidYamlAndUnreadableFilesAreErrorsNotCrashes) {
   const LoadResult missing = LoadFile("/nonexistent/brokerload.yaml");
   ASSERT_EQ(missing.errors.size(), 1u);
   EXPECT_EQ(missing.errors[0].ToString(),
-            "/nonexistent/brokerload.yaml cannot read the config file");
+            "/nonexistent/brokerload.yaml cannot read the config file: No such file or directory");
+  const LoadResult directory = LoadFile(::testing::TempDir());
+  ASSERT_EQ(directory.errors.size(), 1u);
+  EXPECT_EQ(directory.errors[0].ToString(),
+            ::testing::TempDir() + " is a directory; expected a YAML config file");
+}
+
+// yaml-cpp keeps both and answers with the first: the second would be silently ignored.
+TEST(ConfigLoader, AKeyTwiceInOneMapIsAnError) {
+  EXPECT_THAT(Errors(kTargets + "workload:\n  topics: 3\n  topics: 5\n"),
+              ElementsAre("test.yaml:5:3 workload.topics: appears twice in one map (first at "
+                          "line 4); keep one"));
+  EXPECT_THAT(Errors("targets:\n  nats: {}\n  nats: {}\n"),
+              ElementsAre(HasSubstr("test.yaml:3:3 targets.nats: appears twice")));
+  EXPECT_THAT(
+      Errors(kTargets + "profile:\n  stages:\n    - {name: a, rate: 1, rate: 2, duration: 1s}\n"),
+      ElementsAre(HasSubstr("profile.stages[0].rate: appears twice")));
+  // The same key in two different maps is fine.
+  Valid(kTargets + "workload: {topics: 2}\nrun: {warmup: 0s}\n");
+}
+
+// from_chars reads "nan" and "inf" as numbers; a duration or a rate is never one.
+TEST(ConfigLoader, NanAndInfinityAreNotNumbers) {
+  EXPECT_FALSE(ParseDuration("nanms").has_value());
+  EXPECT_FALSE(ParseDuration("infs").has_value());
+  EXPECT_FALSE(ParseDuration("-nans").has_value());
+  EXPECT_EQ(ParseDuration("1.5ms"), Duration(1'500'000));
+  EXPECT_THAT(Errors(kTargets + "run: {publish_timeout: nanms}\n"),
+              ElementsAre(HasSubstr("run.publish_timeout: expected a duration")));
+  EXPECT_THAT(Errors(kTargets + "profile:\n  stages: [{name: a, rate: nan, duration: 1s}]\n"),
+              ElementsAre(HasSubstr("rate")));
 }
 
 }  // namespace
