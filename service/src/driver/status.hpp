@@ -13,12 +13,13 @@ enum class Status {
   kTimeout,       // no acknowledgement in time
   kDisconnected,  // no connection to the broker
   kRejected,      // the broker refused it (no stream, not leader, policy)
+  kUnauthorized,  // credentials, certificate or permission refused (an ACL, a NATS permission)
   kTooLarge,      // message over the broker's or client's limit
   kUnknownTopic,  // topic or stream does not exist
   kOther,
 };
 
-inline constexpr std::size_t kStatusCount = 8;
+inline constexpr std::size_t kStatusCount = 9;
 
 // Bounded label values for brokerload_publish_errors_total{reason}.
 constexpr std::string_view StatusName(Status status) {
@@ -33,6 +34,8 @@ constexpr std::string_view StatusName(Status status) {
       return "disconnected";
     case Status::kRejected:
       return "rejected";
+    case Status::kUnauthorized:
+      return "unauthorized";
     case Status::kTooLarge:
       return "too_large";
     case Status::kUnknownTopic:

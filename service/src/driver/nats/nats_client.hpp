@@ -43,6 +43,10 @@ struct ConnectionWatch {
   Health& health;
   std::atomic<bool> reconnected{false};
   std::atomic<std::int64_t> disconnected_at_ns{0};  // Unix time of the last loss
+  // Refusals (permissions, credentials) are logged at most once per 10 s: a revoked permission
+  // refuses every message.
+  std::atomic<std::int64_t> refusal_logged_ns{0};  // steady clock
+  std::atomic<std::uint64_t> refusals_unlogged{0};
   // Set by the closed callback, cnats' last for a connection: after it, the watch may go.
   std::mutex mutex;
   std::condition_variable closed_changed;
