@@ -6,14 +6,21 @@
 #
 # SECURE=1 adds secured listeners (docs/security.md), with certificates and credentials made at
 # start in $BROKERLOAD_BROKERS_DIR/secure (a CA, a server certificate for localhost and
-# 127.0.0.1, a client certificate, a second CA that signed nothing of these):
+# 127.0.0.1, a client certificate, a second CA that signed nothing of these, and a server
+# certificate from the right CA that expired the day before it was made):
 #   Kafka: SASL_SSL with SCRAM-SHA-256/512 user brokerload (created at format time by Kafka's
-#          storage tool) on KAFKA_SASL_SSL_PORT [KAFKA_PORT+2], and SSL requiring a client
-#          certificate on KAFKA_MTLS_PORT [KAFKA_PORT+3]. PLAINTEXT stays for inter-broker
-#          traffic and the readiness probe.
+#          storage tool) on KAFKA_SASL_SSL_PORT [KAFKA_PORT+2], SSL requiring a client
+#          certificate (principal User:CN=brokerload) on KAFKA_MTLS_PORT [KAFKA_PORT+3], and SSL
+#          presenting the expired certificate on KAFKA_EXPIRED_PORT [KAFKA_PORT+4]. An
+#          authorizer (StandardAuthorizer) gives those two principals exactly the ACLs
+#          docs/security.md lists, for topics and groups prefixed brokerload-; PLAINTEXT
+#          (inter-broker traffic, the readiness probe, unsecured tests) is a super user.
 #   NATS:  TLS with user brokerload by password and an NKey user on NATS_TLS_PORT [NATS_PORT+1];
 #          TLS with decentralized JWT auth (operator, accounts in a memory resolver, a
-#          credentials file) on NATS_JWT_PORT [NATS_PORT+2]. Plain NATS stays on NATS_PORT.
+#          credentials file) on NATS_JWT_PORT [NATS_PORT+2]; TLS where the client certificate is
+#          the identity (verify_and_map, user CN=brokerload) on NATS_MTLS_PORT [NATS_PORT+3];
+#          TLS presenting the expired certificate on NATS_EXPIRED_PORT [NATS_PORT+4]. Plain
+#          NATS stays on NATS_PORT.
 #
 # Environment (defaults in brackets):
 #   KAFKA_PORT [9092]  KAFKA_CONTROLLER_PORT [KAFKA_PORT+1]  NATS_PORT [4222]
@@ -24,7 +31,8 @@
 #   KAFKA_HEAP_OPTS [-Xms512m -Xmx1g]
 #
 # After start, $BROKERLOAD_BROKERS_DIR/env holds KAFKA_BOOTSTRAP=... and NATS_URL=...; with
-# SECURE=1 also KAFKA_SASL_SSL, KAFKA_MTLS, NATS_TLS_URL, NATS_JWT_URL and SECURE_DIR (ca.pem,
+# SECURE=1 also KAFKA_SASL_SSL, KAFKA_MTLS, KAFKA_EXPIRED, NATS_TLS_URL, NATS_JWT_URL,
+# NATS_MTLS_URL, NATS_EXPIRED_URL and SECURE_DIR (ca.pem,
 # client.pem, client-key.pem, other-ca.pem, kafka.password, nats.password, nkey-user.seed,
 # user.creds).
 # Exit codes: 0 ok, 1 a broker failed to start or stop, 2 usage, 3 a missing prerequisite.
@@ -43,6 +51,9 @@ sasl_ssl_port=${KAFKA_SASL_SSL_PORT:-$((kafka_port + 2))}
 mtls_port=${KAFKA_MTLS_PORT:-$((kafka_port + 3))}
 nats_tls_port=${NATS_TLS_PORT:-$((nats_port + 1))}
 nats_jwt_port=${NATS_JWT_PORT:-$((nats_port + 2))}
+nats_mtls_port=${NATS_MTLS_PORT:-$((nats_port + 3))}
+nats_expired_port=${NATS_EXPIRED_PORT:-$((nats_port + 4))}
+kafka_expired_port=${KAFKA_EXPIRED_PORT:-$((kafka_port + 4))}
 secure_dir=$state_dir/secure
 jars_dir="$cache_dir/kafka-$kafka_version/libs"
 
@@ -100,17 +111,19 @@ make_secrets() {
       openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=brokerload local $ca" \
         -keyout "$ca-key.pem" -out "$ca.pem" -addext basicConstraints=critical,CA:TRUE
     done
-    sign() {  # name subject extensions
+    sign() {  # name subject extensions [days]
       openssl req -newkey rsa:2048 -nodes -subj "$2" -keyout "$1-key.pem" -out "$1.csr"
       printf '%s\n' "$3" >"$1.ext"
-      openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 30 \
-        -extfile "$1.ext" -out "$1.pem"
+      openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca-key.pem -CAcreateserial \
+        -days "${4:-30}" -extfile "$1.ext" -out "$1.pem"
     }
-    sign server /CN=localhost \
-      "subjectAltName=DNS:localhost,IP:127.0.0.1
+    server_ext="subjectAltName=DNS:localhost,IP:127.0.0.1
 extendedKeyUsage=serverAuth"
+    sign server /CN=localhost "$server_ext"
+    sign expired /CN=localhost "$server_ext" -1  # not after: a day before it was made
     sign client /CN=brokerload "extendedKeyUsage=clientAuth"
     cat server-key.pem server.pem >server-keystore.pem
+    cat expired-key.pem expired.pem >expired-keystore.pem
     python3 -c 'import secrets; print(secrets.token_hex(16))' >kafka.password
     python3 -c 'import secrets; print(secrets.token_hex(16))' >nats.password
     # A copy of the client key encrypted with a password, for ssl.key.password.
@@ -129,15 +142,18 @@ extendedKeyUsage=serverAuth"
   touch "$secure_dir/.complete"
 }
 
-# One nats-server with TLS: name port auth-config
+# One nats-server with TLS: name port auth-config [tls-extra] [certificate name]
 start_nats_secure() {
-  local name=$1 port=$2 conf="$state_dir/$1.conf"
+  local name=$1 port=$2 conf="$state_dir/$1.conf" cert=${5:-server}
   if pid_alive "$state_dir/$name.pid"; then log "$name already running"; return 0; fi
   mkdir -p "$state_dir/$name-store"
   cat >"$conf" <<CONF
 listen: 127.0.0.1:$port
 jetstream { store_dir: "$state_dir/$name-store" }
-tls { cert_file: "$secure_dir/server.pem", key_file: "$secure_dir/server-key.pem", timeout: 3 }
+tls {
+  cert_file: "$secure_dir/$cert.pem", key_file: "$secure_dir/$cert-key.pem", timeout: 3
+  ${4:-}
+}
 $3
 CONF
   setsid nats-server -c "$conf" >"$state_dir/$name.log" 2>&1 </dev/null &
@@ -163,10 +179,19 @@ start_nats() {
   ]
 }"
   start_nats_secure nats-jwt "$nats_jwt_port" "include \"secure/operator.conf\""  # relative to the config file
-  echo "NATS_TLS_URL=tls://localhost:$nats_tls_port" >>"$state_dir/env"
-  echo "NATS_JWT_URL=tls://localhost:$nats_jwt_port" >>"$state_dir/env"
+  # The client certificate is the identity: its subject names the user.
+  start_nats_secure nats-mtls "$nats_mtls_port" "authorization { users: [{user: \"CN=brokerload\"}] }" \
+    "ca_file: \"$secure_dir/ca.pem\", verify_and_map: true"
+  start_nats_secure nats-expired "$nats_expired_port" "" "" expired
+  {
+    echo "NATS_TLS_URL=tls://localhost:$nats_tls_port"
+    echo "NATS_JWT_URL=tls://localhost:$nats_jwt_port"
+    echo "NATS_MTLS_URL=tls://localhost:$nats_mtls_port"
+    echo "NATS_EXPIRED_URL=tls://localhost:$nats_expired_port"
+  } >>"$state_dir/env"
   log "nats TLS (password, NKey) at tls://localhost:$nats_tls_port, TLS with JWT auth at" \
-    "tls://localhost:$nats_jwt_port"
+    "tls://localhost:$nats_jwt_port, TLS with client certificates at" \
+    "tls://localhost:$nats_mtls_port, an expired certificate at tls://localhost:$nats_expired_port"
 }
 
 start_kafka() {
@@ -179,7 +204,8 @@ start_kafka() {
   local protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT" format_args=()
   if [[ $secure == 1 ]]; then
     listeners+=",SASL_SSL://127.0.0.1:$sasl_ssl_port,SSL://127.0.0.1:$mtls_port"
-    protocols+=",SASL_SSL:SASL_SSL,SSL:SSL"
+    listeners+=",EXPIRED://127.0.0.1:$kafka_expired_port"
+    protocols+=",SASL_SSL:SASL_SSL,SSL:SSL,EXPIRED:SSL"
     local password
     password=$(cat "$secure_dir/kafka.password")
     format_args=(--add-scram "SCRAM-SHA-512=[name=brokerload,password=$password]"
@@ -213,6 +239,10 @@ listener.name.ssl.ssl.client.auth=required
 listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512
 listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.expired.ssl.keystore.type=PEM
+listener.name.expired.ssl.keystore.location=$secure_dir/expired-keystore.pem
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:ANONYMOUS
 PROPS
   fi
   cat >"$state_dir/log4j.properties" <<'PROPS'
@@ -236,10 +266,27 @@ PROPS
   echo "KAFKA_BOOTSTRAP=127.0.0.1:$kafka_port" >>"$state_dir/env"
   log "kafka $kafka_version ready at 127.0.0.1:$kafka_port (KRaft, data $state_dir/kafka-data)"
   [[ $secure == 1 ]] || return 0
-  echo "KAFKA_SASL_SSL=127.0.0.1:$sasl_ssl_port" >>"$state_dir/env"
-  echo "KAFKA_MTLS=127.0.0.1:$mtls_port" >>"$state_dir/env"
+  grant_kafka_acls "${java_opts[@]}"
+  {
+    echo "KAFKA_SASL_SSL=127.0.0.1:$sasl_ssl_port"
+    echo "KAFKA_MTLS=127.0.0.1:$mtls_port"
+    echo "KAFKA_EXPIRED=127.0.0.1:$kafka_expired_port"
+  } >>"$state_dir/env"
   log "kafka SASL_SSL (SCRAM) at 127.0.0.1:$sasl_ssl_port, SSL with client certificates at" \
-    "127.0.0.1:$mtls_port"
+    "127.0.0.1:$mtls_port, an expired certificate at 127.0.0.1:$kafka_expired_port"
+}
+
+# The ACLs docs/security.md lists, for the SCRAM user and the client certificate's principal,
+# granted by Kafka's own tool over PLAINTEXT (a super user). One JVM per resource type.
+grant_kafka_acls() {  # java options
+  local acl=("$@" kafka.admin.AclCommand --bootstrap-server "127.0.0.1:$kafka_port" --add
+    --allow-principal User:brokerload --allow-principal User:CN=brokerload)
+  {
+    java "${acl[@]}" --operation Describe --operation Write --operation Read --operation Create \
+      --topic brokerload- --resource-pattern-type prefixed &&
+      java "${acl[@]}" --operation Read --group brokerload- --resource-pattern-type prefixed &&
+      java "${acl[@]}" --operation DescribeConfigs --cluster
+  } >"$state_dir/kafka-acls.log" 2>&1 || die 1 "granting Kafka ACLs failed; see $state_dir/kafka-acls.log"
 }
 
 stop_one() {  # name
@@ -292,7 +339,9 @@ case "$command" in
   stop)
     for b in "${brokers[@]}"; do
       stop_one "$b"
-      if [[ $b == nats ]]; then stop_one nats-tls; stop_one nats-jwt; fi
+      if [[ $b == nats ]]; then
+        for secured in nats-tls nats-jwt nats-mtls nats-expired; do stop_one "$secured"; done
+      fi
     done
     if [[ -d $state_dir ]] && ! ls "$state_dir"/*.pid >/dev/null 2>&1; then
       rm -rf "$state_dir"
@@ -302,13 +351,12 @@ case "$command" in
     rc=0
     for b in "${brokers[@]}"; do status_one "$b" || rc=1; done
     if [[ $secure == 1 ]] && [[ " ${brokers[*]} " == *" nats "* ]]; then
-      status_one nats-tls || rc=1
-      status_one nats-jwt || rc=1
+      for secured in nats-tls nats-jwt nats-mtls nats-expired; do status_one "$secured" || rc=1; done
     fi
     exit "$rc"
     ;;
   *)
-    sed -n '2,31p' "${BASH_SOURCE[0]}" >&2
+    sed -n '2,39p' "${BASH_SOURCE[0]}" >&2
     exit 2
     ;;
 esac

@@ -11,17 +11,18 @@ export BROKERLOAD_BROKERS_DIR=$2
 if [[ $action == start ]]; then
   # Leftovers of an interrupted run would hold the ports and the pid files.
   "$brokers" stop >/dev/null 2>&1 || true
-  # SECURE=1 (the secure_brokers fixture) needs four ports more.
+  # SECURE=1 (the secure_brokers fixture) needs seven ports more.
   read -r KAFKA_PORT KAFKA_CONTROLLER_PORT NATS_PORT KAFKA_SASL_SSL_PORT KAFKA_MTLS_PORT \
-    NATS_TLS_PORT NATS_JWT_PORT < <(python3 - <<'PY'
+    KAFKA_EXPIRED_PORT NATS_TLS_PORT NATS_JWT_PORT NATS_MTLS_PORT NATS_EXPIRED_PORT \
+    < <(python3 - <<'PY'
 import socket
-socks = [socket.socket() for _ in range(7)]
+socks = [socket.socket() for _ in range(10)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))
 PY
 )
   export KAFKA_PORT KAFKA_CONTROLLER_PORT NATS_PORT KAFKA_SASL_SSL_PORT KAFKA_MTLS_PORT \
-    NATS_TLS_PORT NATS_JWT_PORT
+    KAFKA_EXPIRED_PORT NATS_TLS_PORT NATS_JWT_PORT NATS_MTLS_PORT NATS_EXPIRED_PORT
 fi
 exec "$brokers" "$action"

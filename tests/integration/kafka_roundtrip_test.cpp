@@ -73,9 +73,10 @@ TEST(KafkaRoundtrip, ProducesAndConsumesTenThousandMessagesExactlyOnce) {
   KafkaPtr admin = NewClient(RD_KAFKA_PRODUCER, bootstrap, {});
   ASSERT_NE(admin, nullptr);
   std::string create_error;
-  ASSERT_TRUE(brokerload::driver::kafka::CreateTopics(admin.get(), {topic},
-                                                      brokerload::config::KafkaTopicSettings{},
-                                                      std::chrono::seconds(30), create_error))
+  brokerload::driver::kafka::FatalError fatal;
+  ASSERT_TRUE(brokerload::driver::kafka::CreateTopics(
+      admin.get(), {topic}, brokerload::config::KafkaTopicSettings{}, std::chrono::seconds(30),
+      fatal, create_error))
       << create_error;
 
   DeliveryCounts counts;

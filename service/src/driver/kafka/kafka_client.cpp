@@ -1,6 +1,9 @@
 #include "driver/kafka/kafka_client.hpp"
 
+#include <openssl/x509.h>
+
 #include <array>
+#include <cstdio>
 #include <thread>
 
 #include "log/log.hpp"
@@ -65,13 +68,21 @@ std::string BrokerProtocolVersion(rd_kafka_t* rk, std::chrono::milliseconds time
   return "";
 }
 
+bool IsAuthorization(rd_kafka_resp_err_t code) {
+  return code == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+         code == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED ||
+         code == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED;
+}
+
 // What retrying cannot fix, in words naming the cause; "" for anything else. librdkafka names the
 // cause in `reason` (never a secret: it holds broker addresses and OpenSSL's verdict).
-std::string Unfixable(rd_kafka_resp_err_t code, const std::string& reason) {
+std::string Unfixable(rd_kafka_resp_err_t code, const std::string& reason,
+                      const std::string& certificate) {
   if (code == RD_KAFKA_RESP_ERR__AUTHENTICATION) return "authentication failed: " + reason;
   if (code == RD_KAFKA_RESP_ERR__SSL) {
     return reason.find("certificate verify failed") != std::string::npos
-               ? "certificate verify failed: " + reason
+               ? "certificate verify failed: " + (certificate.empty() ? "" : certificate + ": ") +
+                     reason
                : "TLS handshake failed: " + reason;
   }
   // A plaintext client at a TLS or SASL listener: the broker hangs up on its first request.
@@ -97,16 +108,57 @@ std::string FatalError::Get() const {
   return message_;
 }
 
+void FatalError::NoteRetryable(const std::string& message) {
+  std::lock_guard lock(mutex_);
+  last_retryable_ = message;
+}
+
+std::string FatalError::LastRetryable() const {
+  std::lock_guard lock(mutex_);
+  return last_retryable_;
+}
+
+void FatalError::NoteCertificate(const std::string& verdict) {
+  std::lock_guard lock(mutex_);
+  certificate_ = verdict;
+}
+
+std::string FatalError::Certificate() const {
+  std::lock_guard lock(mutex_);
+  return certificate_;
+}
+
+int VerifyCertificate(const int* x509_error, char* errstr, std::size_t errstr_size,
+                      FatalError& fatal) {
+  if (*x509_error == X509_V_OK) return 1;
+  const char* verdict = X509_verify_cert_error_string(*x509_error);
+  fatal.NoteCertificate(verdict);
+  std::snprintf(errstr, errstr_size, "%s", verdict);
+  return 0;
+}
+
+void SetCertificateCallback(rd_kafka_conf_t* conf,
+                            int (*callback)(rd_kafka_t*, const char*, int32_t, int*, int,
+                                            const char*, size_t, char*, size_t, void*)) {
+  const std::string protocol = ConfValue(conf, "security.protocol");
+  if ((protocol == "ssl" || protocol == "sasl_ssl") &&
+      ConfValue(conf, "enable.ssl.certificate.verification") != "false") {
+    rd_kafka_conf_set_ssl_cert_verify_cb(conf, callback);
+  }
+}
+
 void ReportClientError(int err, const char* reason, Health& health_ref, FatalError& fatal) {
   Health* health = &health_ref;
   health->client_errors.fetch_add(1, std::memory_order_relaxed);
   const auto code = static_cast<rd_kafka_resp_err_t>(err);
-  if (const std::string unfixable = Unfixable(code, reason); !unfixable.empty()) {
+  if (const std::string unfixable = Unfixable(code, reason, fatal.Certificate());
+      !unfixable.empty()) {
     health->refused.store(true);
     // Once per client: librdkafka retries the connection with backoff and calls again each time.
     if (fatal.Record(unfixable)) LOG_WARN("kafka: %s", unfixable.c_str());
     return;
   }
+  fatal.NoteRetryable(reason);
   if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || code == RD_KAFKA_RESP_ERR__TRANSPORT) {
     if (health->connected.exchange(false)) {
       health->disconnects.fetch_add(1, std::memory_order_relaxed);
@@ -140,13 +192,15 @@ Status MapError(rd_kafka_resp_err_t err) {
     case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
     case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
     case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
+      return Status::kRejected;
     case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
     case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
     case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
     case RD_KAFKA_RESP_ERR__AUTHENTICATION:
     case RD_KAFKA_RESP_ERR__SSL:
-    case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
-      return Status::kRejected;
+      return Status::kUnauthorized;
     default:
       return Status::kOther;
   }
@@ -215,6 +269,7 @@ bool WaitForBroker(rd_kafka_t* rk, const FatalError& fatal, std::chrono::millise
     problem = rd_kafka_err2str(err);
   }
   error = "no broker answered within " + std::to_string(timeout.count()) + " ms (" + problem + ")";
+  if (const std::string last = fatal.LastRetryable(); !last.empty()) error += ": " + last;
   return false;
 }
 
@@ -231,7 +286,7 @@ KafkaPtr NewClient(rd_kafka_type_t type, ConfPtr conf, std::string& error) {
 
 bool CreateTopics(rd_kafka_t* rk, const std::vector<std::string>& topics,
                   const config::KafkaTopicSettings& settings, std::chrono::milliseconds timeout,
-                  std::string& error) {
+                  FatalError& fatal, std::string& error) {
   std::vector<rd_kafka_NewTopic_t*> new_topics;
   std::array<char, 512> text{};
   for (const std::string& topic : topics) {
@@ -271,6 +326,10 @@ bool CreateTopics(rd_kafka_t* rk, const std::vector<std::string>& topics,
       error = std::string("topic ") + rd_kafka_topic_result_name(results[i]) + ": " +
               rd_kafka_topic_result_error_string(results[i]) +
               " (set targets.kafka.topic.create: false where topics are managed elsewhere)";
+      if (IsAuthorization(err)) {
+        error = "not authorized: " + error + "; docs/security.md lists the ACLs";
+        fatal.Record(error);
+      }
       return false;
     }
     LOG_INFO("kafka: created topic %s (%d partitions)", rd_kafka_topic_result_name(results[i]),
@@ -280,7 +339,7 @@ bool CreateTopics(rd_kafka_t* rk, const std::vector<std::string>& topics,
 }
 
 bool WaitForLeaders(rd_kafka_t* rk, rd_kafka_topic_t* topic, std::chrono::milliseconds timeout,
-                    std::size_t& partitions, std::string& error) {
+                    FatalError& fatal, std::size_t& partitions, std::string& error) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string problem = "no metadata";
   while (std::chrono::steady_clock::now() < deadline) {
@@ -293,6 +352,13 @@ bool WaitForLeaders(rd_kafka_t* rk, rd_kafka_topic_t* topic, std::chrono::millis
         ready = t->partitions[i].leader >= 0 && t->partitions[i].err == RD_KAFKA_RESP_ERR_NO_ERROR;
       }
       if (ready) partitions = static_cast<std::size_t>(t->partition_cnt);
+      if (t != nullptr && IsAuthorization(t->err)) {
+        error = std::string("not authorized: topic ") + rd_kafka_topic_name(topic) + ": " +
+                rd_kafka_err2str(t->err) + "; docs/security.md lists the ACLs";
+        fatal.Record(error);
+        rd_kafka_metadata_destroy(metadata);
+        return false;
+      }
       problem = t == nullptr ? "topic missing from metadata"
                 : t->err     ? rd_kafka_err2str(t->err)
                              : "a partition without a leader";

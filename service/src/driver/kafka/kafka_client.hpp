@@ -40,21 +40,44 @@ bool BuildConf(const config::Properties& settings, ConfPtr& conf, std::string& e
 config::Properties SecurityProperties(const config::KafkaSecurity& security);
 
 // The first error of a client that retrying cannot fix (the broker refused the credentials, the
-// certificate did not verify, TLS spoken to a plaintext port or the reverse). Recorded by the
-// client's error callback on a librdkafka thread, read by setup on another.
+// certificate did not verify, TLS spoken to a plaintext port or the reverse), and the latest of
+// the others (a name that does not resolve, a refused connection) for the message when setup gives
+// up. Recorded by the client's error callback on a librdkafka thread, read by setup on another.
 class FatalError {
  public:
   // Keeps `message` when it is the first; true when it was.
   bool Record(const std::string& message);
   std::string Get() const;  // "" while none
+  void NoteRetryable(const std::string& message);
+  std::string LastRetryable() const;  // "" while none
+  // OpenSSL's verdict on the broker's certificate ("certificate has expired"), which librdkafka
+  // 2.0.2's own message leaves out; set by VerifyCertificate.
+  void NoteCertificate(const std::string& verdict);
+  std::string Certificate() const;  // "" while none
 
  private:
   mutable std::mutex mutex_;
   std::string message_;
+  std::string last_retryable_;
+  std::string certificate_;
 };
 
+// For a client's ssl.certificate.verify_cb: accepts exactly what OpenSSL accepted
+// (`*x509_error` 0) and otherwise records OpenSSL's verdict in `fatal` (and `errstr`), so that the
+// start's error says why ("certificate verify failed: certificate has expired: …"). Returns
+// librdkafka's 1 (accept) or 0.
+int VerifyCertificate(const int* x509_error, char* errstr, std::size_t errstr_size,
+                      FatalError& fatal);
+
+// Installs `callback` as the conf's certificate verify callback when the client speaks TLS and
+// verifies certificates (the conf's settings say so); otherwise leaves the conf alone.
+void SetCertificateCallback(rd_kafka_conf_t* conf,
+                            int (*callback)(rd_kafka_t*, const char*, int32_t, int*, int,
+                                            const char*, size_t, char*, size_t, void*));
+
 // Waits until a broker answers (the connection, TLS and SASL are through), serving the client's
-// callbacks meanwhile; false with `error` at once when `fatal` is recorded, or after `timeout`.
+// callbacks meanwhile; false with `error` at once when `fatal` is recorded, or after `timeout`
+// naming the client's last error (librdkafka's words: the host and the cause).
 bool WaitForBroker(rd_kafka_t* rk, const FatalError& fatal, std::chrono::milliseconds timeout,
                    std::string& error);
 
@@ -66,15 +89,18 @@ KafkaPtr NewClient(rd_kafka_type_t type, ConfPtr conf, std::string& error);
 // every retry.
 void ReportClientError(int err, const char* reason, Health& health, FatalError& fatal);
 
-// Creates the topics that do not exist yet; false with `error` when the broker refuses.
+// Creates the topics that do not exist yet; false with `error` when the broker refuses. A refusal
+// by the authorizer (no Create ACL) is also recorded in `fatal` as "not authorized: …": waiting
+// cannot fix it.
 bool CreateTopics(rd_kafka_t* rk, const std::vector<std::string>& topics,
                   const config::KafkaTopicSettings& settings, std::chrono::milliseconds timeout,
-                  std::string& error);
+                  FatalError& fatal, std::string& error);
 
 // Waits until the client has metadata for `topic` in which every partition has a leader; sets
-// `partitions`. False with `error` after `timeout`.
+// `partitions`. False with `error` after `timeout`, or at once when the authorizer refuses the
+// topic's metadata (no Describe ACL), which is then recorded in `fatal` as "not authorized: …".
 bool WaitForLeaders(rd_kafka_t* rk, rd_kafka_topic_t* topic, std::chrono::milliseconds timeout,
-                    std::size_t& partitions, std::string& error);
+                    FatalError& fatal, std::size_t& partitions, std::string& error);
 
 // The producer's description for reports: librdkafka's version, the effective producer settings
 // that decide the outcome, and what the broker says of its version (Kafka does not report its

@@ -54,14 +54,15 @@ class KafkaProducer final : public Producer {
     rd_kafka_conf_set_dr_msg_cb(conf.get(), OnDelivery);
     rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_error_cb(conf.get(), OnClientError);
+    SetCertificateCallback(conf.get(), OnCertificate);
     rk_ = NewClient(RD_KAFKA_PRODUCER, std::move(conf), error);
     if (!rk_) return false;
     // Credentials and certificates are checked here, before anything waits 30 s on a broker that
     // will never accept this client.
     if (!WaitForBroker(rk_.get(), fatal_, std::chrono::seconds(30), error)) return false;
     if (target.topic.create &&
-        !CreateTopics(rk_.get(), topics, target.topic, std::chrono::seconds(30), error)) {
-      return false;
+        !CreateTopics(rk_.get(), topics, target.topic, std::chrono::seconds(30), fatal_, error)) {
+      return Refuse();
     }
     for (const std::string& name : topics) {
       topics_.emplace_back(rd_kafka_topic_new(rk_.get(), name.c_str(), nullptr));
@@ -74,9 +75,9 @@ class KafkaProducer final : public Producer {
     // for metadata.
     partitions_.resize(topics.size());
     for (std::size_t i = 0; i < topics.size(); ++i) {
-      if (!WaitForLeaders(rk_.get(), topics_[i].get(), std::chrono::seconds(30), partitions_[i],
-                          error)) {
-        return false;
+      if (!WaitForLeaders(rk_.get(), topics_[i].get(), std::chrono::seconds(30), fatal_,
+                          partitions_[i], error)) {
+        return Refuse();
       }
     }
     target_ = target;
@@ -115,6 +116,12 @@ class KafkaProducer final : public Producer {
   }
 
  private:
+  // False, for Start; the target is refused (no retry) when the broker's authorizer said no.
+  bool Refuse() {
+    if (!fatal_.Get().empty()) health_.refused.store(true);
+    return false;
+  }
+
   // One produceva call: a key when given, the partitioner's choice unless `partition` is set.
   Status Produce(std::size_t topic, std::span<const std::byte> key,
                  std::span<const std::byte> payload, std::int32_t partition) {
@@ -139,6 +146,12 @@ class KafkaProducer final : public Producer {
     const Status status = MapError(rd_kafka_error_code(error));
     rd_kafka_error_destroy(error);
     return status;
+  }
+
+  static int OnCertificate(rd_kafka_t*, const char*, int32_t, int* x509_error, int, const char*,
+                           size_t, char* errstr, size_t errstr_size, void* opaque) {
+    return VerifyCertificate(x509_error, errstr, errstr_size,
+                             static_cast<KafkaProducer*>(opaque)->fatal_);
   }
 
   static void OnClientError(rd_kafka_t*, int err, const char* reason, void* opaque) {

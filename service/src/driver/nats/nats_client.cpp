@@ -40,15 +40,27 @@ void OnClosed(natsConnection*, void* closure) {
 }
 
 void OnAsyncError(natsConnection*, natsSubscription*, natsStatus status, void* closure) {
-  static_cast<ConnectionWatch*>(closure)->health.client_errors.fetch_add(1,
-                                                                         std::memory_order_relaxed);
-  // Refused credentials or permissions mid-run are worth a line; the rest is routine.
-  if (status == NATS_CONNECTION_AUTH_FAILED || status == NATS_NOT_PERMITTED ||
-      status == NATS_SSL_ERROR) {
-    LOG_WARN("nats: %s", LastError(status).c_str());
-  } else {
+  auto* watch = static_cast<ConnectionWatch*>(closure);
+  watch->health.client_errors.fetch_add(1, std::memory_order_relaxed);
+  // Refused credentials or permissions mid-run are worth a line every 10 s at most (each refused
+  // publish calls this); the rest is routine.
+  if (status != NATS_CONNECTION_AUTH_FAILED && status != NATS_NOT_PERMITTED &&
+      status != NATS_SSL_ERROR) {
     LOG_DEBUG("nats: asynchronous error %s", natsStatus_GetText(status));
+    return;
   }
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  std::int64_t last = watch->refusal_logged_ns.load();
+  if ((last != 0 && now - last < 10'000'000'000) ||
+      !watch->refusal_logged_ns.compare_exchange_strong(last, now)) {
+    watch->refusals_unlogged.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const std::uint64_t more = watch->refusals_unlogged.exchange(0);
+  LOG_WARN("nats: %s (and %llu more refusals since the last such line)", LastError(status).c_str(),
+           static_cast<unsigned long long>(more));
 }
 
 // The host of a server URL ("tls://user@host:4222" -> "host").
@@ -132,6 +144,42 @@ std::string Unfixable(natsStatus status) {
   }
 }
 
+// The INFO line a server sends first on a plain TCP connection to `url`, before any TLS or
+// authentication ("" when none came within 2 s).
+std::string InfoLine(const std::string& url) {
+  std::string rest = url;
+  if (const auto scheme = rest.find("://"); scheme != std::string::npos) rest.erase(0, scheme + 3);
+  if (const auto at = rest.rfind('@'); at != std::string::npos) rest.erase(0, at + 1);
+  const auto colon = rest.rfind(':');
+  if (colon == std::string::npos) return "";
+  const std::string host = rest.substr(0, colon);
+  const std::string port = rest.substr(colon + 1);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) return "";
+  std::string line;
+  const int fd = socket(found->ai_family, found->ai_socktype, found->ai_protocol);
+  if (fd >= 0) {
+    timeval timeout{2, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    if (connect(fd, found->ai_addr, found->ai_addrlen) == 0) {
+      std::array<char, 4096> buffer{};
+      std::size_t used = 0;
+      while (used < buffer.size() && line.find('\n') == std::string::npos) {
+        const ssize_t n = read(fd, buffer.data() + used, buffer.size() - used);
+        if (n <= 0) break;
+        used += static_cast<std::size_t>(n);
+        line.assign(buffer.data(), used);
+      }
+    }
+    close(fd);
+  }
+  freeaddrinfo(found);
+  return line.rfind("INFO", 0) == 0 ? line : "";
+}
+
 }  // namespace
 
 void OpenLibrary() { nats_Open(-1); }
@@ -171,7 +219,7 @@ Status MapError(natsStatus status, jsErrCode code) {
     case NATS_CONNECTION_AUTH_FAILED:
     case NATS_NOT_PERMITTED:
     case NATS_SSL_ERROR:
-      return Status::kRejected;
+      return Status::kUnauthorized;
     case NATS_ERR:
       return code != 0 ? Status::kRejected : Status::kOther;
     default:
@@ -212,7 +260,16 @@ ConnectionPtr Connect(const config::NatsTarget& target, const char* name, bool s
   natsConnection* nc = nullptr;
   s = natsConnection_Connect(&nc, opts.get());
   if (s != NATS_OK) {
-    const std::string unfixable = Unfixable(s);
+    std::string unfixable = Unfixable(s);
+    // A server that verifies client certificates hangs up on a client without one after the
+    // handshake, which cnats reports as a protocol error; its INFO line says why.
+    if (unfixable.empty() && target.tls && target.tls->cert_file.empty() &&
+        InfoLine(target.servers.front()).find("\"tls_verify\":true") != std::string::npos) {
+      unfixable =
+          "the server requires a client certificate (its INFO says tls_verify; set "
+          "targets.nats.tls.cert_file and key_file): " +
+          LastError(s);
+    }
     if (!unfixable.empty()) watch.health.refused.store(true);
     error = "cannot connect to " + target.servers.front() + ": " +
             (unfixable.empty() ? LastError(s) : unfixable);
@@ -262,39 +319,10 @@ std::string ServerVersion(natsConnection* nc) {
   if (natsConnection_GetConnectedUrl(nc, url.data(), url.size()) != NATS_OK || url[0] == 0) {
     return "unknown (not connected)";
   }
-  std::string rest(url.data());
-  if (const auto scheme = rest.find("://"); scheme != std::string::npos) rest.erase(0, scheme + 3);
-  if (const auto at = rest.rfind('@'); at != std::string::npos) rest.erase(0, at + 1);
-  const auto colon = rest.rfind(':');
-  if (colon == std::string::npos) return "unknown (no port in " + rest + ")";
-  const std::string host = rest.substr(0, colon);
-  const std::string port = rest.substr(colon + 1);
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) return "unknown (no address)";
-  std::string line;
-  const int fd = socket(found->ai_family, found->ai_socktype, found->ai_protocol);
-  if (fd >= 0) {
-    timeval timeout{2, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    if (connect(fd, found->ai_addr, found->ai_addrlen) == 0) {
-      std::array<char, 4096> buffer{};
-      std::size_t used = 0;
-      while (used < buffer.size() && line.find('\n') == std::string::npos) {
-        const ssize_t n = read(fd, buffer.data() + used, buffer.size() - used);
-        if (n <= 0) break;
-        used += static_cast<std::size_t>(n);
-        line.assign(buffer.data(), used);
-      }
-    }
-    close(fd);
-  }
-  freeaddrinfo(found);
+  const std::string line = InfoLine(url.data());
   const std::string key = "\"version\":\"";
   const auto at = line.find(key);
-  if (line.rfind("INFO", 0) != 0 || at == std::string::npos) return "unknown (no INFO)";
+  if (at == std::string::npos) return "unknown (no INFO)";
   const auto end = line.find('"', at + key.size());
   return "nats-server " + line.substr(at + key.size(), end - at - key.size());
 }
