@@ -115,9 +115,11 @@ def overview():
         (f'histogram_quantile(0.99, sum by (target, le) (rate(brokerload_send_lag_seconds_bucket{{{SEL}}}[$__rate_interval])))', "{{target}} send lag p99"),
         (f"sum by (target) (rate(brokerload_sends_dropped_total{{{SEL}}}[$__rate_interval]))", "{{target}} dropped/s"),
     ], unit="s")
-    b.panel("Broker connection", [
+    b.panel("Broker connection and target health", [
         (f"brokerload_broker_connected{{{SEL}}}", "{{target}} connected"),
         (f"increase(brokerload_broker_disconnects_total{{{SEL}}}[$__rate_interval])", "{{target}} disconnects"),
+        (f"brokerload_target_healthy{{{SEL}}}", "{{target}} healthy"),
+        (f"brokerload_target_health{{{SEL}}}", "{{target}} {{check}}"),
     ])
     b.write()
 

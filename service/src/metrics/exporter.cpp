@@ -110,6 +110,10 @@ void Exporter::Advance(std::int64_t now_ns) {
   std::lock_guard lock(mutex_);
   for (std::size_t i = 0; i < targets_.size(); ++i) {
     Windows& w = *windows_[i];
+    const TargetView& t = targets_[i];
+    const accounting::Totals totals = t.accounting->Sum();
+    w.health.Observe({now_ns, t.health->connected.load(), totals.published, totals.Errors(),
+                      totals.acked, totals.Received()});
     // The three share their boundaries, so one test says whether a snapshot is needed.
     if (!w.end_to_end.Due(now_ns)) continue;
     const TargetSnapshots s = Snapshots(targets_[i]);
@@ -221,6 +225,13 @@ std::vector<MetricFamily> Exporter::Collect() const {
                             "Connections to the broker lost.", MetricType::Counter);
   auto client_errors = Family("brokerload_client_errors_total",
                               "Errors reported by the broker client library.", MetricType::Counter);
+  auto health = Family("brokerload_target_health",
+                       "1 while the check passes over the last 10 s: connected (now), publishing "
+                       "(sends get acknowledged), consuming (acknowledged messages arrive).",
+                       MetricType::Gauge);
+  auto healthy =
+      Family("brokerload_target_healthy", "1 while every check of brokerload_target_health passes.",
+             MetricType::Gauge);
 
   for (std::size_t ti = 0; ti < targets_.size(); ++ti) {
     const TargetView& t = targets_[ti];
@@ -281,6 +292,14 @@ std::vector<MetricFamily> Exporter::Collect() const {
     AddValue(connected, target, t.health->connected.load() ? 1 : 0);
     AddValue(disconnects, target, static_cast<double>(t.health->disconnects.load(kRelaxed)));
     AddValue(client_errors, target, static_cast<double>(t.health->client_errors.load(kRelaxed)));
+    // The window checks as of the last Advance (once a second); the connection as of now, so
+    // that healthy never says 1 beside brokerload_broker_connected 0 in one scrape.
+    const TargetHealth& h = windows_[ti]->health;
+    const bool connected_now = t.health->connected.load();
+    AddValue(health, {{"target", t.name}, {"check", "connected"}}, connected_now ? 1 : 0);
+    AddValue(health, {{"target", t.name}, {"check", "publishing"}}, h.Publishing() ? 1 : 0);
+    AddValue(health, {{"target", t.name}, {"check", "consuming"}}, h.Consuming() ? 1 : 0);
+    AddValue(healthy, target, connected_now && h.Publishing() && h.Consuming() ? 1 : 0);
   }
   auto queue_depth = Family("brokerload_worker_queue_depth",
                             "Messages waiting for a worker, over all workers.", MetricType::Gauge);
@@ -334,6 +353,8 @@ std::vector<MetricFamily> Exporter::Collect() const {
           connected,
           disconnects,
           client_errors,
+          health,
+          healthy,
           queue_depth,
           cpu,
           rss,

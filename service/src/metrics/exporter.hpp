@@ -12,6 +12,7 @@
 
 #include "accounting/target_accounting.hpp"
 #include "driver/driver.hpp"
+#include "metrics/target_health.hpp"
 #include "metrics/windowed_quantiles.hpp"
 #include "pacing/publisher.hpp"
 #include "pacing/schedule.hpp"
@@ -59,6 +60,7 @@ class Exporter final : public prometheus::Collectable {
     WindowedQuantiles end_to_end{kWindowIntervalNs, kLongestWindowNs};
     WindowedQuantiles publish{kWindowIntervalNs, kLongestWindowNs};
     WindowedQuantiles send_lag{kWindowIntervalNs, kLongestWindowNs};
+    TargetHealth health;  // fed by Advance, once a second
   };
 
   std::string version_;
