@@ -254,8 +254,13 @@ log4j.logger.kafka=INFO
 log4j.logger.org.apache.kafka=INFO
 PROPS
   local java_opts=(-cp "$jars_dir/*" "-Dlog4j.configuration=file:$state_dir/log4j.properties")
-  if ! java "${java_opts[@]}" kafka.tools.StorageTool format -t "$(python3 "$here/probe.py" uuid)" \
-      -c "$conf" "${format_args[@]}" >"$state_dir/kafka-format.log" 2>&1; then
+  # Formatted once per state directory: a restart (after a crash or `stop kafka`) keeps the
+  # cluster id and the data, as a real broker's restart does.
+  if [[ -f $state_dir/kafka-data/meta.properties ]]; then
+    log "kafka: restarting on the existing data in $state_dir/kafka-data"
+  elif ! java "${java_opts[@]}" kafka.tools.StorageTool format \
+      -t "$(python3 "$here/probe.py" uuid)" -c "$conf" "${format_args[@]}" \
+      >"$state_dir/kafka-format.log" 2>&1; then
     die 1 "kafka storage format failed; see its log $state_dir/kafka-format.log"
   fi
   # shellcheck disable=SC2086
@@ -333,7 +338,26 @@ case "$command" in
       make_secrets
       echo "SECURE_DIR=$secure_dir" >>"$state_dir/env"
     fi
-    for b in "${brokers[@]}"; do "start_$b"; done
+    # A broker that fails to start stops those this command started, so that no half-started
+    # pair is left behind.
+    started=()
+    stop_started() {
+      local rc=$?
+      ((rc == 0)) && return 0
+      for s in "${started[@]}"; do
+        stop_one "$s" || true
+        if [[ $s == nats ]]; then
+          for secured in nats-tls nats-jwt nats-mtls nats-expired; do stop_one "$secured" || true; done
+        fi
+      done
+      exit "$rc"
+    }
+    trap stop_started EXIT
+    for b in "${brokers[@]}"; do
+      started+=("$b")
+      "start_$b"
+    done
+    trap - EXIT
     cat "$state_dir/env"
     ;;
   stop)

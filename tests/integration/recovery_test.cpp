@@ -1,10 +1,14 @@
 // A broker restart under load: brokerload must keep running, show the outage in its metrics,
-// reconnect by itself and resume consuming. Restarts the fixture's nats-server on its own port.
+// reconnect by itself and resume consuming. Restarts the fixture's nats-server on its own port,
+// and kills the fixture's Kafka with SIGKILL and starts it again on the same data.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <sstream>
 #include <thread>
 
 #include "broker_env.hpp"
@@ -20,6 +24,31 @@ int Brokers(const std::string& action, const std::string& nats_url) {
   const std::string command = "BROKERLOAD_BROKERS_DIR=" + state_dir + " NATS_PORT=" + port + " " +
                               BROKERLOAD_SOURCE_DIR "/deploy/local/brokers.sh " + action +
                               " nats >/dev/null 2>&1";
+  return std::system(command.c_str());
+}
+
+std::string StateDir() {
+  return std::filesystem::path(std::getenv("BROKERLOAD_BROKERS_ENV")).parent_path().string();
+}
+
+// The value after `key=` in the fixture's kafka.properties.
+std::string KafkaProperty(const std::string& key) {
+  std::ifstream file(StateDir() + "/kafka.properties");
+  std::string line;
+  while (std::getline(file, line)) {
+    if (line.rfind(key + "=", 0) == 0) return line.substr(key.size() + 1);
+  }
+  return "";
+}
+
+// Starts the fixture's Kafka again (on its data: brokers.sh formats only once) on its ports.
+int StartKafka(const std::string& bootstrap) {
+  const std::string voters = KafkaProperty("controller.quorum.voters");  // 1@127.0.0.1:PORT
+  const std::string command = "BROKERLOAD_BROKERS_DIR=" + StateDir() +
+                              " KAFKA_PORT=" + bootstrap.substr(bootstrap.rfind(':') + 1) +
+                              " KAFKA_CONTROLLER_PORT=" + voters.substr(voters.rfind(':') + 1) +
+                              " " BROKERLOAD_SOURCE_DIR "/deploy/local/brokers.sh start kafka >" +
+                              StateDir() + "/kafka-restart.log 2>&1";
   return std::system(command.c_str());
 }
 
@@ -53,11 +82,21 @@ TEST(Recovery, ANatsRestartIsCountedAndConsumptionResumes) {
                       std::chrono::seconds(30)))
       << process.Log();
 
+  EXPECT_EQ(metric("brokerload_target_healthy"), 1);
   ASSERT_EQ(Brokers("stop", nats), 0);
   EXPECT_TRUE(WaitFor([&] { return metric("brokerload_broker_connected") == 0; },
                       std::chrono::seconds(10)));
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(metric("brokerload_target_healthy"), 0);
+  // A whole health window (10 s) of sends without one acknowledgement: not publishing.
+  auto check = [&](const std::string& name) {
+    return SumMetric(HttpGet(port, "/metrics").second, "brokerload_target_health",
+                     {{"target", "nats"}, {"check", name}});
+  };
+  EXPECT_TRUE(WaitFor([&] { return check("publishing") == 0; }, std::chrono::seconds(20)))
+      << process.Log();
+  EXPECT_EQ(check("connected"), 0);
   EXPECT_EQ(HttpGet(port, "/healthz").first, 200);  // still serving during the outage
+  EXPECT_EQ(HttpGet(port, "/readyz").first, 200);   // on purpose: docs/metrics.md, Probes
   ASSERT_EQ(Brokers("start", nats), 0);
 
   EXPECT_TRUE(
@@ -68,9 +107,95 @@ TEST(Recovery, ANatsRestartIsCountedAndConsumptionResumes) {
       [&] { return metric("brokerload_messages_consumed_total") > consumed_after_restart + 1000; },
       std::chrono::seconds(30)))
       << process.Log();
+  EXPECT_TRUE(
+      WaitFor([&] { return metric("brokerload_target_healthy") == 1; }, std::chrono::seconds(20)))
+      << process.Log();
   EXPECT_GE(metric("brokerload_broker_disconnects_total"), 1);
   EXPECT_EQ(metric("brokerload_messages_duplicated_total"), 0);
   EXPECT_EQ(process.Terminate(std::chrono::seconds(30)), 0) << process.Log();
+}
+
+// SIGKILL of the broker mid-run, then a restart on the same data: brokerload stays up, health
+// shows the outage, and once the broker is back every message is acknowledged (librdkafka holds
+// and retries them: publish_timeout is longer than the outage), none is lost, and each arrives.
+// The consumer reads again from its last committed offsets after the restart; those messages
+// count as duplicated (at-least-once redelivery; telling it apart from a broker-side duplicate
+// is issue 12's), so only consumed - duplicated is exact.
+TEST(Recovery, AKafkaCrashAndRestartOnTheSameDataLosesNothing) {
+  std::string kafka;
+  ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
+  constexpr int kMessages = 12'000;  // 60 s at 200 msg/s
+  BrokerloadProcess process(
+      "targets:\n  kafka: {bootstrap_servers: \"" + kafka +
+      "\"}\n"
+      "workload: {topics: 1, topic_prefix: " +
+      UniqueName("crash") +
+      ", workers: 4}\n"
+      "profile:\n  stages: [{name: steady, rate: 200, messages: " +
+      std::to_string(kMessages) +
+      "}]\n"
+      "metrics: {listen: \"127.0.0.1:0\"}\n"
+      "run: {loss_grace: 150s, publish_timeout: 120s, drain_timeout: 60s, warmup: 0s}\n");
+  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(10));
+  ASSERT_NE(port, 0) << process.Log();
+  auto metric = [&](const std::string& name) {
+    return SumMetric(HttpGet(port, "/metrics").second, name, {{"target", "kafka"}});
+  };
+  // 10 s in: the group has committed offsets (every 5 s) to come back to.
+  ASSERT_TRUE(WaitFor([&] { return metric("brokerload_messages_consumed_total") > 2000; },
+                      std::chrono::seconds(60)))
+      << process.Log();
+
+  std::ifstream pid_file(StateDir() + "/kafka.pid");
+  pid_t pid = 0;
+  pid_file >> pid;
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  // Whatever happens below, the fixture's Kafka comes back for the tests after this one.
+  struct Restart {
+    const std::string& bootstrap;
+    bool done = false;
+    ~Restart() {
+      if (!done) StartKafka(bootstrap);
+    }
+  } restart{kafka};
+  EXPECT_TRUE(
+      WaitFor([&] { return metric("brokerload_broker_connected") == 0; }, std::chrono::seconds(30)))
+      << process.Log();
+  EXPECT_EQ(metric("brokerload_target_healthy"), 0);
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  restart.done = true;
+  ASSERT_EQ(StartKafka(kafka), 0) << "see " << StateDir() << "/kafka-restart.log";
+
+  EXPECT_TRUE(
+      WaitFor([&] { return metric("brokerload_broker_connected") == 1; }, std::chrono::seconds(60)))
+      << process.Log();
+  std::string metrics;
+  auto value = [&](const std::string& name) {
+    return SumMetric(metrics, name, {{"target", "kafka"}});
+  };
+  const bool accounted = WaitFor(
+      [&] {
+        metrics = HttpGet(port, "/metrics").second;
+        return value("brokerload_messages_acked_total") == kMessages &&
+               value("brokerload_messages_consumed_total") -
+                       value("brokerload_messages_duplicated_total") >=
+                   kMessages;
+      },
+      std::chrono::seconds(150));
+  EXPECT_TRUE(accounted) << process.Log();
+  EXPECT_EQ(value("brokerload_messages_published_total"), kMessages);
+  EXPECT_EQ(value("brokerload_messages_acked_total"), kMessages);
+  EXPECT_EQ(value("brokerload_publish_errors_total"), 0);
+  EXPECT_EQ(value("brokerload_messages_lost_total"), 0);
+  EXPECT_EQ(
+      value("brokerload_messages_consumed_total") - value("brokerload_messages_duplicated_total"),
+      kMessages);
+  EXPECT_GE(value("brokerload_broker_disconnects_total"), 1);
+  EXPECT_TRUE(
+      WaitFor([&] { return metric("brokerload_target_healthy") == 1; }, std::chrono::seconds(30)))
+      << process.Log();
+  EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
 }
 
 }  // namespace
