@@ -133,7 +133,7 @@ def us(seconds):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--before", required=True, help="the old brokerload binary")
+    parser.add_argument("--before", help="an old brokerload binary to compare with (optional)")
     parser.add_argument("--after", default=os.path.join(ROOT, "build/release/service/brokerload"))
     parser.add_argument("--rates", default="1000,10000")
     parser.add_argument("--duration", type=int, default=30)
@@ -148,7 +148,8 @@ def main():
           "load avg |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for rate in (int(float(r)) for r in args.rates.split(",")):
-        for tag, binary in (("before", args.before), ("after", args.after)):
+        binaries = (("before", args.before),) if args.before else ()
+        for tag, binary in binaries + (("after", args.after),):
             for r in run_one(binary, tag, rate, args, env, workdir):
                 print(f"| {r['binary']} | {r['rate']:,} | {r['target']} | {r['acked']:,.0f} | "
                       f"{us(r['lag'][0])} | {us(r['lag'][1])} | {us(r['pub'][0])} | "
