@@ -115,6 +115,64 @@ TEST(Recovery, ANatsRestartIsCountedAndConsumptionResumes) {
   EXPECT_EQ(process.Terminate(std::chrono::seconds(30)), 0) << process.Log();
 }
 
+// A slow worker pool (one worker, 2 ms a message, half the offered rate) builds a backlog inside
+// brokerload's NATS client; then the server restarts (memory storage: the stream and its consumer
+// are gone, so brokerload subscribes again). The messages already delivered into the client
+// buffer are brokerload's to process, never the broker's loss: the replaced subscription is
+// drained, not discarded.
+TEST(Recovery, ANatsRestartWithASlowConsumerCountsNoBrokerLoss) {
+  std::string nats;
+  ASSERT_TRUE(LoadBrokerAddress("NATS_URL", nats));
+  constexpr int kMessages = 5'000;  // 5 s at 1,000 msg/s; processing takes 10 s
+  BrokerloadProcess process(
+      "targets:\n  nats: {servers: [\"" + nats +
+      "\"]}\n"
+      "workload: {topics: 1, topic_prefix: " +
+      UniqueName("slow") +
+      ", workers: 1, worker_queue: 64, work: {mode: sleep, time: 2ms}}\n"
+      "profile:\n  stages: [{name: steady, rate: 1000, messages: " +
+      std::to_string(kMessages) +
+      "}]\n"
+      "metrics: {listen: \"127.0.0.1:0\"}\n"
+      "run: {loss_grace: 90s, publish_timeout: 20s, drain_timeout: 60s, warmup: 0s}\n");
+  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(10));
+  ASSERT_NE(port, 0) << process.Log();
+  std::string metrics;
+  auto value = [&](const std::string& name) {
+    return SumMetric(metrics, name, {{"target", "nats"}});
+  };
+  // Every message sent and acknowledged (so none is in flight when the server goes, and each
+  // was pushed to brokerload seconds before), and a backlog in the client: acknowledged well
+  // ahead of processed.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        metrics = HttpGet(port, "/metrics").second;
+        return value("brokerload_messages_acked_total") == kMessages;
+      },
+      std::chrono::seconds(30)))
+      << process.Log();
+  ASSERT_GT(kMessages - value("brokerload_messages_processed_total"), 1000) << process.Log();
+  ASSERT_EQ(Brokers("stop", nats), 0);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  ASSERT_EQ(Brokers("start", nats), 0);
+  const bool processed = WaitFor(
+      [&] {
+        metrics = HttpGet(port, "/metrics").second;
+        return value("brokerload_messages_processed_total") +
+                       value("brokerload_messages_lost_total") >=
+                   value("brokerload_messages_acked_total") &&
+               value("brokerload_messages_published_total") == kMessages;
+      },
+      std::chrono::seconds(120));
+  EXPECT_TRUE(processed) << process.Log();
+  EXPECT_EQ(value("brokerload_messages_lost_total"), 0) << process.Log();
+  EXPECT_EQ(value("brokerload_messages_processed_total"), kMessages);
+  EXPECT_EQ(value("brokerload_publish_errors_total"), 0);
+  EXPECT_EQ(value("brokerload_messages_dropped_by_client_total"), 0);
+  EXPECT_GE(value("brokerload_broker_disconnects_total"), 1);
+  EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
+}
+
 // SIGKILL of the broker mid-run, then a restart on the same data: brokerload stays up, health
 // shows the outage, and once the broker is back every message is acknowledged (librdkafka holds
 // and retries them: publish_timeout is longer than the outage), none is lost, and each arrives.

@@ -48,9 +48,15 @@ class NatsConsumer final : public Consumer {
   }
 
   // After a reconnect, a restarted server has lost its ephemeral consumers: subscribe again,
-  // from the moment the connection was lost, wherever the consumer is gone.
+  // from the moment the connection was lost, wherever the consumer is gone. The old
+  // subscription is drained, not dropped: the messages the server had already delivered into
+  // brokerload's client buffer still reach the workers (unsubscribing would discard them, and
+  // the gap would count as the broker's loss).
   void Maintain() override {
     ReportClientDrops();
+    std::erase_if(draining_, [](const SubscriptionPtr& sub) {
+      return !natsSubscription_IsValid(sub.get());  // drained (or closed): it may go
+    });
     if (!watch_.reconnected.load()) return;
     bool all_restored = true;
     for (std::size_t i = 0; i < subscriptions_.size(); ++i) {
@@ -62,7 +68,10 @@ class NatsConsumer final : public Consumer {
         continue;
       }
       std::string error;
-      if (subscriptions_[i]) natsSubscription_Unsubscribe(subscriptions_[i].get());
+      if (subscriptions_[i]) {
+        natsSubscription_DrainTimeout(subscriptions_[i].get(), kDrainTimeoutMs);
+        draining_.push_back(std::move(subscriptions_[i]));
+      }
       subscriptions_[i].reset();
       if (i < dropped_.size()) dropped_[i] = 0;  // a new subscription counts from 0
       if (Subscribe(i, watch_.disconnected_at_ns.load(), error)) {
@@ -81,6 +90,10 @@ class NatsConsumer final : public Consumer {
       if (sub) natsSubscription_Unsubscribe(sub.get());
     }
     subscriptions_.clear();
+    for (SubscriptionPtr& sub : draining_) {
+      natsSubscription_WaitForDrainCompletion(sub.get(), 5'000);  // bounded
+    }
+    draining_.clear();
   }
 
  private:
@@ -101,6 +114,9 @@ class NatsConsumer final : public Consumer {
       dropped_[i] = dropped;
     }
   }
+
+  // How long a replaced subscription may take to hand its buffered messages to the workers.
+  static constexpr int64_t kDrainTimeoutMs = 120'000;
 
   // Subscribes topic i: to new messages, or to those since `start_ns` (Unix ns) when not 0.
   bool Subscribe(std::size_t i, std::int64_t start_ns, std::string& error) {
@@ -152,6 +168,7 @@ class NatsConsumer final : public Consumer {
   ConnectionPtr nc_;
   JsPtr js_;
   std::vector<SubscriptionPtr> subscriptions_;
+  std::vector<SubscriptionPtr> draining_;  // replaced after a reconnect, handing over their rest
 };
 
 }  // namespace
