@@ -173,6 +173,73 @@ TEST(Recovery, ANatsRestartWithASlowConsumerCountsNoBrokerLoss) {
   EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
 }
 
+// The broker frozen (SIGSTOP) for longer than publish_timeout, then thawed: the sends queued
+// meanwhile fail as timeouts (and only as timeouts), the run goes on, and no message is counted
+// lost or duplicated; one whose publish timed out and that arrives anyway is delivered after
+// error.
+TEST(Recovery, AKafkaPauseLongerThanThePublishTimeoutIsTimeoutsOnly) {
+  std::string kafka;
+  ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
+  constexpr int kMessages = 4'000;  // 20 s at 200 msg/s
+  BrokerloadProcess process(
+      "targets:\n  kafka: {bootstrap_servers: \"" + kafka +
+      "\"}\n"
+      "workload: {topics: 1, topic_prefix: " +
+      UniqueName("pause") +
+      ", workers: 4}\n"
+      "profile:\n  stages: [{name: steady, rate: 200, messages: " +
+      std::to_string(kMessages) +
+      "}]\n"
+      "metrics: {listen: \"127.0.0.1:0\"}\n"
+      "run: {loss_grace: 30s, publish_timeout: 3s, drain_timeout: 30s, warmup: 0s}\n");
+  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(10));
+  ASSERT_NE(port, 0) << process.Log();
+  std::string metrics;
+  auto value = [&](const std::string& name) {
+    return SumMetric(metrics, name, {{"target", "kafka"}});
+  };
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        metrics = HttpGet(port, "/metrics").second;
+        return value("brokerload_messages_consumed_total") > 600;
+      },
+      std::chrono::seconds(60)))
+      << process.Log();
+  std::ifstream pid_file(StateDir() + "/kafka.pid");
+  pid_t pid = 0;
+  pid_file >> pid;
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+  struct Thaw {
+    pid_t pid;
+    ~Thaw() { ::kill(pid, SIGCONT); }  // whatever happens, the fixture's Kafka runs on
+  } thaw{pid};
+  std::this_thread::sleep_for(std::chrono::seconds(8));
+  ::kill(pid, SIGCONT);
+
+  const bool accounted = WaitFor(
+      [&] {
+        metrics = HttpGet(port, "/metrics").second;
+        return value("brokerload_messages_published_total") == kMessages &&
+               value("brokerload_messages_acked_total") +
+                       value("brokerload_publish_errors_total") ==
+                   kMessages &&
+               value("brokerload_messages_consumed_total") -
+                       value("brokerload_messages_delivered_after_error_total") >=
+                   value("brokerload_messages_acked_total");
+      },
+      std::chrono::seconds(90));
+  EXPECT_TRUE(accounted) << process.Log();
+  const double timeouts = SumMetric(metrics, "brokerload_publish_errors_total",
+                                    {{"target", "kafka"}, {"reason", "timeout"}});
+  EXPECT_GT(timeouts, 0) << "8 s frozen with a 3 s publish timeout";
+  EXPECT_EQ(value("brokerload_publish_errors_total"), timeouts) << "timeouts only";
+  EXPECT_EQ(value("brokerload_messages_lost_total"), 0);
+  EXPECT_EQ(value("brokerload_messages_duplicated_total"), 0);
+  EXPECT_EQ(value("brokerload_messages_arrived_after_loss_total"), 0);
+  EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
+}
+
 // SIGKILL of the broker mid-run, then a restart on the same data: brokerload stays up, health
 // shows the outage, and once the broker is back every message is acknowledged (librdkafka holds
 // and retries them: publish_timeout is longer than the outage), none is lost, and each arrives.
