@@ -128,5 +128,22 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{false, true, 8, "nats_keys"}, Case{true, true, 8, "both_keys"}),
     [](const ::testing::TestParamInfo<Case>& param) { return param.param.name; });
 
+// A bootstrap server whose name does not resolve: the start ends with exit 3 once
+// run.startup_timeout has passed, and the message names the host and the cause (librdkafka's
+// words), not only "no broker answered".
+TEST(Engine, AnUnresolvableKafkaHostEndsTheStartNamingTheHostAndTheCause) {
+  BrokerloadProcess process(
+      "targets:\n  kafka: {bootstrap_servers: \"no-such-host.invalid:9092\"}\n"
+      "profile: {rate: 100}\n"
+      "metrics: {listen: \"127.0.0.1:0\"}\n"
+      "run: {startup_timeout: 5s, warmup: 0s}\n");
+  EXPECT_EQ(process.WaitForExit(std::chrono::seconds(90)), 3) << process.Log();
+  const std::string log = process.Log();
+  const auto at = log.find("error kafka: no broker answered");
+  ASSERT_NE(at, std::string::npos) << log;
+  const std::string line = log.substr(at, log.find('\n', at) - at);
+  EXPECT_NE(line.find("Failed to resolve 'no-such-host.invalid:9092'"), std::string::npos) << line;
+}
+
 }  // namespace
 }  // namespace brokerload::testing
