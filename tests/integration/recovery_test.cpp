@@ -17,18 +17,17 @@
 namespace brokerload::testing {
 namespace {
 
+std::string StateDir() {
+  return std::filesystem::path(std::getenv("BROKERLOAD_BROKERS_ENV")).parent_path().string();
+}
+
 int Brokers(const std::string& action, const std::string& nats_url) {
-  const std::string state_dir =
-      std::filesystem::path(std::getenv("BROKERLOAD_BROKERS_ENV")).parent_path().string();
+  const std::string state_dir = StateDir();
   const std::string port = nats_url.substr(nats_url.rfind(':') + 1);
   const std::string command = "BROKERLOAD_BROKERS_DIR=" + state_dir + " NATS_PORT=" + port + " " +
                               BROKERLOAD_SOURCE_DIR "/deploy/local/brokers.sh " + action +
                               " nats >/dev/null 2>&1";
   return std::system(command.c_str());
-}
-
-std::string StateDir() {
-  return std::filesystem::path(std::getenv("BROKERLOAD_BROKERS_ENV")).parent_path().string();
 }
 
 // The value after `key=` in the fixture's kafka.properties.
@@ -39,6 +38,14 @@ std::string KafkaProperty(const std::string& key) {
     if (line.rfind(key + "=", 0) == 0) return line.substr(key.size() + 1);
   }
   return "";
+}
+
+// The fixture's Kafka process (0 when its pid file is missing).
+pid_t KafkaPid() {
+  std::ifstream file(StateDir() + "/kafka.pid");
+  pid_t pid = 0;
+  file >> pid;
+  return pid;
 }
 
 // Starts the fixture's Kafka again (on its data: brokers.sh formats only once) on its ports.
@@ -205,9 +212,7 @@ TEST(Recovery, AKafkaPauseLongerThanThePublishTimeoutIsTimeoutsOnly) {
       },
       std::chrono::seconds(60)))
       << process.Log();
-  std::ifstream pid_file(StateDir() + "/kafka.pid");
-  pid_t pid = 0;
-  pid_file >> pid;
+  const pid_t pid = KafkaPid();
   ASSERT_GT(pid, 0);
   ASSERT_EQ(::kill(pid, SIGSTOP), 0);
   struct Thaw {
@@ -271,9 +276,7 @@ TEST(Recovery, AKafkaCrashAndRestartOnTheSameDataLosesNothing) {
                       std::chrono::seconds(60)))
       << process.Log();
 
-  std::ifstream pid_file(StateDir() + "/kafka.pid");
-  pid_t pid = 0;
-  pid_file >> pid;
+  const pid_t pid = KafkaPid();
   ASSERT_GT(pid, 0);
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
   // Whatever happens below, the fixture's Kafka comes back for the tests after this one.
