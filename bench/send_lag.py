@@ -5,18 +5,22 @@ For each rate it runs two brokerload binaries, one after the other on the same l
 with both targets (kafka and nats) in one process: 256-byte messages on 5 topics, a warm-up,
 then a measured window between two scrapes of /metrics. It prints, per binary, rate and target:
 send lag p50/p99 (scheduled -> actual send time), publish latency p50/p99 (send -> broker ack),
-late and dropped sends, the "behind schedule" warnings logged, brokerload's CPU, and the
-machine's 1-minute load average at the end of the window (the cores may be shared).
+late and dropped sends, the "behind schedule" warnings logged, brokerload's CPU, its context
+switches per message (both targets' messages; every switch is a thread hand-off or a sleep, and
+at low rates they are most of brokerload's CPU), and the machine's 1-minute load average at the
+end of the window (the cores may be shared). --threads also prints, per binary and rate, each
+thread's CPU and context switches over the window, summed by thread name.
 
 Quantiles are exact to about 2.5%: the run's config asks for a fine geometric bucket ladder
 (metrics.latency_buckets, 1 us to 10 s in 5% steps), which both binaries accept, and quantiles
 are interpolated linearly within a bucket.
 
-usage: bench/send_lag.py --before OLD_BINARY [--after NEW_BINARY] [--rates 1000,10000]
+usage: bench/send_lag.py [--before OLD_BINARY] [--after NEW_BINARY] [--rates 1000,10000] [--threads]
                          [--duration 30] [--warmup 5]   (brokers from deploy/local/brokers.sh)
 """
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -29,22 +33,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGETS = ("kafka", "nats")
 
 
-
-
-
-
 def ladder():
     bounds, value = [], 1e-6
     while value < 10:
         bounds.append(round(value, 9))
         value *= 1.05
     return sorted(set(bounds))
-
-
-
-
-
-
 
 
 def quantile(before, after, q):
@@ -77,6 +71,27 @@ def config(rate, port, env, duration, tag):
             "run: {loss_grace: 15s, drain_timeout: 20s}\n")
 
 
+def thread_stats(pid):
+    """{thread name: [cpu seconds, context switches]} summed over the threads of that name."""
+    stats = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                name = f.read().strip()
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                switches = sum(int(line.split()[1]) for line in f
+                               if line.startswith(("voluntary_ctxt", "nonvoluntary_ctxt")))
+        except OSError:  # the thread ended meanwhile
+            continue
+        entry = stats.setdefault(re.sub(r"\d+$", "#", name), [0.0, 0])
+        entry[0] += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        entry[1] += switches
+    return stats
+
+
 def run_one(binary, tag, rate, args, env, workdir):
     port = free_port()
     path = os.path.join(workdir, f"{tag}-{rate}.yaml")
@@ -90,11 +105,11 @@ def run_one(binary, tag, rate, args, env, workdir):
         time.sleep(args.warmup)
         if proc.poll() is not None:
             sys.exit(f"send_lag: {binary} exited with {proc.returncode}; see {log_path}")
-        s1, t1 = scrape(port), time.time()
+        s1, t1, th1 = scrape(port), time.time(), thread_stats(proc.pid)
         with open(log_path) as f:
             warnings_before = sum("behind schedule" in line for line in f)
         time.sleep(args.duration)
-        s2, t2 = scrape(port), time.time()
+        s2, t2, th2 = scrape(port), time.time(), thread_stats(proc.pid)
         load = os.getloadavg()[0]
         with open(log_path) as f:
             warnings = sum("behind schedule" in line for line in f) - warnings_before
@@ -102,6 +117,16 @@ def run_one(binary, tag, rate, args, env, workdir):
         proc.wait(timeout=60)
     time.sleep(2)  # let the brokers settle before the next run
     cpu = (total(s2, "process_cpu_seconds_total") - total(s1, "process_cpu_seconds_total"))
+    threads = {name: [v[0] - th1.get(name, [0, 0])[0], v[1] - th1.get(name, [0, 0])[1]]
+               for name, v in th2.items()}
+    switches = sum(v[1] for v in threads.values())
+    messages = sum(total(s2, "brokerload_messages_acked_total", target=t) -
+                   total(s1, "brokerload_messages_acked_total", target=t) for t in TARGETS)
+    if args.threads:
+        print(f"threads of {tag} at {rate:,} msg/s over {t2 - t1:.0f} s: " + ", ".join(
+            f"{name} {v[0]:.2f} s CPU {v[1]:,} switches"
+            for name, v in sorted(threads.items(), key=lambda kv: -kv[1][1]) if v[1] > 0),
+              file=sys.stderr)
     rows = []
     for t in TARGETS:
         lag = (buckets(s1, "brokerload_send_lag_seconds", target=t),
@@ -119,6 +144,7 @@ def run_one(binary, tag, rate, args, env, workdir):
             "late": delta["brokerload_sends_late_total"],
             "dropped": delta["brokerload_sends_dropped_total"],
             "warnings": warnings, "cpu": cpu / (t2 - t1), "load": load,
+            "switches": switches / messages if messages else float("nan"),
         })
     return rows
 
@@ -138,6 +164,8 @@ def main():
     parser.add_argument("--rates", default="1000,10000")
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--threads", action="store_true",
+                        help="print each thread's CPU and context switches to stderr")
     args = parser.parse_args()
     env = broker_env()
     workdir = tempfile.mkdtemp(prefix="brokerload-send-lag-")
@@ -145,8 +173,8 @@ def main():
           f"5 topics, {args.warmup} s warm-up then {args.duration} s measured; logs in {workdir}\n")
     print("| binary | rate msg/s | target | acked msg/s | send lag p50 | send lag p99 | "
           "publish p50 | publish p99 | late | dropped | 'behind schedule' logs | brokerload CPU | "
-          "load avg |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "context switches / msg | load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for rate in (int(float(r)) for r in args.rates.split(",")):
         binaries = (("before", args.before),) if args.before else ()
         for tag, binary in binaries + (("after", args.after),):
@@ -154,7 +182,7 @@ def main():
                 print(f"| {r['binary']} | {r['rate']:,} | {r['target']} | {r['acked']:,.0f} | "
                       f"{us(r['lag'][0])} | {us(r['lag'][1])} | {us(r['pub'][0])} | "
                       f"{us(r['pub'][1])} | {r['late']:.0f} | {r['dropped']:.0f} | "
-                      f"{r['warnings']} | {r['cpu']:.2f} cores | {r['load']:.1f} |", flush=True)
+                      f"{r['warnings']} | {r['cpu']:.2f} cores | {r['switches']:.1f} | {r['load']:.1f} |", flush=True)
 
 
 if __name__ == "__main__":

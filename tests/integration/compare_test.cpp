@@ -51,8 +51,7 @@ class CompareTest : public ::testing::Test {
     config_ = (dir_ / "compare.yaml").string();
     std::ofstream(config_) << "targets:\n  kafka: {bootstrap_servers: \"" << kafka_
                            << "\"}\n  nats: {servers: [\"" << nats_ << "\"]}\n"
-                           << "workload: {topic_prefix: " << UniqueName("cmp")
-                           << ", workers: 16}\n";
+                           << "workload: {topic_prefix: " << UniqueName("cmp") << "}\n";
   }
 
   Outcome Compare(const std::string& out, const std::string& extra = "") {

@@ -66,7 +66,8 @@ TargetAccounting::TargetAccounting(const Options& options)
       windows_(std::max<std::size_t>(options.phases, 1)),
       counters_(std::make_unique<PhaseCounters[]>(topics_ * windows_.size())),
       last_receive_ns_(std::make_unique<std::atomic<std::int64_t>[]>(windows_.size())),
-      last_key_sequence_(topics_ * keys_, kNoSequence) {
+      last_key_sequence_(topics_ * keys_) {
+  for (auto& last : last_key_sequence_) last.store(kNoSequence, kRelaxed);
   for (std::size_t i = 0; i < topics_; ++i) {
     auto state = std::make_unique<TopicState>();
     state->first_sequence = std::vector<std::atomic<std::uint64_t>>(windows_.size());
@@ -218,12 +219,13 @@ void TargetAccounting::OnProcessed(const WorkItem& item) {
   PhaseCounters& c = At(item.topic, item.phase);
   c.processed.fetch_add(1, kRelaxed);
   if (item.key == message::kNoKey || item.key >= keys_) return;
-  std::uint64_t& last = last_key_sequence_[item.topic * std::size_t{keys_} + item.key];
-  if (last != kNoSequence && item.sequence < last) {
+  std::atomic<std::uint64_t>& last = last_key_sequence_[item.topic * std::size_t{keys_} + item.key];
+  const std::uint64_t previous = last.load(kRelaxed);
+  if (previous != kNoSequence && item.sequence < previous) {
     c.out_of_order.fetch_add(1, kRelaxed);
     return;
   }
-  last = item.sequence;
+  last.store(item.sequence, kRelaxed);
 }
 
 void TargetAccounting::OnClientDropped(std::size_t topic, std::uint64_t count) {

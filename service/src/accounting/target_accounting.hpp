@@ -33,7 +33,8 @@
 // - older_than_window: received below the tracking window: late or duplicate, unknown which.
 //
 // Threads: the publisher thread calls OnSent/OnSendFailed/OnDropped; the driver's ack thread
-// OnAck/OnAckFailed; the consumer thread that owns a topic OnReceived; workers OnProcessed; the
+// OnAck/OnAckFailed; the consumer thread that owns a topic OnReceived; workers (or, without
+// workers, that consumer thread) OnProcessed; the
 // housekeeping thread Sweep and OnClientDropped. Scrapes read at any time. Counters are relaxed
 // atomics grouped by writing thread; each topic's sequence tracker has its own mutex (taken by
 // its consumer thread per message and by Sweep once a second), so no lock is shared by all.
@@ -234,7 +235,9 @@ class TargetAccounting {
   std::vector<std::unique_ptr<PhaseLatencies>> phase_latencies_;
   std::vector<std::unique_ptr<Stream>> streams_;
   std::unique_ptr<std::atomic<std::int64_t>[]> last_receive_ns_;  // per phase
-  std::vector<std::uint64_t> last_key_sequence_;  // [topic * keys + key]; one worker per key
+  // [topic * keys + key]: one worker per key, or the topic's consumer thread (two, briefly, while
+  // a replaced NATS subscription drains: atomics keep that overlap defined).
+  std::vector<std::atomic<std::uint64_t>> last_key_sequence_;
   LatencyHistogram send_lag_;
 };
 

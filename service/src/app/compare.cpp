@@ -57,6 +57,7 @@ class ResourceSampler {
   explicit ResourceSampler(const pacing::Clock& clock) : clock_(clock) {
     Sample();
     thread_ = std::thread([this] {
+      log::NameThread("sampler");
       while (!stop_.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         Sample();

@@ -10,6 +10,8 @@
 #include <istream>
 #include <stdexcept>
 
+#include "log/log.hpp"
+
 namespace brokerload::app {
 namespace {
 
@@ -230,7 +232,10 @@ HttpServer::HttpServer(const std::string& listen, HttpHandler handler, const Htt
   }
   port_ = acceptor_.local_endpoint().port();
   Accept();
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = std::thread([this] {
+    log::NameThread("http");
+    io_.run();
+  });
 }
 
 HttpServer::~HttpServer() { Stop(); }

@@ -118,8 +118,8 @@ void TargetRuntime::StartPublishing(std::int64_t start_ns) {
   publisher_ = std::make_unique<pacing::Publisher>(config_.workload, config_.run, schedule_,
                                                    *clients_.producer, *accounting_, identity_,
                                                    clock_, start_ns);
-  publisher_thread_ = std::make_unique<pacing::PublisherThread>(*publisher_, *clients_.producer,
-                                                                clock_, config_.run.tick);
+  publisher_thread_ = std::make_unique<pacing::PublisherThread>(
+      *publisher_, *clients_.producer, clock_, config_.run.tick, "pub-" + name_);
 }
 
 bool TargetRuntime::StopPublishing(std::chrono::milliseconds flush_timeout) {
@@ -206,6 +206,7 @@ void TargetRuntime::OnMessage(std::size_t topic, std::span<const std::byte> payl
 }
 
 std::size_t TargetRuntime::WorkerFor(const accounting::WorkItem& item) {
+  if (pool_->Size() == 0) return 0;  // inline
   if (config_.workload.keys > 0) {
     // One key, one worker: its messages are processed in the order they arrive.
     std::uint64_t h =

@@ -107,8 +107,8 @@ struct Workload {
   int min_size = 256;  // bytes, header included
   int max_size = 256;
   PayloadKind payload = PayloadKind::kRandom;
-  int keys = 0;  // 0: no key; N: N aggregate keys, each consumed in order
-  int workers = 256;
+  int keys = 0;             // 0: no key; N: N aggregate keys, each consumed in order
+  int workers = 0;          // 0: accounting on the consumer's thread; N: a pool (for `work`)
   int worker_queue = 1024;  // per worker, messages
   WorkMode work = WorkMode::kNone;
   Duration work_time{0};

@@ -139,13 +139,19 @@ void ReadWorkload(YamlReader& r, const YAML::Node& node, Workload& w) {
   r.Enum(node, path, "payload", w.payload,
          {{"random", PayloadKind::kRandom}, {"compressible", PayloadKind::kCompressible}});
   r.Int(node, path, "keys", w.keys, 0, 1'000'000);
-  r.Int(node, path, "workers", w.workers, 1, 4'096);
+  r.Int(node, path, "workers", w.workers, 0, 4'096);
   r.Int(node, path, "worker_queue", w.worker_queue, 16, 1'000'000);
   if (const YAML::Node work = node["work"];
       work && r.CheckMap(work, path + ".work", {"mode", "time"})) {
     r.Enum(work, path + ".work", "mode", w.work,
            {{"none", WorkMode::kNone}, {"spin", WorkMode::kSpin}, {"sleep", WorkMode::kSleep}});
     r.Duration(work, path + ".work", "time", w.work_time, true);
+    if (w.work != WorkMode::kNone && w.workers == 0) {
+      r.Error(work["mode"], path + ".work.mode",
+              "none while " + path +
+                  ".workers is 0 (work is simulated on worker threads: set "
+                  "workers to 1 or more)");
+    }
   }
 }
 

@@ -1,10 +1,13 @@
 #include "log/log.hpp"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <string>
 
 namespace brokerload::log {
 namespace {
@@ -48,6 +51,11 @@ void Write(Level level, const char* format, ...) {
   va_end(args);
   std::lock_guard lock(write_mutex);
   std::fprintf(stderr, "%s.%03dZ %-5s %s\n", stamp, static_cast<int>(millis), Name(level), text);
+}
+
+void NameThread(const char* role) {
+  const std::string name = ("bl-" + std::string(role)).substr(0, 15);
+  pthread_setname_np(pthread_self(), name.c_str());
 }
 
 }  // namespace brokerload::log

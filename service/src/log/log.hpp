@@ -13,6 +13,11 @@ bool Enabled(Level level);
 
 [[gnu::format(printf, 2, 3)]] void Write(Level level, const char* format, ...);
 
+// Names the calling thread as `top -H`, perf and /proc/<pid>/task/*/comm show it: "bl-" and
+// `role`, cut to Linux's 15 characters. Once per thread, at its start (or, for a client library's
+// thread, at its first callback into brokerload).
+void NameThread(const char* role);
+
 }  // namespace brokerload::log
 
 #define BROKERLOAD_LOG(level, ...)                                            \

@@ -133,9 +133,13 @@ bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t droppe
 }
 
 PublisherThread::PublisherThread(Publisher& publisher, driver::Producer& producer,
-                                 const Clock& clock, std::chrono::nanoseconds tick)
+                                 const Clock& clock, std::chrono::nanoseconds tick,
+                                 std::string name)
     : publisher_(publisher), producer_(producer), clock_(clock), tick_(tick) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this, name = std::move(name)] {
+    log::NameThread(name.c_str());
+    Run();
+  });
 }
 
 PublisherThread::~PublisherThread() { Stop(); }

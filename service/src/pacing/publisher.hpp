@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -82,8 +83,9 @@ bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t droppe
 // that sends, it ends the sleep WakeLead early and spins the rest (at most 100 us).
 class PublisherThread {
  public:
+  // `name`: the thread's name after "bl-" (log::NameThread), e.g. "pub-kafka".
   PublisherThread(Publisher& publisher, driver::Producer& producer, const Clock& clock,
-                  std::chrono::nanoseconds tick);
+                  std::chrono::nanoseconds tick, std::string name = "publisher");
   ~PublisherThread();
   PublisherThread(const PublisherThread&) = delete;
   PublisherThread& operator=(const PublisherThread&) = delete;

@@ -112,7 +112,10 @@ std::string ToMarkdown(const Comparison& c) {
   md +=
       "Generated " + c.generated_at + " by brokerload " + c.brokerload_version +
       ". Workload: " + std::to_string(c.topics) + " topics, " + std::to_string(c.message_size) +
-      "-byte messages, " + std::to_string(c.workers) + " consumer workers; targets run " + c.mode +
+      "-byte messages, " +
+      (c.workers == 0 ? std::string("accounting on the consumer threads")
+                      : std::to_string(c.workers) + " consumer workers") +
+      "; targets run " + c.mode +
       ". Each target was first made ready end to end (topics or streams, partition "
       "leaders, consumer assignment, a probe round trip on every partition), then warmed up for " +
       Num(c.warmup_seconds, "%g") +

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "log/log.hpp"
+
 namespace brokerload::workers {
 namespace {
 
@@ -16,12 +18,21 @@ Pool::Pool(std::size_t workers, std::size_t queue_capacity, Handler handler)
     queue->ring.resize(queue_capacity);
     queues_.push_back(std::move(queue));
   }
-  for (auto& queue : queues_) threads_.emplace_back([this, q = queue.get()] { Work(*q); });
+  for (auto& queue : queues_) {
+    threads_.emplace_back([this, q = queue.get()] {
+      log::NameThread("worker");
+      Work(*q);
+    });
+  }
 }
 
 Pool::~Pool() { Stop(); }
 
 bool Pool::Submit(std::size_t worker, const accounting::WorkItem& item) {
+  if (queues_.empty()) {
+    handler_(item);
+    return true;
+  }
   Queue& q = *queues_[worker % queues_.size()];
   std::unique_lock lock(q.mutex);
   q.not_full.wait(lock, [&] { return q.size < q.ring.size() || q.stopping; });

@@ -47,7 +47,7 @@ TEST(ConfigLoader, DefaultsMatchTheSeedWorkload) {
   EXPECT_EQ(c.nats->stream.max_age, std::chrono::hours(1));
   EXPECT_FALSE(c.nats->send_asap);
   EXPECT_EQ(c.workload.topics, 5);
-  EXPECT_EQ(c.workload.workers, 256);
+  EXPECT_EQ(c.workload.workers, 0);  // inline: no thread hand-off per message
   EXPECT_EQ(c.workload.min_size, 256);
   ASSERT_EQ(c.profile.stages.size(), 1u);
   EXPECT_EQ(c.profile.stages[0].rate, 1'000);
@@ -88,6 +88,7 @@ workload:
   message_size: {min: 100, max: 2000}
   payload: compressible
   keys: 16
+  workers: 4
   work: {mode: spin, time: 250us}
 profile:
   stages:
@@ -142,9 +143,13 @@ TEST(ConfigLoader, WrongTypesAndRangesSayWhatWasExpectedAndWhatCame) {
   EXPECT_THAT(Errors(kTargets + "workload:\n  topics: many\n"),
               ElementsAre("test.yaml:4:11 workload.topics: expected an integer from 1 to 1000, "
                           "got 'many'"));
-  EXPECT_THAT(Errors(kTargets + "workload:\n  workers: 0\n"),
-              ElementsAre("test.yaml:4:12 workload.workers: expected an integer from 1 to 4096, "
-                          "got '0'"));
+  EXPECT_THAT(Errors(kTargets + "workload:\n  workers: -1\n"),
+              ElementsAre("test.yaml:4:12 workload.workers: expected an integer from 0 to 4096, "
+                          "got '-1'"));
+  EXPECT_THAT(Errors(kTargets + "workload:\n  work: {mode: sleep, time: 1ms}\n"),
+              ElementsAre("test.yaml:4:16 workload.work.mode: expected none while "
+                          "workload.workers is 0 (work is simulated on worker threads: set "
+                          "workers to 1 or more), got 'sleep'"));
   EXPECT_THAT(Errors(kTargets + "workload:\n  message_size: 10\n"),
               ElementsAre("test.yaml:4:17 workload.message_size: expected an integer from 56 to "
                           "1048576, got '10'"));

@@ -36,6 +36,25 @@ TEST(Pool, ProcessesEverySubmittedItemExactlyOnce) {
   EXPECT_EQ(sum.load(), 40'000ull * 39'999 / 2);
 }
 
+TEST(Pool, WithoutWorkersRunsTheHandlerOnTheSubmittingThreadInOrder) {
+  std::vector<std::uint64_t> seen;
+  std::thread::id handler_thread;
+  Pool pool(0, 16, [&](const accounting::WorkItem& item) {
+    handler_thread = std::this_thread::get_id();
+    seen.push_back(item.sequence);
+  });
+  EXPECT_EQ(pool.Size(), 0u);
+  for (std::uint64_t i = 0; i < 100; ++i) {
+    EXPECT_TRUE(pool.Submit(i, accounting::WorkItem{0, 0, 0, 0, i}));
+    // Handled before Submit returned: nothing is queued, nothing waits for another thread.
+    ASSERT_EQ(seen.size(), i + 1);
+    EXPECT_EQ(pool.QueueDepth(), 0u);
+  }
+  EXPECT_EQ(handler_thread, std::this_thread::get_id());
+  for (std::uint64_t i = 0; i < 100; ++i) EXPECT_EQ(seen[i], i);
+  pool.Stop();
+}
+
 TEST(Pool, OneWorkerSeesItsItemsInSubmissionOrder) {
   std::mutex mutex;
   std::map<std::uint32_t, std::vector<std::uint64_t>> seen;  // by key

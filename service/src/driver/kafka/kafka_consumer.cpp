@@ -71,7 +71,10 @@ class KafkaConsumer final : public Consumer {
       return false;
     }
     running_ = true;
-    thread_ = std::thread([this] { PollLoop(); });
+    thread_ = std::thread([this] {
+      log::NameThread("kafka-consume");
+      PollLoop();
+    });
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::unique_lock lock(mutex_);
     while (!assigned_all_) {

@@ -166,6 +166,7 @@ class KafkaProducer final : public Producer {
   void StartPolling() {
     stop_polling_.store(false);
     poller_ = std::thread([this] {
+      log::NameThread("kafka-acks");
       while (!stop_polling_.load(std::memory_order_relaxed)) rd_kafka_poll(rk_.get(), 100);
     });
   }

@@ -151,6 +151,8 @@ class NatsConsumer final : public Consumer {
   // Runs on the subscription's own cnats thread.
   static void OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
     const auto* c = static_cast<const Closure*>(closure);
+    thread_local const bool named = (log::NameThread("nats-consume"), true);
+    (void)named;
     c->self->listener_->OnMessage(
         c->topic, std::span(reinterpret_cast<const std::byte*>(natsMsg_GetData(msg)),
                             static_cast<std::size_t>(natsMsg_GetDataLength(msg))));

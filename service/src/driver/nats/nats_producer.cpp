@@ -90,6 +90,8 @@ class NatsProducer final : public Producer {
   // Runs on cnats' thread for the reply subscription.
   static void OnAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* failure, void* closure) {
     auto* self = static_cast<NatsProducer*>(closure);
+    thread_local const bool named = (log::NameThread("nats-acks"), true);
+    (void)named;
     const std::span payload(reinterpret_cast<const std::byte*>(natsMsg_GetData(msg)),
                             static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
     if (ack != nullptr) {
