@@ -118,6 +118,8 @@ TEST_F(CompareTest, WritesTheThreeReportsWithEveryStageOfBothTargets) {
   }
   EXPECT_THAT(report["target_info"][0]["client_version"].get<std::string>(),
               HasSubstr("librdkafka 2."));
+  // The effective value as librdkafka holds it: brokerload's default, like the Java client's.
+  EXPECT_EQ(report["target_info"][0]["settings"]["max.in.flight.requests.per.connection"], "5");
   EXPECT_THAT(report["target_info"][1]["broker_version"].get<std::string>(),
               HasSubstr("nats-server 2."));
   ASSERT_EQ(report["overall"].size(), 2u);
