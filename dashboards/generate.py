@@ -105,9 +105,10 @@ def overview():
     b.panel("Publish errors by reason", [
         (f"sum by (target, reason) (rate(brokerload_publish_errors_total{{{SEL}}}[$__rate_interval]))", "{{target}} {{reason}}")],
         unit="short")
-    b.panel("Lost, duplicated, out of order", [
+    b.panel("Lost, duplicated, redelivered, out of order", [
         (f"sum by (target) (increase(brokerload_messages_lost_total{{{SEL}}}[$__rate_interval]))", "{{target}} lost"),
-        (f"sum by (target) (increase(brokerload_messages_duplicated_total{{{SEL}}}[$__rate_interval]))", "{{target}} duplicated"),
+        (f"sum by (target) (increase(brokerload_messages_duplicated_total{{{SEL}}}[$__rate_interval]))", "{{target}} duplicated (broker)"),
+        (f"sum by (target) (increase(brokerload_messages_redelivered_total{{{SEL}}}[$__rate_interval]))", "{{target}} redelivered (consumer)"),
         (f"sum by (target) (increase(brokerload_messages_out_of_order_total{{{SEL}}}[$__rate_interval]))", "{{target}} out of order"),
     ])
     b.panel("Current stage", [(f"brokerload_stage_info{{{SEL}}}", "{{target}}: {{stage}}")], kind="stat")

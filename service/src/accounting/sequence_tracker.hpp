@@ -26,8 +26,14 @@ class SequenceTracker {
     kOlderThanWindow,    // below the window: late or duplicate, no longer known which
   };
 
+  static constexpr std::uint64_t kDefaultWindow = std::uint64_t{1} << 20;
+  // The memory a tracker of `window` sequences holds: two bits per sequence.
+  static constexpr std::uint64_t BytesFor(std::uint64_t window) {
+    return 2 * ((window + 63) / 64) * 8;
+  }
+
   // `window` is rounded up to a multiple of 64.
-  explicit SequenceTracker(std::uint64_t window = std::uint64_t{1} << 20);
+  explicit SequenceTracker(std::uint64_t window = kDefaultWindow);
 
   // Records an arrival. Appends to `lost` the gaps that the window had to slide past.
   Outcome Observe(std::uint64_t sequence, std::vector<SequenceRange>& lost);

@@ -30,6 +30,7 @@ void Totals::Add(const PhaseCounters& c) {
   consumed += Load(c.consumed);
   consumed_in_window += Load(c.consumed_in_window);
   duplicated += Load(c.duplicated);
+  redelivered += Load(c.redelivered);
   delivered_after_error += Load(c.delivered_after_error);
   arrived_after_lost += Load(c.arrived_after_lost);
   older_than_window += Load(c.older_than_window);
@@ -55,6 +56,13 @@ std::uint64_t Totals::Errors() const {
 std::uint64_t Totals::InFlight() const {
   const std::uint64_t done = acked + AckErrors();
   return published > done ? published - done : 0;
+}
+
+std::uint64_t TargetAccounting::EstimateBytes(std::uint64_t topics, std::uint64_t keys) {
+  const std::uint64_t per_topic = SequenceTracker::BytesFor(SequenceTracker::kDefaultWindow) +
+                                  sizeof(TopicLatencies) + sizeof(TopicState) +
+                                  keys * sizeof(std::uint64_t);
+  return topics * per_topic;
 }
 
 TargetAccounting::TargetAccounting(const Options& options)
@@ -144,7 +152,7 @@ void TargetAccounting::OnAckFailed(std::span<const std::byte> payload, driver::S
 }
 
 bool TargetAccounting::OnReceived(std::size_t topic_hint, std::span<const std::byte> payload,
-                                  std::int64_t now_ns, WorkItem& item) {
+                                  std::int64_t now_ns, WorkItem& item, bool replayed) {
   const std::optional<message::Header> header = message::Decode(payload);
   if (!header || header->topic >= topics_) {
     topic_state_[topic_hint % topics_]
@@ -173,7 +181,7 @@ bool TargetAccounting::OnReceived(std::size_t topic_hint, std::span<const std::b
   }
   switch (outcome) {
     case SequenceTracker::Outcome::kDuplicate:
-      c.duplicated.fetch_add(1, kRelaxed);
+      (replayed ? c.redelivered : c.duplicated).fetch_add(1, kRelaxed);
       return false;
     case SequenceTracker::Outcome::kOlderThanWindow:
       c.older_than_window.fetch_add(1, kRelaxed);

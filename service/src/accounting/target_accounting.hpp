@@ -27,7 +27,13 @@
 // - unconfirmed: at the end of a run, never received and never acknowledged within the drain.
 // - dropped_by_client: gaps explained by messages the client library itself discarded inside
 //   brokerload (e.g. cnats slow-consumer drops): brokerload's loss, not the broker's.
-// - duplicated: received again within the tracking window.
+// - duplicated: received again within the tracking window from a new place in the broker: a
+//   Kafka offset above every offset already read on its partition, a JetStream stream sequence
+//   above every one already read on its stream and delivered there for the first time. A second
+//   copy in the log or stream (a producer retry written twice): the broker's or client's fault.
+// - redelivered: received again within the tracking window from a place already read (an offset
+//   or stream sequence at or below one already read, or a JetStream delivery count above 1): the
+//   consumer's at-least-once redelivery after a restart, rebalance or resubscribe. Expected.
 // - delivered_after_error: its publish failed (e.g. timed out) and it arrived anyway.
 // - arrived_after_lost: late: received after it had been counted lost.
 // - older_than_window: received below the tracking window: late or duplicate, unknown which.
@@ -70,6 +76,7 @@ struct alignas(64) PhaseCounters {
   alignas(64) std::atomic<std::uint64_t> consumed{0};  // every arrival of this run's messages
   std::atomic<std::uint64_t> consumed_in_window{0};    // first arrivals within the send window
   std::atomic<std::uint64_t> duplicated{0};
+  std::atomic<std::uint64_t> redelivered{0};
   std::atomic<std::uint64_t> delivered_after_error{0};
   std::atomic<std::uint64_t> arrived_after_lost{0};
   std::atomic<std::uint64_t> older_than_window{0};
@@ -93,6 +100,7 @@ struct Totals {
   std::uint64_t consumed = 0;
   std::uint64_t consumed_in_window = 0;
   std::uint64_t duplicated = 0;
+  std::uint64_t redelivered = 0;
   std::uint64_t delivered_after_error = 0;
   std::uint64_t arrived_after_lost = 0;
   std::uint64_t older_than_window = 0;
@@ -106,8 +114,8 @@ struct Totals {
   // Sends refused by the client plus publishes the broker failed, over every reason.
   std::uint64_t Errors() const;
   std::uint64_t AckErrors() const;
-  // Distinct messages received: every arrival but duplicates and those too old to tell.
-  std::uint64_t Received() const { return consumed - duplicated - older_than_window; }
+  // Distinct messages received: every arrival but second ones and those too old to tell.
+  std::uint64_t Received() const { return consumed - duplicated - redelivered - older_than_window; }
   // Published and neither acknowledged nor failed yet: published = acked + ack errors + this.
   std::uint64_t InFlight() const;
 };
@@ -149,6 +157,11 @@ class TargetAccounting {
 
   explicit TargetAccounting(const Options& options);
 
+  // The memory one target's accounting takes for `topics` and `keys` (per topic: the sequence
+  // tracker's window, the three latency histograms and one sequence per key), in bytes; the
+  // config loader refuses workloads whose estimate is unreasonable. Per-phase state is small.
+  static std::uint64_t EstimateBytes(std::uint64_t topics, std::uint64_t keys);
+
   std::size_t Topics() const { return topics_; }
   std::size_t Phases() const { return windows_.size(); }
 
@@ -168,9 +181,11 @@ class TargetAccounting {
   void OnAckFailed(std::span<const std::byte> payload, driver::Status status);
 
   // Consumer side. Returns true, with `item` filled, when the message is this run's and new
-  // (so a worker should process it); counts probes, foreign messages and duplicates otherwise.
+  // (so a worker should process it); counts probes, foreign messages and second arrivals
+  // otherwise. `replayed`: the client read it from a place it had read before (see redelivered);
+  // it decides whether a second arrival is redelivered or duplicated.
   bool OnReceived(std::size_t topic_hint, std::span<const std::byte> payload, std::int64_t now_ns,
-                  WorkItem& item);
+                  WorkItem& item, bool replayed = false);
   void OnProcessed(const WorkItem& item);
   // The client library discarded `count` messages of `topic` inside brokerload.
   void OnClientDropped(std::size_t topic, std::uint64_t count);

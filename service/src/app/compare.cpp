@@ -143,6 +143,7 @@ report::StageResult Measure(const TargetRuntime& target, const config::Config& c
   r.lost = t.lost;
   r.unconfirmed = t.unconfirmed;
   r.duplicated = t.duplicated;
+  r.redelivered = t.redelivered;
   r.delivered_after_error = t.delivered_after_error;
   r.arrived_late = t.arrived_after_lost;
   r.out_of_order = t.out_of_order;

@@ -12,9 +12,9 @@ void PrintSummary(const std::vector<std::unique_ptr<TargetRuntime>>& targets,
   std::printf(
       "\nbrokerload summary after %.1f s (counts include the %.1f s warm-up, latencies do not)\n",
       seconds, static_cast<double>(warmup_ns) * 1e-9);
-  std::printf("%-6s %12s %12s %12s %8s %8s %8s %8s %8s %10s %10s %10s %10s\n", "target",
-              "published", "acked", "consumed", "errors", "lost", "unconf", "dup", "ooo", "msg/s",
-              "pub p99", "e2e p50", "e2e p99");
+  std::printf("%-6s %12s %12s %12s %8s %8s %8s %8s %8s %8s %10s %10s %10s %10s\n", "target",
+              "published", "acked", "consumed", "errors", "lost", "unconf", "dup", "redeliv", "ooo",
+              "msg/s", "pub p99", "e2e p50", "e2e p99");
   for (const auto& target : targets) {
     accounting::TargetAccounting& a = target->Accounting();
     const accounting::Totals t = a.Sum();
@@ -25,12 +25,14 @@ void PrintSummary(const std::vector<std::unique_ptr<TargetRuntime>>& targets,
       e2e.Merge(a.Latencies(i).end_to_end.Snapshot());
     }
     std::printf(
-        "%-6s %12llu %12llu %12llu %8llu %8llu %8llu %8llu %8llu %10.0f %8.2fms %8.2fms %8.2fms\n",
+        "%-6s %12llu %12llu %12llu %8llu %8llu %8llu %8llu %8llu %8llu %10.0f %8.2fms %8.2fms "
+        "%8.2fms\n",
         target->Name().c_str(), static_cast<unsigned long long>(t.published),
         static_cast<unsigned long long>(t.acked), static_cast<unsigned long long>(t.consumed),
         static_cast<unsigned long long>(t.Errors()), static_cast<unsigned long long>(t.lost),
         static_cast<unsigned long long>(t.unconfirmed),
         static_cast<unsigned long long>(t.duplicated),
+        static_cast<unsigned long long>(t.redelivered),
         static_cast<unsigned long long>(t.out_of_order),
         seconds > 0 ? static_cast<double>(t.acked) / seconds : 0.0,
         static_cast<double>(publish.QuantileNs(0.99)) * 1e-6,

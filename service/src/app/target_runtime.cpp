@@ -198,9 +198,10 @@ void TargetRuntime::OnAckFailed(std::span<const std::byte> payload, driver::Stat
   accounting_->OnAckFailed(payload, status);
 }
 
-void TargetRuntime::OnMessage(std::size_t topic, std::span<const std::byte> payload) {
+void TargetRuntime::OnMessage(std::size_t topic, std::span<const std::byte> payload,
+                              bool replayed) {
   accounting::WorkItem item;
-  if (accounting_->OnReceived(topic, payload, clock_.NowNs(), item)) {
+  if (accounting_->OnReceived(topic, payload, clock_.NowNs(), item, replayed)) {
     pool_->Submit(WorkerFor(item), item);
   }
 }

@@ -62,7 +62,7 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
   void OnAck(std::span<const std::byte> payload) override;
   void OnAckFailed(std::span<const std::byte> payload, driver::Status status) override;
   // driver::MessageListener (called on the consumer's threads)
-  void OnMessage(std::size_t topic, std::span<const std::byte> payload) override;
+  void OnMessage(std::size_t topic, std::span<const std::byte> payload, bool replayed) override;
   void OnClientDropped(std::size_t topic, std::uint64_t count) override;
 
  private:

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "accounting/target_accounting.hpp"
 #include "config/security_reader.hpp"
 #include "config/yaml_reader.hpp"
 #include "message/header.hpp"
@@ -155,6 +156,25 @@ void ReadWorkload(YamlReader& r, const YAML::Node& node, Workload& w) {
   }
 }
 
+// Accounting memory grows with topics x keys (and targets); a typo like keys: 1000000 on 1,000
+// topics would need gigabytes before the first message. Refused with the estimate instead.
+void CheckTrackingMemory(YamlReader& r, const YAML::Node& node, const Config& config) {
+  constexpr std::uint64_t kMaxBytes = std::uint64_t{1} << 30;
+  const std::uint64_t targets = (config.kafka ? 1u : 0u) + (config.nats ? 1u : 0u);
+  const auto topics = static_cast<std::uint64_t>(config.workload.topics);
+  const auto keys = static_cast<std::uint64_t>(config.workload.keys);
+  const std::uint64_t bytes = targets * accounting::TargetAccounting::EstimateBytes(topics, keys);
+  if (bytes <= kMaxBytes) return;
+  const YAML::Mark mark = (node["keys"] ? node["keys"] : node).Mark();
+  r.ErrorAtLine(mark.line + 1, mark.column + 1, "workload",
+                std::to_string(topics) + " topics x " + std::to_string(keys) + " keys on " +
+                    std::to_string(targets) + " target(s) would need about " +
+                    std::to_string(bytes >> 20) + " MiB of accounting memory (" +
+                    std::to_string(accounting::TargetAccounting::EstimateBytes(1, keys) >> 10) +
+                    " KiB per topic and target); at most " + std::to_string(kMaxBytes >> 20) +
+                    " MiB: use fewer topics or keys");
+}
+
 void ReadStage(YamlReader& r, const YAML::Node& node, const std::string& path, Stage& stage) {
   if (!r.CheckMap(node, path, {"name", "rate", "duration", "messages"})) return;
   r.String(node, path, "name", stage.name);
@@ -295,7 +315,10 @@ LoadResult Parse(std::string_view text, const std::string& file_name, const Prop
       r.Error(targets, "targets", "at least one enabled target (kafka or nats)");
     }
   }
-  if (root["workload"]) ReadWorkload(r, root["workload"], config.workload);
+  if (root["workload"]) {
+    ReadWorkload(r, root["workload"], config.workload);
+    CheckTrackingMemory(r, root["workload"], config);
+  }
   if (root["profile"]) {
     ReadProfile(r, root["profile"], config.profile);
   } else {

@@ -59,11 +59,17 @@ class Producer {
   virtual bool Flush(std::chrono::milliseconds timeout) = 0;
 };
 
-// Receives consumed messages. For any one topic, calls come from one thread at a time.
+// Receives consumed messages. For any one topic, calls come from one thread at a time (two,
+// briefly, while a replaced NATS subscription drains).
 class MessageListener {
  public:
   virtual ~MessageListener() = default;
-  virtual void OnMessage(std::size_t topic, std::span<const std::byte> payload) = 0;
+  // `replayed`: the message comes from a place the consumer had already read: a Kafka offset at
+  // or below the highest offset delivered so far on its partition, or a JetStream message whose
+  // delivery count is above 1 or whose stream sequence is at or below the highest delivered so
+  // far on its stream. A second arrival that is replayed is a redelivery (at-least-once); one
+  // that is not is a second copy in the broker (docs/metrics.md).
+  virtual void OnMessage(std::size_t topic, std::span<const std::byte> payload, bool replayed) = 0;
   // The client library discarded `count` received messages of `topic` inside brokerload (e.g.
   // over its pending limits). Called from Consumer::Maintain's thread.
   virtual void OnClientDropped(std::size_t /*topic*/, std::uint64_t /*count*/) {}

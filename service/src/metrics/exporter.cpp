@@ -176,7 +176,15 @@ std::vector<MetricFamily> Exporter::Collect() const {
              "Messages received after they had been counted lost.", MetricType::Counter);
   auto duplicated =
       Family("brokerload_messages_duplicated_total",
-             "Messages received again within the tracking window.", MetricType::Counter);
+             "Messages received again from a new place in the broker (a Kafka offset or JetStream "
+             "stream sequence above all read before): a second copy in the log or stream.",
+             MetricType::Counter);
+  auto redelivered =
+      Family("brokerload_messages_redelivered_total",
+             "Messages received again from a place already read (a Kafka offset or JetStream "
+             "stream sequence read before, or a JetStream delivery count above 1): the "
+             "consumer's at-least-once redelivery.",
+             MetricType::Counter);
   auto out_of_order =
       Family("brokerload_messages_out_of_order_total",
              "Messages of a key processed after a later one (key mode).", MetricType::Counter);
@@ -259,6 +267,7 @@ std::vector<MetricFamily> Exporter::Collect() const {
       AddValue(older, labels, static_cast<double>(c.older_than_window));
       AddValue(client_dropped, labels, static_cast<double>(c.dropped_by_client));
       AddValue(duplicated, labels, static_cast<double>(c.duplicated));
+      AddValue(redelivered, labels, static_cast<double>(c.redelivered));
       AddValue(out_of_order, labels, static_cast<double>(c.out_of_order));
       const char* reasons[] = {"invalid_header", "other_run"};
       for (std::size_t r = 0; r < 2; ++r) {
@@ -335,6 +344,7 @@ std::vector<MetricFamily> Exporter::Collect() const {
           client_dropped,
           after_lost,
           duplicated,
+          redelivered,
           out_of_order,
           foreign,
           processed,

@@ -61,6 +61,7 @@ std::string ToJson(const Comparison& c) {
         {"lost", r.lost},
         {"unconfirmed", r.unconfirmed},
         {"duplicated", r.duplicated},
+        {"redelivered", r.redelivered},
         {"delivered_after_error", r.delivered_after_error},
         {"arrived_late", r.arrived_late},
         {"out_of_order", r.out_of_order},

@@ -52,10 +52,11 @@ const std::vector<Row>& StageRows() {
                 " / " + Num(r.last_tenth_p99_ms) + ")";
        }},
       {"success rate (%)", [](const StageResult& r) { return Num(r.SuccessRate(), "%.2f"); }},
-      {"lost / unconfirmed / duplicated / out of order",
+      {"lost / unconfirmed / duplicated / redelivered / out of order",
        [](const StageResult& r) {
          return std::to_string(r.lost) + " / " + std::to_string(r.unconfirmed) + " / " +
-                std::to_string(r.duplicated) + " / " + std::to_string(r.out_of_order);
+                std::to_string(r.duplicated) + " / " + std::to_string(r.redelivered) + " / " +
+                std::to_string(r.out_of_order);
        }},
       {"delivered after a publish error / arrived after counted lost",
        [](const StageResult& r) {

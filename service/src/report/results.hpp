@@ -60,7 +60,8 @@ struct StageResult {
   std::uint64_t consumed_in_window = 0;
   std::uint64_t lost = 0;
   std::uint64_t unconfirmed = 0;  // never acknowledged nor received by the end of the drain
-  std::uint64_t duplicated = 0;
+  std::uint64_t duplicated = 0;   // a second copy in the broker (new offset / stream sequence)
+  std::uint64_t redelivered = 0;  // read again from a place already read (at-least-once)
   std::uint64_t delivered_after_error = 0;
   std::uint64_t arrived_late = 0;  // after having been counted lost
   std::uint64_t out_of_order = 0;

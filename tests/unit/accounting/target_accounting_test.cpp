@@ -96,6 +96,23 @@ TEST_F(TargetAccountingTest, DuplicatesAreCountedAndNotProcessedAgain) {
   EXPECT_EQ(Topic(0).Received(), 1u);
 }
 
+TEST_F(TargetAccountingTest, ASecondArrivalFromAPlaceAlreadyReadIsARedeliveryNotADuplicate) {
+  ASSERT_TRUE(accounting_.OnReceived(0, Payload(0, 0, message::kNoKey), 10'000, item_, false));
+  ASSERT_TRUE(accounting_.OnReceived(0, Payload(0, 1, message::kNoKey), 10'000, item_, false));
+  // The consumer went back (a restart from committed offsets): both come again, replayed.
+  EXPECT_FALSE(accounting_.OnReceived(0, Payload(0, 0, message::kNoKey), 10'000, item_, true));
+  EXPECT_FALSE(accounting_.OnReceived(0, Payload(0, 1, message::kNoKey), 10'000, item_, true));
+  // A second copy of 1 in a new place of the log: the broker's duplicate.
+  EXPECT_FALSE(accounting_.OnReceived(0, Payload(0, 1, message::kNoKey), 10'000, item_, false));
+  // Replayed or not, a first arrival is new.
+  EXPECT_TRUE(accounting_.OnReceived(0, Payload(0, 2, message::kNoKey), 10'000, item_, true));
+  const Totals t = Topic(0);
+  EXPECT_EQ(t.redelivered, 2u);
+  EXPECT_EQ(t.duplicated, 1u);
+  EXPECT_EQ(t.consumed, 6u);
+  EXPECT_EQ(t.Received(), 3u);
+}
+
 TEST_F(TargetAccountingTest, AGapIsLostOnlyAfterTheGracePeriod) {
   const std::int64_t grace = 5 * kSecond;
   Receive(0, 0);

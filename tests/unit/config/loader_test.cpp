@@ -9,6 +9,7 @@
 namespace brokerload::config {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -137,6 +138,22 @@ TEST(ConfigLoader, UnknownKeysAreRejectedWithTheirPlaceAndTheAllowedKeys) {
   EXPECT_THAT(Errors("targets:\n  rabbit: {}\n  nats: {}\n"),
               ElementsAre(HasSubstr("test.yaml:2:3 targets.rabbit: unknown key (allowed here: "
                                     "kafka, nats)")));
+}
+
+TEST(ConfigLoader, RefusesTopicsTimesKeysWhoseAccountingWouldNotFitWithTheEstimate) {
+  // 1,000 topics x 1,000,000 keys: 8 bytes a key alone is 8 GB per target.
+  EXPECT_THAT(Errors("targets:\n  nats: {}\n  kafka: {}\nworkload:\n  topics: 1000\n  "
+                     "keys: 1000000\n"),
+              ElementsAre(AllOf(HasSubstr("test.yaml:6:9 workload: 1000 topics x 1000000 keys "
+                                          "on 2 target(s) would need about "),
+                                HasSubstr(" MiB of accounting memory ("),
+                                HasSubstr(" KiB per topic and target); at most 1024 MiB: use "
+                                          "fewer topics or keys"))));
+  // The estimate follows the workload: the largest topic count without keys fits on two targets,
+  // and so do 100,000 keys on 100 topics on one.
+  Valid("targets:\n  nats: {}\n  kafka: {}\nworkload: {topics: 1000}\n");
+  Valid(kTargets + "workload: {topics: 100, keys: 100000}\n");
+  EXPECT_EQ(Errors(kTargets + "workload: {topics: 1000, keys: 200000}\n").size(), 1u);
 }
 
 TEST(ConfigLoader, WrongTypesAndRangesSayWhatWasExpectedAndWhatCame) {

@@ -25,7 +25,7 @@ struct MessageDeleter {
 class KafkaConsumer final : public Consumer {
  public:
   KafkaConsumer(std::vector<std::string> topics, Health& health)
-      : topic_names_(std::move(topics)), health_(health) {}
+      : topic_names_(std::move(topics)), highest_offset_(topic_names_.size()), health_(health) {}
 
   ~KafkaConsumer() override { Stop(); }
 
@@ -199,6 +199,18 @@ class KafkaConsumer final : public Consumer {
     return 0;
   }
 
+  // True when `offset` is at or below the highest offset read so far on that partition: the
+  // consumer went back (a restart from committed offsets, a rebalance). Poll thread only.
+  bool Replayed(std::size_t topic, std::int32_t partition, std::int64_t offset) {
+    if (partition < 0) return false;
+    const auto p = static_cast<std::size_t>(partition);
+    std::vector<std::int64_t>& highest = highest_offset_[topic];
+    if (p >= highest.size()) highest.resize(p + 1, -1);  // once per partition, not per message
+    if (offset <= highest[p]) return true;
+    highest[p] = offset;
+    return false;
+  }
+
   void PollLoop() {
     while (running_.load(std::memory_order_relaxed)) {
       std::unique_ptr<rd_kafka_message_t, MessageDeleter> message(
@@ -211,14 +223,16 @@ class KafkaConsumer final : public Consumer {
         }
         continue;
       }
-      listener_->OnMessage(
-          TopicIndex(message->rkt),
-          std::span(static_cast<const std::byte*>(message->payload), message->len));
+      const std::size_t topic = TopicIndex(message->rkt);
+      listener_->OnMessage(topic,
+                           std::span(static_cast<const std::byte*>(message->payload), message->len),
+                           Replayed(topic, message->partition, message->offset));
     }
   }
 
   std::vector<std::string> topic_names_;
-  std::vector<const rd_kafka_topic_t*> topic_handles_;  // poll thread only
+  std::vector<const rd_kafka_topic_t*> topic_handles_;     // poll thread only
+  std::vector<std::vector<std::int64_t>> highest_offset_;  // [topic][partition]; poll thread
   Health& health_;
   FatalError fatal_;  // outlives rk_ (declared before it): the error callback writes it
   MessageListener* listener_ = nullptr;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <charconv>
 #include <chrono>
 
 #include "driver/nats/nkey.hpp"
@@ -191,6 +192,41 @@ void CloseAndWait(ConnectionPtr& nc, ConnectionWatch& watch) {
   if (!watch.closed_changed.wait_for(lock, std::chrono::seconds(5), [&] { return watch.closed; })) {
     LOG_WARN("nats: no closed callback within 5 s; destroying the connection anyway");
   }
+}
+
+std::optional<AckPlace> ParseAckReply(std::string_view reply) {
+  constexpr std::size_t kMaxTokens = 12;
+  std::array<std::string_view, kMaxTokens> tokens;
+  std::size_t count = 0;
+  bool complete = false;
+  while (count < kMaxTokens) {
+    const std::size_t dot = reply.find('.');
+    tokens[count++] = reply.substr(0, dot);
+    if (dot == std::string_view::npos) {
+      complete = true;
+      break;
+    }
+    reply.remove_prefix(dot + 1);
+  }
+  // v2 may grow tokens after the 12th; like cnats, ignore them.
+  if (count < 9 || tokens[0] != "$JS" || tokens[1] != "ACK") return std::nullopt;
+  std::size_t first = 0;  // index of <delivered>
+  if (count == 9 && complete) {
+    first = 4;
+  } else if (count >= 11) {
+    first = 6;
+  } else {
+    return std::nullopt;
+  }
+  AckPlace place;
+  for (auto [token, out] : {std::pair{tokens[first], &place.delivered},
+                            std::pair{tokens[first + 1], &place.stream_sequence}}) {
+    const auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), *out);
+    if (ec != std::errc{} || end != token.data() + token.size() || token.empty()) {
+      return std::nullopt;
+    }
+  }
+  return place;
 }
 
 std::string LastError(natsStatus status) {

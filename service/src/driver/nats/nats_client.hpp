@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.hpp"
@@ -71,6 +73,17 @@ bool EnsureStreams(jsCtx* js, const config::NatsStreamSettings& settings,
                    const std::vector<std::string>& topics, std::string& error);
 
 std::string LastError(natsStatus status);
+
+// What a JetStream push message's reply subject says of its place: the server's
+// $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending> (9 tokens)
+// or, from nats-server 2.9 on, with <domain>.<account hash> after ACK and a random token at the
+// end (12 tokens; any after those are ignored, as cnats' own parser does). Pure, no allocation
+// (cnats' natsMsg_GetMetaData allocates per message).
+struct AckPlace {
+  std::uint64_t delivered = 0;  // delivery count: 1 the first time
+  std::uint64_t stream_sequence = 0;
+};
+std::optional<AckPlace> ParseAckReply(std::string_view reply);
 
 // The version the connected server announces in its INFO line (cnats keeps it private, so this
 // reads it on a short connection of its own, at most ~2 s), or why it is unknown.

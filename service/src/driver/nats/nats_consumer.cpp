@@ -40,7 +40,9 @@ class NatsConsumer final : public Consumer {
     closures_.resize(topics_.size());
     subscriptions_.resize(topics_.size());
     for (std::size_t i = 0; i < topics_.size(); ++i) {
-      closures_[i] = Closure{this, i};
+      closures_[i] = std::make_unique<Closure>();
+      closures_[i]->self = this;
+      closures_[i]->topic = i;
       if (!Subscribe(i, 0, error)) return false;
     }
     LOG_INFO("nats: subscribed to %zu streams", topics_.size());
@@ -131,8 +133,8 @@ class NatsConsumer final : public Consumer {
     if (ack_policy_ != config::AckPolicy::kNone) options.Config.MaxAckPending = 100'000;
     natsSubscription* sub = nullptr;
     jsErrCode code{};
-    const natsStatus s = js_Subscribe(&sub, js_.get(), topics_[i].c_str(), OnMessage, &closures_[i],
-                                      nullptr, &options, &code);
+    const natsStatus s = js_Subscribe(&sub, js_.get(), topics_[i].c_str(), OnMessage,
+                                      closures_[i].get(), nullptr, &options, &code);
     if (s != NATS_OK) {
       error = "subscribe to stream " + topics_[i] + ": " + LastError(s) + " (JetStream error " +
               std::to_string(static_cast<int>(code)) + ")";
@@ -146,16 +148,34 @@ class NatsConsumer final : public Consumer {
   struct Closure {
     NatsConsumer* self = nullptr;
     std::size_t topic = 0;
+    // The highest stream sequence delivered on this topic; atomic because a replaced subscription
+    // may still be draining on its own thread while the new one delivers.
+    std::atomic<std::uint64_t> highest_sequence{0};
   };
+
+  // See MessageListener::OnMessage. A message without JetStream metadata counts as new.
+  static bool Replayed(Closure& c, natsMsg* msg) {
+    const char* reply = natsMsg_GetReply(msg);
+    const std::optional<AckPlace> place = reply ? ParseAckReply(reply) : std::nullopt;
+    if (!place) return false;
+    std::uint64_t highest = c.highest_sequence.load(std::memory_order_relaxed);
+    while (place->stream_sequence > highest &&
+           !c.highest_sequence.compare_exchange_weak(highest, place->stream_sequence,
+                                                     std::memory_order_relaxed)) {
+    }
+    return place->delivered > 1 || place->stream_sequence <= highest;
+  }
 
   // Runs on the subscription's own cnats thread.
   static void OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
-    const auto* c = static_cast<const Closure*>(closure);
+    auto* c = static_cast<Closure*>(closure);
     thread_local const bool named = (log::NameThread("nats-consume"), true);
     (void)named;
     c->self->listener_->OnMessage(
-        c->topic, std::span(reinterpret_cast<const std::byte*>(natsMsg_GetData(msg)),
-                            static_cast<std::size_t>(natsMsg_GetDataLength(msg))));
+        c->topic,
+        std::span(reinterpret_cast<const std::byte*>(natsMsg_GetData(msg)),
+                  static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
+        Replayed(*c, msg));
     natsMsg_Destroy(msg);
   }
 
@@ -164,7 +184,7 @@ class NatsConsumer final : public Consumer {
   Health& health_;
   ConnectionWatch watch_;
   MessageListener* listener_ = nullptr;
-  std::vector<Closure> closures_;
+  std::vector<std::unique_ptr<Closure>> closures_;
   std::vector<int64_t> dropped_;  // per subscription, already reported
   // Teardown order: subscriptions, then the JetStream context, then the connection.
   ConnectionPtr nc_;
