@@ -97,7 +97,6 @@ bool TargetRuntime::Probe(const std::atomic<bool>& cancel,
       }
     }
     if (now >= next_send) next_send = now + std::chrono::seconds(2);
-    producer.Poll();
     if (waiting.empty()) break;
     if (cancel.load()) {
       error = "setup cancelled";
@@ -147,6 +146,7 @@ bool TargetRuntime::Drained() const {
 
 void TargetRuntime::Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns) {
   accounting_->Sweep(now_ns, loss_grace_ns);
+  if (clients_.producer) clients_.producer->Maintain();
   if (clients_.consumer) clients_.consumer->Maintain();
   if (++maintain_calls_ % 10 == 0) LogProblems();
 }

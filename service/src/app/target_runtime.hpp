@@ -55,7 +55,8 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
   // True once every acknowledged message has been received.
   bool Drained() const;
   void StopConsuming();
-  // Housekeeping, about once a second: loss sweep and consumer upkeep after reconnects.
+  // Housekeeping, about once a second: loss sweep, and the producer's and consumer's upkeep after
+  // reconnects (which may wait for the broker, bounded; never on the publisher's thread).
   void Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns);
 
   // driver::AckListener (called on the producer's ack thread)

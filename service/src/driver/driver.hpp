@@ -51,9 +51,10 @@ class Producer {
   // backpressure (try later). Called from one thread (the publisher's).
   virtual Status Send(std::size_t topic, std::span<const std::byte> key,
                       std::span<const std::byte> payload) = 0;
-  // Housekeeping the client needs on the publisher's thread, called at least once per run.tick
-  // (NATS: re-creating streams after a reconnect); never blocks, never delivers acks.
-  virtual void Poll() = 0;
+  // Housekeeping, about once a second from the housekeeping thread, never the publisher's (NATS:
+  // re-creating streams a restarted server lost). May wait for the broker, bounded by the
+  // client's request timeout; may run while Send is called on the publisher's thread.
+  virtual void Maintain() {}
   // Waits up to `timeout` for every outstanding message; true when none is left. Called once
   // sending has stopped, from the thread that stopped it.
   virtual bool Flush(std::chrono::milliseconds timeout) = 0;

@@ -158,7 +158,6 @@ void PublisherThread::Run() {
   while (!stop_.load(std::memory_order_relaxed)) {
     const std::int64_t now_ns = clock_.NowNs();
     publisher_.Step(now_ns);
-    producer_.Poll();
     const std::int64_t wake_ns = publisher_.NextWakeNs(now_ns, tick_.count());
     const bool sends = wake_ns == publisher_.NextDueNs();
     // The run clock advances with the monotonic clock (steady_clock on Linux), so the wait

@@ -35,9 +35,9 @@ class Publisher {
   // When to call Step() next, given that the last Step() was at `stepped_at_ns`: at the next
   // message's due time, so that it leaves on time rather than at the next tick, but not sooner
   // than run.min_wake after that step (above that rate, what is due goes in batches) and at the
-  // latest one `tick_ns` after it, so that the producer's Poll() is served every tick. When the
-  // last step left due messages unsent (the producer refused them), also one tick later: a retry
-  // at once would only spin. A due time already past (it came due while sending) means now.
+  // latest one `tick_ns` after it, so that Stop() and stage changes are seen within a tick. When
+  // the last step left due messages unsent (the producer refused them), also one tick later: a
+  // retry at once would only spin. A due time already past (it came due while sending) means now.
   std::int64_t NextWakeNs(std::int64_t stepped_at_ns, std::int64_t tick_ns) const;
   // When the next message to send is due (Unix ns); nullopt once the profile is finished.
   std::optional<std::int64_t> NextDueNs() const;
@@ -77,10 +77,11 @@ class Publisher {
 inline constexpr double kLateShareBehind = 0.01;
 bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t dropped);
 
-// Runs a Publisher on its own thread: steps, calls the producer's Poll(), then sleeps until
-// Publisher::NextWakeNs (so at most one tick). The thread asks the kernel for the smallest timer
-// slack, since the default 50 us would alone be most of the send lag at low rates; before a wake
-// that sends, it ends the sleep WakeLead early and spins the rest (at most 100 us).
+// Runs a Publisher on its own thread: steps, then sleeps until Publisher::NextWakeNs (so at most
+// one tick). Nothing else runs on it: reconnect work is the producer's Maintain(), elsewhere. The
+// thread asks the kernel for the smallest timer slack, since the default 50 us would alone be most
+// of the send lag at low rates; before a wake that sends, it ends the sleep WakeLead early and
+// spins the rest (at most 100 us).
 class PublisherThread {
  public:
   // `name`: the thread's name after "bl-" (log::NameThread), e.g. "pub-kafka".

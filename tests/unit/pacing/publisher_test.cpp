@@ -39,7 +39,6 @@ class FakeProducer final : public driver::Producer {
     sent.push_back({topic, {key.begin(), key.end()}, *message::Decode(payload), payload.size()});
     return driver::Status::kOk;
   }
-  void Poll() override {}
   bool Flush(std::chrono::milliseconds) override { return true; }
   driver::Description Describe() const override { return {}; }
 
@@ -197,7 +196,7 @@ TEST_F(PublisherTest, WakesAtTheNextDueTimeWhenThatComesBeforeTheNextTick) {
   EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + 11 * kMs);  // not 11.3 ms
 }
 
-TEST_F(PublisherTest, WakesAtLeastEveryTickSoThatPollIsServedAtLowRates) {
+TEST_F(PublisherTest, WakesAtLeastEveryTickSoThatStopIsSeenAtLowRates) {
   const Schedule slow = ConstantRate(10);  // one message every 100 ms
   Publisher p = Make(slow);
   clock_.now = kStart;
@@ -249,7 +248,7 @@ TEST_F(PublisherTest, NextDueIsTheNextUnsentMessagesScheduledTime) {
   EXPECT_EQ(p.NextDueNs(), kStart + 3 * kMs);
 }
 
-TEST_F(PublisherTest, AFinishedProfileOnlyWakesToPoll) {
+TEST_F(PublisherTest, AFinishedProfileOnlyWakesEveryTick) {
   const config::Profile once{{config::Stage{"s", 1'000, std::nullopt, std::uint64_t{3}}}};
   const Schedule three(once);
   Publisher p = Make(three);
@@ -277,7 +276,7 @@ TEST_F(PublisherTest, DrivenByItsWakeTimesEverySendLeavesExactlyOnTime) {
     for (const FakeProducer::Sent& s : producer_.sent) {
       EXPECT_EQ(s.header.actual_ns, s.header.intended_ns) << rate << " msg/s";
     }
-    // Wakes without a send are only the ones that serve Poll() while nothing is due.
+    // Wakes without a send are only the tick's, while nothing is due.
     EXPECT_EQ(steps_without_send, rate < 1'000 ? 49 * 99 : 0) << rate << " msg/s";
   }
 }

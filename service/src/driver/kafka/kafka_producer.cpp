@@ -109,7 +109,6 @@ class KafkaProducer final : public Producer {
   }
 
   // Delivery reports are served by the poll thread.
-  void Poll() override {}
 
   // rd_kafka_flush() polls, and also sends what lingers at once; the poll thread is paused
   // meanwhile so that delivery reports never run on two threads at a time.

@@ -12,7 +12,7 @@ namespace brokerload::driver::kafka {
 // A librdkafka producer. Delivery reports reach `acks` on a poll thread of the producer's own,
 // as soon as librdkafka has the broker's answer, and during Flush() on the thread that calls it
 // (the poll thread is paused meanwhile, so calls never overlap); none after destruction, which
-// joins that thread. Poll() does nothing. Creates the topics first when the config asks for it.
+// joins that thread. Creates the topics first when the config asks for it.
 // Returns nullptr with `error` when the client or the topics cannot be set up.
 std::unique_ptr<Producer> CreateProducer(const config::KafkaTarget& target, const config::Run& run,
                                          const std::vector<std::string>& topics, AckListener& acks,

@@ -62,12 +62,10 @@ class NatsProducer final : public Producer {
     return MapError(s, jsErrCode{});
   }
 
-  // A restarted server has lost its memory streams: re-create them (at most once a second).
-  void Poll() override {
+  // A restarted server has lost its memory streams: re-create them. Housekeeping thread: the
+  // JetStream API requests wait for the server, which the publisher must never do.
+  void Maintain() override {
     if (!create_streams_ || !watch_.reconnected.load(std::memory_order_relaxed)) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (now < next_stream_check_) return;
-    next_stream_check_ = now + std::chrono::seconds(1);
     std::string error;
     if (EnsureStreams(js_.get(), stream_settings_, subjects_, error)) {
       watch_.reconnected.store(false);
@@ -111,7 +109,6 @@ class NatsProducer final : public Producer {
   bool create_streams_ = false;
   config::NatsStreamSettings stream_settings_;
   config::NatsTarget target_;
-  std::chrono::steady_clock::time_point next_stream_check_{};
   std::atomic<std::int64_t> in_flight_{0};
   std::vector<std::string> subjects_;
   jsPubOptions publish_options_{};
