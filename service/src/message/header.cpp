@@ -65,6 +65,7 @@ std::optional<Header> Decode(std::span<const std::byte> payload) {
   if (payload.size() < kHeaderSize) return std::nullopt;
   if (Get<std::uint32_t>(payload, kMagicAt) != kMagic) return std::nullopt;
   if (Get<std::uint8_t>(payload, kVersionAt) != kVersion) return std::nullopt;
+  if (Get<std::uint8_t>(payload, kVersionAt + 1) != 0) return std::nullopt;  // reserved
   if (Get<std::uint64_t>(payload, kCheckAt) != Check(payload)) return std::nullopt;
   Header header;
   header.topic = Get<std::uint16_t>(payload, kTopicAt);
