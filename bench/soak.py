@@ -4,11 +4,15 @@
 Runs `brokerload run` against the local brokers (deploy/local/brokers.sh) at --rate msg/s on
 both targets, and samples its RSS, threads and open file descriptors from /proc every
 --interval seconds. The first --warmup minutes are the baseline's: the figures at their end are
-the reference. Fails (exit 1) when, at any later sample, RSS exceeds the reference by more than
+the reference. The warm-up is longer than the longest quantile window (5 min): until it is full,
+brokerload's windowed-quantile deltas legitimately grow (up to a few MB), and so does the
+allocator's working set. The default rate is one this 2-core machine sustains next to both
+brokers (5,000 msg/s per target fell behind its schedule here): the soak is about brokerload's
+own resources, not its speed. Fails (exit 1) when, at any later sample, RSS exceeds the reference by more than
 --rss-growth percent, or threads or descriptors exceed it at all; or when brokerload exits, lost
 or dropped messages, or fell behind. Prints one line per minute and a summary table.
 
-usage: bench/soak.py [--minutes 30] [--rate 5000] [--warmup 3] [--interval 10] [--rss-growth 5]
+usage: bench/soak.py [--minutes 30] [--rate 2000] [--warmup 6] [--interval 10] [--rss-growth 5]
 """
 import argparse
 import os
@@ -36,8 +40,8 @@ def resources(pid):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=30)
-    parser.add_argument("--rate", type=int, default=5000, help="msg/s on each target")
-    parser.add_argument("--warmup", type=float, default=3, help="minutes before the reference")
+    parser.add_argument("--rate", type=int, default=2000, help="msg/s on each target")
+    parser.add_argument("--warmup", type=float, default=6, help="minutes before the reference")
     parser.add_argument("--interval", type=float, default=10)
     parser.add_argument("--rss-growth", type=float, default=5, help="percent")
     parser.add_argument("--binary", default=os.path.join(ROOT, "build/release/service/brokerload"))

@@ -10,6 +10,16 @@
 #include "message/header.hpp"
 
 namespace brokerload::app {
+namespace {
+
+// Until `deadline`, at most 30 s (one attempt's wait), at least 0.
+std::chrono::milliseconds Left(std::chrono::steady_clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  return std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(30'000));
+}
+
+}  // namespace
 
 TargetRuntime::TargetRuntime(driver::Backend backend, std::uint8_t index,
                              const config::Config& config, std::vector<std::string> topics,
@@ -39,9 +49,10 @@ bool TargetRuntime::Setup(workers::Pool& pool, const std::atomic<bool>& cancel,
   pool_ = &pool;
   for (int attempt = 1;; ++attempt) {
     std::string attempt_error;
-    if (driver::CreateClients(backend_, config_, topics_, *this, health_, clients_,
+    // Every wait inside ends by the deadline: run.startup_timeout is the whole start's bound.
+    if (driver::CreateClients(backend_, config_, topics_, *this, health_, deadline, clients_,
                               attempt_error) &&
-        clients_.consumer->Start(*this, std::chrono::seconds(30), cancel, attempt_error)) {
+        clients_.consumer->Start(*this, Left(deadline), cancel, attempt_error)) {
       LOG_INFO("%s: ready (%zu topics)", name_.c_str(), topics_.size());
       return true;
     }

@@ -18,11 +18,12 @@ void InitializeClientLibraries() { nats::OpenLibrary(); }
 
 bool CreateClients(Backend backend, const config::Config& config,
                    const std::vector<std::string>& topics, AckListener& acks, Health& health,
-                   Clients& clients, std::string& error) {
+                   std::chrono::steady_clock::time_point deadline, Clients& clients,
+                   std::string& error) {
   std::string detail;
   if (backend == Backend::kKafka) {
     clients.producer =
-        kafka::CreateProducer(*config.kafka, config.run, topics, acks, health, detail);
+        kafka::CreateProducer(*config.kafka, config.run, topics, acks, health, deadline, detail);
     if (clients.producer)
       clients.consumer = kafka::CreateConsumer(*config.kafka, topics, health, detail);
   } else {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,9 +33,11 @@ void InitializeClientLibraries();
 
 // The one place that picks a backend: connects a producer and a consumer on separate
 // connections and creates topics or streams when the config asks for it. On failure, returns
-// false with `error` naming the target and what went wrong.
+// false with `error` naming the target and what went wrong. Waits for the broker end by
+// `deadline` (Kafka; cnats' connect and request timeouts bound NATS).
 bool CreateClients(Backend backend, const config::Config& config,
                    const std::vector<std::string>& topics, AckListener& acks, Health& health,
-                   Clients& clients, std::string& error);
+                   std::chrono::steady_clock::time_point deadline, Clients& clients,
+                   std::string& error);
 
 }  // namespace brokerload::driver

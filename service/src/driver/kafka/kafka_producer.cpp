@@ -1,5 +1,6 @@
 #include "driver/kafka/kafka_producer.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <thread>
@@ -36,7 +37,14 @@ class KafkaProducer final : public Producer {
   }
 
   bool Init(const config::KafkaTarget& target, const config::Run& run,
-            const std::vector<std::string>& topics, std::string& error) {
+            const std::vector<std::string>& topics, std::chrono::steady_clock::time_point deadline,
+            std::string& error) {
+    // Each wait: at most 30 s, and never past the start's deadline (run.startup_timeout).
+    auto wait = [deadline] {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      return std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(30'000));
+    };
     const auto timeout_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(run.publish_timeout).count();
     config::Properties settings = {
@@ -65,9 +73,9 @@ class KafkaProducer final : public Producer {
     if (!rk_) return false;
     // Credentials and certificates are checked here, before anything waits 30 s on a broker that
     // will never accept this client.
-    if (!WaitForBroker(rk_.get(), fatal_, std::chrono::seconds(30), error)) return false;
+    if (!WaitForBroker(rk_.get(), fatal_, wait(), error)) return false;
     if (target.topic.create &&
-        !CreateTopics(rk_.get(), topics, target.topic, std::chrono::seconds(30), fatal_, error)) {
+        !CreateTopics(rk_.get(), topics, target.topic, wait(), fatal_, error)) {
       return Refuse();
     }
     for (const std::string& name : topics) {
@@ -81,8 +89,7 @@ class KafkaProducer final : public Producer {
     // for metadata.
     partitions_.resize(topics.size());
     for (std::size_t i = 0; i < topics.size(); ++i) {
-      if (!WaitForLeaders(rk_.get(), topics_[i].get(), std::chrono::seconds(30), fatal_,
-                          partitions_[i], error)) {
+      if (!WaitForLeaders(rk_.get(), topics_[i].get(), wait(), fatal_, partitions_[i], error)) {
         return Refuse();
       }
     }
@@ -202,9 +209,11 @@ class KafkaProducer final : public Producer {
 
 std::unique_ptr<Producer> CreateProducer(const config::KafkaTarget& target, const config::Run& run,
                                          const std::vector<std::string>& topics, AckListener& acks,
-                                         Health& health, std::string& error) {
+                                         Health& health,
+                                         std::chrono::steady_clock::time_point deadline,
+                                         std::string& error) {
   auto producer = std::make_unique<KafkaProducer>(acks, health);
-  if (!producer->Init(target, run, topics, error)) return nullptr;
+  if (!producer->Init(target, run, topics, deadline, error)) return nullptr;
   return producer;
 }
 

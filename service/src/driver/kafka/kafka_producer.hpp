@@ -13,9 +13,12 @@ namespace brokerload::driver::kafka {
 // as soon as librdkafka has the broker's answer, and during Flush() on the thread that calls it
 // (the poll thread is paused meanwhile, so calls never overlap); none after destruction, which
 // joins that thread. Creates the topics first when the config asks for it.
-// Returns nullptr with `error` when the client or the topics cannot be set up.
+// Returns nullptr with `error` when the client or the topics cannot be set up. Each wait for the
+// broker (an answer, topic creation, leaders) lasts at most 30 s and never past `deadline`.
 std::unique_ptr<Producer> CreateProducer(const config::KafkaTarget& target, const config::Run& run,
                                          const std::vector<std::string>& topics, AckListener& acks,
-                                         Health& health, std::string& error);
+                                         Health& health,
+                                         std::chrono::steady_clock::time_point deadline,
+                                         std::string& error);
 
 }  // namespace brokerload::driver::kafka
