@@ -26,6 +26,7 @@ class BrokerloadProcess {
   int WaitForExit(std::chrono::seconds timeout);
   std::string Log() const;
   std::string Stdout() const;
+  pid_t Pid() const { return pid_; }
 
  private:
   std::string dir_;

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
 #include <thread>
 
 #include "broker_env.hpp"
@@ -121,6 +125,27 @@ TEST_P(EngineTest, EveryPublishedMessageIsAckedAndConsumedOnceInOrder) {
   if (c.workers > 0) {
     EXPECT_GT(SumMetric(metrics, "process_threads"), c.workers);
   }
+  // Every thread of brokerload's own, and each client thread that calls into it, carries its
+  // role (log::NameThread), as top -H and bench/send_lag.py --threads show them.
+  std::multiset<std::string> names;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(process.Pid()) + "/task")) {
+    std::string name;
+    std::getline(std::ifstream(task.path() / "comm"), name);
+    names.insert(name);
+  }
+  for (const char* role : {"bl-http"}) EXPECT_EQ(names.count(role), 1u) << role;
+  if (c.kafka) {
+    for (const char* role : {"bl-pub-kafka", "bl-kafka-acks", "bl-kafka-consum"}) {
+      EXPECT_EQ(names.count(role), 1u) << role;
+    }
+  }
+  if (c.nats) {
+    EXPECT_EQ(names.count("bl-pub-nats"), 1u);
+    EXPECT_EQ(names.count("bl-nats-acks"), 1u);
+    EXPECT_GE(names.count("bl-nats-consume"), 1u);  // one per subscription that delivered
+  }
+  EXPECT_EQ(names.count("bl-worker"), static_cast<std::size_t>(c.workers));
 
   EXPECT_EQ(process.Terminate(std::chrono::seconds(30)), 0) << process.Log();
   EXPECT_NE(process.Stdout().find("brokerload summary"), std::string::npos) << process.Stdout();
