@@ -10,16 +10,6 @@
 #include "message/header.hpp"
 
 namespace brokerload::app {
-namespace {
-
-// Until `deadline`, at most 30 s (one attempt's wait), at least 0.
-std::chrono::milliseconds Left(std::chrono::steady_clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
-  return std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(30'000));
-}
-
-}  // namespace
 
 TargetRuntime::TargetRuntime(driver::Backend backend, std::uint8_t index,
                              const config::Config& config, std::vector<std::string> topics,
@@ -52,7 +42,7 @@ bool TargetRuntime::Setup(workers::Pool& pool, const std::atomic<bool>& cancel,
     // Every wait inside ends by the deadline: run.startup_timeout is the whole start's bound.
     if (driver::CreateClients(backend_, config_, topics_, *this, health_, deadline, clients_,
                               attempt_error) &&
-        clients_.consumer->Start(*this, Left(deadline), cancel, attempt_error)) {
+        clients_.consumer->Start(*this, driver::SetupWait(deadline), cancel, attempt_error)) {
       LOG_INFO("%s: ready (%zu topics)", name_.c_str(), topics_.size());
       return true;
     }
@@ -128,8 +118,8 @@ void TargetRuntime::StartPublishing(std::int64_t start_ns) {
   publisher_ = std::make_unique<pacing::Publisher>(config_.workload, config_.run, schedule_,
                                                    *clients_.producer, *accounting_, identity_,
                                                    clock_, start_ns);
-  publisher_thread_ = std::make_unique<pacing::PublisherThread>(
-      *publisher_, *clients_.producer, clock_, config_.run.tick, "pub-" + name_);
+  publisher_thread_ = std::make_unique<pacing::PublisherThread>(*publisher_, clock_,
+                                                                config_.run.tick, "pub-" + name_);
 }
 
 bool TargetRuntime::StopPublishing(std::chrono::milliseconds flush_timeout) {

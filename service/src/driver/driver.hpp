@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -14,6 +15,13 @@
 // The broker-neutral interfaces the engine uses. driver/kafka and driver/nats are the only places
 // that include librdkafka or cnats; driver/factory.hpp is the one place that picks a backend.
 namespace brokerload::driver {
+
+// One setup wait: until `deadline` (the start's, run.startup_timeout), at most 30 s, at least 0.
+inline std::chrono::milliseconds SetupWait(std::chrono::steady_clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  return std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(30'000));
+}
 
 // Receives the broker's verdict on each sent message, with the payload that was sent, as soon as
 // the client has it (the listener timestamps acks on arrival). Called on a thread of the client's

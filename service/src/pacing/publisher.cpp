@@ -132,10 +132,9 @@ bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t droppe
   return dropped > 0 || static_cast<double>(late) > kLateShareBehind * static_cast<double>(sent);
 }
 
-PublisherThread::PublisherThread(Publisher& publisher, driver::Producer& producer,
-                                 const Clock& clock, std::chrono::nanoseconds tick,
-                                 std::string name)
-    : publisher_(publisher), producer_(producer), clock_(clock), tick_(tick) {
+PublisherThread::PublisherThread(Publisher& publisher, const Clock& clock,
+                                 std::chrono::nanoseconds tick, std::string name)
+    : publisher_(publisher), clock_(clock), tick_(tick) {
   thread_ = std::thread([this, name = std::move(name)] {
     log::NameThread(name.c_str());
     Run();

@@ -85,8 +85,8 @@ bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t droppe
 class PublisherThread {
  public:
   // `name`: the thread's name after "bl-" (log::NameThread), e.g. "pub-kafka".
-  PublisherThread(Publisher& publisher, driver::Producer& producer, const Clock& clock,
-                  std::chrono::nanoseconds tick, std::string name = "publisher");
+  PublisherThread(Publisher& publisher, const Clock& clock, std::chrono::nanoseconds tick,
+                  std::string name = "publisher");
   ~PublisherThread();
   PublisherThread(const PublisherThread&) = delete;
   PublisherThread& operator=(const PublisherThread&) = delete;
@@ -98,7 +98,6 @@ class PublisherThread {
   void Run();
 
   Publisher& publisher_;
-  driver::Producer& producer_;
   const Clock& clock_;
   std::chrono::nanoseconds tick_;
   WakeLead lead_;

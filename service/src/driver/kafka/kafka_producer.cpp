@@ -1,6 +1,5 @@
 #include "driver/kafka/kafka_producer.hpp"
 
-#include <algorithm>
 #include <array>
 #include <atomic>
 #include <thread>
@@ -40,11 +39,7 @@ class KafkaProducer final : public Producer {
             const std::vector<std::string>& topics, std::chrono::steady_clock::time_point deadline,
             std::string& error) {
     // Each wait: at most 30 s, and never past the start's deadline (run.startup_timeout).
-    auto wait = [deadline] {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      return std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(30'000));
-    };
+    auto wait = [deadline] { return SetupWait(deadline); };
     const auto timeout_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(run.publish_timeout).count();
     config::Properties settings = {

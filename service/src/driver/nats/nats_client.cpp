@@ -198,20 +198,16 @@ std::optional<AckPlace> ParseAckReply(std::string_view reply) {
   constexpr std::size_t kMaxTokens = 12;
   std::array<std::string_view, kMaxTokens> tokens;
   std::size_t count = 0;
-  bool complete = false;
   while (count < kMaxTokens) {
     const std::size_t dot = reply.find('.');
     tokens[count++] = reply.substr(0, dot);
-    if (dot == std::string_view::npos) {
-      complete = true;
-      break;
-    }
+    if (dot == std::string_view::npos) break;
     reply.remove_prefix(dot + 1);
   }
   // v2 may grow tokens after the 12th; like cnats, ignore them.
   if (count < 9 || tokens[0] != "$JS" || tokens[1] != "ACK") return std::nullopt;
   std::size_t first = 0;  // index of <delivered>
-  if (count == 9 && complete) {
+  if (count == 9) {
     first = 4;
   } else if (count >= 11) {
     first = 6;
