@@ -262,9 +262,6 @@ void ReadRun(YamlReader& r, const YAML::Node& node, Run& run) {
   r.Duration(node, path, "startup_timeout", run.startup_timeout, false);
   r.Duration(node, path, "warmup", run.warmup, true);
   r.Duration(node, path, "min_wake", run.min_wake, true);
-  if (run.min_wake > run.tick) {
-    r.Error(node["min_wake"], path + ".min_wake", "a duration from 0 to run.tick");
-  }
   // A message whose publish has not failed yet must never be declared lost.
   if (run.loss_grace <= run.publish_timeout && node["loss_grace"]) {
     r.Error(node["loss_grace"], path + ".loss_grace",
@@ -277,6 +274,14 @@ void ReadRun(YamlReader& r, const YAML::Node& node, Run& run) {
   }
   if (run.tick < std::chrono::microseconds(100) || run.tick > std::chrono::milliseconds(100)) {
     r.Error(node["tick"], path + ".tick", "a duration from 100us to 100ms");
+  } else if (run.min_wake > run.tick) {
+    if (node["min_wake"]) {
+      r.Error(node["min_wake"], path + ".min_wake", "a duration from 0 to run.tick");
+    } else {  // the default min_wake: the tick was set below it
+      r.Error(node["tick"], path + ".tick",
+              "a duration of at least run.min_wake (" +
+                  std::to_string(run.min_wake.count() / 1'000) + " us)");
+    }
   }
 }
 

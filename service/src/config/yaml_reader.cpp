@@ -49,20 +49,27 @@ void YamlReader::ErrorAtLine(int line, int column, const std::string& key,
   errors_.push_back(ConfigError{file_, line, column, key, message});
 }
 
+namespace {
+// Where `at` is in the file; line 0 for a key absent from it (a default, not a place).
+YAML::Mark MarkOf(const YAML::Node& at) {
+  return at.IsDefined() ? at.Mark() : YAML::Mark::null_mark();
+}
+}  // namespace
+
 void YamlReader::Error(const YAML::Node& at, const std::string& key, const std::string& expected) {
-  const YAML::Mark mark = at.Mark();
+  const YAML::Mark mark = MarkOf(at);
   ErrorAtLine(mark.line + 1, mark.column + 1, key,
               "expected " + expected + ", got " + Describe(at));
 }
 
 void YamlReader::ErrorGot(const YAML::Node& at, const std::string& key, const std::string& expected,
                           const std::string& got) {
-  const YAML::Mark mark = at.Mark();
+  const YAML::Mark mark = MarkOf(at);
   ErrorAtLine(mark.line + 1, mark.column + 1, key, "expected " + expected + ", got " + got);
 }
 
 void YamlReader::Warning(const YAML::Node& at, const std::string& key, const std::string& message) {
-  const YAML::Mark mark = at.Mark();
+  const YAML::Mark mark = MarkOf(at);
   warnings_.push_back(ConfigError{file_, mark.line + 1, mark.column + 1, key, message});
 }
 
