@@ -55,45 +55,13 @@ nats_mtls_port=${NATS_MTLS_PORT:-$((nats_port + 3))}
 nats_expired_port=${NATS_EXPIRED_PORT:-$((nats_port + 4))}
 kafka_expired_port=${KAFKA_EXPIRED_PORT:-$((kafka_port + 4))}
 secure_dir=$state_dir/secure
-jars_dir="$cache_dir/kafka-$kafka_version/libs"
 
-log() { printf 'brokers: %s\n' "$*" >&2; }
-die() { local code=$1; shift; log "error: $*"; exit "$code"; }
-
-need() {
-  command -v "$1" >/dev/null 2>&1 || die 3 "'$1' not found: $2 (run scripts/install-deps.sh)"
-}
-
-pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
-
-fetch_kafka_jars() {
-  [[ -f "$jars_dir/.complete" ]] && return 0
-  need mvn "Maven fetches the Kafka jars"
-  log "fetching Apache Kafka $kafka_version jars from Maven Central into $jars_dir"
-  rm -rf "$jars_dir"
-  mkdir -p "$jars_dir"
-  if ! mvn -q -B -f "$here/pom.xml" -Dkafka.version="$kafka_version" \
-      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$jars_dir" \
-      >"$cache_dir/mvn-$kafka_version.log" 2>&1; then
-    die 1 "Maven could not fetch Kafka $kafka_version; see $cache_dir/mvn-$kafka_version.log"
-  fi
-  touch "$jars_dir/.complete"
-}
+log_name=brokers
+# shellcheck source=deploy/local/lib.sh
+source "$here/lib.sh"
 
 wait_ready() {  # name address log
   wait_ready_with "$1" "$1" "$2" "$3"
-}
-
-wait_ready_with() {  # probe name address log
-  local deadline=$((SECONDS + timeout_s)) error=""
-  while ((SECONDS < deadline)); do
-    if error=$(python3 "$here/probe.py" "$1" "$3" 2>&1); then return 0; fi
-    if ! pid_alive "$state_dir/$2.pid"; then
-      die 1 "$2 exited during start-up; see its log $4"
-    fi
-    sleep 0.5
-  done
-  die 1 "$2 at $3 not ready after ${timeout_s}s (last probe: $error); see its log $4"
 }
 
 # Certificates and credentials for SECURE=1, made once per state directory.
@@ -245,14 +213,7 @@ authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 super.users=User:ANONYMOUS
 PROPS
   fi
-  cat >"$state_dir/log4j.properties" <<'PROPS'
-log4j.rootLogger=INFO, stdout
-log4j.appender.stdout=org.apache.log4j.ConsoleAppender
-log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
-log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
-log4j.logger.kafka=INFO
-log4j.logger.org.apache.kafka=INFO
-PROPS
+  write_kafka_log4j "$state_dir/log4j.properties"
   local java_opts=(-cp "$jars_dir/*" "-Dlog4j.configuration=file:$state_dir/log4j.properties")
   # Formatted once per state directory: a restart (after a crash or `stop kafka`) keeps the
   # cluster id and the data, as a real broker's restart does.
@@ -292,24 +253,6 @@ grant_kafka_acls() {  # java options
       java "${acl[@]}" --operation Read --group brokerload- --resource-pattern-type prefixed &&
       java "${acl[@]}" --operation DescribeConfigs --cluster
   } >"$state_dir/kafka-acls.log" 2>&1 || die 1 "granting Kafka ACLs failed; see $state_dir/kafka-acls.log"
-}
-
-stop_one() {  # name
-  local pid_file="$state_dir/$1.pid" pid
-  [[ -f "$pid_file" ]] || return 0
-  pid=$(cat "$pid_file")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "$1 (pid $pid) ignored SIGTERM for 20s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.5
-    fi
-  fi
-  kill -0 "$pid" 2>/dev/null && die 1 "$1 (pid $pid) is still running"
-  rm -f "$pid_file"
-  log "$1 stopped"
 }
 
 status_one() {  # name

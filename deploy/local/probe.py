@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 """Readiness probes for deploy/local/brokers.sh, using only the standard library.
 
-  probe.py kafka HOST:PORT   exits 0 when the broker answers a Metadata request
-                             and lists at least one broker.
+  probe.py kafka HOST:PORT [N]
+                             exits 0 when the broker answers a Metadata request
+                             and lists at least N brokers (default 1).
+  probe.py kafka-leader HOST:PORT TOPIC PARTITION
+                             prints the node id leading that partition.
   probe.py nats HOST:PORT    exits 0 when JetStream answers $JS.API.INFO
                              (account info) with no error.
   probe.py nats-info HOST:PORT
                              exits 0 when a NATS server greets with INFO (for the
                              secured servers, whose TLS and credentials the
                              brokerload tests exercise themselves).
+  probe.py nats-stream-leader HOST:PORT STREAM
+                             prints the name of the server leading that stream.
   probe.py uuid              prints a random Kafka cluster id (22 chars base64url, never starting with -).
 """
 import base64
@@ -36,32 +41,78 @@ def read_exact(sock, n):
     return data
 
 
-def probe_kafka(address):
-    # Metadata v0 with an empty topic list: the reply carries the broker list.
+def kafka_metadata(address, topics):
+    """Metadata v0 for `topics` (all topics when empty): (brokers, topics) as parsed."""
     client_id = b"brokerload-probe"
     correlation_id = 7
     body = struct.pack(">hhih", 3, 0, correlation_id, len(client_id)) + client_id
-    body += struct.pack(">i", 0)
+    body += struct.pack(">i", len(topics))
+    for topic in topics:
+        body += struct.pack(">h", len(topic)) + topic.encode()
     with socket.create_connection(split_address(address), timeout=TIMEOUT_S) as sock:
         sock.sendall(struct.pack(">i", len(body)) + body)
         (size,) = struct.unpack(">i", read_exact(sock, 4))
         reply = read_exact(sock, size)
-    got_id, broker_count = struct.unpack(">ii", reply[:8])
-    if got_id != correlation_id:
-        raise ValueError(f"correlation id {got_id}, expected {correlation_id}")
-    if broker_count < 1:
-        raise ValueError("metadata lists no broker yet")
+    at = 0
+
+    def take(fmt):
+        nonlocal at
+        values = struct.unpack_from(fmt, reply, at)
+        at += struct.calcsize(fmt)
+        return values if len(values) > 1 else values[0]
+
+    def string():
+        nonlocal at
+        n = take(">h")
+        at += n
+        return reply[at - n:at].decode()
+
+    if take(">i") != correlation_id:
+        raise ValueError("wrong correlation id")
+    brokers = []
+    for _ in range(take(">i")):
+        brokers.append((take(">i"), string(), take(">i")))
+    parsed = {}
+    for _ in range(take(">i")):
+        error, name = take(">h"), string()
+        partitions = {}
+        for _ in range(take(">i")):
+            p_error, partition, leader = take(">hii")
+            replicas = [take(">i") for _ in range(take(">i"))]
+            isr = [take(">i") for _ in range(take(">i"))]
+            partitions[partition] = (p_error, leader, replicas, isr)
+        parsed[name] = (error, partitions)
+    return brokers, parsed
 
 
-def probe_nats(address):
+def probe_kafka(address, min_brokers="1"):
+    brokers, _ = kafka_metadata(address, [])
+    if len(brokers) < int(min_brokers):
+        raise ValueError(f"metadata lists {len(brokers)} broker(s), expected {min_brokers}")
+
+
+def kafka_leader(address, topic, partition):
+    _, topics = kafka_metadata(address, [topic])
+    error, partitions = topics.get(topic, (3, {}))
+    if error or int(partition) not in partitions:
+        raise ValueError(f"topic {topic}: error {error}")
+    p_error, leader, _, _ = partitions[int(partition)]
+    if p_error or leader < 0:
+        raise ValueError(f"{topic}/{partition}: error {p_error}, leader {leader}")
+    print(leader)
+
+
+def nats_request(address, subject, payload=b""):
+    """One request to a NATS server over a raw connection; the reply's JSON."""
     with socket.create_connection(split_address(address), timeout=TIMEOUT_S) as sock:
         reader = sock.makefile("rb")
         info = reader.readline()
         if not info.startswith(b"INFO "):
             raise ValueError(f"unexpected greeting {info[:40]!r}")
         sock.sendall(b'CONNECT {"verbose":false,"pedantic":false}\r\n'
-                     b"SUB _INBOX.probe 1\r\n"
-                     b"PUB $JS.API.INFO _INBOX.probe 0\r\n\r\n")
+                     b"SUB _INBOX.probe 1\r\n" +
+                     f"PUB {subject} _INBOX.probe {len(payload)}\r\n".encode() + payload +
+                     b"\r\n")
         while True:
             line = reader.readline()
             if not line:
@@ -72,10 +123,21 @@ def probe_nats(address):
                 raise ValueError(line.decode().strip())
             elif line.startswith(b"MSG "):
                 size = int(line.split()[-1])
-                payload = json.loads(reader.read(size + 2)[:size])
-                if "error" in payload:
-                    raise ValueError(f"JetStream: {payload['error']}")
-                return
+                reply = json.loads(reader.read(size + 2)[:size])
+                if "error" in reply:
+                    raise ValueError(f"JetStream: {reply['error']}")
+                return reply
+
+
+def probe_nats(address):
+    nats_request(address, "$JS.API.INFO")
+
+
+def nats_stream_leader(address, stream):
+    leader = nats_request(address, f"$JS.API.STREAM.INFO.{stream}").get("cluster", {}).get("leader")
+    if not leader:
+        raise ValueError(f"stream {stream} has no leader")
+    print(leader)
 
 
 def probe_nats_info(address):
@@ -94,12 +156,15 @@ def main(argv):
             if not cluster_id.startswith("-"):
                 print(cluster_id)
                 return 0
-    if len(argv) != 3 or argv[1] not in ("kafka", "nats", "nats-info"):
+    commands = {"kafka": (probe_kafka, 1, 2), "kafka-leader": (kafka_leader, 3, 3),
+                "nats": (probe_nats, 1, 1), "nats-info": (probe_nats_info, 1, 1),
+                "nats-stream-leader": (nats_stream_leader, 2, 2)}
+    command = commands.get(argv[1] if len(argv) > 1 else "")
+    if not command or not command[1] <= len(argv) - 2 <= command[2]:
         print(__doc__, file=sys.stderr)
         return 64
     try:
-        probes = {"kafka": probe_kafka, "nats": probe_nats, "nats-info": probe_nats_info}
-        probes[argv[1]](argv[2])
+        command[0](*argv[2:])
     except (OSError, ValueError, struct.error) as error:
         print(f"{argv[1]} at {argv[2]}: {error}", file=sys.stderr)
         return 1

@@ -141,4 +141,13 @@ double SumMetric(const std::string& exposition, const std::string& name,
   return sum;
 }
 
+bool WaitFor(const std::function<bool()>& condition, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return false;
+}
+
 }  // namespace brokerload::testing

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -39,5 +40,8 @@ std::pair<int, std::string> HttpGet(unsigned short port, const std::string& path
 // Sums the samples of `name` (exact metric name) whose labels contain every `labels` pair.
 double SumMetric(const std::string& exposition, const std::string& name,
                  const std::map<std::string, std::string>& labels = {});
+
+// Polls `condition` every 200 ms until it holds (true) or `timeout` passes (false).
+bool WaitFor(const std::function<bool()>& condition, std::chrono::seconds timeout);
 
 }  // namespace brokerload::testing

@@ -60,15 +60,6 @@ int StartKafka(const std::string& bootstrap) {
   return std::system(command.c_str());
 }
 
-bool WaitFor(const std::function<bool()>& condition, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return false;
-}
-
 TEST(Recovery, ANatsRestartIsCountedAndConsumptionResumes) {
   std::string nats;
   ASSERT_TRUE(LoadBrokerAddress("NATS_URL", nats));

@@ -1,0 +1,205 @@
+// A node of a 3-node cluster killed (SIGKILL) mid-run and restarted on its data, under the
+// settings that promise no loss: Kafka with replication factor 3, min.insync.replicas 2, acks=all
+// and idempotence; JetStream with an R3 file stream. The node killed is the one that leads (the
+// topic's partition 0, the stream), so that the fault reaches the write path. brokerload must
+// count no message lost and none duplicated; every difference between what it sent and what
+// arrived must carry its cause (a publish error, a redelivery).
+// The clusters come from deploy/local/cluster.sh (ctest fixture `cluster`).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "broker_env.hpp"
+#include "brokerload_process.hpp"
+
+namespace brokerload::testing {
+namespace {
+
+std::string StateDir() {
+  return std::filesystem::path(std::getenv("BROKERLOAD_BROKERS_ENV")).parent_path().string();
+}
+
+// Runs deploy/local/cluster.sh or probe.py with `args`; the exit code and standard output.
+std::pair<int, std::string> Local(const std::string& program, const std::string& args) {
+  const std::string out = StateDir() + "/command.out";
+  const std::string command = "BROKERLOAD_CLUSTER_DIR=" + StateDir() +
+                              " " BROKERLOAD_SOURCE_DIR "/deploy/local/" + program + " " + args +
+                              " >" + out + " 2>>" + StateDir() + "/commands.log";
+  const int status = std::system(command.c_str());
+  std::ifstream file(out);
+  std::string text;
+  std::getline(file, text);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
+// Whatever happens in a test, the node it killed comes back for the next one.
+struct Restart {
+  std::string broker;
+  std::string node;
+  bool done = false;
+  ~Restart() {
+    if (!done) Local("cluster.sh", "restart " + broker + " " + node);
+  }
+  ::testing::AssertionResult Now() {
+    done = true;
+    const auto [code, out] = Local("cluster.sh", "restart " + broker + " " + node);
+    if (code == 0) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "cluster.sh restart " << broker << " " << node
+                                         << " failed; see " << StateDir() << "/commands.log";
+  }
+};
+
+std::string Config(const std::string& target_yaml, const std::string& prefix, int messages) {
+  return "targets:\n" + target_yaml + "workload: {topics: 1, topic_prefix: " + prefix +
+         "}\n"
+         "profile:\n  stages: [{name: steady, rate: 200, messages: " +
+         std::to_string(messages) +
+         "}]\n"
+         "metrics: {listen: \"127.0.0.1:0\"}\n"
+         "run: {loss_grace: 60s, publish_timeout: 10s, drain_timeout: 60s, warmup: 0s}\n";
+}
+
+TEST(Cluster, AKafkaPartitionLeaderKilledUnderReplicationThreeLosesAndDuplicatesNothing) {
+  std::string bootstrap;
+  ASSERT_TRUE(LoadBrokerAddress("KAFKA_CLUSTER_BOOTSTRAP", bootstrap));
+  constexpr int kMessages = 8'000;  // 40 s at 200 msg/s
+  const std::string topic_prefix = UniqueName("r3");
+  BrokerloadProcess process(
+      Config("  kafka:\n    bootstrap_servers: \"" + bootstrap +
+                 "\"\n"
+                 "    producer: {acks: all, enable.idempotence: true}\n"
+                 "    topic: {replication_factor: 3, config: {min.insync.replicas: \"2\"}}\n",
+             topic_prefix, kMessages));
+  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(30));
+  ASSERT_NE(port, 0) << process.Log();
+  std::string metrics;
+  auto value = [&](const std::string& name) {
+    return SumMetric(metrics, name, {{"target", "kafka"}});
+  };
+  // 10 s in: the group has committed offsets (every 5 s) to come back to.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        metrics = HttpGet(port, "/metrics").second;
+        return value("brokerload_messages_consumed_total") > 2000;
+      },
+      std::chrono::seconds(60)))
+      << process.Log();
+
+  const auto [found, leader] =
+      Local("probe.py", "kafka-leader " + bootstrap.substr(0, bootstrap.find(',')) + " " +
+                            topic_prefix + "-0 0");
+  ASSERT_EQ(found, 0) << "no leader for " << topic_prefix << "-0/0";
+  Restart restart{"kafka", leader};
+  ASSERT_EQ(Local("cluster.sh", "kill kafka " + leader).first, 0);
+  std::this_thread::sleep_for(std::chrono::seconds(10));
+  ASSERT_TRUE(restart.Now());
+
+  const bool accounted = WaitFor(
+      [&] {
+        metrics = HttpGet(port, "/metrics").second;
+        return value("brokerload_messages_acked_total") +
+                       value("brokerload_publish_errors_total") ==
+                   kMessages &&
+               value("brokerload_messages_consumed_total") -
+                       value("brokerload_messages_redelivered_total") >=
+                   kMessages;
+      },
+      std::chrono::seconds(120));
+  EXPECT_TRUE(accounted) << process.Log();
+  // The surviving replicas took over: librdkafka retried what the dead leader had not answered,
+  // and idempotence kept the retries from writing second copies.
+  EXPECT_EQ(value("brokerload_messages_acked_total"), kMessages);
+  EXPECT_EQ(value("brokerload_publish_errors_total"), 0);
+  EXPECT_EQ(value("brokerload_messages_lost_total"), 0);
+  EXPECT_EQ(value("brokerload_messages_duplicated_total"), 0);
+  EXPECT_EQ(
+      value("brokerload_messages_consumed_total") - value("brokerload_messages_redelivered_total"),
+      kMessages);
+  std::printf("kafka leader %s killed: %.0f redelivered (re-read from committed offsets)\n",
+              leader.c_str(), value("brokerload_messages_redelivered_total"));
+  EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
+}
+
+TEST(Cluster, ANatsStreamLeaderKilledUnderR3LosesAndDuplicatesNothing) {
+  std::string urls;
+  ASSERT_TRUE(LoadBrokerAddress("NATS_CLUSTER_URLS", urls));
+  constexpr int kMessages = 8'000;
+  const std::string topic_prefix = UniqueName("r3");
+  std::string servers;  // ["nats://a", "nats://b", ...]
+  for (std::size_t at = 0; at < urls.size();) {
+    const std::size_t end = std::min(urls.find(',', at), urls.size());
+    servers += (servers.empty() ? "\"" : ", \"") + urls.substr(at, end - at) + "\"";
+    at = end + 1;
+  }
+  BrokerloadProcess process(Config("  nats:\n    servers: [" + servers +
+                                       "]\n"
+                                       "    stream: {storage: file, replicas: 3}\n",
+                                   topic_prefix, kMessages));
+  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(30));
+  ASSERT_NE(port, 0) << process.Log();
+  std::string metrics;
+  auto value = [&](const std::string& name) {
+    return SumMetric(metrics, name, {{"target", "nats"}});
+  };
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        metrics = HttpGet(port, "/metrics").second;
+        return value("brokerload_messages_consumed_total") > 2000;
+      },
+      std::chrono::seconds(60)))
+      << process.Log();
+
+  const std::string first = urls.substr(urls.find("//") + 2, urls.find(',') - urls.find("//") - 2);
+  const auto [found, leader] =
+      Local("probe.py",
+            "nats-stream-leader " + first + " " + topic_prefix + "-0");  // server names are n1..n3
+  ASSERT_EQ(found, 0) << "no leader for stream " << topic_prefix << "-0";
+  ASSERT_EQ(leader.size(), 2u);
+  Restart restart{"nats", leader.substr(1)};
+  ASSERT_EQ(Local("cluster.sh", "kill nats " + restart.node).first, 0);
+  std::this_thread::sleep_for(std::chrono::seconds(10));
+  ASSERT_TRUE(restart.Now());
+
+  const bool accounted = WaitFor(
+      [&] {
+        metrics = HttpGet(port, "/metrics").second;
+        return value("brokerload_messages_acked_total") +
+                       value("brokerload_publish_errors_total") ==
+                   kMessages &&
+               value("brokerload_messages_consumed_total") -
+                       value("brokerload_messages_redelivered_total") -
+                       value("brokerload_messages_delivered_after_error_total") >=
+                   value("brokerload_messages_acked_total");
+      },
+      std::chrono::seconds(120));
+  EXPECT_TRUE(accounted) << process.Log();
+  // Until the two others elect a new leader, publishes fail: unanswered (timeouts) while the
+  // cluster still routes to the dead leader, then "no responders" (unknown_topic). Those are
+  // errors, each counted by its reason; what was acknowledged is all there, once.
+  EXPECT_EQ(value("brokerload_messages_lost_total"), 0);
+  EXPECT_EQ(value("brokerload_messages_duplicated_total"), 0);
+  EXPECT_EQ(value("brokerload_messages_consumed_total") -
+                value("brokerload_messages_redelivered_total") -
+                value("brokerload_messages_delivered_after_error_total"),
+            value("brokerload_messages_acked_total"));
+  EXPECT_GT(value("brokerload_messages_acked_total"), kMessages / 2);
+  std::printf(
+      "nats stream leader %s killed: %.0f acked, %.0f timeouts, %.0f no responders, %.0f "
+      "delivered after error, %.0f redelivered\n",
+      leader.c_str(), value("brokerload_messages_acked_total"),
+      SumMetric(metrics, "brokerload_publish_errors_total",
+                {{"target", "nats"}, {"reason", "timeout"}}),
+      SumMetric(metrics, "brokerload_publish_errors_total",
+                {{"target", "nats"}, {"reason", "unknown_topic"}}),
+      value("brokerload_messages_delivered_after_error_total"),
+      value("brokerload_messages_redelivered_total"));
+  EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
+}
+
+}  // namespace
+}  // namespace brokerload::testing
