@@ -15,7 +15,8 @@ enum class Status {
   kRejected,      // the broker refused it (no stream, not leader, policy)
   kUnauthorized,  // credentials, certificate or permission refused (an ACL, a NATS permission)
   kTooLarge,      // message over the broker's or client's limit
-  kUnknownTopic,  // topic or stream does not exist
+  kUnknownTopic,  // topic or stream does not exist; JetStream: no responders (also while a
+                  // replicated stream elects its leader)
   kOther,
 };
 
