@@ -14,6 +14,9 @@
                              brokerload tests exercise themselves).
   probe.py nats-stream-leader HOST:PORT STREAM
                              prints the name of the server leading that stream.
+  probe.py nats-pending HOST:PORT STREAM
+                             prints how many of the stream's messages its one consumer
+                             has not delivered yet (num_pending).
   probe.py uuid              prints a random Kafka cluster id (22 chars base64url, never starting with -).
 """
 import base64
@@ -140,6 +143,13 @@ def nats_stream_leader(address, stream):
     print(leader)
 
 
+def nats_pending(address, stream):
+    consumers = nats_request(address, f"$JS.API.CONSUMER.LIST.{stream}").get("consumers") or []
+    if len(consumers) != 1:
+        raise ValueError(f"stream {stream} has {len(consumers)} consumers, expected one")
+    print(consumers[0]["num_pending"])
+
+
 def probe_nats_info(address):
     with socket.create_connection(split_address(address), timeout=TIMEOUT_S) as sock:
         info = sock.makefile("rb").readline()
@@ -158,7 +168,8 @@ def main(argv):
                 return 0
     commands = {"kafka": (probe_kafka, 1, 2), "kafka-leader": (kafka_leader, 3, 3),
                 "nats": (probe_nats, 1, 1), "nats-info": (probe_nats_info, 1, 1),
-                "nats-stream-leader": (nats_stream_leader, 2, 2)}
+                "nats-stream-leader": (nats_stream_leader, 2, 2),
+                "nats-pending": (nats_pending, 2, 2)}
     command = commands.get(argv[1] if len(argv) > 1 else "")
     if not command or not command[1] <= len(argv) - 2 <= command[2]:
         print(__doc__, file=sys.stderr)

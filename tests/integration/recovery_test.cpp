@@ -172,6 +172,88 @@ TEST(Recovery, ANatsRestartWithASlowConsumerCountsNoBrokerLoss) {
   EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
 }
 
+// The fixture's nats-server process (0 when its pid file is missing).
+pid_t NatsPid() {
+  std::ifstream file(StateDir() + "/nats.pid");
+  pid_t pid = 0;
+  file >> pid;
+  return pid;
+}
+
+// A memory-storage server killed (SIGKILL) while its stream holds messages it acknowledged but
+// has not delivered yet: exactly those are lost, as the server itself counts them. The consumer
+// is throttled (explicit acks, one unacknowledged message at a time) below a 2,000 msg/s burst,
+// so a backlog waits in the stream. brokerload is frozen (SIGSTOP) first, so that nothing is
+// published, delivered or acknowledged between the server's count and the kill; the one
+// delivered message awaiting its ack is in brokerload's socket buffer and arrives.
+TEST(Recovery, AMemoryStreamKilledWithABacklogLosesExactlyTheUndelivered) {
+  std::string nats;
+  ASSERT_TRUE(LoadBrokerAddress("NATS_URL", nats));
+  const std::string prefix = UniqueName("backlog");
+  BrokerloadProcess process(
+      "targets:\n  nats: {servers: [\"" + nats +
+      "\"], ack_policy: explicit, max_ack_pending: 1}\n"
+      "workload: {topics: 1, topic_prefix: " +
+      prefix +
+      "}\n"
+      "profile:\n  stages: [{name: burst, rate: 2000, duration: 6s},"
+      " {name: trickle, rate: 50, duration: 10m}]\n"
+      "metrics: {listen: \"127.0.0.1:0\"}\n"
+      "run: {loss_grace: 20s, publish_timeout: 5s, drain_timeout: 10s, warmup: 0s}\n");
+  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(10));
+  ASSERT_NE(port, 0) << process.Log();
+  std::string metrics;
+  auto value = [&](const std::string& name) {
+    return SumMetric(metrics, name, {{"target", "nats"}});
+  };
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        metrics = HttpGet(port, "/metrics").second;
+        return value("brokerload_messages_acked_total") >= 8'000;
+      },
+      std::chrono::seconds(30)))
+      << process.Log();
+
+  ASSERT_EQ(::kill(process.Pid(), SIGSTOP), 0);
+  struct Thaw {
+    pid_t pid;
+    ~Thaw() { ::kill(pid, SIGCONT); }
+  } thaw{process.Pid()};
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the server handles what was sent
+  const std::string address = nats.substr(nats.find("//") + 2);
+  const std::string pending_file = StateDir() + "/pending.out";
+  ASSERT_EQ(std::system(("python3 " BROKERLOAD_SOURCE_DIR "/deploy/local/probe.py nats-pending " +
+                         address + " " + prefix + "-0 >" + pending_file)
+                            .c_str()),
+            0);
+  double undelivered = 0;
+  std::ifstream(pending_file) >> undelivered;
+  ASSERT_GT(undelivered, 500) << "no backlog in the stream to lose";
+  const pid_t server = NatsPid();
+  ASSERT_GT(server, 0);
+  ASSERT_EQ(::kill(server, SIGKILL), 0);
+  while (::kill(server, 0) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ::kill(process.Pid(), SIGCONT);
+  ASSERT_EQ(Brokers("start", nats), 0);  // brokers.sh sees the dead pid and starts anew
+
+  // Lost once run.loss_grace has passed since the last of them was acknowledged.
+  const bool counted = WaitFor(
+      [&] {
+        metrics = HttpGet(port, "/metrics").second;
+        return value("brokerload_messages_lost_total") >= undelivered;
+      },
+      std::chrono::seconds(60));
+  EXPECT_TRUE(counted) << process.Log();
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // nothing more comes
+  metrics = HttpGet(port, "/metrics").second;
+  EXPECT_EQ(value("brokerload_messages_lost_total"), undelivered) << process.Log();
+  EXPECT_EQ(value("brokerload_messages_duplicated_total"), 0);
+  EXPECT_EQ(value("brokerload_messages_arrived_after_loss_total"), 0);
+  std::printf("nats memory stream killed: %.0f undelivered per the server, %.0f counted lost\n",
+              undelivered, value("brokerload_messages_lost_total"));
+  EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
+}
+
 // The broker frozen (SIGSTOP) for longer than publish_timeout, then thawed: the sends queued
 // meanwhile fail as timeouts (and only as timeouts), the run goes on, and no message is counted
 // lost or duplicated; one whose publish timed out and that arrives anyway is delivered after

@@ -88,6 +88,10 @@ struct NatsTarget {
   std::vector<std::string> servers = {"nats://127.0.0.1:4222"};
   NatsStreamSettings stream;
   AckPolicy ack_policy = AckPolicy::kNone;
+  // With acks: messages the server delivers before it waits for their acks (JetStream's
+  // MaxAckPending; its own default is 1,000). A small value throttles delivery to what
+  // brokerload acknowledges; the rest waits in the stream.
+  int max_ack_pending = 100'000;
   int max_pending = 16384;  // async publishes awaiting an ack; past it, sends count as late
   // Authentication: at most one of user+password, token, nkey_seed_file and credentials_file.
   std::optional<TlsSettings> tls;  // set: TLS to every server

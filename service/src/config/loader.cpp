@@ -78,9 +78,9 @@ void ReadKafka(YamlReader& r, const YAML::Node& node, const PropertyCheck& check
 void ReadNats(YamlReader& r, const YAML::Node& node, std::optional<NatsTarget>& out) {
   const std::string path = "targets.nats";
   if (!r.CheckMap(node, path,
-                  {"enabled", "servers", "stream", "ack_policy", "max_pending", "send_asap", "tls",
-                   "user", "password", "password_file", "token", "token_file", "nkey_seed_file",
-                   "credentials_file"})) {
+                  {"enabled", "servers", "stream", "ack_policy", "max_ack_pending", "max_pending",
+                   "send_asap", "tls", "user", "password", "password_file", "token", "token_file",
+                   "nkey_seed_file", "credentials_file"})) {
     return;
   }
   bool enabled = true;
@@ -91,6 +91,12 @@ void ReadNats(YamlReader& r, const YAML::Node& node, std::optional<NatsTarget>& 
   r.Enum(
       node, path, "ack_policy", nats.ack_policy,
       {{"none", AckPolicy::kNone}, {"all", AckPolicy::kAll}, {"explicit", AckPolicy::kExplicit}});
+  r.Int(node, path, "max_ack_pending", nats.max_ack_pending, 1, 1'000'000);
+  if (node["max_ack_pending"] && nats.ack_policy == AckPolicy::kNone) {
+    r.Error(node["max_ack_pending"], path + ".max_ack_pending",
+            "no value with ack_policy none (without acks the server waits for none); set "
+            "ack_policy to all or explicit");
+  }
   r.Int(node, path, "max_pending", nats.max_pending, 1, 1'000'000);
   r.Bool(node, path, "send_asap", nats.send_asap);
   const std::string stream_path = path + ".stream";

@@ -85,6 +85,7 @@ targets:
     servers: [nats://a:1, nats://b:2]
     stream: {storage: file, max_age: 1h, discard: new, max_bytes: 1000000}
     ack_policy: explicit
+    max_ack_pending: 64
 workload:
   message_size: {min: 100, max: 2000}
   payload: compressible
@@ -107,6 +108,7 @@ run: {loss_grace: 2m, tick: 500us, warmup: 0s}
   EXPECT_EQ(c.nats->stream.max_age, std::chrono::hours(1));
   EXPECT_EQ(c.nats->stream.discard, Discard::kNew);
   EXPECT_EQ(c.nats->ack_policy, AckPolicy::kExplicit);
+  EXPECT_EQ(c.nats->max_ack_pending, 64);
   EXPECT_EQ(c.workload.max_size, 2000);
   EXPECT_EQ(c.workload.payload, PayloadKind::kCompressible);
   EXPECT_EQ(c.workload.work_time, std::chrono::microseconds(250));
@@ -234,6 +236,9 @@ TEST(ConfigLoader, CrossFieldProblemsAreReported) {
   EXPECT_THAT(Errors(kTargets + "run: {min_wake: 2ms}\n"),
               ElementsAre("test.yaml:3:17 run.min_wake: expected a duration from 0 to run.tick, "
                           "got '2ms'"));
+  EXPECT_THAT(Errors("targets:\n  nats: {max_ack_pending: 10}\n"),
+              ElementsAre(HasSubstr("targets.nats.max_ack_pending: expected no value with "
+                                    "ack_policy none")));
   // The default min_wake (250 us) over a tick set below it: the error is the tick's (a crash
   // once, found by the config fuzzer: the absent min_wake key has no place in the file).
   EXPECT_THAT(Errors(kTargets + "run: {tick: 150us}\n"),

@@ -373,6 +373,9 @@ Description DescribeTarget(natsConnection* nc, const config::NatsTarget& target)
       {"max_pending", std::to_string(target.max_pending)},
       {"send_asap", target.send_asap ? "true" : "false"},
   };
+  if (target.ack_policy != config::AckPolicy::kNone) {
+    d.settings.emplace_back("max_ack_pending", std::to_string(target.max_ack_pending));
+  }
   const std::string replicas = std::to_string(target.stream.replicas);
   d.durability = memory ? "acknowledged once held in the memory of " + replicas +
                               " server(s) (memory storage): gone when the server restarts"

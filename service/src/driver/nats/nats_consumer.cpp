@@ -10,6 +10,7 @@ class NatsConsumer final : public Consumer {
  public:
   NatsConsumer(const config::NatsTarget& target, std::vector<std::string> topics, Health& health)
       : ack_policy_(target.ack_policy),
+        max_ack_pending_(target.max_ack_pending),
         topics_(std::move(topics)),
         health_(health),
         watch_(health) {}
@@ -130,7 +131,7 @@ class NatsConsumer final : public Consumer {
     options.Config.AckPolicy = ack_policy_ == config::AckPolicy::kNone  ? js_AckNone
                                : ack_policy_ == config::AckPolicy::kAll ? js_AckAll
                                                                         : js_AckExplicit;
-    if (ack_policy_ != config::AckPolicy::kNone) options.Config.MaxAckPending = 100'000;
+    if (ack_policy_ != config::AckPolicy::kNone) options.Config.MaxAckPending = max_ack_pending_;
     natsSubscription* sub = nullptr;
     jsErrCode code{};
     const natsStatus s = js_Subscribe(&sub, js_.get(), topics_[i].c_str(), OnMessage,
@@ -180,6 +181,7 @@ class NatsConsumer final : public Consumer {
   }
 
   config::AckPolicy ack_policy_;
+  int max_ack_pending_;
   std::vector<std::string> topics_;
   Health& health_;
   ConnectionWatch watch_;
