@@ -96,9 +96,13 @@ void TargetAccounting::SetPhases(const std::vector<PhaseWindow>& windows) {
   // Phase 0 takes every message scheduled before phase 1 (PhaseOf never looks at its start); its
   // start still bounds its send window and its tenths.
   for (std::size_t p = 0; p < windows_.size() && p < windows.size(); ++p) windows_[p] = windows[p];
+  phases_set_.store(true, std::memory_order_release);
 }
 
 std::size_t TargetAccounting::PhaseOf(std::int64_t intended_ns) const {
+  // Pairs with SetPhases: the consumer and ack threads started before it, and the messages they
+  // see came after it by way of the broker, which no memory model (nor TSan) sees. Free on x86.
+  (void)phases_set_.load(std::memory_order_acquire);
   std::size_t p = windows_.size() - 1;
   while (p > 0 && intended_ns < windows_[p].start_ns) --p;
   return p;

@@ -244,6 +244,7 @@ class TargetAccounting {
   RunIdentity identity_;
   std::int64_t late_threshold_ns_;
   std::vector<PhaseWindow> windows_;
+  std::atomic<bool> phases_set_{false};        // windows_ written (release), see PhaseOf
   std::unique_ptr<PhaseCounters[]> counters_;  // [topic * phases + phase]
   std::vector<std::unique_ptr<TopicState>> topic_state_;
   std::vector<std::unique_ptr<TopicLatencies>> latencies_;
