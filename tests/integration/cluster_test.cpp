@@ -54,14 +54,17 @@ struct Restart {
   }
 };
 
-std::string Config(const std::string& target_yaml, const std::string& prefix, int messages) {
+// `publish_timeout` bounds each publish (Kafka: message.timeout.ms); see each test for its choice.
+std::string Config(const std::string& target_yaml, const std::string& prefix, int messages,
+                   const std::string& publish_timeout) {
   return "targets:\n" + target_yaml + "workload: {topics: 1, topic_prefix: " + prefix +
          "}\n"
          "profile:\n  stages: [{name: steady, rate: 200, messages: " +
          std::to_string(messages) +
          "}]\n"
          "metrics: {listen: \"127.0.0.1:0\"}\n"
-         "run: {loss_grace: 60s, publish_timeout: 10s, drain_timeout: 60s, warmup: 0s}\n";
+         "run: {loss_grace: 90s, publish_timeout: " +
+         publish_timeout + ", drain_timeout: 60s, warmup: 0s}\n";
 }
 
 TEST(Cluster, AKafkaPartitionLeaderKilledUnderReplicationThreeLosesAndDuplicatesNothing) {
@@ -74,7 +77,11 @@ TEST(Cluster, AKafkaPartitionLeaderKilledUnderReplicationThreeLosesAndDuplicates
                  "\"\n"
                  "    producer: {acks: all, enable.idempotence: true}\n"
                  "    topic: {replication_factor: 3, config: {min.insync.replicas: \"2\"}}\n",
-             topic_prefix, kMessages));
+             // Longer than the failover (the controller declares the node dead after 9 s, then
+             // elects). With 10 s, one of four runs (under ASan, slower) had 1,145 timeouts and
+             // 1,447 duplicates: idempotence deduplicates resends within one producer epoch, and a
+             // message timeout mid-failover appears to end it (not investigated further).
+             topic_prefix, kMessages, "60s"));
   const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(30));
   ASSERT_NE(port, 0) << process.Log();
   std::string metrics;
@@ -114,9 +121,9 @@ TEST(Cluster, AKafkaPartitionLeaderKilledUnderReplicationThreeLosesAndDuplicates
   // The surviving replicas took over: librdkafka retried what the dead leader had not answered,
   // and idempotence kept the retries from writing second copies.
   EXPECT_EQ(value("brokerload_messages_acked_total"), kMessages);
-  EXPECT_EQ(value("brokerload_publish_errors_total"), 0);
+  EXPECT_EQ(value("brokerload_publish_errors_total"), 0) << process.Log();
   EXPECT_EQ(value("brokerload_messages_lost_total"), 0);
-  EXPECT_EQ(value("brokerload_messages_duplicated_total"), 0);
+  EXPECT_EQ(value("brokerload_messages_duplicated_total"), 0) << process.Log();
   EXPECT_EQ(
       value("brokerload_messages_consumed_total") - value("brokerload_messages_redelivered_total"),
       kMessages);
@@ -139,7 +146,7 @@ TEST(Cluster, ANatsStreamLeaderKilledUnderR3LosesAndDuplicatesNothing) {
   BrokerloadProcess process(Config("  nats:\n    servers: [" + servers +
                                        "]\n"
                                        "    stream: {storage: file, replicas: 3}\n",
-                                   topic_prefix, kMessages));
+                                   topic_prefix, kMessages, "10s"));
   const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(30));
   ASSERT_NE(port, 0) << process.Log();
   std::string metrics;
