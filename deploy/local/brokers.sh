@@ -24,7 +24,8 @@
 #
 # Environment (defaults in brackets):
 #   KAFKA_PORT [9092]  KAFKA_CONTROLLER_PORT [KAFKA_PORT+1]  NATS_PORT [4222]
-#   KAFKA_VERSION [3.9.1]          Apache Kafka version fetched from Maven Central
+#   KAFKA_VERSION [3.9.1]          Apache Kafka version fetched from Maven Central (3.x or 4.x)
+#   NATS_VERSION [unset: Debian's nats-server]  a nats-server release built once with go install
 #   BROKERLOAD_BROKERS_DIR [/tmp/brokerload-brokers]  state: pids, logs, data; removed by stop
 #   BROKERLOAD_CACHE_DIR [~/.cache/brokerload]        Maven jars, kept between runs
 #   BROKERS_START_TIMEOUT [90]     seconds to wait for each broker to become ready
@@ -59,6 +60,13 @@ secure_dir=$state_dir/secure
 log_name=brokers
 # shellcheck source=deploy/local/lib.sh
 source "$here/lib.sh"
+# A restart (of a node, or of a broker after a kill) runs the versions the start chose.
+if [[ -z ${KAFKA_VERSION:-} && -f $state_dir/kafka-version ]]; then
+  kafka_version=$(cat "$state_dir/kafka-version")
+fi
+if [[ -z ${NATS_VERSION+set} && -f $state_dir/nats-version ]]; then
+  NATS_VERSION=$(cat "$state_dir/nats-version")
+fi
 
 wait_ready() {  # name address log
   wait_ready_with "$1" "$1" "$2" "$3"
@@ -124,16 +132,16 @@ tls {
 }
 $3
 CONF
-  setsid nats-server -c "$conf" >"$state_dir/$name.log" 2>&1 </dev/null &
+  setsid "$nats_server" -c "$conf" >"$state_dir/$name.log" 2>&1 </dev/null &
   echo $! >"$state_dir/$name.pid"
   wait_ready_with nats-info "$name" "127.0.0.1:$port" "$state_dir/$name.log"
 }
 
 start_nats() {
-  need nats-server "Debian package nats-server"
+  find_nats_server
   if pid_alive "$state_dir/nats.pid"; then log "nats already running"; return 0; fi
   mkdir -p "$state_dir/nats-store"
-  setsid nats-server -js -a 127.0.0.1 -p "$nats_port" -sd "$state_dir/nats-store" \
+  setsid "$nats_server" -js -a 127.0.0.1 -p "$nats_port" -sd "$state_dir/nats-store" \
     >"$state_dir/nats.log" 2>&1 </dev/null &
   echo $! >"$state_dir/nats.pid"
   wait_ready nats "127.0.0.1:$nats_port" "$state_dir/nats.log"
@@ -214,7 +222,7 @@ super.users=User:ANONYMOUS
 PROPS
   fi
   write_kafka_log4j "$state_dir/log4j.properties"
-  local java_opts=(-cp "$jars_dir/*" "-Dlog4j.configuration=file:$state_dir/log4j.properties")
+  local java_opts=(-cp "$jars_dir/*" "${kafka_log_opts[@]}")
   # Formatted once per state directory: a restart (after a crash or `stop kafka`) keeps the
   # cluster id and the data, as a real broker's restart does.
   if [[ -f $state_dir/kafka-data/meta.properties ]]; then
@@ -245,7 +253,9 @@ PROPS
 # The ACLs docs/security.md lists, for the SCRAM user and the client certificate's principal,
 # granted by Kafka's own tool over PLAINTEXT (a super user). One JVM per resource type.
 grant_kafka_acls() {  # java options
-  local acl=("$@" kafka.admin.AclCommand --bootstrap-server "127.0.0.1:$kafka_port" --add
+  local tool=kafka.admin.AclCommand  # Kafka 3.x; 4.x moved it to the tools module
+  [[ ${kafka_version%%.*} -ge 4 ]] && tool=org.apache.kafka.tools.AclCommand
+  local acl=("$@" "$tool" --bootstrap-server "127.0.0.1:$kafka_port" --add
     --allow-principal User:brokerload --allow-principal User:CN=brokerload)
   {
     java "${acl[@]}" --operation Describe --operation Write --operation Read --operation Create \

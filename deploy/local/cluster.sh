@@ -20,7 +20,8 @@
 #   KAFKA_CLUSTER_CONTROLLER_PORTS ["19192 19193 19194"]  KRaft controller port per node
 #   NATS_CLUSTER_PORTS ["14222 14223 14224"]              client port per node
 #   NATS_CLUSTER_ROUTE_PORTS ["14248 14249 14250"]        cluster route port per node
-#   KAFKA_VERSION [3.9.1]  BROKERS_START_TIMEOUT [120]  KAFKA_HEAP_OPTS [-Xms256m -Xmx512m]
+#   KAFKA_VERSION [3.9.1]  NATS_VERSION [unset: Debian's nats-server; else built with go install]
+#   BROKERS_START_TIMEOUT [120]  KAFKA_HEAP_OPTS [-Xms256m -Xmx512m]
 #   BROKERLOAD_CLUSTER_DIR [/tmp/brokerload-cluster]  state: pids, logs, data; removed by stop
 #   BROKERLOAD_CACHE_DIR [~/.cache/brokerload]        Maven jars, kept between runs
 # The ports are read at start and kept in the state directory: kill and restart need none.
@@ -38,6 +39,13 @@ timeout_s=${BROKERS_START_TIMEOUT:-120}
 log_name=cluster
 # shellcheck source=deploy/local/lib.sh
 source "$here/lib.sh"
+# A restart (of a node, or of a broker after a kill) runs the versions the start chose.
+if [[ -z ${KAFKA_VERSION:-} && -f $state_dir/kafka-version ]]; then
+  kafka_version=$(cat "$state_dir/kafka-version")
+fi
+if [[ -z ${NATS_VERSION+set} && -f $state_dir/nats-version ]]; then
+  NATS_VERSION=$(cat "$state_dir/nats-version")
+fi
 
 usage() { sed -n '2,29p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
@@ -93,7 +101,8 @@ PROPS
 }
 
 kafka_java_opts() {
-  java_opts=(-cp "$jars_dir/*" "-Dlog4j.configuration=file:$state_dir/log4j.properties")
+  write_kafka_log4j "$state_dir/log4j.properties"
+  java_opts=(-cp "$jars_dir/*" "${kafka_log_opts[@]}")
 }
 
 # Launches node i (formatted once, with the cluster's id: a restart keeps id and data).
@@ -122,7 +131,6 @@ start_kafka() {
   need java "a JDK 17 or newer"
   fetch_kafka_jars
   [[ -f $state_dir/kafka-cluster-id ]] || python3 "$here/probe.py" uuid >"$state_dir/kafka-cluster-id"
-  write_kafka_log4j "$state_dir/log4j.properties"
   local i bootstrap=""
   # All three at once: none is ready before the quorum has a majority.
   for i in 1 2 3; do kafka_conf "$i"; launch_kafka "$i"; done
@@ -153,7 +161,7 @@ launch_nats() {  # node
   local i=$1
   if pid_alive "$state_dir/nats-$i.pid"; then log "nats-$i already running"; return 0; fi
   mkdir -p "$state_dir/nats-$i-store"
-  setsid nats-server -c "$state_dir/nats-$i.conf" >>"$state_dir/nats-$i.log" 2>&1 </dev/null &
+  setsid "$nats_server" -c "$state_dir/nats-$i.conf" >>"$state_dir/nats-$i.log" 2>&1 </dev/null &
   echo $! >"$state_dir/nats-$i.pid"
 }
 
@@ -162,7 +170,7 @@ wait_nats() {  # node: JetStream answers (the cluster has a meta leader)
 }
 
 start_nats() {
-  need nats-server "Debian package nats-server"
+  find_nats_server
   local i urls=""
   for i in 1 2 3; do nats_conf "$i"; launch_nats "$i"; done
   for i in 1 2 3; do
@@ -242,6 +250,7 @@ case "$command" in
       launch_kafka "$2"
       wait_kafka "$2"
     else
+      find_nats_server
       launch_nats "$2"
       wait_nats "$2"
     fi

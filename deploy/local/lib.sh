@@ -15,6 +15,7 @@ pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 # The jars of Apache Kafka $kafka_version (broker and tools) into $jars_dir, once per version.
 fetch_kafka_jars() {
   jars_dir="$cache_dir/kafka-$kafka_version/libs"
+  echo "$kafka_version" >"$state_dir/kafka-version"
   [[ -f "$jars_dir/.complete" ]] && return 0
   need mvn "Maven fetches the Kafka jars"
   log "fetching Apache Kafka $kafka_version jars from Maven Central into $jars_dir"
@@ -63,8 +64,21 @@ stop_one() {
   log "$1 stopped"
 }
 
-# log4j 1 configuration for Kafka 3.x brokers: INFO to standard output (the broker's log file).
+# Logging for the Kafka broker and tools: INFO to standard output (the broker's log file), for
+# log4j 1 (Kafka 3.x: PATH) and log4j 2 (Kafka 4.x: PATH's directory/log4j2.properties). Sets
+# kafka_log_opts, the JVM options that point at both.
 write_kafka_log4j() {  # path
+  local log4j2
+  log4j2="$(dirname "$1")/log4j2.properties"
+  kafka_log_opts=("-Dlog4j.configuration=file:$1" "-Dlog4j2.configurationFile=file:$log4j2")
+  cat >"$log4j2" <<'PROPS'
+appender.stdout.type = Console
+appender.stdout.name = STDOUT
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.stdout.ref = STDOUT
+PROPS
   cat >"$1" <<'PROPS'
 log4j.rootLogger=INFO, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender
@@ -73,4 +87,27 @@ log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.kafka=INFO
 log4j.logger.org.apache.kafka=INFO
 PROPS
+}
+
+# The nats-server to run, in $nats_server: NATS_VERSION (e.g. 2.14.5) builds that release once
+# with `go install` from the Go module proxy into $cache_dir; unset, Debian's nats-server.
+find_nats_server() {
+  echo "${NATS_VERSION:-}" >"$state_dir/nats-version"
+  if [[ -z ${NATS_VERSION:-} ]]; then
+    need nats-server "Debian package nats-server (or set NATS_VERSION to build a release with Go)"
+    nats_server=$(command -v nats-server)
+    return 0
+  fi
+  [[ $NATS_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] ||
+    die 2 "NATS_VERSION '$NATS_VERSION': expected a release number such as 2.14.5"
+  local dir="$cache_dir/nats-server-$NATS_VERSION"
+  nats_server="$dir/nats-server"
+  [[ -x $nats_server ]] && return 0
+  [[ -x /usr/local/go/bin/go ]] && PATH="$PATH:/usr/local/go/bin"
+  need go "Go builds nats-server $NATS_VERSION (go install)"
+  log "building nats-server $NATS_VERSION with go install into $dir"
+  mkdir -p "$dir"
+  GOBIN="$dir" go install "github.com/nats-io/nats-server/v2@v$NATS_VERSION" \
+    >"$cache_dir/go-install-nats-server-$NATS_VERSION.log" 2>&1 ||
+    die 1 "go install of nats-server $NATS_VERSION failed; see $cache_dir/go-install-nats-server-$NATS_VERSION.log"
 }

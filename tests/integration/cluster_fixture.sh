@@ -7,6 +7,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cluster="$here/../../deploy/local/cluster.sh"
 action=$1
 export BROKERLOAD_CLUSTER_DIR=$2
+export KAFKA_VERSION=${KAFKA_VERSION:-$CURRENT_KAFKA_VERSION}  # see brokers_fixture.sh
+export NATS_VERSION=${NATS_VERSION-$CURRENT_NATS_VERSION}
+[[ -x /usr/local/go/bin/go ]] && PATH="$PATH:/usr/local/go/bin"
 
 if [[ $action == start ]]; then
   "$cluster" stop >/dev/null 2>&1 || true  # leftovers of an interrupted run hold ports

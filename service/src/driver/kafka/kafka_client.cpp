@@ -78,7 +78,18 @@ bool IsAuthorization(rd_kafka_resp_err_t code) {
 // cause in `reason` (never a secret: it holds broker addresses and OpenSSL's verdict).
 std::string Unfixable(rd_kafka_resp_err_t code, const std::string& reason,
                       const std::string& certificate) {
-  if (code == RD_KAFKA_RESP_ERR__AUTHENTICATION) return "authentication failed: " + reason;
+  if (code == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
+    // librdkafka before 2.6.1 computes a SCRAM proof that Kafka 4.x rejects (it repeats the
+    // client nonce; confluentinc/librdkafka#4895): right password, "invalid credentials".
+    const bool old_scram = reason.find("SCRAM") != std::string::npos &&
+                           reason.find("invalid credentials") != std::string::npos &&
+                           rd_kafka_version() < 0x020601ff;
+    return "authentication failed: " + reason +
+           (old_scram ? std::string(" (if the broker runs Kafka 4.x: librdkafka ") +
+                            rd_kafka_version_str() +
+                            " cannot do SCRAM with it, 2.6.1 can; see docs/security.md)"
+                      : "");
+  }
   if (code == RD_KAFKA_RESP_ERR__SSL) {
     return reason.find("certificate verify failed") != std::string::npos
                ? "certificate verify failed: " + (certificate.empty() ? "" : certificate + ": ") +
@@ -379,7 +390,8 @@ Description DescribeProducer(rd_kafka_t* rk, const config::KafkaTarget& target,
   Description d;
   d.client_version = std::string("librdkafka ") + rd_kafka_version_str();
   const std::string ibp = BrokerProtocolVersion(rk, timeout);
-  d.broker_version = ibp.empty() ? "unknown (Kafka does not report its release to clients)"
+  d.broker_version = ibp.empty() ? "unknown (Kafka does not report its release to clients, and "
+                                   "4.x not even inter.broker.protocol.version)"
                                  : "inter.broker.protocol.version " + ibp;
   const rd_kafka_conf_t* conf = rd_kafka_conf(rk);
   for (const char* name : {"acks", "enable.idempotence", "linger.ms", "batch.num.messages",
