@@ -60,13 +60,7 @@ secure_dir=$state_dir/secure
 log_name=brokers
 # shellcheck source=deploy/local/lib.sh
 source "$here/lib.sh"
-# A restart (of a node, or of a broker after a kill) runs the versions the start chose.
-if [[ -z ${KAFKA_VERSION:-} && -f $state_dir/kafka-version ]]; then
-  kafka_version=$(cat "$state_dir/kafka-version")
-fi
-if [[ -z ${NATS_VERSION+set} && -f $state_dir/nats-version ]]; then
-  NATS_VERSION=$(cat "$state_dir/nats-version")
-fi
+reuse_started_versions
 
 wait_ready() {  # name address log
   wait_ready_with "$1" "$1" "$2" "$3"

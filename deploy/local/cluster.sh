@@ -39,13 +39,7 @@ timeout_s=${BROKERS_START_TIMEOUT:-120}
 log_name=cluster
 # shellcheck source=deploy/local/lib.sh
 source "$here/lib.sh"
-# A restart (of a node, or of a broker after a kill) runs the versions the start chose.
-if [[ -z ${KAFKA_VERSION:-} && -f $state_dir/kafka-version ]]; then
-  kafka_version=$(cat "$state_dir/kafka-version")
-fi
-if [[ -z ${NATS_VERSION+set} && -f $state_dir/nats-version ]]; then
-  NATS_VERSION=$(cat "$state_dir/nats-version")
-fi
+reuse_started_versions
 
 usage() { sed -n '2,29p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 

@@ -10,6 +10,17 @@ need() {
   command -v "$1" >/dev/null 2>&1 || die 3 "'$1' not found: $2 (run scripts/install-deps.sh)"
 }
 
+# A restart (of a node, or of a broker after a kill) runs the versions the start chose: unless
+# the environment names them, kafka_version and NATS_VERSION come from the state directory.
+reuse_started_versions() {
+  if [[ -z ${KAFKA_VERSION:-} && -f $state_dir/kafka-version ]]; then
+    kafka_version=$(cat "$state_dir/kafka-version")
+  fi
+  if [[ -z ${NATS_VERSION+set} && -f $state_dir/nats-version ]]; then
+    NATS_VERSION=$(cat "$state_dir/nats-version")
+  fi
+}
+
 pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 # The jars of Apache Kafka $kafka_version (broker and tools) into $jars_dir, once per version.

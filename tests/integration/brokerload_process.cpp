@@ -150,4 +150,14 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::seconds timeou
   return false;
 }
 
+bool WaitForAbove(unsigned short port, std::string& metrics, const std::string& name,
+                  const std::string& target, double threshold, std::chrono::seconds timeout) {
+  return WaitFor(
+      [&] {
+        metrics = HttpGet(port, "/metrics").second;
+        return SumMetric(metrics, name, {{"target", target}}) > threshold;
+      },
+      timeout);
+}
+
 }  // namespace brokerload::testing

@@ -44,4 +44,9 @@ double SumMetric(const std::string& exposition, const std::string& name,
 // Polls `condition` every 200 ms until it holds (true) or `timeout` passes (false).
 bool WaitFor(const std::function<bool()>& condition, std::chrono::seconds timeout);
 
+// Scrapes brokerload's /metrics on `port` into `metrics` until the sum of `name` over the
+// series of `target` exceeds `threshold` (true) or `timeout` passes (false).
+bool WaitForAbove(unsigned short port, std::string& metrics, const std::string& name,
+                  const std::string& target, double threshold, std::chrono::seconds timeout);
+
 }  // namespace brokerload::testing

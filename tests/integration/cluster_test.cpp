@@ -89,12 +89,8 @@ TEST(Cluster, AKafkaPartitionLeaderKilledUnderReplicationThreeLosesAndDuplicates
     return SumMetric(metrics, name, {{"target", "kafka"}});
   };
   // 10 s in: the group has committed offsets (every 5 s) to come back to.
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        metrics = HttpGet(port, "/metrics").second;
-        return value("brokerload_messages_consumed_total") > 2000;
-      },
-      std::chrono::seconds(60)))
+  ASSERT_TRUE(WaitForAbove(port, metrics, "brokerload_messages_consumed_total", "kafka", 2000,
+                           std::chrono::seconds(60)))
       << process.Log();
 
   const auto [found, leader] =
@@ -153,12 +149,8 @@ TEST(Cluster, ANatsStreamLeaderKilledUnderR3LosesAndDuplicatesNothing) {
   auto value = [&](const std::string& name) {
     return SumMetric(metrics, name, {{"target", "nats"}});
   };
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        metrics = HttpGet(port, "/metrics").second;
-        return value("brokerload_messages_consumed_total") > 2000;
-      },
-      std::chrono::seconds(60)))
+  ASSERT_TRUE(WaitForAbove(port, metrics, "brokerload_messages_consumed_total", "nats", 2000,
+                           std::chrono::seconds(60)))
       << process.Log();
 
   const std::string first = urls.substr(urls.find("//") + 2, urls.find(',') - urls.find("//") - 2);

@@ -279,12 +279,8 @@ TEST(Recovery, AKafkaPauseLongerThanThePublishTimeoutIsTimeoutsOnly) {
   auto value = [&](const std::string& name) {
     return SumMetric(metrics, name, {{"target", "kafka"}});
   };
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        metrics = HttpGet(port, "/metrics").second;
-        return value("brokerload_messages_consumed_total") > 600;
-      },
-      std::chrono::seconds(60)))
+  ASSERT_TRUE(WaitForAbove(port, metrics, "brokerload_messages_consumed_total", "kafka", 600,
+                           std::chrono::seconds(60)))
       << process.Log();
   const pid_t pid = KafkaPid();
   ASSERT_GT(pid, 0);
