@@ -6,10 +6,12 @@ on 5 topics, and measures over a window after a warm-up, from two scrapes of /me
 achieved ack and consume rates, send-lag p99, end-to-end p50/p99, losses, brokerload's CPU, RSS
 and threads, and the brokers' CPU. A rate "keeps up" when send-lag p99 < 10 ms, nothing is lost
 or dropped and the achieved rate is within 2% of the target. Then it runs the peer tools on the
-same brokers: kafka-producer-perf-test and `nats bench`. Prints Markdown.
+same brokers: kafka-producer-perf-test and natscli v0.5's `nats bench js pub async` with
+`nats bench js consume` at the same time (natscli built once with go install), and prints
+brokerload's highest kept-up rate over the peer's. Prints Markdown.
 
 usage: bench/run.py [--scenarios kafka,nats,both] [--rates 25000,50000,...] [--duration 15]
-                    [--warmup 5] [--workers 256]   (brokers from deploy/local/brokers.sh)
+                    [--warmup 5] [--workers 0]   (brokers from deploy/local/brokers.sh)
 """
 import argparse
 import os
@@ -109,6 +111,12 @@ def run_one(scenario, rate, args, env, workdir):
     window = t2 - t1
     proc.send_signal(signal.SIGTERM)
     summary, _ = proc.communicate(timeout=60)
+    nats = natscli() if scenario in ("nats", "both") else None
+    if nats:  # the run's memory streams (up to 256 MiB each) would weigh on the next runs
+        prefix = f"bench-{scenario}-{int(rate)}-{os.getpid()}"
+        for i in range(args.topics):
+            subprocess.run([nats, "-s", env["NATS_URL"], "stream", "rm", f"{prefix}-{i}", "-f"],
+                           capture_output=True, timeout=60)
     time.sleep(2)  # let the broker settle before the next run
     s3 = scrape_final = None  # the process is gone; its summary covers losses at the end
     lost_at_end = sum(int(x) for x in re.findall(r"^\w+\s+\d+\s+\d+\s+\d+\s+\d+\s+(\d+)", summary, re.M))
@@ -150,7 +158,51 @@ def ms(seconds):
     return "> 10 s" if seconds == float("inf") else f"≤ {seconds * 1e3:g} ms"
 
 
-def peers(env, args):
+NATSCLI = "0.5.0"
+
+
+def natscli():
+    """natscli v0.5 (its `nats bench js` syntax), built once with go install into the cache."""
+    path = os.path.expanduser(f"~/.cache/brokerload/natscli-{NATSCLI}/nats")
+    if not os.path.exists(path):
+        go = shutil.which("go") or "/usr/local/go/bin/go"
+        done = subprocess.run([go, "install", f"github.com/nats-io/natscli/nats@v{NATSCLI}"],
+                              env={**os.environ, "GOBIN": os.path.dirname(path)},
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f"bench: go install natscli failed: {done.stderr[-500:]}", file=sys.stderr)
+            return None
+    return path
+
+
+def nats_peer(nats, url, messages):
+    """`nats bench js pub async` and `nats bench js consume` at the same time on one memory
+    stream, 256 B, no consumer acks (as brokerload's default ack_policy none): the lower of the two
+    rates is what the pair sustains."""
+    stream = f"peer{os.getpid()}"
+    base = [nats, "-s", url, "bench", "js"]
+    common = ["--stream", stream, "--size", "256", "--no-progress"]
+    subprocess.run(base + ["pub", "async", f"{stream}.s", "--create", "--storage", "memory",
+                           "--msgs", "1", *common], capture_output=True, timeout=60)
+    consume = subprocess.Popen(base + ["consume", "--acks", "none", "--msgs", str(messages + 1),
+                                       *common], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    time.sleep(1)
+    pub = subprocess.run(base + ["pub", "async", f"{stream}.s", "--msgs", str(messages), *common],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         timeout=300).stdout
+    sub = consume.communicate(timeout=300)[0]
+    # A memory stream of a million messages would weigh on the server in the next runs.
+    subprocess.run([nats, "-s", url, "stream", "rm", stream, "-f"], capture_output=True, timeout=60)
+    found = [re.search(r"stats: ([\d,]+) msgs/sec", out) for out in (pub, sub)]
+    pub_rate, sub_rate = (float(m.group(1).replace(",", "")) if m else 0.0 for m in found)
+    return min(pub_rate, sub_rate), (
+        f"- natscli v{NATSCLI}, `nats bench js pub async` and `nats bench js consume --acks none` "
+        f"together (memory stream, 256 B, {messages:,} msgs): publish {pub_rate:,.0f} msg/s, "
+        f"consume {sub_rate:,.0f} msg/s")
+
+
+def peers(env, args, rates):
     lines = []
     tools = os.path.expanduser("~/.cache/brokerload/kafka-3.9.1/libs")
     if os.path.isdir(tools) and "KAFKA_BOOTSTRAP" in env:
@@ -161,19 +213,14 @@ def peers(env, args):
              "--throughput", "-1", "--producer-props", f"bootstrap.servers={env['KAFKA_BOOTSTRAP']}",
              "acks=all", "linger.ms=1"],
             capture_output=True, text=True, timeout=300).stdout.strip().splitlines()
+        m = re.search(r"records sent, ([\d.]+) records/sec", out[-1] if out else "")
+        rates["kafka"] = float(m.group(1)) if m else 0.0
         lines.append(f"- kafka-producer-perf-test (Kafka 3.9.1 tools, acks=all, linger.ms=1, "
                      f"256 B, {args.peer_messages:,} records): `{out[-1] if out else 'no output'}`")
-    nats = shutil.which("nats") or os.path.expanduser("~/go/bin/nats")
-    if os.path.exists(nats) and "NATS_URL" in env:
-        for mode, extra in (("publish only", ["--pub", "1"]), ("publish + subscribe", ["--pub", "1", "--sub", "1"])):
-            out = subprocess.run(
-                [nats, "-s", env["NATS_URL"], "bench", "benchsubject", "--js",
-                 "--storage", "memory", "--purge", "--msgs", str(args.peer_messages), "--size", "256",
-                 "--no-progress", *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                 timeout=300).stdout
-            stats = [l.strip() for l in out.splitlines() if "stats:" in l]
-            lines.append(f"- nats bench --js --storage memory, {mode} (256 B, "
-                         f"{args.peer_messages:,} msgs): {'; '.join(stats) or 'no output'}")
+    nats = natscli()
+    if nats and "NATS_URL" in env:
+        rates["nats"], line = nats_peer(nats, env["NATS_URL"], args.peer_messages)
+        lines.append(line)
     return lines
 
 
@@ -183,7 +230,7 @@ def main():
     parser.add_argument("--rates", default="25000,50000,75000,100000,150000")
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--workers", type=int, default=256)
+    parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--topics", type=int, default=5)
     parser.add_argument("--peer-messages", type=int, default=1_000_000)
     args = parser.parse_args()
@@ -195,6 +242,7 @@ def main():
           "e2e p50 | e2e p99 | lost | dropped | keeps up | brokerload CPU | RSS MB | threads | broker CPU |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     best = {}
+    achieved = {}  # per target: the highest min(acked, consumed) msg/s of any run
     for scenario in args.scenarios.split(","):
         for rate in (float(r) for r in args.rates.split(",")):
             rows, p = run_one(scenario, int(rate), args, env, workdir)
@@ -206,6 +254,9 @@ def main():
                       f"{'yes' if r['keeps_up'] else 'no'} | {p['cpu']:.2f} cores | "
                       f"{p['rss_mb']:.0f} | {p['threads'][0]}→{p['threads'][1]} | {brokers_cpu} |",
                       flush=True)
+            for r in rows:  # the most it moved end to end, kept up or not
+                achieved.setdefault(r["target"], 0)
+                achieved[r["target"]] = max(achieved[r["target"]], min(r["acked"], r["consumed"]))
             if all(r["keeps_up"] for r in rows):
                 best[scenario] = int(rate)
             else:
@@ -214,8 +265,18 @@ def main():
           ", ".join(f"{s}: {best.get(s, 'none'):,}" if s in best else f"{s}: none"
                     for s in args.scenarios.split(",")))
     print("\nPeer tools on the same brokers, same machine:")
-    for line in peers(env, args):
+    rates = {}
+    for line in peers(env, args, rates):
         print(line, flush=True)
+    print("\nbrokerload's highest rate kept up / the peer's (produce-only for Kafka; JetStream: "
+          "the lower of the peer pair's publish and consume rates; brokerload does both at once):")
+    for target, peer in rates.items():
+        mine = best.get(target)
+        if mine and peer:
+            print(f"- {target}: kept up at {mine:,} / {peer:,.0f} = {mine / peer:.2f}")
+        if achieved.get(target) and peer:
+            print(f"- {target}: moved at most {achieved[target]:,.0f} msg/s end to end (kept up or "
+                  f"not) / {peer:,.0f} = {achieved[target] / peer:.2f}")
 
 
 if __name__ == "__main__":
