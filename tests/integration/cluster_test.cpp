@@ -37,22 +37,17 @@ std::pair<int, std::string> Local(const std::string& program, const std::string&
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
 }
 
-// Whatever happens in a test, the node it killed comes back for the next one.
-struct Restart {
-  std::string broker;
-  std::string node;
-  bool done = false;
-  ~Restart() {
-    if (!done) Local("cluster.sh", "restart " + broker + " " + node);
-  }
-  ::testing::AssertionResult Now() {
-    done = true;
-    const auto [code, out] = Local("cluster.sh", "restart " + broker + " " + node);
-    if (code == 0) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "cluster.sh restart " << broker << " " << node
-                                         << " failed; see " << StateDir() << "/commands.log";
-  }
-};
+// Kills node `node` of `broker` (SIGKILL), waits 10 s and starts it again on its data. It
+// restarts the node even when the kill failed, so that the next test finds the whole cluster.
+::testing::AssertionResult KillForTenSeconds(const std::string& broker, const std::string& node) {
+  const int killed = Local("cluster.sh", "kill " + broker + " " + node).first;
+  if (killed == 0) std::this_thread::sleep_for(std::chrono::seconds(10));
+  const int restarted = Local("cluster.sh", "restart " + broker + " " + node).first;
+  if (killed == 0 && restarted == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "cluster.sh kill " << broker << " " << node << " exited " << killed
+         << ", restart exited " << restarted << "; see " << StateDir() << "/commands.log";
+}
 
 // `publish_timeout` bounds each publish (Kafka: message.timeout.ms); see each test for its choice.
 std::string Config(const std::string& target_yaml, const std::string& prefix, int messages,
@@ -97,10 +92,7 @@ TEST(Cluster, AKafkaPartitionLeaderKilledUnderReplicationThreeLosesAndDuplicates
       Local("probe.py", "kafka-leader " + bootstrap.substr(0, bootstrap.find(',')) + " " +
                             topic_prefix + "-0 0");
   ASSERT_EQ(found, 0) << "no leader for " << topic_prefix << "-0/0";
-  Restart restart{"kafka", leader};
-  ASSERT_EQ(Local("cluster.sh", "kill kafka " + leader).first, 0);
-  std::this_thread::sleep_for(std::chrono::seconds(10));
-  ASSERT_TRUE(restart.Now());
+  ASSERT_TRUE(KillForTenSeconds("kafka", leader));
 
   const bool accounted = WaitFor(
       [&] {
@@ -159,10 +151,7 @@ TEST(Cluster, ANatsStreamLeaderKilledUnderR3LosesAndDuplicatesNothing) {
             "nats-stream-leader " + first + " " + topic_prefix + "-0");  // server names are n1..n3
   ASSERT_EQ(found, 0) << "no leader for stream " << topic_prefix << "-0";
   ASSERT_EQ(leader.size(), 2u);
-  Restart restart{"nats", leader.substr(1)};
-  ASSERT_EQ(Local("cluster.sh", "kill nats " + restart.node).first, 0);
-  std::this_thread::sleep_for(std::chrono::seconds(10));
-  ASSERT_TRUE(restart.Now());
+  ASSERT_TRUE(KillForTenSeconds("nats", leader.substr(1)));
 
   const bool accounted = WaitFor(
       [&] {

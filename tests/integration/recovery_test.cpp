@@ -206,12 +206,8 @@ TEST(Recovery, AMemoryStreamKilledWithABacklogLosesExactlyTheUndelivered) {
   auto value = [&](const std::string& name) {
     return SumMetric(metrics, name, {{"target", "nats"}});
   };
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        metrics = HttpGet(port, "/metrics").second;
-        return value("brokerload_messages_acked_total") >= 8'000;
-      },
-      std::chrono::seconds(30)))
+  ASSERT_TRUE(WaitForAbove(port, metrics, "brokerload_messages_acked_total", "nats", 7'999,
+                           std::chrono::seconds(30)))  // at least 8,000
       << process.Log();
 
   ASSERT_EQ(::kill(process.Pid(), SIGSTOP), 0);
