@@ -118,8 +118,8 @@ void TargetRuntime::StartPublishing(std::int64_t start_ns) {
   publisher_ = std::make_unique<pacing::Publisher>(config_.workload, config_.run, schedule_,
                                                    *clients_.producer, *accounting_, identity_,
                                                    clock_, start_ns);
-  publisher_thread_ = std::make_unique<pacing::PublisherThread>(*publisher_, clock_,
-                                                                config_.run.tick, "pub-" + name_);
+  publisher_thread_ = std::make_unique<pacing::PublisherThread>(
+      *publisher_, clock_, config_.run.tick, "pub-" + name_, config_.run.realtime_priority);
 }
 
 bool TargetRuntime::StopPublishing(std::chrono::milliseconds flush_timeout) {

@@ -34,6 +34,7 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
   const accounting::TargetAccounting& Accounting() const { return *accounting_; }
   const driver::Health& Health() const { return health_; }
   const pacing::Publisher* Publisher() const { return publisher_.get(); }
+  const pacing::PublisherThread* PublisherThread() const { return publisher_thread_.get(); }
 
   // Connects, creates topics or streams (with a leader for every Kafka partition), and
   // subscribes (with an assignment covering every topic), retrying once a second until

@@ -160,6 +160,10 @@ struct Run {
   // per message at 10 kHz starved the JetStream client on a loaded 2-core machine
   // (docs/benchmarks.md); 0 wakes for every message.
   Duration min_wake = std::chrono::microseconds(250);
+  // SCHED_FIFO priority (1-99) of the publisher threads while they keep their schedule, so that a
+  // due send does not wait for a core; 0: normal scheduling. Needs CAP_SYS_NICE; without it the
+  // publishers say so once (log, metric) and run at normal priority (pacing/publisher.hpp).
+  int realtime_priority = 10;
   Duration startup_timeout = std::chrono::seconds(60);  // connecting and creating topics
   // After readiness, sent at the first stage's rate and kept out of every latency figure (and
   // out of every compare figure): long enough for a freshly started local broker to settle.

@@ -257,7 +257,7 @@ void ReadRun(YamlReader& r, const YAML::Node& node, Run& run) {
   const std::string path = "run";
   if (!r.CheckMap(node, path,
                   {"loss_grace", "drain_timeout", "max_send_lag", "publish_timeout", "tick",
-                   "startup_timeout", "warmup", "min_wake"})) {
+                   "startup_timeout", "warmup", "min_wake", "realtime_priority"})) {
     return;
   }
   r.Duration(node, path, "loss_grace", run.loss_grace, false);
@@ -268,6 +268,7 @@ void ReadRun(YamlReader& r, const YAML::Node& node, Run& run) {
   r.Duration(node, path, "startup_timeout", run.startup_timeout, false);
   r.Duration(node, path, "warmup", run.warmup, true);
   r.Duration(node, path, "min_wake", run.min_wake, true);
+  r.Int(node, path, "realtime_priority", run.realtime_priority, 0, 99);
   // A message whose publish has not failed yet must never be declared lost.
   if (run.loss_grace <= run.publish_timeout && node["loss_grace"]) {
     r.Error(node["loss_grace"], path + ".loss_grace",

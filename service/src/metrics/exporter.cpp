@@ -227,6 +227,10 @@ std::vector<MetricFamily> Exporter::Collect() const {
                           "Messages sent and not yet acknowledged or failed.", MetricType::Gauge);
   auto stage = Family("brokerload_stage_info", "The current stage of the profile; always 1.",
                       MetricType::Gauge);
+  auto realtime = Family("brokerload_publisher_realtime",
+                         "1 while the publisher thread may run under SCHED_FIFO "
+                         "(run.realtime_priority, permitted); 0: normal priority.",
+                         MetricType::Gauge);
   auto connected = Family("brokerload_broker_connected",
                           "1 while the client is connected to the broker.", MetricType::Gauge);
   auto disconnects = Family("brokerload_broker_disconnects_total",
@@ -297,6 +301,9 @@ std::vector<MetricFamily> Exporter::Collect() const {
       const pacing::StagePlan& plan = t.schedule->Stages()[current];
       AddValue(target_rate, target, t.publisher->Finished() ? 0 : plan.rate);
       AddValue(stage, {{"target", t.name}, {"stage", plan.name}}, 1);
+    }
+    if (t.publisher_thread != nullptr) {
+      AddValue(realtime, target, t.publisher_thread->Realtime() ? 1 : 0);
     }
     AddValue(connected, target, t.health->connected.load() ? 1 : 0);
     AddValue(disconnects, target, static_cast<double>(t.health->disconnects.load(kRelaxed)));

@@ -34,6 +34,7 @@ struct TargetView {
   const driver::Health* health = nullptr;
   const pacing::Schedule* schedule = nullptr;
   const pacing::Publisher* publisher = nullptr;
+  const pacing::PublisherThread* publisher_thread = nullptr;
 };
 
 class Exporter final : public prometheus::Collectable {

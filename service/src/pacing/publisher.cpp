@@ -1,5 +1,7 @@
 #include "pacing/publisher.hpp"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <time.h>
 
@@ -133,8 +135,9 @@ bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t droppe
 }
 
 PublisherThread::PublisherThread(Publisher& publisher, const Clock& clock,
-                                 std::chrono::nanoseconds tick, std::string name)
-    : publisher_(publisher), clock_(clock), tick_(tick) {
+                                 std::chrono::nanoseconds tick, std::string name,
+                                 int realtime_priority)
+    : publisher_(publisher), clock_(clock), tick_(tick), realtime_priority_(realtime_priority) {
   thread_ = std::thread([this, name = std::move(name)] {
     log::NameThread(name.c_str());
     Run();
@@ -148,21 +151,48 @@ void PublisherThread::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool PublisherThread::SetRealtime(bool on) {
+  sched_param param{};
+  param.sched_priority = on ? realtime_priority_ : 0;
+  return pthread_setschedparam(pthread_self(), on ? SCHED_FIFO : SCHED_OTHER, &param) == 0;
+}
+
 void PublisherThread::Run() {
   // Timer slack applies to this thread only; 1 ns is the smallest (0 would mean the default).
   if (prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL) != 0) {
     LOG_WARN("publisher: cannot set timer slack (%s); sends may leave up to 50 us late",
              std::strerror(errno));
   }
+  bool fifo = false;  // running under SCHED_FIFO now
+  if (realtime_priority_ > 0) {
+    fifo = SetRealtime(true);
+    if (fifo) {
+      realtime_.store(true);
+    } else {
+      // Info, not a warning: the chart's default non-root pod never has CAP_SYS_NICE, and
+      // brokerload_publisher_realtime says the same to dashboards.
+      LOG_INFO(
+          "publisher: real-time scheduling (run.realtime_priority %d) refused: %s; it needs "
+          "CAP_SYS_NICE (Kubernetes: securityContext.capabilities.add [SYS_NICE]); sends run at "
+          "normal priority and may leave late on a busy machine",
+          realtime_priority_, std::strerror(errno));
+    }
+  }
+  const std::size_t max_batch = realtime_.load() ? kRealtimeBatch : std::size_t{1} << 16;
   while (!stop_.load(std::memory_order_relaxed)) {
     const std::int64_t now_ns = clock_.NowNs();
-    publisher_.Step(now_ns);
+    const std::size_t sent = publisher_.Step(now_ns, max_batch);
     const std::int64_t wake_ns = publisher_.NextWakeNs(now_ns, tick_.count());
     const bool sends = wake_ns == publisher_.NextDueNs();
     // The run clock advances with the monotonic clock (steady_clock on Linux), so the wait
     // converts to an absolute CLOCK_MONOTONIC deadline, which a signal cannot stretch.
     const std::int64_t wait_ns = wake_ns - clock_.NowNs();
-    if (wait_ns <= 0) continue;
+    if (wait_ns <= 0 || sent == max_batch) {
+      // Behind: at normal priority until it catches up, so that it never takes a core for long.
+      if (fifo) fifo = !SetRealtime(false);
+      continue;
+    }
+    if (!fifo && realtime_.load(std::memory_order_relaxed)) fifo = SetRealtime(true);
     const auto wake = std::chrono::steady_clock::now() + std::chrono::nanoseconds(wait_ns);
     const auto sleep_until = wake - std::chrono::nanoseconds(sends ? lead_.LeadNs(wait_ns) : 0);
     const auto since_epoch = sleep_until.time_since_epoch();

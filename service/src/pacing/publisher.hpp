@@ -82,11 +82,20 @@ bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t droppe
 // thread asks the kernel for the smallest timer slack, since the default 50 us would alone be most
 // of the send lag at low rates; before a wake that sends, it ends the sleep WakeLead early and
 // spins the rest (at most 100 us).
+//
+// With `realtime_priority` > 0 the thread runs under SCHED_FIFO at that priority while it keeps
+// its schedule, so that a due send does not wait for a core that a broker or a client thread
+// holds (on a busy 2-core machine that wait was most of the send lag's p99: docs/benchmarks.md).
+// It never holds a core for long: each step sends at most kRealtimeBatch messages, and a thread
+// with more due than that, or due again before it could sleep (it cannot keep up), drops back to
+// normal scheduling until it next sleeps on schedule. Setting the policy needs CAP_SYS_NICE (or an
+// RLIMIT_RTPRIO); without it the thread logs it once (info) and runs at normal priority.
 class PublisherThread {
  public:
   // `name`: the thread's name after "bl-" (log::NameThread), e.g. "pub-kafka".
+  // `realtime_priority`: 0 for normal scheduling, 1-99 for SCHED_FIFO at that priority.
   PublisherThread(Publisher& publisher, const Clock& clock, std::chrono::nanoseconds tick,
-                  std::string name = "publisher");
+                  std::string name = "publisher", int realtime_priority = 0);
   ~PublisherThread();
   PublisherThread(const PublisherThread&) = delete;
   PublisherThread& operator=(const PublisherThread&) = delete;
@@ -94,12 +103,21 @@ class PublisherThread {
   // Stops sending; bounded: at most one tick.
   void Stop();
 
+  // Whether the thread may run under SCHED_FIFO (asked for and permitted); any thread.
+  bool Realtime() const { return realtime_.load(std::memory_order_relaxed); }
+
+  static constexpr std::size_t kRealtimeBatch = 1024;
+
  private:
   void Run();
+  // Switches this thread between SCHED_FIFO and normal scheduling; false when refused.
+  bool SetRealtime(bool on);
 
   Publisher& publisher_;
   const Clock& clock_;
   std::chrono::nanoseconds tick_;
+  int realtime_priority_;
+  std::atomic<bool> realtime_{false};
   WakeLead lead_;
   std::atomic<bool> stop_{false};
   std::thread thread_;

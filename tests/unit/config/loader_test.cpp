@@ -236,6 +236,9 @@ TEST(ConfigLoader, CrossFieldProblemsAreReported) {
   EXPECT_THAT(Errors(kTargets + "run: {min_wake: 2ms}\n"),
               ElementsAre("test.yaml:3:17 run.min_wake: expected a duration from 0 to run.tick, "
                           "got '2ms'"));
+  EXPECT_THAT(Errors(kTargets + "run: {realtime_priority: 100}\n"),
+              ElementsAre(HasSubstr("run.realtime_priority: expected an integer from 0 to 99, got "
+                                    "'100'")));
   EXPECT_THAT(Errors("targets:\n  nats: {max_ack_pending: 10}\n"),
               ElementsAre(HasSubstr("targets.nats.max_ack_pending: expected no value with "
                                     "ack_policy none")));

@@ -1,9 +1,15 @@
 #include "pacing/publisher.hpp"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <sched.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <deque>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "message/header.hpp"
@@ -295,6 +301,121 @@ TEST_F(PublisherTest, DrivenByItsWakeTimesAt10000PerSecondEverySendLeavesWithinM
   }
   EXPECT_LT(worst, 250'000);
   EXPECT_GT(worst, 0);  // batches: not every message on its own wake
+}
+
+// Records the scheduling policy of the thread that sends; each Send takes `cost`.
+class PolicyRecordingProducer final : public driver::Producer {
+ public:
+  explicit PolicyRecordingProducer(std::chrono::nanoseconds cost) : cost_(cost) {}
+  driver::Status Send(std::size_t, std::span<const std::byte>,
+                      std::span<const std::byte>) override {
+    const auto until = std::chrono::steady_clock::now() + cost_;
+    while (std::chrono::steady_clock::now() < until) {
+    }
+    const std::lock_guard lock(mutex_);
+    policies_.push_back(sched_getscheduler(0));
+    return driver::Status::kOk;
+  }
+  bool Flush(std::chrono::milliseconds) override { return true; }
+  driver::Description Describe() const override { return {}; }
+  std::vector<int> Policies() const {
+    const std::lock_guard lock(mutex_);
+    return policies_;
+  }
+
+ private:
+  std::chrono::nanoseconds cost_;
+  mutable std::mutex mutex_;
+  std::vector<int> policies_;
+};
+
+// Whether this process may use SCHED_FIFO (root, CAP_SYS_NICE or an RLIMIT_RTPRIO), tried on a
+// thread of its own so that the test's thread keeps its policy.
+bool RealtimePermitted() {
+  bool permitted = false;
+  std::thread([&] {
+    sched_param param{};
+    param.sched_priority = 1;
+    permitted = pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0;
+  }).join();
+  return permitted;
+}
+
+std::size_t LongestRun(const std::vector<int>& policies, int policy) {
+  std::size_t longest = 0;
+  std::size_t run = 0;
+  for (const int p : policies) {
+    run = p == policy ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  return longest;
+}
+
+// On schedule, sends leave under SCHED_FIFO where the process may use it, and the thread says
+// so; where it may not, they leave at normal priority and the thread says that.
+TEST_F(PublisherTest, ARealtimeThreadOnScheduleSendsUnderFifoWherePermitted) {
+  const bool permitted = RealtimePermitted();
+  PolicyRecordingProducer producer(std::chrono::nanoseconds(0));
+  const RunClock clock;
+  const Schedule schedule = ConstantRate(2'000);
+  Publisher p(workload_, run_, schedule, producer, accounting_, kRun, clock, clock.NowNs());
+  {
+    PublisherThread thread(p, clock, std::chrono::milliseconds(1), "pub-test", 10);
+    while (producer.Policies().size() < 200)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    EXPECT_EQ(thread.Realtime(), permitted);
+  }
+  const std::vector<int> policies = producer.Policies();
+  const int expected = permitted ? SCHED_FIFO : SCHED_OTHER;
+  EXPECT_EQ(std::count(policies.begin(), policies.end(), expected),
+            static_cast<std::ptrdiff_t>(policies.size()));
+}
+
+TEST_F(PublisherTest, ANormalThreadNeverAsksForRealtime) {
+  PolicyRecordingProducer producer(std::chrono::nanoseconds(0));
+  const RunClock clock;
+  const Schedule schedule = ConstantRate(2'000);
+  Publisher p(workload_, run_, schedule, producer, accounting_, kRun, clock, clock.NowNs());
+  {
+    PublisherThread thread(p, clock, std::chrono::milliseconds(1), "pub-test", 0);
+    while (producer.Policies().size() < 50)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    EXPECT_FALSE(thread.Realtime());
+  }
+  const std::vector<int> policies = producer.Policies();
+  EXPECT_EQ(std::count(policies.begin(), policies.end(), SCHED_OTHER),
+            static_cast<std::ptrdiff_t>(policies.size()));
+}
+
+// A publisher that cannot keep up (each send takes 20 us, 1,000,000 msg/s asked) must not hold a
+// core under SCHED_FIFO: at most one batch of sends in a row, then normal priority until it
+// catches up, which here it never does.
+TEST_F(PublisherTest, ARealtimeThreadThatCannotKeepUpDropsToNormalPriority) {
+  if (!RealtimePermitted()) {
+    // Nothing to drop from; the thread must then never have been under FIFO at all.
+    PolicyRecordingProducer producer(std::chrono::microseconds(20));
+    const RunClock clock;
+    const Schedule schedule = ConstantRate(1'000'000);
+    Publisher p(workload_, run_, schedule, producer, accounting_, kRun, clock, clock.NowNs());
+    { PublisherThread thread(p, clock, std::chrono::milliseconds(1), "pub-test", 10); }
+    EXPECT_EQ(LongestRun(producer.Policies(), SCHED_FIFO), 0u);
+    return;
+  }
+  PolicyRecordingProducer producer(std::chrono::microseconds(20));
+  const RunClock clock;
+  const Schedule schedule = ConstantRate(1'000'000);
+  // Started 10 ms ago: 10,000 sends due at the first step, more than one batch.
+  Publisher p(workload_, run_, schedule, producer, accounting_, kRun, clock,
+              clock.NowNs() - 10 * kMs);
+  {
+    PublisherThread thread(p, clock, std::chrono::milliseconds(1), "pub-test", 10);
+    while (producer.Policies().size() < 3 * PublisherThread::kRealtimeBatch) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  const std::vector<int> policies = producer.Policies();
+  EXPECT_EQ(LongestRun(policies, SCHED_FIFO), PublisherThread::kRealtimeBatch);
+  EXPECT_GE(LongestRun(policies, SCHED_OTHER), 2 * PublisherThread::kRealtimeBatch - 1);
 }
 
 TEST(BehindScheduleTest, AnyDropOrMoreThanOnePercentLateIsBehind) {
