@@ -16,7 +16,8 @@ Quantiles are exact to about 2.5%: the run's config asks for a fine geometric bu
 are interpolated linearly within a bucket.
 
 usage: bench/send_lag.py [--before OLD_BINARY] [--after NEW_BINARY] [--rates 1000,10000] [--threads]
-                         [--duration 30] [--warmup 5]   (brokers from deploy/local/brokers.sh)
+                         [--duration 30] [--warmup 5] [--variants 'LABEL=RUN_SETTINGS;...']
+                         (brokers from deploy/local/brokers.sh)
 """
 import argparse
 import os
@@ -59,7 +60,7 @@ def quantile(before, after, q):
     return float("inf")
 
 
-def config(rate, port, env, duration, tag):
+def config(rate, port, env, duration, tag, run_settings=""):
     return (f'targets:\n  kafka: {{bootstrap_servers: "{env["KAFKA_BOOTSTRAP"]}"}}\n'
             # Small memory streams: reserved runs of 256 MiB each would exhaust JetStream's memory.
             f'  nats: {{servers: ["{env["NATS_URL"]}"], stream: {{max_bytes: 16777216}}}}\n'
@@ -68,7 +69,8 @@ def config(rate, port, env, duration, tag):
             f"profile:\n  stages: [{{name: bench, rate: {rate}, duration: {duration}s}}]\n"
             f'metrics: {{listen: "127.0.0.1:{port}", latency_buckets: {ladder()}}}\n'
             # loss_grace above publish_timeout's 10 s default, as brokerload requires.
-            "run: {loss_grace: 15s, drain_timeout: 20s}\n")
+            "run: {loss_grace: 15s, drain_timeout: 20s" +
+            (f", {run_settings}" if run_settings else "") + "}\n")
 
 
 def thread_stats(pid):
@@ -92,11 +94,12 @@ def thread_stats(pid):
     return stats
 
 
-def run_one(binary, tag, rate, args, env, workdir):
+def run_one(binary, tag, rate, args, env, workdir, run_settings=""):
     port = free_port()
     path = os.path.join(workdir, f"{tag}-{rate}.yaml")
     with open(path, "w") as f:
-        f.write(config(rate, port, env, args.warmup + args.duration + 5, tag))
+        f.write(config(rate, port, env, args.warmup + args.duration + 5,
+                       re.sub(r"[^a-z0-9-]", "-", tag), run_settings))
     log_path = os.path.join(workdir, f"{tag}-{rate}.log")
     with open(log_path, "w") as log:
         proc = subprocess.Popen([binary, "run", "--config", path], stdout=subprocess.DEVNULL,
@@ -164,6 +167,9 @@ def main():
     parser.add_argument("--rates", default="1000,10000")
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--variants", default="",
+                        help="run the new binary once per LABEL=RUN_SETTINGS, ';'-separated, e.g. "
+                        "'normal=realtime_priority: 0;fifo=realtime_priority: 10' (keys of run:)")
     parser.add_argument("--threads", action="store_true",
                         help="print each thread's CPU and context switches to stderr")
     args = parser.parse_args()
@@ -176,9 +182,14 @@ def main():
           "context switches / msg | load avg |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for rate in (int(float(r)) for r in args.rates.split(",")):
-        binaries = (("before", args.before),) if args.before else ()
-        for tag, binary in binaries + (("after", args.after),):
-            for r in run_one(binary, tag, rate, args, env, workdir):
+        runs = [("before", args.before, "")] if args.before else []
+        if args.variants:
+            runs += [(v.split("=", 1)[0].strip(), args.after, v.split("=", 1)[1].strip())
+                     for v in args.variants.split(";") if v.strip()]
+        else:
+            runs.append(("after", args.after, ""))
+        for tag, binary, run_settings in runs:
+            for r in run_one(binary, tag, rate, args, env, workdir, run_settings):
                 print(f"| {r['binary']} | {r['rate']:,} | {r['target']} | {r['acked']:,.0f} | "
                       f"{us(r['lag'][0])} | {us(r['lag'][1])} | {us(r['pub'][0])} | "
                       f"{us(r['pub'][1])} | {r['late']:.0f} | {r['dropped']:.0f} | "

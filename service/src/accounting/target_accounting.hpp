@@ -39,11 +39,12 @@
 // - older_than_window: received below the tracking window: late or duplicate, unknown which.
 //
 // Threads: the publisher thread calls OnSent/OnSendFailed/OnDropped; the driver's ack thread
-// OnAck/OnAckFailed; the consumer thread that owns a topic OnReceived; workers (or, without
-// workers, that consumer thread) OnProcessed; the
-// housekeeping thread Sweep and OnClientDropped. Scrapes read at any time. Counters are relaxed
-// atomics grouped by writing thread; each topic's sequence tracker has its own mutex (taken by
-// its consumer thread per message and by Sweep once a second), so no lock is shared by all.
+// OnAck/OnAckFailed (OnAckFailed also the housekeeping thread: JetStream's publish timeouts); the
+// consumer thread that owns a topic OnReceived; workers (or, without workers, that consumer thread)
+// OnProcessed; the housekeeping thread Sweep and OnClientDropped. Scrapes read at any time.
+// Counters are relaxed atomics grouped by writing thread; each topic's sequence tracker has its own
+// mutex (taken by its consumer thread per message and by Sweep once a second), so no lock is shared
+// by all.
 namespace brokerload::accounting {
 
 struct RunIdentity {

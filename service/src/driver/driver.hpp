@@ -26,8 +26,9 @@ inline std::chrono::milliseconds SetupWait(std::chrono::steady_clock::time_point
 // Receives the broker's verdict on each sent message, with the payload that was sent, as soon as
 // the client has it (the listener timestamps acks on arrival). Called on a thread of the client's
 // own, never the publisher's: Kafka's producer poll thread (or the thread in Flush()), cnats'
-// reply-subscription thread. Calls for one producer never overlap, and none comes after the
-// producer is destroyed. Must not block.
+// PubAck subscription thread. OnAck calls for one producer never overlap; OnAckFailed with
+// kTimeout may come from the thread in Producer::Maintain or Flush (JetStream's publish timeouts,
+// settled once each) while OnAck runs. None comes after the producer is destroyed. Must not block.
 class AckListener {
  public:
   virtual ~AckListener() = default;

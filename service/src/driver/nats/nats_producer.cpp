@@ -1,9 +1,15 @@
 #include "driver/nats/nats_producer.hpp"
 
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <bit>
+#include <charconv>
+#include <cstring>
 #include <thread>
 
 #include "driver/nats/nats_client.hpp"
+#include "driver/nats/pending_window.hpp"
 #include "log/log.hpp"
 
 namespace brokerload::driver::nats {
@@ -12,11 +18,16 @@ namespace {
 class NatsProducer final : public Producer {
  public:
   NatsProducer(AckListener& acks, Health& health, std::int64_t max_pending)
-      : acks_(acks), health_(health), watch_(health), max_pending_(max_pending) {}
+      : acks_(acks),
+        health_(health),
+        watch_(health),
+        max_pending_(static_cast<std::uint64_t>(max_pending)),
+        window_(std::bit_ceil(static_cast<std::size_t>(max_pending))) {}
 
   ~NatsProducer() override {
     health_.connected.store(false);  // closing is not an outage: no disconnect to report
     CloseAndWait(nc_, watch_);       // no callback of ours runs after this
+    replies_.reset();
     js_.reset();
     nc_.reset();
   }
@@ -25,46 +36,61 @@ class NatsProducer final : public Producer {
             const std::vector<std::string>& topics, std::string& error) {
     nc_ = Connect(target, "brokerload-producer", target.send_asap, watch_, error);
     if (!nc_) return false;
-    jsOptions options;
-    jsOptions_Init(&options);
-    // cnats' own bound only backs up ours (Send checks in_flight_ first); its default of 0 is
-    // unbounded and its stall would block the publisher for 200 ms.
-    options.PublishAsync.MaxPending = max_pending_ + 1024;
-    options.PublishAsync.StallWait = 1;
-    options.PublishAsync.AckHandler = OnAck;
-    options.PublishAsync.AckHandlerClosure = this;
     jsCtx* js = nullptr;
-    const natsStatus s = natsConnection_JetStream(&js, nc_.get(), &options);
+    natsStatus s = natsConnection_JetStream(&js, nc_.get(), nullptr);
     if (s != NATS_OK) {
       error = "JetStream context: " + LastError(s);
       return false;
     }
     js_.reset(js);
     if (target.stream.create && !EnsureStreams(js, target.stream, topics, error)) return false;
+    // One subscription for every PubAck: <inbox>.<slot number>.
+    natsInbox* inbox = nullptr;
+    if ((s = natsInbox_Create(&inbox)) != NATS_OK) {
+      error = "reply inbox: " + LastError(s);
+      return false;
+    }
+    reply_prefix_ = std::string(inbox) + ".";
+    natsInbox_Destroy(inbox);
+    natsSubscription* sub = nullptr;
+    s = natsConnection_Subscribe(&sub, nc_.get(), (reply_prefix_ + "*").c_str(), OnReply, this);
+    if (s != NATS_OK) {
+      error = "PubAck subscription: " + LastError(s);
+      return false;
+    }
+    replies_.reset(sub);
+    // The window bounds what can arrive; cnats' own limit would drop PubAcks as a slow consumer.
+    natsSubscription_SetPendingLimits(sub, -1, -1);
     subjects_ = topics;
     create_streams_ = target.stream.create;
     stream_settings_ = target.stream;
     target_ = target;
-    jsPubOptions_Init(&publish_options_);
-    publish_options_.MaxWait =
-        std::chrono::duration_cast<std::chrono::milliseconds>(run.publish_timeout).count();
+    publish_timeout_ns_ = run.publish_timeout.count();
     return true;
   }
 
   Status Send(std::size_t topic, std::span<const std::byte>,
               std::span<const std::byte> payload) override {
-    if (in_flight_.load(std::memory_order_relaxed) >= max_pending_) return Status::kQueueFull;
-    in_flight_.fetch_add(1, std::memory_order_relaxed);
-    const natsStatus s = js_PublishAsync(js_.get(), subjects_[topic].c_str(), payload.data(),
-                                         static_cast<int>(payload.size()), &publish_options_);
+    if (window_.Outstanding() >= max_pending_) return Status::kQueueFull;
+    const std::optional<std::uint64_t> number = window_.Reserve(payload, SteadyNs());
+    if (!number) return Status::kQueueFull;  // the oldest slot's PubAck is still awaited
+    std::array<char, 128> reply{};
+    const std::size_t prefix = std::min(reply_prefix_.size(), reply.size() - 21);
+    std::memcpy(reply.data(), reply_prefix_.data(), prefix);
+    std::to_chars(reply.data() + prefix, reply.data() + reply.size() - 1, *number);
+    const natsStatus s =
+        natsConnection_PublishRequest(nc_.get(), subjects_[topic].c_str(), reply.data(),
+                                      payload.data(), static_cast<int>(payload.size()));
     if (s == NATS_OK) return Status::kOk;
-    in_flight_.fetch_sub(1, std::memory_order_relaxed);
+    window_.Cancel(*number);
     return MapError(s, jsErrCode{});
   }
 
-  // A restarted server has lost its memory streams: re-create them. Housekeeping thread: the
-  // JetStream API requests wait for the server, which the publisher must never do.
+  // PubAcks that never came fail as timeouts; a restarted server has lost its memory streams:
+  // re-create them. Housekeeping thread: the JetStream API requests wait for the server, which
+  // the publisher must never do.
   void Maintain() override {
+    ExpireTimedOut();
     if (!create_streams_ || !watch_.reconnected.load(std::memory_order_relaxed)) return;
     std::string error;
     if (EnsureStreams(js_.get(), stream_settings_, subjects_, error)) {
@@ -78,42 +104,62 @@ class NatsProducer final : public Producer {
   Description Describe() const override { return DescribeTarget(nc_.get(), target_); }
 
   bool Flush(std::chrono::milliseconds timeout) override {
-    jsPubOptions options;
-    jsPubOptions_Init(&options);
-    options.MaxWait = timeout.count();
-    return js_PublishAsyncComplete(js_.get(), &options) == NATS_OK;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    natsConnection_FlushTimeout(nc_.get(), std::max<std::int64_t>(1, timeout.count()));
+    while (window_.Outstanding() > 0 && std::chrono::steady_clock::now() < deadline) {
+      ExpireTimedOut();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return window_.Outstanding() == 0;
   }
 
  private:
+  static std::int64_t SteadyNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+
+  void ExpireTimedOut() {
+    window_.Expire(SteadyNs() - publish_timeout_ns_, [this](std::span<const std::byte> header) {
+      acks_.OnAckFailed(header, Status::kTimeout);
+    });
+  }
+
   // Runs on cnats' thread for the reply subscription.
-  static void OnAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* failure, void* closure) {
+  static void OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
     auto* self = static_cast<NatsProducer*>(closure);
     thread_local const bool named = (log::NameThread("nats-acks"), true);
     (void)named;
-    const std::span payload(reinterpret_cast<const std::byte*>(natsMsg_GetData(msg)),
-                            static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
-    if (ack != nullptr) {
-      self->acks_.OnAck(payload);
-    } else {
-      self->acks_.OnAckFailed(payload,
-                              failure ? MapError(failure->Err, failure->ErrCode) : Status::kOther);
+    const std::optional<std::uint64_t> number = ReplyNumber(natsMsg_GetSubject(msg));
+    const Status status = ParsePubAck(std::string_view(
+        natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg))));
+    if (number) {
+      self->window_.Complete(*number, [&](std::span<const std::byte> header) {
+        if (status == Status::kOk) {
+          self->acks_.OnAck(header);
+        } else {
+          self->acks_.OnAckFailed(header, status);
+        }
+      });
     }
-    self->in_flight_.fetch_sub(1, std::memory_order_relaxed);
     natsMsg_Destroy(msg);
   }
 
   AckListener& acks_;
   Health& health_;
   ConnectionWatch watch_;
-  const std::int64_t max_pending_;
+  const std::uint64_t max_pending_;
+  PendingWindow window_;
   bool create_streams_ = false;
   config::NatsStreamSettings stream_settings_;
   config::NatsTarget target_;
-  std::atomic<std::int64_t> in_flight_{0};
   std::vector<std::string> subjects_;
-  jsPubOptions publish_options_{};
+  std::string reply_prefix_;
+  std::int64_t publish_timeout_ns_ = 0;
   ConnectionPtr nc_;
   JsPtr js_;
+  SubscriptionPtr replies_;
 };
 
 }  // namespace

@@ -1,0 +1,59 @@
+#include "driver/nats/pending_window.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace brokerload::driver::nats {
+
+PendingWindow::PendingWindow(std::size_t capacity)
+    : mask_(capacity - 1), slots_(std::make_unique<Slot[]>(capacity)) {}
+
+std::optional<std::uint64_t> PendingWindow::Reserve(std::span<const std::byte> header,
+                                                    std::int64_t sent_ns) {
+  Slot& slot = slots_[next_ & mask_];
+  if (slot.awaited.load(std::memory_order_acquire) != 0) return std::nullopt;
+  std::memcpy(slot.header.data(), header.data(), std::min(header.size(), slot.header.size()));
+  slot.sent_ns.store(sent_ns, std::memory_order_relaxed);
+  reserved_.fetch_add(1, std::memory_order_relaxed);
+  slot.awaited.store(next_ + 1, std::memory_order_release);
+  return next_++;
+}
+
+void PendingWindow::Cancel(std::uint64_t number) {
+  Slot& slot = slots_[number & mask_];
+  if (Claim(slot, number + 1)) Release(slot);
+}
+
+std::uint64_t PendingWindow::Outstanding() const {
+  const std::uint64_t settled = settled_.load(std::memory_order_relaxed);
+  const std::uint64_t reserved = reserved_.load(std::memory_order_relaxed);
+  return reserved > settled ? reserved - settled : 0;
+}
+
+Status ParsePubAck(std::string_view data) {
+  if (data.empty()) return Status::kUnknownTopic;  // no responders
+  if (data.find("\"error\"") == std::string_view::npos) return Status::kOk;
+  // {"error":{"code":404,"err_code":10059,"description":"stream not found"}}
+  constexpr std::string_view kErrCode = "\"err_code\":";
+  const std::size_t at = data.find(kErrCode);
+  std::uint64_t code = 0;
+  for (std::size_t i = at == std::string_view::npos ? data.size() : at + kErrCode.size();
+       i < data.size() && data[i] >= '0' && data[i] <= '9'; ++i) {
+    code = code * 10 + static_cast<std::uint64_t>(data[i] - '0');
+  }
+  constexpr std::uint64_t kStreamNotFound = 10059;  // JSStreamNotFoundErr
+  return code == kStreamNotFound ? Status::kUnknownTopic : Status::kRejected;
+}
+
+std::optional<std::uint64_t> ReplyNumber(std::string_view subject) {
+  const std::size_t dot = subject.rfind('.');
+  if (dot == std::string_view::npos || dot + 1 == subject.size()) return std::nullopt;
+  std::uint64_t number = 0;
+  for (std::size_t i = dot + 1; i < subject.size(); ++i) {
+    if (subject[i] < '0' || subject[i] > '9' || i - dot > 19) return std::nullopt;
+    number = number * 10 + static_cast<std::uint64_t>(subject[i] - '0');
+  }
+  return number;
+}
+
+}  // namespace brokerload::driver::nats
