@@ -1,81 +1,124 @@
 #!/usr/bin/env python3
-"""Writes brokerload's Grafana dashboards (the *.json beside this file).
+"""Writes brokerload's Grafana dashboards (the *.json beside this file) with grafana-foundation-sdk.
 
-The JSON files are checked in; edit this generator and run it again, and
-tests/deploy/dashboards_test.py checks that both agree. Every panel uses the datasource variable,
-rates use $__rate_interval, heatmaps read the _bucket series.
+The JSON files are checked in; edit this generator and run it again (python3 generate.py
+[OUTPUT_DIR]), and tests/deploy/dashboards_test.py checks that both agree. Every panel uses the
+datasource variable, rates use $__rate_interval, heatmaps read the _bucket series.
+
+The SDK is pinned in requirements.txt; scripts/install-deps.sh installs it into a venv under the
+cache dir, and this script runs itself with that venv's Python when the one that started it lacks
+the pinned version (so the output never depends on whichever SDK happens to be installed).
 """
+import importlib.metadata
 import json
 import os
+import re
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = HERE  # main() may point it elsewhere: generate.py [OUTPUT_DIR]
-DS = {"type": "prometheus", "uid": "${datasource}"}
+
+
+def pinned_sdk_version():
+    """The version of grafana-foundation-sdk that requirements.txt pins."""
+    with open(os.path.join(HERE, "requirements.txt")) as f:
+        match = re.search(r"^grafana-foundation-sdk==(\S+)", f.read(), re.MULTILINE)
+    if match is None:
+        sys.exit("generate.py: requirements.txt pins no grafana-foundation-sdk")
+    return match.group(1)
+
+
+def use_pinned_sdk():
+    """Returns when this interpreter has the pinned SDK; else runs this script in the venv."""
+    pinned = pinned_sdk_version()
+    try:
+        found = importlib.metadata.version("grafana-foundation-sdk")
+    except importlib.metadata.PackageNotFoundError:
+        found = None
+    if found == pinned:
+        return
+    cache = os.environ.get("BROKERLOAD_CACHE_DIR") or os.path.expanduser("~/.cache/brokerload")
+    venv = os.path.join(cache, "dashboards-venv")
+    python = os.path.join(venv, "bin", "python3")
+    if os.path.exists(python) and os.path.realpath(sys.prefix) != os.path.realpath(venv):
+        os.execv(python, [python, os.path.abspath(__file__), *sys.argv[1:]])
+    sys.exit(f"generate.py: needs grafana-foundation-sdk {pinned} (this Python has {found}); "
+             f"scripts/install-deps.sh installs it into {venv}")
+
+
+use_pinned_sdk()
+
+# pylint: disable=wrong-import-position
+from grafana_foundation_sdk.builders import dashboard, heatmap, prometheus, stat, timeseries  # noqa: E402
+from grafana_foundation_sdk.cog.encoder import JSONEncoder  # noqa: E402
+from grafana_foundation_sdk.models.dashboard import DataSourceRef, VariableRefresh  # noqa: E402
+from grafana_foundation_sdk.models.heatmap import HeatmapColorMode  # noqa: E402
+from grafana_foundation_sdk.models.prometheus import PromQueryFormat  # noqa: E402
+
+DS = DataSourceRef(type_val="prometheus", uid="${datasource}")
 SEL = 'job=~"$job", instance=~"$instance", target=~"$target"'
 PROC = 'job=~"$job", instance=~"$instance"'
 
 
-def templating(with_target=True):
-    variables = [
-        {"name": "datasource", "label": "Data source", "type": "datasource", "query": "prometheus",
-         "current": {}, "hide": 0},
-        {"name": "job", "label": "Job", "type": "query", "datasource": DS,
-         "query": {"query": "label_values(brokerload_build_info, job)", "refId": "job"},
-         "definition": "label_values(brokerload_build_info, job)", "refresh": 2,
-         "includeAll": True, "multi": True, "current": {}, "hide": 0},
-        {"name": "instance", "label": "Instance", "type": "query", "datasource": DS,
-         "query": {"query": 'label_values(brokerload_build_info{job=~"$job"}, instance)',
-                   "refId": "instance"},
-         "definition": 'label_values(brokerload_build_info{job=~"$job"}, instance)', "refresh": 2,
-         "includeAll": True, "multi": True, "current": {}, "hide": 0},
+def query_variable(name, label, query):
+    return (dashboard.QueryVariable(name).label(label).datasource(DS)
+            .query({"query": query, "refId": name})
+            .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED).include_all(True).multi(True))
+
+
+def variables(with_target=True):
+    result = [
+        dashboard.DatasourceVariable("datasource").label("Data source").type("prometheus"),
+        query_variable("job", "Job", "label_values(brokerload_build_info, job)"),
+        query_variable("instance", "Instance",
+                       'label_values(brokerload_build_info{job=~"$job"}, instance)'),
     ]
     if with_target:
-        variables.append(
-            {"name": "target", "label": "Target", "type": "query", "datasource": DS,
-             "query": {"query": 'label_values(brokerload_messages_published_total{job=~"$job"}, target)',
-                       "refId": "target"},
-             "definition": 'label_values(brokerload_messages_published_total{job=~"$job"}, target)',
-             "refresh": 2, "includeAll": True, "multi": True, "current": {}, "hide": 0})
-    return {"list": variables}
+        result.append(query_variable(
+            "target", "Target",
+            'label_values(brokerload_messages_published_total{job=~"$job"}, target)'))
+    return result
+
+
+def heatmap_panel():
+    # A color builder starts from zeros, not from Grafana's defaults (steps must be 2..128):
+    # fill, exponent and steps are Grafana's defaults, given here.
+    color = (heatmap.HeatmapColorOptions().mode(HeatmapColorMode.SCHEME).scheme("Spectral")
+             .fill("dark-orange").exponent(0.5).steps(64))
+    return (heatmap.Panel().calculate(False).y_axis(heatmap.YAxisConfig().unit("s")).cell_gap(1)
+            .color(color))
+
+
+KINDS = {"timeseries": timeseries.Panel, "stat": stat.Panel, "heatmap": heatmap_panel}
 
 
 class Board:
+    """One dashboard: panels are laid out left to right, wrapping at 24 columns (the SDK's
+    layout), and numbered from 1."""
+
     def __init__(self, uid, title, with_target=True):
-        self.uid, self.title, self.with_target = uid, title, with_target
-        self.panels, self.next_id, self.y = [], 1, 0
+        self.uid = uid
+        self.builder = (dashboard.Dashboard(title).uid(uid).tags(["brokerload"]).version(1)
+                        .editable().refresh("10s").time("now-1h", "now").timezone("")
+                        .variables(variables(with_target)))
+        self.next_id = 1
 
     def panel(self, title, exprs, kind="timeseries", unit="short", width=12, height=8,
               description=""):
-        x = 0 if not self.panels or self.panels[-1]["gridPos"]["x"] + \
-            self.panels[-1]["gridPos"]["w"] + width > 24 else \
-            self.panels[-1]["gridPos"]["x"] + self.panels[-1]["gridPos"]["w"]
-        if x == 0 and self.panels:
-            self.y += self.panels[-1]["gridPos"]["h"]
-        targets = []
+        p = (KINDS[kind]().id(self.next_id).title(title).description(description)
+             .datasource(DS).span(width).height(height).unit(unit))
         for i, (expr, legend) in enumerate(exprs):
-            t = {"datasource": DS, "expr": expr, "legendFormat": legend,
-                 "refId": chr(ord("A") + i)}
+            q = (prometheus.Dataquery().expr(expr).legend_format(legend)
+                 .ref_id(chr(ord("A") + i)).datasource(DS))
             if kind == "heatmap":
-                t.update({"format": "heatmap", "legendFormat": "{{le}}"})
-            targets.append(t)
-        p = {"id": self.next_id, "type": kind, "title": title, "description": description,
-             "datasource": DS, "gridPos": {"x": x, "y": self.y, "w": width, "h": height},
-             "targets": targets, "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
-             "options": {}}
-        if kind == "heatmap":
-            p["options"] = {"calculate": False, "yAxis": {"unit": "s"},
-                            "cellGap": 1, "color": {"scheme": "Spectral", "mode": "scheme"}}
+                q.format(PromQueryFormat.HEATMAP).legend_format("{{le}}")
+            p.with_target(q)
         self.next_id += 1
-        self.panels.append(p)
+        self.builder.with_panel(p)
 
     def write(self):
-        board = {"uid": self.uid, "title": self.title, "tags": ["brokerload"],
-                 "schemaVersion": 38, "version": 1, "editable": True, "refresh": "10s",
-                 "time": {"from": "now-1h", "to": "now"}, "timezone": "",
-                 "templating": templating(self.with_target), "panels": self.panels,
-                 "annotations": {"list": []}}
         with open(os.path.join(OUT, self.uid + ".json"), "w") as f:
-            json.dump(board, f, indent=2)
+            json.dump(self.builder.build(), f, cls=JSONEncoder, indent=2)
             f.write("\n")
 
 
@@ -177,7 +220,6 @@ def resources():
 
 
 if __name__ == "__main__":
-    import sys
     if len(sys.argv) > 1:
         OUT = sys.argv[1]
     overview()
