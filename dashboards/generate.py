@@ -49,9 +49,13 @@ def use_pinned_sdk():
 use_pinned_sdk()
 
 # pylint: disable=wrong-import-position
-from grafana_foundation_sdk.builders import dashboard, heatmap, prometheus, stat, timeseries  # noqa: E402
+from grafana_foundation_sdk.builders import (  # noqa: E402
+    common, dashboard, heatmap, prometheus, stat, statetimeline, timeseries)
 from grafana_foundation_sdk.cog.encoder import JSONEncoder  # noqa: E402
-from grafana_foundation_sdk.models.dashboard import DataSourceRef, VariableRefresh  # noqa: E402
+from grafana_foundation_sdk.models import dashboard as model  # noqa: E402
+from grafana_foundation_sdk.models.common import VisibilityMode  # noqa: E402
+from grafana_foundation_sdk.models.dashboard import (  # noqa: E402
+    DataSourceRef, DynamicConfigValue, FieldColorModeId, VariableRefresh)
 from grafana_foundation_sdk.models.heatmap import HeatmapColorMode  # noqa: E402
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat  # noqa: E402
 
@@ -89,7 +93,54 @@ def heatmap_panel():
             .color(color))
 
 
-KINDS = {"timeseries": timeseries.Panel, "stat": stat.Panel, "heatmap": heatmap_panel}
+def stages_panel():
+    """A row per target and stage, drawn while that stage is current; warm-up rows in orange."""
+    return (statetimeline.Panel().show_value(VisibilityMode.NEVER).merge_values(True)
+            .legend(common.VizLegendOptions().show_legend(False))
+            .color_scheme(dashboard.FieldColor().mode(FieldColorModeId.FIXED).fixed_color("green"))
+            .override_by_regexp(".*: warmup$", [DynamicConfigValue(
+                id_val="color", value={"mode": "fixed", "fixedColor": "orange"})]))
+
+
+KINDS = {"timeseries": timeseries.Panel, "stat": stat.Panel, "heatmap": heatmap_panel,
+         "stages": stages_panel}
+
+
+class _PrometheusAnnotationModel(model.AnnotationQuery):
+    """The SDK's annotation query knows Grafana's own fields and `expr`, not the Prometheus data
+    source's step, titleFormat and textFormat: added to its JSON here."""
+
+    def __init__(self, step, title_format, text_format, **kwargs):
+        super().__init__(**kwargs)
+        self.step, self.title_format, self.text_format = step, title_format, text_format
+
+    def to_json(self):
+        payload = super().to_json()
+        payload.update({"step": self.step, "titleFormat": self.title_format,
+                        "textFormat": self.text_format})
+        return payload
+
+
+class PrometheusAnnotation(dashboard.AnnotationQuery):
+    """A region on every time panel wherever `expr` has a sample above 0 (Grafana joins samples
+    at most `step` apart)."""
+
+    def __init__(self, name, expr, step, title_format, text_format, color):
+        super().__init__()
+        self._internal = _PrometheusAnnotationModel(
+            step, title_format, text_format, name=name, datasource=DS, enable=True,
+            icon_color=color, expr=expr)
+
+
+# The warm-up (run.warmup) shaded on the dashboards whose panels have a target: its messages are in
+# every counter, its latencies in no histogram and no window quantile (docs/metrics.md).
+WARMUP = PrometheusAnnotation(
+    "Warm-up", f'max by (instance, target) (brokerload_stage_info{{{SEL}, stage="warmup"}})',
+    step="5s", title_format="warm-up", text_format="{{instance}} {{target}}", color="orange")
+
+# What panel descriptions say about the warm-up.
+WITH_WARMUP = "Includes the warm-up (shaded orange): its messages count in every counter."
+NO_WARMUP = "Leaves the warm-up out: brokerload records no latency during it."
 
 
 class Board:
@@ -101,6 +152,8 @@ class Board:
         self.builder = (dashboard.Dashboard(title).uid(uid).tags(["brokerload"]).version(1)
                         .editable().refresh("10s").time("now-1h", "now").timezone("")
                         .variables(variables(with_target)))
+        if with_target:
+            self.builder.annotation(WARMUP)
         self.next_id = 1
 
     def panel(self, title, exprs, kind="timeseries", unit="short", width=12, height=8,
@@ -139,32 +192,38 @@ def overview():
         (f"sum by (target) (brokerload_target_messages_per_second{{{SEL}}})", "{{target}} offered"),
         (f"sum by (target) (rate(brokerload_messages_acked_total{{{SEL}}}[$__rate_interval]))", "{{target}} acked"),
         (f"sum by (target) (rate(brokerload_messages_consumed_total{{{SEL}}}[$__rate_interval]))", "{{target}} consumed"),
-    ], unit="short", description="messages per second")
-    b.panel("End-to-end latency (from scheduled send)", quantiles("brokerload_end_to_end_latency_seconds"), unit="s")
-    b.panel("Publish latency (send to ack)", quantiles("brokerload_publish_latency_seconds"), unit="s")
+    ], unit="short", description="messages per second. " + WITH_WARMUP)
+    b.panel("End-to-end latency (from scheduled send)", quantiles("brokerload_end_to_end_latency_seconds"), unit="s",
+            description=NO_WARMUP)
+    b.panel("Publish latency (send to ack)", quantiles("brokerload_publish_latency_seconds"), unit="s",
+            description=NO_WARMUP)
     b.panel("End-to-end latency, exact over the last 5 minutes",
             exact("brokerload_end_to_end_latency", "5m"), unit="s",
-            description="brokerload's own quantiles (0.8 % resolution), per instance")
+            description="brokerload's own quantiles (0.8 % resolution), per instance. " + NO_WARMUP)
     b.panel("Publish errors by reason", [
         (f"sum by (target, reason) (rate(brokerload_publish_errors_total{{{SEL}}}[$__rate_interval]))", "{{target}} {{reason}}")],
-        unit="short")
+        unit="short", description=WITH_WARMUP)
     b.panel("Lost, duplicated, redelivered, out of order", [
         (f"sum by (target) (increase(brokerload_messages_lost_total{{{SEL}}}[$__rate_interval]))", "{{target}} lost"),
         (f"sum by (target) (increase(brokerload_messages_duplicated_total{{{SEL}}}[$__rate_interval]))", "{{target}} duplicated (broker)"),
         (f"sum by (target) (increase(brokerload_messages_redelivered_total{{{SEL}}}[$__rate_interval]))", "{{target}} redelivered (consumer)"),
         (f"sum by (target) (increase(brokerload_messages_out_of_order_total{{{SEL}}}[$__rate_interval]))", "{{target}} out of order"),
-    ])
+    ], description=WITH_WARMUP)
     b.panel("Current stage", [(f"brokerload_stage_info{{{SEL}}}", "{{target}}: {{stage}}")], kind="stat")
     b.panel("brokerload behind schedule (send lag p99)", [
         (f'histogram_quantile(0.99, sum by (target, le) (rate(brokerload_send_lag_seconds_bucket{{{SEL}}}[$__rate_interval])))', "{{target}} send lag p99"),
         (f"sum by (target) (rate(brokerload_sends_dropped_total{{{SEL}}}[$__rate_interval]))", "{{target}} dropped/s"),
-    ], unit="s")
+    ], unit="s", description="The send lag leaves the warm-up out (no latency is recorded during it); "
+                             "the drops include it.")
     b.panel("Broker connection and target health", [
         (f"brokerload_broker_connected{{{SEL}}}", "{{target}} connected"),
         (f"increase(brokerload_broker_disconnects_total{{{SEL}}}[$__rate_interval])", "{{target}} disconnects"),
         (f"brokerload_target_healthy{{{SEL}}}", "{{target}} healthy"),
         (f"brokerload_target_health{{{SEL}}}", "{{target}} {{check}}"),
     ])
+    b.panel("Stages over time", [(f"brokerload_stage_info{{{SEL}}}", "{{target}}: {{stage}}")], kind="stages",
+            description="A row per target and stage, drawn while that stage is current. The warm-up "
+                        "(orange) is in every counter and in no latency figure.")
     b.write()
 
 
@@ -175,17 +234,19 @@ def latency():
                           ("brokerload_publish_latency_seconds", "Publish latency")):
         b.panel(title + " heatmap",
                 [(f"sum by (le) (rate({metric}_bucket{{{SEL}}}[$__rate_interval]))", "{{le}}")],
-                kind="heatmap", width=12)
-        b.panel(title + " percentiles", quantiles(metric), unit="s")
+                kind="heatmap", width=12, description=NO_WARMUP)
+        b.panel(title + " percentiles", quantiles(metric), unit="s", description=NO_WARMUP)
         if "service" not in metric:
             b.panel(title + ", exact over the last minute",
                     exact(metric.removesuffix("_seconds"), "1m"), unit="s", width=24,
                     description="brokerload's own quantiles (0.8 % resolution), per instance; "
-                                "histogram_quantile above is within 10 % and aggregates instances")
+                                "histogram_quantile above is within 10 % and aggregates instances. "
+                                + NO_WARMUP)
     b.panel("Send lag heatmap",
             [(f"sum by (le) (rate(brokerload_send_lag_seconds_bucket{{{SEL}}}[$__rate_interval]))", "{{le}}")],
-            kind="heatmap")
-    b.panel("Send lag, exact over the last minute", exact("brokerload_send_lag", "1m"), unit="s")
+            kind="heatmap", description=NO_WARMUP)
+    b.panel("Send lag, exact over the last minute", exact("brokerload_send_lag", "1m"), unit="s",
+            description=NO_WARMUP)
     b.panel("In flight", [(f"brokerload_in_flight_messages{{{SEL}}}", "{{target}}")])
     b.write()
 
@@ -195,16 +256,18 @@ def compare():
     for target in ("kafka", "nats"):
         sel = f'job=~"$job", instance=~"$instance", target="{target}"'
         b.panel(f"{target}: acked msg/s",
-                [(f"sum (rate(brokerload_messages_acked_total{{{sel}}}[$__rate_interval]))", target)], width=12)
+                [(f"sum (rate(brokerload_messages_acked_total{{{sel}}}[$__rate_interval]))", target)], width=12,
+                description=WITH_WARMUP)
     for target in ("kafka", "nats"):
         sel = f'job=~"$job", instance=~"$instance", target="{target}"'
         b.panel(f"{target}: end-to-end p99",
                 [(f"histogram_quantile(0.99, sum by (le) (rate(brokerload_end_to_end_latency_seconds_bucket{{{sel}}}[$__rate_interval])))", target)],
-                unit="s", width=12)
-    b.panel("p99 end-to-end, both", quantiles("brokerload_end_to_end_latency_seconds")[1:2], unit="s", width=12)
+                unit="s", width=12, description=NO_WARMUP)
+    b.panel("p99 end-to-end, both", quantiles("brokerload_end_to_end_latency_seconds")[1:2], unit="s", width=12,
+            description=NO_WARMUP)
     b.panel("p99 end-to-end, both, exact over the last minute",
             [(f'brokerload_end_to_end_latency_window_seconds{{{SEL}, quantile="0.99", window="1m"}}',
-              "{{instance}} {{target}}")], unit="s", width=12)
+              "{{instance}} {{target}}")], unit="s", width=12, description=NO_WARMUP)
     b.write()
 
 
