@@ -50,12 +50,12 @@ use_pinned_sdk()
 
 # pylint: disable=wrong-import-position
 from grafana_foundation_sdk.builders import (  # noqa: E402
-    common, dashboard, heatmap, prometheus, stat, statetimeline, timeseries)
+    common, dashboard, heatmap, prometheus, stat, statetimeline, table, timeseries)
 from grafana_foundation_sdk.cog.encoder import JSONEncoder  # noqa: E402
 from grafana_foundation_sdk.models import dashboard as model  # noqa: E402
 from grafana_foundation_sdk.models.common import VisibilityMode  # noqa: E402
 from grafana_foundation_sdk.models.dashboard import (  # noqa: E402
-    DataSourceRef, DynamicConfigValue, FieldColorModeId, VariableRefresh)
+    DataSourceRef, DataTransformerConfig, DynamicConfigValue, FieldColorModeId, VariableRefresh)
 from grafana_foundation_sdk.models.heatmap import HeatmapColorMode  # noqa: E402
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat  # noqa: E402
 
@@ -103,7 +103,16 @@ def stages_panel():
 
 
 KINDS = {"timeseries": timeseries.Panel, "stat": stat.Panel, "heatmap": heatmap_panel,
-         "stages": stages_panel}
+         "stages": stages_panel, "table": table.Panel}
+
+
+def columns(rename, hide=()):
+    """A table's transformations: the queries' rows merged on their labels, `hide`, Time and
+    __name__ left out, columns renamed ({"Value #A": "end-to-end", ...})."""
+    excluded = {name: True for name in ("Time", "__name__", *hide)}
+    return [DataTransformerConfig(id_val="merge", options={}),
+            DataTransformerConfig(id_val="organize",
+                                  options={"excludeByName": excluded, "renameByName": rename})]
 
 
 class _PrometheusAnnotationModel(model.AnnotationQuery):
@@ -157,7 +166,9 @@ class Board:
         self.next_id = 1
 
     def panel(self, title, exprs, kind="timeseries", unit="short", width=12, height=8,
-              description=""):
+              description="", transformations=()):
+        """A panel of `kind` with a query per (expr, legend); a table's queries are instant, in
+        table format."""
         p = (KINDS[kind]().id(self.next_id).title(title).description(description)
              .datasource(DS).span(width).height(height).unit(unit))
         for i, (expr, legend) in enumerate(exprs):
@@ -165,7 +176,11 @@ class Board:
                  .ref_id(chr(ord("A") + i)).datasource(DS))
             if kind == "heatmap":
                 q.format(PromQueryFormat.HEATMAP).legend_format("{{le}}")
+            if kind == "table":
+                q.format(PromQueryFormat.TABLE).instant()
             p.with_target(q)
+        for transformation in transformations:
+            p.with_transformation(transformation)
         self.next_id += 1
         self.builder.with_panel(p)
 
@@ -224,6 +239,9 @@ def overview():
     b.panel("Stages over time", [(f"brokerload_stage_info{{{SEL}}}", "{{target}}: {{stage}}")], kind="stages",
             description="A row per target and stage, drawn while that stage is current. The warm-up "
                         "(orange) is in every counter and in no latency figure.")
+    b.panel("Publish latency, exact over the last 5 minutes",
+            exact("brokerload_publish_latency", "5m"), unit="s",
+            description="brokerload's own quantiles (0.8 % resolution), per instance. " + NO_WARMUP)
     b.write()
 
 
@@ -248,6 +266,14 @@ def latency():
     b.panel("Send lag, exact over the last minute", exact("brokerload_send_lag", "1m"), unit="s",
             description=NO_WARMUP)
     b.panel("In flight", [(f"brokerload_in_flight_messages{{{SEL}}}", "{{target}}")])
+    b.panel("Exact quantiles over the last 5 minutes", [
+        (f'brokerload_{metric}_window_seconds{{{SEL}, window="5m"}}', "")
+        for metric in ("end_to_end_latency", "publish_latency", "send_lag")],
+        kind="table", unit="s", transformations=columns(
+            {"Value #A": "end-to-end", "Value #B": "publish", "Value #C": "send lag"}, ("job", "window")),
+        description="The precise figures: brokerload's own quantiles (to 0.4 %), a row per instance, "
+                    "target and quantile; quantiles of different instances do not combine. "
+                    "NaN while the window holds no value. " + NO_WARMUP)
     b.write()
 
 
@@ -268,6 +294,13 @@ def compare():
     b.panel("p99 end-to-end, both, exact over the last minute",
             [(f'brokerload_end_to_end_latency_window_seconds{{{SEL}, quantile="0.99", window="1m"}}',
               "{{instance}} {{target}}")], unit="s", width=12, description=NO_WARMUP)
+    b.panel("p99 publish, both", quantiles("brokerload_publish_latency_seconds")[1:2], unit="s", width=12,
+            description="histogram_quantile: within 10 %, all instances together. " + NO_WARMUP)
+    b.panel("p99 publish, both, exact over the last minute",
+            [(f'brokerload_publish_latency_window_seconds{{{SEL}, quantile="0.99", window="1m"}}',
+              "{{instance}} {{target}}")], unit="s", width=12,
+            description="brokerload's own quantile (to 0.4 %), per instance: the figure to compare "
+                        "the brokers by. " + NO_WARMUP)
     b.write()
 
 
