@@ -1,81 +1,198 @@
 #!/usr/bin/env python3
-"""Writes brokerload's Grafana dashboards (the *.json beside this file).
+"""Writes brokerload's Grafana dashboards (the *.json beside this file) with grafana-foundation-sdk.
 
-The JSON files are checked in; edit this generator and run it again, and
-tests/deploy/dashboards_test.py checks that both agree. Every panel uses the datasource variable,
-rates use $__rate_interval, heatmaps read the _bucket series.
+The JSON files are checked in; edit this generator and run it again (python3 generate.py
+[OUTPUT_DIR]), and tests/deploy/dashboards_test.py checks that both agree. Every panel uses the
+datasource variable, rates use $__rate_interval, heatmaps read the _bucket series.
+
+The SDK is pinned in requirements.txt; scripts/install-deps.sh installs it into a venv under the
+cache dir, and this script runs itself with that venv's Python when the one that started it lacks
+the pinned version (so the output never depends on whichever SDK happens to be installed).
 """
+import importlib.metadata
 import json
 import os
+import re
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = HERE  # main() may point it elsewhere: generate.py [OUTPUT_DIR]
-DS = {"type": "prometheus", "uid": "${datasource}"}
+
+
+def pinned_sdk_version():
+    """The version of grafana-foundation-sdk that requirements.txt pins."""
+    with open(os.path.join(HERE, "requirements.txt")) as f:
+        match = re.search(r"^grafana-foundation-sdk==(\S+)", f.read(), re.MULTILINE)
+    if match is None:
+        sys.exit("generate.py: requirements.txt pins no grafana-foundation-sdk")
+    return match.group(1)
+
+
+def use_pinned_sdk():
+    """Returns when this interpreter has the pinned SDK; else runs this script in the venv."""
+    pinned = pinned_sdk_version()
+    try:
+        found = importlib.metadata.version("grafana-foundation-sdk")
+    except importlib.metadata.PackageNotFoundError:
+        found = None
+    if found == pinned:
+        return
+    cache = os.environ.get("BROKERLOAD_CACHE_DIR") or os.path.expanduser("~/.cache/brokerload")
+    venv = os.path.join(cache, "dashboards-venv")
+    python = os.path.join(venv, "bin", "python3")
+    if os.path.exists(python) and os.path.realpath(sys.prefix) != os.path.realpath(venv):
+        os.execv(python, [python, os.path.abspath(__file__), *sys.argv[1:]])
+    sys.exit(f"generate.py: needs grafana-foundation-sdk {pinned} (this Python has {found}); "
+             f"scripts/install-deps.sh installs it into {venv}")
+
+
+use_pinned_sdk()
+
+# pylint: disable=wrong-import-position
+from grafana_foundation_sdk.builders import (  # noqa: E402
+    common, dashboard, heatmap, prometheus, stat, statetimeline, table, timeseries)
+from grafana_foundation_sdk.cog.encoder import JSONEncoder  # noqa: E402
+from grafana_foundation_sdk.models import dashboard as model  # noqa: E402
+from grafana_foundation_sdk.models.common import VisibilityMode  # noqa: E402
+from grafana_foundation_sdk.models.dashboard import (  # noqa: E402
+    DataSourceRef, DataTransformerConfig, DynamicConfigValue, FieldColorModeId, VariableRefresh)
+from grafana_foundation_sdk.models.heatmap import HeatmapColorMode  # noqa: E402
+from grafana_foundation_sdk.models.prometheus import PromQueryFormat  # noqa: E402
+
+# brokerload_config_reloads_total{result} comes with configuration reloading, from another
+# branch; until brokerload exports it, its panel stays out, since dashboards_test.py wants every
+# panel's query answered. Turn it on: True here, then python3 dashboards/generate.py, and commit
+# the regenerated JSON (the test then needs the counter exported before any reload happens).
+CONFIG_RELOADS_PANEL = False
+
+DS = DataSourceRef(type_val="prometheus", uid="${datasource}")
 SEL = 'job=~"$job", instance=~"$instance", target=~"$target"'
 PROC = 'job=~"$job", instance=~"$instance"'
 
 
-def templating(with_target=True):
-    variables = [
-        {"name": "datasource", "label": "Data source", "type": "datasource", "query": "prometheus",
-         "current": {}, "hide": 0},
-        {"name": "job", "label": "Job", "type": "query", "datasource": DS,
-         "query": {"query": "label_values(brokerload_build_info, job)", "refId": "job"},
-         "definition": "label_values(brokerload_build_info, job)", "refresh": 2,
-         "includeAll": True, "multi": True, "current": {}, "hide": 0},
-        {"name": "instance", "label": "Instance", "type": "query", "datasource": DS,
-         "query": {"query": 'label_values(brokerload_build_info{job=~"$job"}, instance)',
-                   "refId": "instance"},
-         "definition": 'label_values(brokerload_build_info{job=~"$job"}, instance)', "refresh": 2,
-         "includeAll": True, "multi": True, "current": {}, "hide": 0},
+def query_variable(name, label, query):
+    return (dashboard.QueryVariable(name).label(label).datasource(DS)
+            .query({"query": query, "refId": name})
+            .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED).include_all(True).multi(True))
+
+
+def variables(with_target=True):
+    result = [
+        dashboard.DatasourceVariable("datasource").label("Data source").type("prometheus"),
+        query_variable("job", "Job", "label_values(brokerload_build_info, job)"),
+        query_variable("instance", "Instance",
+                       'label_values(brokerload_build_info{job=~"$job"}, instance)'),
     ]
     if with_target:
-        variables.append(
-            {"name": "target", "label": "Target", "type": "query", "datasource": DS,
-             "query": {"query": 'label_values(brokerload_messages_published_total{job=~"$job"}, target)',
-                       "refId": "target"},
-             "definition": 'label_values(brokerload_messages_published_total{job=~"$job"}, target)',
-             "refresh": 2, "includeAll": True, "multi": True, "current": {}, "hide": 0})
-    return {"list": variables}
+        result.append(query_variable(
+            "target", "Target",
+            'label_values(brokerload_messages_published_total{job=~"$job"}, target)'))
+    return result
+
+
+def heatmap_panel():
+    # A color builder starts from zeros, not from Grafana's defaults (steps must be 2..128):
+    # fill, exponent and steps are Grafana's defaults, given here.
+    color = (heatmap.HeatmapColorOptions().mode(HeatmapColorMode.SCHEME).scheme("Spectral")
+             .fill("dark-orange").exponent(0.5).steps(64))
+    return (heatmap.Panel().calculate(False).y_axis(heatmap.YAxisConfig().unit("s")).cell_gap(1)
+            .color(color))
+
+
+def stages_panel():
+    """A row per target and stage, drawn while that stage is current; warm-up rows in orange."""
+    return (statetimeline.Panel().show_value(VisibilityMode.NEVER).merge_values(True)
+            .legend(common.VizLegendOptions().show_legend(False))
+            .color_scheme(dashboard.FieldColor().mode(FieldColorModeId.FIXED).fixed_color("green"))
+            .override_by_regexp(".*: warmup$", [DynamicConfigValue(
+                id_val="color", value={"mode": "fixed", "fixedColor": "orange"})]))
+
+
+KINDS = {"timeseries": timeseries.Panel, "stat": stat.Panel, "heatmap": heatmap_panel,
+         "stages": stages_panel, "table": table.Panel}
+
+
+def columns(rename, hide=()):
+    """A table's transformations: the queries' rows merged on their labels, `hide`, Time and
+    __name__ left out, columns renamed ({"Value #A": "end-to-end", ...})."""
+    excluded = {name: True for name in ("Time", "__name__", *hide)}
+    return [DataTransformerConfig(id_val="merge", options={}),
+            DataTransformerConfig(id_val="organize",
+                                  options={"excludeByName": excluded, "renameByName": rename})]
+
+
+class _PrometheusAnnotationModel(model.AnnotationQuery):
+    """The SDK's annotation query knows Grafana's own fields and `expr`, not the Prometheus data
+    source's step, titleFormat and textFormat: added to its JSON here."""
+
+    def __init__(self, step, title_format, text_format, **kwargs):
+        super().__init__(**kwargs)
+        self.step, self.title_format, self.text_format = step, title_format, text_format
+
+    def to_json(self):
+        payload = super().to_json()
+        payload.update({"step": self.step, "titleFormat": self.title_format,
+                        "textFormat": self.text_format})
+        return payload
+
+
+class PrometheusAnnotation(dashboard.AnnotationQuery):
+    """A region on every time panel wherever `expr` has a sample above 0 (Grafana joins samples
+    at most `step` apart)."""
+
+    def __init__(self, name, expr, step, title_format, text_format, color):
+        super().__init__()
+        self._internal = _PrometheusAnnotationModel(
+            step, title_format, text_format, name=name, datasource=DS, enable=True,
+            icon_color=color, expr=expr)
+
+
+# The warm-up (run.warmup) shaded on the dashboards whose panels have a target: its messages are in
+# every counter, its latencies in no histogram and no window quantile (docs/metrics.md).
+WARMUP = PrometheusAnnotation(
+    "Warm-up", f'max by (instance, target) (brokerload_stage_info{{{SEL}, stage="warmup"}})',
+    step="5s", title_format="warm-up", text_format="{{instance}} {{target}}", color="orange")
+
+# What panel descriptions say about the warm-up.
+WITH_WARMUP = "Includes the warm-up (shaded orange): its messages count in every counter."
+NO_WARMUP = "Leaves the warm-up out: brokerload records no latency during it."
 
 
 class Board:
+    """One dashboard: panels are laid out left to right, wrapping at 24 columns (the SDK's
+    layout), and numbered from 1."""
+
     def __init__(self, uid, title, with_target=True):
-        self.uid, self.title, self.with_target = uid, title, with_target
-        self.panels, self.next_id, self.y = [], 1, 0
+        self.uid = uid
+        self.builder = (dashboard.Dashboard(title).uid(uid).tags(["brokerload"]).version(1)
+                        .editable().refresh("10s").time("now-1h", "now").timezone("")
+                        .variables(variables(with_target)))
+        if with_target:
+            self.builder.annotation(WARMUP)
+        self.next_id = 1
 
     def panel(self, title, exprs, kind="timeseries", unit="short", width=12, height=8,
-              description=""):
-        x = 0 if not self.panels or self.panels[-1]["gridPos"]["x"] + \
-            self.panels[-1]["gridPos"]["w"] + width > 24 else \
-            self.panels[-1]["gridPos"]["x"] + self.panels[-1]["gridPos"]["w"]
-        if x == 0 and self.panels:
-            self.y += self.panels[-1]["gridPos"]["h"]
-        targets = []
+              description="", transformations=()):
+        """A panel of `kind` with a query per (expr, legend); a table's queries are instant, in
+        table format."""
+        p = (KINDS[kind]().id(self.next_id).title(title).description(description)
+             .datasource(DS).span(width).height(height).unit(unit))
         for i, (expr, legend) in enumerate(exprs):
-            t = {"datasource": DS, "expr": expr, "legendFormat": legend,
-                 "refId": chr(ord("A") + i)}
+            q = (prometheus.Dataquery().expr(expr).legend_format(legend)
+                 .ref_id(chr(ord("A") + i)).datasource(DS))
             if kind == "heatmap":
-                t.update({"format": "heatmap", "legendFormat": "{{le}}"})
-            targets.append(t)
-        p = {"id": self.next_id, "type": kind, "title": title, "description": description,
-             "datasource": DS, "gridPos": {"x": x, "y": self.y, "w": width, "h": height},
-             "targets": targets, "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
-             "options": {}}
-        if kind == "heatmap":
-            p["options"] = {"calculate": False, "yAxis": {"unit": "s"},
-                            "cellGap": 1, "color": {"scheme": "Spectral", "mode": "scheme"}}
+                q.format(PromQueryFormat.HEATMAP).legend_format("{{le}}")
+            if kind == "table":
+                q.format(PromQueryFormat.TABLE).instant()
+            p.with_target(q)
+        for transformation in transformations:
+            p.with_transformation(transformation)
         self.next_id += 1
-        self.panels.append(p)
+        self.builder.with_panel(p)
 
     def write(self):
-        board = {"uid": self.uid, "title": self.title, "tags": ["brokerload"],
-                 "schemaVersion": 38, "version": 1, "editable": True, "refresh": "10s",
-                 "time": {"from": "now-1h", "to": "now"}, "timezone": "",
-                 "templating": templating(self.with_target), "panels": self.panels,
-                 "annotations": {"list": []}}
         with open(os.path.join(OUT, self.uid + ".json"), "w") as f:
-            json.dump(board, f, indent=2)
+            json.dump(self.builder.build(), f, cls=JSONEncoder, indent=2)
             f.write("\n")
 
 
@@ -96,32 +213,41 @@ def overview():
         (f"sum by (target) (brokerload_target_messages_per_second{{{SEL}}})", "{{target}} offered"),
         (f"sum by (target) (rate(brokerload_messages_acked_total{{{SEL}}}[$__rate_interval]))", "{{target}} acked"),
         (f"sum by (target) (rate(brokerload_messages_consumed_total{{{SEL}}}[$__rate_interval]))", "{{target}} consumed"),
-    ], unit="short", description="messages per second")
-    b.panel("End-to-end latency (from scheduled send)", quantiles("brokerload_end_to_end_latency_seconds"), unit="s")
-    b.panel("Publish latency (send to ack)", quantiles("brokerload_publish_latency_seconds"), unit="s")
+    ], unit="short", description="messages per second. " + WITH_WARMUP)
+    b.panel("End-to-end latency (from scheduled send)", quantiles("brokerload_end_to_end_latency_seconds"), unit="s",
+            description=NO_WARMUP)
+    b.panel("Publish latency (send to ack)", quantiles("brokerload_publish_latency_seconds"), unit="s",
+            description=NO_WARMUP)
     b.panel("End-to-end latency, exact over the last 5 minutes",
             exact("brokerload_end_to_end_latency", "5m"), unit="s",
-            description="brokerload's own quantiles (0.8 % resolution), per instance")
+            description="brokerload's own quantiles (0.8 % resolution), per instance. " + NO_WARMUP)
     b.panel("Publish errors by reason", [
         (f"sum by (target, reason) (rate(brokerload_publish_errors_total{{{SEL}}}[$__rate_interval]))", "{{target}} {{reason}}")],
-        unit="short")
+        unit="short", description=WITH_WARMUP)
     b.panel("Lost, duplicated, redelivered, out of order", [
         (f"sum by (target) (increase(brokerload_messages_lost_total{{{SEL}}}[$__rate_interval]))", "{{target}} lost"),
         (f"sum by (target) (increase(brokerload_messages_duplicated_total{{{SEL}}}[$__rate_interval]))", "{{target}} duplicated (broker)"),
         (f"sum by (target) (increase(brokerload_messages_redelivered_total{{{SEL}}}[$__rate_interval]))", "{{target}} redelivered (consumer)"),
         (f"sum by (target) (increase(brokerload_messages_out_of_order_total{{{SEL}}}[$__rate_interval]))", "{{target}} out of order"),
-    ])
+    ], description=WITH_WARMUP)
     b.panel("Current stage", [(f"brokerload_stage_info{{{SEL}}}", "{{target}}: {{stage}}")], kind="stat")
     b.panel("brokerload behind schedule (send lag p99)", [
         (f'histogram_quantile(0.99, sum by (target, le) (rate(brokerload_send_lag_seconds_bucket{{{SEL}}}[$__rate_interval])))', "{{target}} send lag p99"),
         (f"sum by (target) (rate(brokerload_sends_dropped_total{{{SEL}}}[$__rate_interval]))", "{{target}} dropped/s"),
-    ], unit="s")
+    ], unit="s", description="The send lag leaves the warm-up out (no latency is recorded during it); "
+                             "the drops include it.")
     b.panel("Broker connection and target health", [
         (f"brokerload_broker_connected{{{SEL}}}", "{{target}} connected"),
         (f"increase(brokerload_broker_disconnects_total{{{SEL}}}[$__rate_interval])", "{{target}} disconnects"),
         (f"brokerload_target_healthy{{{SEL}}}", "{{target}} healthy"),
         (f"brokerload_target_health{{{SEL}}}", "{{target}} {{check}}"),
     ])
+    b.panel("Stages over time", [(f"brokerload_stage_info{{{SEL}}}", "{{target}}: {{stage}}")], kind="stages",
+            description="A row per target and stage, drawn while that stage is current. The warm-up "
+                        "(orange) is in every counter and in no latency figure.")
+    b.panel("Publish latency, exact over the last 5 minutes",
+            exact("brokerload_publish_latency", "5m"), unit="s",
+            description="brokerload's own quantiles (0.8 % resolution), per instance. " + NO_WARMUP)
     b.write()
 
 
@@ -132,18 +258,28 @@ def latency():
                           ("brokerload_publish_latency_seconds", "Publish latency")):
         b.panel(title + " heatmap",
                 [(f"sum by (le) (rate({metric}_bucket{{{SEL}}}[$__rate_interval]))", "{{le}}")],
-                kind="heatmap", width=12)
-        b.panel(title + " percentiles", quantiles(metric), unit="s")
+                kind="heatmap", width=12, description=NO_WARMUP)
+        b.panel(title + " percentiles", quantiles(metric), unit="s", description=NO_WARMUP)
         if "service" not in metric:
             b.panel(title + ", exact over the last minute",
                     exact(metric.removesuffix("_seconds"), "1m"), unit="s", width=24,
                     description="brokerload's own quantiles (0.8 % resolution), per instance; "
-                                "histogram_quantile above is within 10 % and aggregates instances")
+                                "histogram_quantile above is within 10 % and aggregates instances. "
+                                + NO_WARMUP)
     b.panel("Send lag heatmap",
             [(f"sum by (le) (rate(brokerload_send_lag_seconds_bucket{{{SEL}}}[$__rate_interval]))", "{{le}}")],
-            kind="heatmap")
-    b.panel("Send lag, exact over the last minute", exact("brokerload_send_lag", "1m"), unit="s")
+            kind="heatmap", description=NO_WARMUP)
+    b.panel("Send lag, exact over the last minute", exact("brokerload_send_lag", "1m"), unit="s",
+            description=NO_WARMUP)
     b.panel("In flight", [(f"brokerload_in_flight_messages{{{SEL}}}", "{{target}}")])
+    b.panel("Exact quantiles over the last 5 minutes", [
+        (f'brokerload_{metric}_window_seconds{{{SEL}, window="5m"}}', "")
+        for metric in ("end_to_end_latency", "publish_latency", "send_lag")],
+        kind="table", unit="s", transformations=columns(
+            {"Value #A": "end-to-end", "Value #B": "publish", "Value #C": "send lag"}, ("job", "window")),
+        description="The precise figures: brokerload's own quantiles (to 0.4 %), a row per instance, "
+                    "target and quantile; quantiles of different instances do not combine. "
+                    "NaN while the window holds no value. " + NO_WARMUP)
     b.write()
 
 
@@ -152,16 +288,25 @@ def compare():
     for target in ("kafka", "nats"):
         sel = f'job=~"$job", instance=~"$instance", target="{target}"'
         b.panel(f"{target}: acked msg/s",
-                [(f"sum (rate(brokerload_messages_acked_total{{{sel}}}[$__rate_interval]))", target)], width=12)
+                [(f"sum (rate(brokerload_messages_acked_total{{{sel}}}[$__rate_interval]))", target)], width=12,
+                description=WITH_WARMUP)
     for target in ("kafka", "nats"):
         sel = f'job=~"$job", instance=~"$instance", target="{target}"'
         b.panel(f"{target}: end-to-end p99",
                 [(f"histogram_quantile(0.99, sum by (le) (rate(brokerload_end_to_end_latency_seconds_bucket{{{sel}}}[$__rate_interval])))", target)],
-                unit="s", width=12)
-    b.panel("p99 end-to-end, both", quantiles("brokerload_end_to_end_latency_seconds")[1:2], unit="s", width=12)
+                unit="s", width=12, description=NO_WARMUP)
+    b.panel("p99 end-to-end, both", quantiles("brokerload_end_to_end_latency_seconds")[1:2], unit="s", width=12,
+            description=NO_WARMUP)
     b.panel("p99 end-to-end, both, exact over the last minute",
             [(f'brokerload_end_to_end_latency_window_seconds{{{SEL}, quantile="0.99", window="1m"}}',
-              "{{instance}} {{target}}")], unit="s", width=12)
+              "{{instance}} {{target}}")], unit="s", width=12, description=NO_WARMUP)
+    b.panel("p99 publish, both", quantiles("brokerload_publish_latency_seconds")[1:2], unit="s", width=12,
+            description="histogram_quantile: within 10 %, all instances together. " + NO_WARMUP)
+    b.panel("p99 publish, both, exact over the last minute",
+            [(f'brokerload_publish_latency_window_seconds{{{SEL}, quantile="0.99", window="1m"}}',
+              "{{instance}} {{target}}")], unit="s", width=12,
+            description="brokerload's own quantile (to 0.4 %), per instance: the figure to compare "
+                        "the brokers by. " + NO_WARMUP)
     b.write()
 
 
@@ -172,12 +317,26 @@ def resources():
     b.panel("CPU (cores)", [(f"rate(process_cpu_seconds_total{{{PROC}}}[$__rate_interval])", "{{instance}}")])
     b.panel("Open file descriptors", [(f"process_open_fds{{{PROC}}}", "{{instance}}")])
     b.panel("Worker queue depth", [(f"brokerload_worker_queue_depth{{{PROC}}}", "{{instance}}")])
-    b.panel("Version", [(f"brokerload_build_info{{{PROC}}}", "{{version}}")], kind="stat")
+    b.panel("Versions", [(f"brokerload_build_info{{{PROC}}}", "")], kind="table",
+            transformations=columns({"version": "brokerload"}, ("Value",)),
+            description="brokerload's version per instance (brokerload_build_info). The brokers' "
+                        "and client libraries' versions are in compare reports only: no metric "
+                        "carries them.")
+    b.panel("Configuration loaded", [
+        (f"brokerload_config_loaded_timestamp_seconds{{{PROC}}} * 1000", "{{instance}}")],
+        kind="stat", unit="dateTimeFromNow",
+        description="When each instance loaded the configuration it runs "
+                    "(brokerload_config_loaded_timestamp_seconds).")
+    if CONFIG_RELOADS_PANEL:
+        b.panel("Configuration reloads", [
+            (f"sum by (instance, result) (increase(brokerload_config_reloads_total{{{PROC}}}[$__rate_interval]))",
+             "{{instance}} {{result}}")],
+            description="Reloads of the configuration per result (brokerload_config_reloads_total); "
+                        "one that took effect moves 'Configuration loaded'.")
     b.write()
 
 
 if __name__ == "__main__":
-    import sys
     if len(sys.argv) > 1:
         OUT = sys.argv[1]
     overview()

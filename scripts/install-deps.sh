@@ -6,7 +6,7 @@ set -euo pipefail
 [[ -x /usr/local/go/bin/go ]] && PATH="$PATH:/usr/local/go/bin"
 
 packages=(
-  g++ cmake ninja-build pkg-config git python3 clang-format
+  g++ cmake ninja-build pkg-config git python3 python3-venv clang-format
   librdkafka-dev libnats-dev prometheus-cpp-dev libyaml-cpp-dev libboost-dev libgtest-dev libgmock-dev
   nlohmann-json3-dev nats-server maven chromium prometheus podman runc debootstrap curl
   docker-compose libssl-dev openssl clang libclang-rt-14-dev
@@ -35,9 +35,27 @@ install_go_tools() {
     >/tmp/brokerload-go-install.log 2>&1 ||
     { cat /tmp/brokerload-go-install.log >&2; echo "install-deps: error: go mod download (natsauth) failed" >&2; exit 1; }
 }
+install_python_tools() {
+  # dashboards/generate.py's SDK, pinned with hashes in dashboards/requirements.txt, in a venv of
+  # its own under the cache dir (Debian's Python is externally managed); made again whenever the
+  # requirements file changes (the venv keeps a copy of the one it was made from).
+  local root cache venv
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  cache=${BROKERLOAD_CACHE_DIR:-${HOME:-/root}/.cache/brokerload}
+  venv=$cache/dashboards-venv
+  cmp -s "$root/dashboards/requirements.txt" "$venv/requirements.txt" && return 0
+  echo "install-deps: installing dashboards/requirements.txt into $venv" >&2
+  rm -rf "$venv"
+  { python3 -m venv "$venv" &&
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes \
+      -r "$root/dashboards/requirements.txt"; } >/tmp/brokerload-pip.log 2>&1 ||
+    { cat /tmp/brokerload-pip.log >&2; echo "install-deps: error: the dashboards venv failed" >&2; exit 1; }
+  cp "$root/dashboards/requirements.txt" "$venv/requirements.txt"
+}
 
 if ((${#missing[@]} == 0)); then
   install_go_tools
+  install_python_tools
   exit 0
 fi
 
@@ -52,4 +70,5 @@ if ! "${sudo[@]}" apt-get update -qq >/tmp/brokerload-apt.log 2>&1 ||
   exit 1
 fi
 install_go_tools
+install_python_tools
 echo "install-deps: done" >&2

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Checks the Grafana dashboards: lint, then every panel's PromQL against a real Prometheus that
-scrapes a real brokerload under load on the fixture's brokers (and loads the alert rules), and
-that one scrape holds at most SERIES_BUDGET series.
+"""Checks the Grafana dashboards: the committed JSON is dashboards/generate.py's output, its SDK
+build is for the Grafana that deploy/compose runs, lint, then every panel's and annotation's PromQL
+against a real Prometheus that scrapes a real brokerload under load on the fixture's brokers (and
+loads the alert rules), and that one scrape holds at most SERIES_BUDGET series.
 
 usage: dashboards_test.py BROKERLOAD_BINARY   (env: BROKERLOAD_BROKERS_ENV, from the ctest fixture)
 """
@@ -29,7 +30,28 @@ def fail(message):
     print("FAIL: " + message, file=sys.stderr)
 
 
+def sdk_matches_compose():
+    """The SDK is built per Grafana version: the pinned build must be for the compose file's."""
+    pin = re.search(r"^grafana-foundation-sdk==\d+!(\d+\.\d+)\.",
+                    open(os.path.join(ROOT, "dashboards", "requirements.txt")).read(), re.MULTILINE)
+    image = re.search(r"image: grafana/grafana:(\d+\.\d+)\.",
+                      open(os.path.join(ROOT, "deploy", "compose", "docker-compose.yml")).read())
+    if pin is None or image is None:
+        fail("no grafana-foundation-sdk pin in dashboards/requirements.txt or no grafana image "
+             "in deploy/compose/docker-compose.yml")
+    elif pin.group(1) != image.group(1):
+        fail(f"grafana-foundation-sdk is built for Grafana {pin.group(1)}, deploy/compose runs "
+             f"{image.group(1)}: pin the SDK's newest build for the compose version")
+
+
+def check_expr(where, expr):
+    for window in re.findall(r"\[([^\]]+)\]", expr):
+        if window != "$__rate_interval":
+            fail(f"{where}: range [{window}] instead of $__rate_interval")
+
+
 def lint(tmp):
+    sdk_matches_compose()
     generated = os.path.join(tmp, "generated")
     os.makedirs(generated)
     subprocess.run([sys.executable, os.path.join(ROOT, "dashboards", "generate.py"), generated],
@@ -43,6 +65,11 @@ def lint(tmp):
         for required in ("datasource", "job", "instance"):
             if required not in variables:
                 fail(f"{name}: no ${required} template variable")
+        for annotation in board["annotations"].get("list", []):
+            where = f"{name} annotation '{annotation['name']}'"
+            if annotation.get("datasource", {}).get("uid") != "${datasource}":
+                fail(f"{where}: does not use the datasource variable")
+            check_expr(where, annotation["expr"])
         ids = [p["id"] for p in board["panels"]]
         if len(ids) != len(set(ids)):
             fail(f"{name}: duplicate panel ids {ids}")
@@ -54,20 +81,21 @@ def lint(tmp):
                 if target.get("datasource", {}).get("uid") != "${datasource}":
                     fail(f"{where}: a query does not use the datasource variable")
                 expr = target["expr"]
-                for window in re.findall(r"\[([^\]]+)\]", expr):
-                    if window != "$__rate_interval":
-                        fail(f"{where}: range [{window}] instead of $__rate_interval")
+                check_expr(where, expr)
                 if panel["type"] == "heatmap" and ("_bucket" not in expr or target.get("format") != "heatmap"):
                     fail(f"{where}: heatmap not built from _bucket series in heatmap format")
     print(f"lint: {len(DASHBOARDS)} dashboards checked")
 
 
 def queries():
+    """(where, expr, is_annotation) of every panel query and every annotation query."""
     for path in DASHBOARDS:
         board = json.load(open(path))
         for panel in board["panels"]:
             for target in panel["targets"]:
-                yield f"{os.path.basename(path)} panel {panel['id']} '{panel['title']}'", target["expr"]
+                yield f"{os.path.basename(path)} panel {panel['id']} '{panel['title']}'", target["expr"], False
+        for annotation in board["annotations"].get("list", []):
+            yield f"{os.path.basename(path)} annotation '{annotation['name']}'", annotation["expr"], True
 
 
 # The most series one scrape of brokerload may return with the example config (both targets,
@@ -88,11 +116,14 @@ def live(tmp, binary):
                 f"run: {{warmup: 3s}}\n"
                 f'metrics: {{listen: "127.0.0.1:{metrics_port}"}}\n')
     log = open(os.path.join(tmp, "brokerload.log"), "w")
-    brokerload = subprocess.Popen([binary, "run", "--config", config], stdout=log, stderr=log)
+    brokerload = None
     prometheus = None
     try:
+        # Prometheus first, so that it scrapes the warm-up (3 s) that the warm-up annotation shows.
         prometheus = promlib.Prometheus(tmp, {"brokerload": f"127.0.0.1:{metrics_port}"},
                                         [os.path.join(ROOT, "deploy/prometheus/brokerload-rules.yml")])
+        start = time.time()
+        brokerload = subprocess.Popen([binary, "run", "--config", config], stdout=log, stderr=log)
         if not wait_http(f"http://127.0.0.1:{metrics_port}/readyz", 90):
             fail("brokerload never became ready: " + open(os.path.join(tmp, "brokerload.log")).read()[-2000:])
             return
@@ -103,18 +134,28 @@ def live(tmp, binary):
             fail("prometheus loaded no rules")
         substitutions = {"$job": "brokerload", "$instance": ".*", "$target": ".*",
                          "$__rate_interval": "10s"}
-        count = 0
-        for where, expr in queries():
+        count = annotations = 0
+        end = time.time()
+        for where, expr, is_annotation in queries():
             query = expr
             for key, value in substitutions.items():
                 query = query.replace(key, value)
-            answer = prometheus.query(query)
-            count += 1
+            if is_annotation:
+                # As Grafana asks: over the dashboard's time range; it draws where a value is > 0.
+                answer = prometheus.query_range(query, start, end, 1)
+                annotations += 1
+            else:
+                answer = prometheus.query(query)
+                count += 1
             if answer.get("status") != "success":
                 fail(f"{where}: {answer.get('error')} in {query}")
             elif not answer["data"]["result"]:
                 fail(f"{where}: empty result for {query}")
-        print(f"live: {count} panel queries answered by Prometheus; {loaded} rules loaded")
+            elif is_annotation and not any(float(v) > 0 for series in answer["data"]["result"]
+                                           for _, v in series["values"]):
+                fail(f"{where}: no value above 0 over the run for {query}")
+        print(f"live: {count} panel queries and {annotations} annotation queries answered by "
+              f"Prometheus; {loaded} rules loaded")
         # The series of one real scrape, as Prometheus counted them.
         scraped = prometheus.query('scrape_samples_scraped{job="brokerload"}')["data"]["result"]
         if not scraped:
@@ -127,8 +168,9 @@ def live(tmp, binary):
     except RuntimeError as error:
         fail(str(error))
     finally:
-        brokerload.terminate()
-        brokerload.wait(timeout=60)
+        if brokerload is not None:
+            brokerload.terminate()
+            brokerload.wait(timeout=60)
         if prometheus is not None:
             prometheus.stop()
 

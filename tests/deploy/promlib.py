@@ -66,6 +66,10 @@ class Prometheus:
         """The instant query's answer: {"status": ..., "data": {"result": [...]}}."""
         return self.api("query", query=expr)
 
+    def query_range(self, expr, start, end, step):
+        """The range query's answer: {"status": ..., "data": {"result": [{"values": ...}]}}."""
+        return self.api("query_range", query=expr, start=start, end=end, step=step)
+
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=30)
