@@ -272,6 +272,12 @@ def latency():
     b.panel("Send lag, exact over the last minute", exact("brokerload_send_lag", "1m"), unit="s",
             description=NO_WARMUP)
     b.panel("In flight", [(f"brokerload_in_flight_messages{{{SEL}}}", "{{target}}")])
+    b.panel("Publishers under real-time scheduling", [
+        (f"brokerload_publisher_realtime{{{SEL}}}", "{{instance}} {{target}}")],
+        description="1: the publisher thread runs under SCHED_FIFO while on schedule "
+                    "(run.realtime_priority). 0: normal priority (no CAP_SYS_NICE, as in the "
+                    "chart's default pod): on a busy machine its sends wait for a core, and the "
+                    "send lag shows it.")
     b.panel("Exact quantiles over the last 5 minutes", [
         (f'brokerload_{metric}_window_seconds{{{SEL}, window="5m"}}', "")
         for metric in ("end_to_end_latency", "publish_latency", "send_lag")],
@@ -319,9 +325,13 @@ def resources():
     b.panel("Worker queue depth", [(f"brokerload_worker_queue_depth{{{PROC}}}", "{{instance}}")])
     b.panel("Versions", [(f"brokerload_build_info{{{PROC}}}", "")], kind="table",
             transformations=columns({"version": "brokerload"}, ("Value",)),
-            description="brokerload's version per instance (brokerload_build_info). The brokers' "
-                        "and client libraries' versions are in compare reports only: no metric "
-                        "carries them.")
+            description="brokerload's version per instance (brokerload_build_info).")
+    b.panel("Broker and client versions", [(f"brokerload_target_info{{{PROC}}}", "")], kind="table",
+            transformations=columns({"broker_version": "broker", "client_version": "client library"},
+                                    ("Value",)),
+            description="Per instance and target, the broker's version (Kafka metadata, NATS INFO) "
+                        "and the client library's, as read at start (brokerload_target_info): a "
+                        "broker upgrade shows here and in the figures beside it.")
     b.panel("Configuration loaded", [
         (f"brokerload_config_loaded_timestamp_seconds{{{PROC}}} * 1000", "{{instance}}")],
         kind="stat", unit="dateTimeFromNow",

@@ -227,6 +227,9 @@ std::vector<MetricFamily> Exporter::Collect() const {
                           "Messages sent and not yet acknowledged or failed.", MetricType::Gauge);
   auto stage = Family("brokerload_stage_info", "The current stage of the profile; always 1.",
                       MetricType::Gauge);
+  auto target_info =
+      Family("brokerload_target_info", "The broker's and the client library's versions; always 1.",
+             MetricType::Gauge);
   auto realtime = Family("brokerload_publisher_realtime",
                          "1 while the publisher thread may run under SCHED_FIFO "
                          "(run.realtime_priority, permitted); 0: normal priority.",
@@ -302,6 +305,11 @@ std::vector<MetricFamily> Exporter::Collect() const {
       AddValue(target_rate, target, t.publisher->Finished() ? 0 : plan.rate);
       AddValue(stage, {{"target", t.name}, {"stage", plan.name}}, 1);
     }
+    AddValue(target_info,
+             {{"target", t.name},
+              {"broker_version", t.broker_version},
+              {"client_version", t.client_version}},
+             1);
     if (t.publisher_thread != nullptr) {
       AddValue(realtime, target, t.publisher_thread->Realtime() ? 1 : 0);
     }
@@ -337,48 +345,21 @@ std::vector<MetricFamily> Exporter::Collect() const {
       Family("process_start_time_seconds", "Start time since the Unix epoch.", MetricType::Gauge);
   AddValue(start, {}, process.start_time_seconds);
 
-  return {build,
-          config_loaded,
-          ready,
-          published,
-          acked,
-          errors,
-          consumed,
-          lost,
-          unconfirmed,
-          after_error,
-          older,
-          client_dropped,
-          after_lost,
-          duplicated,
-          redelivered,
-          out_of_order,
-          foreign,
-          processed,
-          late,
-          dropped,
-          publish_latency,
-          e2e,
-          e2e_service,
-          send_lag,
-          e2e_window,
-          publish_window,
-          send_lag_window,
-          target_rate,
-          in_flight,
-          stage,
-          connected,
-          disconnects,
-          client_errors,
-          health,
-          healthy,
-          queue_depth,
-          cpu,
-          rss,
-          vsize,
-          fds,
-          threads,
-          start};
+  return {build,        config_loaded,  ready,
+          published,    acked,          errors,
+          consumed,     lost,           unconfirmed,
+          after_error,  older,          client_dropped,
+          after_lost,   duplicated,     redelivered,
+          out_of_order, foreign,        processed,
+          late,         dropped,        publish_latency,
+          e2e,          e2e_service,    send_lag,
+          e2e_window,   publish_window, send_lag_window,
+          target_rate,  in_flight,      stage,
+          target_info,  realtime,       connected,
+          disconnects,  client_errors,  health,
+          healthy,      queue_depth,    cpu,
+          rss,          vsize,          fds,
+          threads,      start};
 }
 
 }  // namespace brokerload::metrics

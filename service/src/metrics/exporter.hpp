@@ -35,6 +35,9 @@ struct TargetView {
   const pacing::Schedule* schedule = nullptr;
   const pacing::Publisher* publisher = nullptr;
   const pacing::PublisherThread* publisher_thread = nullptr;
+  // Broker and client versions, as the producer described them at start (fixed for the run).
+  std::string broker_version = {};
+  std::string client_version = {};
 };
 
 class Exporter final : public prometheus::Collectable {

@@ -15,7 +15,15 @@ using ::testing::Not;
 class ExporterTest : public ::testing::Test {
  protected:
   ExporterTest() {
-    exporter_.AddTarget({"nats", {"t-0", "t-1"}, &accounting_, &health_, nullptr, nullptr});
+    exporter_.AddTarget({"nats",
+                         {"t-0", "t-1"},
+                         &accounting_,
+                         &health_,
+                         nullptr,
+                         nullptr,
+                         nullptr,
+                         "2.14.5",
+                         "cnats 3.4.1"});
   }
 
   std::string Scrape() { return prometheus::TextSerializer().Serialize(exporter_.Collect()); }
@@ -40,6 +48,8 @@ TEST_F(ExporterTest, ExportsCountersPerTargetAndTopic) {
   EXPECT_THAT(text, HasSubstr("brokerload_build_info{version=\"9.9.9\"} 1"));
   EXPECT_THAT(text, HasSubstr("brokerload_in_flight_messages{target=\"nats\"} 2"));
   EXPECT_THAT(text, HasSubstr("brokerload_broker_connected{target=\"nats\"} 0"));
+  EXPECT_THAT(text, HasSubstr("brokerload_target_info{target=\"nats\",broker_version=\"2.14.5\","
+                              "client_version=\"cnats 3.4.1\"} 1"));
   EXPECT_THAT(text, HasSubstr("process_resident_memory_bytes "));
   EXPECT_THAT(text, HasSubstr("process_threads "));
 }
