@@ -117,6 +117,12 @@ int Run(const config::Config& loaded) {
   exporter.SetReady(true);
   LOG_INFO("publishing to %zu target(s), %d topics, profile of %zu stage(s)",
            engine.Targets().size(), config.workload.topics, config.profile.stages.size());
+  if (config.profile.max_in_flight) {
+    LOG_INFO(
+        "profile rate: max: unpaced, closed loop, at most %llu messages in flight per target; "
+        "latencies are not corrected for coordinated omission (no message waits for a schedule)",
+        static_cast<unsigned long long>(*config.profile.max_in_flight));
+  }
 
   boost::asio::steady_timer housekeeping(io);
   bool finished_logged = false;

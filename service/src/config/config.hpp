@@ -128,6 +128,11 @@ struct Stage {
 struct Profile {
   std::vector<Stage> stages;
   bool repeat = false;
+  // `rate: max`: unpaced, closed loop. Set, the publisher sends as fast as the broker takes
+  // messages, with at most this many sent and not yet acknowledged or failed; `stages` then
+  // holds one unbounded stage "max" whose rate is only nominal. Latencies are not corrected for
+  // coordinated omission (each message's intended time is its send time).
+  std::optional<std::uint64_t> max_in_flight = std::nullopt;
 };
 
 // The metrics endpoint's protection, in the style of Prometheus' exporter web config. Off by

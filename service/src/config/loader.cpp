@@ -198,7 +198,24 @@ void ReadStage(YamlReader& r, const YAML::Node& node, const std::string& path, S
 
 void ReadProfile(YamlReader& r, const YAML::Node& node, Profile& profile) {
   const std::string path = "profile";
-  if (!r.CheckMap(node, path, {"rate", "stages", "builtin", "repeat"})) return;
+  if (!r.CheckMap(node, path, {"rate", "stages", "builtin", "repeat", "max_in_flight"})) return;
+  const bool unpaced = node["rate"] && node["rate"].IsScalar() && node["rate"].Scalar() == "max";
+  if (node["max_in_flight"] && !unpaced) {
+    r.Error(node["max_in_flight"], path + ".max_in_flight", "no value without rate: max");
+  }
+  if (unpaced) {
+    if (node["stages"] || node["builtin"] || node["repeat"]) {
+      r.Error(node["rate"], path + ".rate",
+              "a rate in messages per second with stages, builtin or repeat (max is a constant, "
+              "unpaced profile of its own)");
+      return;
+    }
+    int window = 10'000;
+    r.Int(node, path, "max_in_flight", window, 1, 1'000'000);
+    profile.max_in_flight = static_cast<std::uint64_t>(window);
+    profile.stages = {Stage{"max", 1e7, std::nullopt, std::nullopt}};
+    return;
+  }
   r.Bool(node, path, "repeat", profile.repeat);
   const bool has_stages = static_cast<bool>(node["stages"]);
   const bool has_builtin = static_cast<bool>(node["builtin"]);
@@ -236,7 +253,7 @@ void ReadProfile(YamlReader& r, const YAML::Node& node, Profile& profile) {
     return;
   }
   Stage constant{"constant", 1'000, std::nullopt, std::nullopt};
-  r.Rate(node, path, "rate", constant.rate);
+  r.Rate(node, path, "rate", constant.rate, /*or_max=*/true);
   profile.stages = {constant};
 }
 

@@ -165,11 +165,13 @@ void YamlReader::UInt64(const YAML::Node& map, const std::string& path, const ch
   out = value;
 }
 
-void YamlReader::Rate(const YAML::Node& map, const std::string& path, const char* key,
-                      double& out) {
+void YamlReader::Rate(const YAML::Node& map, const std::string& path, const char* key, double& out,
+                      bool or_max) {
   const YAML::Node node = map[key];
   if (!node) return;
-  const char* expected = "a rate in messages per second above 0 (at most 10000000)";
+  const char* expected =
+      or_max ? "a rate in messages per second above 0 (at most 10000000), or max (unpaced)"
+             : "a rate in messages per second above 0 (at most 10000000)";
   double value = 0;
   if (!Scalar(node, Join(path, key), expected)) return;
   if (!ParseNumber(node.Scalar(), value) || !(value > 0) || value > 1e7) {

@@ -41,7 +41,9 @@ class YamlReader {
              std::int64_t min);
   void UInt64(const YAML::Node& map, const std::string& path, const char* key,
               std::optional<std::uint64_t>& out);
-  void Rate(const YAML::Node& map, const std::string& path, const char* key, double& out);
+  // `or_max`: the error also offers `max` (which the caller reads itself).
+  void Rate(const YAML::Node& map, const std::string& path, const char* key, double& out,
+            bool or_max = false);
   void Bool(const YAML::Node& map, const std::string& path, const char* key, bool& out);
   void String(const YAML::Node& map, const std::string& path, const char* key, std::string& out);
   void Duration(const YAML::Node& map, const std::string& path, const char* key,

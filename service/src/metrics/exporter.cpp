@@ -302,7 +302,9 @@ std::vector<MetricFamily> Exporter::Collect() const {
     if (t.publisher != nullptr) {
       const std::size_t current = t.publisher->CurrentStage();
       const pacing::StagePlan& plan = t.schedule->Stages()[current];
-      AddValue(target_rate, target, t.publisher->Finished() ? 0 : plan.rate);
+      const double rate = t.publisher->Unpaced() ? std::numeric_limits<double>::infinity()
+                                                 : plan.rate;  // rate: max
+      AddValue(target_rate, target, t.publisher->Finished() ? 0 : rate);
       AddValue(stage, {{"target", t.name}, {"stage", plan.name}}, 1);
     }
     AddValue(target_info,

@@ -26,7 +26,8 @@ Publisher::Publisher(const config::Workload& workload, const config::Run& run,
       start_ns_(start_ns),
       max_lag_ns_(run.max_send_lag.count()),
       min_wake_ns_(run.min_wake.count()),
-      total_(schedule.TotalMessages()),
+      window_(schedule.UnpacedWindow()),
+      total_(window_ ? std::nullopt : schedule.TotalMessages()),
       topics_(static_cast<std::uint32_t>(workload.topics)),
       keys_(static_cast<std::uint32_t>(workload.keys)),
       min_size_(static_cast<std::uint32_t>(workload.min_size)),
@@ -70,13 +71,20 @@ void Publisher::Drop(std::uint64_t until) {
 }
 
 std::size_t Publisher::Step(std::int64_t now_ns, std::size_t max_batch) {
-  // Messages due more than max_send_lag ago are dropped in bulk, each counted on its topic.
-  const std::uint64_t too_late = schedule_.DueAt(now_ns - max_lag_ns_ - 1 - start_ns_);
-  if (next_ < too_late) Drop(too_late);
-  const std::uint64_t due = schedule_.DueAt(now_ns - start_ns_);
+  std::uint64_t due = 0;
+  if (window_) {
+    const std::uint64_t in_flight = accounting_.InFlight();
+    due = next_ + std::min<std::uint64_t>(*window_ - std::min(in_flight, *window_), max_batch);
+  } else {
+    // Messages due more than max_send_lag ago are dropped in bulk, each counted on its topic.
+    const std::uint64_t too_late = schedule_.DueAt(now_ns - max_lag_ns_ - 1 - start_ns_);
+    if (next_ < too_late) Drop(too_late);
+    due = schedule_.DueAt(now_ns - start_ns_);
+  }
   std::size_t sent = 0;
   while (next_ < due && sent < max_batch) {
-    const std::int64_t intended_ns = start_ns_ + schedule_.IntendedOffsetNs(next_);
+    const std::int64_t intended_ns =
+        window_ ? clock_.NowNs() : start_ns_ + schedule_.IntendedOffsetNs(next_);
     const auto topic = static_cast<std::uint16_t>(next_ % topics_);
     message::Header header;
     header.run_id = identity_.run_id;
@@ -86,7 +94,7 @@ std::size_t Publisher::Step(std::int64_t now_ns, std::size_t max_batch) {
         keys_ == 0 ? message::kNoKey : static_cast<std::uint32_t>((next_ / topics_) % keys_);
     header.sequence = sequence_[topic];
     header.intended_ns = intended_ns;
-    header.actual_ns = clock_.NowNs();
+    header.actual_ns = window_ ? intended_ns : clock_.NowNs();
     const std::span payload(payload_.data(), NextSize());
     message::Encode(header, payload);
     std::array<std::byte, 4> key_bytes{};
@@ -106,7 +114,12 @@ std::size_t Publisher::Step(std::int64_t now_ns, std::size_t max_batch) {
     }
     ++next_;
   }
-  const std::size_t stage = schedule_.StageOf(next_ == 0 ? 0 : next_ - 1);
+  last_step_sent_ = sent > 0;
+  const std::size_t stage =
+      window_ ? (schedule_.HasWarmup() && now_ns < start_ns_ + schedule_.WarmupNs()
+                     ? 0
+                     : schedule_.Stages().size() - 1)
+              : schedule_.StageOf(next_ == 0 ? 0 : next_ - 1);
   if (stage != stage_.load(std::memory_order_relaxed)) {
     stage_.store(stage, std::memory_order_relaxed);
     LOG_INFO("stage %s: %.0f msg/s", schedule_.Stages()[stage].name.c_str(),
@@ -119,12 +132,17 @@ std::size_t Publisher::Step(std::int64_t now_ns, std::size_t max_batch) {
 }
 
 std::optional<std::int64_t> Publisher::NextDueNs() const {
+  if (window_) return std::nullopt;  // unpaced: nothing is due at a time
   if (schedule_.Stages().empty() || (total_ && next_ >= *total_)) return std::nullopt;
   return start_ns_ + schedule_.IntendedOffsetNs(next_);
 }
 
 std::int64_t Publisher::NextWakeNs(std::int64_t stepped_at_ns, std::int64_t tick_ns) const {
   const std::int64_t poll_by = stepped_at_ns + tick_ns;
+  // Unpaced: at once while the window had room, else after min_wake (acks free it).
+  if (window_)
+    return last_step_sent_ ? stepped_at_ns
+                           : stepped_at_ns + std::max(min_wake_ns_, std::int64_t{50'000});
   const std::optional<std::int64_t> due_ns = NextDueNs();
   if (!due_ns || *due_ns <= stepped_at_ns) return poll_by;  // refused at that step: retry later
   return std::min(std::max(*due_ns, stepped_at_ns + min_wake_ns_), poll_by);

@@ -18,10 +18,14 @@
 namespace brokerload::pacing {
 
 // Sends one target's messages on the schedule. Step() is the whole policy and is driven either
-// by tests with a manual clock or by PublisherThread. Message n goes to topic n % topics; with
-// keys, to key (n / topics) % keys. A send refused with kQueueFull is retried at the next step
-// (so lag grows, and sends count as late); messages more than max_send_lag behind are dropped
-// and counted, so nothing queues without bound. Not thread-safe: one thread calls Step().
+// by tests with a manual clock or by PublisherThread. With an unpaced schedule (`rate: max`) it
+// sends while fewer than the schedule's window are in flight (sent, not yet acked or failed),
+// each message's intended time being its send time (closed loop: no send lag, no coordinated-
+// omission correction), in the warm-up stage until the warm-up's time has passed. Message n goes to
+// topic n % topics; with keys, to key (n / topics) % keys. A send refused with kQueueFull is
+// retried at the next step (so lag grows, and sends count as late); messages more than max_send_lag
+// behind are dropped and counted, so nothing queues without bound. Not thread-safe: one thread
+// calls Step().
 class Publisher {
  public:
   Publisher(const config::Workload& workload, const config::Run& run, const Schedule& schedule,
@@ -38,11 +42,14 @@ class Publisher {
   // latest one `tick_ns` after it, so that Stop() and stage changes are seen within a tick. When
   // the last step left due messages unsent (the producer refused them), also one tick later: a
   // retry at once would only spin. A due time already past (it came due while sending) means now.
+  // Unpaced: now after a step that sent; otherwise min_wake (at least 50 us) later, when acks
+  // may have freed the window.
   std::int64_t NextWakeNs(std::int64_t stepped_at_ns, std::int64_t tick_ns) const;
   // When the next message to send is due (Unix ns); nullopt once the profile is finished.
   std::optional<std::int64_t> NextDueNs() const;
 
   bool Finished() const { return finished_.load(std::memory_order_relaxed); }
+  bool Unpaced() const { return window_.has_value(); }
   std::size_t CurrentStage() const { return stage_.load(std::memory_order_relaxed); }
 
  private:
@@ -57,6 +64,8 @@ class Publisher {
   std::int64_t start_ns_;
   std::int64_t max_lag_ns_;
   std::int64_t min_wake_ns_;
+  std::optional<std::uint64_t> window_;  // unpaced: at most this many in flight
+  bool last_step_sent_ = false;
   std::optional<std::uint64_t> total_;
   std::uint32_t topics_;
   std::uint32_t keys_;

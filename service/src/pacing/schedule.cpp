@@ -27,7 +27,7 @@ std::uint64_t CountDue(double rate, std::int64_t since_ns) {
 }  // namespace
 
 Schedule::Schedule(const config::Profile& profile, std::int64_t warmup_ns)
-    : repeat_(profile.repeat) {
+    : repeat_(profile.repeat), unpaced_window_(profile.max_in_flight) {
   std::uint64_t first = 0;
   std::int64_t start = 0;
   for (const config::Stage& stage : profile.stages) {

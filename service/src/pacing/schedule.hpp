@@ -45,6 +45,9 @@ class Schedule {
   // the first cycle, for a repeating profile).
   const std::vector<StagePlan>& Stages() const { return stages_; }
   bool HasWarmup() const { return prefix_ns_ > 0; }
+  // `rate: max`: no due times; the publisher sends while fewer than this many messages are in
+  // flight (Publisher::Step), and DueAt/IntendedOffsetNs/StageOf do not apply.
+  std::optional<std::uint64_t> UnpacedWindow() const { return unpaced_window_; }
   std::int64_t WarmupNs() const { return prefix_ns_; }
 
  private:
@@ -60,6 +63,7 @@ class Schedule {
   std::uint64_t prefix_messages_ = 0;
   std::int64_t prefix_ns_ = 0;
   bool repeat_ = false;
+  std::optional<std::uint64_t> unpaced_window_;
   bool bounded_ = true;  // every stage ends
   std::uint64_t cycle_messages_ = 0;
   std::int64_t cycle_ns_ = 0;

@@ -199,10 +199,33 @@ TEST(ConfigLoader, DurationsNeedAUnit) {
                           "got '1s'"));
 }
 
+TEST(ConfigLoader, RateMaxIsAnUnpacedProfileWithABoundedWindow) {
+  const Config defaults = Valid(kTargets + "profile: {rate: max}\n");
+  EXPECT_EQ(defaults.profile.max_in_flight, 10'000u);
+  ASSERT_EQ(defaults.profile.stages.size(), 1u);
+  EXPECT_EQ(defaults.profile.stages[0].name, "max");
+  EXPECT_FALSE(defaults.profile.stages[0].duration || defaults.profile.stages[0].messages);
+  EXPECT_EQ(Valid(kTargets + "profile: {rate: max, max_in_flight: 500}\n").profile.max_in_flight,
+            500u);
+  EXPECT_FALSE(Valid(kTargets + "profile: {rate: 5}\n").profile.max_in_flight);
+}
+
 TEST(ConfigLoader, ProfileShapesAreChecked) {
   EXPECT_THAT(Errors(kTargets + "profile: {rate: 0}\n"),
               ElementsAre(HasSubstr("profile.rate: expected a rate in messages per second above "
-                                    "0 (at most 10000000), got '0'")));
+                                    "0 (at most 10000000), or max (unpaced), got '0'")));
+  EXPECT_THAT(Errors(kTargets + "profile: {rate: 100, max_in_flight: 10}\n"),
+              ElementsAre(HasSubstr("profile.max_in_flight: expected no value without rate: max")));
+  EXPECT_THAT(
+      Errors(kTargets + "profile: {rate: max, max_in_flight: 0}\n"),
+      ElementsAre(HasSubstr("profile.max_in_flight: expected an integer from 1 to 1000000")));
+  EXPECT_THAT(Errors(kTargets + "profile: {rate: max, repeat: true}\n"),
+              ElementsAre(HasSubstr("profile.rate: expected a rate in messages per second with "
+                                    "stages, builtin or repeat (max is a constant, unpaced profile "
+                                    "of its own)")));
+  EXPECT_THAT(Errors(kTargets + "profile:\n  stages: [{rate: max, duration: 1s}]\n"),
+              ElementsAre(HasSubstr("profile.stages[0].rate: expected a rate in messages per "
+                                    "second above 0 (at most 10000000), got 'max'")));
   EXPECT_THAT(Errors(kTargets + "profile:\n  rate: 5\n  stages: [{rate: 1, messages: 1}]\n"),
               ElementsAre("test.yaml:4:3 profile: expected either stages, or rate (with an "
                           "optional builtin), not both, got a map"));

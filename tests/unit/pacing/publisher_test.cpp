@@ -303,6 +303,54 @@ TEST_F(PublisherTest, DrivenByItsWakeTimesAt10000PerSecondEverySendLeavesWithinM
   EXPECT_GT(worst, 0);  // batches: not every message on its own wake
 }
 
+Schedule Unpaced(std::uint64_t window, std::int64_t warmup_ns = 0) {
+  config::Profile profile{{config::Stage{"max", 1e7, std::nullopt, std::nullopt}}, false};
+  profile.max_in_flight = window;
+  return Schedule(profile, warmup_ns);
+}
+
+// Acknowledges the first `count` sent messages that are still unacknowledged.
+void Ack(accounting::TargetAccounting& accounting, const FakeProducer& producer, std::size_t from,
+         std::size_t count) {
+  for (std::size_t i = from; i < from + count; ++i) {
+    std::vector<std::byte> payload(100);
+    message::Encode(producer.sent[i].header, payload);
+    accounting.OnAck(payload, 0);
+  }
+}
+
+// rate: max: as many as the window has room for, whatever the time, each leaving when sent.
+TEST_F(PublisherTest, UnpacedItFillsTheWindowAndSendsMoreOnlyAsAcksFreeIt) {
+  const Schedule schedule = Unpaced(100);
+  Publisher p = Make(schedule);
+  EXPECT_TRUE(p.Unpaced());
+  clock_.now = kStart + 1;  // 1 ns after the start: a paced schedule would have 1 message due
+  EXPECT_EQ(p.Step(clock_.now), 100u);
+  EXPECT_EQ(p.Step(clock_.now), 0u);                               // full
+  EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), clock_.now + 250'000);  // min_wake: acks free it
+  Ack(accounting_, producer_, 0, 30);
+  EXPECT_EQ(p.Step(clock_.now), 30u);
+  EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), clock_.now);  // it sent: at once
+  EXPECT_EQ(p.Step(clock_.now, 10), 0u);
+  for (const FakeProducer::Sent& s : producer_.sent) {
+    EXPECT_EQ(s.header.intended_ns, s.header.actual_ns);  // closed loop: no send lag
+  }
+  EXPECT_EQ(accounting_.InFlight(), 100u);
+  EXPECT_FALSE(p.NextDueNs());
+  EXPECT_FALSE(p.Finished());
+}
+
+TEST_F(PublisherTest, UnpacedABatchIsBoundedAndTheWarmupStageEndsByTime) {
+  const Schedule schedule = Unpaced(1'000, 5 * kMs);
+  Publisher p = Make(schedule);
+  clock_.now = kStart + kMs;
+  EXPECT_EQ(p.Step(clock_.now, 64), 64u);
+  EXPECT_EQ(p.CurrentStage(), 0u);  // warmup
+  clock_.now = kStart + 5 * kMs;
+  EXPECT_EQ(p.Step(clock_.now, 64), 64u);
+  EXPECT_EQ(schedule.Stages()[p.CurrentStage()].name, "max");
+}
+
 // Records the scheduling policy of the thread that sends; each Send takes `cost`.
 class PolicyRecordingProducer final : public driver::Producer {
  public:
