@@ -110,7 +110,7 @@ int Run(const config::Config& loaded) {
   engine.Start();
   for (const auto& target : engine.Targets()) {
     exporter.AddTarget({target->Name(), target->Topics(), &target->Accounting(), &target->Health(),
-                        &engine.Schedule(), target->Publisher()});
+                        target->Publisher()});
   }
   exporter.SetReady(true);
   LOG_INFO("publishing to %zu target(s), %d topics, profile of %zu stage(s)",

@@ -293,8 +293,7 @@ std::vector<MetricFamily> Exporter::Collect() const {
     AddWindowQuantiles(send_lag_window, t.name, w.send_lag, s.send_lag);
     AddValue(in_flight, target, static_cast<double>(target_in_flight));
     if (t.publisher != nullptr) {
-      const std::size_t current = t.publisher->CurrentStage();
-      const pacing::StagePlan& plan = t.schedule->Stages()[current];
+      const pacing::StagePlan& plan = t.publisher->CurrentStagePlan();
       AddValue(target_rate, target, t.publisher->Finished() ? 0 : plan.rate);
       AddValue(stage, {{"target", t.name}, {"stage", plan.name}}, 1);
     }

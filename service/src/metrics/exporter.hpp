@@ -32,8 +32,7 @@ struct TargetView {
   std::vector<std::string> topics;
   const accounting::TargetAccounting* accounting = nullptr;
   const driver::Health* health = nullptr;
-  const pacing::Schedule* schedule = nullptr;
-  const pacing::Publisher* publisher = nullptr;
+  const pacing::Publisher* publisher = nullptr;  // its stage and rate: CurrentStagePlan()
 };
 
 class Exporter final : public prometheus::Collectable {

@@ -14,9 +14,7 @@ using ::testing::Not;
 
 class ExporterTest : public ::testing::Test {
  protected:
-  ExporterTest() {
-    exporter_.AddTarget({"nats", {"t-0", "t-1"}, &accounting_, &health_, nullptr, nullptr});
-  }
+  ExporterTest() { exporter_.AddTarget({"nats", {"t-0", "t-1"}, &accounting_, &health_, nullptr}); }
 
   std::string Scrape() { return prometheus::TextSerializer().Serialize(exporter_.Collect()); }
 
