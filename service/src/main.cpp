@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
     const std::optional<config::Config> config = Load(config_path);
     if (!config) return app::kExitConfig;
     ApplyConfigLogLevel(*config, level.has_value());
-    return app::Run(*config);
+    return app::Run(*config, {config_path, level.has_value()});
   }
   if (command == "compare") return CompareCommand(args);
   return Usage("unknown command '" + command + "'");
