@@ -87,6 +87,7 @@ done
 [[ $(grep -c "release: kube-prometheus-stack" "$tmp/full.yaml") -ge 2 ]]
 grep -q 'grafana_dashboard: "1"' "$tmp/full.yaml"
 grep -q "replicas: 3" "$tmp/full.yaml"
+grep -q "checksum/config: " "$tmp/full.yaml"
 # Secured: Secrets mounted read-only as files, env from a Secret key, probes over HTTPS (no
 # credentials needed), the ServiceMonitor scraping with TLS and basic auth from a Secret.
 grep -q "secretName: brokerload-kafka" "$tmp/full.yaml"
