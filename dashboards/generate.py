@@ -63,7 +63,7 @@ from grafana_foundation_sdk.models.prometheus import PromQueryFormat  # noqa: E4
 # branch; until brokerload exports it, its panel stays out, since dashboards_test.py wants every
 # panel's query answered. Turn it on: True here, then python3 dashboards/generate.py, and commit
 # the regenerated JSON (the test then needs the counter exported before any reload happens).
-CONFIG_RELOADS_PANEL = False
+CONFIG_RELOADS_PANEL = True
 
 DS = DataSourceRef(type_val="prometheus", uid="${datasource}")
 SEL = 'job=~"$job", instance=~"$instance", target=~"$target"'

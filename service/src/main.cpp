@@ -49,6 +49,11 @@ std::optional<config::Config> Load(const std::string& path) {
   return std::move(result.config);
 }
 
+// log.level from the file, unless --log-level was given (`given`): the command line wins.
+void ApplyConfigLogLevel(const config::Config& config, bool given) {
+  if (!given) log::SetLevel(config.log.level);
+}
+
 bool SetLogLevel(const std::string& level) {
   if (level == "debug") {
     log::SetLevel(log::Level::kDebug);
@@ -79,6 +84,7 @@ int CompareCommand(const std::vector<std::string>& args) {
   std::string profile;
   double seed_rate = 10'000;
   config::Duration seed_min_duration{0};
+  bool log_level_given = false;
   app::CompareOptions options;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& flag = args[i];
@@ -126,6 +132,7 @@ int CompareCommand(const std::vector<std::string>& args) {
       }
     } else if (flag == "--log-level") {
       if (!SetLogLevel(value)) return Usage("--log-level: expected debug, info, warn or error");
+      log_level_given = true;
     } else {
       return Usage("compare: unknown option '" + flag + "'");
     }
@@ -134,6 +141,7 @@ int CompareCommand(const std::vector<std::string>& args) {
   if (options.out_dir.empty()) return Usage("compare needs --out DIR");
   std::optional<config::Config> config = Load(config_path);
   if (!config) return app::kExitConfig;
+  ApplyConfigLogLevel(*config, log_level_given);
   if (profile == "seed") config->profile = config::SeedProfile(seed_rate, seed_min_duration);
   return app::Compare(*config, options);
 }
@@ -160,7 +168,7 @@ int main(int argc, char** argv) {
   }
   if (command == "run") {
     std::string config_path;
-    std::string level = "info";
+    std::optional<std::string> level;
     for (std::size_t i = 1; i < args.size(); ++i) {
       if (args[i] == "--config" && i + 1 < args.size()) {
         config_path = args[++i];
@@ -171,12 +179,13 @@ int main(int argc, char** argv) {
       }
     }
     if (config_path.empty()) return Usage("run needs --config FILE");
-    if (!SetLogLevel(level)) {
-      return Usage("--log-level: expected debug, info, warn or error, got '" + level + "'");
+    if (level && !SetLogLevel(*level)) {
+      return Usage("--log-level: expected debug, info, warn or error, got '" + *level + "'");
     }
     const std::optional<config::Config> config = Load(config_path);
     if (!config) return app::kExitConfig;
-    return app::Run(*config);
+    ApplyConfigLogLevel(*config, level.has_value());
+    return app::Run(*config, {config_path, level.has_value()});
   }
   if (command == "compare") return CompareCommand(args);
   return Usage("unknown command '" + command + "'");

@@ -43,6 +43,25 @@ if helm template test "$chart" --set config.targets.nats.user=u \
 fi
 grep -q "config.targets.nats.password" "$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
 
+# A config change: by default reloaded in place (no checksum in the pod template, so the pods
+# stay); restartOnConfigChange brings back the checksum, which changes with the config.
+if grep -q "checksum/config" "$tmp/default.yaml"; then
+  echo "helm: the default values restart the pods on a config change" >&2; exit 1
+fi
+grep -q "mountPath: /etc/brokerload$" "$tmp/default.yaml"
+if grep -q "subPath:" "$tmp/default.yaml"; then
+  echo "helm: a subPath mount never sees ConfigMap updates" >&2; exit 1
+fi
+checksum() {
+  helm template test "$chart" --set restartOnConfigChange=true "$@" |
+    grep -oP 'checksum/config: \K\w+' || { echo "helm: restartOnConfigChange: no checksum" >&2; exit 1; }
+}
+[[ $(checksum) != $(checksum --set config.profile.rate=2000) ]] ||
+  { echo "helm: the config checksum does not follow the config" >&2; exit 1; }
+if helm template test "$chart" --set restartOnConfigChange=yes >/dev/null 2>"$tmp/err"; then
+  echo "helm: values.schema.json accepted restartOnConfigChange=yes" >&2; exit 1
+fi
+
 # Defaults: one StatefulSet replica, non-root, read-only root, probes; no optional objects.
 grep -q "kind: StatefulSet" "$tmp/default.yaml"
 grep -q "readOnlyRootFilesystem: true" "$tmp/default.yaml"
@@ -68,6 +87,7 @@ done
 [[ $(grep -c "release: kube-prometheus-stack" "$tmp/full.yaml") -ge 2 ]]
 grep -q 'grafana_dashboard: "1"' "$tmp/full.yaml"
 grep -q "replicas: 3" "$tmp/full.yaml"
+grep -q "checksum/config: " "$tmp/full.yaml"
 # Secured: Secrets mounted read-only as files, env from a Secret key, probes over HTTPS (no
 # credentials needed), the ServiceMonitor scraping with TLS and basic auth from a Secret.
 grep -q "secretName: brokerload-kafka" "$tmp/full.yaml"

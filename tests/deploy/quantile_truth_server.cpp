@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
   brokerload::driver::Health health;
   health.connected = true;
   brokerload::metrics::Exporter exporter("truth", buckets);
-  exporter.AddTarget({"truth", {"t-0", "t-1"}, &target, &health, nullptr, nullptr});
+  exporter.AddTarget({"truth", {"t-0", "t-1"}, &target, &health, nullptr});
   const auto now_ns = [] {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::steady_clock::now().time_since_epoch())

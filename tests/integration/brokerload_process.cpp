@@ -37,7 +37,7 @@ BrokerloadProcess::BrokerloadProcess(const std::string& config_yaml, const std::
   char pattern[] = "/tmp/brokerload-test-XXXXXX";
   if (mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = pattern;
-  std::ofstream(dir_ + "/config.yaml") << config_yaml;
+  std::ofstream(ConfigPath()) << config_yaml;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, (dir_ + "/stdout").c_str(),
@@ -45,7 +45,7 @@ BrokerloadProcess::BrokerloadProcess(const std::string& config_yaml, const std::
   posix_spawn_file_actions_addopen(&actions, 2, (dir_ + "/log").c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   const std::string binary = BROKERLOAD_BINARY;
-  const std::string config = dir_ + "/config.yaml";
+  const std::string config = ConfigPath();
   std::vector<char*> argv = {const_cast<char*>(binary.c_str()), const_cast<char*>("run"),
                              const_cast<char*>("--config"), const_cast<char*>(config.c_str())};
   std::vector<std::string> args = extra_args;

@@ -28,6 +28,8 @@ class BrokerloadProcess {
   std::string Log() const;
   std::string Stdout() const;
   pid_t Pid() const { return pid_; }
+  // The config file it runs with (`run --config`), for tests that change it under it.
+  std::string ConfigPath() const { return dir_ + "/config.yaml"; }
 
  private:
   std::string dir_;

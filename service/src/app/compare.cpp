@@ -264,8 +264,7 @@ int RunTargets(const config::Config& config, const std::vector<driver::Backend>&
     std::string line = "\rcompare:";
     for (const auto& t : engine.Targets()) {
       const accounting::Totals totals = t->Accounting().Sum();
-      line += "  " + t->Name() + " stage " +
-              schedule.Stages()[t->Publisher()->CurrentStage()].name + " sent " +
+      line += "  " + t->Name() + " stage " + t->Publisher()->CurrentStagePlan().name + " sent " +
               std::to_string(totals.published) + " consumed " + std::to_string(totals.consumed);
     }
     std::fprintf(stderr, "%s   ", line.c_str());

@@ -1,5 +1,6 @@
 #include "app/engine.hpp"
 
+#include <algorithm>
 #include <thread>
 
 #include "log/log.hpp"
@@ -7,13 +8,13 @@
 namespace brokerload::app {
 namespace {
 
-void SimulateWork(const config::Workload& workload) {
-  if (workload.work == config::WorkMode::kSpin) {
-    const auto until = std::chrono::steady_clock::now() + workload.work_time;
+void SimulateWork(config::WorkMode mode, std::chrono::nanoseconds time) {
+  if (mode == config::WorkMode::kSpin) {
+    const auto until = std::chrono::steady_clock::now() + time;
     while (std::chrono::steady_clock::now() < until) {
     }
-  } else if (workload.work == config::WorkMode::kSleep) {
-    std::this_thread::sleep_for(workload.work_time);
+  } else if (mode == config::WorkMode::kSleep) {
+    std::this_thread::sleep_for(time);
   }
 }
 
@@ -28,10 +29,14 @@ Engine::Engine(const config::Config& config, EngineOptions options)
       config_(ForRun(config, identity_)),
       schedule_(options.profile, options.warmup.count()),
       phase_per_stage_(options.phase_per_stage),
+      loss_grace_ns_(config.run.loss_grace.count()),
+      work_mode_(config.workload.work),
+      work_time_ns_(config.workload.work_time.count()),
       pool_(static_cast<std::size_t>(config.workload.workers),
             static_cast<std::size_t>(config.workload.worker_queue),
             [this](const accounting::WorkItem& item) {
-              SimulateWork(config_.workload);
+              SimulateWork(work_mode_.load(std::memory_order_relaxed),
+                           std::chrono::nanoseconds(work_time_ns_.load(std::memory_order_relaxed)));
               targets_[item.target]->Accounting().OnProcessed(item);
             }) {
   const std::size_t phases =
@@ -104,7 +109,23 @@ void Engine::Start() {
 }
 
 void Engine::Maintain() {
-  for (auto& target : targets_) target->Maintain(clock_.NowNs(), config_.run.loss_grace.count());
+  for (auto& target : targets_) target->Maintain(clock_.NowNs(), loss_grace_ns_);
+}
+
+std::int64_t Engine::Reload(const config::Config& next) {
+  // Each publisher wakes at least once a tick: two ticks and 10 ms let every one take the new
+  // settings before they start, so that the switch itself makes no send late.
+  const std::int64_t start_ns = clock_.NowNs() + 2 * config_.run.tick.count() + 10'000'000;
+  // The warm-up keeps its end: the accounting's phases, fixed at Start, say the same.
+  const std::int64_t warmup_left =
+      schedule_.HasWarmup() ? std::max<std::int64_t>(0, MeasureFromNs() - start_ns) : 0;
+  auto schedule = std::make_unique<const pacing::Schedule>(next.profile, warmup_left);
+  for (auto& target : targets_) target->Reload(next.workload, next.run, *schedule, start_ns);
+  reloaded_schedules_.push_back(std::move(schedule));
+  work_mode_.store(next.workload.work, std::memory_order_relaxed);
+  work_time_ns_.store(next.workload.work_time.count(), std::memory_order_relaxed);
+  loss_grace_ns_ = next.run.loss_grace.count();
+  return start_ns;
 }
 
 bool Engine::Finished() const {

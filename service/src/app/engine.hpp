@@ -20,13 +20,14 @@
 // leader, the consumers' assignment covers every topic and, on Kafka, the offsets topic a fresh
 // cluster creates at the first group join has all its leaders, then a probe round trip to every
 // partition of every topic) -> Start (the schedule begins, with its warm-up at the first stage's
-// rate when `warmup` > 0) -> Maintain about once a second -> Finish (stop sending, flush, wait
-// for the consumers, stop them and the workers, final accounting). Not thread-safe: one thread
-// drives it; scrapes may read the targets' accounting at any time.
+// rate when `warmup` > 0) -> Maintain about once a second, Reload when the config changes (run
+// only) -> Finish (stop sending, flush, wait for the consumers, stop them and the workers, final
+// accounting). Not thread-safe: one thread drives it; scrapes may read the targets' accounting
+// at any time.
 //
 // Member order is teardown order in reverse: the targets (their publisher threads, then their
 // clients, whose callbacks feed the pool) go before the worker pool, which goes before the
-// schedule and clock that everything reads.
+// schedules and clock that everything reads.
 namespace brokerload::app {
 
 struct EngineOptions {
@@ -58,6 +59,15 @@ class Engine {
   void Start();
   // Housekeeping: loss sweep, consumer upkeep after reconnects, aggregated problem logs.
   void Maintain();
+  // Puts the reloadable part of `next` into effect (config::Diff found no fixed key changed):
+  // one new schedule for every target from one start a little ahead (so that every publisher
+  // has taken it by then), beginning with the rest of the warm-up if the warm-up has not ended,
+  // then the new profile from its first stage; message sizes, payload, max_send_lag, min_wake,
+  // work simulation and loss grace. Nothing reconnects; the run id, the accounting and its
+  // phases stay. After Start, in `run` only (compare's phases follow its one schedule). Returns
+  // the new schedule's start (Unix ns). Every schedule installed is kept until the engine goes
+  // (a few hundred bytes each), as scrapes read their stages.
+  std::int64_t Reload(const config::Config& next);
   // True once every target sent its whole (bounded) schedule.
   bool Finished() const;
   // Stops sending, flushes and waits for the consumers until `deadline`, then stops consumers and
@@ -79,10 +89,15 @@ class Engine {
   std::vector<accounting::PhaseWindow> PhaseWindows() const;
 
   accounting::RunIdentity identity_;
-  config::Config config_;
+  config::Config config_;  // as started (ForRun); Reload changes only what follows
   pacing::RunClock clock_;
   pacing::Schedule schedule_;
+  std::vector<std::unique_ptr<const pacing::Schedule>> reloaded_schedules_;
   bool phase_per_stage_;
+  std::int64_t loss_grace_ns_;
+  // workload.work, read by the workers for each message.
+  std::atomic<config::WorkMode> work_mode_;
+  std::atomic<std::int64_t> work_time_ns_;
   workers::Pool pool_;
   std::vector<std::unique_ptr<TargetRuntime>> targets_;
   std::vector<Readiness> readiness_;

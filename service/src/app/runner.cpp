@@ -11,11 +11,13 @@
 #include <cstdlib>
 #include <thread>
 
+#include "app/config_reloader.hpp"
 #include "app/engine.hpp"
 #include "app/exit_codes.hpp"
 #include "app/http_server.hpp"
 #include "app/summary.hpp"
 #include "app/version.hpp"
+#include "driver/factory.hpp"
 #include "log/log.hpp"
 #include "metrics/exporter.hpp"
 
@@ -54,7 +56,7 @@ HttpSecurity MetricsSecurity(const config::Metrics& metrics) {
 
 }  // namespace
 
-int Run(const config::Config& loaded) {
+int Run(const config::Config& loaded, const RunOptions& run_options) {
   metrics::Exporter exporter(std::string(Version()), loaded.metrics.latency_buckets);
 
   // Metrics come up before any broker I/O, so probes and scrapes work while brokers are slow.
@@ -82,6 +84,22 @@ int Run(const config::Config& loaded) {
   exporter.SetPool(&engine.Pool());
 
   boost::asio::io_context io;
+  // SIGHUP: from the start on, so that it never ends the process (its default action).
+  std::unique_ptr<ConfigReloader> reloader;
+  bool hangup_during_start = false;
+  boost::asio::signal_set hangup(io, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_hangup =
+      [&](const boost::system::error_code& error, int) {
+        if (error) return;
+        if (reloader) {
+          reloader->Reload(ConfigReloader::Trigger::kSignal);
+        } else if (!hangup_during_start) {
+          hangup_during_start = true;
+          LOG_INFO("SIGHUP during the start: the config is read again once publishing starts");
+        }
+        hangup.async_wait(on_hangup);
+      };
+  hangup.async_wait(on_hangup);
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   std::atomic<bool> stop_requested{false};
   signals.async_wait([&](const boost::system::error_code& error, int signal) {
@@ -110,7 +128,7 @@ int Run(const config::Config& loaded) {
   engine.Start();
   for (const auto& target : engine.Targets()) {
     exporter.AddTarget({target->Name(), target->Topics(), &target->Accounting(), &target->Health(),
-                        &engine.Schedule(), target->Publisher(), target->PublisherThread(),
+                        target->Publisher(), target->PublisherThread(),
                         target->Description().broker_version,
                         target->Description().client_version});
   }
@@ -123,6 +141,21 @@ int Run(const config::Config& loaded) {
         "latencies are not corrected for coordinated omission (no message waits for a schedule)",
         static_cast<unsigned long long>(*config.profile.max_in_flight));
   }
+  reloader = std::make_unique<ConfigReloader>(
+      run_options.config_path, loaded, driver::CheckClientProperty,
+      [&](const config::Config& next) {
+        engine.Reload(next);
+        if (next.log.level == reloader->Running().log.level) return;
+        if (run_options.log_level_from_command_line) {
+          LOG_INFO("config reload: log.level changed; --log-level on the command line still wins");
+        } else {
+          log::SetLevel(next.log.level);
+        }
+      },
+      exporter);
+  LOG_INFO("config reload: on SIGHUP, and when %s changes (read every second)",
+           run_options.config_path.c_str());
+  if (hangup_during_start) reloader->Reload(ConfigReloader::Trigger::kSignal);
 
   boost::asio::steady_timer housekeeping(io);
   bool finished_logged = false;
@@ -131,7 +164,10 @@ int Run(const config::Config& loaded) {
         if (error) return;
         engine.Maintain();
         exporter.Advance(engine.Clock().NowNs());
-        if (engine.Finished() && !finished_logged) {
+        reloader->Poll();
+        if (!engine.Finished()) {
+          finished_logged = false;  // a reload started a new profile
+        } else if (!finished_logged) {
           finished_logged = true;
           LOG_INFO("profile finished; serving metrics until SIGTERM or SIGINT");
         }
@@ -143,7 +179,7 @@ int Run(const config::Config& loaded) {
   io.run();  // until the first signal
 
   // Graceful stop, bounded by run.drain_timeout: no new sends, outstanding acks, then consumers.
-  if (!engine.Finish(std::chrono::steady_clock::now() + config.run.drain_timeout)) {
+  if (!engine.Finish(std::chrono::steady_clock::now() + reloader->Running().run.drain_timeout)) {
     LOG_WARN("consumers not drained within run.drain_timeout");
   }
   exporter.SetReady(false);

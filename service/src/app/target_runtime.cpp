@@ -122,6 +122,14 @@ void TargetRuntime::StartPublishing(std::int64_t start_ns) {
       *publisher_, clock_, config_.run.tick, "pub-" + name_, config_.run.realtime_priority);
 }
 
+void TargetRuntime::Reload(const config::Workload& workload, const config::Run& run,
+                           const pacing::Schedule& schedule, std::int64_t start_ns) {
+  if (!publisher_) return;
+  // Built here, payload and all, so that the publisher's thread only swaps it in.
+  publisher_->Offer(std::make_unique<pacing::PublisherSettings>(
+      pacing::MakeSettings(workload, run, schedule, start_ns, identity_.run_id)));
+}
+
 bool TargetRuntime::StopPublishing(std::chrono::milliseconds flush_timeout) {
   if (publisher_thread_) publisher_thread_->Stop();
   if (!clients_.producer) return true;

@@ -51,6 +51,11 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
   const driver::Description& Description() const { return description_; }
   // Starts sending on the common schedule.
   void StartPublishing(std::int64_t start_ns);
+  // Hands the publisher `schedule` from `start_ns` with the workload's sizes and payload and
+  // the run's max_send_lag and min_wake (pacing::Publisher::Offer). `schedule` outlives this.
+  // After StartPublishing; never blocks the publisher.
+  void Reload(const config::Workload& workload, const config::Run& run,
+              const pacing::Schedule& schedule, std::int64_t start_ns);
   // Stops sending and waits (bounded) for outstanding acknowledgements.
   bool StopPublishing(std::chrono::milliseconds flush_timeout);
   // True once every acknowledged message has been received.

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "log/log.hpp"
+
 // brokerload's configuration, as read from YAML by loader.hpp. Every field has the default that
 // config/brokerload.yaml documents; docs/configuration.md is the reference.
 namespace brokerload::config {
@@ -30,6 +32,8 @@ class Secret {
   explicit Secret(std::string value) : value_(std::move(value)) {}
   const std::string& Reveal() const { return value_; }
   bool Empty() const { return value_.empty(); }
+  // Compares the values without showing them (config::Diff names a changed secret's key only).
+  bool operator==(const Secret&) const = default;
 
  private:
   std::string value_;
@@ -43,6 +47,8 @@ struct TlsSettings {
   std::string key_file;
   Secret key_password;  // of an encrypted key_file (Kafka only: cnats takes unencrypted keys)
   bool verify_hostname = true;
+
+  bool operator==(const TlsSettings&) const = default;
 };
 
 enum class KafkaProtocol { kPlaintext, kSsl, kSaslPlaintext, kSaslSsl };
@@ -55,6 +61,8 @@ struct KafkaSecurity {
   SaslMechanism mechanism = SaslMechanism::kScramSha512;  // used with sasl_*
   std::string username;
   Secret password;
+
+  bool operator==(const KafkaSecurity&) const = default;
 };
 
 struct KafkaTopicSettings {
@@ -63,6 +71,8 @@ struct KafkaTopicSettings {
   bool create = true;  // off for managed clusters that refuse topic creation
   // Topic configs set at creation. A load generator fills disks fast: keep an hour by default.
   Properties config = {{"retention.ms", "3600000"}};
+
+  bool operator==(const KafkaTopicSettings&) const = default;
 };
 
 struct KafkaTarget {
@@ -72,6 +82,8 @@ struct KafkaTarget {
   Properties consumer;
   KafkaTopicSettings topic;
   KafkaSecurity security;
+
+  bool operator==(const KafkaTarget&) const = default;
 };
 
 struct NatsStreamSettings {
@@ -82,6 +94,8 @@ struct NatsStreamSettings {
   Duration max_age = std::chrono::hours(1);  // 0: unlimited
   Discard discard = Discard::kOld;
   bool create = true;
+
+  bool operator==(const NatsStreamSettings&) const = default;
 };
 
 struct NatsTarget {
@@ -103,6 +117,8 @@ struct NatsTarget {
   // true: one write per publish, ~1 ms less latency at low rates, but a syscall per message that
   // stalls the publisher at high rates; false: cnats' flusher batches writes (adds up to ~1 ms).
   bool send_asap = false;
+
+  bool operator==(const NatsTarget&) const = default;
 };
 
 struct Workload {
@@ -116,6 +132,8 @@ struct Workload {
   int worker_queue = 1024;  // per worker, messages
   WorkMode work = WorkMode::kNone;
   Duration work_time{0};
+
+  bool operator==(const Workload&) const = default;
 };
 
 struct Stage {
@@ -123,6 +141,8 @@ struct Stage {
   double rate = 0;                   // messages per second, all topics together
   std::optional<Duration> duration;  // exactly one of duration and messages
   std::optional<std::uint64_t> messages;
+
+  bool operator==(const Stage&) const = default;
 };
 
 struct Profile {
@@ -133,6 +153,8 @@ struct Profile {
   // holds one unbounded stage "max" whose rate is only nominal. Latencies are not corrected for
   // coordinated omission (each message's intended time is its send time).
   std::optional<std::uint64_t> max_in_flight = std::nullopt;
+
+  bool operator==(const Profile&) const = default;
 };
 
 // The metrics endpoint's protection, in the style of Prometheus' exporter web config. Off by
@@ -140,10 +162,14 @@ struct Profile {
 struct MetricsTls {
   std::string cert_file;  // PEM, the server certificate (with its chain)
   std::string key_file;   // PEM, unencrypted
+
+  bool operator==(const MetricsTls&) const = default;
 };
 struct BasicAuth {
   std::string username;
   Secret password;
+
+  bool operator==(const BasicAuth&) const = default;
 };
 
 struct Metrics {
@@ -152,6 +178,8 @@ struct Metrics {
   std::optional<MetricsTls> tls;
   std::optional<BasicAuth> basic_auth;
   std::vector<double> latency_buckets;  // seconds; filled with the default ladder when empty
+
+  bool operator==(const Metrics&) const = default;
 };
 
 struct Run {
@@ -173,6 +201,14 @@ struct Run {
   // After readiness, sent at the first stage's rate and kept out of every latency figure (and
   // out of every compare figure): long enough for a freshly started local broker to settle.
   Duration warmup = std::chrono::seconds(15);
+
+  bool operator==(const Run&) const = default;
+};
+
+struct Log {
+  log::Level level = log::Level::kInfo;  // `--log-level` overrides it (docs/configuration.md)
+
+  bool operator==(const Log&) const = default;
 };
 
 struct Config {
@@ -182,6 +218,9 @@ struct Config {
   Profile profile;
   Metrics metrics;
   Run run;
+  Log log;
+
+  bool operator==(const Config&) const = default;
 };
 
 // Default histogram boundaries, in seconds: a geometric ladder 50 µs × 2^(k/8), k = 0..141, each

@@ -309,6 +309,15 @@ void ReadRun(YamlReader& r, const YAML::Node& node, Run& run) {
   }
 }
 
+void ReadLog(YamlReader& r, const YAML::Node& node, Log& out) {
+  if (!r.CheckMap(node, "log", {"level"})) return;
+  r.Enum(node, "log", "level", out.level,
+         {{"debug", log::Level::kDebug},
+          {"info", log::Level::kInfo},
+          {"warn", log::Level::kWarn},
+          {"error", log::Level::kError}});
+}
+
 }  // namespace
 
 std::string ConfigError::ToString() const {
@@ -332,7 +341,9 @@ LoadResult Parse(std::string_view text, const std::string& file_name, const Prop
   Config config;
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   r.CheckDuplicateKeys(root, "");
-  if (!r.CheckMap(root, "", {"targets", "workload", "profile", "metrics", "run"})) return result;
+  if (!r.CheckMap(root, "", {"targets", "workload", "profile", "metrics", "run", "log"})) {
+    return result;
+  }
 
   const YAML::Node targets = root["targets"];
   if (!targets) {
@@ -358,6 +369,7 @@ LoadResult Parse(std::string_view text, const std::string& file_name, const Prop
     config.metrics.latency_buckets = DefaultLatencyBuckets();
   }
   if (root["run"]) ReadRun(r, root["run"], config.run);
+  if (root["log"]) ReadLog(r, root["log"], config.log);
 
   std::stable_sort(result.errors.begin(), result.errors.end(),
                    [](const ConfigError& a, const ConfigError& b) {

@@ -100,6 +100,14 @@ Exporter::Exporter(std::string version, std::vector<double> latency_buckets_seco
   for (double bound : buckets_) bounds_ns_.push_back(std::llround(bound * 1e9));
 }
 
+void Exporter::RecordReload(config::ReloadResult result, std::chrono::system_clock::time_point at) {
+  std::lock_guard lock(mutex_);
+  ++reloads_[static_cast<std::size_t>(result)];
+  last_reload_successful_ =
+      result == config::ReloadResult::kApplied || result == config::ReloadResult::kUnchanged;
+  if (result == config::ReloadResult::kApplied) config_loaded_seconds_ = Seconds(at);
+}
+
 void Exporter::AddTarget(TargetView target) {
   std::lock_guard lock(mutex_);
   targets_.push_back(std::move(target));
@@ -137,6 +145,23 @@ std::vector<MetricFamily> Exporter::Collect() const {
       Family("brokerload_config_loaded_timestamp_seconds",
              "When the running configuration was loaded (Unix time).", MetricType::Gauge);
   AddValue(config_loaded, {}, config_loaded_seconds_);
+  auto reloads = Family("brokerload_config_reloads_total",
+                        "Config reload attempts (SIGHUP, or a change of the config file's "
+                        "content), by result: applied, unchanged, refused (a key that needs a "
+                        "restart changed), invalid (the file does not load).",
+                        MetricType::Counter);
+  for (std::size_t r = 0; r < config::kReloadResultCount; ++r) {
+    AddValue(
+        reloads,
+        {{"result", std::string(config::ReloadResultName(static_cast<config::ReloadResult>(r)))}},
+        static_cast<double>(reloads_[r]));
+  }
+  auto reload_ok =
+      Family("brokerload_config_last_reload_successful",
+             "0 when the last reload attempt was refused or invalid (the file holds a config that "
+             "does not run), else 1.",
+             MetricType::Gauge);
+  AddValue(reload_ok, {}, last_reload_successful_ ? 1 : 0);
   auto ready =
       Family("brokerload_ready",
              "1 once every target was ready end to end and publishing started, until shutdown.",
@@ -300,8 +325,7 @@ std::vector<MetricFamily> Exporter::Collect() const {
     AddWindowQuantiles(send_lag_window, t.name, w.send_lag, s.send_lag);
     AddValue(in_flight, target, static_cast<double>(target_in_flight));
     if (t.publisher != nullptr) {
-      const std::size_t current = t.publisher->CurrentStage();
-      const pacing::StagePlan& plan = t.schedule->Stages()[current];
+      const pacing::StagePlan& plan = t.publisher->CurrentStagePlan();
       const double rate = t.publisher->Unpaced() ? std::numeric_limits<double>::infinity()
                                                  : plan.rate;  // rate: max
       AddValue(target_rate, target, t.publisher->Finished() ? 0 : rate);
@@ -347,21 +371,52 @@ std::vector<MetricFamily> Exporter::Collect() const {
       Family("process_start_time_seconds", "Start time since the Unix epoch.", MetricType::Gauge);
   AddValue(start, {}, process.start_time_seconds);
 
-  return {build,        config_loaded,  ready,
-          published,    acked,          errors,
-          consumed,     lost,           unconfirmed,
-          after_error,  older,          client_dropped,
-          after_lost,   duplicated,     redelivered,
-          out_of_order, foreign,        processed,
-          late,         dropped,        publish_latency,
-          e2e,          e2e_service,    send_lag,
-          e2e_window,   publish_window, send_lag_window,
-          target_rate,  in_flight,      stage,
-          target_info,  realtime,       connected,
-          disconnects,  client_errors,  health,
-          healthy,      queue_depth,    cpu,
-          rss,          vsize,          fds,
-          threads,      start};
+  return {build,
+          config_loaded,
+          reloads,
+          reload_ok,
+          ready,
+          published,
+          acked,
+          errors,
+          consumed,
+          lost,
+          unconfirmed,
+          after_error,
+          older,
+          client_dropped,
+          after_lost,
+          duplicated,
+          redelivered,
+          out_of_order,
+          foreign,
+          processed,
+          late,
+          dropped,
+          publish_latency,
+          e2e,
+          e2e_service,
+          send_lag,
+          e2e_window,
+          publish_window,
+          send_lag_window,
+          target_rate,
+          in_flight,
+          stage,
+          target_info,
+          realtime,
+          connected,
+          disconnects,
+          client_errors,
+          health,
+          healthy,
+          queue_depth,
+          cpu,
+          rss,
+          vsize,
+          fds,
+          threads,
+          start};
 }
 
 }  // namespace brokerload::metrics

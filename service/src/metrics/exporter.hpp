@@ -3,7 +3,9 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "accounting/target_accounting.hpp"
+#include "config/reload.hpp"
 #include "driver/driver.hpp"
 #include "metrics/target_health.hpp"
 #include "metrics/windowed_quantiles.hpp"
@@ -23,8 +26,8 @@
 // histogram snapshots. Counters are exported per target and topic; latency histograms per target
 // only (the topics' snapshots merged at scrape time), which keeps the series count bounded with
 // fine buckets. Exact quantiles over sliding windows (see WindowedQuantiles) are exported as
-// gauges; Advance moves their windows. Thread-safe: registration, Advance and scrapes take one
-// mutex that nothing else takes.
+// gauges; Advance moves their windows. Thread-safe: registration, Advance, RecordReload and
+// scrapes take one mutex that nothing else takes.
 namespace brokerload::metrics {
 
 struct TargetView {
@@ -32,8 +35,7 @@ struct TargetView {
   std::vector<std::string> topics;
   const accounting::TargetAccounting* accounting = nullptr;
   const driver::Health* health = nullptr;
-  const pacing::Schedule* schedule = nullptr;
-  const pacing::Publisher* publisher = nullptr;
+  const pacing::Publisher* publisher = nullptr;  // its stage and rate: CurrentStagePlan()
   const pacing::PublisherThread* publisher_thread = nullptr;
   // Broker and client versions, as the producer described them at start (fixed for the run).
   std::string broker_version = {};
@@ -48,6 +50,11 @@ class Exporter final : public prometheus::Collectable {
   void SetPool(const workers::Pool* pool);
   void SetReady(bool ready) { ready_.store(ready); }
   bool Ready() const { return ready_.load(); }
+
+  // Counts one config reload attempt (brokerload_config_reloads_total{result}) and sets
+  // brokerload_config_last_reload_successful; an applied one also moves
+  // brokerload_config_loaded_timestamp_seconds to `at`.
+  void RecordReload(config::ReloadResult result, std::chrono::system_clock::time_point at);
 
   // Closes the window intervals (kWindowIntervalNs) that ended by `now_ns` (the run clock). Call
   // it about once a second; it snapshots the histograms only when an interval ended.
@@ -70,8 +77,10 @@ class Exporter final : public prometheus::Collectable {
   std::string version_;
   std::vector<double> buckets_;
   std::vector<std::int64_t> bounds_ns_;
-  double config_loaded_seconds_;
   mutable std::mutex mutex_;
+  double config_loaded_seconds_;                                     // mutex_
+  std::array<std::uint64_t, config::kReloadResultCount> reloads_{};  // mutex_
+  bool last_reload_successful_ = true;                               // mutex_
   std::vector<TargetView> targets_;
   std::vector<std::unique_ptr<Windows>> windows_;  // one per target, same order
   const workers::Pool* pool_ = nullptr;

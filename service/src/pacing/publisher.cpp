@@ -14,35 +14,82 @@
 
 namespace brokerload::pacing {
 
+PublisherSettings MakeSettings(const config::Workload& workload, const config::Run& run,
+                               const Schedule& schedule, std::int64_t start_ns,
+                               std::uint64_t seed) {
+  PublisherSettings s;
+  s.schedule = &schedule;
+  s.start_ns = start_ns;
+  s.min_size = static_cast<std::uint32_t>(workload.min_size);
+  s.max_size = static_cast<std::uint32_t>(workload.max_size);
+  s.payload.resize(s.max_size);
+  if (workload.payload == config::PayloadKind::kRandom) {
+    std::mt19937_64 random(seed);
+    for (std::byte& b : s.payload) b = static_cast<std::byte>(random() & 0xFF);
+  } else {
+    const char pattern[] = "brokerload compressible payload 0123456789 ";
+    for (std::size_t i = 0; i < s.payload.size(); ++i) {
+      s.payload[i] = static_cast<std::byte>(pattern[i % (sizeof pattern - 1)]);
+    }
+  }
+  s.max_lag_ns = run.max_send_lag.count();
+  s.min_wake_ns = run.min_wake.count();
+  return s;
+}
+
 Publisher::Publisher(const config::Workload& workload, const config::Run& run,
                      const Schedule& schedule, driver::Producer& producer,
                      accounting::TargetAccounting& accounting, accounting::RunIdentity identity,
                      const Clock& clock, std::int64_t start_ns)
-    : schedule_(schedule),
-      producer_(producer),
+    : producer_(producer),
       accounting_(accounting),
       identity_(identity),
       clock_(clock),
-      start_ns_(start_ns),
-      max_lag_ns_(run.max_send_lag.count()),
-      min_wake_ns_(run.min_wake.count()),
-      window_(schedule.UnpacedWindow()),
-      total_(window_ ? std::nullopt : schedule.TotalMessages()),
       topics_(static_cast<std::uint32_t>(workload.topics)),
       keys_(static_cast<std::uint32_t>(workload.keys)),
-      min_size_(static_cast<std::uint32_t>(workload.min_size)),
-      max_size_(static_cast<std::uint32_t>(workload.max_size)),
-      sequence_(topics_, 0),
-      payload_(max_size_) {
-  if (workload.payload == config::PayloadKind::kRandom) {
-    std::mt19937_64 random(identity.run_id);
-    for (std::byte& b : payload_) b = static_cast<std::byte>(random() & 0xFF);
-  } else {
-    const char pattern[] = "brokerload compressible payload 0123456789 ";
-    for (std::size_t i = 0; i < payload_.size(); ++i) {
-      payload_[i] = static_cast<std::byte>(pattern[i % (sizeof pattern - 1)]);
-    }
+      sequence_(topics_, 0) {
+  PublisherSettings settings = MakeSettings(workload, run, schedule, start_ns, identity.run_id);
+  Install(settings, 0);
+  if (!schedule.Stages().empty()) stage_.store(&schedule.Stages().front());
+}
+
+Publisher::~Publisher() { delete offered_.load(std::memory_order_acquire); }
+
+void Publisher::Install(PublisherSettings& settings, std::uint64_t first) {
+  schedule_ = settings.schedule;
+  start_ns_ = settings.start_ns;
+  max_lag_ns_ = settings.max_lag_ns;
+  min_wake_ns_ = settings.min_wake_ns;
+  window_ = schedule_->UnpacedWindow();
+  total_ = window_ ? std::nullopt : schedule_->TotalMessages();
+  min_size_ = settings.min_size;
+  max_size_ = settings.max_size;
+  payload_.swap(settings.payload);
+  next_ = first;
+}
+
+void Publisher::Offer(std::unique_ptr<PublisherSettings> next) {
+  // The one this replaces, if the publisher has not taken it yet, is freed here.
+  std::unique_ptr<PublisherSettings> replaced(
+      offered_.exchange(next.release(), std::memory_order_acq_rel));
+}
+
+void Publisher::TakeOffer() {
+  if (offered_.load(std::memory_order_relaxed) == nullptr) return;
+  pending_.reset(offered_.exchange(nullptr, std::memory_order_acquire));
+}
+
+void Publisher::Switch() {
+  PublisherSettings& next = *pending_;
+  std::uint64_t first = 0;
+  // Settings taken after their start: what the current schedule sent from then on stays sent,
+  // and the new schedule starts after the last of it.
+  if (next_ > 0) {
+    const std::int64_t last_ns = start_ns_ + schedule_->IntendedOffsetNs(next_ - 1);
+    if (last_ns >= next.start_ns) first = next.schedule->DueAt(last_ns - next.start_ns);
   }
+  Install(next, first);
+  pending_.reset();  // frees the previous payload: once per reload, never per message
 }
 
 std::uint32_t Publisher::NextSize() {
@@ -54,47 +101,105 @@ std::uint32_t Publisher::NextSize() {
 // they would have been sent.
 void Publisher::Drop(std::uint64_t until) {
   while (next_ < until) {
-    const std::size_t phase = accounting_.PhaseOf(start_ns_ + schedule_.IntendedOffsetNs(next_));
+    const std::size_t phase = accounting_.PhaseOf(start_ns_ + schedule_->IntendedOffsetNs(next_));
     std::uint64_t end = until;
     if (phase + 1 < accounting_.Phases()) {
       // The first message due at or after the next phase's start.
       const std::int64_t next_start = accounting_.Window(phase + 1).start_ns;
-      end = std::min(until, std::max(next_ + 1, schedule_.DueAt(next_start - 1 - start_ns_)));
+      end = std::min(until, std::max(next_ + 1, schedule_->DueAt(next_start - 1 - start_ns_)));
     }
     const std::uint64_t count = end - next_;
     for (std::uint32_t i = 0; i < topics_ && i < count; ++i) {
-      const auto topic = static_cast<std::uint16_t>((next_ + i) % topics_);
+      const auto topic = static_cast<std::uint16_t>((count_ + i) % topics_);
       accounting_.OnDropped(topic, count / topics_ + (i < count % topics_ ? 1 : 0), phase);
     }
     next_ = end;
+    count_ += count;
   }
 }
 
 std::size_t Publisher::Step(std::int64_t now_ns, std::size_t max_batch) {
-  std::uint64_t due = 0;
-  if (window_) {
-    const std::uint64_t in_flight = accounting_.InFlight();
-    due = next_ + std::min<std::uint64_t>(*window_ - std::min(in_flight, *window_), max_batch);
-  } else {
-    // Messages due more than max_send_lag ago are dropped in bulk, each counted on its topic.
-    const std::uint64_t too_late = schedule_.DueAt(now_ns - max_lag_ns_ - 1 - start_ns_);
-    if (next_ < too_late) Drop(too_late);
-    due = schedule_.DueAt(now_ns - start_ns_);
-  }
+  TakeOffer();
   std::size_t sent = 0;
-  while (next_ < due && sent < max_batch) {
-    const std::int64_t intended_ns =
-        window_ ? clock_.NowNs() : start_ns_ + schedule_.IntendedOffsetNs(next_);
-    const auto topic = static_cast<std::uint16_t>(next_ % topics_);
+  if (window_) {
+    // Unpaced: nothing is due at a time, so offered settings simply take over at their start.
+    if (pending_ && now_ns >= pending_->start_ns) {
+      Install(*pending_, 0);
+      pending_.reset();
+    }
+    if (window_) {
+      sent = SendUnpaced(max_batch);
+      last_step_sent_ = sent > 0;
+      UpdateStage(now_ns);
+      return sent;
+    }
+  }
+  if (pending_ && now_ns >= pending_->start_ns) {
+    // The current schedule ends where the new one starts: first what was due before that.
+    const std::int64_t end_ns = pending_->start_ns - 1;
+    sent = Send(now_ns, end_ns, max_batch);
+    if (ScheduleDone() || next_ >= schedule_->DueAt(end_ns - start_ns_)) Switch();
+  }
+  if (!pending_ || now_ns < pending_->start_ns) sent += Send(now_ns, now_ns, max_batch - sent);
+  UpdateStage(now_ns);
+  return sent;
+}
+
+std::size_t Publisher::SendUnpaced(std::size_t max_batch) {
+  const std::uint64_t in_flight = accounting_.InFlight();
+  const std::uint64_t room = *window_ - std::min(in_flight, *window_);
+  std::size_t sent = 0;
+  for (std::uint64_t n = 0; n < room && sent < max_batch; ++n) {
+    const auto topic = static_cast<std::uint16_t>(count_ % topics_);
     message::Header header;
     header.run_id = identity_.run_id;
     header.producer_id = identity_.producer_id;
     header.topic = topic;
     header.key =
-        keys_ == 0 ? message::kNoKey : static_cast<std::uint32_t>((next_ / topics_) % keys_);
+        keys_ == 0 ? message::kNoKey : static_cast<std::uint32_t>((count_ / topics_) % keys_);
+    header.sequence = sequence_[topic];
+    header.intended_ns = header.actual_ns = clock_.NowNs();  // closed loop: sent when it can be
+    const std::span payload(payload_.data(), NextSize());
+    message::Encode(header, payload);
+    std::array<std::byte, 4> key_bytes{};
+    std::span<const std::byte> key;
+    if (header.key != message::kNoKey) {
+      std::memcpy(key_bytes.data(), &header.key, key_bytes.size());
+      key = key_bytes;
+    }
+    const driver::Status status = producer_.Send(topic, key, payload);
+    if (status == driver::Status::kQueueFull) break;  // the client's own bound: later
+    if (status == driver::Status::kOk) {
+      ++sequence_[topic];
+      accounting_.OnSent(topic, header.sequence, 0, header.intended_ns);
+      ++sent;
+    } else {
+      accounting_.OnSendFailed(topic, status, header.intended_ns);
+    }
+    ++count_;
+  }
+  return sent;
+}
+
+std::size_t Publisher::Send(std::int64_t now_ns, std::int64_t until_ns, std::size_t max_batch) {
+  // Messages due more than max_send_lag ago are dropped in bulk, each counted on its topic.
+  const std::uint64_t due = schedule_->DueAt(until_ns - start_ns_);
+  const std::uint64_t too_late =
+      std::min(due, schedule_->DueAt(now_ns - max_lag_ns_ - 1 - start_ns_));
+  if (next_ < too_late) Drop(too_late);
+  std::size_t sent = 0;
+  while (next_ < due && sent < max_batch) {
+    const std::int64_t intended_ns = start_ns_ + schedule_->IntendedOffsetNs(next_);
+    const auto topic = static_cast<std::uint16_t>(count_ % topics_);
+    message::Header header;
+    header.run_id = identity_.run_id;
+    header.producer_id = identity_.producer_id;
+    header.topic = topic;
+    header.key =
+        keys_ == 0 ? message::kNoKey : static_cast<std::uint32_t>((count_ / topics_) % keys_);
     header.sequence = sequence_[topic];
     header.intended_ns = intended_ns;
-    header.actual_ns = window_ ? intended_ns : clock_.NowNs();
+    header.actual_ns = clock_.NowNs();
     const std::span payload(payload_.data(), NextSize());
     message::Encode(header, payload);
     std::array<std::byte, 4> key_bytes{};
@@ -113,36 +218,44 @@ std::size_t Publisher::Step(std::int64_t now_ns, std::size_t max_batch) {
       accounting_.OnSendFailed(topic, status, intended_ns);
     }
     ++next_;
-  }
-  last_step_sent_ = sent > 0;
-  const std::size_t stage =
-      window_ ? (schedule_.HasWarmup() && now_ns < start_ns_ + schedule_.WarmupNs()
-                     ? 0
-                     : schedule_.Stages().size() - 1)
-              : schedule_.StageOf(next_ == 0 ? 0 : next_ - 1);
-  if (stage != stage_.load(std::memory_order_relaxed)) {
-    stage_.store(stage, std::memory_order_relaxed);
-    LOG_INFO("stage %s: %.0f msg/s", schedule_.Stages()[stage].name.c_str(),
-             schedule_.Stages()[stage].rate);
-  }
-  if (total_ && next_ >= *total_ && !finished_.load(std::memory_order_relaxed)) {
-    finished_.store(true);
+    ++count_;
   }
   return sent;
 }
 
+void Publisher::UpdateStage(std::int64_t now_ns) {
+  if (schedule_->Stages().empty()) return;
+  const std::size_t index =
+      window_ ? (schedule_->HasWarmup() && now_ns < start_ns_ + schedule_->WarmupNs()
+                     ? 0
+                     : schedule_->Stages().size() - 1)
+              : schedule_->StageOf(next_ == 0 ? 0 : next_ - 1);
+  const StagePlan* stage = &schedule_->Stages()[index];
+  if (stage != stage_.load(std::memory_order_relaxed)) {
+    stage_.store(stage, std::memory_order_release);
+    LOG_INFO("stage %s: %.0f msg/s", stage->name.c_str(), stage->rate);
+  }
+  const bool finished = ScheduleDone() && !pending_;
+  if (finished != finished_.load(std::memory_order_relaxed)) finished_.store(finished);
+}
+
 std::optional<std::int64_t> Publisher::NextDueNs() const {
-  if (window_) return std::nullopt;  // unpaced: nothing is due at a time
-  if (schedule_.Stages().empty() || (total_ && next_ >= *total_)) return std::nullopt;
-  return start_ns_ + schedule_.IntendedOffsetNs(next_);
+  std::optional<std::int64_t> due;
+  if (!window_ && !schedule_->Stages().empty() && !ScheduleDone()) {
+    due = start_ns_ + schedule_->IntendedOffsetNs(next_);
+  }
+  if (pending_ && (!due || *due >= pending_->start_ns)) due = pending_->start_ns;
+  return due;
 }
 
 std::int64_t Publisher::NextWakeNs(std::int64_t stepped_at_ns, std::int64_t tick_ns) const {
   const std::int64_t poll_by = stepped_at_ns + tick_ns;
-  // Unpaced: at once while the window had room, else after min_wake (acks free it).
-  if (window_)
-    return last_step_sent_ ? stepped_at_ns
-                           : stepped_at_ns + std::max(min_wake_ns_, std::int64_t{50'000});
+  if (window_) {  // unpaced: at once while the window had room, else when acks may have freed it
+    const std::int64_t wake = last_step_sent_
+                                  ? stepped_at_ns
+                                  : stepped_at_ns + std::max(min_wake_ns_, std::int64_t{50'000});
+    return pending_ ? std::min(wake, std::max(pending_->start_ns, stepped_at_ns)) : wake;
+  }
   const std::optional<std::int64_t> due_ns = NextDueNs();
   if (!due_ns || *due_ns <= stepped_at_ns) return poll_by;  // refused at that step: retry later
   return std::min(std::max(*due_ns, stepped_at_ns + min_wake_ns_), poll_by);

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -17,65 +18,117 @@
 
 namespace brokerload::pacing {
 
+// What a reload may change in a running Publisher (docs/configuration.md, "Reloading"),
+// prepared off the message path (the payload alone may be 1 MiB) and handed over whole.
+struct PublisherSettings {
+  const Schedule* schedule = nullptr;  // not owned; at least one stage; outlives the Publisher
+  std::int64_t start_ns = 0;           // when the schedule's message 0 is due (Unix ns)
+  std::uint32_t min_size = 0;          // bytes, header included
+  std::uint32_t max_size = 0;
+  std::vector<std::byte> payload;  // max_size bytes: the pattern every message is cut from
+  std::int64_t max_lag_ns = 0;     // run.max_send_lag
+  std::int64_t min_wake_ns = 0;    // run.min_wake
+};
+
+// Settings for `schedule` from `start_ns`: the workload's sizes and payload kind (random bytes
+// drawn from `seed`, the run id, or repeated text), run.max_send_lag and run.min_wake. Allocates.
+PublisherSettings MakeSettings(const config::Workload& workload, const config::Run& run,
+                               const Schedule& schedule, std::int64_t start_ns, std::uint64_t seed);
+
 // Sends one target's messages on the schedule. Step() is the whole policy and is driven either
 // by tests with a manual clock or by PublisherThread. With an unpaced schedule (`rate: max`) it
 // sends while fewer than the schedule's window are in flight (sent, not yet acked or failed),
 // each message's intended time being its send time (closed loop: no send lag, no coordinated-
-// omission correction), in the warm-up stage until the warm-up's time has passed. Message n goes to
-// topic n % topics; with keys, to key (n / topics) % keys. A send refused with kQueueFull is
-// retried at the next step (so lag grows, and sends count as late); messages more than max_send_lag
+// omission correction), in the warm-up stage until the warm-up's time has passed; offered
+// settings take over at their start_ns. Message n of the run goes to topic
+// n % topics; with keys, to key (n / topics) % keys. A send refused with kQueueFull is retried
+// at the next step (so lag grows, and sends count as late); messages more than max_send_lag
 // behind are dropped and counted, so nothing queues without bound. Not thread-safe: one thread
-// calls Step().
+// calls Step(), NextWakeNs() and NextDueNs(); Offer(), Finished() and CurrentStagePlan() may be
+// called from any thread.
+//
+// A reload hands over new settings with Offer(). The current schedule keeps sending what is due
+// before the new settings' start_ns, the new schedule everything due from then on: nothing is
+// sent twice or skipped at the switch, the lag carries over (a publisher behind stays behind, as
+// it would have been), and each topic's sequence numbers go on without a gap.
 class Publisher {
  public:
   Publisher(const config::Workload& workload, const config::Run& run, const Schedule& schedule,
             driver::Producer& producer, accounting::TargetAccounting& accounting,
             accounting::RunIdentity identity, const Clock& clock, std::int64_t start_ns);
+  ~Publisher();
+  Publisher(const Publisher&) = delete;
+  Publisher& operator=(const Publisher&) = delete;
 
   // Sends what is due at `now_ns`, at most `max_batch` messages; returns how many were handed
   // to the producer.
   std::size_t Step(std::int64_t now_ns, std::size_t max_batch = 1 << 16);
 
+  // Hands over `next` (a reload). Step() takes it at its next call (the publisher thread wakes
+  // at least once a tick) and switches when `next->start_ns` comes; settings offered before and
+  // not yet in effect are dropped: the latest offer wins. If `next->start_ns` had already passed
+  // when the publisher took them and it had sent messages due after it, the new schedule starts
+  // after the last of those. Any thread; lock-free, never blocks.
+  void Offer(std::unique_ptr<PublisherSettings> next);
+
   // When to call Step() next, given that the last Step() was at `stepped_at_ns`: at the next
   // message's due time, so that it leaves on time rather than at the next tick, but not sooner
   // than run.min_wake after that step (above that rate, what is due goes in batches) and at the
-  // latest one `tick_ns` after it, so that Stop() and stage changes are seen within a tick. When
-  // the last step left due messages unsent (the producer refused them), also one tick later: a
-  // retry at once would only spin. A due time already past (it came due while sending) means now.
-  // Unpaced: now after a step that sent; otherwise min_wake (at least 50 us) later, when acks
-  // may have freed the window.
+  // latest one `tick_ns` after it, so that Stop(), stage changes and offered settings are seen
+  // within a tick. When the last step left due messages unsent (the producer refused them), also
+  // one tick later: a retry at once would only spin. A due time already past (it came due while
+  // sending) means now. Unpaced: now after a step that sent; otherwise min_wake (at least 50 us)
+  // later, when acks may have freed the window.
   std::int64_t NextWakeNs(std::int64_t stepped_at_ns, std::int64_t tick_ns) const;
-  // When the next message to send is due (Unix ns); nullopt once the profile is finished.
+  // When the next message to send is due (Unix ns), the start of settings taken and waiting
+  // included; nullopt once the profile is finished.
   std::optional<std::int64_t> NextDueNs() const;
 
+  // True once a bounded profile sent its last message (until settings with a new one arrive).
   bool Finished() const { return finished_.load(std::memory_order_relaxed); }
+  // Whether the settings in effect are unpaced (`rate: max`); the publisher's thread only.
   bool Unpaced() const { return window_.has_value(); }
-  std::size_t CurrentStage() const { return stage_.load(std::memory_order_relaxed); }
+  // The stage of the last message handled (the first stage before any), in a schedule that
+  // outlives the Publisher.
+  const StagePlan& CurrentStagePlan() const { return *stage_.load(std::memory_order_acquire); }
 
  private:
+  void Install(PublisherSettings& settings, std::uint64_t first);
+  void TakeOffer();
+  void Switch();
+  // Drops what is too late at `now_ns`, then sends what is due by `until_ns` (<= now_ns).
+  std::size_t Send(std::int64_t now_ns, std::int64_t until_ns, std::size_t max_batch);
+  bool ScheduleDone() const { return total_ && next_ >= *total_; }
+  // Unpaced: sends while the window has room, at most `max_batch`.
+  std::size_t SendUnpaced(std::size_t max_batch);
+  void UpdateStage(std::int64_t now_ns);
   std::uint32_t NextSize();
   void Drop(std::uint64_t until);
 
-  const Schedule& schedule_;
   driver::Producer& producer_;
   accounting::TargetAccounting& accounting_;
   accounting::RunIdentity identity_;
   const Clock& clock_;
-  std::int64_t start_ns_;
-  std::int64_t max_lag_ns_;
-  std::int64_t min_wake_ns_;
-  std::optional<std::uint64_t> window_;  // unpaced: at most this many in flight
-  bool last_step_sent_ = false;
-  std::optional<std::uint64_t> total_;
   std::uint32_t topics_;
   std::uint32_t keys_;
-  std::uint32_t min_size_;
-  std::uint32_t max_size_;
-  std::uint64_t next_ = 0;
-  std::vector<std::uint64_t> sequence_;  // per topic: the next sequence number to send
+  // The settings in effect (Install).
+  const Schedule* schedule_ = nullptr;
+  std::int64_t start_ns_ = 0;
+  std::int64_t max_lag_ns_ = 0;
+  std::int64_t min_wake_ns_ = 0;
+  std::optional<std::uint64_t> total_;
+  std::optional<std::uint64_t> window_;  // unpaced: at most this many in flight
+  bool last_step_sent_ = false;
+  std::uint32_t min_size_ = 0;
+  std::uint32_t max_size_ = 0;
   std::vector<std::byte> payload_;       // reused for every message: no allocation per send
+  std::uint64_t next_ = 0;               // the next message's index in schedule_
+  std::uint64_t count_ = 0;              // messages handled (sent, failed or dropped) in the run
+  std::vector<std::uint64_t> sequence_;  // per topic: the next sequence number to send
   std::minstd_rand size_random_{42};
-  std::atomic<std::size_t> stage_{0};
+  std::atomic<PublisherSettings*> offered_{nullptr};  // owned; Offer() -> TakeOffer()
+  std::unique_ptr<PublisherSettings> pending_;        // taken, waiting for its start_ns
+  std::atomic<const StagePlan*> stage_{nullptr};
   std::atomic<bool> finished_{false};
 };
 
@@ -96,9 +149,10 @@ bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t droppe
 // its schedule, so that a due send does not wait for a core that a broker or a client thread
 // holds (on a busy 2-core machine that wait was most of the send lag's p99: docs/benchmarks.md).
 // It never holds a core for long: each step sends at most kRealtimeBatch messages, and a thread
-// with more due than that, or due again before it could sleep (it cannot keep up), drops back to
-// normal scheduling until it next sleeps on schedule. Setting the policy needs CAP_SYS_NICE (or an
-// RLIMIT_RTPRIO); without it the thread logs it once (info) and runs at normal priority.
+// with more due than that, or due again before it could sleep (it cannot keep up, or runs
+// unpaced), drops back to normal scheduling until it next sleeps on schedule. Setting the policy
+// needs CAP_SYS_NICE (or an RLIMIT_RTPRIO); without it the thread logs it once (info) and runs at
+// normal priority.
 class PublisherThread {
  public:
   // `name`: the thread's name after "bl-" (log::NameThread), e.g. "pub-kafka".

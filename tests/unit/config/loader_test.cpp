@@ -188,6 +188,17 @@ TEST(ConfigLoader, EnumErrorsListTheAllowedValues) {
                           "all|explicit|none, got 'some'"));
   EXPECT_THAT(Errors(kTargets + "profile: {builtin: soak}\n"),
               ElementsAre("test.yaml:3:20 profile.builtin: expected one of seed, got 'soak'"));
+  EXPECT_THAT(Errors(kTargets + "log: {level: loud}\n"),
+              ElementsAre("test.yaml:3:14 log.level: expected one of debug|error|info|warn, got "
+                          "'loud'"));
+  EXPECT_THAT(Errors(kTargets + "log: {format: json}\n"),
+              ElementsAre("test.yaml:3:7 log.format: unknown key (allowed here: level)"));
+}
+
+TEST(ConfigLoader, TheLogLevelIsInfoUnlessTheFileSetsIt) {
+  EXPECT_EQ(Valid(kTargets).log.level, log::Level::kInfo);
+  EXPECT_EQ(Valid(kTargets + "log: {level: debug}\n").log.level, log::Level::kDebug);
+  EXPECT_EQ(Valid(kTargets + "log: {level: warn}\n").log.level, log::Level::kWarn);
 }
 
 TEST(ConfigLoader, DurationsNeedAUnit) {

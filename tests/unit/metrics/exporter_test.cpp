@@ -21,7 +21,6 @@ class ExporterTest : public ::testing::Test {
                          &health_,
                          nullptr,
                          nullptr,
-                         nullptr,
                          "2.14.5",
                          "cnats 3.4.1"});
   }
@@ -88,9 +87,9 @@ TEST_F(ExporterTest, HistogramsArePerTargetCumulativeWithAnInfBucketEqualToTheCo
 
 // The value of the sample whose line starts with `series` ("name{labels}"); -1 when absent.
 double Sample(const std::string& text, const std::string& series) {
-  const std::size_t at = text.find(series + " ");
+  const std::size_t at = text.find("\n" + series + " ");  // not the # HELP line
   if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + series.size() + 1));
+  return std::stod(text.substr(at + series.size() + 2));
 }
 
 std::string E2eWindow(const char* quantile, const char* window) {
@@ -126,6 +125,36 @@ TEST_F(ExporterTest, ReadinessIsExported) {
   exporter_.SetReady(true);
   EXPECT_TRUE(exporter_.Ready());
   EXPECT_THAT(Scrape(), HasSubstr("brokerload_ready 1"));
+}
+
+TEST_F(ExporterTest, ReloadsAreCountedByResultAndOnlyAnAppliedOneMovesTheLoadedTime) {
+  const double loaded = Sample(Scrape(), "brokerload_config_loaded_timestamp_seconds");
+  EXPECT_GT(loaded, 1.7e9);
+  for (const char* result : {"applied", "unchanged", "refused", "invalid"}) {
+    EXPECT_EQ(
+        Sample(Scrape(), std::string("brokerload_config_reloads_total{result=\"") + result + "\"}"),
+        0)
+        << result;  // every result exported from the start, so that increase() sees the first
+  }
+  EXPECT_EQ(Sample(Scrape(), "brokerload_config_last_reload_successful"), 1);
+  const auto later = std::chrono::system_clock::time_point(std::chrono::seconds(2'000'000'000));
+  exporter_.RecordReload(config::ReloadResult::kRefused, later);
+  exporter_.RecordReload(config::ReloadResult::kRefused, later);
+  std::string text = Scrape();
+  EXPECT_EQ(Sample(text, "brokerload_config_reloads_total{result=\"refused\"}"), 2);
+  EXPECT_EQ(Sample(text, "brokerload_config_last_reload_successful"), 0);
+  EXPECT_EQ(Sample(text, "brokerload_config_loaded_timestamp_seconds"), loaded);
+  exporter_.RecordReload(config::ReloadResult::kInvalid, later);
+  exporter_.RecordReload(config::ReloadResult::kUnchanged, later);
+  text = Scrape();
+  EXPECT_EQ(Sample(text, "brokerload_config_reloads_total{result=\"invalid\"}"), 1);
+  EXPECT_EQ(Sample(text, "brokerload_config_reloads_total{result=\"unchanged\"}"), 1);
+  EXPECT_EQ(Sample(text, "brokerload_config_last_reload_successful"), 1);
+  EXPECT_EQ(Sample(text, "brokerload_config_loaded_timestamp_seconds"), loaded);
+  exporter_.RecordReload(config::ReloadResult::kApplied, later);
+  text = Scrape();
+  EXPECT_EQ(Sample(text, "brokerload_config_reloads_total{result=\"applied\"}"), 1);
+  EXPECT_EQ(Sample(text, "brokerload_config_loaded_timestamp_seconds"), 2e9);
 }
 
 }  // namespace

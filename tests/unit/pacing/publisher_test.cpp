@@ -12,66 +12,10 @@
 #include <thread>
 #include <vector>
 
-#include "message/header.hpp"
+#include "publisher_fixture.hpp"
 
-namespace brokerload::pacing {
+namespace brokerload::pacing::testing {
 namespace {
-
-constexpr std::int64_t kStart = 1'700'000'000'000'000'000;
-constexpr std::int64_t kMs = 1'000'000;
-
-class ManualClock final : public Clock {
- public:
-  std::int64_t NowNs() const override { return now; }
-  std::int64_t now = kStart;
-};
-
-class FakeProducer final : public driver::Producer {
- public:
-  struct Sent {
-    std::size_t topic;
-    std::vector<std::byte> key;
-    message::Header header;
-    std::size_t size;
-  };
-
-  driver::Status Send(std::size_t topic, std::span<const std::byte> key,
-                      std::span<const std::byte> payload) override {
-    if (!refusals.empty()) {
-      const driver::Status status = refusals.front();
-      refusals.pop_front();
-      if (status != driver::Status::kOk) return status;
-    }
-    sent.push_back({topic, {key.begin(), key.end()}, *message::Decode(payload), payload.size()});
-    return driver::Status::kOk;
-  }
-  bool Flush(std::chrono::milliseconds) override { return true; }
-  driver::Description Describe() const override { return {}; }
-
-  std::vector<Sent> sent;
-  std::deque<driver::Status> refusals;
-};
-
-class PublisherTest : public ::testing::Test {
- protected:
-  PublisherTest() {
-    workload_.topics = 5;
-    workload_.min_size = workload_.max_size = 100;
-    run_.max_send_lag = std::chrono::milliseconds(100);
-  }
-
-  Publisher Make(const Schedule& schedule) {
-    return Publisher(workload_, run_, schedule, producer_, accounting_, kRun, clock_, kStart);
-  }
-
-  static constexpr accounting::RunIdentity kRun{42, 1};
-  config::Workload workload_;
-  config::Run run_;
-  ManualClock clock_;
-  FakeProducer producer_;
-  accounting::TargetAccounting accounting_{{0, 5, 0, kRun, 2 * kMs, 1, false}};
-  Schedule schedule_{config::Profile{{config::Stage{"c", 1'000, std::nullopt, std::nullopt}}}};
-};
 
 TEST_F(PublisherTest, SendsExactlyWhatIsDueWithHeadersOnTheSchedule) {
   Publisher p = Make(schedule_);
@@ -173,7 +117,7 @@ TEST_F(PublisherTest, FinishesWhenABoundedProfileIsDone) {
   clock_.now = kStart + 2'099 * kMs;
   for (std::int64_t t = kStart; t <= clock_.now; t += 50 * kMs) p.Step(t);
   EXPECT_FALSE(p.Finished());
-  EXPECT_EQ(p.CurrentStage(), 3u);
+  EXPECT_EQ(p.CurrentStagePlan().name, "extreme");
   p.Step(kStart + 2'100 * kMs);
   EXPECT_TRUE(p.Finished());
   EXPECT_EQ(producer_.sent.size(), 21'000u);
@@ -189,10 +133,6 @@ TEST_F(PublisherTest, DropsAreCountedInThePhaseOfTheirScheduledTime) {
   EXPECT_EQ(phased.PhaseTotals(0).dropped_sends, 400u);  // due at 0..399 ms
   EXPECT_EQ(phased.PhaseTotals(1).dropped_sends, 500u);  // due at 400..899 ms
   EXPECT_EQ(phased.PhaseTotals(1).published, 101u);
-}
-
-Schedule ConstantRate(double rate) {
-  return Schedule(config::Profile{{config::Stage{"c", rate, std::nullopt, std::nullopt}}});
 }
 
 TEST_F(PublisherTest, WakesAtTheNextDueTimeWhenThatComesBeforeTheNextTick) {
@@ -345,10 +285,10 @@ TEST_F(PublisherTest, UnpacedABatchIsBoundedAndTheWarmupStageEndsByTime) {
   Publisher p = Make(schedule);
   clock_.now = kStart + kMs;
   EXPECT_EQ(p.Step(clock_.now, 64), 64u);
-  EXPECT_EQ(p.CurrentStage(), 0u);  // warmup
+  EXPECT_EQ(p.CurrentStagePlan().name, "warmup");
   clock_.now = kStart + 5 * kMs;
   EXPECT_EQ(p.Step(clock_.now, 64), 64u);
-  EXPECT_EQ(schedule.Stages()[p.CurrentStage()].name, "max");
+  EXPECT_EQ(p.CurrentStagePlan().name, "max");
 }
 
 // Records the scheduling policy of the thread that sends; each Send takes `cost`.
@@ -477,4 +417,4 @@ TEST(BehindScheduleTest, AnyDropOrMoreThanOnePercentLateIsBehind) {
 }
 
 }  // namespace
-}  // namespace brokerload::pacing
+}  // namespace brokerload::pacing::testing
