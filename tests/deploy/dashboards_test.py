@@ -112,14 +112,16 @@ def live(tmp, binary):
                 f'  nats: {{servers: ["{env["NATS_URL"]}"]}}\n'
                 f"workload: {{topic_prefix: dash{os.getpid()}, workers: 8}}\n"
                 f"profile: {{rate: 500}}\n"
-                # A short warm-up: latency panels need measured samples within the 25 s below.
-                f"run: {{warmup: 3s}}\n"
+                # A short warm-up: latency panels need measured samples within the 25 s below;
+                # 6 s so that a Prometheus slow to begin scraping (a loaded machine: once it
+                # missed a 3 s one) still sees it for the warm-up annotations.
+                f"run: {{warmup: 6s}}\n"
                 f'metrics: {{listen: "127.0.0.1:{metrics_port}"}}\n')
     log = open(os.path.join(tmp, "brokerload.log"), "w")
     brokerload = None
     prometheus = None
     try:
-        # Prometheus first, so that it scrapes the warm-up (3 s) that the warm-up annotation shows.
+        # Prometheus first, so that it scrapes the warm-up (6 s) that the warm-up annotation shows.
         prometheus = promlib.Prometheus(tmp, {"brokerload": f"127.0.0.1:{metrics_port}"},
                                         [os.path.join(ROOT, "deploy/prometheus/brokerload-rules.yml")])
         start = time.time()
