@@ -8,9 +8,12 @@ and threads, and the brokers' CPU. A rate "keeps up" when send-lag p99 < 10 ms, 
 or dropped and the achieved rate is within 2% of the target. Then it runs the peer tools on the
 same brokers: kafka-producer-perf-test and natscli v0.5's `nats bench js pub async` with
 `nats bench js consume` at the same time (natscli built once with go install), and prints
-brokerload's highest kept-up rate over the peer's. Prints Markdown.
+brokerload's highest kept-up rate over the peer's. A rate `max` runs brokerload unpaced (profile
+rate: max, closed loop like the peers), which has no rate to keep up with: its row counts in the
+"moved at most" ratio. CPU per message is brokerload's CPU over the messages consumed (publish,
+consume and accounting of each). Prints Markdown.
 
-usage: bench/run.py [--scenarios kafka,nats,both] [--rates 25000,50000,...] [--duration 15]
+usage: bench/run.py [--scenarios kafka,nats,both] [--rates 25000,50000,...,max] [--duration 15]
                     [--warmup 5] [--workers 0]   (brokers from deploy/local/brokers.sh)
 """
 import argparse
@@ -82,10 +85,13 @@ def config(scenario, rate, port, env, workers, duration, topics):
         targets += f'  kafka: {{bootstrap_servers: "{env["KAFKA_BOOTSTRAP"]}"}}\n'
     if scenario in ("nats", "both"):
         targets += f'  nats: {{servers: ["{env["NATS_URL"]}"]}}\n'
-    prefix = f"bench-{scenario}-{int(rate)}-{os.getpid()}"
+    prefix = f"bench-{scenario}-{rate}-{os.getpid()}"
+    # max: unpaced, closed loop (the peers' way), with brokerload's default in-flight window.
+    profile = ("profile: {rate: max}\n" if rate == "max" else
+               f"profile:\n  stages: [{{name: bench, rate: {rate}, duration: {duration}s}}]\n")
     return (f"targets:\n{targets}"
             f"workload: {{topics: {topics}, topic_prefix: {prefix}, message_size: 256, workers: {workers}}}\n"
-            f"profile:\n  stages: [{{name: bench, rate: {rate}, duration: {duration}s}}]\n"
+            + profile +
             f'metrics: {{listen: "127.0.0.1:{port}"}}\n'
             # loss_grace above publish_timeout (10 s); this script does its own warm-up.
             "run: {loss_grace: 15s, drain_timeout: 20s, warmup: 0s}\n")
@@ -113,7 +119,7 @@ def run_one(scenario, rate, args, env, workdir):
     summary, _ = proc.communicate(timeout=60)
     nats = natscli() if scenario in ("nats", "both") else None
     if nats:  # the run's memory streams (up to 256 MiB each) would weigh on the next runs
-        prefix = f"bench-{scenario}-{int(rate)}-{os.getpid()}"
+        prefix = f"bench-{scenario}-{rate}-{os.getpid()}"
         for i in range(args.topics):
             subprocess.run([nats, "-s", env["NATS_URL"], "stream", "rm", f"{prefix}-{i}", "-f"],
                            capture_output=True, timeout=60)
@@ -139,8 +145,8 @@ def run_one(scenario, rate, args, env, workdir):
         rows.append({
             "scenario": scenario, "target": t, "rate": rate, "acked": acked, "consumed": consumed,
             "lag_p99": lag, "e2e_p50": e2e[0], "e2e_p99": e2e[1], "lost": lost, "dropped": dropped,
-            "keeps_up": lag_ok and lost == 0 and dropped == 0 and acked >= 0.98 * rate
-                        and consumed >= 0.98 * rate,
+            "keeps_up": lost == 0 and dropped == 0 and (rate == "max" or (
+                lag_ok and acked >= 0.98 * rate and consumed >= 0.98 * rate)),
         })
     process = {
         "cpu": (total(s2, "process_cpu_seconds_total") - total(s1, "process_cpu_seconds_total")) / window,
@@ -239,26 +245,33 @@ def main():
     print(f"brokerload bench: {os.cpu_count()} cores, 256 B, {args.topics} topics, {args.workers} workers, "
           f"{args.warmup} s warm-up then {args.duration} s measured; logs in {workdir}\n")
     print("| scenario | target | rate msg/s | acked msg/s | consumed msg/s | send lag p99 | "
-          "e2e p50 | e2e p99 | lost | dropped | keeps up | brokerload CPU | RSS MB | threads | broker CPU |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "e2e p50 | e2e p99 | lost | dropped | keeps up | brokerload CPU | CPU per message | RSS MB | "
+          "threads | broker CPU |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     best = {}
     achieved = {}  # per target: the highest min(acked, consumed) msg/s of any run
     for scenario in args.scenarios.split(","):
-        for rate in (float(r) for r in args.rates.split(",")):
-            rows, p = run_one(scenario, int(rate), args, env, workdir)
+        for rate in (r if r == "max" else int(float(r)) for r in args.rates.split(",")):
+            rows, p = run_one(scenario, rate, args, env, workdir)
+            # publish + consume + accounting of every message, both targets together
+            per_message = p["cpu"] / max(sum(r["consumed"] for r in rows), 1) * 1e6
             for r in rows:
                 brokers_cpu = ", ".join(f"{n} {c:.2f}" for n, c in p["brokers_cpu"].items())
-                print(f"| {scenario} | {r['target']} | {r['rate']:,} | {r['acked']:,.0f} | "
+                shown = "max (closed loop)" if rate == "max" else f"{rate:,}"
+                print(f"| {scenario} | {r['target']} | {shown} | {r['acked']:,.0f} | "
                       f"{r['consumed']:,.0f} | {ms(r['lag_p99'])} | {ms(r['e2e_p50'])} | "
                       f"{ms(r['e2e_p99'])} | {r['lost']:.0f} | {r['dropped']:.0f} | "
                       f"{'yes' if r['keeps_up'] else 'no'} | {p['cpu']:.2f} cores | "
-                      f"{p['rss_mb']:.0f} | {p['threads'][0]}→{p['threads'][1]} | {brokers_cpu} |",
+                      f"{per_message:.1f} µs | {p['rss_mb']:.0f} | "
+                      f"{p['threads'][0]}→{p['threads'][1]} | {brokers_cpu} |",
                       flush=True)
             for r in rows:  # the most it moved end to end, kept up or not
                 achieved.setdefault(r["target"], 0)
                 achieved[r["target"]] = max(achieved[r["target"]], min(r["acked"], r["consumed"]))
+            if rate == "max":
+                continue  # no offered rate to keep up with: what it moved is in `achieved`
             if all(r["keeps_up"] for r in rows):
-                best[scenario] = int(rate)
+                best[scenario] = rate
             else:
                 break
     print("\nHighest rate kept up (per target): " +
