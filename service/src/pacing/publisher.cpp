@@ -150,33 +150,10 @@ std::size_t Publisher::SendUnpaced(std::size_t max_batch) {
   const std::uint64_t room = *window_ - std::min(in_flight, *window_);
   std::size_t sent = 0;
   for (std::uint64_t n = 0; n < room && sent < max_batch; ++n) {
-    const auto topic = static_cast<std::uint16_t>(count_ % topics_);
-    message::Header header;
-    header.run_id = identity_.run_id;
-    header.producer_id = identity_.producer_id;
-    header.topic = topic;
-    header.key =
-        keys_ == 0 ? message::kNoKey : static_cast<std::uint32_t>((count_ / topics_) % keys_);
-    header.sequence = sequence_[topic];
-    header.intended_ns = header.actual_ns = clock_.NowNs();  // closed loop: sent when it can be
-    const std::span payload(payload_.data(), NextSize());
-    message::Encode(header, payload);
-    std::array<std::byte, 4> key_bytes{};
-    std::span<const std::byte> key;
-    if (header.key != message::kNoKey) {
-      std::memcpy(key_bytes.data(), &header.key, key_bytes.size());
-      key = key_bytes;
-    }
-    const driver::Status status = producer_.Send(topic, key, payload);
+    const std::int64_t now_ns = clock_.NowNs();  // closed loop: intended when it can be sent
+    const driver::Status status = SendOne(now_ns, now_ns);
     if (status == driver::Status::kQueueFull) break;  // the client's own bound: later
-    if (status == driver::Status::kOk) {
-      ++sequence_[topic];
-      accounting_.OnSent(topic, header.sequence, 0, header.intended_ns);
-      ++sent;
-    } else {
-      accounting_.OnSendFailed(topic, status, header.intended_ns);
-    }
-    ++count_;
+    if (status == driver::Status::kOk) ++sent;
   }
   return sent;
 }
@@ -190,37 +167,43 @@ std::size_t Publisher::Send(std::int64_t now_ns, std::int64_t until_ns, std::siz
   std::size_t sent = 0;
   while (next_ < due && sent < max_batch) {
     const std::int64_t intended_ns = start_ns_ + schedule_->IntendedOffsetNs(next_);
-    const auto topic = static_cast<std::uint16_t>(count_ % topics_);
-    message::Header header;
-    header.run_id = identity_.run_id;
-    header.producer_id = identity_.producer_id;
-    header.topic = topic;
-    header.key =
-        keys_ == 0 ? message::kNoKey : static_cast<std::uint32_t>((count_ / topics_) % keys_);
-    header.sequence = sequence_[topic];
-    header.intended_ns = intended_ns;
-    header.actual_ns = clock_.NowNs();
-    const std::span payload(payload_.data(), NextSize());
-    message::Encode(header, payload);
-    std::array<std::byte, 4> key_bytes{};
-    std::span<const std::byte> key;
-    if (header.key != message::kNoKey) {
-      std::memcpy(key_bytes.data(), &header.key, key_bytes.size());
-      key = key_bytes;
-    }
-    const driver::Status status = producer_.Send(topic, key, payload);
+    const driver::Status status = SendOne(intended_ns, clock_.NowNs());
     if (status == driver::Status::kQueueFull) break;  // backpressure: retry at the next step
-    if (status == driver::Status::kOk) {
-      ++sequence_[topic];
-      accounting_.OnSent(topic, header.sequence, header.actual_ns - intended_ns, intended_ns);
-      ++sent;
-    } else {
-      accounting_.OnSendFailed(topic, status, intended_ns);
-    }
+    if (status == driver::Status::kOk) ++sent;
     ++next_;
-    ++count_;
   }
   return sent;
+}
+
+driver::Status Publisher::SendOne(std::int64_t intended_ns, std::int64_t actual_ns) {
+  const auto topic = static_cast<std::uint16_t>(count_ % topics_);
+  message::Header header;
+  header.run_id = identity_.run_id;
+  header.producer_id = identity_.producer_id;
+  header.topic = topic;
+  header.key =
+      keys_ == 0 ? message::kNoKey : static_cast<std::uint32_t>((count_ / topics_) % keys_);
+  header.sequence = sequence_[topic];
+  header.intended_ns = intended_ns;
+  header.actual_ns = actual_ns;
+  const std::span payload(payload_.data(), NextSize());
+  message::Encode(header, payload);
+  std::array<std::byte, 4> key_bytes{};
+  std::span<const std::byte> key;
+  if (header.key != message::kNoKey) {
+    std::memcpy(key_bytes.data(), &header.key, key_bytes.size());
+    key = key_bytes;
+  }
+  const driver::Status status = producer_.Send(topic, key, payload);
+  if (status == driver::Status::kQueueFull) return status;  // not handled: the same one later
+  if (status == driver::Status::kOk) {
+    ++sequence_[topic];
+    accounting_.OnSent(topic, header.sequence, actual_ns - intended_ns, intended_ns);
+  } else {
+    accounting_.OnSendFailed(topic, status, intended_ns);
+  }
+  ++count_;
+  return status;
 }
 
 void Publisher::UpdateStage(std::int64_t now_ns) {

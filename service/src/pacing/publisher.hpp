@@ -101,6 +101,9 @@ class Publisher {
   bool ScheduleDone() const { return total_ && next_ >= *total_; }
   // Unpaced: sends while the window has room, at most `max_batch`.
   std::size_t SendUnpaced(std::size_t max_batch);
+  // Builds, sends and accounts the next message (its topic, key and sequence follow count_);
+  // on kQueueFull nothing changes, so the same message goes next time.
+  driver::Status SendOne(std::int64_t intended_ns, std::int64_t actual_ns);
   void UpdateStage(std::int64_t now_ns);
   std::uint32_t NextSize();
   void Drop(std::uint64_t until);
