@@ -154,8 +154,10 @@ bool TargetRuntime::Drained() const {
 }
 
 void TargetRuntime::Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns) {
-  accounting_->Sweep(now_ns, loss_grace_ns);
+  // The producer's upkeep first: it fails JetStream publishes past run.publish_timeout, which the
+  // sweep must see before it declares anything lost (loss_grace > publish_timeout).
   if (clients_.producer) clients_.producer->Maintain();
+  accounting_->Sweep(now_ns, loss_grace_ns);
   if (clients_.consumer) clients_.consumer->Maintain();
   if (++maintain_calls_ % 10 == 0) LogProblems();
 }

@@ -65,7 +65,7 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
   // reconnects (which may wait for the broker, bounded; never on the publisher's thread).
   void Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns);
 
-  // driver::AckListener (called on the producer's ack thread)
+  // driver::AckListener (the producer's ack thread; timeouts also housekeeping's: driver.hpp)
   void OnAck(std::span<const std::byte> payload) override;
   void OnAckFailed(std::span<const std::byte> payload, driver::Status status) override;
   // driver::MessageListener (called on the consumer's threads)

@@ -61,6 +61,7 @@ void Publisher::Install(PublisherSettings& settings, std::uint64_t first) {
   max_lag_ns_ = settings.max_lag_ns;
   min_wake_ns_ = settings.min_wake_ns;
   window_ = schedule_->UnpacedWindow();
+  unpaced_.store(window_.has_value(), std::memory_order_relaxed);
   total_ = window_ ? std::nullopt : schedule_->TotalMessages();
   min_size_ = settings.min_size;
   max_size_ = settings.max_size;
@@ -128,7 +129,7 @@ std::size_t Publisher::Step(std::int64_t now_ns, std::size_t max_batch) {
       pending_.reset();
     }
     if (window_) {
-      sent = SendUnpaced(max_batch);
+      sent = SendUnpaced(now_ns, max_batch);
       last_step_sent_ = sent > 0;
       UpdateStage(now_ns);
       return sent;
@@ -139,19 +140,25 @@ std::size_t Publisher::Step(std::int64_t now_ns, std::size_t max_batch) {
     const std::int64_t end_ns = pending_->start_ns - 1;
     sent = Send(now_ns, end_ns, max_batch);
     if (ScheduleDone() || next_ >= schedule_->DueAt(end_ns - start_ns_)) Switch();
+    if (window_) {  // switched to unpaced: it sends from the next step, within its window
+      last_step_sent_ = sent > 0;
+      UpdateStage(now_ns);
+      return sent;
+    }
   }
   if (!pending_ || now_ns < pending_->start_ns) sent += Send(now_ns, now_ns, max_batch - sent);
   UpdateStage(now_ns);
   return sent;
 }
 
-std::size_t Publisher::SendUnpaced(std::size_t max_batch) {
+std::size_t Publisher::SendUnpaced(std::int64_t now_ns, std::size_t max_batch) {
+  if (now_ns < start_ns_) return 0;  // the run's (or the reload's) start
   const std::uint64_t in_flight = accounting_.InFlight();
   const std::uint64_t room = *window_ - std::min(in_flight, *window_);
   std::size_t sent = 0;
-  for (std::uint64_t n = 0; n < room && sent < max_batch; ++n) {
-    const std::int64_t now_ns = clock_.NowNs();  // closed loop: intended when it can be sent
-    const driver::Status status = SendOne(now_ns, now_ns);
+  for (std::uint64_t n = 0; n < std::min<std::uint64_t>(room, max_batch); ++n) {
+    const std::int64_t sent_ns = clock_.NowNs();  // closed loop: intended when it can be sent
+    const driver::Status status = SendOne(sent_ns, sent_ns);
     if (status == driver::Status::kQueueFull) break;  // the client's own bound: later
     if (status == driver::Status::kOk) ++sent;
   }
@@ -165,7 +172,8 @@ std::size_t Publisher::Send(std::int64_t now_ns, std::int64_t until_ns, std::siz
       std::min(due, schedule_->DueAt(now_ns - max_lag_ns_ - 1 - start_ns_));
   if (next_ < too_late) Drop(too_late);
   std::size_t sent = 0;
-  while (next_ < due && sent < max_batch) {
+  // At most max_batch handled (sent or failed): a step that only fails is bounded too.
+  for (std::size_t handled = 0; next_ < due && handled < max_batch; ++handled) {
     const std::int64_t intended_ns = start_ns_ + schedule_->IntendedOffsetNs(next_);
     const driver::Status status = SendOne(intended_ns, clock_.NowNs());
     if (status == driver::Status::kQueueFull) break;  // backpressure: retry at the next step
@@ -300,13 +308,15 @@ void PublisherThread::Run() {
     const bool sends = wake_ns == publisher_.NextDueNs();
     // The run clock advances with the monotonic clock (steady_clock on Linux), so the wait
     // converts to an absolute CLOCK_MONOTONIC deadline, which a signal cannot stretch.
-    const std::int64_t wait_ns = wake_ns - clock_.NowNs();
-    if (wait_ns <= 0 || sent == max_batch) {
-      // Behind: at normal priority until it catches up, so that it never takes a core for long.
-      if (fifo) fifo = !SetRealtime(false);
-      continue;
-    }
-    if (!fifo && realtime_.load(std::memory_order_relaxed)) fifo = SetRealtime(true);
+    const std::int64_t stepped_ns = clock_.NowNs();
+    const std::int64_t wait_ns = wake_ns - stepped_ns;
+    // Behind (more due than it could handle, sends refused or failing) or unpaced: at normal
+    // priority until it sleeps on schedule again, so that it never takes a core for long.
+    const std::optional<std::int64_t> due_ns = publisher_.NextDueNs();
+    const bool on_schedule = !publisher_.Unpaced() && !(due_ns && *due_ns <= stepped_ns);
+    if (fifo && (!on_schedule || wait_ns <= 0 || sent == max_batch)) fifo = !SetRealtime(false);
+    if (wait_ns <= 0 || sent == max_batch) continue;
+    if (!fifo && on_schedule && realtime_.load(std::memory_order_relaxed)) fifo = SetRealtime(true);
     const auto wake = std::chrono::steady_clock::now() + std::chrono::nanoseconds(wait_ns);
     const auto sleep_until = wake - std::chrono::nanoseconds(sends ? lead_.LeadNs(wait_ns) : 0);
     const auto since_epoch = sleep_until.time_since_epoch();

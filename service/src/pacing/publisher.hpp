@@ -60,8 +60,8 @@ class Publisher {
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;
 
-  // Sends what is due at `now_ns`, at most `max_batch` messages; returns how many were handed
-  // to the producer.
+  // Sends what is due at `now_ns`, handling (sending, or counting as failed) at most
+  // `max_batch` messages; returns how many were handed to the producer.
   std::size_t Step(std::int64_t now_ns, std::size_t max_batch = 1 << 16);
 
   // Hands over `next` (a reload). Step() takes it at its next call (the publisher thread wakes
@@ -86,8 +86,8 @@ class Publisher {
 
   // True once a bounded profile sent its last message (until settings with a new one arrive).
   bool Finished() const { return finished_.load(std::memory_order_relaxed); }
-  // Whether the settings in effect are unpaced (`rate: max`); the publisher's thread only.
-  bool Unpaced() const { return window_.has_value(); }
+  // Whether the settings in effect are unpaced (`rate: max`); any thread.
+  bool Unpaced() const { return unpaced_.load(std::memory_order_relaxed); }
   // The stage of the last message handled (the first stage before any), in a schedule that
   // outlives the Publisher.
   const StagePlan& CurrentStagePlan() const { return *stage_.load(std::memory_order_acquire); }
@@ -100,7 +100,7 @@ class Publisher {
   std::size_t Send(std::int64_t now_ns, std::int64_t until_ns, std::size_t max_batch);
   bool ScheduleDone() const { return total_ && next_ >= *total_; }
   // Unpaced: sends while the window has room, at most `max_batch`.
-  std::size_t SendUnpaced(std::size_t max_batch);
+  std::size_t SendUnpaced(std::int64_t now_ns, std::size_t max_batch);
   // Builds, sends and accounts the next message (its topic, key and sequence follow count_);
   // on kQueueFull nothing changes, so the same message goes next time.
   driver::Status SendOne(std::int64_t intended_ns, std::int64_t actual_ns);
@@ -133,6 +133,7 @@ class Publisher {
   std::unique_ptr<PublisherSettings> pending_;        // taken, waiting for its start_ns
   std::atomic<const StagePlan*> stage_{nullptr};
   std::atomic<bool> finished_{false};
+  std::atomic<bool> unpaced_{false};  // window_.has_value(), for other threads
 };
 
 // Whether one interval's sends show the publisher behind its schedule, rather than the odd late
@@ -151,11 +152,11 @@ bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t droppe
 // With `realtime_priority` > 0 the thread runs under SCHED_FIFO at that priority while it keeps
 // its schedule, so that a due send does not wait for a core that a broker or a client thread
 // holds (on a busy 2-core machine that wait was most of the send lag's p99: docs/benchmarks.md).
-// It never holds a core for long: each step sends at most kRealtimeBatch messages, and a thread
-// with more due than that, or due again before it could sleep (it cannot keep up, or runs
-// unpaced), drops back to normal scheduling until it next sleeps on schedule. Setting the policy
-// needs CAP_SYS_NICE (or an RLIMIT_RTPRIO); without it the thread logs it once (info) and runs at
-// normal priority.
+// It never holds a core for long: each step handles at most kRealtimeBatch messages, and a thread
+// with anything still due after a step (more than a batch, refused or failing sends: it cannot
+// keep up), or running unpaced, drops back to normal scheduling until it next sleeps on schedule.
+// Setting the policy needs CAP_SYS_NICE (or an RLIMIT_RTPRIO); without it the thread logs it once
+// (info) and runs at normal priority.
 class PublisherThread {
  public:
   // `name`: the thread's name after "bl-" (log::NameThread), e.g. "pub-kafka".

@@ -39,7 +39,24 @@ TEST(PendingWindow, AnAckSettlesItsOwnPublishOnceWithItsHeader) {
   EXPECT_EQ(window.Outstanding(), 0u);
 }
 
-TEST(PendingWindow, IsFullWhileTheSlotToReuseIsStillAwaited) {
+// One publish whose PubAck never comes (lost in a reconnect) must not hold up the others until it
+// expires: its slot is passed over.
+TEST(PendingWindow, AStuckSlotIsPassedOverAndTheWindowGoesOn) {
+  PendingWindow window(4);
+  std::vector<std::uint64_t> numbers;
+  for (std::uint64_t n = 0; n < 4; ++n) numbers.push_back(*window.Reserve(HeaderOf(n), 0));
+  for (std::size_t i = 1; i < 4; ++i) EXPECT_TRUE(window.Complete(numbers[i], [](auto) {}));
+  for (std::uint64_t n = 4; n < 40; ++n) {  // 36 more through the three free slots
+    const auto number = window.Reserve(HeaderOf(n), 0);
+    ASSERT_TRUE(number) << n;
+    EXPECT_NE(*number % 4, numbers[0] % 4);  // never the stuck one's slot
+    EXPECT_TRUE(window.Complete(*number, [](auto) {}));
+  }
+  EXPECT_EQ(window.Outstanding(), 1u);
+  EXPECT_TRUE(window.Complete(numbers[0], [](auto) {}));  // its ack after all
+}
+
+TEST(PendingWindow, IsFullWhenEverySlotIsAwaited) {
   PendingWindow window(2);
   const auto a = window.Reserve(HeaderOf(0), 0);
   ASSERT_TRUE(window.Reserve(HeaderOf(1), 0));

@@ -22,11 +22,17 @@ class NatsProducer final : public Producer {
         health_(health),
         watch_(health),
         max_pending_(static_cast<std::uint64_t>(max_pending)),
-        window_(std::bit_ceil(static_cast<std::size_t>(max_pending))) {}
+        // Twice the bound: a stuck slot is passed over, and there are always free ones.
+        window_(2 * std::bit_ceil(static_cast<std::size_t>(max_pending))) {}
 
   ~NatsProducer() override {
     health_.connected.store(false);  // closing is not an outage: no disconnect to report
-    CloseAndWait(nc_, watch_);       // no callback of ours runs after this
+    // The closed callback does not mean a subscription's handler has returned: drain the PubAck
+    // subscription first (bounded), after which OnReply is not called again.
+    if (replies_ && natsSubscription_Drain(replies_.get()) == NATS_OK) {
+      natsSubscription_WaitForDrainCompletion(replies_.get(), 5'000);
+    }
+    CloseAndWait(nc_, watch_);  // no callback of ours runs after this
     replies_.reset();
     js_.reset();
     nc_.reset();

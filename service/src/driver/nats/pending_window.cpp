@@ -10,8 +10,13 @@ PendingWindow::PendingWindow(std::size_t capacity)
 
 std::optional<std::uint64_t> PendingWindow::Reserve(std::span<const std::byte> header,
                                                     std::int64_t sent_ns) {
+  // A slot still awaited (its PubAck lost, say, in a reconnect, until it expires) is passed over
+  // with its number, so that one stuck publish never holds up the ones after it.
+  for (std::size_t probes = 0; slots_[next_ & mask_].awaited.load(std::memory_order_acquire) != 0;
+       ++next_) {
+    if (++probes > mask_) return std::nullopt;  // every slot awaited
+  }
   Slot& slot = slots_[next_ & mask_];
-  if (slot.awaited.load(std::memory_order_acquire) != 0) return std::nullopt;
   std::memcpy(slot.header.data(), header.data(), std::min(header.size(), slot.header.size()));
   slot.sent_ns.store(sent_ns, std::memory_order_relaxed);
   reserved_.fetch_add(1, std::memory_order_relaxed);

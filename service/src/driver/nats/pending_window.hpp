@@ -28,9 +28,10 @@ class PendingWindow {
   // `capacity`: a power of two; at most that many publishes await their ack at once.
   explicit PendingWindow(std::size_t capacity);
 
-  // Takes the next slot for a message with `header` (its first kHeaderSize bytes) sent at
-  // `sent_ns`; returns its number, or nullopt while that slot's earlier publish is unsettled
-  // (the window is full: backpressure). The number never repeats within a producer.
+  // Takes the next free slot for a message with `header` (its first kHeaderSize bytes) sent at
+  // `sent_ns`, passing over slots still awaited; returns its number, or nullopt when every slot is
+  // awaited (the window is full: backpressure). Numbers only grow: one never repeats within a
+  // producer.
   std::optional<std::uint64_t> Reserve(std::span<const std::byte> header, std::int64_t sent_ns);
   // Gives back the slot `number` that was reserved but whose publish the client refused.
   void Cancel(std::uint64_t number);
