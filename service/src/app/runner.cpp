@@ -110,11 +110,22 @@ int Run(const config::Config& loaded) {
   engine.Start();
   for (const auto& target : engine.Targets()) {
     exporter.AddTarget({target->Name(), target->Topics(), &target->Accounting(), &target->Health(),
-                        &engine.Schedule(), target->Publisher(), target->PublisherThread()});
+                        &engine.Schedule(), target->Publisher(), target->PublisherThread(),
+                        config.run.role});
   }
   exporter.SetReady(true);
-  LOG_INFO("publishing to %zu target(s), %d topics, profile of %zu stage(s)",
-           engine.Targets().size(), config.workload.topics, config.profile.stages.size());
+  if (config.run.role == config::Role::kConsumeOnly) {
+    LOG_INFO(
+        "consume-only: accounting for every producer's messages on %zu target(s), %d topics "
+        "(%s...)",
+        engine.Targets().size(), config.workload.topics,
+        engine.Targets().front()->Topics().front().c_str());
+  } else {
+    LOG_INFO("%s to %zu target(s), %d topics (%s...), profile of %zu stage(s)",
+             config.run.role == config::Role::kFull ? "publishing" : "publishing (produce-only)",
+             engine.Targets().size(), config.workload.topics,
+             engine.Targets().front()->Topics().front().c_str(), config.profile.stages.size());
+  }
 
   boost::asio::steady_timer housekeeping(io);
   bool finished_logged = false;
@@ -140,7 +151,7 @@ int Run(const config::Config& loaded) {
   }
   exporter.SetReady(false);
   PrintSummary(engine.Targets(), engine.Clock().NowNs() - engine.StartNs(),
-               engine.Schedule().WarmupNs());
+               engine.Schedule().WarmupNs(), config.run.role);
   http->Stop();
   return kExitOk;
 }

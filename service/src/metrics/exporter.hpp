@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "accounting/target_accounting.hpp"
+#include "config/config.hpp"
 #include "driver/driver.hpp"
 #include "metrics/target_health.hpp"
 #include "metrics/windowed_quantiles.hpp"
@@ -23,8 +24,10 @@
 // histogram snapshots. Counters are exported per target and topic; latency histograms per target
 // only (the topics' snapshots merged at scrape time), which keeps the series count bounded with
 // fine buckets. Exact quantiles over sliding windows (see WindowedQuantiles) are exported as
-// gauges; Advance moves their windows. Thread-safe: registration, Advance and scrapes take one
-// mutex that nothing else takes.
+// gauges; Advance moves their windows. A target exports what its run.role measures: a
+// produce-only target no consumer-side family (no lost, consumed or end-to-end series, rather than
+// zeros that would read as "nothing lost"), a consume-only target no publisher-side family.
+// Thread-safe: registration, Advance and scrapes take one mutex that nothing else takes.
 namespace brokerload::metrics {
 
 struct TargetView {
@@ -35,6 +38,7 @@ struct TargetView {
   const pacing::Schedule* schedule = nullptr;
   const pacing::Publisher* publisher = nullptr;
   const pacing::PublisherThread* publisher_thread = nullptr;
+  config::Role role = config::Role::kFull;
 };
 
 class Exporter final : public prometheus::Collectable {
