@@ -205,9 +205,13 @@ bool TargetAccounting::OnReceivedFromAny(const message::Header& header, std::int
     CountForeign(header.topic, ForeignReason::kBeforeStart);
     return false;
   }
+  // Without a warm-up, everything is measured, also what was scheduled before the first arrival
+  // (the first messages of a producer arrive in any order across topics and partitions).
+  const std::int64_t warmup_end_ns = source_warmup_ns_ > 0
+                                         ? header.intended_ns + source_warmup_ns_
+                                         : std::numeric_limits<std::int64_t>::min();
   std::optional<SourceTable::Locked> locked =
-      sources_->Acquire({header.run_id, header.producer_id}, header.topic,
-                        header.intended_ns + source_warmup_ns_, now_ns);
+      sources_->Acquire({header.run_id, header.producer_id}, header.topic, warmup_end_ns, now_ns);
   if (!locked) {
     CountForeign(header.topic, ForeignReason::kTooManySources);
     return false;

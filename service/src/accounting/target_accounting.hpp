@@ -165,8 +165,9 @@ class TargetAccounting {
     std::size_t phases = 1;
     bool phase_histograms = false;
     ReceiveMode receive = ReceiveMode::kOwnRun;
-    // kAnySource: each source's messages scheduled within this of the first one accounted are
-    // its warm-up, kept out of the latency histograms (the sender's run.warmup, when the same).
+    // kAnySource: each source's messages scheduled less than this after the first one accounted
+    // are its warm-up, kept out of the latency histograms: the sender's run.warmup when the same,
+    // to within the order in which its first messages arrive. 0: every message is measured.
     std::int64_t source_warmup_ns = 0;
   };
 

@@ -205,6 +205,14 @@ TEST(AnySource, EachSendersWarmupIsKeptOutOfTheLatencies) {
   EXPECT_EQ(accounting.Latencies(0).end_to_end.Snapshot().Count(), 3u);  // A 2, 3 and B 1
 }
 
+TEST_F(AnySourceTest, WithoutAWarmupEveryMessageIsMeasuredWhateverArrivedFirst) {
+  // Topic 1's first message came before topic 0's, which was scheduled earlier.
+  accounting_.OnReceived(1, Payload(kA, 1, 0, 2'000), 3'000, item_);
+  accounting_.OnReceived(0, Payload(kA, 0, 0, 1'000), 3'000, item_);
+  EXPECT_EQ(accounting_.Latencies(0).end_to_end.Snapshot().Count(), 1u);
+  EXPECT_EQ(accounting_.Latencies(1).end_to_end.Snapshot().Count(), 1u);
+}
+
 TEST(AnySource, KeyOrderIsJudgedPerSender) {
   TargetAccounting accounting(AnySource(1, 2));
   accounting.AcceptFrom(0);
