@@ -29,7 +29,7 @@ std::string Config(const std::string& prefix, bool topics_per_replica) {
          std::to_string(kMessages) +
          "}]\n"
          "metrics: {listen: \"127.0.0.1:0\"}\n"
-         "run: {loss_grace: 3s, publish_timeout: 2s, warmup: 0s}\n";
+         "run: {loss_grace: 15s, warmup: 0s}\n";
 }
 
 TEST(Replicas, TwoReplicasWithTopicsOfTheirOwnReadOnlyTheirOwnTraffic) {
@@ -46,9 +46,6 @@ TEST(Replicas, TwoReplicasWithTopicsOfTheirOwnReadOnlyTheirOwnTraffic) {
           << t << " on replica " << r << "\n"
           << replicas[r].Log();
     }
-    // A gap would be declared lost 3 s (loss_grace) after a later message arrived.
-    std::this_thread::sleep_for(std::chrono::seconds(4));
-    metrics[r] = HttpGet(port, "/metrics").second;
   }
   for (const char* t : kTargets) {
     SCOPED_TRACE(t);
@@ -69,7 +66,8 @@ TEST(Replicas, TwoReplicasWithTopicsOfTheirOwnReadOnlyTheirOwnTraffic) {
       sum[1] += SumMetric(metrics[r], "brokerload_messages_acked_total", target);
       sum[2] += SumMetric(metrics[r], "brokerload_messages_consumed_total", target);
     }
-    // What a dashboard's sum over the replicas shows: each replica's whole schedule, once.
+    // What a dashboard's sum over the replicas shows: each replica's whole schedule, once (with
+    // no duplicate, every sequence arrived: nothing is lost).
     EXPECT_EQ(sum[0], 2 * kMessages);
     EXPECT_EQ(sum[1], 2 * kMessages);
     EXPECT_EQ(sum[2], 2 * kMessages);

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <thread>
 
 #include "broker_env.hpp"
 #include "brokerload_process.hpp"
@@ -29,7 +28,7 @@ std::string Config(const std::string& prefix, const std::string& role) {
          "}]\n"
          "metrics: {listen: \"127.0.0.1:0\"}\n"
          "run: {role: " +
-         role + ", loss_grace: 3s, publish_timeout: 2s, warmup: 0s}\n";
+         role + ", warmup: 0s}\n";
 }
 
 TEST(Roles, AConsumeOnlyInstanceAccountsForAProduceOnlyInstancesMessages) {
@@ -57,8 +56,6 @@ TEST(Roles, AConsumeOnlyInstanceAccountsForAProduceOnlyInstancesMessages) {
         << t << "\n"
         << consumer.Log();
   }
-  // A gap would be declared lost 3 s (loss_grace) after a later message arrived.
-  std::this_thread::sleep_for(std::chrono::seconds(4));
   produced = HttpGet(producer_port, "/metrics").second;
   consumed = HttpGet(consumer_port, "/metrics").second;
 
@@ -69,6 +66,7 @@ TEST(Roles, AConsumeOnlyInstanceAccountsForAProduceOnlyInstancesMessages) {
     EXPECT_EQ(acked, kMessages);
     EXPECT_EQ(SumMetric(produced, "brokerload_messages_published_total", target), kMessages);
     EXPECT_EQ(SumMetric(produced, "brokerload_target_healthy", target), 1);
+    // Every arrival once (no duplicate or redelivery): every message arrived, none is missing.
     EXPECT_EQ(SumMetric(consumed, "brokerload_messages_consumed_total", target), acked);
     EXPECT_EQ(SumMetric(consumed, "brokerload_messages_lost_total", target), 0);
     EXPECT_EQ(SumMetric(consumed, "brokerload_messages_duplicated_total", target), 0);
