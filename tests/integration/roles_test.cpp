@@ -66,6 +66,8 @@ TEST(Roles, AConsumeOnlyInstanceAccountsForAProduceOnlyInstancesMessages) {
     EXPECT_EQ(acked, kMessages);
     EXPECT_EQ(SumMetric(produced, "brokerload_messages_published_total", target), kMessages);
     EXPECT_EQ(SumMetric(produced, "brokerload_target_healthy", target), 1);
+    EXPECT_NE(produced.find("brokerload_publisher_realtime{target=\"" + std::string(t) + "\"}"),
+              std::string::npos);
     // Every arrival once (no duplicate or redelivery): every message arrived, none is missing.
     EXPECT_EQ(SumMetric(consumed, "brokerload_messages_consumed_total", target), acked);
     EXPECT_EQ(SumMetric(consumed, "brokerload_messages_lost_total", target), 0);
@@ -81,6 +83,7 @@ TEST(Roles, AConsumeOnlyInstanceAccountsForAProduceOnlyInstancesMessages) {
   EXPECT_EQ(produced.find("brokerload_messages_lost_total{"), std::string::npos);
   EXPECT_EQ(produced.find("brokerload_end_to_end_latency_seconds_count{"), std::string::npos);
   EXPECT_EQ(consumed.find("brokerload_messages_published_total{"), std::string::npos);
+  EXPECT_EQ(consumed.find("brokerload_publisher_realtime{"), std::string::npos);
 
   EXPECT_EQ(producer.Terminate(std::chrono::seconds(30)), 0) << producer.Log();
   EXPECT_EQ(consumer.Terminate(std::chrono::seconds(30)), 0) << consumer.Log();

@@ -432,6 +432,7 @@ std::vector<MetricFamily> Exporter::Collect() const {
           target_rate,
           in_flight,
           stage,
+          realtime,
           connected,
           disconnects,
           client_errors,
