@@ -2,6 +2,8 @@
 // and produce-only (kNone: nothing consumed, nothing counted lost) instances.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
 #include <vector>
 
 #include "accounting/target_accounting.hpp"
@@ -243,6 +245,42 @@ TEST(AnySource, TheMemoryEstimateCoversEverySourceSlot) {
   // A tracker per topic for each source slot beyond the one an own-run instance keeps.
   EXPECT_GE(any - own, (SourceTable::kCapacity - 1) * 5 *
                            SequenceTracker::BytesFor(SequenceTracker::kDefaultWindow));
+}
+
+// Consumer threads (one per topic, as NATS subscriptions) meet the same new senders at once while
+// the housekeeping thread sweeps: each sender gets one slot, and every message is counted once.
+TEST(AnySource, ConsumerThreadsAddingTheSameSendersAtOnceShareOneSlotEach) {
+  constexpr std::size_t kTopics = 4;
+  constexpr std::uint64_t kSenders = 8;
+  constexpr std::uint64_t kSequences = 2'000;
+  TargetAccounting accounting(AnySource(kTopics));
+  accounting.AcceptFrom(0);
+  // One clock for all, as brokerload's; a microsecond passes at each sweep, so that nothing falls
+  // silent for the 10 s that retire a sender.
+  std::atomic<std::int64_t> now_ns{0};
+  std::atomic<bool> stop{false};
+  std::thread housekeeping([&] {
+    while (!stop.load()) accounting.Sweep(now_ns.fetch_add(1'000) + 1'000, kGrace);
+  });
+  std::vector<std::thread> consumers;
+  for (std::size_t t = 0; t < kTopics; ++t) {
+    consumers.emplace_back([&, t] {
+      WorkItem item;
+      for (std::uint64_t s = 0; s < kSequences; ++s) {
+        for (std::uint64_t sender = 1; sender <= kSenders; ++sender) {
+          accounting.OnReceived(t, Payload({sender, 0}, static_cast<std::uint16_t>(t), s),
+                                now_ns.load(), item);
+        }
+      }
+    });
+  }
+  for (std::thread& consumer : consumers) consumer.join();
+  stop = true;
+  housekeeping.join();
+  EXPECT_EQ(accounting.Sources(), kSenders);
+  const Totals t = accounting.Sum();
+  EXPECT_EQ(t.Received(), kTopics * kSenders * kSequences);
+  EXPECT_EQ(t.duplicated + t.lost + t.older_than_window, 0u);
 }
 
 TEST(ProduceOnly, NothingIsEverCountedLostWithoutAConsumer) {
