@@ -48,13 +48,14 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
   // instance has both ends of the round trip: the other roles are ready after Setup.
   bool Probe(const std::atomic<bool>& cancel, std::chrono::steady_clock::time_point deadline,
              std::string& error);
-  // Versions and settings, read once by Probe.
+  // Versions and settings, read once by Probe (full only: compare's reports).
   const driver::Description& Description() const { return description_; }
   // Starts sending on the common schedule (not in consume-only).
   void StartPublishing(std::int64_t start_ns);
   // Stops sending and waits (bounded) for outstanding acknowledgements.
   bool StopPublishing(std::chrono::milliseconds flush_timeout);
-  // True once every acknowledged message has been received (or nothing is consumed).
+  // True once every acknowledged message has been received; always in produce-only and
+  // consume-only, which have no own messages to wait for.
   bool Drained() const;
   void StopConsuming();
   // Housekeeping, about once a second: loss sweep, and the producer's and consumer's upkeep after
