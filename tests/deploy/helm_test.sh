@@ -88,6 +88,22 @@ done
 grep -q 'grafana_dashboard: "1"' "$tmp/full.yaml"
 grep -q "replicas: 3" "$tmp/full.yaml"
 grep -q "checksum/config: " "$tmp/full.yaml"
+# Replicas on topics of their own (no replica reads another's traffic): the default, and refused
+# when switched off with more than one replica; run.role only takes its three values.
+grep -q "topics_per_replica: true" "$tmp/default.yaml"
+grep -q "topics_per_replica: true" "$tmp/full.yaml"
+helm template test "$chart" --set config.workload.topics_per_replica=false >/dev/null
+if helm template test "$chart" --set replicaCount=2 --set config.workload.topics_per_replica=false \
+    >/dev/null 2>"$tmp/err"; then
+  echo "helm: 2 replicas on shared topics were accepted" >&2; exit 1
+fi
+grep -q "needs config.workload.topics_per_replica: true" "$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
+helm template test "$chart" --set config.run.role=consume-only >"$tmp/consume.yaml"
+grep -q "role: consume-only" "$tmp/consume.yaml"
+if helm template test "$chart" --set config.run.role=both >/dev/null 2>"$tmp/err"; then
+  echo "helm: values.schema.json accepted config.run.role=both" >&2; exit 1
+fi
+grep -q "config.run.role" "$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
 # Secured: Secrets mounted read-only as files, env from a Secret key, probes over HTTPS (no
 # credentials needed), the ServiceMonitor scraping with TLS and basic auth from a Secret.
 grep -q "secretName: brokerload-kafka" "$tmp/full.yaml"

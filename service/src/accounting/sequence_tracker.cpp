@@ -63,6 +63,7 @@ SequenceTracker::Outcome SequenceTracker::Observe(std::uint64_t s,
     return Outcome::kAfterError;
   }
   Resolve(s);
+  if (s < start_) return Outcome::kBeforeStart;
   if (s < floor_) return Outcome::kAfterDeclaredLost;
   AdvanceFloor();
   return Outcome::kNew;
@@ -75,6 +76,13 @@ void SequenceTracker::MarkNotSent(std::uint64_t s, std::vector<SequenceRange>& l
   Set(failed_, Slot(s));
   Resolve(s);
   AdvanceFloor();
+}
+
+void SequenceTracker::Restart(std::uint64_t first) {
+  std::fill(resolved_.begin(), resolved_.end(), 0);
+  std::fill(failed_.begin(), failed_.end(), 0);
+  start_ = floor_ = end_ = first;
+  base_ = first - std::min(first, window_ / 2);
 }
 
 void SequenceTracker::ExpireBelow(std::uint64_t horizon, std::vector<SequenceRange>& lost) {

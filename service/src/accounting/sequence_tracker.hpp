@@ -24,6 +24,7 @@ class SequenceTracker {
     kAfterError,  // its publish had failed (e.g. timed out) yet it was stored: not a duplicate
     kAfterDeclaredLost,  // arrived after it had been declared lost: late
     kOlderThanWindow,    // below the window: late or duplicate, no longer known which
+    kBeforeStart,        // first arrival below where tracking started (Restart): not a gap
   };
 
   static constexpr std::uint64_t kDefaultWindow = std::uint64_t{1} << 20;
@@ -47,6 +48,12 @@ class SequenceTracker {
   // highest arrival (the stream's tail); appends them to `lost`.
   void ExpireBelow(std::uint64_t horizon, std::vector<SequenceRange>& lost);
 
+  // Forgets everything and tracks from `first`, for a stream joined midway: from `first` on as
+  // from a fresh start; a first arrival below it, down to half a window, is kBeforeStart (the
+  // messages around a join point arrive in any order) and what never arrives below it is never
+  // declared lost. Clears the window: O(window / 64).
+  void Restart(std::uint64_t first);
+
   // One past the highest sequence seen (0 before the first).
   std::uint64_t End() const { return end_; }
   // The lowest sequence not yet resolved (received, not sent, or declared lost).
@@ -62,6 +69,7 @@ class SequenceTracker {
   std::vector<std::uint64_t> resolved_;  // bit s % window: s in [base_, base_ + window) resolved
   std::vector<std::uint64_t> failed_;    // ... and resolved because its publish failed
   std::uint64_t window_;
+  std::uint64_t start_ = 0;  // below it: never a gap (Restart)
   std::uint64_t base_ = 0;
   std::uint64_t floor_ = 0;
   std::uint64_t end_ = 0;

@@ -58,15 +58,18 @@ std::uint64_t Totals::InFlight() const {
   return published > done ? published - done : 0;
 }
 
-std::uint64_t TargetAccounting::EstimateBytes(std::uint64_t topics, std::uint64_t keys) {
-  const std::uint64_t per_topic = SequenceTracker::BytesFor(SequenceTracker::kDefaultWindow) +
-                                  sizeof(TopicLatencies) + sizeof(TopicState) +
-                                  keys * sizeof(std::uint64_t);
-  return topics * per_topic;
+std::uint64_t TargetAccounting::EstimateBytes(std::uint64_t topics, std::uint64_t keys,
+                                              ReceiveMode receive) {
+  const std::uint64_t stream = SequenceTracker::BytesFor(SequenceTracker::kDefaultWindow) +
+                               sizeof(Stream) + keys * sizeof(std::uint64_t);
+  const std::uint64_t streams = receive == ReceiveMode::kAnySource ? SourceTable::kCapacity : 1;
+  return topics * (sizeof(TopicLatencies) + sizeof(TopicState) + streams * stream);
 }
 
 TargetAccounting::TargetAccounting(const Options& options)
     : target_index_(options.target_index),
+      receive_(options.receive),
+      source_warmup_ns_(options.source_warmup_ns),
       topics_(options.topics),
       keys_(options.keys),
       identity_(options.identity),
@@ -74,7 +77,7 @@ TargetAccounting::TargetAccounting(const Options& options)
       windows_(std::max<std::size_t>(options.phases, 1)),
       counters_(std::make_unique<PhaseCounters[]>(topics_ * windows_.size())),
       last_receive_ns_(std::make_unique<std::atomic<std::int64_t>[]>(windows_.size())),
-      last_key_sequence_(topics_ * keys_) {
+      last_key_sequence_(receive_ == ReceiveMode::kOwnRun ? topics_ * keys_ : 0) {
   for (auto& last : last_key_sequence_) last.store(kNoSequence, kRelaxed);
   for (std::size_t i = 0; i < topics_; ++i) {
     auto state = std::make_unique<TopicState>();
@@ -83,8 +86,9 @@ TargetAccounting::TargetAccounting(const Options& options)
     state->first_sequence[0].store(0);
     topic_state_.push_back(std::move(state));
     latencies_.push_back(std::make_unique<TopicLatencies>());
-    streams_.push_back(std::make_unique<Stream>());
+    if (receive_ == ReceiveMode::kOwnRun) streams_.push_back(std::make_unique<Stream>());
   }
+  if (receive_ == ReceiveMode::kAnySource) sources_ = std::make_unique<SourceTable>(topics_, keys_);
   if (options.phase_histograms) {
     for (std::size_t p = 0; p < windows_.size(); ++p) {
       phase_latencies_.push_back(std::make_unique<PhaseLatencies>());
@@ -93,6 +97,9 @@ TargetAccounting::TargetAccounting(const Options& options)
 }
 
 void TargetAccounting::SetPhases(const std::vector<PhaseWindow>& windows) {
+  // Senders' messages follow their schedules, not this instance's: one open, measured phase,
+  // never written while consumers run.
+  if (receive_ == ReceiveMode::kAnySource) return;
   // Phase 0 takes every message scheduled before phase 1 (PhaseOf never looks at its start); its
   // start still bounds its send window and its tenths.
   for (std::size_t p = 0; p < windows_.size() && p < windows.size(); ++p) windows_[p] = windows[p];
@@ -149,33 +156,38 @@ void TargetAccounting::OnAckFailed(std::span<const std::byte> payload, driver::S
   const std::optional<message::Header> header = message::Decode(payload);
   if (!header || header->topic >= topics_ || message::IsProbe(*header)) return;
   At(header->topic, PhaseOf(header->intended_ns)).ack_errors[Index(status)].fetch_add(1, kRelaxed);
+  if (receive_ != ReceiveMode::kOwnRun) return;
   Stream& stream = *streams_[header->topic];
   std::lock_guard lock(stream.mutex);
   stream.tracker.MarkNotSent(header->sequence, stream.lost);
   Attribute(header->topic, stream, false);
 }
 
+void TargetAccounting::CountForeign(std::size_t topic, ForeignReason reason) {
+  topic_state_[topic]->foreign[static_cast<std::size_t>(reason)].fetch_add(1, kRelaxed);
+}
+
 bool TargetAccounting::OnReceived(std::size_t topic_hint, std::span<const std::byte> payload,
                                   std::int64_t now_ns, WorkItem& item, bool replayed) {
   const std::optional<message::Header> header = message::Decode(payload);
   if (!header || header->topic >= topics_) {
-    topic_state_[topic_hint % topics_]
-        ->foreign[static_cast<std::size_t>(ForeignReason::kInvalidHeader)]
-        .fetch_add(1, kRelaxed);
+    CountForeign(topic_hint % topics_, ForeignReason::kInvalidHeader);
     return false;
   }
-  TopicState& state = *topic_state_[header->topic];
+  if (receive_ == ReceiveMode::kAnySource) {
+    return OnReceivedFromAny(*header, now_ns, item, replayed);
+  }
   if (header->run_id != identity_.run_id || header->producer_id != identity_.producer_id) {
-    state.foreign[static_cast<std::size_t>(ForeignReason::kOtherRun)].fetch_add(1, kRelaxed);
+    CountForeign(header->topic, ForeignReason::kOtherRun);
     return false;
   }
   if (message::IsProbe(*header)) {
-    state.probes.fetch_or(std::uint64_t{1} << (header->key % 64), kRelaxed);
+    topic_state_[header->topic]->probes.fetch_or(std::uint64_t{1} << (header->key % 64), kRelaxed);
     return false;
   }
+  if (receive_ == ReceiveMode::kNone) return false;
   const std::size_t phase = PhaseOf(header->intended_ns);
-  PhaseCounters& c = At(header->topic, phase);
-  c.consumed.fetch_add(1, kRelaxed);
+  At(header->topic, phase).consumed.fetch_add(1, kRelaxed);
   SequenceTracker::Outcome outcome;
   {
     Stream& stream = *streams_[header->topic];
@@ -183,6 +195,44 @@ bool TargetAccounting::OnReceived(std::size_t topic_hint, std::span<const std::b
     outcome = stream.tracker.Observe(header->sequence, stream.lost);
     if (!stream.lost.empty()) Attribute(header->topic, stream, false);
   }
+  return Account(*header, phase, windows_[phase].measured, outcome, 0, now_ns, item, replayed);
+}
+
+bool TargetAccounting::OnReceivedFromAny(const message::Header& header, std::int64_t now_ns,
+                                         WorkItem& item, bool replayed) {
+  if (message::IsProbe(header)) return false;  // another instance's readiness probe
+  if (header.intended_ns < accept_from_ns_.load(kRelaxed)) {
+    CountForeign(header.topic, ForeignReason::kBeforeStart);
+    return false;
+  }
+  // Without a warm-up, everything is measured, also what was scheduled before the first arrival
+  // (the first messages of a producer arrive in any order across topics and partitions).
+  const std::int64_t warmup_end_ns = source_warmup_ns_ > 0
+                                         ? header.intended_ns + source_warmup_ns_
+                                         : std::numeric_limits<std::int64_t>::min();
+  std::optional<SourceTable::Locked> locked =
+      sources_->Acquire({header.run_id, header.producer_id}, header.topic, warmup_end_ns, now_ns);
+  if (!locked) {
+    CountForeign(header.topic, ForeignReason::kTooManySources);
+    return false;
+  }
+  Stream& stream = *locked->stream;
+  At(header.topic, 0).consumed.fetch_add(1, kRelaxed);
+  if (!stream.started) {
+    stream.tracker.Restart(header.sequence);
+    stream.started = true;
+  }
+  const SequenceTracker::Outcome outcome = stream.tracker.Observe(header.sequence, stream.lost);
+  if (!stream.lost.empty()) Attribute(header.topic, stream, false);
+  const bool measured = header.intended_ns >= stream.warmup_end_ns;
+  locked->lock.unlock();
+  return Account(header, 0, measured, outcome, locked->slot, now_ns, item, replayed);
+}
+
+bool TargetAccounting::Account(const message::Header& header, std::size_t phase, bool measured,
+                               SequenceTracker::Outcome outcome, std::uint8_t source,
+                               std::int64_t now_ns, WorkItem& item, bool replayed) {
+  PhaseCounters& c = At(header.topic, phase);
   switch (outcome) {
     case SequenceTracker::Outcome::kDuplicate:
       (replayed ? c.redelivered : c.duplicated).fetch_add(1, kRelaxed);
@@ -197,27 +247,29 @@ bool TargetAccounting::OnReceived(std::size_t topic_hint, std::span<const std::b
       c.arrived_after_lost.fetch_add(1, kRelaxed);
       break;
     case SequenceTracker::Outcome::kNew:
+    case SequenceTracker::Outcome::kBeforeStart:
       break;
   }
-  item = WorkItem{target_index_, static_cast<std::uint8_t>(phase), header->topic, header->key,
-                  header->sequence};
+  item = WorkItem{target_index_,   static_cast<std::uint8_t>(phase),
+                  header.topic,    header.key,
+                  header.sequence, source};
   std::atomic<std::int64_t>& last = last_receive_ns_[phase];
   std::int64_t seen = last.load(kRelaxed);
   while (now_ns > seen && !last.compare_exchange_weak(seen, now_ns, kRelaxed)) {
   }
   const PhaseWindow& window = windows_[phase];
   if (now_ns < window.end_ns) c.consumed_in_window.fetch_add(1, kRelaxed);
-  if (!window.measured) return true;
-  const std::int64_t e2e = now_ns - header->intended_ns;
-  TopicLatencies& latencies = *latencies_[header->topic];
+  if (!measured) return true;
+  const std::int64_t e2e = now_ns - header.intended_ns;
+  TopicLatencies& latencies = *latencies_[header.topic];
   latencies.end_to_end.Record(e2e);
-  latencies.end_to_end_service.Record(now_ns - header->actual_ns);
+  latencies.end_to_end_service.Record(now_ns - header.actual_ns);
   if (!phase_latencies_.empty()) {
     PhaseLatencies& detail = *phase_latencies_[phase];
     detail.end_to_end.Record(e2e);
     if (window.end_ns != std::numeric_limits<std::int64_t>::max() &&
         window.end_ns > window.start_ns) {
-      const double position = static_cast<double>(header->intended_ns - window.start_ns) /
+      const double position = static_cast<double>(header.intended_ns - window.start_ns) /
                               static_cast<double>(window.end_ns - window.start_ns);
       const auto slice = static_cast<std::size_t>(std::max(0.0, position) *
                                                   static_cast<double>(PhaseLatencies::kSlices));
@@ -231,7 +283,10 @@ void TargetAccounting::OnProcessed(const WorkItem& item) {
   PhaseCounters& c = At(item.topic, item.phase);
   c.processed.fetch_add(1, kRelaxed);
   if (item.key == message::kNoKey || item.key >= keys_) return;
-  std::atomic<std::uint64_t>& last = last_key_sequence_[item.topic * std::size_t{keys_} + item.key];
+  std::atomic<std::uint64_t>& last =
+      receive_ == ReceiveMode::kAnySource
+          ? sources_->KeySequence(item.source, item.topic, item.key)
+          : last_key_sequence_[item.topic * std::size_t{keys_} + item.key];
   const std::uint64_t previous = last.load(kRelaxed);
   if (previous != kNoSequence && item.sequence < previous) {
     c.out_of_order.fetch_add(1, kRelaxed);
@@ -276,7 +331,9 @@ void TargetAccounting::Attribute(std::size_t topic, Stream& stream, bool final_s
       c.dropped_by_client.fetch_add(by_client, kRelaxed);
       count -= by_client;
       if (final_sweep) {
-        const std::uint64_t unconfirmed = std::min(unconfirmed_left[p], count);
+        // Without acknowledgements (kAnySource), what is open at the end cannot be told lost.
+        const std::uint64_t unconfirmed =
+            receive_ == ReceiveMode::kAnySource ? count : std::min(unconfirmed_left[p], count);
         unconfirmed_left[p] -= unconfirmed;
         c.unconfirmed.fetch_add(unconfirmed, kRelaxed);
         count -= unconfirmed;
@@ -287,28 +344,53 @@ void TargetAccounting::Attribute(std::size_t topic, Stream& stream, bool final_s
   stream.lost.clear();
 }
 
+void TargetAccounting::SweepStream(std::size_t topic, Stream& stream, std::uint64_t horizon_now,
+                                   std::int64_t now_ns, std::int64_t grace_ns) {
+  stream.checkpoints.emplace_back(now_ns, horizon_now);
+  // The newest checkpoint at least grace old: every sequence below its horizon was followed by
+  // a later arrival or acknowledged at least grace ago.
+  std::optional<std::uint64_t> horizon;
+  while (!stream.checkpoints.empty() && stream.checkpoints.front().first <= now_ns - grace_ns) {
+    horizon = stream.checkpoints.front().second;
+    stream.checkpoints.pop_front();
+  }
+  if (horizon) {
+    stream.checkpoints.emplace_front(now_ns - grace_ns, *horizon);
+    stream.tracker.ExpireBelow(*horizon, stream.lost);
+    Attribute(topic, stream, false);
+  }
+}
+
 void TargetAccounting::Sweep(std::int64_t now_ns, std::int64_t grace_ns) {
-  for (std::size_t topic = 0; topic < streams_.size(); ++topic) {
-    Stream& stream = *streams_[topic];
-    const std::uint64_t acked_end = topic_state_[topic]->acked_end.load(kRelaxed);
-    std::lock_guard lock(stream.mutex);
-    stream.checkpoints.emplace_back(now_ns, std::max(stream.tracker.End(), acked_end));
-    // The newest checkpoint at least grace old: every sequence below its horizon was followed by
-    // a later arrival or acknowledged at least grace ago.
-    std::optional<std::uint64_t> horizon;
-    while (!stream.checkpoints.empty() && stream.checkpoints.front().first <= now_ns - grace_ns) {
-      horizon = stream.checkpoints.front().second;
-      stream.checkpoints.pop_front();
+  if (receive_ == ReceiveMode::kOwnRun) {
+    for (std::size_t topic = 0; topic < streams_.size(); ++topic) {
+      Stream& stream = *streams_[topic];
+      const std::uint64_t acked_end = topic_state_[topic]->acked_end.load(kRelaxed);
+      std::lock_guard lock(stream.mutex);
+      SweepStream(topic, stream, std::max(stream.tracker.End(), acked_end), now_ns, grace_ns);
     }
-    if (horizon) {
-      stream.checkpoints.emplace_front(now_ns - grace_ns, *horizon);
-      stream.tracker.ExpireBelow(*horizon, stream.lost);
+  } else if (receive_ == ReceiveMode::kAnySource) {
+    sources_->ForEachLive([&](std::size_t topic, Stream& stream) {
+      if (stream.started) SweepStream(topic, stream, stream.tracker.End(), now_ns, grace_ns);
+    });
+    // Silent this long, a source's gaps were all settled above; what is left is settled as lost.
+    sources_->Retire(now_ns - 2 * grace_ns, [&](std::size_t topic, Stream& stream) {
+      if (!stream.started) return;
+      stream.tracker.ExpireBelow(stream.tracker.End(), stream.lost);
       Attribute(topic, stream, false);
-    }
+    });
   }
 }
 
 void TargetAccounting::FinalSweep() {
+  if (receive_ == ReceiveMode::kAnySource) {
+    sources_->ForEachLive([&](std::size_t topic, Stream& stream) {
+      if (!stream.started) return;
+      stream.tracker.ExpireBelow(stream.tracker.End(), stream.lost);
+      Attribute(topic, stream, true);
+    });
+    return;
+  }
   for (std::size_t topic = 0; topic < streams_.size(); ++topic) {
     Stream& stream = *streams_[topic];
     const std::uint64_t published = TopicTotals(topic).published;

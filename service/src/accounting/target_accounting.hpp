@@ -3,17 +3,17 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <limits>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "accounting/latency_histogram.hpp"
 #include "accounting/sequence_tracker.hpp"
+#include "accounting/source_table.hpp"
 #include "driver/status.hpp"
+#include "message/header.hpp"
 
 // Everything brokerload counts and measures for one target (kafka or nats), per topic and per
 // phase. A phase is a span of scheduled send times: `run` has a warm-up phase and a measured one,
@@ -38,19 +38,18 @@
 // - arrived_after_lost: late: received after it had been counted lost.
 // - older_than_window: received below the tracking window: late or duplicate, unknown which.
 //
+// What is received is accounted by ReceiveMode: an instance's own messages (its run and producer
+// id; others are foreign), nothing (produce-only), or every sender's (consume-only: per source,
+// see SourceTable and OnReceived).
+//
 // Threads: the publisher thread calls OnSent/OnSendFailed/OnDropped; the driver's ack thread
 // OnAck/OnAckFailed (OnAckFailed also the housekeeping thread: JetStream's publish timeouts); the
 // consumer thread that owns a topic OnReceived; workers (or, without workers, that consumer thread)
 // OnProcessed; the housekeeping thread Sweep and OnClientDropped. Scrapes read at any time.
-// Counters are relaxed atomics grouped by writing thread; each topic's sequence tracker has its own
-// mutex (taken by its consumer thread per message and by Sweep once a second), so no lock is shared
-// by all.
+// Counters are relaxed atomics grouped by writing thread; each topic's sequence tracker (each
+// source's, in consume-only) has its own mutex (taken by its consumer thread per message and by
+// Sweep once a second), so no lock is shared by all.
 namespace brokerload::accounting {
-
-struct RunIdentity {
-  std::uint64_t run_id = 0;
-  std::uint32_t producer_id = 0;
-};
 
 // What a worker needs to process one received message; fixed size, no allocation.
 struct WorkItem {
@@ -59,9 +58,20 @@ struct WorkItem {
   std::uint16_t topic = 0;
   std::uint32_t key = 0;
   std::uint64_t sequence = 0;
+  std::uint8_t source = 0;  // kAnySource: the sender's SourceTable slot
 };
 
-enum class ForeignReason { kInvalidHeader, kOtherRun };
+enum class ReceiveMode {
+  kOwnRun,     // full: this run's own messages (run id and producer id); others are foreign
+  kNone,       // produce-only: nothing is consumed; no loss, duplicate or end-to-end accounting
+  kAnySource,  // consume-only: every sender's messages, each by its own sequences
+};
+
+// Why a received message was skipped: no valid header; another run's (kOwnRun); scheduled before
+// this instance accepted messages (kAnySource: AcceptFrom); from a sender beyond the
+// SourceTable's capacity (kAnySource).
+enum class ForeignReason { kInvalidHeader, kOtherRun, kBeforeStart, kTooManySources };
+inline constexpr std::size_t kForeignReasons = 4;
 
 // One topic's counters in one phase.
 struct alignas(64) PhaseCounters {
@@ -154,21 +164,29 @@ class TargetAccounting {
     std::int64_t late_threshold_ns = 2'000'000;
     std::size_t phases = 1;
     bool phase_histograms = false;
+    ReceiveMode receive = ReceiveMode::kOwnRun;
+    // kAnySource: each source's messages scheduled less than this after the first one accounted
+    // are its warm-up, kept out of the latency histograms: the sender's run.warmup when the same,
+    // to within the order in which its first messages arrive. 0: every message is measured.
+    std::int64_t source_warmup_ns = 0;
   };
 
   explicit TargetAccounting(const Options& options);
 
-  // The memory one target's accounting takes for `topics` and `keys` (per topic: the sequence
-  // tracker's window, the three latency histograms and one sequence per key), in bytes; the
-  // config loader refuses workloads whose estimate is unreasonable. Per-phase state is small.
-  static std::uint64_t EstimateBytes(std::uint64_t topics, std::uint64_t keys);
+  // The memory one target's accounting may take for `topics` and `keys` (per topic: the sequence
+  // tracker's window, the three latency histograms and one sequence per key; with kAnySource a
+  // tracker and the key sequences per topic for each of SourceTable::kCapacity sources), in
+  // bytes; the config loader refuses workloads whose estimate is unreasonable. Per-phase state is
+  // small.
+  static std::uint64_t EstimateBytes(std::uint64_t topics, std::uint64_t keys,
+                                     ReceiveMode receive = ReceiveMode::kOwnRun);
 
   std::size_t Topics() const { return topics_; }
   std::size_t Phases() const { return windows_.size(); }
 
   // Sets each phase's window; phase p covers intended times from windows[p].start_ns up to the
   // next phase's start, except that phase 0 also takes anything earlier. Call before publishing
-  // starts.
+  // starts. kAnySource ignores it: one open phase (senders keep their own schedules).
   void SetPhases(const std::vector<PhaseWindow>& windows);
   const PhaseWindow& Window(std::size_t phase) const { return windows_[phase]; }
   std::size_t PhaseOf(std::int64_t intended_ns) const;
@@ -181,10 +199,23 @@ class TargetAccounting {
   void OnAck(std::span<const std::byte> payload, std::int64_t now_ns);
   void OnAckFailed(std::span<const std::byte> payload, driver::Status status);
 
-  // Consumer side. Returns true, with `item` filled, when the message is this run's and new
+  // kAnySource: messages scheduled before `from_ns` (Unix ns) are skipped as kBeforeStart, all
+  // are until this is called. Call once the consumers subscribed: what was scheduled after that
+  // is surely received, what was scheduled before may have been sent before they listened.
+  void AcceptFrom(std::int64_t from_ns) { accept_from_ns_.store(from_ns); }
+
+  // Consumer side. Returns true, with `item` filled, when the message is accounted and new
   // (so a worker should process it); counts probes, foreign messages and second arrivals
   // otherwise. `replayed`: the client read it from a place it had read before (see redelivered);
   // it decides whether a second arrival is redelivered or duplicated.
+  //
+  // kAnySource: a message is accounted in its source's stream for its topic (the source added at
+  // its first accounted message, while fewer than SourceTable::kCapacity are live). Tracking of a
+  // stream starts at the first sequence accounted on it (SequenceTracker::Restart): lower ones
+  // arriving later count as received, and what never arrives below it is never counted lost,
+  // since it cannot be told from what was sent before this instance listened. A sender's tail
+  // (sent after the last message received) is invisible: nothing follows it and no ack is known.
+  // Other instances' probes are ignored.
   bool OnReceived(std::size_t topic_hint, std::span<const std::byte> payload, std::int64_t now_ns,
                   WorkItem& item, bool replayed = false);
   void OnProcessed(const WorkItem& item);
@@ -192,10 +223,11 @@ class TargetAccounting {
   void OnClientDropped(std::size_t topic, std::uint64_t count);
 
   // Declares lost what is still missing `grace_ns` after a later sequence arrived or after the
-  // broker acknowledged it.
+  // broker acknowledged it. kAnySource: then retires sources silent for twice `grace_ns`.
   void Sweep(std::int64_t now_ns, std::int64_t grace_ns);
   // At the end of a run: every sequence published and never received is lost, or unconfirmed as
-  // far as the unacknowledged messages of its phase go.
+  // far as the unacknowledged messages of its phase go. kAnySource: gaps still open (a later
+  // sequence arrived, less than the grace ago) are unconfirmed: no acknowledgement is known.
   void FinalSweep();
 
   Totals TopicTotals(std::size_t topic) const;  // every phase
@@ -204,6 +236,9 @@ class TargetAccounting {
   std::uint64_t InFlight() const { return Sum().InFlight(); }
 
   std::uint64_t ForeignCount(std::size_t topic, ForeignReason reason) const;
+  ReceiveMode Receive() const { return receive_; }
+  // kAnySource: the sources live now; 0 otherwise.
+  std::size_t Sources() const { return sources_ ? sources_->Live() : 0; }
   // Bit p set: the probe sent to partition p (mod 64) of `topic` came back.
   std::uint64_t ProbesReceived(std::size_t topic) const;
   // When the phase's last first arrival was received (Unix ns), 0 before any.
@@ -215,14 +250,8 @@ class TargetAccounting {
   const LatencyHistogram& SendLag() const { return send_lag_; }
 
  private:
-  struct Stream {
-    std::mutex mutex;
-    SequenceTracker tracker;
-    std::deque<std::pair<std::int64_t, std::uint64_t>> checkpoints;  // (time, horizon)
-    std::vector<SequenceRange> lost;                                 // scratch, reused
-  };
   struct alignas(64) TopicState {
-    std::array<std::atomic<std::uint64_t>, 2> foreign{};
+    std::array<std::atomic<std::uint64_t>, kForeignReasons> foreign{};
     std::atomic<std::uint64_t> probes{0};          // bit p: the probe of partition p % 64 came back
     std::atomic<std::uint64_t> acked_end{0};       // ack thread: highest acked sequence + 1
     std::atomic<std::uint64_t> client_dropped{0};  // not yet matched to a gap
@@ -236,10 +265,24 @@ class TargetAccounting {
   const PhaseCounters& At(std::size_t topic, std::size_t phase) const {
     return counters_[topic * windows_.size() + phase];
   }
+  void CountForeign(std::size_t topic, ForeignReason reason);
+  bool OnReceivedFromAny(const message::Header& header, std::int64_t now_ns, WorkItem& item,
+                         bool replayed);
+  // Counts an accounted arrival's outcome and latencies; true when it is new.
+  bool Account(const message::Header& header, std::size_t phase, bool measured,
+               SequenceTracker::Outcome outcome, std::uint8_t source, std::int64_t now_ns,
+               WorkItem& item, bool replayed);
+  // Adds a checkpoint at `horizon` (every sequence below it followed by a later arrival or
+  // acknowledged) and declares lost what is below the newest checkpoint at least grace old.
+  void SweepStream(std::size_t topic, Stream& stream, std::uint64_t horizon, std::int64_t now_ns,
+                   std::int64_t grace_ns);
   // Counts `stream.lost` (then clears it) as lost, client drops or, at the end, unconfirmed.
   void Attribute(std::size_t topic, Stream& stream, bool final_sweep);
 
   std::uint8_t target_index_;
+  ReceiveMode receive_;
+  std::int64_t source_warmup_ns_;
+  std::atomic<std::int64_t> accept_from_ns_{std::numeric_limits<std::int64_t>::max()};
   std::size_t topics_;
   std::uint32_t keys_;
   RunIdentity identity_;
@@ -250,10 +293,11 @@ class TargetAccounting {
   std::vector<std::unique_ptr<TopicState>> topic_state_;
   std::vector<std::unique_ptr<TopicLatencies>> latencies_;
   std::vector<std::unique_ptr<PhaseLatencies>> phase_latencies_;
-  std::vector<std::unique_ptr<Stream>> streams_;
+  std::vector<std::unique_ptr<Stream>> streams_;                  // kOwnRun: one per topic
+  std::unique_ptr<SourceTable> sources_;                          // kAnySource
   std::unique_ptr<std::atomic<std::int64_t>[]> last_receive_ns_;  // per phase
-  // [topic * keys + key]: one worker per key, or the topic's consumer thread (two, briefly, while
-  // a replaced NATS subscription drains: atomics keep that overlap defined).
+  // kOwnRun, [topic * keys + key]: one worker per key, or the topic's consumer thread (two,
+  // briefly, while a replaced NATS subscription drains: atomics keep that overlap defined).
   std::vector<std::atomic<std::uint64_t>> last_key_sequence_;
   LatencyHistogram send_lag_;
 };

@@ -318,6 +318,12 @@ bool WriteFile(const std::filesystem::path& path, const std::string& text) {
 }  // namespace
 
 int Compare(const config::Config& config, const CompareOptions& options) {
+  if (config.run.role != config::Role::kFull) {
+    LOG_ERROR(
+        "compare measures both ends in one process: run.role must be full (produce-only and "
+        "consume-only are for run)");
+    return kExitConfig;
+  }
   if (!pacing::Schedule(config.profile).TotalMessages()) {
     LOG_ERROR(
         "compare needs a bounded profile: stages with a duration or a message count, "

@@ -39,9 +39,12 @@ Engine::Engine(const config::Config& config, EngineOptions options)
                            std::chrono::nanoseconds(work_time_ns_.load(std::memory_order_relaxed)));
               targets_[item.target]->Accounting().OnProcessed(item);
             }) {
-  const std::size_t phases =
-      phase_per_stage_ ? schedule_.Stages().size() : (schedule_.HasWarmup() ? 2 : 1);
-  const std::vector<std::string> topics = TopicNames(config_.workload);
+  // Consume-only: one phase (its producers keep schedules of their own).
+  const std::size_t phases = config_.run.role == config::Role::kConsumeOnly ? 1
+                             : phase_per_stage_      ? schedule_.Stages().size()
+                             : schedule_.HasWarmup() ? 2
+                                                     : 1;
+  const std::vector<std::string> topics = TopicNames(config_.workload, identity_.producer_id);
   for (std::size_t i = 0; i < options.backends.size(); ++i) {
     targets_.push_back(std::make_unique<TargetRuntime>(
         options.backends[i], static_cast<std::uint8_t>(i), config_, topics, identity_, clock_,
@@ -66,6 +69,11 @@ bool Engine::Prepare(const std::atomic<bool>& cancel, std::string& error) {
     if (!target->Probe(cancel, deadline, error)) return false;
     readiness.probe_seconds = SecondsSince(probe_start);
     readiness_.push_back(readiness);
+    if (config_.run.role != config::Role::kFull) {
+      LOG_INFO("%s: ready after %.2f s (no probe round trip: one end only)", target->Name().c_str(),
+               readiness.setup_seconds);
+      continue;
+    }
     LOG_INFO("%s: ready end to end after %.2f s (setup %.2f s, probe round trip %.2f s)",
              target->Name().c_str(), readiness.setup_seconds + readiness.probe_seconds,
              readiness.setup_seconds, readiness.probe_seconds);
@@ -102,7 +110,10 @@ void Engine::Start() {
     target->Accounting().SetPhases(windows);
     target->StartPublishing(start_ns_);
   }
-  if (schedule_.HasWarmup()) {
+  if (config_.run.role == config::Role::kConsumeOnly) {
+    LOG_INFO("each producer's first %.1f s (run.warmup) kept out of latency figures",
+             static_cast<double>(config_.run.warmup.count()) * 1e-9);
+  } else if (schedule_.HasWarmup()) {
     LOG_INFO("warm-up: %.1f s at %.0f msg/s, excluded from latency figures",
              static_cast<double>(schedule_.WarmupNs()) * 1e-9, schedule_.Stages().front().rate);
   }

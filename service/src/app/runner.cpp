@@ -129,12 +129,22 @@ int Run(const config::Config& loaded, const RunOptions& run_options) {
   for (const auto& target : engine.Targets()) {
     exporter.AddTarget({target->Name(), target->Topics(), &target->Accounting(), &target->Health(),
                         target->Publisher(), target->PublisherThread(),
-                        target->Description().broker_version,
-                        target->Description().client_version});
+                        target->Description().broker_version, target->Description().client_version,
+                        config.run.role});
   }
   exporter.SetReady(true);
-  LOG_INFO("publishing to %zu target(s), %d topics, profile of %zu stage(s)",
-           engine.Targets().size(), config.workload.topics, config.profile.stages.size());
+  if (config.run.role == config::Role::kConsumeOnly) {
+    LOG_INFO(
+        "consume-only: accounting for every producer's messages on %zu target(s), %d topics "
+        "(%s...)",
+        engine.Targets().size(), config.workload.topics,
+        engine.Targets().front()->Topics().front().c_str());
+  } else {
+    LOG_INFO("%s to %zu target(s), %d topics (%s...), profile of %zu stage(s)",
+             config.run.role == config::Role::kFull ? "publishing" : "publishing (produce-only)",
+             engine.Targets().size(), config.workload.topics,
+             engine.Targets().front()->Topics().front().c_str(), config.profile.stages.size());
+  }
   if (config.profile.max_in_flight) {
     LOG_INFO(
         "profile rate: max: unpaced, closed loop, at most %llu messages in flight per target; "
@@ -184,7 +194,7 @@ int Run(const config::Config& loaded, const RunOptions& run_options) {
   }
   exporter.SetReady(false);
   PrintSummary(engine.Targets(), engine.Clock().NowNs() - engine.StartNs(),
-               engine.Schedule().WarmupNs());
+               engine.Schedule().WarmupNs(), config.run.role);
   http->Stop();
   return kExitOk;
 }

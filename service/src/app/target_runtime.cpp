@@ -19,6 +19,7 @@ TargetRuntime::TargetRuntime(driver::Backend backend, std::uint8_t index,
     : backend_(backend),
       name_(driver::BackendName(backend)),
       config_(config),
+      role_(config.run.role),
       topics_(std::move(topics)),
       identity_(identity),
       clock_(clock),
@@ -26,7 +27,11 @@ TargetRuntime::TargetRuntime(driver::Backend backend, std::uint8_t index,
       accounting_(
           std::make_unique<accounting::TargetAccounting>(accounting::TargetAccounting::Options{
               index, topics_.size(), static_cast<std::uint32_t>(config.workload.keys), identity,
-              2 * config.run.tick.count(), phases, phase_histograms})) {}
+              2 * config.run.tick.count(), phases, phase_histograms,
+              role_ == config::Role::kFull          ? accounting::ReceiveMode::kOwnRun
+              : role_ == config::Role::kProduceOnly ? accounting::ReceiveMode::kNone
+                                                    : accounting::ReceiveMode::kAnySource,
+              config.run.warmup.count()})) {}
 
 TargetRuntime::~TargetRuntime() {
   publisher_thread_.reset();
@@ -42,7 +47,11 @@ bool TargetRuntime::Setup(workers::Pool& pool, const std::atomic<bool>& cancel,
     // Every wait inside ends by the deadline: run.startup_timeout is the whole start's bound.
     if (driver::CreateClients(backend_, config_, topics_, *this, health_, deadline, clients_,
                               attempt_error) &&
-        clients_.consumer->Start(*this, driver::SetupWait(deadline), cancel, attempt_error)) {
+        (!clients_.consumer ||
+         clients_.consumer->Start(*this, driver::SetupWait(deadline), cancel, attempt_error))) {
+      // Consume-only: what is scheduled from now on is surely received (the consumers listen);
+      // what was scheduled before may have been sent before they did.
+      if (role_ == config::Role::kConsumeOnly) accounting_->AcceptFrom(clock_.NowNs());
       LOG_INFO("%s: ready (%zu topics)", name_.c_str(), topics_.size());
       return true;
     }
@@ -70,6 +79,7 @@ bool TargetRuntime::Setup(workers::Pool& pool, const std::atomic<bool>& cancel,
 
 bool TargetRuntime::Probe(const std::atomic<bool>& cancel,
                           std::chrono::steady_clock::time_point deadline, std::string& error) {
+  if (role_ != config::Role::kFull) return true;
   driver::Producer& producer = *clients_.producer;
   std::vector<std::byte> payload(message::kHeaderSize);
   auto missing = [&](std::size_t topic) {
@@ -115,6 +125,7 @@ bool TargetRuntime::Probe(const std::atomic<bool>& cancel,
 }
 
 void TargetRuntime::StartPublishing(std::int64_t start_ns) {
+  if (role_ == config::Role::kConsumeOnly) return;
   publisher_ = std::make_unique<pacing::Publisher>(config_.workload, config_.run, schedule_,
                                                    *clients_.producer, *accounting_, identity_,
                                                    clock_, start_ns);
@@ -143,7 +154,9 @@ bool TargetRuntime::StopPublishing(std::chrono::milliseconds flush_timeout) {
 }
 
 bool TargetRuntime::Drained() const {
-  // Every acknowledged message received, or already counted lost.
+  // Every acknowledged message received, or already counted lost. Without the instance's own
+  // messages to wait for (produce-only, consume-only), nothing.
+  if (role_ != config::Role::kFull) return true;
   for (std::size_t i = 0; i < topics_.size(); ++i) {
     const accounting::Totals t = accounting_->TopicTotals(i);
     const std::uint64_t accounted =
@@ -165,8 +178,12 @@ void TargetRuntime::Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns) {
 // One line per target and interval, never one per message.
 void TargetRuntime::LogProblems() {
   const accounting::Totals totals = accounting_->Sum();
-  const ProblemTotals now{totals.Errors(), totals.lost, totals.dropped_sends, totals.late_sends,
-                          totals.published};
+  std::uint64_t too_many_sources = 0;
+  for (std::size_t t = 0; t < topics_.size(); ++t) {
+    too_many_sources += accounting_->ForeignCount(t, accounting::ForeignReason::kTooManySources);
+  }
+  const ProblemTotals now{totals.Errors(),   totals.lost,      totals.dropped_sends,
+                          totals.late_sends, totals.published, too_many_sources};
   std::string reasons;
   for (std::size_t r = 0; r < driver::kStatusCount; ++r) {
     const std::uint64_t count = totals.send_errors[r] + totals.ack_errors[r];
@@ -189,6 +206,14 @@ void TargetRuntime::LogProblems() {
     LOG_WARN("%s: behind schedule: %llu sends late, %llu dropped in the last 10 s", name_.c_str(),
              static_cast<unsigned long long>(now.late - logged_.late),
              static_cast<unsigned long long>(now.dropped - logged_.dropped));
+  }
+  if (now.too_many_sources != logged_.too_many_sources) {
+    LOG_WARN(
+        "%s: %llu messages of producers beyond the %zu tracked at once skipped in the last "
+        "10 s (brokerload_messages_foreign_total{reason=\"too_many_sources\"})",
+        name_.c_str(),
+        static_cast<unsigned long long>(now.too_many_sources - logged_.too_many_sources),
+        accounting::SourceTable::kCapacity);
   }
   logged_ = now;
 }
@@ -233,11 +258,12 @@ std::size_t TargetRuntime::WorkerFor(const accounting::WorkItem& item) {
   return (next++ / 64) % pool_->Size();
 }
 
-std::vector<std::string> TopicNames(const config::Workload& workload) {
+std::vector<std::string> TopicNames(const config::Workload& workload, std::uint32_t producer_id) {
+  const std::string prefix =
+      workload.topic_prefix +
+      (workload.topics_per_replica ? "-p" + std::to_string(producer_id) + "-" : "-");
   std::vector<std::string> topics;
-  for (int i = 0; i < workload.topics; ++i) {
-    topics.push_back(workload.topic_prefix + "-" + std::to_string(i));
-  }
+  for (int i = 0; i < workload.topics; ++i) topics.push_back(prefix + std::to_string(i));
   return topics;
 }
 

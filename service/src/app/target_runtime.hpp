@@ -44,12 +44,13 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
   // The readiness proof: one probe message to every partition of every topic, each received
   // back by this run's consumers (resent every 2 s while missing). Probes never enter the
   // counts. Call after Setup and before StartPublishing, from one thread. False with `error`
-  // naming the topics still missing at `deadline`, or once `cancel` is set.
+  // naming the topics still missing at `deadline`, or once `cancel` is set. Only a full
+  // instance has both ends of the round trip: the other roles are ready after Setup.
   bool Probe(const std::atomic<bool>& cancel, std::chrono::steady_clock::time_point deadline,
              std::string& error);
-  // Versions and settings, read once by Probe.
+  // Versions and settings, read once by Probe (full only: compare's reports).
   const driver::Description& Description() const { return description_; }
-  // Starts sending on the common schedule.
+  // Starts sending on the common schedule (not in consume-only).
   void StartPublishing(std::int64_t start_ns);
   // Hands the publisher `schedule` from `start_ns` with the workload's sizes and payload and
   // the run's max_send_lag and min_wake (pacing::Publisher::Offer). `schedule` outlives this.
@@ -58,7 +59,8 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
               const pacing::Schedule& schedule, std::int64_t start_ns);
   // Stops sending and waits (bounded) for outstanding acknowledgements.
   bool StopPublishing(std::chrono::milliseconds flush_timeout);
-  // True once every acknowledged message has been received.
+  // True once every acknowledged message has been received; always in produce-only and
+  // consume-only, which have no own messages to wait for.
   bool Drained() const;
   void StopConsuming();
   // Housekeeping, about once a second: loss sweep, and the producer's and consumer's upkeep after
@@ -83,6 +85,7 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
     std::uint64_t dropped = 0;
     std::uint64_t late = 0;
     std::uint64_t published = 0;
+    std::uint64_t too_many_sources = 0;
   };
   ProblemTotals logged_;
   int maintain_calls_ = 0;
@@ -90,6 +93,7 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
   driver::Backend backend_;
   std::string name_;
   const config::Config& config_;
+  config::Role role_;
   std::vector<std::string> topics_;
   accounting::RunIdentity identity_;
   const pacing::Clock& clock_;
@@ -105,8 +109,9 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
 
 // What `run` and `compare` share around their targets.
 
-// <topic_prefix>-0 .. <topic_prefix>-(topics - 1).
-std::vector<std::string> TopicNames(const config::Workload& workload);
+// <topic_prefix>-0 .. <topic_prefix>-(topics - 1); with topics_per_replica,
+// <topic_prefix>-p<producer id>-0 .. -(topics - 1).
+std::vector<std::string> TopicNames(const config::Workload& workload, std::uint32_t producer_id);
 
 // A fresh run id; the producer id from BROKERLOAD_PRODUCER_ID (each replica sets its own).
 accounting::RunIdentity NewRunIdentity();

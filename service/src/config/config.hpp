@@ -21,6 +21,9 @@ enum class Discard { kOld, kNew };
 enum class AckPolicy { kNone, kAll, kExplicit };
 enum class PayloadKind { kRandom, kCompressible };
 enum class WorkMode { kNone, kSpin, kSleep };
+// What an instance does (docs/scaling.md): publish and consume its own messages; only publish;
+// or only consume, accounting for every producer's messages by their headers.
+enum class Role { kFull, kProduceOnly, kConsumeOnly };
 
 // A secret (password, token, key password) as resolved at load time from the YAML, from the
 // environment (`${env:NAME}`) or from a file (`<key>_file`). It has no operator<< and no
@@ -124,6 +127,9 @@ struct NatsTarget {
 struct Workload {
   int topics = 5;
   std::string topic_prefix = "brokerload";
+  // true: topics are <topic_prefix>-p<producer id>-<n>, so that each replica (its own
+  // BROKERLOAD_PRODUCER_ID) writes and reads only its own; false: <topic_prefix>-<n>, shared.
+  bool topics_per_replica = false;
   int min_size = 256;  // bytes, header included
   int max_size = 256;
   PayloadKind payload = PayloadKind::kRandom;
@@ -183,6 +189,7 @@ struct Metrics {
 };
 
 struct Run {
+  Role role = Role::kFull;
   Duration loss_grace = std::chrono::seconds(30);  // a sequence gap open this long is a loss
   Duration drain_timeout = std::chrono::seconds(15);
   Duration max_send_lag = std::chrono::seconds(1);  // further behind, due sends are dropped

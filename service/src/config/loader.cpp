@@ -118,12 +118,13 @@ void ReadNats(YamlReader& r, const YAML::Node& node, std::optional<NatsTarget>& 
 void ReadWorkload(YamlReader& r, const YAML::Node& node, Workload& w) {
   const std::string path = "workload";
   if (!r.CheckMap(node, path,
-                  {"topics", "topic_prefix", "message_size", "payload", "keys", "workers",
-                   "worker_queue", "work"})) {
+                  {"topics", "topic_prefix", "topics_per_replica", "message_size", "payload",
+                   "keys", "workers", "worker_queue", "work"})) {
     return;
   }
   r.Int(node, path, "topics", w.topics, 1, 1'000);
   r.String(node, path, "topic_prefix", w.topic_prefix);
+  r.Bool(node, path, "topics_per_replica", w.topics_per_replica);
   if (!ValidName(w.topic_prefix)) {
     r.Error(node["topic_prefix"], path + ".topic_prefix",
             "letters, digits, '-' and '_' only (it names Kafka topics and NATS streams)");
@@ -162,23 +163,32 @@ void ReadWorkload(YamlReader& r, const YAML::Node& node, Workload& w) {
   }
 }
 
-// Accounting memory grows with topics x keys (and targets); a typo like keys: 1000000 on 1,000
-// topics would need gigabytes before the first message. Refused with the estimate instead.
+// Accounting memory grows with topics x keys (and targets, and in consume-only with the sources
+// it may track); a typo like keys: 1000000 on 1,000 topics would need gigabytes before the first
+// message. Refused with the estimate instead.
 void CheckTrackingMemory(YamlReader& r, const YAML::Node& node, const Config& config) {
   constexpr std::uint64_t kMaxBytes = std::uint64_t{1} << 30;
+  const bool any_source = config.run.role == Role::kConsumeOnly;
+  const auto receive =
+      any_source ? accounting::ReceiveMode::kAnySource : accounting::ReceiveMode::kOwnRun;
   const std::uint64_t targets = (config.kafka ? 1u : 0u) + (config.nats ? 1u : 0u);
   const auto topics = static_cast<std::uint64_t>(config.workload.topics);
   const auto keys = static_cast<std::uint64_t>(config.workload.keys);
-  const std::uint64_t bytes = targets * accounting::TargetAccounting::EstimateBytes(topics, keys);
+  const std::uint64_t bytes =
+      targets * accounting::TargetAccounting::EstimateBytes(topics, keys, receive);
   if (bytes <= kMaxBytes) return;
   const YAML::Mark mark = (node["keys"] ? node["keys"] : node).Mark();
-  r.ErrorAtLine(mark.line + 1, mark.column + 1, "workload",
-                std::to_string(topics) + " topics x " + std::to_string(keys) + " keys on " +
-                    std::to_string(targets) + " target(s) would need about " +
-                    std::to_string(bytes >> 20) + " MiB of accounting memory (" +
-                    std::to_string(accounting::TargetAccounting::EstimateBytes(1, keys) >> 10) +
-                    " KiB per topic and target); at most " + std::to_string(kMaxBytes >> 20) +
-                    " MiB: use fewer topics or keys");
+  r.ErrorAtLine(
+      mark.line + 1, mark.column + 1, "workload",
+      std::to_string(topics) + " topics x " + std::to_string(keys) + " keys on " +
+          std::to_string(targets) + " target(s) would need about " + std::to_string(bytes >> 20) +
+          " MiB of accounting memory (" +
+          std::to_string(accounting::TargetAccounting::EstimateBytes(1, keys, receive) >> 10) +
+          " KiB per topic and target" +
+          (any_source ? ", tracking up to " + std::to_string(accounting::SourceTable::kCapacity) +
+                            " producers in consume-only"
+                      : std::string()) +
+          "); at most " + std::to_string(kMaxBytes >> 20) + " MiB: use fewer topics or keys");
 }
 
 void ReadStage(YamlReader& r, const YAML::Node& node, const std::string& path, Stage& stage) {
@@ -273,10 +283,14 @@ void ReadMetrics(YamlReader& r, const YAML::Node& node, Metrics& metrics) {
 void ReadRun(YamlReader& r, const YAML::Node& node, Run& run) {
   const std::string path = "run";
   if (!r.CheckMap(node, path,
-                  {"loss_grace", "drain_timeout", "max_send_lag", "publish_timeout", "tick",
+                  {"role", "loss_grace", "drain_timeout", "max_send_lag", "publish_timeout", "tick",
                    "startup_timeout", "warmup", "min_wake", "realtime_priority"})) {
     return;
   }
+  r.Enum(node, path, "role", run.role,
+         {{"full", Role::kFull},
+          {"produce-only", Role::kProduceOnly},
+          {"consume-only", Role::kConsumeOnly}});
   r.Duration(node, path, "loss_grace", run.loss_grace, false);
   r.Duration(node, path, "drain_timeout", run.drain_timeout, true);
   r.Duration(node, path, "max_send_lag", run.max_send_lag, false);
@@ -355,10 +369,7 @@ LoadResult Parse(std::string_view text, const std::string& file_name, const Prop
       r.Error(targets, "targets", "at least one enabled target (kafka or nats)");
     }
   }
-  if (root["workload"]) {
-    ReadWorkload(r, root["workload"], config.workload);
-    CheckTrackingMemory(r, root["workload"], config);
-  }
+  if (root["workload"]) ReadWorkload(r, root["workload"], config.workload);
   if (root["profile"]) {
     ReadProfile(r, root["profile"], config.profile);
   } else {
@@ -370,6 +381,7 @@ LoadResult Parse(std::string_view text, const std::string& file_name, const Prop
   }
   if (root["run"]) ReadRun(r, root["run"], config.run);
   if (root["log"]) ReadLog(r, root["log"], config.log);
+  if (root["workload"]) CheckTrackingMemory(r, root["workload"], config);  // after run.role
 
   std::stable_sort(result.errors.begin(), result.errors.end(),
                    [](const ConfigError& a, const ConfigError& b) {

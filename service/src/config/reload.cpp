@@ -113,6 +113,7 @@ void DiffNats(Differ& d, NatsTarget& a, NatsTarget& b) {
 
 void DiffWorkload(Differ& d, Workload& a, Workload& b) {
   d.Fixed(a.topics, b.topics, "workload.topics");
+  d.Fixed(a.topics_per_replica, b.topics_per_replica, "workload.topics_per_replica");
   d.Fixed(a.topic_prefix, b.topic_prefix, "workload.topic_prefix");
   // One key for both bounds, as the file writes them (`256` or `{min, max}`).
   std::pair size_a{a.min_size, a.max_size};
@@ -148,6 +149,7 @@ void DiffRun(Differ& d, Run& a, Run& b) {
   d.Reloadable(a.max_send_lag, b.max_send_lag, "run.max_send_lag");
   d.Fixed(a.publish_timeout, b.publish_timeout, "run.publish_timeout");
   d.Fixed(a.tick, b.tick, "run.tick");
+  d.Fixed(a.role, b.role, "run.role");  // which clients and accounting exist
   d.Fixed(a.realtime_priority, b.realtime_priority,
           "run.realtime_priority");  // set at thread start
   d.Reloadable(a.min_wake, b.min_wake, "run.min_wake");

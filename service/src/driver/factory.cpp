@@ -20,18 +20,19 @@ bool CreateClients(Backend backend, const config::Config& config,
                    const std::vector<std::string>& topics, AckListener& acks, Health& health,
                    std::chrono::steady_clock::time_point deadline, Clients& clients,
                    std::string& error) {
+  const bool consumes = config.run.role != config::Role::kProduceOnly;
   std::string detail;
   if (backend == Backend::kKafka) {
     clients.producer =
         kafka::CreateProducer(*config.kafka, config.run, topics, acks, health, deadline, detail);
-    if (clients.producer)
+    if (clients.producer && consumes)
       clients.consumer = kafka::CreateConsumer(*config.kafka, topics, health, detail);
   } else {
     clients.producer = nats::CreateProducer(*config.nats, config.run, topics, acks, health, detail);
-    if (clients.producer)
+    if (clients.producer && consumes)
       clients.consumer = nats::CreateConsumer(*config.nats, topics, health, detail);
   }
-  if (clients.producer && clients.consumer) return true;
+  if (clients.producer && (clients.consumer || !consumes)) return true;
   error = std::string(BackendName(backend)) + ": " + detail;
   clients = {};
   return false;

@@ -32,7 +32,10 @@ config::PropertyVerdict CheckClientProperty(config::ClientRole role, const std::
 void InitializeClientLibraries();
 
 // The one place that picks a backend: connects a producer and a consumer on separate
-// connections and creates topics or streams when the config asks for it. On failure, returns
+// connections and creates topics or streams when the config asks for it. With run.role
+// produce-only there is no consumer; a consume-only instance has a producer all the same, which
+// creates the topics (and sends nothing): its consumers can then listen before any producer
+// instance started. On failure, returns
 // false with `error` naming the target and what went wrong. Waits for the broker end by
 // `deadline` (Kafka; cnats' connect and request timeouts bound NATS).
 bool CreateClients(Backend backend, const config::Config& config,

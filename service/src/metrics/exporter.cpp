@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <string_view>
+#include <tuple>
 
 #include "metrics/process_stats.hpp"
 
@@ -87,6 +89,26 @@ void AddWindowQuantiles(MetricFamily& family, const std::string& target,
   }
 }
 
+bool Publishes(config::Role role) { return role != config::Role::kConsumeOnly; }
+bool Consumes(config::Role role) { return role != config::Role::kProduceOnly; }
+
+std::string_view RoleName(config::Role role) {
+  switch (role) {
+    case config::Role::kProduceOnly:
+      return "produce-only";
+    case config::Role::kConsumeOnly:
+      return "consume-only";
+    case config::Role::kFull:
+      break;
+  }
+  return "full";
+}
+
+// The window checks that apply to a role (target_health.hpp).
+HealthChecks ChecksFor(config::Role role) {
+  return {.publishing = Publishes(role), .consuming = role == config::Role::kFull};
+}
+
 double Seconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
@@ -110,8 +132,10 @@ void Exporter::RecordReload(config::ReloadResult result, std::chrono::system_clo
 
 void Exporter::AddTarget(TargetView target) {
   std::lock_guard lock(mutex_);
+  auto windows = std::make_unique<Windows>();
+  windows->health = TargetHealth(TargetHealth::kDefaultWindowNs, ChecksFor(target.role));
   targets_.push_back(std::move(target));
-  windows_.push_back(std::make_unique<Windows>());
+  windows_.push_back(std::move(windows));
 }
 
 void Exporter::Advance(std::int64_t now_ns) {
@@ -175,12 +199,15 @@ std::vector<MetricFamily> Exporter::Collect() const {
   auto errors = Family("brokerload_publish_errors_total",
                        "Sends refused by the client or failed at the broker, by reason.",
                        MetricType::Counter);
-  auto consumed = Family("brokerload_messages_consumed_total",
-                         "This run's messages received by the consumers, duplicates included.",
-                         MetricType::Counter);
+  auto consumed =
+      Family("brokerload_messages_consumed_total",
+             "Messages received and accounted, duplicates included: this run's own, or in "
+             "consume-only every producer's scheduled after it started listening.",
+             MetricType::Counter);
   auto lost = Family("brokerload_messages_lost_total",
                      "Messages acknowledged, or followed by a later one, and not received within "
-                     "run.loss_grace; at shutdown, never received (unconfirmed apart).",
+                     "run.loss_grace; at shutdown, never received (unconfirmed apart). "
+                     "Consume-only: gaps only (a producer's last messages are invisible).",
                      MetricType::Counter);
   auto unconfirmed = Family("brokerload_messages_unconfirmed_total",
                             "At shutdown: never received and never acknowledged within the drain.",
@@ -215,7 +242,16 @@ std::vector<MetricFamily> Exporter::Collect() const {
              "Messages of a key processed after a later one (key mode).", MetricType::Counter);
   auto foreign =
       Family("brokerload_messages_foreign_total",
-             "Messages without a valid header, or from another run; skipped.", MetricType::Counter);
+             "Messages skipped: without a valid header, from another run, scheduled before a "
+             "consume-only instance listened, or from producers beyond the 64 it tracks.",
+             MetricType::Counter);
+  auto sources = Family("brokerload_sources",
+                        "Producers (run id, producer id) a consume-only instance tracks now; at "
+                        "most 64.",
+                        MetricType::Gauge);
+  auto role = Family("brokerload_role_info",
+                     "The target's run.role (full, produce-only, consume-only); always 1.",
+                     MetricType::Gauge);
   auto processed = Family("brokerload_messages_processed_total",
                           "Messages the worker pool finished.", MetricType::Counter);
   auto late =
@@ -227,10 +263,13 @@ std::vector<MetricFamily> Exporter::Collect() const {
   auto publish_latency = Family("brokerload_publish_latency_seconds",
                                 "From send to broker acknowledgement.", MetricType::Histogram);
   auto e2e = Family("brokerload_end_to_end_latency_seconds",
-                    "From scheduled send time to receipt (corrected for coordinated omission).",
+                    "From scheduled send time to receipt (corrected for coordinated omission); "
+                    "consume-only: across processes, assuming their clocks in sync.",
                     MetricType::Histogram);
   auto e2e_service = Family("brokerload_end_to_end_service_latency_seconds",
-                            "From actual send time to receipt.", MetricType::Histogram);
+                            "From actual send time to receipt (consume-only: clocks assumed in "
+                            "sync).",
+                            MetricType::Histogram);
   auto send_lag = Family("brokerload_send_lag_seconds",
                          "How far behind its schedule each send was made.", MetricType::Histogram);
   auto e2e_window = Family("brokerload_end_to_end_latency_window_seconds",
@@ -275,6 +314,8 @@ std::vector<MetricFamily> Exporter::Collect() const {
 
   for (std::size_t ti = 0; ti < targets_.size(); ++ti) {
     const TargetView& t = targets_[ti];
+    const bool publishes = Publishes(t.role);
+    const bool consumes = Consumes(t.role);
     // In flight from the very counts exported with it, so that published = acked + broker errors
     // + in flight holds within the scrape.
     std::uint64_t target_in_flight = 0;
@@ -282,15 +323,20 @@ std::vector<MetricFamily> Exporter::Collect() const {
       const accounting::Totals c = t.accounting->TopicTotals(i);
       target_in_flight += c.InFlight();
       const Labels labels = {{"target", t.name}, {"topic", t.topics[i]}};
-      AddValue(published, labels, static_cast<double>(c.published));
-      AddValue(acked, labels, static_cast<double>(c.acked));
-      for (std::size_t r = 0; r < driver::kStatusCount; ++r) {
-        const auto status = static_cast<driver::Status>(r);
-        if (status == driver::Status::kOk || status == driver::Status::kQueueFull) continue;
-        Labels with_reason = labels;
-        with_reason.push_back({"reason", std::string(driver::StatusName(status))});
-        AddValue(errors, with_reason, static_cast<double>(c.send_errors[r] + c.ack_errors[r]));
+      if (publishes) {
+        AddValue(published, labels, static_cast<double>(c.published));
+        AddValue(acked, labels, static_cast<double>(c.acked));
+        for (std::size_t r = 0; r < driver::kStatusCount; ++r) {
+          const auto status = static_cast<driver::Status>(r);
+          if (status == driver::Status::kOk || status == driver::Status::kQueueFull) continue;
+          Labels with_reason = labels;
+          with_reason.push_back({"reason", std::string(driver::StatusName(status))});
+          AddValue(errors, with_reason, static_cast<double>(c.send_errors[r] + c.ack_errors[r]));
+        }
+        AddValue(late, labels, static_cast<double>(c.late_sends));
+        AddValue(dropped, labels, static_cast<double>(c.dropped_sends));
       }
+      if (!consumes) continue;
       AddValue(consumed, labels, static_cast<double>(c.consumed));
       AddValue(lost, labels, static_cast<double>(c.lost));
       AddValue(unconfirmed, labels, static_cast<double>(c.unconfirmed));
@@ -301,29 +347,41 @@ std::vector<MetricFamily> Exporter::Collect() const {
       AddValue(duplicated, labels, static_cast<double>(c.duplicated));
       AddValue(redelivered, labels, static_cast<double>(c.redelivered));
       AddValue(out_of_order, labels, static_cast<double>(c.out_of_order));
-      const char* reasons[] = {"invalid_header", "other_run"};
-      for (std::size_t r = 0; r < 2; ++r) {
+      // The reasons the role can count: another run's messages only where the own are told
+      // apart, the start and the source limit only in consume-only.
+      using accounting::ForeignReason;
+      const bool any = t.role == config::Role::kConsumeOnly;
+      for (const auto& [reason, name, counted] :
+           {std::tuple{ForeignReason::kInvalidHeader, "invalid_header", true},
+            std::tuple{ForeignReason::kOtherRun, "other_run", !any},
+            std::tuple{ForeignReason::kBeforeStart, "before_start", any},
+            std::tuple{ForeignReason::kTooManySources, "too_many_sources", any}}) {
+        if (!counted) continue;
         Labels with_reason = labels;
-        with_reason.push_back({"reason", reasons[r]});
-        AddValue(foreign, with_reason,
-                 static_cast<double>(
-                     t.accounting->ForeignCount(i, static_cast<accounting::ForeignReason>(r))));
+        with_reason.push_back({"reason", name});
+        AddValue(foreign, with_reason, static_cast<double>(t.accounting->ForeignCount(i, reason)));
       }
       AddValue(processed, labels, static_cast<double>(c.processed));
-      AddValue(late, labels, static_cast<double>(c.late_sends));
-      AddValue(dropped, labels, static_cast<double>(c.dropped_sends));
     }
     const Labels target = {{"target", t.name}};
+    AddValue(role, {{"target", t.name}, {"role", std::string(RoleName(t.role))}}, 1);
     const TargetSnapshots s = Snapshots(t);
-    AddHistogram(publish_latency, target, s.publish, buckets_, bounds_ns_);
-    AddHistogram(e2e, target, s.end_to_end, buckets_, bounds_ns_);
-    AddHistogram(e2e_service, target, s.end_to_end_service, buckets_, bounds_ns_);
-    AddHistogram(send_lag, target, s.send_lag, buckets_, bounds_ns_);
     const Windows& w = *windows_[ti];
-    AddWindowQuantiles(e2e_window, t.name, w.end_to_end, s.end_to_end);
-    AddWindowQuantiles(publish_window, t.name, w.publish, s.publish);
-    AddWindowQuantiles(send_lag_window, t.name, w.send_lag, s.send_lag);
-    AddValue(in_flight, target, static_cast<double>(target_in_flight));
+    if (publishes) {
+      AddHistogram(publish_latency, target, s.publish, buckets_, bounds_ns_);
+      AddHistogram(send_lag, target, s.send_lag, buckets_, bounds_ns_);
+      AddWindowQuantiles(publish_window, t.name, w.publish, s.publish);
+      AddWindowQuantiles(send_lag_window, t.name, w.send_lag, s.send_lag);
+      AddValue(in_flight, target, static_cast<double>(target_in_flight));
+    }
+    if (consumes) {
+      AddHistogram(e2e, target, s.end_to_end, buckets_, bounds_ns_);
+      AddHistogram(e2e_service, target, s.end_to_end_service, buckets_, bounds_ns_);
+      AddWindowQuantiles(e2e_window, t.name, w.end_to_end, s.end_to_end);
+    }
+    if (t.role == config::Role::kConsumeOnly) {
+      AddValue(sources, target, static_cast<double>(t.accounting->Sources()));
+    }
     if (t.publisher != nullptr) {
       const pacing::StagePlan& plan = t.publisher->CurrentStagePlan();
       const double rate = t.publisher->Unpaced() ? std::numeric_limits<double>::infinity()
@@ -343,13 +401,18 @@ std::vector<MetricFamily> Exporter::Collect() const {
     AddValue(disconnects, target, static_cast<double>(t.health->disconnects.load(kRelaxed)));
     AddValue(client_errors, target, static_cast<double>(t.health->client_errors.load(kRelaxed)));
     // The window checks as of the last Advance (once a second); the connection as of now, so
-    // that healthy never says 1 beside brokerload_broker_connected 0 in one scrape.
+    // that healthy never says 1 beside brokerload_broker_connected 0 in one scrape. Only the
+    // checks that apply to the role are exported (target_health.hpp).
     const TargetHealth& h = windows_[ti]->health;
     const bool connected_now = t.health->connected.load();
     AddValue(health, {{"target", t.name}, {"check", "connected"}}, connected_now ? 1 : 0);
-    AddValue(health, {{"target", t.name}, {"check", "publishing"}}, h.Publishing() ? 1 : 0);
-    AddValue(health, {{"target", t.name}, {"check", "consuming"}}, h.Consuming() ? 1 : 0);
-    AddValue(healthy, target, connected_now && h.Publishing() && h.Consuming() ? 1 : 0);
+    if (h.Checks().publishing) {
+      AddValue(health, {{"target", t.name}, {"check", "publishing"}}, h.Publishing() ? 1 : 0);
+    }
+    if (h.Checks().consuming) {
+      AddValue(health, {{"target", t.name}, {"check", "consuming"}}, h.Consuming() ? 1 : 0);
+    }
+    AddValue(healthy, target, connected_now && h.WindowChecksPass() ? 1 : 0);
   }
   auto queue_depth = Family("brokerload_worker_queue_depth",
                             "Messages waiting for a worker, over all workers.", MetricType::Gauge);
@@ -390,6 +453,8 @@ std::vector<MetricFamily> Exporter::Collect() const {
           redelivered,
           out_of_order,
           foreign,
+          sources,
+          role,
           processed,
           late,
           dropped,

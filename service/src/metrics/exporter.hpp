@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "accounting/target_accounting.hpp"
+#include "config/config.hpp"
 #include "config/reload.hpp"
 #include "driver/driver.hpp"
 #include "metrics/target_health.hpp"
@@ -26,8 +27,11 @@
 // histogram snapshots. Counters are exported per target and topic; latency histograms per target
 // only (the topics' snapshots merged at scrape time), which keeps the series count bounded with
 // fine buckets. Exact quantiles over sliding windows (see WindowedQuantiles) are exported as
-// gauges; Advance moves their windows. Thread-safe: registration, Advance, RecordReload and
-// scrapes take one mutex that nothing else takes.
+// gauges; Advance moves their windows. A target exports what its run.role measures: a
+// produce-only target no consumer-side family (no lost, consumed or end-to-end series, rather than
+// zeros that would read as "nothing lost"), a consume-only target no publisher-side family.
+// Thread-safe: registration, Advance, RecordReload and scrapes take one mutex that nothing else
+// takes.
 namespace brokerload::metrics {
 
 struct TargetView {
@@ -40,6 +44,7 @@ struct TargetView {
   // Broker and client versions, as the producer described them at start (fixed for the run).
   std::string broker_version = {};
   std::string client_version = {};
+  config::Role role = config::Role::kFull;
 };
 
 class Exporter final : public prometheus::Collectable {

@@ -15,8 +15,10 @@
 //               with no sends at all (a stage of 0 msg/s, the profile's end) keeps it true.
 // - consuming:  false when messages were acknowledged in the window and none was received in it
 //               (the broker takes messages and hands none back).
-// healthy is all three. Until one whole window has been observed, publishing and consuming are
-// true: too little has been seen for a verdict.
+// healthy is all three that apply (HealthChecks): a produce-only instance consumes nothing, so
+// consuming does not apply to it; a consume-only instance publishes nothing and knows nothing of
+// what its producers sent, so only connected applies. Until one whole window has been observed,
+// publishing and consuming are true: too little has been seen for a verdict.
 //
 // A broker outage, a stalled consumer or revoked permissions turn it to 0 within one window;
 // /readyz deliberately does not follow it (docs/metrics.md: a restart of brokerload does not cure
@@ -32,11 +34,18 @@ struct HealthSample {
   std::uint64_t received = 0;
 };
 
+// Which of the window checks apply (connected always does).
+struct HealthChecks {
+  bool publishing = true;
+  bool consuming = true;
+};
+
 class TargetHealth {
  public:
   static constexpr std::int64_t kDefaultWindowNs = 10'000'000'000;
 
-  explicit TargetHealth(std::int64_t window_ns = kDefaultWindowNs) : window_ns_(window_ns) {}
+  explicit TargetHealth(std::int64_t window_ns = kDefaultWindowNs, HealthChecks checks = {})
+      : window_ns_(window_ns), checks_(checks) {}
 
   // Samples must come in time order, about once a second.
   void Observe(const HealthSample& sample);
@@ -44,10 +53,16 @@ class TargetHealth {
   bool Connected() const { return connected_; }
   bool Publishing() const { return publishing_; }
   bool Consuming() const { return consuming_; }
-  bool Healthy() const { return connected_ && publishing_ && consuming_; }
+  // The window checks that apply pass (connected aside).
+  bool WindowChecksPass() const {
+    return (publishing_ || !checks_.publishing) && (consuming_ || !checks_.consuming);
+  }
+  bool Healthy() const { return connected_ && WindowChecksPass(); }
+  const HealthChecks& Checks() const { return checks_; }
 
  private:
   std::int64_t window_ns_;
+  HealthChecks checks_;
   std::deque<HealthSample> samples_;  // the newest ones, back to the last one a window old
   bool connected_ = false;
   bool publishing_ = true;

@@ -107,5 +107,48 @@ TEST(SequenceTracker, AFailureReportedAfterTheArrivalKeepsItReceived) {
   EXPECT_EQ(t.Observe(5, lost), Outcome::kDuplicate);
 }
 
+TEST(SequenceTracker, ARestartTracksFromItsSequenceAndNeverCountsWhatLiesBelowItLost) {
+  SequenceTracker t(1024);
+  std::vector<SequenceRange> lost;
+  t.Restart(1000);
+  EXPECT_EQ(t.Observe(1000, lost), Outcome::kNew);
+  EXPECT_EQ(t.Observe(1002, lost), Outcome::kNew);
+  // The join point's neighbours arrive in any order: first arrivals below it are new to it.
+  EXPECT_EQ(t.Observe(998, lost), Outcome::kBeforeStart);
+  EXPECT_EQ(t.Observe(998, lost), Outcome::kDuplicate);
+  t.ExpireBelow(1003, lost);
+  ASSERT_EQ(lost.size(), 1u);  // 1001 only: 999 and below were never expected
+  EXPECT_EQ(lost[0].first, 1001u);
+  EXPECT_EQ(lost[0].end, 1002u);
+  EXPECT_EQ(t.Floor(), 1003u);
+  EXPECT_EQ(t.Observe(999, lost), Outcome::kBeforeStart);  // still welcome, still no gap
+  EXPECT_EQ(lost.size(), 1u);
+}
+
+TEST(SequenceTracker, ARestartReachesHalfAWindowBelowItsSequence) {
+  SequenceTracker t(1024);
+  std::vector<SequenceRange> lost;
+  t.Restart(5000);
+  EXPECT_EQ(t.Observe(5000 - 513, lost), Outcome::kOlderThanWindow);
+  EXPECT_EQ(t.Observe(5000 - 512, lost), Outcome::kBeforeStart);
+  EXPECT_EQ(t.End(), 5000u);
+  EXPECT_TRUE(lost.empty());
+}
+
+TEST(SequenceTracker, ARestartForgetsWhatWasSeenBefore) {
+  SequenceTracker t(1024);
+  std::vector<SequenceRange> lost;
+  for (std::uint64_t s = 0; s < 10; ++s) t.Observe(s, lost);
+  t.Restart(100);
+  EXPECT_EQ(t.Observe(5, lost), Outcome::kBeforeStart);  // not a duplicate any more
+  EXPECT_EQ(t.Observe(100, lost), Outcome::kNew);
+  EXPECT_EQ(t.Floor(), 101u);
+  // Sliding far past the join drops the area below it without declaring anything there lost.
+  EXPECT_EQ(t.Observe(100 + 5000, lost), Outcome::kNew);
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_EQ(lost[0].first, 101u);
+  EXPECT_EQ(lost[0].end, 5100u - 1024 + 1);
+}
+
 }  // namespace
 }  // namespace brokerload::accounting

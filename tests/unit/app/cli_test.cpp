@@ -74,6 +74,17 @@ TEST(Cli, CompareRefusesAnEndlessProfile) {
   EXPECT_THAT(o.output, HasSubstr("compare needs a bounded profile"));
 }
 
+TEST(Cli, CompareRefusesAnInstanceThatOnlyProducesOrOnlyConsumes) {
+  const std::string path =
+      WriteFile("half.yaml",
+                "targets: {nats: {}}\nprofile: {stages: [{rate: 10, messages: 10}]}\n"
+                "run: {role: consume-only}\n");
+  const Outcome o = RunBrokerload("compare --config " + path + " --out " + ::testing::TempDir());
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_THAT(o.output, HasSubstr("compare measures both ends in one process: run.role must be "
+                                  "full"));
+}
+
 TEST(Cli, ValidateConfigListsEveryProblemAndExitsTwo) {
   const std::string path =
       WriteFile("bad.yaml", "targets:\n  nats: {}\nworkload:\n  topics: 0\n  colour: red\n");

@@ -135,8 +135,8 @@ TEST(ConfigLoader, DisabledTargetsAreLeftOut) {
 TEST(ConfigLoader, UnknownKeysAreRejectedWithTheirPlaceAndTheAllowedKeys) {
   EXPECT_THAT(Errors(kTargets + "workload:\n  topicz: 3\n"),
               ElementsAre("test.yaml:4:3 workload.topicz: unknown key (allowed here: topics, "
-                          "topic_prefix, message_size, payload, keys, workers, worker_queue, "
-                          "work)"));
+                          "topic_prefix, topics_per_replica, message_size, payload, keys, "
+                          "workers, worker_queue, work)"));
   EXPECT_THAT(Errors("targets:\n  rabbit: {}\n  nats: {}\n"),
               ElementsAre(HasSubstr("test.yaml:2:3 targets.rabbit: unknown key (allowed here: "
                                     "kafka, nats)")));
@@ -156,6 +156,34 @@ TEST(ConfigLoader, RefusesTopicsTimesKeysWhoseAccountingWouldNotFitWithTheEstima
   Valid("targets:\n  nats: {}\n  kafka: {}\nworkload: {topics: 1000}\n");
   Valid(kTargets + "workload: {topics: 100, keys: 100000}\n");
   EXPECT_EQ(Errors(kTargets + "workload: {topics: 1000, keys: 200000}\n").size(), 1u);
+}
+
+TEST(ConfigLoader, ConsumeOnlyCountsTheMemoryOfEveryProducerItMayTrack) {
+  // 100 topics fit on two targets for one's own messages, not for 64 producers' (3 GiB).
+  const std::string yaml = "targets:\n  nats: {}\n  kafka: {}\nworkload: {topics: 100}\n";
+  Valid(yaml);
+  EXPECT_THAT(Errors(yaml + "run: {role: consume-only}\n"),
+              ElementsAre(AllOf(HasSubstr("test.yaml:4:11 workload: 100 topics x 0 keys on 2 "
+                                          "target(s) would need about "),
+                                HasSubstr(" KiB per topic and target, tracking up to 64 "
+                                          "producers in consume-only); at most 1024 MiB"))));
+  Valid(yaml + "run: {role: produce-only}\n");
+}
+
+TEST(ConfigLoader, RolesAndPerReplicaTopics) {
+  EXPECT_EQ(Valid(kTargets).run.role, Role::kFull);
+  EXPECT_FALSE(Valid(kTargets).workload.topics_per_replica);
+  const Config c =
+      Valid(kTargets + "workload: {topics_per_replica: true}\nrun: {role: consume-only}\n");
+  EXPECT_TRUE(c.workload.topics_per_replica);
+  EXPECT_EQ(c.run.role, Role::kConsumeOnly);
+  EXPECT_EQ(Valid(kTargets + "run: {role: produce-only}\n").run.role, Role::kProduceOnly);
+  EXPECT_THAT(Errors(kTargets + "run: {role: consumer}\n"),
+              ElementsAre("test.yaml:3:13 run.role: expected one of "
+                          "consume-only|full|produce-only, got 'consumer'"));
+  EXPECT_THAT(Errors(kTargets + "workload: {topics_per_replica: yes please}\n"),
+              ElementsAre("test.yaml:3:32 workload.topics_per_replica: expected true or false, "
+                          "got 'yes please'"));
 }
 
 TEST(ConfigLoader, WrongTypesAndRangesSayWhatWasExpectedAndWhatCame) {

@@ -160,6 +160,8 @@ TEST(ConfigDiff, EachFixedKeyIsNamedAloneWhenItChanges) {
       {"run.publish_timeout", [](Config& c) { c.run.publish_timeout = std::chrono::seconds(20); }},
       {"run.tick", [](Config& c) { c.run.tick = std::chrono::milliseconds(2); }},
       {"run.realtime_priority", [](Config& c) { c.run.realtime_priority = 0; }},
+      {"run.role", [](Config& c) { c.run.role = config::Role::kProduceOnly; }},
+      {"workload.topics_per_replica", [](Config& c) { c.workload.topics_per_replica = true; }},
   };
   for (const FixedCase& c : cases) {
     const ConfigDiff diff = DiffAfter(c.change);

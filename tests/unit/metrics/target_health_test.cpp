@@ -111,5 +111,29 @@ TEST(TargetHealth, ConnectedFollowsTheClientAtOnce) {
   EXPECT_TRUE(health.Publishing());
 }
 
+// produce-only: acknowledged, never received (nothing consumes), and healthy.
+TEST(TargetHealth, WithoutAConsumerOnlyConnectedAndPublishingCount) {
+  TargetHealth health(10 * kSecond, {.publishing = true, .consuming = false});
+  std::int64_t now = 0;
+  HealthSample counts;
+  Feed(health, now, counts, 20, {1000, 1000, 0});
+  EXPECT_FALSE(health.Consuming());
+  EXPECT_TRUE(health.Healthy());
+  Feed(health, now, counts, 10, {1000, 0, 0});  // acknowledgements stop: still judged
+  EXPECT_FALSE(health.Healthy());
+}
+
+// consume-only: nothing published; whether anything should arrive is the producers' to know.
+TEST(TargetHealth, ConsumeOnlyIsHealthyWhileConnected) {
+  TargetHealth health(10 * kSecond, {.publishing = false, .consuming = false});
+  std::int64_t now = 0;
+  HealthSample counts;
+  Feed(health, now, counts, 20, {0, 0, 1000});
+  Feed(health, now, counts, 20, {0, 0, 0});
+  EXPECT_TRUE(health.Healthy());
+  Feed(health, now, counts, 1, {0, 0, 0, 0, false});
+  EXPECT_FALSE(health.Healthy());
+}
+
 }  // namespace
 }  // namespace brokerload::metrics

@@ -1,0 +1,94 @@
+// A produce-only and a consume-only instance on the same brokers and topics (the same workload
+// and producer id, as two releases of the chart would run them): the consumer accounts for the
+// producer's messages by their headers, across processes.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "broker_env.hpp"
+#include "brokerload_process.hpp"
+
+namespace brokerload::testing {
+namespace {
+
+constexpr int kMessages = 3'000;
+const char* const kTargets[] = {"kafka", "nats"};
+
+std::string Config(const std::string& prefix, const std::string& role) {
+  std::string kafka, nats;
+  EXPECT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
+  EXPECT_TRUE(LoadBrokerAddress("NATS_URL", nats));
+  return "targets:\n  kafka: {bootstrap_servers: \"" + kafka + "\"}\n  nats: {servers: [\"" + nats +
+         "\"]}\n"
+         "workload: {topic_prefix: " +
+         prefix +
+         ", topics_per_replica: true}\n"
+         "profile:\n  stages: [{name: s, rate: 1000, messages: " +
+         std::to_string(kMessages) +
+         "}]\n"
+         "metrics: {listen: \"127.0.0.1:0\"}\n"
+         "run: {role: " +
+         role + ", warmup: 0s}\n";
+}
+
+TEST(Roles, AConsumeOnlyInstanceAccountsForAProduceOnlyInstancesMessages) {
+  const std::string prefix = UniqueName("roles");
+  BrokerloadProcess consumer(Config(prefix, "consume-only"), "BROKERLOAD_PRODUCER_ID=5");
+  const unsigned short consumer_port = consumer.WaitForMetricsPort(std::chrono::seconds(10));
+  ASSERT_NE(consumer_port, 0) << consumer.Log();
+  // Listening before the producer starts: every message it sends is scheduled after that.
+  ASSERT_TRUE(WaitFor([&] { return HttpGet(consumer_port, "/readyz").first == 200; },
+                      std::chrono::seconds(60)))
+      << consumer.Log();
+  BrokerloadProcess producer(Config(prefix, "produce-only"), "BROKERLOAD_PRODUCER_ID=5");
+  const unsigned short producer_port = producer.WaitForMetricsPort(std::chrono::seconds(10));
+  ASSERT_NE(producer_port, 0) << producer.Log();
+
+  std::string produced;
+  std::string consumed;
+  for (const char* t : kTargets) {
+    ASSERT_TRUE(WaitForAbove(producer_port, produced, "brokerload_messages_acked_total", t,
+                             kMessages - 1, std::chrono::seconds(90)))
+        << t << "\n"
+        << producer.Log();
+    ASSERT_TRUE(WaitForAbove(consumer_port, consumed, "brokerload_messages_consumed_total", t,
+                             kMessages - 1, std::chrono::seconds(60)))
+        << t << "\n"
+        << consumer.Log();
+  }
+  produced = HttpGet(producer_port, "/metrics").second;
+  consumed = HttpGet(consumer_port, "/metrics").second;
+
+  for (const char* t : kTargets) {
+    SCOPED_TRACE(t);
+    const std::map<std::string, std::string> target = {{"target", t}};
+    const double acked = SumMetric(produced, "brokerload_messages_acked_total", target);
+    EXPECT_EQ(acked, kMessages);
+    EXPECT_EQ(SumMetric(produced, "brokerload_messages_published_total", target), kMessages);
+    EXPECT_EQ(SumMetric(produced, "brokerload_target_healthy", target), 1);
+    EXPECT_NE(produced.find("brokerload_publisher_realtime{target=\"" + std::string(t) + "\"}"),
+              std::string::npos);
+    // Every arrival once (no duplicate or redelivery): every message arrived, none is missing.
+    EXPECT_EQ(SumMetric(consumed, "brokerload_messages_consumed_total", target), acked);
+    EXPECT_EQ(SumMetric(consumed, "brokerload_messages_lost_total", target), 0);
+    EXPECT_EQ(SumMetric(consumed, "brokerload_messages_duplicated_total", target), 0);
+    EXPECT_EQ(SumMetric(consumed, "brokerload_messages_redelivered_total", target), 0);
+    EXPECT_EQ(SumMetric(consumed, "brokerload_messages_older_than_window_total", target), 0);
+    EXPECT_EQ(SumMetric(consumed, "brokerload_messages_foreign_total", target), 0);
+    EXPECT_EQ(SumMetric(consumed, "brokerload_end_to_end_latency_seconds_count", target), acked);
+    EXPECT_EQ(SumMetric(consumed, "brokerload_sources", target), 1);
+    EXPECT_EQ(SumMetric(consumed, "brokerload_target_healthy", target), 1);
+  }
+  // Each exports what its role measures, and nothing it did not measure.
+  EXPECT_EQ(produced.find("brokerload_messages_lost_total{"), std::string::npos);
+  EXPECT_EQ(produced.find("brokerload_end_to_end_latency_seconds_count{"), std::string::npos);
+  EXPECT_EQ(consumed.find("brokerload_messages_published_total{"), std::string::npos);
+  EXPECT_EQ(consumed.find("brokerload_publisher_realtime{"), std::string::npos);
+
+  EXPECT_EQ(producer.Terminate(std::chrono::seconds(30)), 0) << producer.Log();
+  EXPECT_EQ(consumer.Terminate(std::chrono::seconds(30)), 0) << consumer.Log();
+  EXPECT_NE(consumer.Stdout().find("consume-only"), std::string::npos) << consumer.Stdout();
+}
+
+}  // namespace
+}  // namespace brokerload::testing
