@@ -154,5 +154,24 @@ TEST_F(PublisherReloadTest, ANewScheduleWithAWarmupRemainderShowsItThenItsOwnSta
   EXPECT_EQ(p.CurrentStagePlan().name, "steady");
 }
 
+// A reload from paced to rate: max: the old schedule sends what was due before the switch, then
+// the unpaced settings send within their window only (never the nominal rate's backlog).
+TEST_F(PublisherReloadTest, ASwitchToUnpacedSendsWithinItsWindowOnly) {
+  Publisher p = Make(schedule_);  // 1,000 msg/s
+  p.Step(kStart + 9 * kMs);       // 0..9 ms: 10 sent
+  config::Profile max{{config::Stage{"max", 1e7, std::nullopt, std::nullopt}}, false};
+  max.max_in_flight = 25;
+  const Schedule unpaced(max);
+  p.Offer(Settings(workload_, run_, unpaced, kStart + 10 * kMs));
+  EXPECT_EQ(p.Step(kStart + 12 * kMs), 0u);  // nothing of the old one left (9 ms its last): switch
+  EXPECT_TRUE(p.Unpaced());
+  EXPECT_EQ(p.CurrentStagePlan().name, "max");
+  // 10 in flight (none acknowledged): 15 more fit the window of 25, however late the step.
+  EXPECT_EQ(p.Step(kStart + 50 * kMs), 15u);
+  EXPECT_EQ(p.Step(kStart + 51 * kMs), 0u);
+  EXPECT_EQ(producer_.sent.size(), 25u);
+  EXPECT_EQ(accounting_.Sum().dropped_sends, 0u);
+}
+
 }  // namespace
 }  // namespace brokerload::pacing::testing
