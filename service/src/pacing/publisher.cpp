@@ -301,6 +301,7 @@ void PublisherThread::Run() {
     }
   }
   const std::size_t max_batch = realtime_.load() ? kRealtimeBatch : std::size_t{1} << 16;
+  int busy_steps = 0;  // in a row
   while (!stop_.load(std::memory_order_relaxed)) {
     const std::int64_t now_ns = clock_.NowNs();
     const std::size_t sent = publisher_.Step(now_ns, max_batch);
@@ -310,13 +311,19 @@ void PublisherThread::Run() {
     // converts to an absolute CLOCK_MONOTONIC deadline, which a signal cannot stretch.
     const std::int64_t stepped_ns = clock_.NowNs();
     const std::int64_t wait_ns = wake_ns - stepped_ns;
-    // Behind (more due than it could handle, sends refused or failing) or unpaced: at normal
-    // priority until it sleeps on schedule again, so that it never takes a core for long.
+    // A busy step: due again before it could sleep, a full batch, or messages due at the step's
+    // own time left unsent (refused, or over the batch). kBusySteps of them in a row, or running
+    // unpaced, and the thread goes to normal priority until a step leaves it asleep on schedule,
+    // so that it never takes a core for long; one late step (a wake-up delayed) does not.
     const std::optional<std::int64_t> due_ns = publisher_.NextDueNs();
-    const bool on_schedule = !publisher_.Unpaced() && !(due_ns && *due_ns <= stepped_ns);
-    if (fifo && (!on_schedule || wait_ns <= 0 || sent == max_batch)) fifo = !SetRealtime(false);
+    const bool busy = wait_ns <= 0 || sent == max_batch || (due_ns && *due_ns <= now_ns);
+    busy_steps = busy ? busy_steps + 1 : 0;
+    if (fifo && (publisher_.Unpaced() || busy_steps >= kBusySteps)) fifo = !SetRealtime(false);
     if (wait_ns <= 0 || sent == max_batch) continue;
-    if (!fifo && on_schedule && realtime_.load(std::memory_order_relaxed)) fifo = SetRealtime(true);
+    if (!fifo && busy_steps == 0 && !publisher_.Unpaced() &&
+        realtime_.load(std::memory_order_relaxed)) {
+      fifo = SetRealtime(true);
+    }
     const auto wake = std::chrono::steady_clock::now() + std::chrono::nanoseconds(wait_ns);
     const auto sleep_until = wake - std::chrono::nanoseconds(sends ? lead_.LeadNs(wait_ns) : 0);
     const auto since_epoch = sleep_until.time_since_epoch();

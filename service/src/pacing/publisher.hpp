@@ -152,9 +152,10 @@ bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t droppe
 // With `realtime_priority` > 0 the thread runs under SCHED_FIFO at that priority while it keeps
 // its schedule, so that a due send does not wait for a core that a broker or a client thread
 // holds (on a busy 2-core machine that wait was most of the send lag's p99: docs/benchmarks.md).
-// It never holds a core for long: each step handles at most kRealtimeBatch messages, and a thread
-// with anything still due after a step (more than a batch, refused or failing sends: it cannot
-// keep up), or running unpaced, drops back to normal scheduling until it next sleeps on schedule.
+// It never holds a core for long: each step handles at most kRealtimeBatch messages, and after
+// kBusySteps busy steps in a row (due again before it could sleep, a full batch, or messages left
+// unsent at the step's time: it cannot keep up), or when running unpaced, it drops back to normal
+// scheduling until a step leaves it asleep on schedule. One late step does not demote it.
 // Setting the policy needs CAP_SYS_NICE (or an RLIMIT_RTPRIO); without it the thread logs it once
 // (info) and runs at normal priority.
 class PublisherThread {
@@ -174,6 +175,7 @@ class PublisherThread {
   bool Realtime() const { return realtime_.load(std::memory_order_relaxed); }
 
   static constexpr std::size_t kRealtimeBatch = 1024;
+  static constexpr int kBusySteps = 4;
 
  private:
   void Run();
