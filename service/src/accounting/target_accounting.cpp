@@ -406,6 +406,14 @@ Totals TargetAccounting::TopicTotals(std::size_t topic) const {
   return t;
 }
 
+std::uint64_t TargetAccounting::InFlight(std::size_t first, std::size_t stride) const {
+  Totals t;
+  for (std::size_t topic = first; topic < topics_; topic += stride) {
+    for (std::size_t p = 0; p < windows_.size(); ++p) t.Add(At(topic, p));
+  }
+  return t.InFlight();
+}
+
 Totals TargetAccounting::PhaseTotals(std::size_t phase) const {
   Totals t;
   for (std::size_t topic = 0; topic < topics_; ++topic) t.Add(At(topic, phase));

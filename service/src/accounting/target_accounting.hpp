@@ -42,13 +42,14 @@
 // id; others are foreign), nothing (produce-only), or every sender's (consume-only: per source,
 // see SourceTable and OnReceived).
 //
-// Threads: the publisher thread calls OnSent/OnSendFailed/OnDropped; the driver's ack thread
-// OnAck/OnAckFailed (OnAckFailed also the housekeeping thread: JetStream's publish timeouts); the
-// consumer thread that owns a topic OnReceived; workers (or, without workers, that consumer thread)
-// OnProcessed; the housekeeping thread Sweep and OnClientDropped. Scrapes read at any time.
-// Counters are relaxed atomics grouped by writing thread; each topic's sequence tracker (each
-// source's, in consume-only) has its own mutex (taken by its consumer thread per message and by
-// Sweep once a second), so no lock is shared by all.
+// Threads: a topic's publisher thread (one per topic, also with several publisher lanes) calls
+// OnSent/OnSendFailed/OnDropped; its producer's ack thread OnAck/OnAckFailed (OnAckFailed also the
+// housekeeping thread: JetStream's publish timeouts); the consumer thread that owns a topic
+// OnReceived; workers (or, without workers, that consumer thread) OnProcessed; the housekeeping
+// thread Sweep and OnClientDropped. Scrapes read at any time. Counters are relaxed atomics grouped
+// by writing thread; each topic's sequence tracker (each source's, in consume-only) has its own
+// mutex (taken by its consumer thread per message and by Sweep once a second), so no lock is shared
+// by all.
 namespace brokerload::accounting {
 
 // What a worker needs to process one received message; fixed size, no allocation.
@@ -234,6 +235,8 @@ class TargetAccounting {
   Totals PhaseTotals(std::size_t phase) const;  // every topic
   Totals Sum() const;                           // everything
   std::uint64_t InFlight() const { return Sum().InFlight(); }
+  // In flight on topics first, first + stride, ... (a publisher lane's: pacing::Lane).
+  std::uint64_t InFlight(std::size_t first, std::size_t stride) const;
 
   std::uint64_t ForeignCount(std::size_t topic, ForeignReason reason) const;
   ReceiveMode Receive() const { return receive_; }

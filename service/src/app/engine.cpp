@@ -141,7 +141,7 @@ std::int64_t Engine::Reload(const config::Config& next) {
 
 bool Engine::Finished() const {
   for (const auto& target : targets_) {
-    if (target->Publisher() == nullptr || !target->Publisher()->Finished()) return false;
+    if (!target->PublishingFinished()) return false;
   }
   return true;
 }

@@ -34,28 +34,54 @@ TargetRuntime::TargetRuntime(driver::Backend backend, std::uint8_t index,
               config.run.warmup.count()})) {}
 
 TargetRuntime::~TargetRuntime() {
-  publisher_thread_.reset();
+  publisher_threads_.clear();
   StopConsuming();
-  clients_ = {};
+  clients_.clear();
 }
 
 bool TargetRuntime::Setup(workers::Pool& pool, const std::atomic<bool>& cancel,
                           std::chrono::steady_clock::time_point deadline, std::string& error) {
   pool_ = &pool;
+  const std::size_t lanes = static_cast<std::size_t>(config_.workload.publishers);
+  for (std::size_t k = 0; lanes > 1 && lane_listeners_.size() < lanes; ++k) {
+    lane_listeners_.push_back(std::make_unique<LaneListener>(*this, k, lanes));
+  }
+  // Lane k: a producer that knows every topic (it sends to its own), a consumer of its topics.
+  auto create_lane = [&](std::size_t k, std::string& lane_error) {
+    if (lanes == 1) {
+      clients_.emplace_back();
+      return driver::CreateClients(backend_, config_, topics_, *this, health_, deadline,
+                                   clients_.back(), lane_error) &&
+             (!clients_.back().consumer ||
+              clients_.back().consumer->Start(*this, driver::SetupWait(deadline), cancel,
+                                              lane_error));
+    }
+    config::Config lane_config = config_;
+    if (lane_config.kafka) lane_config.kafka->consumer_group += "-c" + std::to_string(k);
+    std::vector<std::string> lane_topics;
+    for (std::size_t t = k; t < topics_.size(); t += lanes) lane_topics.push_back(topics_[t]);
+    clients_.emplace_back();
+    return driver::CreateClients(backend_, lane_config, topics_, *this, health_, deadline,
+                                 clients_.back(), lane_error, &lane_topics) &&
+           (!clients_.back().consumer ||
+            clients_.back().consumer->Start(*lane_listeners_[k], driver::SetupWait(deadline),
+                                            cancel, lane_error));
+  };
   for (int attempt = 1;; ++attempt) {
     std::string attempt_error;
     // Every wait inside ends by the deadline: run.startup_timeout is the whole start's bound.
-    if (driver::CreateClients(backend_, config_, topics_, *this, health_, deadline, clients_,
-                              attempt_error) &&
-        (!clients_.consumer ||
-         clients_.consumer->Start(*this, driver::SetupWait(deadline), cancel, attempt_error))) {
+    bool created = true;
+    for (std::size_t k = 0; k < lanes && created; ++k) created = create_lane(k, attempt_error);
+    if (created) {
       // Consume-only: what is scheduled from now on is surely received (the consumers listen);
       // what was scheduled before may have been sent before they did.
       if (role_ == config::Role::kConsumeOnly) accounting_->AcceptFrom(clock_.NowNs());
-      LOG_INFO("%s: ready (%zu topics)", name_.c_str(), topics_.size());
+      LOG_INFO("%s: ready (%zu topics, %zu connection pair%s)", name_.c_str(), topics_.size(),
+               lanes, lanes == 1 ? "" : "s");
       return true;
     }
-    clients_ = {};
+    StopConsuming();
+    clients_.clear();
     if (cancel.load()) {
       error = "setup cancelled";
       return false;
@@ -80,10 +106,13 @@ bool TargetRuntime::Setup(workers::Pool& pool, const std::atomic<bool>& cancel,
 bool TargetRuntime::Probe(const std::atomic<bool>& cancel,
                           std::chrono::steady_clock::time_point deadline, std::string& error) {
   if (role_ != config::Role::kFull) return true;
-  driver::Producer& producer = *clients_.producer;
+  // Each topic's probes go by its own lane's producer.
+  auto producer_of = [&](std::size_t topic) -> driver::Producer& {
+    return *clients_[topic % clients_.size()].producer;
+  };
   std::vector<std::byte> payload(message::kHeaderSize);
   auto missing = [&](std::size_t topic) {
-    const std::size_t partitions = std::min<std::size_t>(producer.Partitions(topic), 64);
+    const std::size_t partitions = std::min<std::size_t>(producer_of(topic).Partitions(topic), 64);
     return accounting_->ProbesReceived(topic) !=
            (partitions == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << partitions) - 1);
   };
@@ -95,6 +124,7 @@ bool TargetRuntime::Probe(const std::atomic<bool>& cancel,
       if (!missing(t)) continue;
       waiting += (waiting.empty() ? "" : ", ") + topics_[t];
       if (now < next_send) continue;
+      driver::Producer& producer = producer_of(t);
       for (std::size_t p = 0; p < producer.Partitions(t); ++p) {
         message::Header header;
         header.run_id = identity_.run_id;
@@ -120,31 +150,57 @@ bool TargetRuntime::Probe(const std::atomic<bool>& cancel,
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  description_ = producer.Describe();
+  description_ = clients_.front().producer->Describe();
+  if (clients_.size() > 1) {
+    description_.settings.emplace_back("connections",
+                                       std::to_string(clients_.size()) + " producer + " +
+                                           std::to_string(clients_.size()) + " consumer");
+  }
   return true;
 }
 
 void TargetRuntime::StartPublishing(std::int64_t start_ns) {
   if (role_ == config::Role::kConsumeOnly) return;
-  publisher_ = std::make_unique<pacing::Publisher>(config_.workload, config_.run, schedule_,
-                                                   *clients_.producer, *accounting_, identity_,
-                                                   clock_, start_ns);
-  publisher_thread_ = std::make_unique<pacing::PublisherThread>(
-      *publisher_, clock_, config_.run.tick, "pub-" + name_, config_.run.realtime_priority);
+  const auto lanes = static_cast<std::uint32_t>(clients_.size());
+  for (std::uint32_t k = 0; k < lanes; ++k) {
+    publishers_.push_back(std::make_unique<pacing::Publisher>(
+        config_.workload, config_.run, schedule_, *clients_[k].producer, *accounting_, identity_,
+        clock_, start_ns, pacing::Lane{k, lanes}));
+  }
+  for (std::uint32_t k = 0; k < lanes; ++k) {
+    publisher_threads_.push_back(std::make_unique<pacing::PublisherThread>(
+        *publishers_[k], clock_, config_.run.tick,
+        "pub-" + name_ + (lanes > 1 ? std::to_string(k) : ""), config_.run.realtime_priority));
+  }
+}
+
+bool TargetRuntime::PublishingFinished() const {
+  if (publishers_.empty()) return false;
+  for (const auto& publisher : publishers_) {
+    if (!publisher->Finished()) return false;
+  }
+  return true;
 }
 
 void TargetRuntime::Reload(const config::Workload& workload, const config::Run& run,
                            const pacing::Schedule& schedule, std::int64_t start_ns) {
-  if (!publisher_) return;
   // Built here, payload and all, so that the publisher's thread only swaps it in.
-  publisher_->Offer(std::make_unique<pacing::PublisherSettings>(
-      pacing::MakeSettings(workload, run, schedule, start_ns, identity_.run_id)));
+  for (const auto& publisher : publishers_) {
+    publisher->Offer(std::make_unique<pacing::PublisherSettings>(
+        pacing::MakeSettings(workload, run, schedule, start_ns, identity_.run_id)));
+  }
 }
 
 bool TargetRuntime::StopPublishing(std::chrono::milliseconds flush_timeout) {
-  if (publisher_thread_) publisher_thread_->Stop();
-  if (!clients_.producer) return true;
-  const bool flushed = clients_.producer->Flush(flush_timeout);
+  for (const auto& thread : publisher_threads_) thread->Stop();
+  if (clients_.empty()) return true;
+  const auto deadline = std::chrono::steady_clock::now() + flush_timeout;
+  bool flushed = true;
+  for (const driver::Clients& lane : clients_) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    flushed = lane.producer->Flush(std::max(left, std::chrono::milliseconds(0))) && flushed;
+  }
   if (!flushed) {
     LOG_WARN("%s: %llu messages still unacknowledged after %lld ms", name_.c_str(),
              static_cast<unsigned long long>(accounting_->InFlight()),
@@ -169,9 +225,13 @@ bool TargetRuntime::Drained() const {
 void TargetRuntime::Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns) {
   // The producer's upkeep first: it fails JetStream publishes past run.publish_timeout, which the
   // sweep must see before it declares anything lost (loss_grace > publish_timeout).
-  if (clients_.producer) clients_.producer->Maintain();
+  for (const driver::Clients& lane : clients_) {
+    if (lane.producer) lane.producer->Maintain();
+  }
   accounting_->Sweep(now_ns, loss_grace_ns);
-  if (clients_.consumer) clients_.consumer->Maintain();
+  for (const driver::Clients& lane : clients_) {
+    if (lane.consumer) lane.consumer->Maintain();
+  }
   if (++maintain_calls_ % 10 == 0) LogProblems();
 }
 
@@ -219,7 +279,9 @@ void TargetRuntime::LogProblems() {
 }
 
 void TargetRuntime::StopConsuming() {
-  if (clients_.consumer) clients_.consumer->Stop();
+  for (const driver::Clients& lane : clients_) {
+    if (lane.consumer) lane.consumer->Stop();
+  }
 }
 
 void TargetRuntime::OnClientDropped(std::size_t topic, std::uint64_t count) {

@@ -13,8 +13,14 @@
 #include "workers/pool.hpp"
 
 // Everything one target (kafka or nats) runs on, owned in one place. Member order is teardown
-// order in reverse: the publisher thread goes first, then the clients, then the accounting that
+// order in reverse: the publisher threads go first, then the clients, then the accounting that
 // their callbacks write to.
+//
+// With workload.publishers N > 1 a target has N lanes (pacing::Lane): lane k has a producer
+// connection and publisher thread of its own, which send the schedule's messages n % N == k (to
+// topics t % N == k), and a consumer connection of its own that reads those topics (Kafka: in
+// consumer group <group>-c<k>, so that no lane's join rebalances another's). One accounting
+// serves all lanes.
 namespace brokerload::app {
 
 class TargetRuntime final : public driver::AckListener, public driver::MessageListener {
@@ -33,8 +39,16 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
   accounting::TargetAccounting& Accounting() { return *accounting_; }
   const accounting::TargetAccounting& Accounting() const { return *accounting_; }
   const driver::Health& Health() const { return health_; }
-  const pacing::Publisher* Publisher() const { return publisher_.get(); }
-  const pacing::PublisherThread* PublisherThread() const { return publisher_thread_.get(); }
+  // Lane 0's publisher and thread (stage, rate, real-time state: the same in every lane); null
+  // before StartPublishing and in consume-only.
+  const pacing::Publisher* Publisher() const {
+    return publishers_.empty() ? nullptr : publishers_.front().get();
+  }
+  const pacing::PublisherThread* PublisherThread() const {
+    return publisher_threads_.empty() ? nullptr : publisher_threads_.front().get();
+  }
+  // True once every lane sent the last message of a bounded profile; false in consume-only.
+  bool PublishingFinished() const;
 
   // Connects, creates topics or streams (with a leader for every Kafka partition), and
   // subscribes (with an assignment covering every topic), retrying once a second until
@@ -50,10 +64,10 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
              std::string& error);
   // Versions and settings, read once by Probe (full only: compare's reports).
   const driver::Description& Description() const { return description_; }
-  // Starts sending on the common schedule (not in consume-only).
+  // Starts sending on the common schedule, one thread per lane (not in consume-only).
   void StartPublishing(std::int64_t start_ns);
-  // Hands the publisher `schedule` from `start_ns` with the workload's sizes and payload and
-  // the run's max_send_lag and min_wake (pacing::Publisher::Offer). `schedule` outlives this.
+  // Hands every lane's publisher `schedule` from `start_ns` with the workload's sizes and payload
+  // and the run's max_send_lag and min_wake (pacing::Publisher::Offer). `schedule` outlives this.
   // After StartPublishing; never blocks the publisher.
   void Reload(const config::Workload& workload, const config::Run& run,
               const pacing::Schedule& schedule, std::int64_t start_ns);
@@ -75,6 +89,24 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
   void OnClientDropped(std::size_t topic, std::uint64_t count) override;
 
  private:
+  // Lane k's consumer listener: its topic i is the target's topic k + i * N.
+  class LaneListener final : public driver::MessageListener {
+   public:
+    LaneListener(TargetRuntime& target, std::size_t lane, std::size_t lanes)
+        : target_(target), lane_(lane), lanes_(lanes) {}
+    void OnMessage(std::size_t topic, std::span<const std::byte> payload, bool replayed) override {
+      target_.OnMessage(lane_ + topic * lanes_, payload, replayed);
+    }
+    void OnClientDropped(std::size_t topic, std::uint64_t count) override {
+      target_.OnClientDropped(lane_ + topic * lanes_, count);
+    }
+
+   private:
+    TargetRuntime& target_;
+    std::size_t lane_;
+    std::size_t lanes_;
+  };
+
   std::size_t WorkerFor(const accounting::WorkItem& item);
   void LogProblems();
 
@@ -102,9 +134,10 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
   driver::Description description_;
   std::unique_ptr<accounting::TargetAccounting> accounting_;
   driver::Health health_;
-  driver::Clients clients_;
-  std::unique_ptr<pacing::Publisher> publisher_;
-  std::unique_ptr<pacing::PublisherThread> publisher_thread_;
+  std::vector<std::unique_ptr<LaneListener>> lane_listeners_;  // N > 1 only
+  std::vector<driver::Clients> clients_;                       // per lane
+  std::vector<std::unique_ptr<pacing::Publisher>> publishers_;
+  std::vector<std::unique_ptr<pacing::PublisherThread>> publisher_threads_;
 };
 
 // What `run` and `compare` share around their targets.

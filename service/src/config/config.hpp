@@ -130,6 +130,9 @@ struct Workload {
   // true: topics are <topic_prefix>-p<producer id>-<n>, so that each replica (its own
   // BROKERLOAD_PRODUCER_ID) writes and reads only its own; false: <topic_prefix>-<n>, shared.
   bool topics_per_replica = false;
+  // Producer connections (each with its own publisher thread) and consumer connections per
+  // target; a multiple of it must be `topics`: lane k publishes and consumes topics t % N == k.
+  int publishers = 1;
   int min_size = 256;  // bytes, header included
   int max_size = 256;
   PayloadKind payload = PayloadKind::kRandom;

@@ -119,12 +119,18 @@ void ReadWorkload(YamlReader& r, const YAML::Node& node, Workload& w) {
   const std::string path = "workload";
   if (!r.CheckMap(node, path,
                   {"topics", "topic_prefix", "topics_per_replica", "message_size", "payload",
-                   "keys", "workers", "worker_queue", "work"})) {
+                   "keys", "workers", "worker_queue", "work", "publishers"})) {
     return;
   }
   r.Int(node, path, "topics", w.topics, 1, 1'000);
   r.String(node, path, "topic_prefix", w.topic_prefix);
   r.Bool(node, path, "topics_per_replica", w.topics_per_replica);
+  r.Int(node, path, "publishers", w.publishers, 1, 64);
+  if (w.topics % w.publishers != 0) {
+    r.Error(node["publishers"], path + ".publishers",
+            "a divisor of workload.topics (" + std::to_string(w.topics) +
+                "): each publisher connection sends to topics of its own");
+  }
   if (!ValidName(w.topic_prefix)) {
     r.Error(node["topic_prefix"], path + ".topic_prefix",
             "letters, digits, '-' and '_' only (it names Kafka topics and NATS streams)");

@@ -114,6 +114,7 @@ void DiffNats(Differ& d, NatsTarget& a, NatsTarget& b) {
 void DiffWorkload(Differ& d, Workload& a, Workload& b) {
   d.Fixed(a.topics, b.topics, "workload.topics");
   d.Fixed(a.topics_per_replica, b.topics_per_replica, "workload.topics_per_replica");
+  d.Fixed(a.publishers, b.publishers, "workload.publishers");
   d.Fixed(a.topic_prefix, b.topic_prefix, "workload.topic_prefix");
   // One key for both bounds, as the file writes them (`256` or `{min, max}`).
   std::pair size_a{a.min_size, a.max_size};

@@ -40,13 +40,16 @@ PublisherSettings MakeSettings(const config::Workload& workload, const config::R
 Publisher::Publisher(const config::Workload& workload, const config::Run& run,
                      const Schedule& schedule, driver::Producer& producer,
                      accounting::TargetAccounting& accounting, accounting::RunIdentity identity,
-                     const Clock& clock, std::int64_t start_ns)
+                     const Clock& clock, std::int64_t start_ns, Lane lane)
     : producer_(producer),
       accounting_(accounting),
       identity_(identity),
       clock_(clock),
       topics_(static_cast<std::uint32_t>(workload.topics)),
       keys_(static_cast<std::uint32_t>(workload.keys)),
+      lane_(lane),
+      lanes_(std::max<std::uint32_t>(lane.count, 1)),
+      count_(lane.index),
       sequence_(topics_, 0) {
   PublisherSettings settings = MakeSettings(workload, run, schedule, start_ns, identity.run_id);
   Install(settings, 0);
@@ -66,7 +69,7 @@ void Publisher::Install(PublisherSettings& settings, std::uint64_t first) {
   min_size_ = settings.min_size;
   max_size_ = settings.max_size;
   payload_.swap(settings.payload);
-  next_ = first;
+  next_ = Align(first);
 }
 
 void Publisher::Offer(std::unique_ptr<PublisherSettings> next) {
@@ -85,8 +88,8 @@ void Publisher::Switch() {
   std::uint64_t first = 0;
   // Settings taken after their start: what the current schedule sent from then on stays sent,
   // and the new schedule starts after the last of it.
-  if (next_ > 0) {
-    const std::int64_t last_ns = start_ns_ + schedule_->IntendedOffsetNs(next_ - 1);
+  if (next_ >= lanes_) {
+    const std::int64_t last_ns = start_ns_ + schedule_->IntendedOffsetNs(next_ - lanes_);
     if (last_ns >= next.start_ns) first = next.schedule->DueAt(last_ns - next.start_ns);
   }
   Install(next, first);
@@ -98,8 +101,8 @@ std::uint32_t Publisher::NextSize() {
   return min_size_ + static_cast<std::uint32_t>(size_random_() % (max_size_ - min_size_ + 1));
 }
 
-// Counts messages [next_, until) as dropped, split by accounting phase and spread over topics as
-// they would have been sent.
+// Counts this lane's messages in [next_, until) as dropped, split by accounting phase and spread
+// over its topics as they would have been sent.
 void Publisher::Drop(std::uint64_t until) {
   while (next_ < until) {
     const std::size_t phase = accounting_.PhaseOf(start_ns_ + schedule_->IntendedOffsetNs(next_));
@@ -109,13 +112,14 @@ void Publisher::Drop(std::uint64_t until) {
       const std::int64_t next_start = accounting_.Window(phase + 1).start_ns;
       end = std::min(until, std::max(next_ + 1, schedule_->DueAt(next_start - 1 - start_ns_)));
     }
-    const std::uint64_t count = end - next_;
-    for (std::uint32_t i = 0; i < topics_ && i < count; ++i) {
-      const auto topic = static_cast<std::uint16_t>((count_ + i) % topics_);
-      accounting_.OnDropped(topic, count / topics_ + (i < count % topics_ ? 1 : 0), phase);
+    const std::uint64_t count = (end - next_ + lanes_ - 1) / lanes_;  // next_ is this lane's
+    const std::uint64_t lane_topics = topics_ / lanes_;
+    for (std::uint64_t i = 0; i < lane_topics && i < count; ++i) {
+      const auto topic = static_cast<std::uint16_t>((count_ + i * lanes_) % topics_);
+      accounting_.OnDropped(topic, count / lane_topics + (i < count % lane_topics ? 1 : 0), phase);
     }
-    next_ = end;
-    count_ += count;
+    next_ += count * lanes_;
+    count_ += count * lanes_;
   }
 }
 
@@ -153,8 +157,10 @@ std::size_t Publisher::Step(std::int64_t now_ns, std::size_t max_batch) {
 
 std::size_t Publisher::SendUnpaced(std::int64_t now_ns, std::size_t max_batch) {
   if (now_ns < start_ns_) return 0;  // the run's (or the reload's) start
-  const std::uint64_t in_flight = accounting_.InFlight();
-  const std::uint64_t room = *window_ - std::min(in_flight, *window_);
+  const std::uint64_t window = (*window_ + lanes_ - 1) / lanes_;
+  const std::uint64_t in_flight =
+      lanes_ == 1 ? accounting_.InFlight() : accounting_.InFlight(lane_.index, lanes_);
+  const std::uint64_t room = window - std::min(in_flight, window);
   std::size_t sent = 0;
   for (std::uint64_t n = 0; n < std::min<std::uint64_t>(room, max_batch); ++n) {
     const std::int64_t sent_ns = clock_.NowNs();  // closed loop: intended when it can be sent
@@ -178,7 +184,7 @@ std::size_t Publisher::Send(std::int64_t now_ns, std::int64_t until_ns, std::siz
     const driver::Status status = SendOne(intended_ns, clock_.NowNs());
     if (status == driver::Status::kQueueFull) break;  // backpressure: retry at the next step
     if (status == driver::Status::kOk) ++sent;
-    ++next_;
+    next_ += lanes_;
   }
   return sent;
 }
@@ -210,7 +216,7 @@ driver::Status Publisher::SendOne(std::int64_t intended_ns, std::int64_t actual_
   } else {
     accounting_.OnSendFailed(topic, status, intended_ns);
   }
-  ++count_;
+  count_ += lanes_;
   return status;
 }
 
@@ -220,7 +226,7 @@ void Publisher::UpdateStage(std::int64_t now_ns) {
       window_ ? (schedule_->HasWarmup() && now_ns < start_ns_ + schedule_->WarmupNs()
                      ? 0
                      : schedule_->Stages().size() - 1)
-              : schedule_->StageOf(next_ == 0 ? 0 : next_ - 1);
+              : schedule_->StageOf(next_ < lanes_ ? 0 : next_ - lanes_);
   const StagePlan* stage = &schedule_->Stages()[index];
   if (stage != stage_.load(std::memory_order_relaxed)) {
     stage_.store(stage, std::memory_order_release);

@@ -41,21 +41,36 @@ PublisherSettings MakeSettings(const config::Workload& workload, const config::R
 // each message's intended time being its send time (closed loop: no send lag, no coordinated-
 // omission correction), in the warm-up stage until the warm-up's time has passed; offered
 // settings take over at their start_ns. Message n of the run goes to topic
-// n % topics; with keys, to key (n / topics) % keys. A send refused with kQueueFull is retried
-// at the next step (so lag grows, and sends count as late); messages more than max_send_lag
-// behind are dropped and counted, so nothing queues without bound. Not thread-safe: one thread
-// calls Step(), NextWakeNs() and NextDueNs(); Offer(), Finished() and CurrentStagePlan() may be
-// called from any thread.
+// n % topics; with keys, to key (n / topics) % keys.
+//
+// Lanes (workload.publishers): N publishers share one schedule, each on its own producer
+// connection and thread; lane k of N sends the schedule's messages n with n % N == k, so the N
+// together send exactly what one would, on time. With topics % N == 0 (the config requires it)
+// lane k's messages go to topics t with t % N == k only: each topic has one publisher, its
+// sequence numbers stay gap-free, and its accounting keeps one writing thread per counter group.
+// Unpaced, each lane keeps at most ceil(window / N) of its own topics' messages in flight. A send
+// refused with kQueueFull is retried at the next step (so lag grows, and sends count as late);
+// messages more than max_send_lag behind are dropped and counted, so nothing queues without bound.
+// Not thread-safe: one thread calls Step(), NextWakeNs() and NextDueNs(); Offer(), Finished() and
+// CurrentStagePlan() may be called from any thread.
 //
 // A reload hands over new settings with Offer(). The current schedule keeps sending what is due
 // before the new settings' start_ns, the new schedule everything due from then on: nothing is
 // sent twice or skipped at the switch, the lag carries over (a publisher behind stays behind, as
 // it would have been), and each topic's sequence numbers go on without a gap.
+// Which share of the schedule a Publisher sends: the messages n with n % count == index.
+struct Lane {
+  std::uint32_t index = 0;
+  std::uint32_t count = 1;
+};
+
 class Publisher {
  public:
+  // `lane.count` must divide workload.topics and `lane.index` be below it.
   Publisher(const config::Workload& workload, const config::Run& run, const Schedule& schedule,
             driver::Producer& producer, accounting::TargetAccounting& accounting,
-            accounting::RunIdentity identity, const Clock& clock, std::int64_t start_ns);
+            accounting::RunIdentity identity, const Clock& clock, std::int64_t start_ns,
+            Lane lane = {});
   ~Publisher();
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;
@@ -107,6 +122,10 @@ class Publisher {
   void UpdateStage(std::int64_t now_ns);
   std::uint32_t NextSize();
   void Drop(std::uint64_t until);
+  // The first index at or after `n` that is this lane's.
+  std::uint64_t Align(std::uint64_t n) const {
+    return n + (lane_.index + lanes_ - n % lanes_) % lanes_;
+  }
 
   driver::Producer& producer_;
   accounting::TargetAccounting& accounting_;
@@ -114,6 +133,8 @@ class Publisher {
   const Clock& clock_;
   std::uint32_t topics_;
   std::uint32_t keys_;
+  Lane lane_;
+  std::uint64_t lanes_;  // lane_.count
   // The settings in effect (Install).
   const Schedule* schedule_ = nullptr;
   std::int64_t start_ns_ = 0;
@@ -124,9 +145,10 @@ class Publisher {
   bool last_step_sent_ = false;
   std::uint32_t min_size_ = 0;
   std::uint32_t max_size_ = 0;
-  std::vector<std::byte> payload_;       // reused for every message: no allocation per send
-  std::uint64_t next_ = 0;               // the next message's index in schedule_
-  std::uint64_t count_ = 0;              // messages handled (sent, failed or dropped) in the run
+  std::vector<std::byte> payload_;  // reused for every message: no allocation per send
+  std::uint64_t next_ = 0;          // the next message's index in schedule_ (this lane's)
+  std::uint64_t count_ = 0;  // the run's messages handled (sent, failed or dropped) before the
+                             // next, every lane's: this lane's next is message count_ of the run
   std::vector<std::uint64_t> sequence_;  // per topic: the next sequence number to send
   std::minstd_rand size_random_{42};
   std::atomic<PublisherSettings*> offered_{nullptr};  // owned; Offer() -> TakeOffer()

@@ -136,7 +136,7 @@ TEST(ConfigLoader, UnknownKeysAreRejectedWithTheirPlaceAndTheAllowedKeys) {
   EXPECT_THAT(Errors(kTargets + "workload:\n  topicz: 3\n"),
               ElementsAre("test.yaml:4:3 workload.topicz: unknown key (allowed here: topics, "
                           "topic_prefix, topics_per_replica, message_size, payload, keys, "
-                          "workers, worker_queue, work)"));
+                          "workers, worker_queue, work, publishers)"));
   EXPECT_THAT(Errors("targets:\n  rabbit: {}\n  nats: {}\n"),
               ElementsAre(HasSubstr("test.yaml:2:3 targets.rabbit: unknown key (allowed here: "
                                     "kafka, nats)")));
@@ -184,6 +184,18 @@ TEST(ConfigLoader, RolesAndPerReplicaTopics) {
   EXPECT_THAT(Errors(kTargets + "workload: {topics_per_replica: yes please}\n"),
               ElementsAre("test.yaml:3:32 workload.topics_per_replica: expected true or false, "
                           "got 'yes please'"));
+}
+
+TEST(ConfigLoader, PublishersMustDivideTheTopicsSoThatEachConnectionOwnsSome) {
+  EXPECT_EQ(Valid(kTargets).workload.publishers, 1);
+  EXPECT_EQ(Valid(kTargets + "workload: {topics: 6, publishers: 3}\n").workload.publishers, 3);
+  EXPECT_THAT(Errors(kTargets + "workload: {topics: 5, publishers: 2}\n"),
+              ElementsAre("test.yaml:3:35 workload.publishers: expected a divisor of "
+                          "workload.topics (5): each publisher connection sends to topics of its "
+                          "own, got '2'"));
+  EXPECT_THAT(Errors(kTargets + "workload: {publishers: 0}\n"),
+              ElementsAre("test.yaml:3:24 workload.publishers: expected an integer from 1 to 64, "
+                          "got '0'"));
 }
 
 TEST(ConfigLoader, WrongTypesAndRangesSayWhatWasExpectedAndWhatCame) {

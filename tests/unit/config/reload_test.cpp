@@ -162,6 +162,7 @@ TEST(ConfigDiff, EachFixedKeyIsNamedAloneWhenItChanges) {
       {"run.realtime_priority", [](Config& c) { c.run.realtime_priority = 0; }},
       {"run.role", [](Config& c) { c.run.role = config::Role::kProduceOnly; }},
       {"workload.topics_per_replica", [](Config& c) { c.workload.topics_per_replica = true; }},
+      {"workload.publishers", [](Config& c) { c.workload.publishers = 5; }},
   };
   for (const FixedCase& c : cases) {
     const ConfigDiff diff = DiffAfter(c.change);
