@@ -79,7 +79,7 @@ def fraction_at_most(before, after, bound):
     return at_most / count if count else 0.0
 
 
-def config(scenario, rate, port, env, workers, duration, topics):
+def config(scenario, rate, port, env, workers, duration, topics, publishers=1):
     targets = ""
     if scenario in ("kafka", "both"):
         targets += f'  kafka: {{bootstrap_servers: "{env["KAFKA_BOOTSTRAP"]}"}}\n'
@@ -90,20 +90,21 @@ def config(scenario, rate, port, env, workers, duration, topics):
     profile = ("profile: {rate: max}\n" if rate == "max" else
                f"profile:\n  stages: [{{name: bench, rate: {rate}, duration: {duration}s}}]\n")
     return (f"targets:\n{targets}"
-            f"workload: {{topics: {topics}, topic_prefix: {prefix}, message_size: 256, workers: {workers}}}\n"
+            f"workload: {{topics: {topics}, topic_prefix: {prefix}, message_size: 256, workers: {workers}, "
+            f"publishers: {publishers}}}\n"
             + profile +
             f'metrics: {{listen: "127.0.0.1:{port}"}}\n'
             # loss_grace above publish_timeout (10 s); this script does its own warm-up.
             "run: {loss_grace: 15s, drain_timeout: 20s, warmup: 0s}\n")
 
 
-def run_one(scenario, rate, args, env, workdir):
+def run_one(scenario, rate, args, env, workdir, publishers=1):
     port = free_port()
-    path = os.path.join(workdir, f"{scenario}-{rate}.yaml")
+    path = os.path.join(workdir, f"{scenario}-{rate}-{publishers}.yaml")
     with open(path, "w") as f:
         f.write(config(scenario, rate, port, env, args.workers, args.warmup + args.duration + 2,
-                       args.topics))
-    log = open(os.path.join(workdir, f"{scenario}-{rate}.log"), "w")
+                       args.topics, publishers))
+    log = open(os.path.join(workdir, f"{scenario}-{rate}-{publishers}.log"), "w")
     proc = subprocess.Popen([BINARY, "run", "--config", path], stdout=subprocess.PIPE,
                             stderr=log, text=True)
     wait_ready(port)
@@ -239,29 +240,34 @@ def main():
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--topics", type=int, default=5)
     parser.add_argument("--peer-messages", type=int, default=1_000_000)
+    parser.add_argument("--publishers", default="1",
+                        help="workload.publishers values to run each rate with, e.g. 1,2 "
+                             "(each must divide --topics)")
     args = parser.parse_args()
     env = broker_env()
     workdir = tempfile.mkdtemp(prefix="brokerload-bench-")
     print(f"brokerload bench: {os.cpu_count()} cores, 256 B, {args.topics} topics, {args.workers} workers, "
           f"{args.warmup} s warm-up then {args.duration} s measured; logs in {workdir}\n")
-    print("| scenario | target | rate msg/s | acked msg/s | consumed msg/s | send lag p99 | "
+    print("| scenario | publishers | target | rate msg/s | acked msg/s | consumed msg/s | send lag p99 | "
           "e2e p50 | e2e p99 | lost | dropped | keeps up | brokerload CPU | CPU per message | RSS MB | "
           "threads | broker CPU |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     best = {}
     achieved = {}  # per target: the highest min(acked, consumed) msg/s of any run
     for scenario in args.scenarios.split(","):
         paced_failed = False  # rising paced rates stop at the first not kept up; max always runs
-        for rate in (r if r == "max" else int(float(r)) for r in args.rates.split(",")):
+        runs = [(r if r == "max" else int(float(r)), int(n)) for r in args.rates.split(",")
+                for n in args.publishers.split(",")]
+        for rate, publishers in runs:
             if paced_failed and rate != "max":
                 continue
-            rows, p = run_one(scenario, rate, args, env, workdir)
+            rows, p = run_one(scenario, rate, args, env, workdir, publishers)
             # publish + consume + accounting of every message, both targets together
             per_message = p["cpu"] / max(sum(r["consumed"] for r in rows), 1) * 1e6
             for r in rows:
                 brokers_cpu = ", ".join(f"{n} {c:.2f}" for n, c in p["brokers_cpu"].items())
                 shown = "max (closed loop)" if rate == "max" else f"{rate:,}"
-                print(f"| {scenario} | {r['target']} | {shown} | {r['acked']:,.0f} | "
+                print(f"| {scenario} | {publishers} | {r['target']} | {shown} | {r['acked']:,.0f} | "
                       f"{r['consumed']:,.0f} | {ms(r['lag_p99'])} | {ms(r['e2e_p50'])} | "
                       f"{ms(r['e2e_p99'])} | {r['lost']:.0f} | {r['dropped']:.0f} | "
                       f"{'yes' if r['keeps_up'] else 'no'} | {p['cpu']:.2f} cores | "
