@@ -255,11 +255,12 @@ def main():
     best = {}
     achieved = {}  # per target: the highest min(acked, consumed) msg/s of any run
     for scenario in args.scenarios.split(","):
-        paced_failed = False  # rising paced rates stop at the first not kept up; max always runs
+        # Per lane count, rising paced rates stop at the first not kept up; max always runs.
+        paced_failed = set()
         runs = [(r if r == "max" else int(float(r)), int(n)) for r in args.rates.split(",")
                 for n in args.publishers.split(",")]
         for rate, publishers in runs:
-            if paced_failed and rate != "max":
+            if publishers in paced_failed and rate != "max":
                 continue
             rows, p = run_one(scenario, rate, args, env, workdir, publishers)
             # publish + consume + accounting of every message, both targets together
@@ -280,11 +281,12 @@ def main():
             if rate == "max":
                 continue  # no offered rate to keep up with: what it moved is in `achieved`
             if all(r["keeps_up"] for r in rows):
-                best[scenario] = rate
+                if rate > best.get(scenario, (0, 0))[0]:
+                    best[scenario] = (rate, publishers)
             else:
-                paced_failed = True
+                paced_failed.add(publishers)
     print("\nHighest rate kept up (per target): " +
-          ", ".join(f"{s}: {best.get(s, 'none'):,}" if s in best else f"{s}: none"
+          ", ".join(f"{s}: {best[s][0]:,} (publishers: {best[s][1]})" if s in best else f"{s}: none"
                     for s in args.scenarios.split(",")))
     print("\nPeer tools on the same brokers, same machine:")
     rates = {}
@@ -295,7 +297,8 @@ def main():
     for target, peer in rates.items():
         mine = best.get(target)
         if mine and peer:
-            print(f"- {target}: kept up at {mine:,} / {peer:,.0f} = {mine / peer:.2f}")
+            print(f"- {target}: kept up at {mine[0]:,} (publishers: {mine[1]}) / {peer:,.0f} = "
+                  f"{mine[0] / peer:.2f}")
         if achieved.get(target) and peer:
             print(f"- {target}: moved at most {achieved[target]:,.0f} msg/s end to end (kept up or "
                   f"not) / {peer:,.0f} = {achieved[target] / peer:.2f}")

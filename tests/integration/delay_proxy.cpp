@@ -102,7 +102,10 @@ void DelayProxy::Accept() {
     }
     if ((waiting.revents & POLLIN) == 0) continue;
     const int client = accept(listener_, nullptr, nullptr);
-    if (client < 0) continue;
+    if (client < 0) {  // e.g. out of descriptors: do not spin
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
     const int one = 1;
     setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     const int upstream = ConnectTo(upstream_host_, upstream_port_);
@@ -151,7 +154,10 @@ void DelayProxy::StartPump(Pump& pump) {
       pump.queue.pop_front();
       lock.unlock();
       const bool written = !chunk.bytes.empty() && WriteAll(pump.to, chunk.bytes);
-      if (!written) shutdown(pump.to, SHUT_WR);  // the end of the stream, passed on
+      if (!written) {
+        shutdown(pump.to, SHUT_WR);    // the end of the stream, passed on
+        shutdown(pump.from, SHUT_RD);  // and nothing more read for a closed destination
+      }
       lock.lock();
       if (!written) return;
     }

@@ -7,7 +7,9 @@
 // Threads: one accepts; each connection has a reader and a writer per direction. The writer
 // sleeps until each chunk's due time (a condition variable's timed wait, so a chunk leaves up to
 // the kernel's timer slack, ~50 us, late). Destruction closes every socket and joins every
-// thread; what is still queued is dropped.
+// thread; what is still queued is dropped. Sockets and threads of closed connections are kept
+// until then (a test's handful of connections). Connecting upstream has no timeout of its own:
+// for a local broker.
 #pragma once
 
 #include <chrono>

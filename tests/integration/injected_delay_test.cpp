@@ -1,8 +1,9 @@
 // Latency against an outside truth: the same JetStream run, once straight to nats-server and once
 // through a proxy that delays each direction by a known 10 ms (delay_proxy.hpp). A publish is a
 // round trip (message in, PubAck out) and a message reaches the consumer by two legs (publisher
-// to server, server to consumer), so both medians must move by 2 x 10 ms: the exported exact
-// quantiles, not only the internal histogram, to within 10 % of the injected 20 ms.
+// to server, server to consumer), so both medians must move by 2 x 10 ms: the exported window
+// quantiles, not only the internal histogram, to within 10 % of the injected 20 ms (they are the
+// internal histogram's, exact to its 0.8 % buckets: 0.17 ms at 21 ms).
 //
 // Kafka is not covered: its metadata names the broker's own address, so its clients would leave
 // a proxy after the first request; the Kafka figures are checked against the peer tool instead

@@ -107,7 +107,8 @@ TEST_P(PublishersTest, EachLaneHasItsOwnConnectionsAndTopicsAndTogetherTheyLoseN
         static_cast<unsigned short>(std::stoi(address.substr(address.rfind(':') + 1)));
     EXPECT_EQ(ConnectionsTo(process.Pid(), nats_port), 4);
   }
-  EXPECT_NE(process.Log().find("2 connection pairs"), std::string::npos) << process.Log();
+  EXPECT_NE(process.Log().find("2 producer and 2 consumer connections"), std::string::npos)
+      << process.Log();
   // Round robin over the topics, whichever lane sends them: each topic its quarter, to within
   // the messages a lane may send ahead of the other between two steps.
   const std::string m = HttpGet(port, "/metrics").second;

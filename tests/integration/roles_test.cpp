@@ -14,15 +14,17 @@ namespace {
 constexpr int kMessages = 3'000;
 const char* const kTargets[] = {"kafka", "nats"};
 
-std::string Config(const std::string& prefix, const std::string& role) {
+// `lanes`: workload.publishers (on 4 topics when above 1).
+std::string Config(const std::string& prefix, const std::string& role, int lanes) {
   std::string kafka, nats;
   EXPECT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
   EXPECT_TRUE(LoadBrokerAddress("NATS_URL", nats));
   return "targets:\n  kafka: {bootstrap_servers: \"" + kafka + "\"}\n  nats: {servers: [\"" + nats +
          "\"]}\n"
          "workload: {topic_prefix: " +
-         prefix +
-         ", topics_per_replica: true}\n"
+         prefix + ", topics_per_replica: true" +
+         (lanes > 1 ? ", topics: 4, publishers: " + std::to_string(lanes) : std::string()) +
+         "}\n"
          "profile:\n  stages: [{name: s, rate: 1000, messages: " +
          std::to_string(kMessages) +
          "}]\n"
@@ -31,16 +33,16 @@ std::string Config(const std::string& prefix, const std::string& role) {
          role + ", warmup: 0s}\n";
 }
 
-TEST(Roles, AConsumeOnlyInstanceAccountsForAProduceOnlyInstancesMessages) {
+void RunPair(int lanes) {
   const std::string prefix = UniqueName("roles");
-  BrokerloadProcess consumer(Config(prefix, "consume-only"), "BROKERLOAD_PRODUCER_ID=5");
+  BrokerloadProcess consumer(Config(prefix, "consume-only", lanes), "BROKERLOAD_PRODUCER_ID=5");
   const unsigned short consumer_port = consumer.WaitForMetricsPort(std::chrono::seconds(10));
   ASSERT_NE(consumer_port, 0) << consumer.Log();
   // Listening before the producer starts: every message it sends is scheduled after that.
   ASSERT_TRUE(WaitFor([&] { return HttpGet(consumer_port, "/readyz").first == 200; },
                       std::chrono::seconds(60)))
       << consumer.Log();
-  BrokerloadProcess producer(Config(prefix, "produce-only"), "BROKERLOAD_PRODUCER_ID=5");
+  BrokerloadProcess producer(Config(prefix, "produce-only", lanes), "BROKERLOAD_PRODUCER_ID=5");
   const unsigned short producer_port = producer.WaitForMetricsPort(std::chrono::seconds(10));
   ASSERT_NE(producer_port, 0) << producer.Log();
 
@@ -88,7 +90,25 @@ TEST(Roles, AConsumeOnlyInstanceAccountsForAProduceOnlyInstancesMessages) {
   EXPECT_EQ(producer.Terminate(std::chrono::seconds(30)), 0) << producer.Log();
   EXPECT_EQ(consumer.Terminate(std::chrono::seconds(30)), 0) << consumer.Log();
   EXPECT_NE(consumer.Stdout().find("consume-only"), std::string::npos) << consumer.Stdout();
+  // The connections each role holds: a consume-only instance one producer (it creates the
+  // topics) and a consumer per lane; a produce-only instance a producer per lane.
+  const std::string n = std::to_string(lanes);
+  for (const char* t : kTargets) {
+    EXPECT_NE(consumer.Log().find(std::string(t) + ": ready (" + (lanes > 1 ? "4" : "5") +
+                                  " topics, 1 producer and " + n + " consumer connection"),
+              std::string::npos)
+        << consumer.Log();
+    EXPECT_NE(producer.Log().find(std::string(t) + ": ready (" + (lanes > 1 ? "4" : "5") +
+                                  " topics, " + n + " producer and 0 consumer connection"),
+              std::string::npos)
+        << producer.Log();
+  }
 }
+
+TEST(Roles, AConsumeOnlyInstanceAccountsForAProduceOnlyInstancesMessages) { RunPair(1); }
+
+// workload.publishers on both sides: two producer lanes, two consumer lanes, one accounting.
+TEST(Roles, WithTwoLanesOnEachSideEveryMessageIsAccountedOnce) { RunPair(2); }
 
 }  // namespace
 }  // namespace brokerload::testing

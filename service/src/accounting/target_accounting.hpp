@@ -47,7 +47,8 @@
 // housekeeping thread: JetStream's publish timeouts); the consumer thread that owns a topic
 // OnReceived; workers (or, without workers, that consumer thread) OnProcessed; the housekeeping
 // thread Sweep and OnClientDropped. Scrapes read at any time. Counters are relaxed atomics grouped
-// by writing thread; each topic's sequence tracker (each source's, in consume-only) has its own
+// by writing thread (the target-wide send-lag histograms take atomic adds from every publisher
+// lane); each topic's sequence tracker (each source's, in consume-only) has its own
 // mutex (taken by its consumer thread per message and by Sweep once a second), so no lock is shared
 // by all.
 namespace brokerload::accounting {

@@ -61,11 +61,16 @@ bool TargetRuntime::Setup(workers::Pool& pool, const std::atomic<bool>& cancel,
     std::vector<std::string> lane_topics;
     for (std::size_t t = k; t < topics_.size(); t += lanes) lane_topics.push_back(topics_[t]);
     clients_.emplace_back();
-    return driver::CreateClients(backend_, lane_config, topics_, *this, health_, deadline,
-                                 clients_.back(), lane_error, &lane_topics) &&
-           (!clients_.back().consumer ||
-            clients_.back().consumer->Start(*lane_listeners_[k], driver::SetupWait(deadline),
-                                            cancel, lane_error));
+    // Consume-only sends nothing: lane 0's producer creates the topics, others would only hold
+    // idle connections.
+    const bool with_producer = role_ != config::Role::kConsumeOnly || k == 0;
+    if (!driver::CreateClients(backend_, lane_config, topics_, *this, health_, deadline,
+                               clients_.back(), lane_error, &lane_topics, with_producer)) {
+      return false;
+    }
+    return !clients_.back().consumer ||
+           clients_.back().consumer->Start(*lane_listeners_[k], driver::SetupWait(deadline), cancel,
+                                           lane_error);
   };
   for (int attempt = 1;; ++attempt) {
     std::string attempt_error;
@@ -76,8 +81,13 @@ bool TargetRuntime::Setup(workers::Pool& pool, const std::atomic<bool>& cancel,
       // Consume-only: what is scheduled from now on is surely received (the consumers listen);
       // what was scheduled before may have been sent before they did.
       if (role_ == config::Role::kConsumeOnly) accounting_->AcceptFrom(clock_.NowNs());
-      LOG_INFO("%s: ready (%zu topics, %zu connection pair%s)", name_.c_str(), topics_.size(),
-               lanes, lanes == 1 ? "" : "s");
+      std::size_t producers = 0, consumers = 0;
+      for (const driver::Clients& lane : clients_) {
+        producers += lane.producer ? 1u : 0u;
+        consumers += lane.consumer ? 1u : 0u;
+      }
+      LOG_INFO("%s: ready (%zu topics, %zu producer and %zu consumer connection%s)", name_.c_str(),
+               topics_.size(), producers, consumers, producers + consumers == 1 ? "" : "s");
       return true;
     }
     StopConsuming();
@@ -197,6 +207,7 @@ bool TargetRuntime::StopPublishing(std::chrono::milliseconds flush_timeout) {
   const auto deadline = std::chrono::steady_clock::now() + flush_timeout;
   bool flushed = true;
   for (const driver::Clients& lane : clients_) {
+    if (!lane.producer) continue;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     flushed = lane.producer->Flush(std::max(left, std::chrono::milliseconds(0))) && flushed;

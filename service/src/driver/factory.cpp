@@ -19,21 +19,27 @@ void InitializeClientLibraries() { nats::OpenLibrary(); }
 bool CreateClients(Backend backend, const config::Config& config,
                    const std::vector<std::string>& topics, AckListener& acks, Health& health,
                    std::chrono::steady_clock::time_point deadline, Clients& clients,
-                   std::string& error, const std::vector<std::string>* consumer_topics) {
+                   std::string& error, const std::vector<std::string>* consumer_topics,
+                   bool with_producer) {
   const bool consumes = config.run.role != config::Role::kProduceOnly;
   const std::vector<std::string>& subscribed = consumer_topics ? *consumer_topics : topics;
   std::string detail;
   if (backend == Backend::kKafka) {
-    clients.producer =
-        kafka::CreateProducer(*config.kafka, config.run, topics, acks, health, deadline, detail);
-    if (clients.producer && consumes)
+    if (with_producer) {
+      clients.producer =
+          kafka::CreateProducer(*config.kafka, config.run, topics, acks, health, deadline, detail);
+    }
+    if ((clients.producer || !with_producer) && consumes)
       clients.consumer = kafka::CreateConsumer(*config.kafka, subscribed, health, detail);
   } else {
-    clients.producer = nats::CreateProducer(*config.nats, config.run, topics, acks, health, detail);
-    if (clients.producer && consumes)
+    if (with_producer) {
+      clients.producer =
+          nats::CreateProducer(*config.nats, config.run, topics, acks, health, detail);
+    }
+    if ((clients.producer || !with_producer) && consumes)
       clients.consumer = nats::CreateConsumer(*config.nats, subscribed, health, detail);
   }
-  if (clients.producer && (clients.consumer || !consumes)) return true;
+  if ((clients.producer || !with_producer) && (clients.consumer || !consumes)) return true;
   error = std::string(BackendName(backend)) + ": " + detail;
   clients = {};
   return false;

@@ -39,10 +39,12 @@ void InitializeClientLibraries();
 // false with `error` naming the target and what went wrong. Waits for the broker end by
 // `deadline` (Kafka; cnats' connect and request timeouts bound NATS). The producer knows every
 // topic of `topics` by its index there; the consumer subscribes to `consumer_topics` (indexes in
-// MessageListener calls are into that list), or to `topics` when it is null.
+// MessageListener calls are into that list), or to `topics` when it is null. Without
+// `with_producer`, only the consumer (a consume-only instance's further connections).
 bool CreateClients(Backend backend, const config::Config& config,
                    const std::vector<std::string>& topics, AckListener& acks, Health& health,
                    std::chrono::steady_clock::time_point deadline, Clients& clients,
-                   std::string& error, const std::vector<std::string>* consumer_topics = nullptr);
+                   std::string& error, const std::vector<std::string>* consumer_topics = nullptr,
+                   bool with_producer = true);
 
 }  // namespace brokerload::driver

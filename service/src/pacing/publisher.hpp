@@ -35,35 +35,43 @@ struct PublisherSettings {
 PublisherSettings MakeSettings(const config::Workload& workload, const config::Run& run,
                                const Schedule& schedule, std::int64_t start_ns, std::uint64_t seed);
 
-// Sends one target's messages on the schedule. Step() is the whole policy and is driven either
-// by tests with a manual clock or by PublisherThread. With an unpaced schedule (`rate: max`) it
-// sends while fewer than the schedule's window are in flight (sent, not yet acked or failed),
-// each message's intended time being its send time (closed loop: no send lag, no coordinated-
-// omission correction), in the warm-up stage until the warm-up's time has passed; offered
-// settings take over at their start_ns. Message n of the run goes to topic
-// n % topics; with keys, to key (n / topics) % keys.
-//
-// Lanes (workload.publishers): N publishers share one schedule, each on its own producer
-// connection and thread; lane k of N sends the schedule's messages n with n % N == k, so the N
-// together send exactly what one would, on time. With topics % N == 0 (the config requires it)
-// lane k's messages go to topics t with t % N == k only: each topic has one publisher, its
-// sequence numbers stay gap-free, and its accounting keeps one writing thread per counter group.
-// Unpaced, each lane keeps at most ceil(window / N) of its own topics' messages in flight. A send
-// refused with kQueueFull is retried at the next step (so lag grows, and sends count as late);
-// messages more than max_send_lag behind are dropped and counted, so nothing queues without bound.
-// Not thread-safe: one thread calls Step(), NextWakeNs() and NextDueNs(); Offer(), Finished() and
-// CurrentStagePlan() may be called from any thread.
-//
-// A reload hands over new settings with Offer(). The current schedule keeps sending what is due
-// before the new settings' start_ns, the new schedule everything due from then on: nothing is
-// sent twice or skipped at the switch, the lag carries over (a publisher behind stays behind, as
-// it would have been), and each topic's sequence numbers go on without a gap.
 // Which share of the schedule a Publisher sends: the messages n with n % count == index.
 struct Lane {
   std::uint32_t index = 0;
   std::uint32_t count = 1;
 };
 
+// Sends one target's messages on the schedule. Step() is the whole policy and is driven either
+// by tests with a manual clock or by PublisherThread. With an unpaced schedule (`rate: max`) it
+// sends while fewer than the schedule's window are in flight (sent, not yet acked or failed),
+// each message's intended time being its send time (closed loop: no send lag, no coordinated-
+// omission correction), in the warm-up stage until the warm-up's time has passed; offered
+// settings take over at their start_ns. Message n of the run goes to topic n % topics; with
+// keys, to key (n / topics) % keys. A send refused with kQueueFull is retried at the next step
+// (so lag grows, and sends count as late); messages more than max_send_lag behind are dropped
+// and counted, so nothing queues without bound. Not thread-safe: one thread calls Step(),
+// NextWakeNs() and NextDueNs(); Offer(), Finished() and CurrentStagePlan() may be called from
+// any thread.
+//
+// Lanes (workload.publishers): N publishers share one schedule, each on its own producer
+// connection and thread; lane k of N sends the schedule's messages n with n % N == k, so the N
+// together send what one would, each message at its time. Lane k counts the run's messages as
+// k, k + N, ..., so with topics % N == 0 (the config requires it) its messages go to topics
+// t % N == k only: each topic has one publisher, its sequence numbers stay gap-free, and its
+// counters keep one writing thread (the target-wide send-lag histograms take atomic adds from
+// every lane). Unpaced, each lane keeps at most ceil(window / N) of its own topics' messages in
+// flight (so up to window + N - 1 in all).
+//
+// A reload hands over new settings with Offer(). The current schedule keeps sending what is due
+// before the new settings' start_ns, the new schedule everything due from then on: nothing is
+// sent twice or skipped at the switch, the lag carries over (a publisher behind stays behind, as
+// it would have been), and each topic's sequence numbers go on without a gap. Settings taken
+// after their start_ns (the publisher had already sent old-schedule messages due after it) start
+// after the last of those; with lanes, after each lane's own last, so near such a late switch the
+// lanes together may also send the new schedule's messages due between one lane's last old
+// message and another's (less than N old messages apart): a few more than one publisher would,
+// none twice. After a switch, which topic a given time goes to may differ from one publisher's
+// (each lane counts its own messages).
 class Publisher {
  public:
   // `lane.count` must divide workload.topics and `lane.index` be below it.

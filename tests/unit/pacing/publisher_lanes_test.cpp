@@ -17,11 +17,14 @@ constexpr accounting::RunIdentity kLaneRun{42, 1};
 
 // One publisher, or N lanes, each with its own fake producer, on one accounting of its own.
 struct Fleet {
+  // `phases`: accounting phase windows (none: one open phase).
   Fleet(const config::Workload& workload, const config::Run& run, const Schedule& schedule,
-        const Clock& clock, std::uint32_t lanes)
-      : accounting(
-            {0, kTopics, static_cast<std::uint32_t>(workload.keys), kLaneRun, 2 * kMs, 1, false}),
+        const Clock& clock, std::uint32_t lanes,
+        const std::vector<accounting::PhaseWindow>& phases = {})
+      : accounting({0, kTopics, static_cast<std::uint32_t>(workload.keys), kLaneRun, 2 * kMs,
+                    std::max<std::size_t>(phases.size(), 1), false}),
         producers(lanes) {
+    if (!phases.empty()) accounting.SetPhases(phases);
     for (std::uint32_t k = 0; k < lanes; ++k) {
       publishers.push_back(std::make_unique<Publisher>(workload, run, schedule, producers[k],
                                                        accounting, kLaneRun, clock, kStart,
@@ -106,6 +109,30 @@ TEST_F(PublisherLanesTest, AStallDropsTheSameMessagesOnTheSameTopicsAsOnePublish
     EXPECT_EQ(two.accounting.TopicTotals(t).published, one.accounting.TopicTotals(t).published);
   }
   EXPECT_EQ(two.accounting.Sum().dropped_sends, 899u);
+}
+
+TEST_F(PublisherLanesTest, DropsAcrossAPhaseBoundaryLandInTheSamePhasesAsOnePublishers) {
+  const std::vector<accounting::PhaseWindow> phases = {
+      {0, kStart + 401 * kMs, false}, {kStart + 401 * kMs, kStart + 2'000 * kMs, true}};
+  Fleet one(workload_, run_, schedule_, clock_, 1, phases);
+  Fleet three(workload_, run_, schedule_, clock_, 3, phases);
+  clock_.now = kStart + 1'000 * kMs;  // a one-second stall: 0..899 dropped
+  one.Step(clock_.now);
+  three.Step(clock_.now);
+  EXPECT_EQ(one.accounting.PhaseTotals(0).dropped_sends, 401u);  // due at 0..400 ms
+  EXPECT_EQ(one.accounting.PhaseTotals(1).dropped_sends, 499u);  // due at 401..899 ms
+  for (std::size_t phase = 0; phase < 2; ++phase) {
+    EXPECT_EQ(three.accounting.PhaseTotals(phase).dropped_sends,
+              one.accounting.PhaseTotals(phase).dropped_sends);
+    EXPECT_EQ(three.accounting.PhaseTotals(phase).published,
+              one.accounting.PhaseTotals(phase).published);
+  }
+  for (std::size_t t = 0; t < kTopics; ++t) {
+    EXPECT_EQ(three.accounting.TopicTotals(t).dropped_sends,
+              one.accounting.TopicTotals(t).dropped_sends)
+        << "topic " << t;
+  }
+  EXPECT_EQ(three.Sends(), one.Sends());
 }
 
 TEST_F(PublisherLanesTest, OneLaneBehindLeavesTheOthersOnTime) {
