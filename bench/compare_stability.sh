@@ -4,7 +4,8 @@
 # the pooled throughput and e2e p50/p99 per target (report.json "overall"), the readiness time,
 # the stages flagged behind or not steady, and the load average, then the ratios the goal is
 # stated in: warm2/warm1 and fresh/warm1 for throughput and p99.
-# Usage: bench/compare_stability.sh [OUT_DIR] [extra compare args...]
+# Usage: [NATS_VERSION=2.14.5] bench/compare_stability.sh [OUT_DIR] [extra compare args...]
+# (the README's compare uses 60 s levels and nats-server 2.14.5; unset NATS_VERSION: Debian's)
 # Uses private ports (KAFKA_PORT 29192, NATS_PORT 24322 unless set) so a running local pair is
 # left alone. Takes the benchmark lock so no other benchmark runs at the same time.
 set -euo pipefail
@@ -26,7 +27,7 @@ deploy/local/brokers.sh start
 trap 'deploy/local/brokers.sh stop >/dev/null 2>&1 || true' EXIT
 for run in fresh warm1 warm2; do
   echo "== $run (load $(cut -d' ' -f1-3 /proc/loadavg))"
-  "$bin" compare --config "$out/seed.yaml" --profile seed --seed-min-duration 20s --warmup 15s \
+  "$bin" compare --config "$out/seed.yaml" --profile seed --seed-min-duration 60s --warmup 15s \
     --out "$out/$run" "$@" >"$out/$run.log" 2>&1 || { tail -20 "$out/$run.log"; exit 1; }
   cut -d' ' -f1-3 /proc/loadavg >"$out/$run.load"
 done
