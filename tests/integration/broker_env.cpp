@@ -32,6 +32,18 @@ namespace brokerload::testing {
          << "no " << key << " in " << path << ": that broker did not start (see the log beside it)";
 }
 
+::testing::AssertionResult SingleTargetYaml(const std::string& target, std::string& yaml,
+                                            std::string& address) {
+  const bool kafka = target == "kafka";
+  ::testing::AssertionResult found =
+      LoadBrokerAddress(kafka ? "KAFKA_BOOTSTRAP" : "NATS_URL", address);
+  if (!found) return found;
+  yaml =
+      kafka ? "targets:\n  kafka: {bootstrap_servers: \"" + address + "\"}\n"
+            : "targets:\n  nats: {servers: [\"" + address + "\"], stream: {max_bytes: 16777216}}\n";
+  return ::testing::AssertionSuccess();
+}
+
 std::string UniqueName(std::string_view prefix) {
   static std::atomic<int> counter{0};
   return std::string(prefix) + "-" + std::to_string(::getpid()) + "-" +

@@ -160,4 +160,21 @@ bool WaitForAbove(unsigned short port, std::string& metrics, const std::string& 
       timeout);
 }
 
+std::vector<double> SummaryRow(const std::string& stdout_text, const std::string& target) {
+  const std::size_t start = stdout_text.find("brokerload summary");
+  if (start == std::string::npos) return {};
+  std::istringstream lines(stdout_text.substr(start));
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string name;
+    fields >> name;
+    if (name != target) continue;
+    std::vector<double> row(7);
+    for (double& value : row) fields >> value;
+    return row;
+  }
+  return {};
+}
+
 }  // namespace brokerload::testing

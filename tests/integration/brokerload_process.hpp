@@ -43,6 +43,10 @@ std::pair<int, std::string> HttpGet(unsigned short port, const std::string& path
 double SumMetric(const std::string& exposition, const std::string& name,
                  const std::map<std::string, std::string>& labels = {});
 
+// The end-of-run summary's row for `target` in the process's stdout: published, acked, consumed,
+// errors, lost, unconfirmed, duplicated (app/summary.cpp); empty when there is none.
+std::vector<double> SummaryRow(const std::string& stdout_text, const std::string& target);
+
 // Polls `condition` every 200 ms until it holds (true) or `timeout` passes (false).
 bool WaitFor(const std::function<bool()>& condition, std::chrono::seconds timeout);
 

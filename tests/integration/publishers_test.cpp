@@ -71,15 +71,8 @@ class PublishersTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(PublishersTest, EachLaneHasItsOwnConnectionsAndTopicsAndTogetherTheyLoseNothing) {
   const std::string target = GetParam();
-  std::string address;
-  std::string config = "targets:\n";
-  if (target == "kafka") {
-    ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", address));
-    config += "  kafka: {bootstrap_servers: \"" + address + "\"}\n";
-  } else {
-    ASSERT_TRUE(LoadBrokerAddress("NATS_URL", address));
-    config += "  nats: {servers: [\"" + address + "\"], stream: {max_bytes: 16777216}}\n";
-  }
+  std::string config, address;
+  ASSERT_TRUE(SingleTargetYaml(target, config, address));
   constexpr int kTopics = 4;
   const std::string prefix = UniqueName("lanes");
   BrokerloadProcess process(config +
@@ -121,17 +114,7 @@ TEST_P(PublishersTest, EachLaneHasItsOwnConnectionsAndTopicsAndTogetherTheyLoseN
     EXPECT_GT(SumMetric(m, "brokerload_messages_consumed_total", topic), 0) << "topic " << t;
   }
   ASSERT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
-  std::istringstream lines(process.Stdout().substr(process.Stdout().find("brokerload summary")));
-  std::string line;
-  std::vector<double> row;
-  while (std::getline(lines, line)) {
-    std::istringstream fields(line);
-    std::string name;
-    fields >> name;
-    if (name != target) continue;
-    row.resize(7);
-    for (double& value : row) fields >> value;
-  }
+  const std::vector<double> row = SummaryRow(process.Stdout(), target);
   ASSERT_EQ(row.size(), 7u) << process.Stdout();
   const double published = row[0], acked = row[1], consumed = row[2], errors = row[3],
                lost = row[4], duplicated = row[6];

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <sstream>
 #include <string>
 
 #include "broker_env.hpp"
@@ -14,36 +13,12 @@
 namespace brokerload::testing {
 namespace {
 
-// The end-of-run summary's row for `target`: published, acked, consumed, errors, lost,
-// unconfirmed, duplicated (app/summary.cpp).
-std::vector<double> SummaryRow(const std::string& stdout_text, const std::string& target) {
-  std::istringstream lines(stdout_text.substr(stdout_text.find("brokerload summary")));
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream fields(line);
-    std::string name;
-    fields >> name;
-    if (name != target) continue;
-    std::vector<double> row(7);
-    for (double& value : row) fields >> value;
-    return row;
-  }
-  return {};
-}
-
 class UnpacedTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(UnpacedTest, InFlightNeverExceedsTheWindowAndEveryAckedMessageIsConsumedOnce) {
   const std::string target = GetParam();
-  std::string address;
-  std::string config = "targets:\n";
-  if (target == "kafka") {
-    ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", address));
-    config += "  kafka: {bootstrap_servers: \"" + address + "\"}\n";
-  } else {
-    ASSERT_TRUE(LoadBrokerAddress("NATS_URL", address));
-    config += "  nats: {servers: [\"" + address + "\"], stream: {max_bytes: 16777216}}\n";
-  }
+  std::string config, address;
+  ASSERT_TRUE(SingleTargetYaml(target, config, address));
   constexpr int kWindow = 300;
   BrokerloadProcess process(config +
                             "workload: {topics: 2, topic_prefix: " + UniqueName("unpaced") +
