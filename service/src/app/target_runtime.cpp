@@ -46,31 +46,27 @@ bool TargetRuntime::Setup(workers::Pool& pool, const std::atomic<bool>& cancel,
   for (std::size_t k = 0; lanes > 1 && lane_listeners_.size() < lanes; ++k) {
     lane_listeners_.push_back(std::make_unique<LaneListener>(*this, k, lanes));
   }
-  // Lane k: a producer that knows every topic (it sends to its own), a consumer of its topics.
+  // Lane k: a producer that knows every topic (it sends to its own), a consumer of its topics
+  // (with one lane: every topic, on this listener and the configured group).
   auto create_lane = [&](std::size_t k, std::string& lane_error) {
-    if (lanes == 1) {
-      clients_.emplace_back();
-      return driver::CreateClients(backend_, config_, topics_, *this, health_, deadline,
-                                   clients_.back(), lane_error) &&
-             (!clients_.back().consumer ||
-              clients_.back().consumer->Start(*this, driver::SetupWait(deadline), cancel,
-                                              lane_error));
-    }
-    config::Config lane_config = config_;
-    if (lane_config.kafka) lane_config.kafka->consumer_group += "-c" + std::to_string(k);
+    config::Config lane_config;
     std::vector<std::string> lane_topics;
-    for (std::size_t t = k; t < topics_.size(); t += lanes) lane_topics.push_back(topics_[t]);
-    clients_.emplace_back();
+    if (lanes > 1) {
+      lane_config = config_;
+      if (lane_config.kafka) lane_config.kafka->consumer_group += "-c" + std::to_string(k);
+      for (std::size_t t = k; t < topics_.size(); t += lanes) lane_topics.push_back(topics_[t]);
+    }
+    driver::MessageListener& listener =
+        lanes > 1 ? static_cast<driver::MessageListener&>(*lane_listeners_[k]) : *this;
     // Consume-only sends nothing: lane 0's producer creates the topics, others would only hold
     // idle connections.
     const bool with_producer = role_ != config::Role::kConsumeOnly || k == 0;
-    if (!driver::CreateClients(backend_, lane_config, topics_, *this, health_, deadline,
-                               clients_.back(), lane_error, &lane_topics, with_producer)) {
-      return false;
-    }
-    return !clients_.back().consumer ||
-           clients_.back().consumer->Start(*lane_listeners_[k], driver::SetupWait(deadline), cancel,
-                                           lane_error);
+    driver::Clients& clients = clients_.emplace_back();
+    return driver::CreateClients(backend_, lanes > 1 ? lane_config : config_, topics_, *this,
+                                 health_, deadline, clients, lane_error,
+                                 lanes > 1 ? &lane_topics : nullptr, with_producer) &&
+           (!clients.consumer ||
+            clients.consumer->Start(listener, driver::SetupWait(deadline), cancel, lane_error));
   };
   for (int attempt = 1;; ++attempt) {
     std::string attempt_error;

@@ -158,8 +158,7 @@ std::size_t Publisher::Step(std::int64_t now_ns, std::size_t max_batch) {
 std::size_t Publisher::SendUnpaced(std::int64_t now_ns, std::size_t max_batch) {
   if (now_ns < start_ns_) return 0;  // the run's (or the reload's) start
   const std::uint64_t window = (*window_ + lanes_ - 1) / lanes_;
-  const std::uint64_t in_flight =
-      lanes_ == 1 ? accounting_.InFlight() : accounting_.InFlight(lane_.index, lanes_);
+  const std::uint64_t in_flight = accounting_.InFlight(lane_.index, lanes_);
   const std::uint64_t room = window - std::min(in_flight, window);
   std::size_t sent = 0;
   for (std::uint64_t n = 0; n < std::min<std::uint64_t>(room, max_batch); ++n) {
