@@ -46,6 +46,7 @@ bool TargetRuntime::Setup(workers::Pool& pool, const std::atomic<bool>& cancel,
   for (std::size_t k = 0; lanes > 1 && lane_listeners_.size() < lanes; ++k) {
     lane_listeners_.push_back(std::make_unique<LaneListener>(*this, k, lanes));
   }
+  while (lane_acks_.size() < lanes) lane_acks_.push_back(std::make_unique<LaneAcks>(*this));
   // Lane k: a producer that knows every topic (it sends to its own), a consumer of its topics
   // (with one lane: every topic, on this listener and the configured group).
   auto create_lane = [&](std::size_t k, std::string& lane_error) {
@@ -62,8 +63,8 @@ bool TargetRuntime::Setup(workers::Pool& pool, const std::atomic<bool>& cancel,
     // idle connections.
     const bool with_producer = role_ != config::Role::kConsumeOnly || k == 0;
     driver::Clients& clients = clients_.emplace_back();
-    return driver::CreateClients(backend_, lanes > 1 ? lane_config : config_, topics_, *this,
-                                 health_, deadline, clients, lane_error,
+    return driver::CreateClients(backend_, lanes > 1 ? lane_config : config_, topics_,
+                                 *lane_acks_[k], health_, deadline, clients, lane_error,
                                  lanes > 1 ? &lane_topics : nullptr, with_producer) &&
            (!clients.consumer ||
             clients.consumer->Start(listener, driver::SetupWait(deadline), cancel, lane_error));
@@ -176,7 +177,8 @@ void TargetRuntime::StartPublishing(std::int64_t start_ns) {
   for (std::uint32_t k = 0; k < lanes; ++k) {
     publisher_threads_.push_back(std::make_unique<pacing::PublisherThread>(
         *publishers_[k], clock_, config_.run.tick,
-        "pub-" + name_ + (lanes > 1 ? std::to_string(k) : ""), config_.run.realtime_priority));
+        "pub-" + name_ + (lanes > 1 ? std::to_string(k) : ""), config_.run.realtime_priority,
+        &lane_acks_[k]->doorbell));
   }
 }
 
@@ -195,6 +197,7 @@ void TargetRuntime::Reload(const config::Workload& workload, const config::Run& 
     publisher->Offer(std::make_unique<pacing::PublisherSettings>(
         pacing::MakeSettings(workload, run, schedule, start_ns, identity_.run_id)));
   }
+  for (const auto& thread : publisher_threads_) thread->Wake();  // an unpaced one may wait long
 }
 
 bool TargetRuntime::StopPublishing(std::chrono::milliseconds flush_timeout) {

@@ -89,6 +89,25 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
   void OnClientDropped(std::size_t topic, std::uint64_t count) override;
 
  private:
+  // Lane k's producer's acks: counted by the target, and rung on the lane's doorbell so that an
+  // unpaced publisher with a full window sleeps until it has room (pacing::Doorbell).
+  class LaneAcks final : public driver::AckListener {
+   public:
+    explicit LaneAcks(TargetRuntime& target) : target_(target) {}
+    void OnAck(std::span<const std::byte> payload) override {
+      target_.OnAck(payload);
+      doorbell.Settled();
+    }
+    void OnAckFailed(std::span<const std::byte> payload, driver::Status status) override {
+      target_.OnAckFailed(payload, status);
+      doorbell.Settled();
+    }
+    pacing::Doorbell doorbell;
+
+   private:
+    TargetRuntime& target_;
+  };
+
   // Lane k's consumer listener: its topic i is the target's topic k + i * N.
   class LaneListener final : public driver::MessageListener {
    public:
@@ -135,6 +154,7 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
   std::unique_ptr<accounting::TargetAccounting> accounting_;
   driver::Health health_;
   std::vector<std::unique_ptr<LaneListener>> lane_listeners_;  // N > 1 only
+  std::vector<std::unique_ptr<LaneAcks>> lane_acks_;           // per lane; outlive clients_
   std::vector<driver::Clients> clients_;                       // per lane
   std::vector<std::unique_ptr<pacing::Publisher>> publishers_;
   std::vector<std::unique_ptr<pacing::PublisherThread>> publisher_threads_;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include "log/log.hpp"
 #include "message/header.hpp"
@@ -244,6 +245,13 @@ std::optional<std::int64_t> Publisher::NextDueNs() const {
   return due;
 }
 
+std::uint64_t Publisher::SettlesForRoom() const {
+  if (!window_) return 0;
+  const std::uint64_t window = (*window_ + lanes_ - 1) / lanes_;
+  const std::uint64_t in_flight = accounting_.InFlight(lane_.index, lanes_);
+  return in_flight < window ? 0 : in_flight - window / 2;
+}
+
 std::int64_t Publisher::NextWakeNs(std::int64_t stepped_at_ns, std::int64_t tick_ns) const {
   const std::int64_t poll_by = stepped_at_ns + tick_ns;
   if (window_) {  // unpaced: at once while the window had room, else when acks may have freed it
@@ -263,8 +271,12 @@ bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t droppe
 
 PublisherThread::PublisherThread(Publisher& publisher, const Clock& clock,
                                  std::chrono::nanoseconds tick, std::string name,
-                                 int realtime_priority)
-    : publisher_(publisher), clock_(clock), tick_(tick), realtime_priority_(realtime_priority) {
+                                 int realtime_priority, Doorbell* doorbell)
+    : publisher_(publisher),
+      clock_(clock),
+      tick_(tick),
+      realtime_priority_(realtime_priority),
+      doorbell_(doorbell) {
   thread_ = std::thread([this, name = std::move(name)] {
     log::NameThread(name.c_str());
     Run();
@@ -275,7 +287,12 @@ PublisherThread::~PublisherThread() { Stop(); }
 
 void PublisherThread::Stop() {
   stop_.store(true);
+  Wake();
   if (thread_.joinable()) thread_.join();
+}
+
+void PublisherThread::Wake() {
+  if (doorbell_ != nullptr) doorbell_->Wake();
 }
 
 bool PublisherThread::SetRealtime(bool on) {
@@ -328,6 +345,19 @@ void PublisherThread::Run() {
     if (!fifo && busy_steps == 0 && !publisher_.Unpaced() &&
         realtime_.load(std::memory_order_relaxed)) {
       fifo = SetRealtime(true);
+    }
+    if (doorbell_ != nullptr && sent == 0 && publisher_.Unpaced()) {
+      const std::uint64_t settled = doorbell_->Count();  // before the window is read: none missed
+      const std::uint64_t awaited = publisher_.SettlesForRoom();
+      if (awaited > 0) {
+        const std::int64_t until_ns =
+            std::min(stepped_ns + kRoomWaitNs,
+                     publisher_.NextDueNs().value_or(std::numeric_limits<std::int64_t>::max()));
+        doorbell_->WaitFor(settled + awaited, std::chrono::steady_clock::now() +
+                                                  std::chrono::nanoseconds(std::max<std::int64_t>(
+                                                      until_ns - stepped_ns, 0)));
+        continue;
+      }
     }
     const auto wake = std::chrono::steady_clock::now() + std::chrono::nanoseconds(wait_ns);
     const auto sleep_until = wake - std::chrono::nanoseconds(sends ? lead_.LeadNs(wait_ns) : 0);

@@ -13,6 +13,7 @@
 #include "config/config.hpp"
 #include "driver/driver.hpp"
 #include "pacing/clock.hpp"
+#include "pacing/doorbell.hpp"
 #include "pacing/schedule.hpp"
 #include "pacing/wake_lead.hpp"
 
@@ -88,10 +89,11 @@ class Publisher {
   std::size_t Step(std::int64_t now_ns, std::size_t max_batch = 1 << 16);
 
   // Hands over `next` (a reload). Step() takes it at its next call (the publisher thread wakes
-  // at least once a tick) and switches when `next->start_ns` comes; settings offered before and
-  // not yet in effect are dropped: the latest offer wins. If `next->start_ns` had already passed
-  // when the publisher took them and it had sent messages due after it, the new schedule starts
-  // after the last of those. Any thread; lock-free, never blocks.
+  // at least once a tick, or at PublisherThread::Wake() when waiting for room) and switches when
+  // `next->start_ns` comes; settings offered before and not yet in effect are dropped: the latest
+  // offer wins. If `next->start_ns` had already passed when the publisher took them and it had sent
+  // messages due after it, the new schedule starts after the last of those. Any thread; lock-free,
+  // never blocks.
   void Offer(std::unique_ptr<PublisherSettings> next);
 
   // When to call Step() next, given that the last Step() was at `stepped_at_ns`: at the next
@@ -106,6 +108,10 @@ class Publisher {
   // When the next message to send is due (Unix ns), the start of settings taken and waiting
   // included; nullopt once the profile is finished.
   std::optional<std::int64_t> NextDueNs() const;
+  // Unpaced, with no room in this lane's window: how many of its messages in flight must settle
+  // (ack or fail) before half of the window is free again, so that PublisherThread can sleep
+  // until then (pacing::Doorbell) rather than look every min_wake; 0 with room, or paced.
+  std::uint64_t SettlesForRoom() const;
 
   // True once a bounded profile sent its last message (until settings with a new one arrive).
   bool Finished() const { return finished_.load(std::memory_order_relaxed); }
@@ -188,18 +194,31 @@ bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t droppe
 // scheduling until a step leaves it asleep on schedule. One late step does not demote it.
 // Setting the policy needs CAP_SYS_NICE (or an RLIMIT_RTPRIO); without it the thread logs it once
 // (info) and runs at normal priority.
+//
+// Unpaced with a `doorbell` (rung by the producer's ack path for every settled message of this
+// lane), a full window does not make the thread look again every min_wake: it waits until half
+// the window has settled (Publisher::SettlesForRoom), for the start of offered settings, or at
+// most kRoomWaitNs; Stop() and Wake() end that wait at once.
 class PublisherThread {
  public:
   // `name`: the thread's name after "bl-" (log::NameThread), e.g. "pub-kafka".
   // `realtime_priority`: 0 for normal scheduling, 1-99 for SCHED_FIFO at that priority.
+  // `doorbell`: not owned, outlives the thread; nullptr: a full window is polled every min_wake.
   PublisherThread(Publisher& publisher, const Clock& clock, std::chrono::nanoseconds tick,
-                  std::string name = "publisher", int realtime_priority = 0);
+                  std::string name = "publisher", int realtime_priority = 0,
+                  Doorbell* doorbell = nullptr);
   ~PublisherThread();
   PublisherThread(const PublisherThread&) = delete;
   PublisherThread& operator=(const PublisherThread&) = delete;
 
   // Stops sending; bounded: at most one tick.
   void Stop();
+  // Ends a wait for room in the window now, so that settings just offered to the publisher are
+  // taken at once (a paced thread takes them within a tick anyway). Any thread.
+  void Wake();
+
+  // The longest wait for room in a full window without a settle, Wake() or offered settings.
+  static constexpr std::int64_t kRoomWaitNs = 100'000'000;
 
   // Whether the thread may run under SCHED_FIFO (asked for and permitted); any thread.
   bool Realtime() const { return realtime_.load(std::memory_order_relaxed); }
@@ -218,6 +237,7 @@ class PublisherThread {
   int realtime_priority_;
   std::atomic<bool> realtime_{false};
   WakeLead lead_;
+  Doorbell* doorbell_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
