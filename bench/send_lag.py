@@ -8,7 +8,11 @@ send lag p50/p99 (scheduled -> actual send time), publish latency p50/p99 (send 
 late and dropped sends, the "behind schedule" warnings logged, brokerload's CPU, its context
 switches per message (both targets' messages; every switch is a thread hand-off or a sleep, and
 at low rates they are most of brokerload's CPU), and the machine's 1-minute load average at the
-end of the window (the cores may be shared). --threads also prints, per binary and rate, each
+end of the window (the cores may be shared). Before brokerload, per rate, a "machine floor" row:
+bench/wake_floor.cpp, a bare thread that sleeps to each due time as the publisher does (1 ns timer
+slack, SCHED_FIFO where permitted) but sends nothing and never spins, for as long as brokerload
+is measured: how late the kernel alone wakes a thread on this machine, and what each wake costs;
+the last column is brokerload's send-lag p99 over the floor's. --threads also prints, per binary and rate, each
 thread's CPU and context switches over the window, summed by thread name.
 
 Quantiles are exact to about 2.5%: the run's config asks for a fine geometric bucket ladder
@@ -20,6 +24,7 @@ usage: bench/send_lag.py [--before OLD_BINARY] [--after NEW_BINARY] [--rates 100
                          (brokers from deploy/local/brokers.sh)
 """
 import argparse
+import json
 import os
 import re
 import signal
@@ -152,6 +157,22 @@ def run_one(binary, tag, rate, args, env, workdir, run_settings=""):
     return rows
 
 
+def build_floor(workdir):
+    """bench/wake_floor.cpp, built once per run: the machine's own wake-up lateness."""
+    binary = os.path.join(workdir, "wake_floor")
+    subprocess.run(["g++", "-O2", "-std=c++20", "-pthread", "-o", binary,
+                    os.path.join(ROOT, "bench", "wake_floor.cpp")], check=True)
+    return binary
+
+
+def floor_row(binary, rate, args):
+    """A bare thread sleeping to each due time at `rate` (1 ns slack, SCHED_FIFO at brokerload's
+    default priority where permitted), for as long as brokerload is measured."""
+    out = subprocess.run([binary, str(rate), str(args.duration), "10"], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
 def us(seconds):
     if seconds is None:
         return "-"
@@ -179,9 +200,18 @@ def main():
           f"5 topics, {args.warmup} s warm-up then {args.duration} s measured; logs in {workdir}\n")
     print("| binary | rate msg/s | target | acked msg/s | send lag p50 | send lag p99 | "
           "publish p50 | publish p99 | late | dropped | 'behind schedule' logs | brokerload CPU | "
-          "context switches / msg | load avg |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "context switches / msg | load avg | send lag p99 / floor's |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    floor_binary = build_floor(workdir)
+    floors = []
     for rate in (int(float(r)) for r in args.rates.split(",")):
+        floor = floor_row(floor_binary, rate, args)
+        floors.append(floor)
+        print(f"| machine floor (bench/wake_floor.cpp, {'FIFO' if floor['fifo'] else 'normal'}) | "
+              f"{rate:,} | - | - | {floor['late_p50_us']:,.0f} µs | {floor['late_p99_us']:,.0f} µs | "
+              f"- | - | - | - | - | {floor['cpu_per_wake_us'] * rate / 1e6:.2f} cores "
+              f"({floor['cpu_per_wake_us']:.0f} µs per wake) | - | {os.getloadavg()[0]:.1f} |",
+              flush=True)
         runs = [("before", args.before, "")] if args.before else []
         if args.variants:
             runs += [(v.split("=", 1)[0].strip(), args.after, v.split("=", 1)[1].strip())
@@ -190,10 +220,13 @@ def main():
             runs.append(("after", args.after, ""))
         for tag, binary, run_settings in runs:
             for r in run_one(binary, tag, rate, args, env, workdir, run_settings):
+                floor_p99 = floors[-1]["late_p99_us"] * 1e-6
+                r["ratio"] = r["lag"][1] / floor_p99 if r["lag"][1] and floor_p99 else None
                 print(f"| {r['binary']} | {r['rate']:,} | {r['target']} | {r['acked']:,.0f} | "
                       f"{us(r['lag'][0])} | {us(r['lag'][1])} | {us(r['pub'][0])} | "
                       f"{us(r['pub'][1])} | {r['late']:.0f} | {r['dropped']:.0f} | "
-                      f"{r['warnings']} | {r['cpu']:.2f} cores | {r['switches']:.1f} | {r['load']:.1f} |", flush=True)
+                      f"{r['warnings']} | {r['cpu']:.2f} cores | {r['switches']:.1f} | {r['load']:.1f} | "
+                      f"{'-' if r['ratio'] is None else format(r['ratio'], '.2f')} |", flush=True)
 
 
 if __name__ == "__main__":
