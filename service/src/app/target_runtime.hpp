@@ -23,7 +23,7 @@
 // serves all lanes.
 namespace brokerload::app {
 
-class TargetRuntime final : public driver::AckListener, public driver::MessageListener {
+class TargetRuntime final : public driver::MessageListener {
  public:
   // `phases`: accounting phases (see accounting::TargetAccounting), with per-phase latency
   // detail when `phase_histograms`.
@@ -81,9 +81,10 @@ class TargetRuntime final : public driver::AckListener, public driver::MessageLi
   // reconnects (which may wait for the broker, bounded; never on the publisher's thread).
   void Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns);
 
-  // driver::AckListener (the producer's ack thread; timeouts also housekeeping's: driver.hpp)
-  void OnAck(std::span<const std::byte> payload) override;
-  void OnAckFailed(std::span<const std::byte> payload, driver::Status status) override;
+  // Each lane's LaneAcks passes its producer's acks here (the producer's ack thread; timeouts
+  // also housekeeping's: driver::AckListener).
+  void OnAck(std::span<const std::byte> payload);
+  void OnAckFailed(std::span<const std::byte> payload, driver::Status status);
   // driver::MessageListener (called on the consumer's threads)
   void OnMessage(std::size_t topic, std::span<const std::byte> payload, bool replayed) override;
   void OnClientDropped(std::size_t topic, std::uint64_t count) override;

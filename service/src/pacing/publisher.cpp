@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <limits>
 
 #include "log/log.hpp"
 #include "message/header.hpp"
@@ -249,7 +248,19 @@ std::uint64_t Publisher::SettlesForRoom() const {
   if (!window_) return 0;
   const std::uint64_t window = (*window_ + lanes_ - 1) / lanes_;
   const std::uint64_t in_flight = accounting_.InFlight(lane_.index, lanes_);
-  return in_flight < window ? 0 : in_flight - window / 2;
+  const std::uint64_t room = std::max<std::uint64_t>(window / 8, 1);
+  return in_flight < window ? 0 : in_flight - (window - room);
+}
+
+std::int64_t Publisher::RoomWaitUntilNs(std::int64_t stepped_at_ns,
+                                        std::int64_t max_wait_ns) const {
+  std::int64_t until = stepped_at_ns + max_wait_ns;
+  if (pending_) until = std::min(until, std::max(pending_->start_ns, stepped_at_ns));
+  if (window_ && schedule_->HasWarmup()) {
+    const std::int64_t warmup_end = start_ns_ + schedule_->WarmupNs();
+    if (warmup_end > stepped_at_ns) until = std::min(until, warmup_end);
+  }
+  return until;
 }
 
 std::int64_t Publisher::NextWakeNs(std::int64_t stepped_at_ns, std::int64_t tick_ns) const {
@@ -271,12 +282,14 @@ bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t droppe
 
 PublisherThread::PublisherThread(Publisher& publisher, const Clock& clock,
                                  std::chrono::nanoseconds tick, std::string name,
-                                 int realtime_priority, Doorbell* doorbell)
+                                 int realtime_priority, Doorbell* doorbell,
+                                 std::chrono::nanoseconds room_wait)
     : publisher_(publisher),
       clock_(clock),
       tick_(tick),
       realtime_priority_(realtime_priority),
-      doorbell_(doorbell) {
+      doorbell_(doorbell),
+      room_wait_(room_wait) {
   thread_ = std::thread([this, name = std::move(name)] {
     log::NameThread(name.c_str());
     Run();
@@ -350,9 +363,7 @@ void PublisherThread::Run() {
       const std::uint64_t settled = doorbell_->Count();  // before the window is read: none missed
       const std::uint64_t awaited = publisher_.SettlesForRoom();
       if (awaited > 0) {
-        const std::int64_t until_ns =
-            std::min(stepped_ns + kRoomWaitNs,
-                     publisher_.NextDueNs().value_or(std::numeric_limits<std::int64_t>::max()));
+        const std::int64_t until_ns = publisher_.RoomWaitUntilNs(stepped_ns, room_wait_.count());
         doorbell_->WaitFor(settled + awaited, std::chrono::steady_clock::now() +
                                                   std::chrono::nanoseconds(std::max<std::int64_t>(
                                                       until_ns - stepped_ns, 0)));

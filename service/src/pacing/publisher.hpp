@@ -51,8 +51,8 @@ struct Lane {
 // keys, to key (n / topics) % keys. A send refused with kQueueFull is retried at the next step
 // (so lag grows, and sends count as late); messages more than max_send_lag behind are dropped
 // and counted, so nothing queues without bound. Not thread-safe: one thread calls Step(),
-// NextWakeNs() and NextDueNs(); Offer(), Finished() and CurrentStagePlan() may be called from
-// any thread.
+// NextWakeNs(), NextDueNs(), SettlesForRoom() and RoomWaitUntilNs(); Offer(), Finished() and
+// CurrentStagePlan() may be called from any thread.
 //
 // Lanes (workload.publishers): N publishers share one schedule, each on its own producer
 // connection and thread; lane k of N sends the schedule's messages n with n % N == k, so the N
@@ -109,9 +109,13 @@ class Publisher {
   // included; nullopt once the profile is finished.
   std::optional<std::int64_t> NextDueNs() const;
   // Unpaced, with no room in this lane's window: how many of its messages in flight must settle
-  // (ack or fail) before half of the window is free again, so that PublisherThread can sleep
-  // until then (pacing::Doorbell) rather than look every min_wake; 0 with room, or paced.
+  // (ack or fail) before an eighth of the window (at least one message) is free again, so that
+  // PublisherThread can sleep until then (pacing::Doorbell) rather than look every min_wake;
+  // 0 with room, or paced. In flight stays between 7/8 of the window and the window.
   std::uint64_t SettlesForRoom() const;
+  // Unpaced, waiting for room after a step at `stepped_at_ns`: when to look again at the latest,
+  // `max_wait_ns` later or sooner when taken settings start or the warm-up stage ends.
+  std::int64_t RoomWaitUntilNs(std::int64_t stepped_at_ns, std::int64_t max_wait_ns) const;
 
   // True once a bounded profile sent its last message (until settings with a new one arrive).
   bool Finished() const { return finished_.load(std::memory_order_relaxed); }
@@ -180,10 +184,10 @@ inline constexpr double kLateShareBehind = 0.01;
 bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t dropped);
 
 // Runs a Publisher on its own thread: steps, then sleeps until Publisher::NextWakeNs (so at most
-// one tick). Nothing else runs on it: reconnect work is the producer's Maintain(), elsewhere. The
-// thread asks the kernel for the smallest timer slack, since the default 50 us would alone be most
-// of the send lag at low rates; before a wake that sends, it ends the sleep WakeLead early and
-// spins the rest (at most 100 us).
+// one tick; unpaced with a full window, see below). Nothing else runs on it: reconnect work is the
+// producer's Maintain(), elsewhere. The thread asks the kernel for the smallest timer slack, since
+// the default 50 us would alone be most of the send lag at low rates; before a wake that sends, it
+// ends the sleep WakeLead early and spins the rest (at most 100 us).
 //
 // With `realtime_priority` > 0 the thread runs under SCHED_FIFO at that priority while it keeps
 // its schedule, so that a due send does not wait for a core that a broker or a client thread
@@ -196,17 +200,21 @@ bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t droppe
 // (info) and runs at normal priority.
 //
 // Unpaced with a `doorbell` (rung by the producer's ack path for every settled message of this
-// lane), a full window does not make the thread look again every min_wake: it waits until half
-// the window has settled (Publisher::SettlesForRoom), for the start of offered settings, or at
-// most kRoomWaitNs; Stop() and Wake() end that wait at once.
+// lane), a full window does not make the thread look again every min_wake: it waits until an
+// eighth of the window has settled (Publisher::SettlesForRoom), until taken settings start or
+// the warm-up ends, or `room_wait` at most (Publisher::RoomWaitUntilNs); Stop() and Wake() end
+// that wait at once. When the client's own bound refuses a send first (kQueueFull with room in
+// the window), it still looks every min_wake.
 class PublisherThread {
  public:
   // `name`: the thread's name after "bl-" (log::NameThread), e.g. "pub-kafka".
   // `realtime_priority`: 0 for normal scheduling, 1-99 for SCHED_FIFO at that priority.
   // `doorbell`: not owned, outlives the thread; nullptr: a full window is polled every min_wake.
+  // `room_wait`: the longest wait for room (tests shorten or lengthen it).
   PublisherThread(Publisher& publisher, const Clock& clock, std::chrono::nanoseconds tick,
                   std::string name = "publisher", int realtime_priority = 0,
-                  Doorbell* doorbell = nullptr);
+                  Doorbell* doorbell = nullptr,
+                  std::chrono::nanoseconds room_wait = std::chrono::nanoseconds(kRoomWaitNs));
   ~PublisherThread();
   PublisherThread(const PublisherThread&) = delete;
   PublisherThread& operator=(const PublisherThread&) = delete;
@@ -217,7 +225,7 @@ class PublisherThread {
   // taken at once (a paced thread takes them within a tick anyway). Any thread.
   void Wake();
 
-  // The longest wait for room in a full window without a settle, Wake() or offered settings.
+  // The default longest wait for room in a full window without a settle or Wake().
   static constexpr std::int64_t kRoomWaitNs = 100'000'000;
 
   // Whether the thread may run under SCHED_FIFO (asked for and permitted); any thread.
@@ -238,6 +246,7 @@ class PublisherThread {
   std::atomic<bool> realtime_{false};
   WakeLead lead_;
   Doorbell* doorbell_;
+  std::chrono::nanoseconds room_wait_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

@@ -78,6 +78,36 @@ TEST(DoorbellTest, WakeEndsTheWaitInProgressOrTheNextOne) {
   EXPECT_FALSE(bell.WaitFor(100, steady_clock::now() + milliseconds(10)));
 }
 
+// A settle that comes after a wait ended, or while nobody waits, never ends a later wait early.
+TEST(DoorbellTest, SettlesWhileNobodyWaitsDoNotEndALaterWait) {
+  Doorbell bell;
+  EXPECT_FALSE(bell.WaitFor(5, steady_clock::now() + milliseconds(5)));
+  for (int i = 0; i < 10; ++i) bell.Settled();
+  const auto start = steady_clock::now();
+  EXPECT_FALSE(bell.WaitFor(100, start + milliseconds(20)));
+  EXPECT_GE(Since(start), milliseconds(20));
+}
+
+// Thousands of short waits against a settling thread: none misses its wake-up (a lost one would
+// run to the 5 s deadline and return false).
+TEST(DoorbellTest, NoWaitMissesTheSettleThatReachesIt) {
+  Doorbell bell;
+  constexpr std::uint64_t kTotal = 1'000'000;
+  std::thread acker([&] {
+    for (std::uint64_t i = 0; i < kTotal; ++i) bell.Settled();
+  });
+  int waits = 0;
+  int missed = 0;
+  for (std::uint64_t count = bell.Count(); count < kTotal; count = bell.Count()) {
+    const std::uint64_t target = std::min(count + 50, kTotal);
+    if (!bell.WaitFor(target, steady_clock::now() + std::chrono::seconds(5))) ++missed;
+    ++waits;
+  }
+  acker.join();
+  EXPECT_EQ(missed, 0);
+  EXPECT_GT(waits, 0);
+}
+
 // Sends from the publisher thread, read by the test thread.
 class SharedProducer final : public driver::Producer {
  public:
@@ -114,9 +144,10 @@ class CountingClock final : public Clock {
 
 using testing::PublisherTest;
 
-// Unpaced with a full window, the thread sleeps until half the window has settled rather than
-// looking every min_wake (250 us: 400 looks in 100 ms), then fills it again; Stop() ends the wait.
-TEST_F(PublisherTest, AnUnpacedThreadWithAFullWindowSleepsUntilHalfOfItHasSettled) {
+// Unpaced with a full window, the thread sleeps until an eighth of the window has settled rather
+// than looking every min_wake (250 us: 400 looks in 100 ms), then fills it again; Stop() and a
+// reload end the wait. The longest wait is 10 s here, so nothing below passes by its expiry.
+TEST_F(PublisherTest, AnUnpacedThreadWithAFullWindowSleepsUntilAnEighthOfItHasSettled) {
   config::Profile profile{{config::Stage{"max", 1e7, std::nullopt, std::nullopt}}, false};
   profile.max_in_flight = 100;
   const Schedule schedule(profile);
@@ -124,37 +155,39 @@ TEST_F(PublisherTest, AnUnpacedThreadWithAFullWindowSleepsUntilHalfOfItHasSettle
   CountingClock clock;
   Doorbell bell;
   Publisher p(workload_, run_, schedule, producer, accounting_, kRun, clock, clock.NowNs());
-  PublisherThread thread(p, clock, milliseconds(1), "pub-test", 0, &bell);
+  PublisherThread thread(p, clock, milliseconds(1), "pub-test", 0, &bell, std::chrono::seconds(10));
   const auto until = [](auto done) {
-    const auto deadline = steady_clock::now() + std::chrono::seconds(10);
+    const auto deadline = steady_clock::now() + std::chrono::seconds(5);
     while (!done() && steady_clock::now() < deadline) std::this_thread::sleep_for(milliseconds(1));
     return done();
   };
   ASSERT_TRUE(until([&] { return producer.Sent().size() == 100; }));
   const std::uint64_t reads = clock.reads.load();
   std::this_thread::sleep_for(milliseconds(100));
-  EXPECT_LE(clock.reads.load() - reads, 20u);  // about one wait of kRoomWaitNs, not 400 looks
+  EXPECT_LE(clock.reads.load() - reads, 10u);  // asleep, not 400 looks
   EXPECT_EQ(producer.Sent().size(), 100u);
 
   const std::vector<std::vector<std::byte>> sent = producer.Sent();
-  auto ack = [&](std::size_t from, std::size_t to) {
-    for (std::size_t i = from; i < to; ++i) {
-      accounting_.OnAck(sent[i], 0);
-      bell.Settled();
-    }
-  };
-  const auto rung = steady_clock::now();
-  ack(0, 50);  // half settled: it fills the window again at once
+  for (std::size_t i = 0; i < 12; ++i) {  // 100 / 8: room for 12
+    accounting_.OnAck(sent[i], 0);
+    bell.Settled();
+  }
+  ASSERT_TRUE(until([&] { return producer.Sent().size() == 112; }));
 
-  ASSERT_TRUE(until([&] { return producer.Sent().size() == 150; }));
-  EXPECT_LT(Since(rung), milliseconds(PublisherThread::kRoomWaitNs / 1'000'000));
+  // A reload with a larger window, taken at once by the waiting thread.
+  profile.max_in_flight = 200;
+  const Schedule larger(profile);
+  p.Offer(std::make_unique<PublisherSettings>(
+      MakeSettings(workload_, run_, larger, clock.NowNs(), kRun.run_id)));
+  thread.Wake();
+  ASSERT_TRUE(until([&] { return producer.Sent().size() == 212; }));
 
   const auto stop = steady_clock::now();
   thread.Stop();
-  EXPECT_LT(Since(stop), milliseconds(PublisherThread::kRoomWaitNs / 1'000'000 / 2));
+  EXPECT_LT(Since(stop), milliseconds(1'000));
 }
 
-TEST_F(PublisherTest, SettlesForRoomIsHowManyFreeHalfAFullWindow) {
+TEST_F(PublisherTest, SettlesForRoomIsHowManyFreeAnEighthOfAFullWindow) {
   config::Profile profile{{config::Stage{"max", 1e7, std::nullopt, std::nullopt}}, false};
   profile.max_in_flight = 100;
   const Schedule unpaced(profile);
@@ -164,18 +197,37 @@ TEST_F(PublisherTest, SettlesForRoomIsHowManyFreeHalfAFullWindow) {
   EXPECT_EQ(p.Step(clock_.now, 80), 80u);
   EXPECT_EQ(p.SettlesForRoom(), 0u);  // room left
   EXPECT_EQ(p.Step(clock_.now), 20u);
-  EXPECT_EQ(p.SettlesForRoom(), 50u);
-  for (std::size_t i = 0; i < 10; ++i) {
+  EXPECT_EQ(p.SettlesForRoom(), 12u);
+  for (std::size_t i = 0; i < 5; ++i) {
     std::vector<std::byte> payload(100);
     message::Encode(producer_.sent[i].header, payload);
     accounting_.OnAck(payload, 0);
   }
-  EXPECT_EQ(p.SettlesForRoom(), 0u);  // 90 in flight: room for 10
+  EXPECT_EQ(p.SettlesForRoom(), 0u);  // 95 in flight: room for 5
 
   Publisher paced = Make(schedule_);
   clock_.now = testing::kStart + 10 * testing::kMs;
   paced.Step(clock_.now);
   EXPECT_EQ(paced.SettlesForRoom(), 0u);
+}
+
+TEST_F(PublisherTest, AWaitForRoomEndsByTheWarmupsEndAndTakenSettingsStart) {
+  config::Profile profile{{config::Stage{"max", 1e7, std::nullopt, std::nullopt}}, false};
+  profile.max_in_flight = 10;
+  const Schedule unpaced(profile, 50 * testing::kMs);  // 50 ms of warm-up
+  Publisher p = Make(unpaced);
+  clock_.now = testing::kStart + 10 * testing::kMs;
+  p.Step(clock_.now);
+  EXPECT_EQ(p.RoomWaitUntilNs(clock_.now, 100 * testing::kMs), testing::kStart + 50 * testing::kMs);
+  EXPECT_EQ(p.RoomWaitUntilNs(clock_.now, 5 * testing::kMs), clock_.now + 5 * testing::kMs);
+  clock_.now = testing::kStart + 60 * testing::kMs;  // warm-up over: only the longest wait
+  p.Step(clock_.now);
+  EXPECT_EQ(p.RoomWaitUntilNs(clock_.now, 100 * testing::kMs), clock_.now + 100 * testing::kMs);
+  // Settings offered for 30 ms from now: taken at the next step, the wait ends at their start.
+  p.Offer(std::make_unique<PublisherSettings>(
+      MakeSettings(workload_, run_, unpaced, clock_.now + 30 * testing::kMs, kRun.run_id)));
+  p.Step(clock_.now);
+  EXPECT_EQ(p.RoomWaitUntilNs(clock_.now, 100 * testing::kMs), clock_.now + 30 * testing::kMs);
 }
 
 }  // namespace
