@@ -127,7 +127,8 @@ int main(int argc, char** argv) {
   }
 
   brokerload::driver::Health health;
-  health.connected = true;
+  brokerload::driver::Link link(health);
+  link.SetUp();
   brokerload::metrics::Exporter exporter("truth", buckets);
   exporter.AddTarget({"truth", {"t-0", "t-1"}, &target, &health, nullptr});
   const auto now_ns = [] {

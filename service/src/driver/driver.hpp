@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <span>
 #include <string>
 #include <utility>
@@ -101,14 +102,70 @@ class Consumer {
 };
 
 // Connection state and client-level errors of one target, for metrics and logs. Written by client
-// threads, read by scrapes.
+// threads, read by scrapes. A target has several connections (a producer and a consumer per
+// lane); each holds a Link, and the target is connected while it has at least one and none of
+// them is down, so one lane's lost connection shows even while another's is up.
 struct Health {
-  std::atomic<bool> connected{false};
+  bool Connected() const {
+    const std::uint64_t links = links_.load();
+    return (links >> 32) > 0 && (links & 0xffff'ffffU) == 0;
+  }
   std::atomic<std::uint64_t> disconnects{0};
   std::atomic<std::uint64_t> client_errors{0};
   // The broker refused this client's credentials or certificate, or it spoke the wrong protocol:
   // set by the client; setup stops retrying once it is set.
   std::atomic<bool> refused{false};
+
+ private:
+  friend class Link;
+  // Links registered (high 32 bits) and of those down (low 32 bits), one word so that a scrape
+  // never sees a link registered but not yet counted down.
+  std::atomic<std::uint64_t> links_{0};
+};
+
+// One connection's part in its target's Health: registered down on construction, up or down as
+// the client sees it, gone on Close() or destruction (closing is not an outage: a callback after
+// it changes nothing). Any thread; Up() and an already-up SetUp() are one atomic load, the rest
+// take the link's own mutex (state changes only).
+class Link {
+ public:
+  explicit Link(Health& health) : health_(health) { health_.links_.fetch_add(kLink + 1); }
+  ~Link() { Close(); }
+  Link(const Link&) = delete;
+  Link& operator=(const Link&) = delete;
+
+  // True when it was down (the caller may log the recovery).
+  bool SetUp() {
+    if (up_.load(std::memory_order_relaxed)) return false;
+    const std::lock_guard lock(mutex_);
+    if (closed_ || up_.load()) return false;
+    up_.store(true);
+    health_.links_.fetch_sub(1);
+    return true;
+  }
+  // True when it was up (the caller counts a disconnect).
+  bool SetDown() {
+    const std::lock_guard lock(mutex_);
+    if (closed_ || !up_.load()) return false;
+    up_.store(false);
+    health_.links_.fetch_add(1);
+    return true;
+  }
+  bool Up() const { return up_.load(std::memory_order_relaxed); }
+  // Deregisters; idempotent.
+  void Close() {
+    const std::lock_guard lock(mutex_);
+    if (closed_) return;
+    closed_ = true;
+    health_.links_.fetch_sub(up_.load() ? kLink : kLink + 1);
+  }
+
+ private:
+  static constexpr std::uint64_t kLink = std::uint64_t{1} << 32;
+  Health& health_;
+  std::mutex mutex_;
+  std::atomic<bool> up_{false};
+  bool closed_ = false;  // guarded by mutex_
 };
 
 }  // namespace brokerload::driver

@@ -144,7 +144,7 @@ void Exporter::Advance(std::int64_t now_ns) {
     Windows& w = *windows_[i];
     const TargetView& t = targets_[i];
     const accounting::Totals totals = t.accounting->Sum();
-    w.health.Observe({now_ns, t.health->connected.load(), totals.published, totals.Errors(),
+    w.health.Observe({now_ns, t.health->Connected(), totals.published, totals.Errors(),
                       totals.acked, totals.Received()});
     // The three share their boundaries, so one test says whether a snapshot is needed.
     if (!w.end_to_end.Due(now_ns)) continue;
@@ -397,14 +397,14 @@ std::vector<MetricFamily> Exporter::Collect() const {
     if (t.publisher_thread != nullptr) {
       AddValue(realtime, target, t.publisher_thread->Realtime() ? 1 : 0);
     }
-    AddValue(connected, target, t.health->connected.load() ? 1 : 0);
+    AddValue(connected, target, t.health->Connected() ? 1 : 0);
     AddValue(disconnects, target, static_cast<double>(t.health->disconnects.load(kRelaxed)));
     AddValue(client_errors, target, static_cast<double>(t.health->client_errors.load(kRelaxed)));
     // The window checks as of the last Advance (once a second); the connection as of now, so
     // that healthy never says 1 beside brokerload_broker_connected 0 in one scrape. Only the
     // checks that apply to the role are exported (target_health.hpp).
     const TargetHealth& h = windows_[ti]->health;
-    const bool connected_now = t.health->connected.load();
+    const bool connected_now = t.health->Connected();
     AddValue(health, {{"target", t.name}, {"check", "connected"}}, connected_now ? 1 : 0);
     if (h.Checks().publishing) {
       AddValue(health, {{"target", t.name}, {"check", "publishing"}}, h.Publishing() ? 1 : 0);

@@ -40,7 +40,8 @@ std::string Scrape(const Exporter& exporter) {
 TEST(ExporterRoles, ProduceOnlyExportsNoConsumerSideSeriesAndIsHealthyWithoutReceipts) {
   accounting::TargetAccounting accounting(Options(accounting::ReceiveMode::kNone));
   driver::Health health;
-  health.connected = true;
+  driver::Link link(health);
+  link.SetUp();
   Exporter exporter("9.9.9", {0.001});
   exporter.AddTarget({"kafka",
                       {"t-0"},
@@ -78,7 +79,8 @@ TEST(ExporterRoles, ConsumeOnlyExportsNoPublisherSideSeriesAndCountsItsSources) 
   accounting::TargetAccounting accounting(Options(accounting::ReceiveMode::kAnySource));
   accounting.AcceptFrom(0);
   driver::Health health;
-  health.connected = true;
+  driver::Link link(health);
+  link.SetUp();
   Exporter exporter("9.9.9", {0.001});
   exporter.AddTarget({"nats",
                       {"t-0"},
@@ -116,7 +118,7 @@ TEST(ExporterRoles, ConsumeOnlyExportsNoPublisherSideSeriesAndCountsItsSources) 
   }
   // Producers that stop are theirs to judge: connected is all this instance can tell.
   EXPECT_THAT(text, HasSubstr("brokerload_target_healthy{target=\"nats\"} 1"));
-  health.connected = false;
+  const driver::Link lost(health);  // a second connection of the target, down
   EXPECT_THAT(Scrape(exporter), HasSubstr("brokerload_target_healthy{target=\"nats\"} 0"));
 }
 

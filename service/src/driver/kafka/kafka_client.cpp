@@ -158,7 +158,8 @@ void SetCertificateCallback(rd_kafka_conf_t* conf,
   }
 }
 
-void ReportClientError(int err, const char* reason, Health& health_ref, FatalError& fatal) {
+void ReportClientError(int err, const char* reason, Health& health_ref, Link& link,
+                       FatalError& fatal) {
   Health* health = &health_ref;
   health->client_errors.fetch_add(1, std::memory_order_relaxed);
   const auto code = static_cast<rd_kafka_resp_err_t>(err);
@@ -171,7 +172,7 @@ void ReportClientError(int err, const char* reason, Health& health_ref, FatalErr
   }
   fatal.NoteRetryable(reason);
   if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || code == RD_KAFKA_RESP_ERR__TRANSPORT) {
-    if (health->connected.exchange(false)) {
+    if (link.SetDown()) {
       health->disconnects.fetch_add(1, std::memory_order_relaxed);
       LOG_WARN("kafka: connection lost: %s", reason);
     }
@@ -259,6 +260,16 @@ config::Properties SecurityProperties(const config::KafkaSecurity& security) {
     p.emplace_back("sasl.password", security.password.Reveal());
   }
   return p;
+}
+
+bool BrokerAnswers(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
+  const rd_kafka_metadata_t* metadata = nullptr;
+  if (rd_kafka_metadata(rk, 0, nullptr, &metadata, static_cast<int>(timeout.count())) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return false;
+  }
+  rd_kafka_metadata_destroy(metadata);
+  return true;
 }
 
 bool WaitForBroker(rd_kafka_t* rk, const FatalError& fatal, std::chrono::milliseconds timeout,

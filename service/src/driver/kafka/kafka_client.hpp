@@ -78,6 +78,10 @@ void SetCertificateCallback(rd_kafka_conf_t* conf,
 // Waits until a broker answers (the connection, TLS and SASL are through), serving the client's
 // callbacks meanwhile; false with `error` at once when `fatal` is recorded, or after `timeout`
 // naming the client's last error (librdkafka's words: the host and the cause).
+// Whether a broker answers a metadata request within `timeout`; polls nothing (so no callback
+// runs on the caller's thread). For housekeeping: an idle client's way back to "up".
+bool BrokerAnswers(rd_kafka_t* rk, std::chrono::milliseconds timeout);
+
 bool WaitForBroker(rd_kafka_t* rk, const FatalError& fatal, std::chrono::milliseconds timeout,
                    std::string& error);
 
@@ -87,7 +91,7 @@ KafkaPtr NewClient(rd_kafka_type_t type, ConfPtr conf, std::string& error);
 // What a client's error callback does: feeds `health`, records errors that retrying cannot fix in
 // `fatal` (and health.refused), and logs once per change of connection state rather than at
 // every retry.
-void ReportClientError(int err, const char* reason, Health& health, FatalError& fatal);
+void ReportClientError(int err, const char* reason, Health& health, Link& link, FatalError& fatal);
 
 // Creates the topics that do not exist yet; false with `error` when the broker refuses. A refusal
 // by the authorizer (no Create ACL) is also recorded in `fatal` as "not authorized: …": waiting

@@ -120,6 +120,15 @@ class KafkaConsumer final : public Consumer {
     return true;
   }
 
+  // An idle consumer has no message to tell it the brokers are back after an outage: ask them,
+  // once a second while down.
+  void Maintain() override {
+    if (rk_ && running_.load() && !link_.Up() &&
+        BrokerAnswers(rk_.get(), std::chrono::milliseconds(500)) && link_.SetUp()) {
+      LOG_INFO("kafka: consumer reconnected");
+    }
+  }
+
   void Stop() override {
     if (!running_.exchange(false)) return;
     if (thread_.joinable()) thread_.join();
@@ -135,7 +144,7 @@ class KafkaConsumer final : public Consumer {
 
   static void OnClientError(rd_kafka_t*, int err, const char* reason, void* opaque) {
     auto* self = static_cast<KafkaConsumer*>(opaque);
-    ReportClientError(err, reason, self->health_, self->fatal_);
+    ReportClientError(err, reason, self->health_, self->link_, self->fatal_);
   }
 
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -178,7 +187,7 @@ class KafkaConsumer final : public Consumer {
     rd_kafka_assign(rk, partitions);
     LOG_INFO("kafka: consumer assigned %d partitions", partitions->cnt);
     first_assignment_ = false;
-    health_.connected.store(true);
+    link_.SetUp();
     std::lock_guard lock(mutex_);
     assigned_all_ = covered.size() == topic_names_.size();
     assigned_changed_.notify_all();
@@ -223,6 +232,7 @@ class KafkaConsumer final : public Consumer {
         }
         continue;
       }
+      link_.SetUp();  // one load once up: back after an outage without a new assignment
       const std::size_t topic = TopicIndex(message->rkt);
       listener_->OnMessage(topic,
                            std::span(static_cast<const std::byte*>(message->payload), message->len),
@@ -234,7 +244,8 @@ class KafkaConsumer final : public Consumer {
   std::vector<const rd_kafka_topic_t*> topic_handles_;     // poll thread only
   std::vector<std::vector<std::int64_t>> highest_offset_;  // [topic][partition]; poll thread
   Health& health_;
-  FatalError fatal_;  // outlives rk_ (declared before it): the error callback writes it
+  Link link_{health_};  // up from the first assignment or message, down while brokers are gone
+  FatalError fatal_;    // outlives rk_ (declared before it): the error callback writes it
   MessageListener* listener_ = nullptr;
   bool first_assignment_ = true;  // poll thread only
   std::mutex mutex_;

@@ -25,13 +25,18 @@ class KafkaProducer final : public Producer {
     auto* self = static_cast<KafkaProducer*>(opaque);
     const std::span payload(static_cast<const std::byte*>(message->payload), message->len);
     if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (!self->health_.connected.load(std::memory_order_relaxed)) {
-        self->health_.connected.store(true);
-        LOG_INFO("kafka: producer delivering");
-      }
+      if (self->link_.SetUp()) LOG_INFO("kafka: producer delivering");
       self->acks_.OnAck(payload);
     } else {
       self->acks_.OnAckFailed(payload, MapError(message->err));
+    }
+  }
+
+  // A producer that sends nothing (consume-only creates the topics with it) has no delivery to
+  // tell it the brokers are back after an outage: ask them, once a second while down.
+  void Maintain() override {
+    if (!link_.Up() && BrokerAnswers(rk_.get(), std::chrono::milliseconds(500)) && link_.SetUp()) {
+      LOG_INFO("kafka: producer reconnected");
     }
   }
 
@@ -69,6 +74,7 @@ class KafkaProducer final : public Producer {
     // Credentials and certificates are checked here, before anything waits 30 s on a broker that
     // will never accept this client.
     if (!WaitForBroker(rk_.get(), fatal_, wait(), error)) return false;
+    link_.SetUp();
     if (target.topic.create &&
         !CreateTopics(rk_.get(), topics, target.topic, wait(), fatal_, error)) {
       return Refuse();
@@ -163,7 +169,7 @@ class KafkaProducer final : public Producer {
 
   static void OnClientError(rd_kafka_t*, int err, const char* reason, void* opaque) {
     auto* self = static_cast<KafkaProducer*>(opaque);
-    ReportClientError(err, reason, self->health_, self->fatal_);
+    ReportClientError(err, reason, self->health_, self->link_, self->fatal_);
   }
 
   // A blocking poll returns as soon as librdkafka queues a delivery report, so an ack is
@@ -188,7 +194,8 @@ class KafkaProducer final : public Producer {
 
   AckListener& acks_;
   Health& health_;
-  FatalError fatal_;  // outlives rk_: the error callback writes it
+  Link link_{health_};  // up from the first delivery, down while every broker is unreachable
+  FatalError fatal_;    // outlives rk_: the error callback writes it
   config::KafkaTarget target_;
   std::vector<std::size_t> partitions_;
   // Member order is teardown order: topic handles and the queue handle go before the client

@@ -20,7 +20,7 @@ void OnDisconnected(natsConnection*, void* closure) {
   watch->disconnected_at_ns.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                       std::chrono::system_clock::now().time_since_epoch())
                                       .count());
-  if (watch->health.connected.exchange(false)) {
+  if (watch->link.SetDown()) {
     watch->health.disconnects.fetch_add(1, std::memory_order_relaxed);
     LOG_WARN("nats: connection lost, reconnecting");
   }
@@ -28,7 +28,7 @@ void OnDisconnected(natsConnection*, void* closure) {
 
 void OnReconnected(natsConnection*, void* closure) {
   auto* watch = static_cast<ConnectionWatch*>(closure);
-  watch->health.connected.store(true);
+  watch->link.SetUp();
   watch->reconnected.store(true);
   LOG_INFO("nats: reconnected");
 }
@@ -307,7 +307,7 @@ ConnectionPtr Connect(const config::NatsTarget& target, const char* name, bool s
             (unfixable.empty() ? LastError(s) : unfixable);
     return nullptr;
   }
-  watch.health.connected.store(true);
+  watch.link.SetUp();
   return ConnectionPtr(nc);
 }
 

@@ -41,8 +41,9 @@ using SubscriptionPtr = std::unique_ptr<natsSubscription, SubscriptionDeleter>;
 // streams or subscriptions after a reconnect (a restarted server has lost memory streams and
 // ephemeral consumers).
 struct ConnectionWatch {
-  explicit ConnectionWatch(Health& h) : health(h) {}
+  explicit ConnectionWatch(Health& h) : health(h), link(h) {}
   Health& health;
+  Link link;  // this connection's part in health: up from connect, down while disconnected
   std::atomic<bool> reconnected{false};
   std::atomic<std::int64_t> disconnected_at_ns{0};  // Unix time of the last loss
   // Refusals (permissions, credentials) are logged at most once per 10 s: a revoked permission

@@ -17,8 +17,8 @@ class NatsConsumer final : public Consumer {
 
   ~NatsConsumer() override {
     Stop();
-    health_.connected.store(false);  // closing is not an outage: no disconnect to report
-    CloseAndWait(nc_, watch_);       // no callback of ours runs after this
+    watch_.link.Close();        // closing is not an outage: no disconnect to report
+    CloseAndWait(nc_, watch_);  // no callback of ours runs after this
   }
 
   bool Init(const config::NatsTarget& target, std::string& error) {

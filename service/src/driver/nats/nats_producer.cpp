@@ -26,7 +26,7 @@ class NatsProducer final : public Producer {
         window_(2 * std::bit_ceil(static_cast<std::size_t>(max_pending))) {}
 
   ~NatsProducer() override {
-    health_.connected.store(false);  // closing is not an outage: no disconnect to report
+    watch_.link.Close();  // closing is not an outage: no disconnect to report
     // The closed callback does not mean a subscription's handler has returned: drain the PubAck
     // subscription first (bounded), after which OnReply is not called again.
     if (replies_ && natsSubscription_Drain(replies_.get()) == NATS_OK) {
