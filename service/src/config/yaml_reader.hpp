@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <map>
@@ -25,6 +26,8 @@ class YamlReader {
   void ErrorGot(const YAML::Node& at, const std::string& key, const std::string& expected,
                 const std::string& got);
   void Warning(const YAML::Node& at, const std::string& key, const std::string& message);
+  // Errors recorded so far: a check that combines values runs only if none of them was refused.
+  std::size_t ErrorCount() const { return errors_.size(); }
   void ErrorAtLine(int line, int column, const std::string& key, const std::string& message);
 
   // Records each key that appears twice in one map, anywhere below `node` (yaml-cpp keeps both

@@ -193,6 +193,10 @@ TEST(ConfigLoader, PublishersMustDivideTheTopicsSoThatEachConnectionOwnsSome) {
               ElementsAre("test.yaml:3:35 workload.publishers: expected a divisor of "
                           "workload.topics (5): each publisher connection sends to topics of its "
                           "own, got '2'"));
+  // A refused topics value is one error, not also a divisor error against the default topics.
+  EXPECT_THAT(Errors(kTargets + "workload: {topics: 0, publishers: 2}\n"),
+              ElementsAre("test.yaml:3:20 workload.topics: expected an integer from 1 to 1000, "
+                          "got '0'"));
   EXPECT_THAT(Errors(kTargets + "workload: {publishers: 0}\n"),
               ElementsAre("test.yaml:3:24 workload.publishers: expected an integer from 1 to 64, "
                           "got '0'"));
