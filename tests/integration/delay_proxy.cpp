@@ -5,6 +5,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -127,8 +129,22 @@ void DelayProxy::Accept() {
   }
 }
 
+namespace {
+
+// The proxy's own wake-ups add to the delay it injects: on a loaded 2-core machine a normal
+// thread may wake a millisecond late per hop. Real-time where permitted (root, as in CI), as the
+// publisher runs; otherwise as before.
+void TryRealtime() {
+  sched_param param{};
+  param.sched_priority = 20;
+  pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
+}
+
+}  // namespace
+
 void DelayProxy::StartPump(Pump& pump) {
   pump.reader = std::thread([this, &pump] {
+    TryRealtime();
     char buffer[64 * 1024];
     for (;;) {
       const ssize_t n = recv(pump.from, buffer, sizeof buffer, 0);
@@ -141,6 +157,7 @@ void DelayProxy::StartPump(Pump& pump) {
     }
   });
   pump.writer = std::thread([&pump] {
+    TryRealtime();
     std::unique_lock lock(pump.mutex);
     for (;;) {
       pump.changed.wait(lock, [&] { return pump.stop || !pump.queue.empty(); });
