@@ -262,14 +262,12 @@ config::Properties SecurityProperties(const config::KafkaSecurity& security) {
   return p;
 }
 
-bool BrokerAnswers(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
+rd_kafka_resp_err_t AskMetadata(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
   const rd_kafka_metadata_t* metadata = nullptr;
-  if (rd_kafka_metadata(rk, 0, nullptr, &metadata, static_cast<int>(timeout.count())) !=
-      RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return false;
-  }
-  rd_kafka_metadata_destroy(metadata);
-  return true;
+  const rd_kafka_resp_err_t err =
+      rd_kafka_metadata(rk, 0, nullptr, &metadata, static_cast<int>(timeout.count()));
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) rd_kafka_metadata_destroy(metadata);
+  return err;
 }
 
 bool WaitForBroker(rd_kafka_t* rk, const FatalError& fatal, std::chrono::milliseconds timeout,
@@ -282,12 +280,8 @@ bool WaitForBroker(rd_kafka_t* rk, const FatalError& fatal, std::chrono::millise
       error = std::move(unfixable);
       return false;
     }
-    const rd_kafka_metadata_t* metadata = nullptr;
-    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, nullptr, &metadata, 500);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      rd_kafka_metadata_destroy(metadata);
-      return true;
-    }
+    const rd_kafka_resp_err_t err = AskMetadata(rk, std::chrono::milliseconds(500));
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return true;
     problem = rd_kafka_err2str(err);
   }
   error = "no broker answered within " + std::to_string(timeout.count()) + " ms (" + problem + ")";

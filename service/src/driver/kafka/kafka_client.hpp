@@ -75,13 +75,14 @@ void SetCertificateCallback(rd_kafka_conf_t* conf,
                             int (*callback)(rd_kafka_t*, const char*, int32_t, int*, int,
                                             const char*, size_t, char*, size_t, void*));
 
+// Asks for metadata once, waiting up to `timeout`: NO_ERROR when a broker answered. Polls
+// nothing, so no callback runs on the caller's thread (housekeeping may ask: an idle client's way
+// back to "up").
+rd_kafka_resp_err_t AskMetadata(rd_kafka_t* rk, std::chrono::milliseconds timeout);
+
 // Waits until a broker answers (the connection, TLS and SASL are through), serving the client's
 // callbacks meanwhile; false with `error` at once when `fatal` is recorded, or after `timeout`
 // naming the client's last error (librdkafka's words: the host and the cause).
-// Whether a broker answers a metadata request within `timeout`; polls nothing (so no callback
-// runs on the caller's thread). For housekeeping: an idle client's way back to "up".
-bool BrokerAnswers(rd_kafka_t* rk, std::chrono::milliseconds timeout);
-
 bool WaitForBroker(rd_kafka_t* rk, const FatalError& fatal, std::chrono::milliseconds timeout,
                    std::string& error);
 

@@ -124,7 +124,8 @@ class KafkaConsumer final : public Consumer {
   // once a second while down.
   void Maintain() override {
     if (rk_ && running_.load() && !link_.Up() &&
-        BrokerAnswers(rk_.get(), std::chrono::milliseconds(500)) && link_.SetUp()) {
+        AskMetadata(rk_.get(), std::chrono::milliseconds(500)) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        link_.SetUp()) {
       LOG_INFO("kafka: consumer reconnected");
     }
   }
@@ -244,8 +245,10 @@ class KafkaConsumer final : public Consumer {
   std::vector<const rd_kafka_topic_t*> topic_handles_;     // poll thread only
   std::vector<std::vector<std::int64_t>> highest_offset_;  // [topic][partition]; poll thread
   Health& health_;
-  Link link_{health_};  // up from the first assignment or message, down while brokers are gone
-  FatalError fatal_;    // outlives rk_ (declared before it): the error callback writes it
+  // Up at an assignment; down on a transport error or every broker down, up again on a message
+  // or a metadata answer (Maintain).
+  Link link_{health_};
+  FatalError fatal_;  // outlives rk_ (declared before it): the error callback writes it
   MessageListener* listener_ = nullptr;
   bool first_assignment_ = true;  // poll thread only
   std::mutex mutex_;

@@ -35,7 +35,9 @@ class KafkaProducer final : public Producer {
   // A producer that sends nothing (consume-only creates the topics with it) has no delivery to
   // tell it the brokers are back after an outage: ask them, once a second while down.
   void Maintain() override {
-    if (!link_.Up() && BrokerAnswers(rk_.get(), std::chrono::milliseconds(500)) && link_.SetUp()) {
+    if (!link_.Up() &&
+        AskMetadata(rk_.get(), std::chrono::milliseconds(500)) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        link_.SetUp()) {
       LOG_INFO("kafka: producer reconnected");
     }
   }
@@ -194,8 +196,10 @@ class KafkaProducer final : public Producer {
 
   AckListener& acks_;
   Health& health_;
-  Link link_{health_};  // up from the first delivery, down while every broker is unreachable
-  FatalError fatal_;    // outlives rk_: the error callback writes it
+  // Up once a broker answered at setup; down on a transport error or every broker down, up again
+  // on a delivery or a metadata answer (Maintain).
+  Link link_{health_};
+  FatalError fatal_;  // outlives rk_: the error callback writes it
   config::KafkaTarget target_;
   std::vector<std::size_t> partitions_;
   // Member order is teardown order: topic handles and the queue handle go before the client
