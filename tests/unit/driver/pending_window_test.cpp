@@ -136,13 +136,5 @@ TEST(ParsePubAck, ASuccessIsOkAndErrorsMapByTheirCode) {
   EXPECT_EQ(ParsePubAck(""), Status::kUnknownTopic);  // no responders: an empty 503 status
 }
 
-TEST(ReplyNumber, ReadsTheLastTokenAsTheSlotNumber) {
-  EXPECT_EQ(ReplyNumber("_INBOX.abcDEF123.0"), 0u);
-  EXPECT_EQ(ReplyNumber("_INBOX.abcDEF123.18446744073709551"), 18446744073709551u);
-  EXPECT_FALSE(ReplyNumber("_INBOX.abcDEF123."));
-  EXPECT_FALSE(ReplyNumber("_INBOX.abcDEF123.12x"));
-  EXPECT_FALSE(ReplyNumber("nodot"));
-}
-
 }  // namespace
 }  // namespace brokerload::driver::nats

@@ -10,12 +10,13 @@
 
 #include "driver/nats/nats_client.hpp"
 #include "driver/nats/pending_window.hpp"
+#include "driver/nats/reader_handler.hpp"
 #include "log/log.hpp"
 
 namespace brokerload::driver::nats {
 namespace {
 
-class NatsProducer final : public Producer {
+class NatsProducer final : public Producer, private ReaderHandler {
  public:
   NatsProducer(AckListener& acks, Health& health, std::int64_t max_pending)
       : acks_(acks),
@@ -32,7 +33,7 @@ class NatsProducer final : public Producer {
     if (replies_ && natsSubscription_Drain(replies_.get()) == NATS_OK) {
       natsSubscription_WaitForDrainCompletion(replies_.get(), 5'000);
     }
-    CloseAndWait(nc_, watch_);  // no callback of ours runs after this
+    CloseAndWait(nc_, watch_);  // joins the reader thread: no callback of ours runs after this
     replies_.reset();
     js_.reset();
     nc_.reset();
@@ -67,6 +68,7 @@ class NatsProducer final : public Producer {
     replies_.reset(sub);
     // The window bounds what can arrive; cnats' own limit would drop PubAcks as a slow consumer.
     natsSubscription_SetPendingLimits(sub, -1, -1);
+    HandleOnReader(nc_.get(), *this);  // PubAcks are settled as they are read
     subjects_ = topics;
     create_streams_ = target.stream.create;
     stream_settings_ = target.stream;
@@ -132,24 +134,32 @@ class NatsProducer final : public Producer {
     });
   }
 
-  // Runs on cnats' thread for the reply subscription.
-  static void OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
-    auto* self = static_cast<NatsProducer*>(closure);
+  // PubAcks, on the connection's reader thread; the rest (JetStream API replies) goes on.
+  bool TakeOnReader(natsMsg* msg) override {
+    const std::optional<std::uint64_t> number = NumberAfter(reply_prefix_, natsMsg_GetSubject(msg));
+    if (!number) return false;
     thread_local const bool named = (log::NameThread("nats-acks"), true);
     (void)named;
-    const std::optional<std::uint64_t> number = ReplyNumber(natsMsg_GetSubject(msg));
+    Settle(*number, msg);
+    return true;
+  }
+
+  // The reply subscription's own callback: the reader handler takes every PubAck, so what reaches
+  // it (a subject without a slot number) answers no publish.
+  static void OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void*) {
+    natsMsg_Destroy(msg);
+  }
+
+  void Settle(std::uint64_t number, natsMsg* msg) {
     const Status status = ParsePubAck(std::string_view(
         natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg))));
-    if (number) {
-      self->window_.Complete(*number, [&](std::span<const std::byte> header) {
-        if (status == Status::kOk) {
-          self->acks_.OnAck(header);
-        } else {
-          self->acks_.OnAckFailed(header, status);
-        }
-      });
-    }
-    natsMsg_Destroy(msg);
+    window_.Complete(number, [&](std::span<const std::byte> header) {
+      if (status == Status::kOk) {
+        acks_.OnAck(header);
+      } else {
+        acks_.OnAckFailed(header, status);
+      }
+    });
   }
 
   AckListener& acks_;

@@ -50,15 +50,4 @@ Status ParsePubAck(std::string_view data) {
   return code == kStreamNotFound ? Status::kUnknownTopic : Status::kRejected;
 }
 
-std::optional<std::uint64_t> ReplyNumber(std::string_view subject) {
-  const std::size_t dot = subject.rfind('.');
-  if (dot == std::string_view::npos || dot + 1 == subject.size()) return std::nullopt;
-  std::uint64_t number = 0;
-  for (std::size_t i = dot + 1; i < subject.size(); ++i) {
-    if (subject[i] < '0' || subject[i] > '9' || i - dot > 19) return std::nullopt;
-    number = number * 10 + static_cast<std::uint64_t>(subject[i] - '0');
-  }
-  return number;
-}
-
 }  // namespace brokerload::driver::nats

@@ -81,9 +81,6 @@ class PendingWindow {
 // stream's leader is being elected): kUnknownTopic. Pure, no allocation.
 Status ParsePubAck(std::string_view data);
 
-// The slot number at the end of a reply subject `<prefix>.<number>`; nullopt if it has none.
-std::optional<std::uint64_t> ReplyNumber(std::string_view subject);
-
 template <typename Settle>
 bool PendingWindow::Complete(std::uint64_t number, Settle&& settle) {
   Slot& slot = slots_[number & mask_];

@@ -1,0 +1,39 @@
+#include "driver/nats/reader_handler.hpp"
+
+// cnats 3.4.1's private declarations (src/natsp.h, conn.h, msg.h); see the header.
+extern "C" {
+typedef void (*natsMsgFilter)(natsConnection* nc, natsMsg** msg, void* closure);
+void natsConn_setFilterWithClosure(natsConnection* nc, natsMsgFilter f, void* closure);
+void natsMsg_free(void* object);
+}
+
+namespace brokerload::driver::nats {
+namespace {
+
+// The reader thread calls this between parsing a message and queueing it to its subscription.
+void Filter(natsConnection*, natsMsg** msg, void* closure) {
+  if (!static_cast<ReaderHandler*>(closure)->TakeOnReader(*msg)) return;
+  natsMsg_free(*msg);  // nothing else refers to it yet: it was never queued
+  *msg = nullptr;
+}
+
+}  // namespace
+
+void HandleOnReader(natsConnection* nc, ReaderHandler& handler) {
+  natsConn_setFilterWithClosure(nc, Filter, &handler);
+}
+
+std::optional<std::uint64_t> NumberAfter(std::string_view prefix, std::string_view subject) {
+  if (subject.size() <= prefix.size() || subject.size() - prefix.size() > 19 ||
+      subject.substr(0, prefix.size()) != prefix) {
+    return std::nullopt;
+  }
+  std::uint64_t number = 0;
+  for (const char c : subject.substr(prefix.size())) {
+    if (c < '0' || c > '9') return std::nullopt;
+    number = number * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return number;
+}
+
+}  // namespace brokerload::driver::nats
