@@ -77,7 +77,7 @@ func main() {
 	limitedClaims.Name = "brokerload-limited"
 	limitedClaims.Pub.Allow.Add("$JS.API.INFO", "$JS.API.STREAM.INFO.*", "$JS.API.STREAM.NAMES",
 		"$JS.API.STREAM.CREATE.*", "$JS.API.CONSUMER.CREATE.>", "$JS.API.CONSUMER.DELETE.>",
-		"$JS.ACK.>", "$JS.FC.>")
+		"$JS.API.CONSUMER.INFO.>", "$JS.ACK.>", "$JS.FC.>")
 	for i := 0; i < 5; i++ {
 		limitedClaims.Pub.Allow.Add(fmt.Sprintf("brokerload-perm-%d", i))
 	}

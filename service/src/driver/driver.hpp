@@ -71,8 +71,7 @@ class Producer {
   virtual bool Flush(std::chrono::milliseconds timeout) = 0;
 };
 
-// Receives consumed messages. For any one topic, calls come from one thread at a time (two,
-// briefly, while a replaced NATS subscription drains).
+// Receives consumed messages. For any one topic, calls come from one thread at a time.
 class MessageListener {
  public:
   virtual ~MessageListener() = default;

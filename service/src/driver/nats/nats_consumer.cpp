@@ -1,12 +1,16 @@
 #include "driver/nats/nats_consumer.hpp"
 
+#include <string_view>
+#include <unordered_map>
+
 #include "driver/nats/nats_client.hpp"
+#include "driver/nats/reader_handler.hpp"
 #include "log/log.hpp"
 
 namespace brokerload::driver::nats {
 namespace {
 
-class NatsConsumer final : public Consumer {
+class NatsConsumer final : public Consumer, private ReaderHandler {
  public:
   NatsConsumer(const config::NatsTarget& target, std::vector<std::string> topics, Health& health)
       : ack_policy_(target.ack_policy),
@@ -18,7 +22,7 @@ class NatsConsumer final : public Consumer {
   ~NatsConsumer() override {
     Stop();
     watch_.link.Close();        // closing is not an outage: no disconnect to report
-    CloseAndWait(nc_, watch_);  // no callback of ours runs after this
+    CloseAndWait(nc_, watch_);  // joins the reader thread: no callback of ours runs after this
   }
 
   bool Init(const config::NatsTarget& target, std::string& error) {
@@ -26,157 +30,193 @@ class NatsConsumer final : public Consumer {
     nc_ = Connect(target, "brokerload-consumer", false, watch_, error);
     if (!nc_) return false;
     jsCtx* js = nullptr;
-    const natsStatus s = natsConnection_JetStream(&js, nc_.get(), nullptr);
+    natsStatus s = natsConnection_JetStream(&js, nc_.get(), nullptr);
     if (s != NATS_OK) {
       error = "JetStream context: " + LastError(s);
       return false;
     }
     js_.reset(js);
+    natsInbox* inbox = nullptr;
+    if ((s = natsInbox_Create(&inbox)) != NATS_OK) {
+      error = "delivery inbox: " + LastError(s);
+      return false;
+    }
+    deliver_prefix_ = std::string(inbox) + ".";
+    natsInbox_Destroy(inbox);
+    topics_state_.reserve(topics_.size());
+    for (std::size_t i = 0; i < topics_.size(); ++i) {
+      topics_state_.push_back(std::make_unique<Topic>());
+      topics_state_[i]->self = this;
+      topics_state_[i]->index = i;
+      topic_by_subject_.emplace(topics_[i], i);
+    }
+    HandleOnReader(nc_.get(), *this);  // messages are accounted as they are read
     return true;
   }
 
   bool Start(MessageListener& listener, std::chrono::milliseconds, const std::atomic<bool>&,
              std::string& error) override {
     listener_ = &listener;
-    closures_.resize(topics_.size());
-    subscriptions_.resize(topics_.size());
     for (std::size_t i = 0; i < topics_.size(); ++i) {
-      closures_[i] = std::make_unique<Closure>();
-      closures_[i]->self = this;
-      closures_[i]->topic = i;
-      if (!Subscribe(i, 0, error)) return false;
+      Topic& t = *topics_state_[i];
+      const std::string deliver = deliver_prefix_ + std::to_string(i);
+      natsSubscription* sub = nullptr;
+      const natsStatus s =
+          natsConnection_Subscribe(&sub, nc_.get(), deliver.c_str(), OnMessage, &t);
+      if (s != NATS_OK) {
+        error = "subscribe to " + deliver + " for stream " + topics_[i] + ": " + LastError(s);
+        return false;
+      }
+      natsSubscription_SetPendingLimits(sub, 1'000'000, 1 << 30);
+      t.subscription.reset(sub);
+      if (!AddConsumer(i, 0, error)) return false;
     }
-    LOG_INFO("nats: subscribed to %zu streams", topics_.size());
+    LOG_INFO("nats: consuming %zu streams", topics_.size());
     return true;
   }
 
-  // After a reconnect, a restarted server has lost its ephemeral consumers: subscribe again,
-  // from the moment the connection was lost, wherever the consumer is gone. The old
-  // subscription is drained, not dropped: the messages the server had already delivered into
-  // brokerload's client buffer still reach the workers (unsubscribing would discard them, and
-  // the gap would count as the broker's loss).
+  // After a reconnect, a restarted server has lost its ephemeral consumers: add each one that is
+  // gone again, delivering from the moment the connection was lost into the same subscription
+  // (which cnats has renewed on the new connection), so nothing read before is dropped.
   void Maintain() override {
     ReportClientDrops();
-    std::erase_if(draining_, [](const SubscriptionPtr& sub) {
-      return !natsSubscription_IsValid(sub.get());  // drained (or closed): it may go
-    });
     if (!watch_.reconnected.load()) return;
     bool all_restored = true;
-    for (std::size_t i = 0; i < subscriptions_.size(); ++i) {
+    for (std::size_t i = 0; i < topics_.size(); ++i) {
+      Topic& t = *topics_state_[i];
       jsConsumerInfo* info = nullptr;
       jsErrCode code{};
-      if (subscriptions_[i] && natsSubscription_GetConsumerInfo(&info, subscriptions_[i].get(),
-                                                                nullptr, &code) == NATS_OK) {
-        jsConsumerInfo_Destroy(info);
+      const natsStatus s = js_GetConsumerInfo(&info, js_.get(), topics_[i].c_str(),
+                                              t.consumer.c_str(), nullptr, &code);
+      jsConsumerInfo_Destroy(info);
+      if (s == NATS_OK) continue;
+      std::string error;
+      if (s != NATS_NOT_FOUND && code != JSConsumerNotFoundErr && code != JSStreamNotFoundErr) {
+        error = "consumer " + t.consumer + " of stream " + topics_[i] + ": " + LastError(s);
+      } else if (AddConsumer(i, watch_.disconnected_at_ns.load(), error)) {
+        LOG_INFO("nats: consumer of stream %s added again after reconnect", topics_[i].c_str());
         continue;
       }
-      std::string error;
-      if (subscriptions_[i]) {
-        natsSubscription_DrainTimeout(subscriptions_[i].get(), kDrainTimeoutMs);
-        draining_.push_back(std::move(subscriptions_[i]));
-      }
-      subscriptions_[i].reset();
-      if (i < dropped_.size()) dropped_[i] = 0;  // a new subscription counts from 0
-      if (Subscribe(i, watch_.disconnected_at_ns.load(), error)) {
-        LOG_INFO("nats: resubscribed to stream %s after reconnect", topics_[i].c_str());
-      } else {
-        all_restored = false;
-        LOG_WARN("nats: after reconnect: %s; retrying", error.c_str());
-      }
+      all_restored = false;
+      LOG_WARN("nats: after reconnect: %s; retrying", error.c_str());
     }
     if (all_restored) watch_.reconnected.store(false);
   }
 
   void Stop() override {
-    ReportClientDrops();
-    for (SubscriptionPtr& sub : subscriptions_) {
-      if (sub) natsSubscription_Unsubscribe(sub.get());
+    if (listener_) ReportClientDrops();
+    const bool connected = nc_ && natsConnection_Status(nc_.get()) == NATS_CONN_STATUS_CONNECTED;
+    for (const std::unique_ptr<Topic>& t : topics_state_) {
+      if (t->subscription) natsSubscription_Unsubscribe(t->subscription.get());
+      t->subscription.reset();
+      // The server would delete an ephemeral consumer without interest on its own, seconds later.
+      if (connected && !t->consumer.empty()) {
+        js_DeleteConsumer(js_.get(), topics_[t->index].c_str(), t->consumer.c_str(), nullptr,
+                          nullptr);
+      }
+      t->consumer.clear();
     }
-    subscriptions_.clear();
-    for (SubscriptionPtr& sub : draining_) {
-      natsSubscription_WaitForDrainCompletion(sub.get(), 5'000);  // bounded
-    }
-    draining_.clear();
   }
 
  private:
+  struct Topic {
+    NatsConsumer* self = nullptr;
+    std::size_t index = 0;
+    // The highest stream sequence delivered on this topic (reader thread only, but atomic for the
+    // subscription's own callback).
+    std::atomic<std::uint64_t> highest_sequence{0};
+    std::int64_t dropped = 0;  // by cnats over the pending limits, already reported
+    std::string consumer;      // the server's name for the current consumer
+    SubscriptionPtr subscription;
+  };
+
   // Messages cnats discarded over a subscription's pending limits (slow consumer) were delivered
-  // to brokerload: its loss, not the broker's.
+  // to brokerload: its loss, not the broker's. (None are queued while the reader handler takes
+  // every message; kept for what it leaves.)
   void ReportClientDrops() {
-    dropped_.resize(subscriptions_.size(), 0);
-    for (std::size_t i = 0; i < subscriptions_.size(); ++i) {
+    for (const std::unique_ptr<Topic>& t : topics_state_) {
       int64_t dropped = 0;
-      if (!subscriptions_[i] ||
-          natsSubscription_GetDropped(subscriptions_[i].get(), &dropped) != NATS_OK ||
-          dropped <= dropped_[i]) {
+      if (!t->subscription ||
+          natsSubscription_GetDropped(t->subscription.get(), &dropped) != NATS_OK ||
+          dropped <= t->dropped) {
         continue;
       }
       LOG_WARN("nats: client dropped %lld messages of %s over its pending limits",
-               static_cast<long long>(dropped - dropped_[i]), topics_[i].c_str());
-      listener_->OnClientDropped(i, static_cast<std::uint64_t>(dropped - dropped_[i]));
-      dropped_[i] = dropped;
+               static_cast<long long>(dropped - t->dropped), topics_[t->index].c_str());
+      listener_->OnClientDropped(t->index, static_cast<std::uint64_t>(dropped - t->dropped));
+      t->dropped = dropped;
     }
   }
 
-  // How long a replaced subscription may take to hand its buffered messages to the workers.
-  static constexpr int64_t kDrainTimeoutMs = 120'000;
-
-  // Subscribes topic i: to new messages, or to those since `start_ns` (Unix ns) when not 0.
-  bool Subscribe(std::size_t i, std::int64_t start_ns, std::string& error) {
-    jsSubOptions options;
-    jsSubOptions_Init(&options);
-    options.Stream = topics_[i].c_str();
-    options.Config.DeliverPolicy = start_ns == 0 ? js_DeliverNew : js_DeliverByStartTime;
-    options.Config.OptStartTime = start_ns;
-    options.Config.AckPolicy = ack_policy_ == config::AckPolicy::kNone  ? js_AckNone
-                               : ack_policy_ == config::AckPolicy::kAll ? js_AckAll
-                                                                        : js_AckExplicit;
-    if (ack_policy_ != config::AckPolicy::kNone) options.Config.MaxAckPending = max_ack_pending_;
-    natsSubscription* sub = nullptr;
+  // Adds the ephemeral push consumer of topic i, delivering to `<deliver_prefix_><i>` new
+  // messages, or those since `start_ns` (Unix ns) when not 0.
+  bool AddConsumer(std::size_t i, std::int64_t start_ns, std::string& error) {
+    const std::string deliver = deliver_prefix_ + std::to_string(i);
+    jsConsumerConfig config;
+    jsConsumerConfig_Init(&config);
+    config.DeliverSubject = deliver.c_str();
+    config.FilterSubject = topics_[i].c_str();
+    config.DeliverPolicy = start_ns == 0 ? js_DeliverNew : js_DeliverByStartTime;
+    config.OptStartTime = start_ns;
+    config.AckPolicy = ack_policy_ == config::AckPolicy::kNone  ? js_AckNone
+                       : ack_policy_ == config::AckPolicy::kAll ? js_AckAll
+                                                                : js_AckExplicit;
+    if (ack_policy_ != config::AckPolicy::kNone) config.MaxAckPending = max_ack_pending_;
+    jsConsumerInfo* info = nullptr;
     jsErrCode code{};
-    const natsStatus s = js_Subscribe(&sub, js_.get(), topics_[i].c_str(), OnMessage,
-                                      closures_[i].get(), nullptr, &options, &code);
+    const natsStatus s =
+        js_AddConsumer(&info, js_.get(), topics_[i].c_str(), &config, nullptr, &code);
     if (s != NATS_OK) {
-      error = "subscribe to stream " + topics_[i] + ": " + LastError(s) + " (JetStream error " +
+      error = "consumer of stream " + topics_[i] + ": " + LastError(s) + " (JetStream error " +
               std::to_string(static_cast<int>(code)) + ")";
       return false;
     }
-    natsSubscription_SetPendingLimits(sub, 1'000'000, 1 << 30);
-    subscriptions_[i].reset(sub);
+    topics_state_[i]->consumer = info->Name;
+    jsConsumerInfo_Destroy(info);
     return true;
   }
 
-  struct Closure {
-    NatsConsumer* self = nullptr;
-    std::size_t topic = 0;
-    // The highest stream sequence delivered on this topic; atomic because a replaced subscription
-    // may still be draining on its own thread while the new one delivers.
-    std::atomic<std::uint64_t> highest_sequence{0};
-  };
-
   // See MessageListener::OnMessage. A message without JetStream metadata counts as new.
-  static bool Replayed(Closure& c, natsMsg* msg) {
-    const char* reply = natsMsg_GetReply(msg);
+  static bool Replayed(Topic& t, const char* reply) {
     const std::optional<AckPlace> place = reply ? ParseAckReply(reply) : std::nullopt;
     if (!place) return false;
-    std::uint64_t highest = c.highest_sequence.load(std::memory_order_relaxed);
+    std::uint64_t highest = t.highest_sequence.load(std::memory_order_relaxed);
     while (place->stream_sequence > highest &&
-           !c.highest_sequence.compare_exchange_weak(highest, place->stream_sequence,
+           !t.highest_sequence.compare_exchange_weak(highest, place->stream_sequence,
                                                      std::memory_order_relaxed)) {
     }
     return place->delivered > 1 || place->stream_sequence <= highest;
   }
 
-  // Runs on the subscription's own cnats thread.
-  static void OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
-    auto* c = static_cast<Closure*>(closure);
+  void Deliver(Topic& t, natsMsg* msg) {
+    const char* reply = natsMsg_GetReply(msg);
+    listener_->OnMessage(t.index,
+                         std::span(reinterpret_cast<const std::byte*>(natsMsg_GetData(msg)),
+                                   static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
+                         Replayed(t, reply));
+    if (ack_policy_ != config::AckPolicy::kNone && reply != nullptr) {
+      natsConnection_Publish(nc_.get(), reply, "+ACK", 4);  // as cnats' natsMsg_Ack
+    }
+  }
+
+  // The topics' messages, on the connection's reader thread; the rest (JetStream API replies)
+  // goes on. JetStream delivers a message under the subject it was published to, not the
+  // subscription's: the topic is found by that (a hash of a short string, where cnats' hand-off
+  // to a delivery thread costs a thread wake).
+  bool TakeOnReader(natsMsg* msg) override {
+    const auto topic = topic_by_subject_.find(natsMsg_GetSubject(msg));
+    if (topic == topic_by_subject_.end()) return false;
     thread_local const bool named = (log::NameThread("nats-consume"), true);
     (void)named;
-    c->self->listener_->OnMessage(
-        c->topic,
-        std::span(reinterpret_cast<const std::byte*>(natsMsg_GetData(msg)),
-                  static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
-        Replayed(*c, msg));
+    Deliver(*topics_state_[topic->second], msg);
+    return true;
+  }
+
+  // A subscription's own callback: only for what the reader handler left (nothing, while it
+  // takes every message of the delivery subjects).
+  static void OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+    auto* t = static_cast<Topic*>(closure);
+    t->self->Deliver(*t, msg);
     natsMsg_Destroy(msg);
   }
 
@@ -186,13 +226,13 @@ class NatsConsumer final : public Consumer {
   Health& health_;
   ConnectionWatch watch_;
   MessageListener* listener_ = nullptr;
-  std::vector<std::unique_ptr<Closure>> closures_;
-  std::vector<int64_t> dropped_;  // per subscription, already reported
-  // Teardown order: subscriptions, then the JetStream context, then the connection.
+  std::string deliver_prefix_;  // "<inbox>.": topic i's messages come to "<inbox>.<i>"
+  // Teardown order: subscriptions (in topics_state_), then the JetStream context, then the
+  // connection.
   ConnectionPtr nc_;
   JsPtr js_;
-  std::vector<SubscriptionPtr> subscriptions_;
-  std::vector<SubscriptionPtr> draining_;  // replaced after a reconnect, handing over their rest
+  std::vector<std::unique_ptr<Topic>> topics_state_;
+  std::unordered_map<std::string_view, std::size_t> topic_by_subject_;  // views of topics_
 };
 
 }  // namespace

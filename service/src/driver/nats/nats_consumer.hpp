@@ -11,7 +11,10 @@ namespace brokerload::driver::nats {
 
 // One ephemeral JetStream push consumer per topic (cnats 3.4.1's pull Fetch has a heap
 // overflow), on a connection separate from the producer's, delivering only messages published
-// after Start(). Each subscription calls the listener from its own cnats thread.
+// after Start() to a subject of brokerload's own, `<inbox>.<topic index>`. Messages reach the
+// listener on the connection's reader thread, as they are read (ReaderHandler: no hand-off to a
+// delivery thread), one thread for every topic. After a reconnect, Maintain adds each consumer
+// the server has lost again, from the moment the connection was lost. Stop deletes the consumers.
 std::unique_ptr<Consumer> CreateConsumer(const config::NatsTarget& target,
                                          const std::vector<std::string>& topics, Health& health,
                                          std::string& error);
