@@ -16,7 +16,6 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
       : ack_policy_(target.ack_policy),
         max_ack_pending_(target.max_ack_pending),
         topics_(std::move(topics)),
-        health_(health),
         watch_(health) {}
 
   ~NatsConsumer() override {
@@ -223,7 +222,6 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
   config::AckPolicy ack_policy_;
   int max_ack_pending_;
   std::vector<std::string> topics_;
-  Health& health_;
   ConnectionWatch watch_;
   MessageListener* listener_ = nullptr;
   std::string deliver_prefix_;  // "<inbox>.": topic i's messages come to "<inbox>.<i>"
