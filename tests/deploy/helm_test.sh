@@ -21,8 +21,15 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# Helm notes each symlinked file (the rules and dashboards, included from the repository).
-helm() { command helm "$@" 2> >(grep -v "found symbolic link in path" >&2); }
+# Helm notes each symlinked file (the rules and dashboards, included from the repository). The
+# filter runs before helm returns (a process substitution would still be writing the caller's
+# error file when the checks below read it).
+helm() {
+  local rc=0
+  command helm "$@" 2>"$tmp/helm-stderr" || rc=$?
+  grep -v "found symbolic link in path" "$tmp/helm-stderr" >&2 || true
+  return "$rc"
+}
 helm lint "$chart"
 helm lint "$chart" -f "$root/tests/deploy/full-values.yaml"
 helm template test "$chart" >"$tmp/default.yaml"
