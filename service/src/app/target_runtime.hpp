@@ -87,6 +87,9 @@ class TargetRuntime final : public driver::MessageListener {
   void OnAckFailed(std::span<const std::byte> payload, driver::Status status);
   // driver::MessageListener (called on the consumer's threads)
   void OnMessage(std::size_t topic, std::span<const std::byte> payload, bool replayed) override;
+  bool MayWait() const override {
+    return pool_->Size() > 0 || config_.workload.work != config::WorkMode::kNone;
+  }
   void OnClientDropped(std::size_t topic, std::uint64_t count) override;
 
  private:
@@ -120,6 +123,7 @@ class TargetRuntime final : public driver::MessageListener {
     void OnClientDropped(std::size_t topic, std::uint64_t count) override {
       target_.OnClientDropped(lane_ + topic * lanes_, count);
     }
+    bool MayWait() const override { return target_.MayWait(); }
 
    private:
     TargetRuntime& target_;

@@ -81,6 +81,11 @@ class MessageListener {
   // far on its stream. A second arrival that is replayed is a redelivery (at-least-once); one
   // that is not is a second copy in the broker (docs/metrics.md).
   virtual void OnMessage(std::size_t topic, std::span<const std::byte> payload, bool replayed) = 0;
+  // True when OnMessage may wait (a worker pool's full queue, simulated work). The consumer then
+  // keeps a client-side buffer between the socket and the listener, so that a slow consumer's
+  // backlog is in brokerload (its to process) and not left in the broker (lost with a memory
+  // stream when the server restarts). False: the client may call from the thread that reads.
+  virtual bool MayWait() const { return false; }
   // The client library discarded `count` received messages of `topic` inside brokerload (e.g.
   // over its pending limits). Called from Consumer::Maintain's thread.
   virtual void OnClientDropped(std::size_t /*topic*/, std::uint64_t /*count*/) {}

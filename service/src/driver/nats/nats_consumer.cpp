@@ -49,13 +49,15 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
       topics_state_[i]->index = i;
       topic_by_subject_.emplace(topics_[i], i);
     }
-    HandleOnReader(nc_.get(), *this);  // messages are accounted as they are read
     return true;
   }
 
   bool Start(MessageListener& listener, std::chrono::milliseconds, const std::atomic<bool>&,
              std::string& error) override {
     listener_ = &listener;
+    // Messages are accounted as they are read, unless the listener may wait: then cnats' queue
+    // per subscription holds the backlog (MessageListener::MayWait).
+    if (!listener.MayWait()) HandleOnReader(nc_.get(), *this);
     for (std::size_t i = 0; i < topics_.size(); ++i) {
       Topic& t = *topics_state_[i];
       const std::string deliver = deliver_prefix_ + std::to_string(i);
@@ -211,10 +213,12 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
     return true;
   }
 
-  // A subscription's own callback: only for what the reader handler left (nothing, while it
-  // takes every message of the delivery subjects).
+  // A subscription's own callback, on its cnats delivery thread: every message when the listener
+  // may wait (no reader handler), otherwise only what the handler left (none of the topics').
   static void OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
     auto* t = static_cast<Topic*>(closure);
+    thread_local const bool named = (log::NameThread("nats-consume"), true);
+    (void)named;
     t->self->Deliver(*t, msg);
     natsMsg_Destroy(msg);
   }

@@ -13,7 +13,8 @@ namespace brokerload::driver::nats {
 // overflow), on a connection separate from the producer's, delivering only messages published
 // after Start() to a subject of brokerload's own, `<inbox>.<topic index>`. Messages reach the
 // listener on the connection's reader thread, as they are read (ReaderHandler: no hand-off to a
-// delivery thread), one thread for every topic. After a reconnect, Maintain adds each consumer
+// delivery thread), one thread for every topic; when the listener MayWait(), on a cnats delivery
+// thread per topic, whose queue holds the backlog. After a reconnect, Maintain adds each consumer
 // the server has lost again, from the moment the connection was lost. Stop deletes the consumers.
 std::unique_ptr<Consumer> CreateConsumer(const config::NatsTarget& target,
                                          const std::vector<std::string>& topics, Health& health,
