@@ -225,6 +225,17 @@ std::optional<AckPlace> ParseAckReply(std::string_view reply) {
   return place;
 }
 
+std::string InboxPrefix(const char* what, std::string& error) {
+  natsInbox* inbox = nullptr;
+  if (const natsStatus s = natsInbox_Create(&inbox); s != NATS_OK) {
+    error = std::string(what) + ": " + LastError(s);
+    return "";
+  }
+  std::string prefix = std::string(inbox) + ".";
+  natsInbox_Destroy(inbox);
+  return prefix;
+}
+
 std::string LastError(natsStatus status) {
   const char* last = nats_GetLastError(nullptr);
   return std::string(natsStatus_GetText(status)) + (last && *last ? std::string(": ") + last : "");

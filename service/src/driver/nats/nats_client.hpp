@@ -75,6 +75,10 @@ bool EnsureStreams(jsCtx* js, const config::NatsStreamSettings& settings,
 
 std::string LastError(natsStatus status);
 
+// A new inbox subject and a dot ("_INBOX.<unique>."), under which a client names subjects of its
+// own; "" with `error` ("<what>: <cause>") when cnats cannot make one.
+std::string InboxPrefix(const char* what, std::string& error);
+
 // What a JetStream push message's reply subject says of its place: the server's
 // $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending> (9 tokens)
 // or, from nats-server 2.9 on, with <domain>.<account hash> after ACK and a random token at the

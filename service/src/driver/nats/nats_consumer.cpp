@@ -35,13 +35,7 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
       return false;
     }
     js_.reset(js);
-    natsInbox* inbox = nullptr;
-    if ((s = natsInbox_Create(&inbox)) != NATS_OK) {
-      error = "delivery inbox: " + LastError(s);
-      return false;
-    }
-    deliver_prefix_ = std::string(inbox) + ".";
-    natsInbox_Destroy(inbox);
+    if ((deliver_prefix_ = InboxPrefix("delivery inbox", error)).empty()) return false;
     topics_state_.reserve(topics_.size());
     for (std::size_t i = 0; i < topics_.size(); ++i) {
       topics_state_.push_back(std::make_unique<Topic>());

@@ -52,13 +52,7 @@ class NatsProducer final : public Producer, private ReaderHandler {
     js_.reset(js);
     if (target.stream.create && !EnsureStreams(js, target.stream, topics, error)) return false;
     // One subscription for every PubAck: <inbox>.<slot number>.
-    natsInbox* inbox = nullptr;
-    if ((s = natsInbox_Create(&inbox)) != NATS_OK) {
-      error = "reply inbox: " + LastError(s);
-      return false;
-    }
-    reply_prefix_ = std::string(inbox) + ".";
-    natsInbox_Destroy(inbox);
+    if ((reply_prefix_ = InboxPrefix("reply inbox", error)).empty()) return false;
     natsSubscription* sub = nullptr;
     s = natsConnection_Subscribe(&sub, nc_.get(), (reply_prefix_ + "*").c_str(), OnReply, this);
     if (s != NATS_OK) {
