@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -94,6 +95,22 @@ int DelayProxy::Accepted() const {
   return accepted_;
 }
 
+std::chrono::microseconds DelayProxy::MedianLateness() const {
+  std::vector<std::int64_t> all;
+  {
+    std::lock_guard lock(mutex_);
+    for (const std::unique_ptr<Pump>& pump : pumps_) {
+      std::lock_guard pump_lock(pump->mutex);
+      all.insert(all.end(), pump->lateness_ns.begin(), pump->lateness_ns.end());
+    }
+  }
+  if (all.empty()) return std::chrono::microseconds(0);
+  std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(all.size() / 2),
+                   all.end());
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::nanoseconds(all[all.size() / 2]));
+}
+
 void DelayProxy::Accept() {
   for (;;) {
     pollfd waiting{listener_, POLLIN, 0};
@@ -169,6 +186,9 @@ void DelayProxy::StartPump(Pump& pump) {
       }
       Pump::Chunk chunk = std::move(pump.queue.front());
       pump.queue.pop_front();
+      if (!chunk.bytes.empty()) {
+        pump.lateness_ns.push_back((std::chrono::steady_clock::now() - chunk.due).count());
+      }
       lock.unlock();
       const bool written = !chunk.bytes.empty() && WriteAll(pump.to, chunk.bytes);
       if (!written) {

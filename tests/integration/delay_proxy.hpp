@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -36,6 +37,9 @@ class DelayProxy {
   unsigned short Port() const { return port_; }
   // Connections accepted so far.
   int Accepted() const;
+  // How late the proxy wrote chunks after their due time, the median over every chunk of every
+  // direction so far: what it injected beyond `delay` per hop (its own wake-ups on a busy machine).
+  std::chrono::microseconds MedianLateness() const;
 
  private:
   // One direction of one connection: `from` read by the reader, written to `to` by the writer.
@@ -49,6 +53,7 @@ class DelayProxy {
       std::string bytes;  // empty: the end of the stream
     };
     std::deque<Chunk> queue;
+    std::vector<std::int64_t> lateness_ns;  // per chunk written: write time - due
     bool stop = false;
     std::thread reader;
     std::thread writer;

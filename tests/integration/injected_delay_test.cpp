@@ -1,9 +1,14 @@
 // Latency against an outside truth: the same JetStream run, once straight to nats-server and once
 // through a proxy that delays each direction by a known 10 ms (delay_proxy.hpp). A publish is a
 // round trip (message in, PubAck out) and a message reaches the consumer by two legs (publisher
-// to server, server to consumer), so both medians must move by 2 x 10 ms: the exported window
-// quantiles, not only the internal histogram, to within 10 % of the injected 20 ms (they are the
-// internal histogram's, exact to its 0.8 % buckets: 0.17 ms at 21 ms).
+// to server, server to consumer), so both medians must move by 2 x 10 ms, plus what the proxy
+// itself added by writing late (its median lateness per hop, measured by the proxy, two hops):
+// the exported window quantiles, not only the internal histogram, to within 15 % of the injected
+// 20 ms (they are the internal histogram's, exact to its 0.8 % buckets: 0.17 ms at 21 ms). The
+// medians of two separate runs on the shared 2-core CI machine, with every fixture's brokers
+// running, moved 21.6-22.3 ms in 2 of 5 runs (20.1-20.3 on a quiet machine, the proxy's own
+// lateness 0.06 ms a hop): 15 %, 3 ms, is what that machine resolves, and still fails a
+// timestamp taken at the wrong place (a hop missed or counted twice moves it by 10 ms).
 //
 // Kafka is not covered: its metadata names the broker's own address, so its clients would leave
 // a proxy after the first request; the Kafka figures are checked against the peer tool instead
@@ -75,18 +80,23 @@ TEST(InjectedDelayTest, TenMillisecondsEachWayMoveJetStreamPublishAndEndToEndMed
 
   const double publish_moved = delayed.publish_ms - direct.publish_ms;
   const double end_to_end_moved = delayed.end_to_end_ms - direct.end_to_end_ms;
+  // What the proxy injected: 10 ms a hop plus its own lateness in writing (its threads' wake-ups
+  // on a busy machine), two hops each way.
+  const double late_ms = static_cast<double>(proxy.MedianLateness().count()) / 1e3;
+  const double injected_ms = kInjectedMs + 2 * late_ms;
   RecordProperty("publish_p50_direct_ms", std::to_string(direct.publish_ms));
   RecordProperty("publish_p50_delayed_ms", std::to_string(delayed.publish_ms));
   RecordProperty("end_to_end_p50_direct_ms", std::to_string(direct.end_to_end_ms));
   RecordProperty("end_to_end_p50_delayed_ms", std::to_string(delayed.end_to_end_ms));
   std::printf(
       "publish p50 %.3f -> %.3f ms (moved %.3f), end-to-end p50 %.3f -> %.3f ms (moved "
-      "%.3f), send lag p50 %.3f / %.3f ms; injected %.1f ms\n",
+      "%.3f), send lag p50 %.3f / %.3f ms; injected %.1f ms + 2 x %.3f ms the proxy's lateness "
+      "(p50)\n",
       direct.publish_ms, delayed.publish_ms, publish_moved, direct.end_to_end_ms,
-      delayed.end_to_end_ms, end_to_end_moved, direct.send_lag_ms, delayed.send_lag_ms,
-      kInjectedMs);
-  EXPECT_NEAR(publish_moved, kInjectedMs, 0.1 * kInjectedMs);
-  EXPECT_NEAR(end_to_end_moved, kInjectedMs, 0.1 * kInjectedMs);
+      delayed.end_to_end_ms, end_to_end_moved, direct.send_lag_ms, delayed.send_lag_ms, kInjectedMs,
+      late_ms);
+  EXPECT_NEAR(publish_moved, injected_ms, 0.15 * kInjectedMs);
+  EXPECT_NEAR(end_to_end_moved, injected_ms, 0.15 * kInjectedMs);
   // The delay is the broker's side of the figures: the publisher still sends on time.
   EXPECT_LT(delayed.send_lag_ms, 1.0);
 }
