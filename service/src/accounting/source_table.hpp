@@ -39,6 +39,9 @@ struct Stream {
   SequenceTracker tracker;
   std::deque<std::pair<std::int64_t, std::uint64_t>> checkpoints;  // (time, horizon)
   std::vector<SequenceRange> lost;                                 // scratch, reused
+  // Per partition (Kafka; JetStream has one): one past the highest sequence that arrived from it,
+  // 0 before any. Grows when a partition is first heard from, never per message.
+  std::vector<std::uint64_t> partition_end;
   // Source streams only: whose stream it is while `live`, whether tracking has begun (at the
   // first message accounted: SequenceTracker::Restart), where the source's warm-up ends, and when
   // a message of it last arrived on this topic (Unix ns).

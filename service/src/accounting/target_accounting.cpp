@@ -20,6 +20,7 @@ std::uint64_t Load(const std::atomic<std::uint64_t>& a) { return a.load(kRelaxed
 
 void Totals::Add(const PhaseCounters& c) {
   published += Load(c.published);
+  published_bytes += Load(c.published_bytes);
   late_sends += Load(c.late_sends);
   dropped_sends += Load(c.dropped_sends);
   acked += Load(c.acked);
@@ -28,6 +29,7 @@ void Totals::Add(const PhaseCounters& c) {
     ack_errors[s] += Load(c.ack_errors[s]);
   }
   consumed += Load(c.consumed);
+  consumed_bytes += Load(c.consumed_bytes);
   consumed_in_window += Load(c.consumed_in_window);
   duplicated += Load(c.duplicated);
   redelivered += Load(c.redelivered);
@@ -116,7 +118,7 @@ std::size_t TargetAccounting::PhaseOf(std::int64_t intended_ns) const {
 }
 
 void TargetAccounting::OnSent(std::uint16_t topic, std::uint64_t sequence, std::int64_t lag_ns,
-                              std::int64_t intended_ns) {
+                              std::int64_t intended_ns, std::size_t bytes) {
   const std::size_t phase = PhaseOf(intended_ns);
   TopicState& state = *topic_state_[topic];
   // The first sequence of each phase on this topic, so that losses are told by phase.
@@ -125,6 +127,7 @@ void TargetAccounting::OnSent(std::uint16_t topic, std::uint64_t sequence, std::
   }
   PhaseCounters& c = At(topic, phase);
   c.published.fetch_add(1, kRelaxed);
+  c.published_bytes.fetch_add(bytes, kRelaxed);
   if (lag_ns > late_threshold_ns_) c.late_sends.fetch_add(1, kRelaxed);
   if (!phase_latencies_.empty()) phase_latencies_[phase]->send_lag.Record(lag_ns);
   if (windows_[phase].measured) send_lag_.Record(lag_ns);
@@ -168,14 +171,15 @@ void TargetAccounting::CountForeign(std::size_t topic, ForeignReason reason) {
 }
 
 bool TargetAccounting::OnReceived(std::size_t topic_hint, std::span<const std::byte> payload,
-                                  std::int64_t now_ns, WorkItem& item, bool replayed) {
+                                  std::int64_t now_ns, WorkItem& item, bool replayed,
+                                  std::uint32_t partition) {
   const std::optional<message::Header> header = message::Decode(payload);
   if (!header || header->topic >= topics_) {
     CountForeign(topic_hint % topics_, ForeignReason::kInvalidHeader);
     return false;
   }
   if (receive_ == ReceiveMode::kAnySource) {
-    return OnReceivedFromAny(*header, now_ns, item, replayed);
+    return OnReceivedFromAny(*header, payload.size(), partition, now_ns, item, replayed);
   }
   if (header->run_id != identity_.run_id || header->producer_id != identity_.producer_id) {
     CountForeign(header->topic, ForeignReason::kOtherRun);
@@ -187,18 +191,22 @@ bool TargetAccounting::OnReceived(std::size_t topic_hint, std::span<const std::b
   }
   if (receive_ == ReceiveMode::kNone) return false;
   const std::size_t phase = PhaseOf(header->intended_ns);
-  At(header->topic, phase).consumed.fetch_add(1, kRelaxed);
+  PhaseCounters& c = At(header->topic, phase);
+  c.consumed.fetch_add(1, kRelaxed);
+  c.consumed_bytes.fetch_add(payload.size(), kRelaxed);
   SequenceTracker::Outcome outcome;
   {
     Stream& stream = *streams_[header->topic];
     std::lock_guard lock(stream.mutex);
     outcome = stream.tracker.Observe(header->sequence, stream.lost);
+    ArrivedFrom(stream, partition, header->sequence);
     if (!stream.lost.empty()) Attribute(header->topic, stream, false);
   }
   return Account(*header, phase, windows_[phase].measured, outcome, 0, now_ns, item, replayed);
 }
 
-bool TargetAccounting::OnReceivedFromAny(const message::Header& header, std::int64_t now_ns,
+bool TargetAccounting::OnReceivedFromAny(const message::Header& header, std::size_t bytes,
+                                         std::uint32_t partition, std::int64_t now_ns,
                                          WorkItem& item, bool replayed) {
   if (message::IsProbe(header)) return false;  // another instance's readiness probe
   if (header.intended_ns < accept_from_ns_.load(kRelaxed)) {
@@ -218,11 +226,14 @@ bool TargetAccounting::OnReceivedFromAny(const message::Header& header, std::int
   }
   Stream& stream = *locked->stream;
   At(header.topic, 0).consumed.fetch_add(1, kRelaxed);
+  At(header.topic, 0).consumed_bytes.fetch_add(bytes, kRelaxed);
   if (!stream.started) {
     stream.tracker.Restart(header.sequence);
+    stream.partition_end.clear();
     stream.started = true;
   }
   const SequenceTracker::Outcome outcome = stream.tracker.Observe(header.sequence, stream.lost);
+  ArrivedFrom(stream, partition, header.sequence);
   if (!stream.lost.empty()) Attribute(header.topic, stream, false);
   const bool measured = header.intended_ns >= stream.warmup_end_ns;
   locked->lock.unlock();
@@ -361,17 +372,72 @@ void TargetAccounting::SweepStream(std::size_t topic, Stream& stream, std::uint6
   }
 }
 
+void TargetAccounting::ArrivedFrom(Stream& stream, std::uint32_t partition,
+                                   std::uint64_t sequence) {
+  if (partition >= stream.partition_end.size()) stream.partition_end.resize(partition + 1, 0);
+  std::uint64_t& end = stream.partition_end[partition];
+  end = std::max(end, sequence + 1);
+}
+
+// Every sequence below the lowest partition's end that has not arrived was followed by a later
+// arrival from its own partition, whichever of the partitions heard from it was sent to. A
+// partition never heard from is left out: nothing can be said of it but by the broker's end.
+std::uint64_t TargetAccounting::GapHorizon(const Stream& stream) {
+  std::uint64_t horizon = kNoSequence;
+  for (const std::uint64_t end : stream.partition_end) {
+    if (end > 0) horizon = std::min(horizon, end);
+  }
+  return horizon == kNoSequence ? 0 : horizon;
+}
+
+void TargetAccounting::BeforeBrokerBacklog() {
+  for (const auto& state : topic_state_) {
+    state->acked_end_before = state->acked_end_now;
+    state->acked_end_now = state->acked_end.load(kRelaxed);
+  }
+}
+
+void TargetAccounting::OnBrokerBacklog(std::size_t topic, std::optional<std::uint64_t> messages,
+                                       bool reached_previous_end) {
+  TopicState& state = *topic_state_[topic];
+  state.broker_backlog.store(messages.value_or(kUnknownBacklog), kRelaxed);
+  if (messages && reached_previous_end && state.acked_end_before > state.caught_up_end.load()) {
+    state.caught_up_end.store(state.acked_end_before, kRelaxed);
+  }
+}
+
+std::optional<std::uint64_t> TargetAccounting::BrokerBacklog() const {
+  std::uint64_t sum = 0;
+  for (const auto& state : topic_state_) {
+    const std::uint64_t backlog = state->broker_backlog.load(kRelaxed);
+    if (backlog == kUnknownBacklog) return std::nullopt;
+    sum += backlog;
+  }
+  return sum;
+}
+
+std::uint64_t TargetAccounting::ConsumerBacklog() const {
+  if (receive_ != ReceiveMode::kOwnRun) return 0;
+  const Totals t = Sum();
+  // As TargetRuntime::Drained counts: received (not after a failed publish, which is no ack),
+  // lost (a late arrival once, not twice) or discarded inside brokerload.
+  const std::uint64_t settled = t.Received() - std::min(t.Received(), t.delivered_after_error) +
+                                t.lost - std::min(t.lost, t.arrived_after_lost) +
+                                t.dropped_by_client;
+  return t.acked > settled ? t.acked - settled : 0;
+}
+
 void TargetAccounting::Sweep(std::int64_t now_ns, std::int64_t grace_ns) {
   if (receive_ == ReceiveMode::kOwnRun) {
     for (std::size_t topic = 0; topic < streams_.size(); ++topic) {
       Stream& stream = *streams_[topic];
-      const std::uint64_t acked_end = topic_state_[topic]->acked_end.load(kRelaxed);
+      const std::uint64_t caught_up_end = topic_state_[topic]->caught_up_end.load(kRelaxed);
       std::lock_guard lock(stream.mutex);
-      SweepStream(topic, stream, std::max(stream.tracker.End(), acked_end), now_ns, grace_ns);
+      SweepStream(topic, stream, std::max(GapHorizon(stream), caught_up_end), now_ns, grace_ns);
     }
   } else if (receive_ == ReceiveMode::kAnySource) {
     sources_->ForEachLive([&](std::size_t topic, Stream& stream) {
-      if (stream.started) SweepStream(topic, stream, stream.tracker.End(), now_ns, grace_ns);
+      if (stream.started) SweepStream(topic, stream, GapHorizon(stream), now_ns, grace_ns);
     });
     // Silent this long, a source's gaps were all settled above; what is left is settled as lost.
     sources_->Retire(now_ns - 2 * grace_ns, [&](std::size_t topic, Stream& stream) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -22,8 +23,12 @@
 // errors, dropped, lost, duplicated...) speaks of the same messages.
 //
 // What each outcome means (docs/metrics.md says the same):
-// - lost: acknowledged by the broker, or followed by a later sequence, and not received within
-//   the loss grace; at the end of a run, never received (but see unconfirmed).
+// - lost: a verdict about the broker, never about brokerload's own backlog: not received within
+//   the loss grace after a later message of the same partition (or stream) arrived, or after the
+//   consumer caught up with the broker's end (OnBrokerBacklog) once it had been acknowledged; at
+//   the end of a run, never received (but see unconfirmed). A consumer that is behind, holds no
+//   assignment or is resubscribing loses nothing: what it has not received is its backlog
+//   (ConsumerBacklog).
 // - unconfirmed: at the end of a run, never received and never acknowledged within the drain.
 // - dropped_by_client: gaps explained by messages the client library itself discarded inside
 //   brokerload (e.g. cnats slow-consumer drops): brokerload's loss, not the broker's.
@@ -79,6 +84,7 @@ inline constexpr std::size_t kForeignReasons = 4;
 struct alignas(64) PhaseCounters {
   // publisher thread
   std::atomic<std::uint64_t> published{0};
+  std::atomic<std::uint64_t> published_bytes{0};  // payload bytes, brokerload's header included
   std::atomic<std::uint64_t> late_sends{0};
   std::atomic<std::uint64_t> dropped_sends{0};
   std::array<std::atomic<std::uint64_t>, driver::kStatusCount> send_errors{};
@@ -87,6 +93,7 @@ struct alignas(64) PhaseCounters {
   std::array<std::atomic<std::uint64_t>, driver::kStatusCount> ack_errors{};
   // consumer thread
   alignas(64) std::atomic<std::uint64_t> consumed{0};  // every arrival of this run's messages
+  std::atomic<std::uint64_t> consumed_bytes{0};        // their payload bytes
   std::atomic<std::uint64_t> consumed_in_window{0};    // first arrivals within the send window
   std::atomic<std::uint64_t> duplicated{0};
   std::atomic<std::uint64_t> redelivered{0};
@@ -105,12 +112,14 @@ struct alignas(64) PhaseCounters {
 // A plain sum of PhaseCounters (over topics, phases or both).
 struct Totals {
   std::uint64_t published = 0;
+  std::uint64_t published_bytes = 0;
   std::uint64_t late_sends = 0;
   std::uint64_t dropped_sends = 0;
   std::array<std::uint64_t, driver::kStatusCount> send_errors{};
   std::uint64_t acked = 0;
   std::array<std::uint64_t, driver::kStatusCount> ack_errors{};
   std::uint64_t consumed = 0;
+  std::uint64_t consumed_bytes = 0;
   std::uint64_t consumed_in_window = 0;
   std::uint64_t duplicated = 0;
   std::uint64_t redelivered = 0;
@@ -158,6 +167,7 @@ struct PhaseLatencies {
 
 class TargetAccounting {
  public:
+  static constexpr std::uint64_t kUnknownBacklog = ~std::uint64_t{0};
   struct Options {
     std::uint8_t target_index = 0;
     std::size_t topics = 1;
@@ -195,7 +205,7 @@ class TargetAccounting {
 
   // Publisher side. `sequence` is the message's sequence on its topic.
   void OnSent(std::uint16_t topic, std::uint64_t sequence, std::int64_t lag_ns,
-              std::int64_t intended_ns);
+              std::int64_t intended_ns, std::size_t bytes = 0);
   void OnSendFailed(std::uint16_t topic, driver::Status status, std::int64_t intended_ns);
   void OnDropped(std::uint16_t topic, std::uint64_t count, std::size_t phase);
   void OnAck(std::span<const std::byte> payload, std::int64_t now_ns);
@@ -218,14 +228,34 @@ class TargetAccounting {
   // since it cannot be told from what was sent before this instance listened. A sender's tail
   // (sent after the last message received) is invisible: nothing follows it and no ack is known.
   // Other instances' probes are ignored.
+  // `partition`: where it was read from (driver::MessageListener::OnMessage); each partition's
+  // highest arrival is a horizon for that partition's gaps.
   bool OnReceived(std::size_t topic_hint, std::span<const std::byte> payload, std::int64_t now_ns,
-                  WorkItem& item, bool replayed = false);
+                  WorkItem& item, bool replayed = false, std::uint32_t partition = 0);
   void OnProcessed(const WorkItem& item);
   // The client library discarded `count` messages of `topic` inside brokerload.
   void OnClientDropped(std::size_t topic, std::uint64_t count);
 
-  // Declares lost what is still missing `grace_ns` after a later sequence arrived or after the
-  // broker acknowledged it. kAnySource: then retires sources silent for twice `grace_ns`.
+  // Housekeeping, right before the consumers are asked for their backlogs: remembers what is
+  // acknowledged now, which the broker had stored before it answered.
+  void BeforeBrokerBacklog();
+  // The broker's view of the consumer's backlog on `topic` (driver::Consumer::Backlog), or nullopt
+  // when unknown. `reached_previous_end`: the consumer has taken everything the broker had stored
+  // when it answered the previous time, so every message acknowledged before the
+  // BeforeBrokerBacklog preceding that answer has been handed over, and what of it has not arrived
+  // `grace` later is lost. kOwnRun only uses that (the others know no acknowledgements); every
+  // mode exports the backlog (BrokerBacklog).
+  void OnBrokerBacklog(std::size_t topic, std::optional<std::uint64_t> messages,
+                       bool reached_previous_end);
+  // Sum over topics; nullopt while any topic's is unknown or none was reported.
+  std::optional<std::uint64_t> BrokerBacklog() const;
+  // kOwnRun: acknowledged, and neither received, counted lost nor discarded inside brokerload
+  // (brokerload's own view of what its consumers have yet to take); 0 in the other modes.
+  std::uint64_t ConsumerBacklog() const;
+
+  // Declares lost what is still missing `grace_ns` after a later sequence of its partition
+  // arrived, or after the consumer caught up with the broker's end once it was acknowledged
+  // (OnBrokerBacklog). kAnySource: then retires sources silent for twice `grace_ns`.
   void Sweep(std::int64_t now_ns, std::int64_t grace_ns);
   // At the end of a run: every sequence published and never received is lost, or unconfirmed as
   // far as the unacknowledged messages of its phase go. kAnySource: gaps still open (a later
@@ -256,11 +286,17 @@ class TargetAccounting {
  private:
   struct alignas(64) TopicState {
     std::array<std::atomic<std::uint64_t>, kForeignReasons> foreign{};
-    std::atomic<std::uint64_t> probes{0};          // bit p: the probe of partition p % 64 came back
-    std::atomic<std::uint64_t> acked_end{0};       // ack thread: highest acked sequence + 1
-    std::atomic<std::uint64_t> client_dropped{0};  // not yet matched to a gap
-    std::vector<std::atomic<std::uint64_t>> first_sequence;  // per phase; publisher writes
-    std::size_t publisher_phase = 0;                         // publisher thread only
+    std::atomic<std::uint64_t> probes{0};     // bit p: the probe of partition p % 64 came back
+    std::atomic<std::uint64_t> acked_end{0};  // ack thread: highest acked sequence + 1
+    // Housekeeping thread: acked_end at the last two BeforeBrokerBacklog calls, and the horizon
+    // that the consumer's catching up with the broker's end proved handed over.
+    std::uint64_t acked_end_now = 0;
+    std::uint64_t acked_end_before = 0;
+    std::atomic<std::uint64_t> caught_up_end{0};
+    std::atomic<std::uint64_t> broker_backlog{kUnknownBacklog};  // scrapes read it
+    std::atomic<std::uint64_t> client_dropped{0};                // not yet matched to a gap
+    std::vector<std::atomic<std::uint64_t>> first_sequence;      // per phase; publisher writes
+    std::size_t publisher_phase = 0;                             // publisher thread only
   };
 
   PhaseCounters& At(std::size_t topic, std::size_t phase) {
@@ -270,8 +306,12 @@ class TargetAccounting {
     return counters_[topic * windows_.size() + phase];
   }
   void CountForeign(std::size_t topic, ForeignReason reason);
-  bool OnReceivedFromAny(const message::Header& header, std::int64_t now_ns, WorkItem& item,
-                         bool replayed);
+  bool OnReceivedFromAny(const message::Header& header, std::size_t bytes, std::uint32_t partition,
+                         std::int64_t now_ns, WorkItem& item, bool replayed);
+  // Notes that `sequence` arrived from `partition` (stream's mutex held).
+  static void ArrivedFrom(Stream& stream, std::uint32_t partition, std::uint64_t sequence);
+  // The lowest of the partitions' ends (stream's mutex held); 0 before any arrival.
+  static std::uint64_t GapHorizon(const Stream& stream);
   // Counts an accounted arrival's outcome and latencies; true when it is new.
   bool Account(const message::Header& header, std::size_t phase, bool measured,
                SequenceTracker::Outcome outcome, std::uint8_t source, std::int64_t now_ns,

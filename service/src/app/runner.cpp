@@ -77,11 +77,19 @@ int Run(const config::Config& loaded, const RunOptions& run_options) {
   options.profile = loaded.profile;
   options.warmup = loaded.run.warmup;
   Engine engine(loaded, options);
+  // Scrapes read the engine: they stop before it goes, on every return below.
+  struct StopServing {
+    HttpServer& http;
+    ~StopServing() { http.Stop(); }
+  } stop_serving{*http};
   const config::Config& config = engine.RunConfig();
   LOG_INFO("brokerload %s run %016llx: metrics on port %u at %s", std::string(Version()).c_str(),
            static_cast<unsigned long long>(engine.Identity().run_id), http->Port(),
            config.metrics.path.c_str());
   exporter.SetPool(&engine.Pool());
+  for (const auto& target : engine.Targets()) {
+    exporter.AddStartingTarget(target->Name(), &target->Health(), loaded.run.role);
+  }
 
   boost::asio::io_context io;
   // SIGHUP: from the start on, so that it never ends the process (its default action).
@@ -188,11 +196,12 @@ int Run(const config::Config& loaded, const RunOptions& run_options) {
   housekeeping.async_wait(on_housekeeping);
   io.run();  // until the first signal
 
+  // Not ready from the moment the drain begins: an orchestrator sends nothing new its way.
+  exporter.SetReady(false);
   // Graceful stop, bounded by run.drain_timeout: no new sends, outstanding acks, then consumers.
   if (!engine.Finish(std::chrono::steady_clock::now() + reloader->Running().run.drain_timeout)) {
     LOG_WARN("consumers not drained within run.drain_timeout");
   }
-  exporter.SetReady(false);
   PrintSummary(engine.Targets(), engine.Clock().NowNs() - engine.StartNs(),
                engine.Schedule().WarmupNs(), config.run.role);
   http->Stop();

@@ -238,10 +238,23 @@ void TargetRuntime::Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns) {
   for (const driver::Clients& lane : clients_) {
     if (lane.producer) lane.producer->Maintain();
   }
-  accounting_->Sweep(now_ns, loss_grace_ns);
   for (const driver::Clients& lane : clients_) {
     if (lane.consumer) lane.consumer->Maintain();
   }
+  // Lane k's consumer reads the target's topics k, k + N, ...
+  accounting_->BeforeBrokerBacklog();
+  const std::size_t lanes = clients_.size();
+  for (std::size_t k = 0; k < lanes; ++k) {
+    if (!clients_[k].consumer) continue;
+    const auto backlogs = clients_[k].consumer->Backlog();
+    for (std::size_t i = 0; i < backlogs.size() && k + i * lanes < topics_.size(); ++i) {
+      const auto& backlog = backlogs[i];
+      accounting_->OnBrokerBacklog(k + i * lanes,
+                                   backlog ? std::optional(backlog->messages) : std::nullopt,
+                                   backlog && backlog->reached_previous_end);
+    }
+  }
+  accounting_->Sweep(now_ns, loss_grace_ns);
   if (++maintain_calls_ % 10 == 0) LogProblems();
 }
 
@@ -306,10 +319,10 @@ void TargetRuntime::OnAckFailed(std::span<const std::byte> payload, driver::Stat
   accounting_->OnAckFailed(payload, status);
 }
 
-void TargetRuntime::OnMessage(std::size_t topic, std::span<const std::byte> payload,
-                              bool replayed) {
+void TargetRuntime::OnMessage(std::size_t topic, std::uint32_t partition,
+                              std::span<const std::byte> payload, bool replayed) {
   accounting::WorkItem item;
-  if (accounting_->OnReceived(topic, payload, clock_.NowNs(), item, replayed)) {
+  if (accounting_->OnReceived(topic, payload, clock_.NowNs(), item, replayed, partition)) {
     pool_->Submit(WorkerFor(item), item);
   }
 }

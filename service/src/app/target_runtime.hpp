@@ -77,8 +77,9 @@ class TargetRuntime final : public driver::MessageListener {
   // consume-only, which have no own messages to wait for.
   bool Drained() const;
   void StopConsuming();
-  // Housekeeping, about once a second: loss sweep, and the producer's and consumer's upkeep after
-  // reconnects (which may wait for the broker, bounded; never on the publisher's thread).
+  // Housekeeping, about once a second: the producer's and consumer's upkeep after reconnects, the
+  // consumers' backlogs as the broker sees them, and the loss sweep (each may wait for the
+  // broker, bounded; never on the publisher's thread).
   void Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns);
 
   // Each lane's LaneAcks passes its producer's acks here (the producer's ack thread; timeouts
@@ -86,7 +87,8 @@ class TargetRuntime final : public driver::MessageListener {
   void OnAck(std::span<const std::byte> payload);
   void OnAckFailed(std::span<const std::byte> payload, driver::Status status);
   // driver::MessageListener (called on the consumer's threads)
-  void OnMessage(std::size_t topic, std::span<const std::byte> payload, bool replayed) override;
+  void OnMessage(std::size_t topic, std::uint32_t partition, std::span<const std::byte> payload,
+                 bool replayed) override;
   bool MayWait() const override {
     return pool_->Size() > 0 || config_.workload.work != config::WorkMode::kNone;
   }
@@ -117,8 +119,9 @@ class TargetRuntime final : public driver::MessageListener {
    public:
     LaneListener(TargetRuntime& target, std::size_t lane, std::size_t lanes)
         : target_(target), lane_(lane), lanes_(lanes) {}
-    void OnMessage(std::size_t topic, std::span<const std::byte> payload, bool replayed) override {
-      target_.OnMessage(lane_ + topic * lanes_, payload, replayed);
+    void OnMessage(std::size_t topic, std::uint32_t partition, std::span<const std::byte> payload,
+                   bool replayed) override {
+      target_.OnMessage(lane_ + topic * lanes_, partition, payload, replayed);
     }
     void OnClientDropped(std::size_t topic, std::uint64_t count) override {
       target_.OnClientDropped(lane_ + topic * lanes_, count);

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -79,8 +80,10 @@ class MessageListener {
   // or below the highest offset delivered so far on its partition, or a JetStream message whose
   // delivery count is above 1 or whose stream sequence is at or below the highest delivered so
   // far on its stream. A second arrival that is replayed is a redelivery (at-least-once); one
-  // that is not is a second copy in the broker (docs/metrics.md).
-  virtual void OnMessage(std::size_t topic, std::span<const std::byte> payload, bool replayed) = 0;
+  // that is not is a second copy in the broker (docs/metrics.md). `partition`: the Kafka partition
+  // it was read from (0 where the broker has none: a JetStream stream is one ordered log).
+  virtual void OnMessage(std::size_t topic, std::uint32_t partition,
+                         std::span<const std::byte> payload, bool replayed) = 0;
   // True when OnMessage may wait (a worker pool's full queue, simulated work). The consumer then
   // keeps a client-side buffer between the socket and the listener, so that a slow consumer's
   // backlog is in brokerload (its to process) and not left in the broker (lost with a memory
@@ -101,6 +104,22 @@ class Consumer {
   // Called about once a second from the housekeeping thread: restores subscriptions that a
   // broker restart lost. Bounded by the client's request timeout.
   virtual void Maintain() {}
+  // The broker's view of one topic for this consumer, asked of the broker now (Backlog).
+  struct TopicBacklog {
+    // What the broker holds that the consumer has yet to hand to its listener: Kafka, the
+    // partitions' end offsets minus the consumer's positions over its assignment; JetStream, the
+    // stream's last sequence minus the last one handed over (brokerload's client-side queue
+    // included).
+    std::uint64_t messages = 0;
+    // Everything up to the end the previous Backlog() reported (every assigned partition's) has
+    // now been handed to the listener: all that the broker had stored when it answered then.
+    bool reached_previous_end = false;
+  };
+  // Per topic (the consumer's topic index); nullopt where it cannot tell (no assignment covering
+  // the topic, a position not known yet, no answer within 500 ms, a consumer being restored).
+  // Called about once a second from the housekeeping thread, after Maintain; waits for the
+  // broker, at most 500 ms per request, and stops asking at the first that fails.
+  virtual std::vector<std::optional<TopicBacklog>> Backlog() { return {}; }
   // Stops delivering and closes the subscription; bounded.
   virtual void Stop() = 0;
 };

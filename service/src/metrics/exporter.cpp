@@ -130,8 +130,15 @@ void Exporter::RecordReload(config::ReloadResult result, std::chrono::system_clo
   if (result == config::ReloadResult::kApplied) config_loaded_seconds_ = Seconds(at);
 }
 
+void Exporter::AddStartingTarget(std::string name, const driver::Health* health,
+                                 config::Role role) {
+  std::lock_guard lock(mutex_);
+  starting_.push_back({std::move(name), health, role});
+}
+
 void Exporter::AddTarget(TargetView target) {
   std::lock_guard lock(mutex_);
+  std::erase_if(starting_, [&](const StartingTarget& s) { return s.name == target.name; });
   auto windows = std::make_unique<Windows>();
   windows->health = TargetHealth(TargetHealth::kDefaultWindowNs, ChecksFor(target.role));
   targets_.push_back(std::move(target));
@@ -308,6 +315,20 @@ std::vector<MetricFamily> Exporter::Collect() const {
                        "1 while the check passes over the last 10 s: connected (now), publishing "
                        "(sends get acknowledged), consuming (acknowledged messages arrive).",
                        MetricType::Gauge);
+  auto bytes_published =
+      Family("brokerload_bytes_published_total",
+             "Payload bytes of the messages published (header included).", MetricType::Counter);
+  auto bytes_consumed =
+      Family("brokerload_bytes_consumed_total",
+             "Payload bytes of every arrival counted in consumed.", MetricType::Counter);
+  auto consumer_backlog = Family("brokerload_consumer_backlog_messages",
+                                 "Acknowledged and not yet received, lost or discarded: what this "
+                                 "instance's consumers have yet to take, by its own counts.",
+                                 MetricType::Gauge);
+  auto broker_backlog = Family("brokerload_broker_backlog_messages",
+                               "What the broker holds for the consumers and they have not taken "
+                               "yet: Kafka end offsets minus positions, JetStream pending.",
+                               MetricType::Gauge);
   auto healthy =
       Family("brokerload_target_healthy", "1 while every check of brokerload_target_health passes.",
              MetricType::Gauge);
@@ -319,9 +340,13 @@ std::vector<MetricFamily> Exporter::Collect() const {
     // In flight from the very counts exported with it, so that published = acked + broker errors
     // + in flight holds within the scrape.
     std::uint64_t target_in_flight = 0;
+    std::uint64_t target_bytes_published = 0;
+    std::uint64_t target_bytes_consumed = 0;
     for (std::size_t i = 0; i < t.topics.size(); ++i) {
       const accounting::Totals c = t.accounting->TopicTotals(i);
       target_in_flight += c.InFlight();
+      target_bytes_published += c.published_bytes;
+      target_bytes_consumed += c.consumed_bytes;
       const Labels labels = {{"target", t.name}, {"topic", t.topics[i]}};
       if (publishes) {
         AddValue(published, labels, static_cast<double>(c.published));
@@ -373,6 +398,17 @@ std::vector<MetricFamily> Exporter::Collect() const {
       AddWindowQuantiles(publish_window, t.name, w.publish, s.publish);
       AddWindowQuantiles(send_lag_window, t.name, w.send_lag, s.send_lag);
       AddValue(in_flight, target, static_cast<double>(target_in_flight));
+      AddValue(bytes_published, target, static_cast<double>(target_bytes_published));
+    }
+    if (consumes) {
+      AddValue(bytes_consumed, target, static_cast<double>(target_bytes_consumed));
+      // Unknown (no assignment, no answer): NaN, so that a threshold is false, not "no backlog".
+      const std::optional<std::uint64_t> broker = t.accounting->BrokerBacklog();
+      AddValue(broker_backlog, target,
+               broker ? static_cast<double>(*broker) : std::numeric_limits<double>::quiet_NaN());
+    }
+    if (t.role == config::Role::kFull) {
+      AddValue(consumer_backlog, target, static_cast<double>(t.accounting->ConsumerBacklog()));
     }
     if (consumes) {
       AddHistogram(e2e, target, s.end_to_end, buckets_, bounds_ns_);
@@ -413,6 +449,13 @@ std::vector<MetricFamily> Exporter::Collect() const {
       AddValue(health, {{"target", t.name}, {"check", "consuming"}}, h.Consuming() ? 1 : 0);
     }
     AddValue(healthy, target, connected_now && h.WindowChecksPass() ? 1 : 0);
+  }
+  for (const StartingTarget& t : starting_) {
+    const Labels target = {{"target", t.name}};
+    AddValue(role, {{"target", t.name}, {"role", std::string(RoleName(t.role))}}, 1);
+    AddValue(connected, target, t.health->Connected() ? 1 : 0);
+    AddValue(health, {{"target", t.name}, {"check", "connected"}}, 0);
+    AddValue(healthy, target, 0);
   }
   auto queue_depth = Family("brokerload_worker_queue_depth",
                             "Messages waiting for a worker, over all workers.", MetricType::Gauge);
@@ -475,6 +518,10 @@ std::vector<MetricFamily> Exporter::Collect() const {
           client_errors,
           health,
           healthy,
+          bytes_published,
+          bytes_consumed,
+          consumer_backlog,
+          broker_backlog,
           queue_depth,
           cpu,
           rss,

@@ -51,6 +51,12 @@ class Exporter final : public prometheus::Collectable {
  public:
   Exporter(std::string version, std::vector<double> latency_buckets_seconds);
 
+  // A target being set up (connecting, creating topics, waiting for leaders, the probe): from the
+  // first scrape on it exports brokerload_broker_connected (from `health`), its role, and
+  // brokerload_target_healthy and the `connected` check at 0, so that a start that keeps failing
+  // alerts. AddTarget of the same name replaces it. `health` must outlive the exporter's use of
+  // it: until AddTarget, or until the caller stops serving scrapes.
+  void AddStartingTarget(std::string name, const driver::Health* health, config::Role role);
   void AddTarget(TargetView target);
   void SetPool(const workers::Pool* pool);
   void SetReady(bool ready) { ready_.store(ready); }
@@ -86,6 +92,12 @@ class Exporter final : public prometheus::Collectable {
   double config_loaded_seconds_;                                     // mutex_
   std::array<std::uint64_t, config::kReloadResultCount> reloads_{};  // mutex_
   bool last_reload_successful_ = true;                               // mutex_
+  struct StartingTarget {
+    std::string name;
+    const driver::Health* health;
+    config::Role role;
+  };
+  std::vector<StartingTarget> starting_;  // mutex_
   std::vector<TargetView> targets_;
   std::vector<std::unique_ptr<Windows>> windows_;  // one per target, same order
   const workers::Pool* pool_ = nullptr;

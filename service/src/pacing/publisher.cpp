@@ -211,7 +211,8 @@ driver::Status Publisher::SendOne(std::int64_t intended_ns, std::int64_t actual_
   if (status == driver::Status::kQueueFull) return status;  // not handled: the same one later
   if (status == driver::Status::kOk) {
     ++sequence_[topic];
-    accounting_.OnSent(topic, header.sequence, actual_ns - intended_ns, intended_ns);
+    accounting_.OnSent(topic, header.sequence, actual_ns - intended_ns, intended_ns,
+                       payload.size());
   } else {
     accounting_.OnSendFailed(topic, status, intended_ns);
   }

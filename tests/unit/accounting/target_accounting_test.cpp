@@ -128,18 +128,86 @@ TEST_F(TargetAccountingTest, AGapIsLostOnlyAfterTheGracePeriod) {
   EXPECT_EQ(Topic(0).arrived_after_lost, 1u);
 }
 
-TEST_F(TargetAccountingTest, AnAckedMessageNeverConsumedIsLostWhileTheRunGoesOn) {
-  // A stalled consumer: nothing arrives at all, but the broker acknowledged 0..2.
+TEST_F(TargetAccountingTest, AnAckedMessageNotYetConsumedIsBacklogNotLoss) {
+  // A stalled or slow consumer: nothing arrives, the broker acknowledged 0..2, and the broker's
+  // end was never reached (or not asked): backlog, however long it lasts.
   const std::int64_t grace = 5 * kSecond;
   for (std::uint64_t s = 0; s < 3; ++s) {
     accounting_.OnSent(0, s, 0, 1'000);
     accounting_.OnAck(Payload(0, s), 2'000);
   }
-  accounting_.Sweep(1 * kSecond, grace);
+  for (std::int64_t t = 1; t < 60; ++t) {
+    accounting_.BeforeBrokerBacklog();
+    accounting_.OnBrokerBacklog(0, 3, false);
+    accounting_.OnBrokerBacklog(1, std::nullopt, false);
+    accounting_.Sweep(t * kSecond, grace);
+  }
   EXPECT_EQ(Topic(0).lost, 0u);
+  EXPECT_EQ(accounting_.ConsumerBacklog(), 3u);
+  EXPECT_EQ(accounting_.BrokerBacklog(), std::nullopt);  // topic 1's is unknown
+  accounting_.OnBrokerBacklog(1, 4, false);
+  EXPECT_EQ(accounting_.BrokerBacklog(), 7u);
+  Receive(0, 0);
+  EXPECT_EQ(accounting_.ConsumerBacklog(), 2u);
+}
+
+TEST_F(TargetAccountingTest, AnAckedMessageIsLostOnceTheConsumerReachedTheBrokersEnd) {
+  const std::int64_t grace = 5 * kSecond;
+  for (std::uint64_t s = 0; s < 3; ++s) {
+    accounting_.OnSent(0, s, 0, 1'000);
+    accounting_.OnAck(Payload(0, s), 2'000);
+  }
+  accounting_.BeforeBrokerBacklog();  // 0..2 acknowledged: stored before the broker answers
+  accounting_.OnBrokerBacklog(0, 3, false);
+  accounting_.OnSent(0, 3, 0, 1'000);
+  accounting_.OnAck(Payload(0, 3), 2'000);  // after that answer
+  accounting_.BeforeBrokerBacklog();
+  accounting_.OnBrokerBacklog(0, 0, true);  // everything up to the first answer's end taken
+  Receive(0, 1);
+  accounting_.Sweep(1 * kSecond, grace);
+  accounting_.Sweep(5 * kSecond, grace);
+  EXPECT_EQ(Topic(0).lost, 0u);  // within the grace
   accounting_.Sweep(6 * kSecond, grace);
-  EXPECT_EQ(Topic(0).lost, 3u);
+  EXPECT_EQ(Topic(0).lost, 2u);  // 0 and 2; 3 was acknowledged after the end that was reached
+  EXPECT_EQ(accounting_.ConsumerBacklog(), 1u);
   EXPECT_EQ(Topic(1).lost, 0u);
+}
+
+TEST_F(TargetAccountingTest, AnUnknownBacklogProvesNothing) {
+  const std::int64_t grace = 5 * kSecond;
+  accounting_.OnSent(0, 0, 0, 1'000);
+  accounting_.OnAck(Payload(0, 0), 2'000);
+  accounting_.BeforeBrokerBacklog();
+  accounting_.OnBrokerBacklog(0, std::nullopt, false);
+  accounting_.BeforeBrokerBacklog();
+  accounting_.OnBrokerBacklog(0, std::nullopt, true);
+  accounting_.Sweep(1 * kSecond, grace);
+  accounting_.Sweep(10 * kSecond, grace);
+  EXPECT_EQ(Topic(0).lost, 0u);
+}
+
+TEST_F(TargetAccountingTest, AGapCountsOnlyBehindALaterMessageOfItsOwnPartition) {
+  // Partition 0 carries 0, 2, 4, 6; partition 1 carries 1, 3, 5, 7 and is read slowly.
+  // 2 is missing behind 4 and 6 of its partition: lost. 5 and 7 are behind only partition 0's
+  // later arrivals: not yet read, not lost.
+  const std::int64_t grace = 5 * kSecond;
+  auto receive = [&](std::uint64_t sequence, std::uint32_t partition) {
+    accounting_.OnReceived(0, Payload(0, sequence), 10'000, item_, false, partition);
+  };
+  receive(0, 0);
+  receive(1, 1);
+  receive(3, 1);
+  receive(4, 0);
+  receive(6, 0);
+  accounting_.Sweep(1 * kSecond, grace);
+  accounting_.Sweep(7 * kSecond, grace);
+  EXPECT_EQ(Topic(0).lost, 1u);
+  receive(5, 1);
+  receive(7, 1);
+  accounting_.Sweep(8 * kSecond, grace);
+  accounting_.Sweep(14 * kSecond, grace);
+  EXPECT_EQ(Topic(0).lost, 1u);
+  EXPECT_EQ(Topic(0).arrived_after_lost, 0u);
 }
 
 TEST_F(TargetAccountingTest, ALateFillWithinGraceIsNoLoss) {

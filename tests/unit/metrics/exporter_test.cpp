@@ -53,6 +53,50 @@ TEST_F(ExporterTest, ExportsCountersPerTargetAndTopic) {
   EXPECT_THAT(text, HasSubstr("process_threads "));
 }
 
+TEST_F(ExporterTest, ExportsBytesAndBothViewsOfTheConsumersBacklog) {
+  std::vector<std::byte> payload(100);
+  message::Header h;
+  h.run_id = 1;
+  for (std::uint64_t s = 0; s < 3; ++s) {
+    h.sequence = s;
+    message::Encode(h, payload);
+    accounting_.OnSent(0, s, 0, 0, payload.size());
+    accounting_.OnAck(payload, 0);
+  }
+  accounting::WorkItem item;
+  accounting_.OnReceived(0, payload, 0, item);  // sequence 2
+  std::string text = Scrape();
+  EXPECT_THAT(text, HasSubstr("brokerload_bytes_published_total{target=\"nats\"} 300"));
+  EXPECT_THAT(text, HasSubstr("brokerload_bytes_consumed_total{target=\"nats\"} 100"));
+  EXPECT_THAT(text, HasSubstr("brokerload_consumer_backlog_messages{target=\"nats\"} 2"));
+  // Unknown until every topic's was reported: NaN, never a reassuring 0.
+  EXPECT_THAT(text, HasSubstr("brokerload_broker_backlog_messages{target=\"nats\"} Nan"));
+  accounting_.OnBrokerBacklog(0, 2, false);
+  accounting_.OnBrokerBacklog(1, 5, false);
+  text = Scrape();
+  EXPECT_THAT(text, HasSubstr("brokerload_broker_backlog_messages{target=\"nats\"} 7"));
+}
+
+TEST(ExporterStartTest, ATargetBeingSetUpIsUnhealthyFromTheFirstScrape) {
+  Exporter exporter{"9.9.9", {0.001}};
+  driver::Health health;
+  exporter.AddStartingTarget("kafka", &health, config::Role::kFull);
+  const std::string text = prometheus::TextSerializer().Serialize(exporter.Collect());
+  EXPECT_THAT(text, HasSubstr("brokerload_broker_connected{target=\"kafka\"} 0"));
+  EXPECT_THAT(text, HasSubstr("brokerload_target_healthy{target=\"kafka\"} 0"));
+  EXPECT_THAT(text, HasSubstr("brokerload_role_info{target=\"kafka\",role=\"full\"} 1"));
+  EXPECT_THAT(text, Not(HasSubstr("brokerload_messages_published_total{")));
+  accounting::TargetAccounting accounting{{0, 1, 0, {1, 0}, 1'000'000, 1, false}};
+  exporter.AddTarget({"kafka", {"t-0"}, &accounting, &health, nullptr, nullptr, "3.9", "rdk"});
+  const std::string started = prometheus::TextSerializer().Serialize(exporter.Collect());
+  EXPECT_THAT(started, HasSubstr("brokerload_messages_published_total{target=\"kafka\""));
+  // One series per target: the starting one is gone.
+  const auto first = started.find("brokerload_broker_connected{target=\"kafka\"}");
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_EQ(started.find("brokerload_broker_connected{target=\"kafka\"}", first + 1),
+            std::string::npos);
+}
+
 // Receives one message per latency on `topic`, sequences counting on from `first_sequence`.
 void Receive(accounting::TargetAccounting& accounting, std::uint16_t topic,
              std::uint64_t first_sequence, std::initializer_list<std::int64_t> latencies_ns) {

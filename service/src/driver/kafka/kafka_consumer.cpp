@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -25,7 +26,10 @@ struct MessageDeleter {
 class KafkaConsumer final : public Consumer {
  public:
   KafkaConsumer(std::vector<std::string> topics, Health& health)
-      : topic_names_(std::move(topics)), highest_offset_(topic_names_.size()), health_(health) {}
+      : topic_names_(std::move(topics)),
+        highest_offset_(topic_names_.size()),
+        last_end_(topic_names_.size()),
+        health_(health) {}
 
   ~KafkaConsumer() override { Stop(); }
 
@@ -128,6 +132,55 @@ class KafkaConsumer final : public Consumer {
         link_.SetUp()) {
       LOG_INFO("kafka: consumer reconnected");
     }
+  }
+
+  // Fresh end offsets (not the ones cached from fetches, which stop when a broker does), against
+  // the positions the poll thread has handed over.
+  std::vector<std::optional<TopicBacklog>> Backlog() override {
+    std::vector<std::optional<TopicBacklog>> result(topic_names_.size());
+    rd_kafka_topic_partition_list_t* raw = nullptr;
+    if (!rk_ || !running_.load() || rd_kafka_assignment(rk_.get(), &raw) != 0) return result;
+    std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter> assignment(raw);
+    if (rd_kafka_position(rk_.get(), assignment.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) return result;
+    std::vector<TopicBacklog> found(topic_names_.size());
+    std::vector<int> state(topic_names_.size(), 0);  // 0 none assigned, 1 known, -1 unknown
+    std::vector<std::map<std::int32_t, std::int64_t>> ends(topic_names_.size());
+    bool asking = true;
+    for (int i = 0; i < assignment->cnt; ++i) {
+      const rd_kafka_topic_partition_t& p = assignment->elems[i];
+      const auto topic = std::find(topic_names_.begin(), topic_names_.end(), p.topic);
+      if (topic == topic_names_.end()) continue;
+      const auto t = static_cast<std::size_t>(topic - topic_names_.begin());
+      std::int64_t low = 0;
+      std::int64_t high = 0;
+      asking = asking && rd_kafka_query_watermark_offsets(rk_.get(), p.topic, p.partition, &low,
+                                                          &high, 500) == RD_KAFKA_RESP_ERR_NO_ERROR;
+      if (!asking || p.offset < 0 || state[t] < 0) {
+        state[t] = -1;
+        continue;
+      }
+      state[t] = 1;
+      found[t].messages += static_cast<std::uint64_t>(std::max<std::int64_t>(high - p.offset, 0));
+      ends[t][p.partition] = high;
+    }
+    for (std::size_t t = 0; t < topic_names_.size(); ++t) {
+      if (state[t] <= 0) {
+        last_end_[t].clear();
+        continue;
+      }
+      // Reached when every partition assigned now was assigned then and read up to its end then.
+      bool reached = !last_end_[t].empty();
+      for (int i = 0; reached && i < assignment->cnt; ++i) {
+        const rd_kafka_topic_partition_t& p = assignment->elems[i];
+        if (topic_names_[t] != p.topic) continue;
+        const auto then = last_end_[t].find(p.partition);
+        reached = then != last_end_[t].end() && p.offset >= then->second;
+      }
+      found[t].reached_previous_end = reached;
+      last_end_[t] = std::move(ends[t]);
+      result[t] = found[t];
+    }
+    return result;
   }
 
   void Stop() override {
@@ -235,7 +288,7 @@ class KafkaConsumer final : public Consumer {
       }
       link_.SetUp();  // one load once up: back after an outage without a new assignment
       const std::size_t topic = TopicIndex(message->rkt);
-      listener_->OnMessage(topic,
+      listener_->OnMessage(topic, static_cast<std::uint32_t>(std::max(message->partition, 0)),
                            std::span(static_cast<const std::byte*>(message->payload), message->len),
                            Replayed(topic, message->partition, message->offset));
     }
@@ -244,6 +297,8 @@ class KafkaConsumer final : public Consumer {
   std::vector<std::string> topic_names_;
   std::vector<const rd_kafka_topic_t*> topic_handles_;     // poll thread only
   std::vector<std::vector<std::int64_t>> highest_offset_;  // [topic][partition]; poll thread
+  // [topic]: partition -> end offset at the last Backlog(); housekeeping thread
+  std::vector<std::map<std::int32_t, std::int64_t>> last_end_;
   Health& health_;
   // Up at an assignment; down on a transport error or every broker down, up again on a message
   // or a metadata answer (Maintain).

@@ -1,7 +1,9 @@
 #include "driver/kafka/kafka_producer.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <string_view>
 #include <thread>
 
 #include "driver/kafka/kafka_client.hpp"
@@ -62,6 +64,18 @@ class KafkaProducer final : public Producer {
         {"message.timeout.ms", std::to_string(timeout_ms)},
         {"queue.buffering.max.messages", "500000"},
     };
+    // Idempotent by default, as Kafka's own clients are since 3.0: a retry after a leader change
+    // or a rolling restart writes no second copy (a broker-side duplicate, which pages). It needs
+    // acks=all: where the user's producer settings ask for fewer acks, it stays off unless they
+    // ask for it too (and librdkafka then names the conflict).
+    const auto user = [&](std::string_view name) {
+      return std::find_if(target.producer.begin(), target.producer.end(),
+                          [&](const auto& kv) { return kv.first == name; });
+    };
+    const auto acks = user("acks");
+    if (acks == target.producer.end() || acks->second == "all" || acks->second == "-1") {
+      settings.emplace_back("enable.idempotence", "true");
+    }
     const config::Properties security = SecurityProperties(target.security);
     settings.insert(settings.end(), security.begin(), security.end());
     settings.insert(settings.end(), target.producer.begin(), target.producer.end());

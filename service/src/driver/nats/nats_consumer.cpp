@@ -1,5 +1,6 @@
 #include "driver/nats/nats_consumer.hpp"
 
+#include <algorithm>
 #include <string_view>
 #include <unordered_map>
 
@@ -89,6 +90,7 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
       if (s != NATS_NOT_FOUND && code != JSConsumerNotFoundErr && code != JSStreamNotFoundErr) {
         error = "consumer " + t.consumer + " of stream " + topics_[i] + ": " + LastError(s);
       } else if (AddConsumer(i, watch_.disconnected_at_ns.load(), error)) {
+        t.last_handed.store(0, std::memory_order_relaxed);  // a lost stream numbers anew
         LOG_INFO("nats: consumer of stream %s added again after reconnect", topics_[i].c_str());
         continue;
       }
@@ -96,6 +98,36 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
       LOG_WARN("nats: after reconnect: %s; retrying", error.c_str());
     }
     if (all_restored) watch_.reconnected.store(false);
+  }
+
+  // The consumer's own view from the server (delivered and pending stream sequences) against the
+  // last sequence handed to the listener, which trails what was delivered by brokerload's queue.
+  std::vector<std::optional<TopicBacklog>> Backlog() override {
+    std::vector<std::optional<TopicBacklog>> result(topics_.size());
+    const bool restoring = watch_.reconnected.load();
+    jsOptions options;
+    jsOptions_Init(&options);
+    options.Wait = 500;
+    bool asking = !restoring && listener_ != nullptr;
+    for (std::size_t i = 0; i < topics_.size(); ++i) {
+      Topic& t = *topics_state_[i];
+      jsConsumerInfo* info = nullptr;
+      asking = asking && !t.consumer.empty() &&
+               js_GetConsumerInfo(&info, js_.get(), topics_[i].c_str(), t.consumer.c_str(),
+                                  &options, nullptr) == NATS_OK;
+      if (!asking) {
+        jsConsumerInfo_Destroy(info);
+        t.last_end = 0;
+        continue;
+      }
+      const std::uint64_t end = info->Delivered.Stream + info->NumPending;
+      jsConsumerInfo_Destroy(info);
+      const std::uint64_t handed = t.last_handed.load(std::memory_order_relaxed);
+      result[i] =
+          TopicBacklog{end > handed ? end - handed : 0, t.last_end > 0 && handed >= t.last_end};
+      t.last_end = std::max<std::uint64_t>(end, 1);
+    }
+    return result;
   }
 
   void Stop() override {
@@ -120,6 +152,10 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
     // The highest stream sequence delivered on this topic (reader thread only, but atomic for the
     // subscription's own callback).
     std::atomic<std::uint64_t> highest_sequence{0};
+    // The stream sequence last handed to the listener (delivery order is stream order), and the
+    // stream's end at the last Backlog() (housekeeping thread; 0: none known).
+    std::atomic<std::uint64_t> last_handed{0};
+    std::uint64_t last_end = 0;
     std::int64_t dropped = 0;  // by cnats over the pending limits, already reported
     std::string consumer;      // the server's name for the current consumer
     SubscriptionPtr subscription;
@@ -175,6 +211,7 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
   static bool Replayed(Topic& t, const char* reply) {
     const std::optional<AckPlace> place = reply ? ParseAckReply(reply) : std::nullopt;
     if (!place) return false;
+    t.last_handed.store(place->stream_sequence, std::memory_order_relaxed);
     std::uint64_t highest = t.highest_sequence.load(std::memory_order_relaxed);
     while (place->stream_sequence > highest &&
            !t.highest_sequence.compare_exchange_weak(highest, place->stream_sequence,
@@ -185,7 +222,7 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
 
   void Deliver(Topic& t, natsMsg* msg) {
     const char* reply = natsMsg_GetReply(msg);
-    listener_->OnMessage(t.index,
+    listener_->OnMessage(t.index, 0,
                          std::span(reinterpret_cast<const std::byte*>(natsMsg_GetData(msg)),
                                    static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
                          Replayed(t, reply));
