@@ -313,7 +313,8 @@ void TargetAccounting::OnClientDropped(std::size_t topic, std::uint64_t count) {
 // Splits each lost range by phase (sequence boundaries the publisher recorded), then counts it:
 // as client drops while unexplained drops remain, at the end as unconfirmed while the phase has
 // unacknowledged messages, and otherwise as lost.
-void TargetAccounting::Attribute(std::size_t topic, Stream& stream, bool final_sweep) {
+void TargetAccounting::Attribute(std::size_t topic, Stream& stream, bool final_sweep,
+                                 bool unconfirmed_only) {
   TopicState& state = *topic_state_[topic];
   std::vector<std::uint64_t> unconfirmed_left;
   if (final_sweep) {
@@ -343,8 +344,9 @@ void TargetAccounting::Attribute(std::size_t topic, Stream& stream, bool final_s
       count -= by_client;
       if (final_sweep) {
         // Without acknowledgements (kAnySource), what is open at the end cannot be told lost.
-        const std::uint64_t unconfirmed =
-            receive_ == ReceiveMode::kAnySource ? count : std::min(unconfirmed_left[p], count);
+        const std::uint64_t unconfirmed = receive_ == ReceiveMode::kAnySource || unconfirmed_only
+                                              ? count
+                                              : std::min(unconfirmed_left[p], count);
         unconfirmed_left[p] -= unconfirmed;
         c.unconfirmed.fetch_add(unconfirmed, kRelaxed);
         count -= unconfirmed;
@@ -460,9 +462,16 @@ void TargetAccounting::FinalSweep() {
   for (std::size_t topic = 0; topic < streams_.size(); ++topic) {
     Stream& stream = *streams_[topic];
     const std::uint64_t published = TopicTotals(topic).published;
+    const std::uint64_t caught_up_end = topic_state_[topic]->caught_up_end.load(kRelaxed);
     std::lock_guard lock(stream.mutex);
+    // Behind a later arrival of its partition, or below the broker's end the consumer reached:
+    // lost. The rest was never received, and nothing tells whether the broker kept it (a backlog
+    // at shutdown, a tail never acknowledged): unconfirmed.
+    stream.tracker.ExpireBelow(std::min(published, std::max(GapHorizon(stream), caught_up_end)),
+                               stream.lost);
+    Attribute(topic, stream, false);
     stream.tracker.ExpireBelow(published, stream.lost);
-    Attribute(topic, stream, true);
+    Attribute(topic, stream, true, true);
   }
 }
 

@@ -29,7 +29,9 @@
 //   the end of a run, never received (but see unconfirmed). A consumer that is behind, holds no
 //   assignment or is resubscribing loses nothing: what it has not received is its backlog
 //   (ConsumerBacklog).
-// - unconfirmed: at the end of a run, never received and never acknowledged within the drain.
+// - unconfirmed: at the end of a run, never received and not known lost (no later arrival of its
+//   partition, the broker's end not reached past it): a backlog left at shutdown, or sends never
+//   acknowledged within the drain.
 // - dropped_by_client: gaps explained by messages the client library itself discarded inside
 //   brokerload (e.g. cnats slow-consumer drops): brokerload's loss, not the broker's.
 // - duplicated: received again within the tracking window from a new place in the broker: a
@@ -257,9 +259,11 @@ class TargetAccounting {
   // arrived, or after the consumer caught up with the broker's end once it was acknowledged
   // (OnBrokerBacklog). kAnySource: then retires sources silent for twice `grace_ns`.
   void Sweep(std::int64_t now_ns, std::int64_t grace_ns);
-  // At the end of a run: every sequence published and never received is lost, or unconfirmed as
-  // far as the unacknowledged messages of its phase go. kAnySource: gaps still open (a later
-  // sequence arrived, less than the grace ago) are unconfirmed: no acknowledgement is known.
+  // At the end of a run (the drain over, no grace left): a sequence never received is lost when a
+  // later one of its partition arrived or the consumer reached the broker's end past it, and
+  // unconfirmed otherwise (a backlog left at shutdown, or sends never acknowledged: nothing says
+  // the broker lost them). kAnySource: gaps still open (a later sequence arrived, less than the
+  // grace ago) are unconfirmed: no acknowledgement is known.
   void FinalSweep();
 
   Totals TopicTotals(std::size_t topic) const;  // every phase
@@ -320,8 +324,10 @@ class TargetAccounting {
   // acknowledged) and declares lost what is below the newest checkpoint at least grace old.
   void SweepStream(std::size_t topic, Stream& stream, std::uint64_t horizon, std::int64_t now_ns,
                    std::int64_t grace_ns);
-  // Counts `stream.lost` (then clears it) as lost, client drops or, at the end, unconfirmed.
-  void Attribute(std::size_t topic, Stream& stream, bool final_sweep);
+  // Counts `stream.lost` (then clears it) as lost, client drops or, at the end, unconfirmed (as
+  // far as its phase's unacknowledged go; every one with `unconfirmed_only`).
+  void Attribute(std::size_t topic, Stream& stream, bool final_sweep,
+                 bool unconfirmed_only = false);
 
   std::uint8_t target_index_;
   ReceiveMode receive_;
