@@ -84,9 +84,10 @@ def variables(with_target=True):
                        'label_values(brokerload_build_info{job=~"$job"}, instance)'),
     ]
     if with_target:
+        # brokerload_role_info: every target of every role (full, produce-only, consume-only)
+        # exports it; the published counter, say, has no consume-only target.
         result.append(query_variable(
-            "target", "Target",
-            'label_values(brokerload_messages_published_total{job=~"$job"}, target)'))
+            "target", "Target", 'label_values(brokerload_role_info{job=~"$job"}, target)'))
     return result
 
 

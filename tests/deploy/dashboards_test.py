@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Checks the Grafana dashboards: the committed JSON is dashboards/generate.py's output, its SDK
 build is for the Grafana that deploy/compose runs, lint, then every panel's and annotation's PromQL
-against a real Prometheus that scrapes a real brokerload under load on the fixture's brokers (and
-loads the alert rules), and that one scrape holds at most SERIES_BUDGET series.
+and every variable's query against a real Prometheus that scrapes a real brokerload under load on
+the fixture's brokers (and loads the alert rules), and that one scrape holds at most SERIES_BUDGET
+series.
 
 usage: dashboards_test.py BROKERLOAD_BINARY   (env: BROKERLOAD_BROKERS_ENV, from the ctest fixture)
 """
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 
 import promlib
 from promlib import free_port, wait_http
@@ -98,6 +100,35 @@ def queries():
             yield f"{os.path.basename(path)} annotation '{annotation['name']}'", annotation["expr"], True
 
 
+def variable_queries():
+    """(where, PromQL, LABEL) of every query variable: label_values(SELECTOR, LABEL) as a query
+    for the label's values among SELECTOR's series (Grafana asks the series API the same)."""
+    for path in DASHBOARDS:
+        board = json.load(open(path))
+        for variable in board["templating"]["list"]:
+            if variable["type"] != "query":
+                continue
+            where = f"{os.path.basename(path)} variable ${variable['name']}"
+            query = variable["query"]["query"] if isinstance(variable["query"], dict) else variable["query"]
+            match = re.fullmatch(r"label_values\((.+), *(\w+)\)", query)
+            if match is None:
+                fail(f"{where}: not label_values(SELECTOR, LABEL): {query}")
+                continue
+            yield where, f"group by ({match.group(2)}) ({match.group(1)})", match.group(2)
+
+
+def answer_of(ask, *args):
+    """Prometheus' answer, also when it is an error: the API answers a query that does not parse
+    or fails with an HTTP error status and {"status": "error", "error": ...}."""
+    try:
+        return ask(*args)
+    except urllib.error.HTTPError as error:
+        try:
+            return json.load(error)
+        except ValueError:
+            return {"status": "error", "error": f"HTTP {error.code}"}
+
+
 # The most series one scrape of brokerload may return with the example config (both targets,
 # 5 topics, default buckets): latency histograms are per target to stay within it.
 SERIES_BUDGET = 1500
@@ -144,10 +175,10 @@ def live(tmp, binary):
                 query = query.replace(key, value)
             if is_annotation:
                 # As Grafana asks: over the dashboard's time range; it draws where a value is > 0.
-                answer = prometheus.query_range(query, start, end, 1)
+                answer = answer_of(prometheus.query_range, query, start, end, 1)
                 annotations += 1
             else:
-                answer = prometheus.query(query)
+                answer = answer_of(prometheus.query, query)
                 count += 1
             if answer.get("status") != "success":
                 fail(f"{where}: {answer.get('error')} in {query}")
@@ -156,8 +187,18 @@ def live(tmp, binary):
             elif is_annotation and not any(float(v) > 0 for series in answer["data"]["result"]
                                            for _, v in series["values"]):
                 fail(f"{where}: no value above 0 over the run for {query}")
+        variables = 0
+        for where, query, label in variable_queries():
+            for key, value in substitutions.items():
+                query = query.replace(key, value)
+            answer = answer_of(prometheus.query, query)
+            variables += 1
+            if answer.get("status") != "success":
+                fail(f"{where}: {answer.get('error')} in {query}")
+            elif not [found for found in answer["data"]["result"] if found["metric"].get(label)]:
+                fail(f"{where}: no value for {query}")
         print(f"live: {count} panel queries and {annotations} annotation queries answered by "
-              f"Prometheus; {loaded} rules loaded")
+              f"Prometheus, {variables} variable queries; {loaded} rules loaded")
         # The series of one real scrape, as Prometheus counted them.
         scraped = prometheus.query('scrape_samples_scraped{job="brokerload"}')["data"]["result"]
         if not scraped:
