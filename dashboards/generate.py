@@ -154,6 +154,51 @@ WARMUP = PrometheusAnnotation(
     "Warm-up", f'max by (instance, target) (brokerload_stage_info{{{SEL}, stage="warmup"}})',
     step="5s", title_format="warm-up", text_format="{{instance}} {{target}}", color="orange")
 
+# Events that explain a step in any figure, on every dashboard: each marks the EVENT_SECONDS after
+# it (from the first scrape that shows it) with a value of 1 (older Grafana versions draw only
+# values of at least 1). None needs a range over the dashboard's interval: the first two compare
+# timestamps that brokerload exports, the third compares label sets with an offset.
+EVENT_SECONDS = 120
+
+
+def event_annotations(with_target):
+    # A start, not just a restart: the process started less than EVENT_SECONDS ago. This also
+    # marks a replacement pod whose `instance` differs from its predecessor's, where
+    # changes(process_start_time_seconds[...]) would see a new series and no change.
+    started = PrometheusAnnotation(
+        "Restart",
+        f"count by (job, instance) (time() - process_start_time_seconds{{{PROC}}} < {EVENT_SECONDS})",
+        step="10s", title_format="brokerload started", text_format="{{instance}}", color="blue")
+    # A reload that applied a change moves brokerload_config_loaded_timestamp_seconds (a refused,
+    # invalid or unchanged one does not); so does a start, which the first condition excludes:
+    # a config loaded more than 10 s after the process started came from a reload.
+    reloaded = PrometheusAnnotation(
+        "Config reload",
+        f"count by (job, instance) ("
+        f"brokerload_config_loaded_timestamp_seconds{{{PROC}}} - on (job, instance) "
+        f"process_start_time_seconds{{{PROC}}} > 10 "
+        f"and on (job, instance) "
+        f"time() - brokerload_config_loaded_timestamp_seconds{{{PROC}}} < {EVENT_SECONDS})",
+        step="10s", title_format="config reloaded", text_format="{{instance}}", color="purple")
+    # brokerload reads the broker's and the client library's versions at start
+    # (brokerload_target_info), so a broker upgrade shows after brokerload's next start, as a new
+    # label set. Marked: a (broker_version, client_version) of a job's target that none of its
+    # instances had in the hour before, while that target was there with another. By job and
+    # target, not instance: a replacement pod with a new `instance` and the same versions is no
+    # change, and a rolling upgrade is marked once, at the first instance with the new versions.
+    versions = f'job=~"$job", target=~"$target"' if with_target else 'job=~"$job"'
+    before = f"max_over_time(brokerload_target_info{{{versions}}}[1h] offset {EVENT_SECONDS}s)"
+    changed = PrometheusAnnotation(
+        "Version change",
+        f"count by (job, target, broker_version, client_version) "
+        f"(brokerload_target_info{{{versions}}}) "
+        f"unless on (job, target, broker_version, client_version) {before} "
+        f"and on (job, target) {before}",
+        step="10s", title_format="{{target}}: broker {{broker_version}}, client {{client_version}}",
+        text_format="{{job}}: versions not seen in the hour before", color="red")
+    return [started, reloaded, changed]
+
+
 # What panel descriptions say about the warm-up.
 WITH_WARMUP = "Includes the warm-up (shaded orange): its messages count in every counter."
 NO_WARMUP = "Leaves the warm-up out: brokerload records no latency during it."
@@ -170,6 +215,8 @@ class Board:
                         .variables(variables(with_target)))
         if with_target:
             self.builder.annotation(WARMUP)
+        for annotation in event_annotations(with_target):
+            self.builder.annotation(annotation)
         self.next_id = 1
 
     def panel(self, title, exprs, kind="timeseries", unit="short", width=12, height=8,
