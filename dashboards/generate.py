@@ -3,7 +3,8 @@
 
 The JSON files are checked in; edit this generator and run it again (python3 generate.py
 [OUTPUT_DIR]), and tests/deploy/dashboards_test.py checks that both agree. Every panel uses the
-datasource variable, rates use $__rate_interval, heatmaps read the _bucket series.
+datasource variable, rates use $__rate_interval (the overview's regression row: a fixed 5 minutes,
+as its exact quantiles), heatmaps read the _bucket series.
 
 The SDK is pinned in requirements.txt; scripts/install-deps.sh installs it into a venv under the
 cache dir, and this script runs itself with that venv's Python when the one that started it lacks
@@ -53,9 +54,11 @@ from grafana_foundation_sdk.builders import (  # noqa: E402
     common, dashboard, heatmap, prometheus, stat, statetimeline, table, timeseries)
 from grafana_foundation_sdk.cog.encoder import JSONEncoder  # noqa: E402
 from grafana_foundation_sdk.models import dashboard as model  # noqa: E402
-from grafana_foundation_sdk.models.common import VisibilityMode  # noqa: E402
+from grafana_foundation_sdk.models.common import (  # noqa: E402
+    BigValueColorMode, BigValueGraphMode, BigValueTextMode, VisibilityMode)
 from grafana_foundation_sdk.models.dashboard import (  # noqa: E402
-    DataSourceRef, DataTransformerConfig, DynamicConfigValue, FieldColorModeId, VariableRefresh)
+    DataSourceRef, DataTransformerConfig, DynamicConfigValue, FieldColorModeId, Threshold,
+    ThresholdsMode, ValueMap, ValueMappingResult, VariableRefresh)
 from grafana_foundation_sdk.models.heatmap import HeatmapColorMode  # noqa: E402
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat  # noqa: E402
 
@@ -201,12 +204,17 @@ def event_annotations(with_target):
 
 # What panel descriptions say about the warm-up.
 WITH_WARMUP = "Includes the warm-up (shaded orange): its messages count in every counter."
+IN_WINDOW_WARMUP = "Includes the warm-up's messages while it lies in the window (as every counter)."
 NO_WARMUP = "Leaves the warm-up out: brokerload records no latency during it."
 
 
 class Board:
     """One dashboard: panels are laid out left to right, wrapping at 24 columns (the SDK's
-    layout), and numbered from 1."""
+    layout), a row starting a new line, and numbered from 1 in the order added. A panel or row
+    added to a dashboard that already had its layout takes an id from LATER_IDS on (`later=True`),
+    so that the panels before it keep theirs (links with viewPanel=ID)."""
+
+    LATER_IDS = 100
 
     def __init__(self, uid, title, with_target=True):
         self.uid = uid
@@ -218,12 +226,28 @@ class Board:
         for annotation in event_annotations(with_target):
             self.builder.annotation(annotation)
         self.next_id = 1
+        self.later_id = self.LATER_IDS
+
+    def _id(self, later):
+        if later:
+            self.later_id += 1
+            return self.later_id - 1
+        self.next_id += 1
+        return self.next_id - 1
+
+    def row(self, title, repeat=None, later=True):
+        """An expanded row: the panels after it, up to the next row, belong to it; `repeat`: one
+        copy of it and of its panels per value of that variable."""
+        r = dashboard.Row(title).id(self._id(later))
+        if repeat:
+            r.repeat(repeat)
+        self.builder.with_row(r)
 
     def panel(self, title, exprs, kind="timeseries", unit="short", width=12, height=8,
-              description="", transformations=()):
+              description="", transformations=(), instant=False, configure=None, later=False):
         """A panel of `kind` with a query per (expr, legend); a table's queries are instant, in
-        table format."""
-        p = (KINDS[kind]().id(self.next_id).title(title).description(description)
+        table format; configure(builder) sets what else the panel needs."""
+        p = (KINDS[kind]().id(self._id(later)).title(title).description(description)
              .datasource(DS).span(width).height(height).unit(unit))
         for i, (expr, legend) in enumerate(exprs):
             q = (prometheus.Dataquery().expr(expr).legend_format(legend)
@@ -232,10 +256,13 @@ class Board:
                 q.format(PromQueryFormat.HEATMAP).legend_format("{{le}}")
             if kind == "table":
                 q.format(PromQueryFormat.TABLE).instant()
+            if instant:
+                q.instant()
             p.with_target(q)
         for transformation in transformations:
             p.with_transformation(transformation)
-        self.next_id += 1
+        if configure is not None:
+            configure(p)
         self.builder.with_panel(p)
 
     def write(self):
@@ -255,8 +282,156 @@ def exact(metric, window):
              "{{instance}} {{target}} p{{quantile}}")]
 
 
+# The regression row: each figure now against the same figure 1 day and 7 days ago, over the
+# same 5 minutes as the exact window quantiles (window="5m") that the alert rules judge latency
+# by. Its colours are the alert rules' defaults (deploy/prometheus/brokerload-rules.yml):
+LATENCY_FACTOR = 2          # a p99 regressed when over twice its baseline
+LATENCY_FLOOR = 0.010       # and above 10 ms (below, a doubling is no regression)
+THROUGHPUT_FACTOR = 0.8     # acked msg/s regressed when under 0.8 times its baseline
+AVAILABILITY_OBJECTIVE = 0.999  # publish success and delivery ratios
+WINDOW = "5m"
+BASELINES = (("1d", "1 day ago"), ("7d", "7 days ago"))
+
+
+def thresholds(*steps):
+    """Grafana thresholds: (color, from value) pairs, the first from -infinity (None)."""
+    return {"mode": "absolute", "steps": [{"color": c, "value": v} for c, v in steps]}
+
+
+def as_change(steps):
+    """The override properties of a change: in percent, coloured by thresholds `steps`."""
+    return [DynamicConfigValue(id_val="unit", value="percentunit"),
+            DynamicConfigValue(id_val="decimals", value=0),
+            DynamicConfigValue(id_val="thresholds", value=thresholds(*steps)),
+            DynamicConfigValue(id_val="color", value={"mode": "thresholds"})]
+
+
+def regression_stat(judged, steps, below_floor=()):
+    """A stat of instant queries: the first (now) in the text colour, the `judged` ref ids'
+    changes coloured by `steps`, the `below_floor` ones always green."""
+    def configure(p):
+        (p.graph_mode(BigValueGraphMode.NONE).color_mode(BigValueColorMode.VALUE)
+         .text_mode(BigValueTextMode.VALUE_AND_NAME)
+         .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
+         .color_scheme(dashboard.FieldColor().mode(FieldColorModeId.FIXED).fixed_color("text")))
+        for ref in judged:
+            p.override_by_query(ref, as_change(steps))
+        for ref in below_floor:
+            p.override_by_query(ref, as_change((("green", None),)))
+    return configure
+
+
+def objective_stat(p):
+    """A stat of ratios against AVAILABILITY_OBJECTIVE: red below it, green from it."""
+    (p.graph_mode(BigValueGraphMode.NONE).color_mode(BigValueColorMode.VALUE)
+     .text_mode(BigValueTextMode.VALUE_AND_NAME).decimals(3).min(0).max(1)
+     .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
+     .thresholds(dashboard.ThresholdsConfig().mode(ThresholdsMode.ABSOLUTE).steps(
+         [Threshold(None, "red"), Threshold(AVAILABILITY_OBJECTIVE, "green")]))
+     .color_scheme(dashboard.FieldColor().mode(FieldColorModeId.THRESHOLDS)))
+
+
+OFF = "<offset>"
+
+
+def shifted(template, offset):
+    """`template` with OFF after every selector or range: now (""), or `offset 1d`."""
+    return template.replace(OFF, f" offset {offset}" if offset else "")
+
+
+def regression_row(b):
+    """One row per target ($target repeated): throughput, publish p99, end-to-end p99, publish
+    success and delivery, now against 1 and 7 days ago."""
+    b.row("$target: the last 5 minutes against 1 day and 7 days ago", repeat="target")
+    acked = f"sum by (target) (rate(brokerload_messages_acked_total{{{SEL}}}[{WINDOW}]{OFF}))"
+    b.panel("Throughput (acked msg/s)", [(shifted(acked, ""), "now")] + [
+        (f"{shifted(acked, '')} / {shifted(acked, off)} - 1", f"vs {ago}") for off, ago in BASELINES],
+        kind="stat", width=5, height=5, instant=True, later=True,
+        configure=regression_stat(["B", "C"],
+                                  steps=(("red", None), ("green", round(THROUGHPUT_FACTOR - 1, 6)))),
+        description=f"Messages acknowledged per second over the last {WINDOW}, then the change "
+                    f"against the same {WINDOW} 1 day and 7 days ago: red under "
+                    f"{THROUGHPUT_FACTOR}x (a fall of over {100 - THROUGHPUT_FACTOR * 100:.0f} %), "
+                    "the alert rules' default. A changed offered rate changes it too (Offered vs "
+                    "achieved rate, below). " + IN_WINDOW_WARMUP)
+    for metric, title in (("brokerload_publish_latency_window_seconds", "Publish p99"),
+                          ("brokerload_end_to_end_latency_window_seconds", "End-to-end p99")):
+        p99 = f'max by (target) ({metric}{{{SEL}, quantile="0.99", window="{WINDOW}"}}{OFF})'
+        exprs = [(shifted(p99, ""), "now")]
+        for off, ago in BASELINES:
+            change = f"{shifted(p99, '')} / {shifted(p99, off)} - 1"
+            above = f"on (target) ({shifted(p99, '')} > {LATENCY_FLOOR})"
+            exprs.append((f"({change}) and {above}", f"vs {ago}"))
+            exprs.append((f"({change}) unless {above}", f"vs {ago}"))
+        b.panel(f"{title} (exact, {WINDOW})", exprs, kind="stat", unit="s", width=5, height=5,
+                instant=True, later=True,
+                configure=regression_stat(
+                    ["B", "D"], below_floor=["C", "E"],
+                    steps=(("green", None), ("red", round(LATENCY_FACTOR - 1, 6)))),
+                description=f"brokerload's exact p99 over the last {WINDOW} ({metric}, the "
+                            "worst instance's when several), then its change against 1 day and "
+                            f"7 days ago: red over {LATENCY_FACTOR}x the baseline (+"
+                            f"{(LATENCY_FACTOR - 1) * 100:.0f} %) while above "
+                            f"{LATENCY_FLOOR * 1000:.0f} ms, the alert rules' defaults; green "
+                            f"under {LATENCY_FLOOR * 1000:.0f} ms whatever the change. "
+                            + NO_WARMUP)
+    errors = f"sum by (target) (increase(brokerload_publish_errors_total{{{SEL}}}[{WINDOW}]{OFF}))"
+    acked_n = f"sum by (target) (increase(brokerload_messages_acked_total{{{SEL}}}[{WINDOW}]{OFF}))"
+    success = f"{acked_n} / ({acked_n} + {errors})"
+    b.panel("Publish success", [(shifted(success, ""), "now")] + [
+        (shifted(success, off), ago) for off, ago in BASELINES],
+        kind="stat", unit="percentunit", width=5, height=5, instant=True, later=True,
+        configure=objective_stat,
+        description=f"acked / (acked + publish errors) over the last {WINDOW}, and over the same "
+                    f"{WINDOW} 1 day and 7 days ago: red under the {AVAILABILITY_OBJECTIVE:.1%} "
+                    "objective. Publishing roles only. " + IN_WINDOW_WARMUP)
+    lost = f"sum by (target) (increase(brokerload_messages_lost_total{{{SEL}}}[{WINDOW}]{OFF}))"
+    late = (f"sum by (target) (increase(brokerload_messages_arrived_after_loss_total{{{SEL}}}"
+            f"[{WINDOW}]{OFF}))")
+    delivery = f"clamp_max(1 - ({lost} - {late}) / {acked_n}, 1)"
+    b.panel("Delivery", [(shifted(delivery, ""), "now")] + [
+        (shifted(delivery, off), ago) for off, ago in BASELINES],
+        kind="stat", unit="percentunit", width=4, height=5, instant=True, later=True,
+        configure=objective_stat,
+        description=f"1 - net loss / acked over the last {WINDOW}, and over the same {WINDOW} 1 "
+                    "day and 7 days ago; net loss = lost - arrived after loss (a loss counted "
+                    f"in the window and arriving later lifts the ratio back, at most to 1): red "
+                    f"under the {AVAILABILITY_OBJECTIVE:.1%} objective. Full role only (a "
+                    "produce-only target measures no loss, a consume-only one no acks). "
+                    + IN_WINDOW_WARMUP)
+
+
+def alerts_panel():
+    """Per alert, instance and target: pending (orange) or firing (red)."""
+    return (statetimeline.Panel().show_value(VisibilityMode.AUTO).merge_values(True)
+            .legend(common.VizLegendOptions().show_legend(False))
+            .color_scheme(dashboard.FieldColor().mode(FieldColorModeId.FIXED).fixed_color("text"))
+            .mappings([ValueMap(options={
+                "1": ValueMappingResult(text="pending", color="orange", index=0),
+                "2": ValueMappingResult(text="firing", color="red", index=1)})]))
+
+
+KINDS["alerts"] = alerts_panel
+
+
 def overview():
     b = Board("brokerload-overview", "brokerload: overview")
+    regression_row(b)
+    b.row("All selected targets")
+    # An alert kept per replica (the regression and availability alerts, across restarts) has no
+    # `instance`: the empty one matches too.
+    alerts = 'alertname=~"Brokerload.*", job=~"$job", instance=~"$instance|"'
+    by = "max by (alertname, replica, instance, target)"
+    b.panel("brokerload alerts", [
+        (f'2 * {by} (ALERTS{{{alerts}, alertstate="firing"}}) '
+         f'or {by} (ALERTS{{{alerts}, alertstate="pending"}})',
+         "{{alertname}} {{target}} {{replica}} {{instance}}")],
+        kind="alerts", width=24, height=6, later=True,
+        description="The alert rules' state (Prometheus' ALERTS series, deploy/prometheus/"
+                    "brokerload-rules.yml): a row per alert, target and replica or instance, "
+                    "while pending (orange: its condition holds, not yet for its `for`) or firing "
+                    "(red). No data: no brokerload alert was pending or firing in the time range. "
+                    "The latency and rate alerts hold off during the warm-up.")
     b.panel("Offered vs achieved rate", [
         (f"sum by (target) (brokerload_target_messages_per_second{{{SEL}}})", "{{target}} offered"),
         (f"sum by (target) (rate(brokerload_messages_acked_total{{{SEL}}}[$__rate_interval]))", "{{target}} acked"),
