@@ -471,6 +471,22 @@ def overview():
     b.panel("Publish latency, exact over the last 5 minutes",
             exact("brokerload_publish_latency", "5m"), unit="s",
             description="brokerload's own quantiles (0.8 % resolution), per instance. " + NO_WARMUP)
+    b.panel("Bytes per second", [
+        (f"sum by (target) (rate(brokerload_bytes_published_total{{{SEL}}}[$__rate_interval]))", "{{target}} published"),
+        (f"sum by (target) (rate(brokerload_bytes_consumed_total{{{SEL}}}[$__rate_interval]))", "{{target}} consumed"),
+    ], unit="Bps", later=True,
+        description="Payload bytes (brokerload's header included) of the messages published "
+                    "(accepted by the client library; publishing roles) and of every arrival "
+                    "counted in consumed, duplicates included (consuming roles). " + WITH_WARMUP)
+    b.panel("Consumer backlog", [
+        (f"brokerload_consumer_backlog_messages{{{SEL}}}", "{{instance}} {{target}} brokerload's view"),
+        (f"brokerload_broker_backlog_messages{{{SEL}}}", "{{instance}} {{target}} broker's view"),
+    ], later=True,
+        description="Messages the consumers have yet to take, per instance. brokerload's view: "
+                    "acknowledged and not yet received, lost or discarded (full role only). The "
+                    "broker's view: Kafka's end offsets minus the group's positions, JetStream's "
+                    "pending count (consuming roles); a gap while the broker gives no answer. "
+                    "Growing while the rate holds: the consumers fall behind. " + WITH_WARMUP)
     b.write()
 
 
