@@ -11,6 +11,9 @@ namespace {
 
 constexpr std::uint64_t kNoSequence = std::numeric_limits<std::uint64_t>::max();
 constexpr auto kRelaxed = std::memory_order_relaxed;
+// Sweeps' views of what was acknowledged, kept per topic (one a second): an answer that the
+// consumer reached the broker's end speaks of the previous answer's time, about a second ago.
+constexpr std::size_t kAckedAtKept = 300;
 
 std::size_t Index(driver::Status status) { return static_cast<std::size_t>(status); }
 
@@ -392,19 +395,16 @@ std::uint64_t TargetAccounting::GapHorizon(const Stream& stream) {
   return horizon == kNoSequence ? 0 : horizon;
 }
 
-void TargetAccounting::BeforeBrokerBacklog() {
-  for (const auto& state : topic_state_) {
-    state->acked_end_before = state->acked_end_now;
-    state->acked_end_now = state->acked_end.load(kRelaxed);
-  }
-}
-
 void TargetAccounting::OnBrokerBacklog(std::size_t topic, std::optional<std::uint64_t> messages,
-                                       bool reached_previous_end) {
+                                       std::optional<std::int64_t> handed_stored_before_ns) {
   TopicState& state = *topic_state_[topic];
   state.broker_backlog.store(messages.value_or(kUnknownBacklog), kRelaxed);
-  if (messages && reached_previous_end && state.acked_end_before > state.caught_up_end.load()) {
-    state.caught_up_end.store(state.acked_end_before, kRelaxed);
+  if (!messages || !handed_stored_before_ns) return;
+  // The newest Sweep's view no later than that time: acknowledged then, so stored then.
+  auto& acked_at = state.acked_at;
+  while (acked_at.size() > 1 && acked_at[1].first <= *handed_stored_before_ns) acked_at.pop_front();
+  if (!acked_at.empty() && acked_at.front().first <= *handed_stored_before_ns) {
+    state.caught_up_end = std::max(state.caught_up_end, acked_at.front().second);
   }
 }
 
@@ -433,7 +433,10 @@ void TargetAccounting::Sweep(std::int64_t now_ns, std::int64_t grace_ns) {
   if (receive_ == ReceiveMode::kOwnRun) {
     for (std::size_t topic = 0; topic < streams_.size(); ++topic) {
       Stream& stream = *streams_[topic];
-      const std::uint64_t caught_up_end = topic_state_[topic]->caught_up_end.load(kRelaxed);
+      TopicState& state = *topic_state_[topic];
+      state.acked_at.emplace_back(now_ns, state.acked_end.load(kRelaxed));
+      if (state.acked_at.size() > kAckedAtKept) state.acked_at.pop_front();
+      const std::uint64_t caught_up_end = state.caught_up_end;
       std::lock_guard lock(stream.mutex);
       SweepStream(topic, stream, std::max(GapHorizon(stream), caught_up_end), now_ns, grace_ns);
     }
@@ -462,7 +465,7 @@ void TargetAccounting::FinalSweep() {
   for (std::size_t topic = 0; topic < streams_.size(); ++topic) {
     Stream& stream = *streams_[topic];
     const std::uint64_t published = TopicTotals(topic).published;
-    const std::uint64_t caught_up_end = topic_state_[topic]->caught_up_end.load(kRelaxed);
+    const std::uint64_t caught_up_end = topic_state_[topic]->caught_up_end;
     std::lock_guard lock(stream.mutex);
     // Behind a later arrival of its partition, or below the broker's end the consumer reached:
     // lost. The rest was never received, and nothing tells whether the broker kept it (a backlog

@@ -3,6 +3,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -238,17 +239,14 @@ class TargetAccounting {
   // The client library discarded `count` messages of `topic` inside brokerload.
   void OnClientDropped(std::size_t topic, std::uint64_t count);
 
-  // Housekeeping, right before the consumers are asked for their backlogs: remembers what is
-  // acknowledged now, which the broker had stored before it answered.
-  void BeforeBrokerBacklog();
   // The broker's view of the consumer's backlog on `topic` (driver::Consumer::Backlog), or nullopt
-  // when unknown. `reached_previous_end`: the consumer has taken everything the broker had stored
-  // when it answered the previous time, so every message acknowledged before the
-  // BeforeBrokerBacklog preceding that answer has been handed over, and what of it has not arrived
-  // `grace` later is lost. kOwnRun only uses that (the others know no acknowledgements); every
-  // mode exports the backlog (BrokerBacklog).
+  // when unknown; `handed_stored_before_ns` (Unix ns), when known: the consumer has been handed
+  // everything the broker had stored at that time, so every message acknowledged before it has
+  // arrived, and what of it has not `grace` later is lost (Sweep). kOwnRun only uses that (the
+  // others know no acknowledgements); every mode exports the backlog (BrokerBacklog).
+  // Housekeeping thread.
   void OnBrokerBacklog(std::size_t topic, std::optional<std::uint64_t> messages,
-                       bool reached_previous_end);
+                       std::optional<std::int64_t> handed_stored_before_ns);
   // Sum over topics; nullopt while any topic's is unknown or none was reported.
   std::optional<std::uint64_t> BrokerBacklog() const;
   // kOwnRun: acknowledged, and neither received, counted lost nor discarded inside brokerload
@@ -292,11 +290,11 @@ class TargetAccounting {
     std::array<std::atomic<std::uint64_t>, kForeignReasons> foreign{};
     std::atomic<std::uint64_t> probes{0};     // bit p: the probe of partition p % 64 came back
     std::atomic<std::uint64_t> acked_end{0};  // ack thread: highest acked sequence + 1
-    // Housekeeping thread: acked_end at the last two BeforeBrokerBacklog calls, and the horizon
-    // that the consumer's catching up with the broker's end proved handed over.
-    std::uint64_t acked_end_now = 0;
-    std::uint64_t acked_end_before = 0;
-    std::atomic<std::uint64_t> caught_up_end{0};
+    // Housekeeping thread: acked_end as it was at each Sweep (Unix ns, acked_end), the last few
+    // minutes of them, and the horizon that the consumer's catching up with the broker's end
+    // proved handed over.
+    std::deque<std::pair<std::int64_t, std::uint64_t>> acked_at;
+    std::uint64_t caught_up_end = 0;
     std::atomic<std::uint64_t> broker_backlog{kUnknownBacklog};  // scrapes read it
     std::atomic<std::uint64_t> client_dropped{0};                // not yet matched to a gap
     std::vector<std::atomic<std::uint64_t>> first_sequence;      // per phase; publisher writes

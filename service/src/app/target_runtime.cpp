@@ -242,16 +242,23 @@ void TargetRuntime::Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns) {
     if (lane.consumer) lane.consumer->Maintain();
   }
   // Lane k's consumer reads the target's topics k, k + N, ...
-  accounting_->BeforeBrokerBacklog();
   const std::size_t lanes = clients_.size();
   for (std::size_t k = 0; k < lanes; ++k) {
     if (!clients_[k].consumer) continue;
     const auto backlogs = clients_[k].consumer->Backlog();
+    const auto steady_now = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < backlogs.size() && k + i * lanes < topics_.size(); ++i) {
-      const auto& backlog = backlogs[i];
-      accounting_->OnBrokerBacklog(k + i * lanes,
-                                   backlog ? std::optional(backlog->messages) : std::nullopt,
-                                   backlog && backlog->reached_previous_end);
+      std::optional<std::uint64_t> messages;
+      std::optional<std::int64_t> handed_stored_before_ns;
+      if (const auto& backlog = backlogs[i]) {
+        messages = backlog->messages;
+        if (backlog->handed_stored_before) {
+          handed_stored_before_ns = now_ns - std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                 steady_now - *backlog->handed_stored_before)
+                                                 .count();
+        }
+      }
+      accounting_->OnBrokerBacklog(k + i * lanes, messages, handed_stored_before_ns);
     }
   }
   accounting_->Sweep(now_ns, loss_grace_ns);

@@ -108,12 +108,13 @@ class Consumer {
   struct TopicBacklog {
     // What the broker holds that the consumer has yet to hand to its listener: Kafka, the
     // partitions' end offsets minus the consumer's positions over its assignment; JetStream, the
-    // stream's last sequence minus the last one handed over (brokerload's client-side queue
-    // included).
+    // stream's last sequence (delivered + pending) minus the last one handed over (brokerload's
+    // client-side queue included).
     std::uint64_t messages = 0;
-    // Everything up to the end the previous Backlog() reported (every assigned partition's) has
-    // now been handed to the listener: all that the broker had stored when it answered then.
-    bool reached_previous_end = false;
+    // Everything the broker had stored at this time has been handed to the listener: the end it
+    // reported when asked then (every assigned partition's) is now reached. nullopt until a
+    // second answer shows it.
+    std::optional<std::chrono::steady_clock::time_point> handed_stored_before;
   };
   // Per topic (the consumer's topic index); nullopt where it cannot tell (no assignment covering
   // the topic, a position not known yet, no answer within 500 ms, a consumer being restored).

@@ -130,22 +130,21 @@ TEST_F(TargetAccountingTest, AGapIsLostOnlyAfterTheGracePeriod) {
 
 TEST_F(TargetAccountingTest, AnAckedMessageNotYetConsumedIsBacklogNotLoss) {
   // A stalled or slow consumer: nothing arrives, the broker acknowledged 0..2, and the broker's
-  // end was never reached (or not asked): backlog, however long it lasts.
+  // end was never reached (or not known): backlog, however long it lasts.
   const std::int64_t grace = 5 * kSecond;
   for (std::uint64_t s = 0; s < 3; ++s) {
     accounting_.OnSent(0, s, 0, 1'000);
     accounting_.OnAck(Payload(0, s), 2'000);
   }
   for (std::int64_t t = 1; t < 60; ++t) {
-    accounting_.BeforeBrokerBacklog();
-    accounting_.OnBrokerBacklog(0, 3, false);
-    accounting_.OnBrokerBacklog(1, std::nullopt, false);
+    accounting_.OnBrokerBacklog(0, 3, std::nullopt);
+    accounting_.OnBrokerBacklog(1, std::nullopt, std::nullopt);
     accounting_.Sweep(t * kSecond, grace);
   }
   EXPECT_EQ(Topic(0).lost, 0u);
   EXPECT_EQ(accounting_.ConsumerBacklog(), 3u);
   EXPECT_EQ(accounting_.BrokerBacklog(), std::nullopt);  // topic 1's is unknown
-  accounting_.OnBrokerBacklog(1, 4, false);
+  accounting_.OnBrokerBacklog(1, 4, std::nullopt);
   EXPECT_EQ(accounting_.BrokerBacklog(), 7u);
   Receive(0, 0);
   EXPECT_EQ(accounting_.ConsumerBacklog(), 2u);
@@ -157,31 +156,31 @@ TEST_F(TargetAccountingTest, AnAckedMessageIsLostOnceTheConsumerReachedTheBroker
     accounting_.OnSent(0, s, 0, 1'000);
     accounting_.OnAck(Payload(0, s), 2'000);
   }
-  accounting_.BeforeBrokerBacklog();  // 0..2 acknowledged: stored before the broker answers
-  accounting_.OnBrokerBacklog(0, 3, false);
+  accounting_.Sweep(1 * kSecond, grace);  // 0..2 acknowledged as of 1 s
   accounting_.OnSent(0, 3, 0, 1'000);
-  accounting_.OnAck(Payload(0, 3), 2'000);  // after that answer
-  accounting_.BeforeBrokerBacklog();
-  accounting_.OnBrokerBacklog(0, 0, true);  // everything up to the first answer's end taken
+  accounting_.OnAck(Payload(0, 3), 2'000);  // 3 after that
+  accounting_.Sweep(2 * kSecond, grace);
+  // The consumer has everything the broker had stored at 1.5 s: 0..2 (acked by 1 s), not 3.
+  accounting_.OnBrokerBacklog(0, 0, 1'500'000'000);
   Receive(0, 1);
-  accounting_.Sweep(1 * kSecond, grace);
-  accounting_.Sweep(5 * kSecond, grace);
+  accounting_.Sweep(3 * kSecond, grace);
+  accounting_.Sweep(7 * kSecond, grace);
   EXPECT_EQ(Topic(0).lost, 0u);  // within the grace
-  accounting_.Sweep(6 * kSecond, grace);
-  EXPECT_EQ(Topic(0).lost, 2u);  // 0 and 2; 3 was acknowledged after the end that was reached
+  accounting_.Sweep(8 * kSecond, grace);
+  EXPECT_EQ(Topic(0).lost, 2u);  // 0 and 2
   EXPECT_EQ(accounting_.ConsumerBacklog(), 1u);
   EXPECT_EQ(Topic(1).lost, 0u);
 }
 
-TEST_F(TargetAccountingTest, AnUnknownBacklogProvesNothing) {
+TEST_F(TargetAccountingTest, AnEndReachedBeforeAnyAckIsKnownProvesNothing) {
   const std::int64_t grace = 5 * kSecond;
+  accounting_.Sweep(1 * kSecond, grace);  // nothing acknowledged yet
   accounting_.OnSent(0, 0, 0, 1'000);
   accounting_.OnAck(Payload(0, 0), 2'000);
-  accounting_.BeforeBrokerBacklog();
-  accounting_.OnBrokerBacklog(0, std::nullopt, false);
-  accounting_.BeforeBrokerBacklog();
-  accounting_.OnBrokerBacklog(0, std::nullopt, true);
-  accounting_.Sweep(1 * kSecond, grace);
+  accounting_.OnBrokerBacklog(0, 0, 500'000'000);             // before the first Sweep's view: none
+  accounting_.OnBrokerBacklog(0, 0, 1'200'000'000);           // at 1 s nothing was acked
+  accounting_.OnBrokerBacklog(0, std::nullopt, 9 * kSecond);  // unknown: proves nothing
+  accounting_.Sweep(2 * kSecond, grace);
   accounting_.Sweep(10 * kSecond, grace);
   EXPECT_EQ(Topic(0).lost, 0u);
 }
@@ -236,10 +235,8 @@ TEST_F(TargetAccountingTest, AtTheEndWhatNothingProvesLostIsUnconfirmed) {
 TEST_F(TargetAccountingTest, AtTheEndWhatTheConsumerPassedOrTheBrokersEndCoversIsLost) {
   for (std::uint64_t s = 0; s < 6; ++s) accounting_.OnSent(0, s, 0, 1'000);
   for (std::uint64_t s = 0; s < 4; ++s) accounting_.OnAck(Payload(0, s), 5'000);
-  accounting_.BeforeBrokerBacklog();  // 0..3 acked
-  accounting_.OnBrokerBacklog(0, 4, false);
-  accounting_.BeforeBrokerBacklog();
-  accounting_.OnBrokerBacklog(0, 0, true);  // the consumer reached the end: 0..3 handed over
+  accounting_.Sweep(1 * kSecond, 5 * kSecond);     // 0..3 acked as of 1 s
+  accounting_.OnBrokerBacklog(0, 0, 2 * kSecond);  // the consumer has what was stored at 2 s
   Receive(0, 0);
   Receive(0, 2);  // 1: behind a later arrival; 3: below the reached end; 4, 5: never acked
   accounting_.FinalSweep();

@@ -19,6 +19,7 @@ struct PartitionListDeleter {
     rd_kafka_topic_partition_list_destroy(list);
   }
 };
+using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 struct MessageDeleter {
   void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
 };
@@ -134,52 +135,52 @@ class KafkaConsumer final : public Consumer {
     }
   }
 
-  // Fresh end offsets (not the ones cached from fetches, which stop when a broker does), against
-  // the positions the poll thread has handed over.
+  // Fresh end offsets (not the ones cached from fetches, which stop when a broker does) against
+  // the positions the poll thread has handed over. rd_kafka_offsets_for_times with the "latest"
+  // timestamp asks for the ends and keeps to its timeout, which rd_kafka_query_watermark_offsets
+  // (2.0.2) does not: it waits out the socket timeout, a minute, on a broker that stopped.
   std::vector<std::optional<TopicBacklog>> Backlog() override {
     std::vector<std::optional<TopicBacklog>> result(topic_names_.size());
-    rd_kafka_topic_partition_list_t* raw = nullptr;
-    if (!rk_ || !running_.load() || rd_kafka_assignment(rk_.get(), &raw) != 0) return result;
-    std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter> assignment(raw);
-    if (rd_kafka_position(rk_.get(), assignment.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) return result;
-    std::vector<TopicBacklog> found(topic_names_.size());
-    std::vector<int> state(topic_names_.size(), 0);  // 0 none assigned, 1 known, -1 unknown
-    std::vector<std::map<std::int32_t, std::int64_t>> ends(topic_names_.size());
-    bool asking = true;
-    for (int i = 0; i < assignment->cnt; ++i) {
-      const rd_kafka_topic_partition_t& p = assignment->elems[i];
-      const auto topic = std::find(topic_names_.begin(), topic_names_.end(), p.topic);
-      if (topic == topic_names_.end()) continue;
-      const auto t = static_cast<std::size_t>(topic - topic_names_.begin());
-      std::int64_t low = 0;
-      std::int64_t high = 0;
-      asking = asking && rd_kafka_query_watermark_offsets(rk_.get(), p.topic, p.partition, &low,
-                                                          &high, 500) == RD_KAFKA_RESP_ERR_NO_ERROR;
-      if (!asking || p.offset < 0 || state[t] < 0) {
-        state[t] = -1;
-        continue;
-      }
-      state[t] = 1;
-      found[t].messages += static_cast<std::uint64_t>(std::max<std::int64_t>(high - p.offset, 0));
-      ends[t][p.partition] = high;
+    PartitionListPtr positions;
+    {
+      std::lock_guard lock(mutex_);
+      if (assignment_) positions.reset(rd_kafka_topic_partition_list_copy(assignment_.get()));
     }
+    if (!positions || positions->cnt == 0 || !running_.load() ||
+        rd_kafka_position(rk_.get(), positions.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      for (auto& ends : last_end_) ends.clear();
+      return result;
+    }
+    PartitionListPtr ends(rd_kafka_topic_partition_list_copy(positions.get()));
+    for (int i = 0; i < ends->cnt; ++i) ends->elems[i].offset = RD_KAFKA_OFFSET_END;
+    const auto asked = std::chrono::steady_clock::now();
+    const bool answered =
+        rd_kafka_offsets_for_times(rk_.get(), ends.get(), 500) == RD_KAFKA_RESP_ERR_NO_ERROR;
     for (std::size_t t = 0; t < topic_names_.size(); ++t) {
-      if (state[t] <= 0) {
+      TopicBacklog backlog;
+      std::map<std::int32_t, std::int64_t> now;
+      bool known = answered;
+      bool reached = !last_end_[t].empty();
+      for (int i = 0; known && i < positions->cnt; ++i) {
+        const rd_kafka_topic_partition_t& p = positions->elems[i];
+        const rd_kafka_topic_partition_t& e = ends->elems[i];
+        if (topic_names_[t] != p.topic) continue;
+        known = p.offset >= 0 && e.err == RD_KAFKA_RESP_ERR_NO_ERROR && e.offset >= 0;
+        backlog.messages +=
+            static_cast<std::uint64_t>(std::max<std::int64_t>(e.offset - p.offset, 0));
+        now[p.partition] = e.offset;
+        const auto then = last_end_[t].find(p.partition);
+        reached = reached && then != last_end_[t].end() && p.offset >= then->second;
+      }
+      if (!known || now.empty()) {
         last_end_[t].clear();
         continue;
       }
-      // Reached when every partition assigned now was assigned then and read up to its end then.
-      bool reached = !last_end_[t].empty();
-      for (int i = 0; reached && i < assignment->cnt; ++i) {
-        const rd_kafka_topic_partition_t& p = assignment->elems[i];
-        if (topic_names_[t] != p.topic) continue;
-        const auto then = last_end_[t].find(p.partition);
-        reached = then != last_end_[t].end() && p.offset >= then->second;
-      }
-      found[t].reached_previous_end = reached;
-      last_end_[t] = std::move(ends[t]);
-      result[t] = found[t];
+      if (reached) backlog.handed_stored_before = last_asked_;
+      result[t] = backlog;
+      last_end_[t] = std::move(now);
     }
+    last_asked_ = asked;
     return result;
   }
 
@@ -230,6 +231,8 @@ class KafkaConsumer final : public Consumer {
     if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       LOG_INFO("kafka: consumer partitions revoked (%d)", partitions->cnt);
       rd_kafka_assign(rk, nullptr);
+      std::lock_guard lock(mutex_);
+      assignment_.reset();
       return;
     }
     std::set<std::string> covered;
@@ -243,6 +246,7 @@ class KafkaConsumer final : public Consumer {
     first_assignment_ = false;
     link_.SetUp();
     std::lock_guard lock(mutex_);
+    assignment_.reset(rd_kafka_topic_partition_list_copy(partitions));
     assigned_all_ = covered.size() == topic_names_.size();
     assigned_changed_.notify_all();
   }
@@ -297,8 +301,9 @@ class KafkaConsumer final : public Consumer {
   std::vector<std::string> topic_names_;
   std::vector<const rd_kafka_topic_t*> topic_handles_;     // poll thread only
   std::vector<std::vector<std::int64_t>> highest_offset_;  // [topic][partition]; poll thread
-  // [topic]: partition -> end offset at the last Backlog(); housekeeping thread
+  // [topic]: partition -> end offset at the last Backlog(), asked at last_asked_; housekeeping
   std::vector<std::map<std::int32_t, std::int64_t>> last_end_;
+  std::chrono::steady_clock::time_point last_asked_;
   Health& health_;
   // Up at an assignment; down on a transport error or every broker down, up again on a message
   // or a metadata answer (Maintain).
@@ -309,6 +314,7 @@ class KafkaConsumer final : public Consumer {
   std::mutex mutex_;
   std::condition_variable assigned_changed_;
   bool assigned_all_ = false;
+  PartitionListPtr assignment_;  // the current assignment (mutex_), for Backlog
   std::atomic<bool> running_{false};
   KafkaPtr rk_;
   std::thread thread_;

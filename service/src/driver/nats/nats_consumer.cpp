@@ -1,8 +1,11 @@
 #include "driver/nats/nats_consumer.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 #include "driver/nats/nats_client.hpp"
 #include "driver/nats/reader_handler.hpp"
@@ -104,28 +107,30 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
   // last sequence handed to the listener, which trails what was delivered by brokerload's queue.
   std::vector<std::optional<TopicBacklog>> Backlog() override {
     std::vector<std::optional<TopicBacklog>> result(topics_.size());
-    const bool restoring = watch_.reconnected.load();
     jsOptions options;
     jsOptions_Init(&options);
     options.Wait = 500;
-    bool asking = !restoring && listener_ != nullptr;
+    bool asking = !watch_.reconnected.load() && listener_ != nullptr;
     for (std::size_t i = 0; i < topics_.size(); ++i) {
       Topic& t = *topics_state_[i];
+      const auto asked = std::chrono::steady_clock::now();
       jsConsumerInfo* info = nullptr;
       asking = asking && !t.consumer.empty() &&
                js_GetConsumerInfo(&info, js_.get(), topics_[i].c_str(), t.consumer.c_str(),
                                   &options, nullptr) == NATS_OK;
       if (!asking) {
         jsConsumerInfo_Destroy(info);
-        t.last_end = 0;
+        t.last_end.reset();
         continue;
       }
       const std::uint64_t end = info->Delivered.Stream + info->NumPending;
       jsConsumerInfo_Destroy(info);
       const std::uint64_t handed = t.last_handed.load(std::memory_order_relaxed);
-      result[i] =
-          TopicBacklog{end > handed ? end - handed : 0, t.last_end > 0 && handed >= t.last_end};
-      t.last_end = std::max<std::uint64_t>(end, 1);
+      TopicBacklog backlog{end > handed ? end - handed : 0, std::nullopt};
+      if (t.last_end && handed >= t.last_end->second)
+        backlog.handed_stored_before = t.last_end->first;
+      result[i] = backlog;
+      t.last_end.emplace(asked, end);
     }
     return result;
   }
@@ -153,9 +158,9 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
     // subscription's own callback).
     std::atomic<std::uint64_t> highest_sequence{0};
     // The stream sequence last handed to the listener (delivery order is stream order), and the
-    // stream's end at the last Backlog() (housekeeping thread; 0: none known).
+    // stream's end at the last Backlog() and when it was asked (housekeeping thread).
     std::atomic<std::uint64_t> last_handed{0};
-    std::uint64_t last_end = 0;
+    std::optional<std::pair<std::chrono::steady_clock::time_point, std::uint64_t>> last_end;
     std::int64_t dropped = 0;  // by cnats over the pending limits, already reported
     std::string consumer;      // the server's name for the current consumer
     SubscriptionPtr subscription;
