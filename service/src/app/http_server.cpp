@@ -62,32 +62,40 @@ struct Shared {
   const std::string& expected_authorization;
   const std::set<std::string>& open_paths;
   std::size_t& sessions;  // live sessions; the io thread alone touches it
+  std::list<PendingSession*>& pending;
   std::chrono::milliseconds deadline;
+  std::chrono::milliseconds request_deadline;
 };
 
 template <typename Stream>
-class Session : public std::enable_shared_from_this<Session<Stream>> {
+class Session final : public PendingSession, public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(Stream stream, Shared shared)
-      : stream_(std::move(stream)), shared_(shared), deadline_(stream_.get_executor()) {
+      : stream_(std::move(stream)),
+        shared_(shared),
+        deadline_(stream_.get_executor()),
+        pending_(shared_.pending.insert(shared_.pending.end(), this)) {
     ++shared_.sessions;
   }
-  ~Session() { --shared_.sessions; }
+  ~Session() override {
+    Requested();
+    --shared_.sessions;
+  }
+  // Pushed out by a newer connection: the pending read ends with an error and the session goes.
+  void Abort() override {
+    Requested();
+    boost::system::error_code ignored;
+    stream_.lowest_layer().close(ignored);
+  }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
   void Start() {
     auto self = this->shared_from_this();
-    // The whole exchange (handshake, request, response) within the deadline, or the connection
-    // goes: an idle or slow client holds a descriptor for no longer than this.
-    deadline_.expires_after(shared_.deadline);
-    // Weak: the timer alone must not keep a failed session (and its socket) alive.
-    deadline_.async_wait([weak = this->weak_from_this()](const boost::system::error_code& error) {
-      const auto session = weak.lock();
-      if (error || !session) return;  // cancelled, or the session ended first
-      boost::system::error_code ignored;
-      session->stream_.lowest_layer().close(ignored);
-    });
+    // The handshake and request within the request deadline, the whole exchange within the
+    // session's, or the connection goes: an idle or slow client holds a descriptor no longer.
+    started_ = std::chrono::steady_clock::now();
+    Expire(std::min(shared_.request_deadline, shared_.deadline));
     if constexpr (std::is_same_v<Stream, TlsStream>) {
       stream_.async_handshake(boost::asio::ssl::stream_base::server,
                               [self](const boost::system::error_code& error) {
@@ -99,11 +107,32 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
  private:
+  void Expire(std::chrono::steady_clock::duration after) {
+    deadline_.expires_at(started_ + after);
+    // Weak: the timer alone must not keep a failed session (and its socket) alive.
+    deadline_.async_wait([weak = this->weak_from_this()](const boost::system::error_code& error) {
+      const auto session = weak.lock();
+      if (error || !session) return;  // cancelled, or the session ended first
+      boost::system::error_code ignored;
+      session->stream_.lowest_layer().close(ignored);
+    });
+  }
+
+  // No longer one that a newer connection may push out.
+  void Requested() {
+    if (pending_ == shared_.pending.end()) return;
+    shared_.pending.erase(pending_);
+    pending_ = shared_.pending.end();
+  }
+
   void Read() {
     auto self = this->shared_from_this();
     boost::asio::async_read_until(stream_, request_, "\r\n\r\n",
                                   [self](const boost::system::error_code& error, std::size_t) {
-                                    if (!error) self->Respond();
+                                    if (error) return;
+                                    self->Requested();
+                                    self->Expire(self->shared_.deadline);
+                                    self->Respond();
                                   });
   }
 
@@ -168,6 +197,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Stream stream_;
   Shared shared_;
   boost::asio::steady_timer deadline_;
+  std::chrono::steady_clock::time_point started_;
+  std::list<PendingSession*>::iterator pending_;  // shared_.pending.end() once requested
   boost::asio::streambuf request_{16 * 1024};
   std::string reply_;
 };
@@ -258,12 +289,25 @@ void HttpServer::Accept() {
       });
       return;
     }
-    if (sessions_ >= limits_.max_sessions) {
+    // At the cap, the oldest connection still without a request makes room (its descriptor is
+    // closed now; the session itself goes once its read ends): a flood of idle connections cannot
+    // keep out a scraper, which sends its request as it connects.
+    bool room = sessions_ < limits_.max_sessions;
+    if (!room && !pending_.empty()) {
+      pending_.front()->Abort();
+      room = true;
+    }
+    if (!room) {
       boost::system::error_code ignored;
-      socket.close(ignored);  // over the cap: shed at once rather than hold a descriptor
+      socket.close(ignored);  // every one is being answered: shed at once
     } else {
-      const Shared shared{handler_, expected_authorization_, open_paths_, sessions_,
-                          limits_.session_deadline};
+      const Shared shared{handler_,
+                          expected_authorization_,
+                          open_paths_,
+                          sessions_,
+                          pending_,
+                          limits_.session_deadline,
+                          limits_.request_deadline};
       if (tls_) {
         std::make_shared<Session<TlsStream>>(TlsStream(std::move(socket), *tls_), shared)->Start();
       } else {

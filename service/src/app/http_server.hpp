@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
+#include <list>
 #include <memory>
 #include <optional>
 #include <set>
@@ -18,11 +19,13 @@ class context;
 // A minimal HTTP/1.1 server on its own thread for /metrics, /healthz and /readyz. It serves from
 // memory only, so a slow or absent broker never blocks a scrape. One request per connection.
 // Optionally over TLS and with HTTP basic auth (as Prometheus' exporter web config).
-// Bounded (HttpLimits): each connection has `session_deadline` for its whole exchange (TLS
-// handshake, request, response) and is closed after it; beyond `max_sessions` open connections a
-// new one is closed as soon as it is accepted; when descriptors run out, accepting pauses 100 ms
-// instead of spinning. Idle or slow clients therefore hold at most `max_sessions` descriptors,
-// each for at most `session_deadline`, and a scraper gets through once they go.
+// Bounded (HttpLimits): each connection has `request_deadline` to complete its TLS handshake and
+// send its request headers, and `session_deadline` for its whole exchange, and is closed after
+// either; at `max_sessions` open connections, a new one closes the oldest that has not sent its
+// request yet (or, when every one has, is itself closed at once); when descriptors run out,
+// accepting pauses 100 ms instead of spinning. Idle or slow clients (slowloris) therefore hold at
+// most `max_sessions` descriptors, each for at most `request_deadline`, and never keep out a
+// scraper that sends its request as it connects.
 namespace brokerload::app {
 
 struct HttpResponse {
@@ -44,6 +47,14 @@ struct HttpSecurity {
 struct HttpLimits {
   std::chrono::milliseconds session_deadline{10'000};
   std::size_t max_sessions = 64;
+  std::chrono::milliseconds request_deadline{2'000};  // at most session_deadline
+};
+
+// A connection that has not sent its request yet, which a new one may push out (HttpServer).
+class PendingSession {
+ public:
+  virtual ~PendingSession() = default;
+  virtual void Abort() = 0;
 };
 
 class HttpServer {
@@ -67,7 +78,9 @@ class HttpServer {
   std::set<std::string> open_paths_;
   std::unique_ptr<boost::asio::ssl::context> tls_;  // null: plain HTTP
   HttpLimits limits_;
-  std::size_t sessions_ = 0;  // outlives io_ (declared before it): sessions count down in it
+  // Both outlive io_ (declared before it): sessions count down and leave the list in it.
+  std::size_t sessions_ = 0;
+  std::list<PendingSession*> pending_;  // oldest first; the io thread alone touches it
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer accept_retry_;

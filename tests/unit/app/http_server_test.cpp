@@ -89,18 +89,35 @@ TEST(HttpServer, AnIdleConnectionIsClosedAtTheDeadline) {
   EXPECT_LT(took, std::chrono::seconds(3));
 }
 
-// Beyond the cap a new connection is closed at once; once the idle ones go, a scrape answers.
-TEST(HttpServer, ConnectionsBeyondTheCapAreShedAndScrapesGoOnAfterTheDeadline) {
-  HttpServer server("127.0.0.1:0", Handler, {}, {std::chrono::milliseconds(500), 4});
+// At the cap, a new connection pushes out the oldest one that has sent no request: a scrape
+// answers at once however many idle connections came first (slowloris), and those that did send
+// theirs are not pushed out.
+TEST(HttpServer, AtTheCapTheOldestConnectionWithoutARequestMakesRoomForAScrape) {
+  HttpServer server("127.0.0.1:0", Handler, {}, {std::chrono::seconds(10), 4});
   boost::asio::io_context io;
   std::vector<boost::asio::ip::tcp::socket> idle;
-  for (int i = 0; i < 4; ++i) idle.push_back(Idle(io, server.Port()));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // all four accepted
-  auto over = Idle(io, server.Port());
-  EXPECT_TRUE(ClosedByServer(over, std::chrono::milliseconds(200)));
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // the deadline passes
-  const std::string response = Request(server.Port(), "GET /metrics HTTP/1.1\r\n\r\n");
-  EXPECT_EQ(response.rfind("HTTP/1.1 200 OK", 0), 0u) << response;
+  for (int i = 0; i < 40; ++i) idle.push_back(Idle(io, server.Port()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // all accepted, most pushed out
+  const auto start = std::chrono::steady_clock::now();
+  for (int scrape = 0; scrape < 5; ++scrape) {
+    const std::string response = Request(server.Port(), "GET /metrics HTTP/1.1\r\n\r\n");
+    EXPECT_EQ(response.rfind("HTTP/1.1 200 OK", 0), 0u) << response;
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  EXPECT_TRUE(ClosedByServer(idle.front(), std::chrono::milliseconds(200)));
+}
+
+// A client that connects and sends its headers slowly is closed at the request deadline, long
+// before the session deadline.
+TEST(HttpServer, RequestHeadersMustArriveWithinTheRequestDeadline) {
+  HttpServer server("127.0.0.1:0", Handler, {},
+                    {std::chrono::seconds(10), 64, std::chrono::milliseconds(300)});
+  boost::asio::io_context io;
+  auto socket = Idle(io, server.Port());
+  boost::asio::write(socket, boost::asio::buffer(std::string("GET /metrics HTTP/1.1\r\n")));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(ClosedByServer(socket, std::chrono::seconds(5)));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
 }
 
 // With the process out of descriptors, the accept loop waits instead of spinning, and answers
