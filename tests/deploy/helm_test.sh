@@ -2,7 +2,9 @@
 # The Helm chart: helm lint (with values.schema.json), helm template with default and full values,
 # the rendered manifests decoded strictly into the Kubernetes API types (tests/deploy/k8svalidate,
 # built from the Kubernetes Go modules: the usual schema validators fetch their schemas from the
-# network), and the PrometheusRule and dashboards carrying exactly the repository's files.
+# network), the PrometheusRule carrying the rules of deploy/prometheus/brokerload-rules.yml (one
+# template, templates/_rules.tpl) with the release's `rules` values, and the dashboards ConfigMap
+# carrying exactly the repository's files.
 # usage: helm_test.sh   (helm from scripts/install-deps.sh; k8svalidate is built on first use)
 set -euo pipefail
 # The machine's Go toolchain may live outside PATH.
@@ -21,7 +23,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# Helm notes each symlinked file (the rules and dashboards, included from the repository). The
+# Helm notes each symlinked file (the dashboards, included from the repository). The
 # filter runs before helm returns (a process substitution would still be writing the caller's
 # error file when the checks below read it).
 helm() {
@@ -95,6 +97,40 @@ done
 grep -q 'grafana_dashboard: "1"' "$tmp/full.yaml"
 grep -q "replicas: 3" "$tmp/full.yaml"
 grep -q "checksum/config: " "$tmp/full.yaml"
+# The rules: the PrometheusRule's spec is, line for line, the rules file (the chart's default
+# rendering) without its header; the release's `rules` values reach every alert.
+helm template test "$chart" --set prometheusRule.enabled=true \
+  --show-only templates/prometheusrule.yaml >"$tmp/rule.yaml"
+sed -n '/^spec:$/,$p' "$tmp/rule.yaml" | tail -n +2 | sed 's/^  //' >"$tmp/rule-spec.yaml"
+sed -n '/^# Two kinds/,$p' "$root/deploy/prometheus/brokerload-rules.yml" >"$tmp/rules-body.yaml"
+diff -u "$tmp/rules-body.yaml" "$tmp/rule-spec.yaml" >&2 ||
+  { echo "helm: the PrometheusRule is not the rules of deploy/prometheus/brokerload-rules.yml" >&2; exit 1; }
+alerts=$(grep -c "^ *- alert: " "$tmp/full.yaml")
+[[ $(grep -c 'labels: {severity: [a-z]*, \(burn: [a-z]*, \)\?team: "messaging"}' "$tmp/full.yaml") -eq $alerts ]] ||
+  { echo "helm: rules.extraLabels missing from some alert" >&2; exit 1; }
+[[ $(grep -c 'runbook_url: "https://wiki.example/brokerload/runbook#brokerload' "$tmp/full.yaml") -eq $alerts ]] ||
+  { echo "helm: rules.runbookBaseUrl missing from some alert" >&2; exit 1; }
+grep -qF 'absent(up{job="brokerload",namespace="load"})' "$tmp/full.yaml"
+grep -qF 'brokerload:replica_publish_errors:ratio_rate1h > (14.4 * (1 - 0.995))' "$tmp/full.yaml"
+grep -q "offset 14d" "$tmp/full.yaml"
+grep -q "^ *for: 30m$" "$tmp/full.yaml"   # rules.alerts.saturated.for (no default is 30m)
+# Nothing but the chart's objects by default: the plain rules file only with rulesFile=true.
+if grep -q "^# Generated from the Helm chart" "$tmp/default.yaml" "$tmp/full.yaml"; then
+  echo "helm: the rules file rendered without rulesFile=true" >&2; exit 1
+fi
+# The schema refuses bad rules values.
+for bad in rules.availability.objective=1.5 rules.alerts.saturated.for=5min \
+    rules.extraLabels.severity=page rules.alerts.down.threshold=1 rules.runbookBaseUrl=docs/runbook.md; do
+  if helm template test "$chart" --set "$bad" >/dev/null 2>"$tmp/err"; then
+    echo "helm: values.schema.json accepted $bad" >&2; exit 1
+  fi
+done
+# The ServiceMonitor: job from the Service's app.kubernetes.io/name (which the Service carries),
+# `replica` from the pod's name.
+grep -q "jobLabel: app.kubernetes.io/name" "$tmp/full.yaml"
+grep -q "sourceLabels: \[__meta_kubernetes_pod_name\]" "$tmp/full.yaml"
+grep -A1 "sourceLabels: \[__meta_kubernetes_pod_name\]" "$tmp/full.yaml" | grep -q "targetLabel: replica"
+sed -n '/^kind: Service$/,/^spec:/p' "$tmp/default.yaml" | grep -q "app.kubernetes.io/name: brokerload"
 # Replicas on topics of their own (no replica reads another's traffic): the default, and refused
 # when switched off with more than one replica; run.role only takes its three values.
 grep -q "topics_per_replica: true" "$tmp/default.yaml"
