@@ -70,9 +70,10 @@ struct KafkaSecurity {
 
 struct KafkaTopicSettings {
   int partitions = 3;
-  int replication_factor = 1;
-  bool create = true;  // off for managed clusters that refuse topic creation
-  // Topic configs set at creation. A load generator fills disks fast: keep an hour by default.
+  int replication_factor = -1;  // -1: the cluster's default.replication.factor
+  bool create = true;           // off for managed clusters that refuse topic creation
+  // Topic configs set at creation, the user's merged over these. A load generator fills disks
+  // fast: keep an hour by default.
   Properties config = {{"retention.ms", "3600000"}};
 
   bool operator==(const KafkaTopicSettings&) const = default;

@@ -65,11 +65,23 @@ void ReadKafka(YamlReader& r, const YAML::Node& node, const PropertyCheck& check
       topic && r.CheckMap(topic, path + ".topic",
                           {"partitions", "replication_factor", "create", "config"})) {
     r.Int(topic, path + ".topic", "partitions", kafka.topic.partitions, 1, 10'000);
-    r.Int(topic, path + ".topic", "replication_factor", kafka.topic.replication_factor, 1, 32);
+    r.Int(topic, path + ".topic", "replication_factor", kafka.topic.replication_factor, -1, 32);
+    if (kafka.topic.replication_factor == 0) {
+      r.Error(topic["replication_factor"], path + ".topic.replication_factor",
+              "-1 (the cluster's default.replication.factor) or 1 to 32");
+    }
     r.Bool(topic, path + ".topic", "create", kafka.topic.create);
-    if (topic["config"]) {
-      kafka.topic.config.clear();
-      r.Properties(topic, path + ".topic", "config", kafka.topic.config);
+    // Merged over the defaults: adding one property keeps retention.ms.
+    config::Properties given;
+    r.Properties(topic, path + ".topic", "config", given);
+    for (auto& [key, value] : given) {
+      const auto same = std::find_if(kafka.topic.config.begin(), kafka.topic.config.end(),
+                                     [&](const auto& kv) { return kv.first == key; });
+      if (same != kafka.topic.config.end()) {
+        same->second = std::move(value);
+      } else {
+        kafka.topic.config.emplace_back(key, std::move(value));
+      }
     }
   }
   if (enabled) out = std::move(kafka);

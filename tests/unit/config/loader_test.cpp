@@ -120,6 +120,20 @@ run: {loss_grace: 2m, tick: 500us, warmup: 0s}
   EXPECT_EQ(c.run.warmup, std::chrono::seconds(0));  // 0: no warm-up
 }
 
+TEST(ConfigLoader, TopicConfigsMergeOverTheDefaultsAndTheReplicasDefaultToTheClusters) {
+  const Config c = Valid("targets:\n  kafka:\n    topic: {config: {min.insync.replicas: \"2\"}}\n");
+  EXPECT_EQ(c.kafka->topic.replication_factor, -1);
+  EXPECT_EQ(c.kafka->topic.config,
+            (Properties{{"retention.ms", "3600000"}, {"min.insync.replicas", "2"}}));
+  EXPECT_EQ(Valid("targets:\n  kafka:\n    topic: {config: {retention.ms: \"-1\"}}\n")
+                .kafka->topic.config,
+            (Properties{{"retention.ms", "-1"}}));
+  EXPECT_THAT(Errors("targets:\n  kafka:\n    topic: {replication_factor: 0}\n"),
+              ElementsAre(HasSubstr("targets.kafka.topic.replication_factor: expected -1 (the "
+                                    "cluster's default.replication.factor) or 1 to 32")));
+  EXPECT_EQ(Errors("targets:\n  kafka:\n    topic: {replication_factor: 3}\n").size(), 0u);
+}
+
 TEST(ConfigLoader, TheBuiltinSeedProfileTakesARate) {
   const Config c = Valid(kTargets + "profile: {builtin: seed, rate: 2000}\n");
   ASSERT_EQ(c.profile.stages.size(), 4u);

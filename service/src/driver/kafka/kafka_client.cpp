@@ -404,10 +404,14 @@ Description DescribeProducer(rd_kafka_t* rk, const config::KafkaTarget& target,
     d.settings.emplace_back(name, ConfValue(conf, name));
   }
   d.settings.emplace_back("topic.partitions", std::to_string(target.topic.partitions));
+  const std::string replicas = target.topic.replication_factor == -1
+                                   ? std::string("the cluster's default number of")
+                                   : std::to_string(target.topic.replication_factor);
   d.settings.emplace_back("topic.replication_factor",
-                          std::to_string(target.topic.replication_factor));
+                          target.topic.replication_factor == -1
+                              ? "-1 (the cluster's default.replication.factor)"
+                              : replicas);
   const std::string acks = ConfValue(conf, "acks");
-  const std::string replicas = std::to_string(target.topic.replication_factor);
   if (acks == "0") {
     d.durability = "not acknowledged by the broker at all (acks=0)";
   } else if (acks == "1") {
