@@ -17,6 +17,10 @@
   probe.py nats-pending HOST:PORT STREAM
                              prints how many of the stream's messages its one consumer
                              has not delivered yet (num_pending).
+  probe.py kafka-topics HOST:PORT PREFIX
+                             prints the topics whose names start with PREFIX, one a line.
+  probe.py nats-streams HOST:PORT PREFIX
+                             prints the JetStream streams whose names start with PREFIX.
   probe.py uuid              prints a random Kafka cluster id (22 chars base64url, never starting with -).
 """
 import base64
@@ -105,6 +109,13 @@ def kafka_leader(address, topic, partition):
     print(leader)
 
 
+def kafka_topics(address, prefix):
+    _, topics = kafka_metadata(address, [])
+    for name in sorted(topics):
+        if name.startswith(prefix):
+            print(name)
+
+
 def nats_request(address, subject, payload=b""):
     """One request to a NATS server over a raw connection; the reply's JSON."""
     with socket.create_connection(split_address(address), timeout=TIMEOUT_S) as sock:
@@ -130,6 +141,13 @@ def nats_request(address, subject, payload=b""):
                 if "error" in reply:
                     raise ValueError(f"JetStream: {reply['error']}")
                 return reply
+
+
+def nats_streams(address, prefix):
+    reply = nats_request(address, "$JS.API.STREAM.NAMES")
+    for name in sorted(reply.get("streams") or []):
+        if name.startswith(prefix):
+            print(name)
 
 
 def probe_nats(address):
@@ -169,7 +187,8 @@ def main(argv):
     commands = {"kafka": (probe_kafka, 1, 2), "kafka-leader": (kafka_leader, 3, 3),
                 "nats": (probe_nats, 1, 1), "nats-info": (probe_nats_info, 1, 1),
                 "nats-stream-leader": (nats_stream_leader, 2, 2),
-                "nats-pending": (nats_pending, 2, 2)}
+                "nats-pending": (nats_pending, 2, 2),
+                "kafka-topics": (kafka_topics, 2, 2), "nats-streams": (nats_streams, 2, 2)}
     command = commands.get(argv[1] if len(argv) > 1 else "")
     if not command or not command[1] <= len(argv) - 2 <= command[2]:
         print(__doc__, file=sys.stderr)

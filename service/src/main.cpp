@@ -1,10 +1,13 @@
 // brokerload's entry point: parses arguments and maps outcomes to exit codes.
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "app/cleanup.hpp"
 #include "app/compare.hpp"
 #include "app/exit_codes.hpp"
 #include "app/runner.hpp"
@@ -25,6 +28,7 @@ constexpr std::string_view kUsage =
     "                     [--side-by-side] [--baseline OLD.json]\n"
     "                     [--max-throughput-drop PCT] [--max-p99-rise PCT]\n"
     "  brokerload validate-config FILE\n"
+    "  brokerload cleanup --config FILE [--replicas N] [--dry-run]\n"
     "  brokerload --version | --help\n"
     "exit codes: 0 ok, 2 invalid config, 3 broker unavailable at start, 4 runtime error,\n"
     "            5 compare found a regression against its baseline, 64 bad command line\n";
@@ -148,6 +152,34 @@ int CompareCommand(const std::vector<std::string>& args) {
 
 }  // namespace
 
+int CleanupCommand(const std::vector<std::string>& args) {
+  std::string config_path;
+  std::uint32_t replicas = 1;
+  bool dry_run = false;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      config_path = args[++i];
+    } else if (args[i] == "--replicas" && i + 1 < args.size()) {
+      const std::string& value = args[++i];
+      char* end = nullptr;
+      const unsigned long n = std::strtoul(value.c_str(), &end, 10);
+      if (value.empty() || *end != 0 || n == 0 || n > 10'000) {
+        return Usage("cleanup: --replicas: expected 1 to 10000, got '" + value + "'");
+      }
+      replicas = static_cast<std::uint32_t>(n);
+    } else if (args[i] == "--dry-run") {
+      dry_run = true;
+    } else {
+      return Usage("cleanup: unknown or incomplete option '" + args[i] + "'");
+    }
+  }
+  if (config_path.empty()) return Usage("cleanup needs --config FILE");
+  const std::optional<config::Config> config = Load(config_path);
+  if (!config) return app::kExitConfig;
+  log::SetLevel(log::Level::kWarn);
+  return app::Cleanup(*config, replicas, dry_run);
+}
+
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) return Usage("no command");
@@ -188,5 +220,6 @@ int main(int argc, char** argv) {
     return app::Run(*config, {config_path, level.has_value()});
   }
   if (command == "compare") return CompareCommand(args);
+  if (command == "cleanup") return CleanupCommand(args);
   return Usage("unknown command '" + command + "'");
 }

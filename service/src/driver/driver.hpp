@@ -125,6 +125,13 @@ class Consumer {
   virtual void Stop() = 0;
 };
 
+// What `brokerload cleanup` did on one target: each name with what became of it.
+struct CleanupReport {
+  std::vector<std::string> deleted;  // topics, streams or consumer groups
+  std::vector<std::string> absent;   // already gone
+  std::vector<std::string> kept;     // "<name>: <why>" (a group still in use, a refusal)
+};
+
 // Connection state and client-level errors of one target, for metrics and logs. Written by client
 // threads, read by scrapes. A target has several connections (a producer and a consumer per
 // lane); each holds a Link, and the target is connected while it has at least one and none of

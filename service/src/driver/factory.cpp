@@ -1,8 +1,10 @@
 #include "driver/factory.hpp"
 
+#include "driver/kafka/kafka_cleanup.hpp"
 #include "driver/kafka/kafka_consumer.hpp"
 #include "driver/kafka/kafka_producer.hpp"
 #include "driver/kafka/kafka_properties.hpp"
+#include "driver/nats/nats_cleanup.hpp"
 #include "driver/nats/nats_client.hpp"
 #include "driver/nats/nats_consumer.hpp"
 #include "driver/nats/nats_producer.hpp"
@@ -43,6 +45,15 @@ bool CreateClients(Backend backend, const config::Config& config,
   error = std::string(BackendName(backend)) + ": " + detail;
   clients = {};
   return false;
+}
+
+bool Cleanup(Backend backend, const config::Config& config, const std::vector<std::string>& topics,
+             bool dry_run, std::chrono::milliseconds timeout, CleanupReport& report,
+             std::string& error) {
+  if (backend == Backend::kKafka) {
+    return kafka::Cleanup(*config.kafka, topics, dry_run, timeout, report, error);
+  }
+  return nats::Cleanup(*config.nats, topics, dry_run, report, error);
 }
 
 }  // namespace brokerload::driver

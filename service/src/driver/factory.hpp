@@ -47,4 +47,12 @@ bool CreateClients(Backend backend, const config::Config& config,
                    std::string& error, const std::vector<std::string>* consumer_topics = nullptr,
                    bool with_producer = true);
 
+// `brokerload cleanup`: deletes what a config's runs created on one target: `topics` (Kafka
+// topics, JetStream streams) and, on Kafka, the consumer groups its runs joined (never another
+// name). With `dry_run`, lists instead. False with `error` when the broker cannot be reached
+// within `timeout` (cnats' own timeouts bound NATS) or refuses the whole request.
+bool Cleanup(Backend backend, const config::Config& config, const std::vector<std::string>& topics,
+             bool dry_run, std::chrono::milliseconds timeout, CleanupReport& report,
+             std::string& error);
+
 }  // namespace brokerload::driver

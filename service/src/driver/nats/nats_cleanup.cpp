@@ -1,0 +1,53 @@
+#include "driver/nats/nats_cleanup.hpp"
+
+#include "driver/nats/nats_client.hpp"
+
+namespace brokerload::driver::nats {
+
+bool Cleanup(const config::NatsTarget& target, const std::vector<std::string>& topics, bool dry_run,
+             CleanupReport& report, std::string& error) {
+  Health health;
+  ConnectionWatch watch(health);
+  ConnectionPtr nc = Connect(target, "brokerload-cleanup", false, watch, error);
+  if (!nc) return false;
+  struct Close {
+    ConnectionPtr& nc;
+    ConnectionWatch& watch;
+    ~Close() {
+      watch.link.Close();  // closing is not an outage: no "connection lost" to log
+      CloseAndWait(nc, watch);
+    }
+  } close{nc, watch};
+  jsCtx* raw = nullptr;
+  if (const natsStatus s = natsConnection_JetStream(&raw, nc.get(), nullptr); s != NATS_OK) {
+    error = "JetStream context: " + LastError(s);
+    return false;
+  }
+  const JsPtr js(raw);
+  for (const std::string& topic : topics) {
+    const std::string name = "stream " + topic;
+    jsStreamInfo* info = nullptr;
+    jsErrCode code{};
+    natsStatus s = js_GetStreamInfo(&info, js.get(), topic.c_str(), nullptr, &code);
+    jsStreamInfo_Destroy(info);
+    if (s == NATS_OK && dry_run) {
+      report.kept.push_back(name + ": dry run");
+      continue;
+    }
+    if (s == NATS_OK) s = js_DeleteStream(js.get(), topic.c_str(), nullptr, &code);
+    if (s == NATS_OK) {
+      report.deleted.push_back(name);
+    } else if (s == NATS_NOT_FOUND || code == JSStreamNotFoundErr) {
+      report.absent.push_back(name);
+    } else if (code == 0) {  // no JetStream verdict: the request itself failed
+      error = name + ": " + LastError(s) + " (is JetStream enabled?)";
+      return false;
+    } else {
+      report.kept.push_back(name + ": " + LastError(s) + " (JetStream error " +
+                            std::to_string(static_cast<int>(code)) + ")");
+    }
+  }
+  return true;
+}
+
+}  // namespace brokerload::driver::nats

@@ -1,0 +1,17 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "driver/driver.hpp"
+
+namespace brokerload::driver::nats {
+
+// Deletes the streams named `topics` (brokerload's streams are named as its topics), with their
+// consumers. With `dry_run`, lists what it would delete. False with `error` when it cannot
+// connect or JetStream refuses as a whole; a stream it may not delete is reported as kept.
+bool Cleanup(const config::NatsTarget& target, const std::vector<std::string>& topics, bool dry_run,
+             CleanupReport& report, std::string& error);
+
+}  // namespace brokerload::driver::nats

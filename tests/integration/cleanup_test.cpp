@@ -1,0 +1,102 @@
+// `brokerload cleanup` deletes what a config's runs created, checked from outside brokerload (the
+// brokers' own metadata, by deploy/local/probe.py): the topics and streams of every replica, and
+// the run's consumer group, and nothing else; a second cleanup finds nothing to delete.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "broker_env.hpp"
+#include "brokerload_process.hpp"
+
+namespace brokerload::testing {
+namespace {
+
+struct Output {
+  int exit_code = -1;
+  std::string text;
+};
+
+Output Command(const std::string& command) {
+  Output out;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return out;
+  std::array<char, 4096> buffer{};
+  std::size_t n = 0;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    out.text.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+std::string Probe(const std::string& what, const std::string& address, const std::string& prefix) {
+  return Command("python3 " BROKERLOAD_SOURCE_DIR "/deploy/local/probe.py " + what + " " + address +
+                 " " + prefix)
+      .text;
+}
+
+TEST(Cleanup, DeletesTheTopicsStreamsAndGroupsOfAConfigsRunsAndNothingElse) {
+  std::string kafka, nats;
+  ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
+  ASSERT_TRUE(LoadBrokerAddress("NATS_URL", nats));
+  const std::string nats_address = nats.substr(nats.find("//") + 2);
+  const std::string prefix = UniqueName("cleanup");
+  const std::string config = "targets:\n  kafka: {bootstrap_servers: \"" + kafka +
+                             "\", consumer_group: " + prefix + "}\n  nats: {servers: [\"" + nats +
+                             "\"]}\n"
+                             "workload: {topics: 2, topic_prefix: " +
+                             prefix +
+                             ", topics_per_replica: true}\n"
+                             "profile:\n  stages: [{name: s, rate: 200, messages: 400}]\n"
+                             "metrics: {listen: \"127.0.0.1:0\"}\n"
+                             "run: {warmup: 0s}\n";
+  {
+    BrokerloadProcess run(config, "BROKERLOAD_PRODUCER_ID=1");
+    const unsigned short port = run.WaitForMetricsPort(std::chrono::seconds(10));
+    ASSERT_NE(port, 0) << run.Log();
+    std::string metrics;
+    for (const char* target : {"kafka", "nats"}) {
+      ASSERT_TRUE(WaitForAbove(port, metrics, "brokerload_messages_consumed_total", target, 399,
+                               std::chrono::seconds(90)))
+          << target << "\n"
+          << run.Log();
+    }
+    ASSERT_EQ(run.Terminate(std::chrono::seconds(60)), 0) << run.Log();
+  }
+  const std::string names = prefix + "-p1-0\n" + prefix + "-p1-1\n";
+  ASSERT_EQ(Probe("kafka-topics", kafka, prefix), names);
+  ASSERT_EQ(Probe("nats-streams", nats_address, prefix), names);
+
+  // The run's config, for replicas 0 and 1 (replica 0 never ran: not there).
+  const std::string path = ::testing::TempDir() + prefix + ".yaml";
+  std::ofstream(path) << config;
+  const std::string binary = BROKERLOAD_BINARY;
+  const Output dry = Command(binary + " cleanup --config " + path + " --replicas 2 --dry-run");
+  EXPECT_EQ(dry.exit_code, 0) << dry.text;
+  EXPECT_NE(dry.text.find("kafka: would delete topic " + prefix + "-p1-0"), std::string::npos)
+      << dry.text;
+  EXPECT_EQ(Probe("kafka-topics", kafka, prefix), names) << "a dry run deleted";
+
+  const Output first = Command(binary + " cleanup --config " + path + " --replicas 2");
+  EXPECT_EQ(first.exit_code, 0) << first.text;
+  for (const std::string& topic : {prefix + "-p1-0", prefix + "-p1-1"}) {
+    EXPECT_NE(first.text.find("kafka: deleted topic " + topic), std::string::npos) << first.text;
+    EXPECT_NE(first.text.find("nats: deleted stream " + topic), std::string::npos) << first.text;
+  }
+  EXPECT_NE(first.text.find("kafka: topic " + prefix + "-p0-0 was not there"), std::string::npos)
+      << first.text;
+  EXPECT_NE(first.text.find("kafka: deleted consumer group " + prefix + "-"), std::string::npos)
+      << first.text;
+  EXPECT_EQ(Probe("kafka-topics", kafka, prefix), "");
+  EXPECT_EQ(Probe("nats-streams", nats_address, prefix), "");
+
+  const Output again = Command(binary + " cleanup --config " + path + " --replicas 2");
+  EXPECT_EQ(again.exit_code, 0) << again.text;
+  EXPECT_EQ(again.text.find("deleted"), std::string::npos) << again.text;
+}
+
+}  // namespace
+}  // namespace brokerload::testing
