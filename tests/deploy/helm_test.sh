@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# The Helm chart: helm lint (with values.schema.json), helm template with default and full values,
-# the rendered manifests decoded strictly into the Kubernetes API types (tests/deploy/k8svalidate,
-# built from the Kubernetes Go modules: the usual schema validators fetch their schemas from the
-# network), the PrometheusRule carrying the rules of deploy/prometheus/brokerload-rules.yml (one
-# template, templates/_rules.tpl) with the release's `rules` values, and the dashboards ConfigMap
-# carrying exactly the repository's files.
-# usage: helm_test.sh   (helm from scripts/install-deps.sh; k8svalidate is built on first use)
+# The Helm chart: helm lint (with values.schema.json), helm template with the default values, the
+# full values and each file of tests/deploy/values/; the rendered manifests decoded strictly into
+# the Kubernetes API types and every pod evaluated against the Pod Security Standards
+# "restricted" profile by Kubernetes' own evaluator (tests/deploy/k8svalidate, built from the
+# Kubernetes Go modules: the usual schema validators fetch their schemas from the network); the
+# rendered brokerload config accepted by `brokerload validate-config` (its files in Secrets the pod
+# mounts, its ${env:NAME} in the container's environment); values that would render a config
+# brokerload refuses failing `helm template` with the reason; the PrometheusRule carrying the
+# rules of deploy/prometheus/brokerload-rules.yml (one template, templates/_rules.tpl) with the
+# release's `rules` values, and the dashboards ConfigMap carrying exactly the repository's files.
+# usage: helm_test.sh BROKERLOAD_BINARY   (helm from scripts/install-deps.sh; k8svalidate is built
+#        on first use)
 set -euo pipefail
+[[ $# -eq 1 && -x $1 ]] || { echo "usage: helm_test.sh BROKERLOAD_BINARY" >&2; exit 64; }
+brokerload=$1
 # The machine's Go toolchain may live outside PATH.
 [[ -x /usr/local/go/bin/go ]] && PATH="$PATH:/usr/local/go/bin"
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -16,7 +23,8 @@ command -v go >/dev/null || { echo "go missing: run scripts/install-deps.sh" >&2
 export PATH="$PATH:$(go env GOPATH)/bin"
 command -v helm >/dev/null || { echo "helm missing: run scripts/install-deps.sh" >&2; exit 1; }
 validator="$cache/k8svalidate"
-if [[ ! -x $validator || "$root/tests/deploy/k8svalidate/main.go" -nt $validator ]]; then
+if [[ ! -x $validator || "$root/tests/deploy/k8svalidate/main.go" -nt $validator ||
+      "$root/tests/deploy/k8svalidate/go.mod" -nt $validator ]]; then
   mkdir -p "$cache"
   (cd "$root/tests/deploy/k8svalidate" && go build -o "$validator" .)
 fi
@@ -32,12 +40,125 @@ helm() {
   grep -v "found symbolic link in path" "$tmp/helm-stderr" >&2 || true
   return "$rc"
 }
-helm lint "$chart"
-helm lint "$chart" -f "$root/tests/deploy/full-values.yaml"
-helm template test "$chart" >"$tmp/default.yaml"
-helm template test "$chart" -f "$root/tests/deploy/full-values.yaml" >"$tmp/full.yaml"
-"$validator" <"$tmp/default.yaml"
-"$validator" <"$tmp/full.yaml"
+# Every values file: lint, render, decode, "restricted", and the config brokerload accepts.
+# (tests/deploy/values/invalid-*.yaml are refused, below.)
+valid_values=("$root/tests/deploy/full-values.yaml")
+for values in "$root"/tests/deploy/values/*.yaml; do
+  [[ $(basename "$values") == invalid-* ]] || valid_values+=("$values")
+done
+render_and_validate() {  # name [helm args...]: $tmp/<name>.yaml, checked
+  local name=$1; shift
+  helm lint "$chart" "$@" >/dev/null
+  helm template test "$chart" "$@" >"$tmp/$name.yaml"
+  "$validator" <"$tmp/$name.yaml" >/dev/null
+  mkdir -p "$tmp/config-$name"
+  "$root/tests/deploy/rendered.py" config "$tmp/$name.yaml" "$tmp/config-$name"
+  # shellcheck disable=SC2046
+  env $(cat "$tmp/config-$name/env") "$brokerload" validate-config "$tmp/config-$name/brokerload.yaml" \
+    >"$tmp/validate.out" 2>&1 ||
+    { cat "$tmp/validate.out" >&2; echo "helm: $name: brokerload refuses the rendered config" >&2; exit 1; }
+}
+render_and_validate default
+render_and_validate full -f "$root/tests/deploy/full-values.yaml"
+for values in "${valid_values[@]:1}"; do
+  render_and_validate "$(basename "$values" .yaml)" -f "$values"
+done
+# The rendered config of a values file: its ConfigMap's brokerload.yaml.
+config_of() { sed -n '/^  brokerload.yaml: |$/,/^---/p' "$tmp/$1.yaml"; }
+
+# A section of `config` replaces the default section whole: a Kafka-only or NATS-only install by
+# writing that target alone; a profile of stages or the builtin seed without the default rate.
+config_of kafka-only | grep -q "bootstrap_servers: kafka-0.kafka:9092" || { echo "helm: kafka-only: no kafka" >&2; exit 1; }
+if config_of kafka-only | grep -q "nats:"; then echo "helm: kafka-only renders the default NATS target" >&2; exit 1; fi
+config_of nats-only | grep -q "nats://nats-0.nats:4222" || { echo "helm: nats-only: no nats" >&2; exit 1; }
+if config_of nats-only | grep -q "kafka:"; then echo "helm: nats-only renders the default Kafka target" >&2; exit 1; fi
+if config_of stages | grep -q "^      rate: 1000$"; then echo "helm: the default rate beside stages" >&2; exit 1; fi
+config_of seed | grep -q "builtin: seed" && config_of seed | grep -q "^      rate: 10000$" ||
+  { config_of seed >&2; echo "helm: the seed profile at 10000 not rendered as written" >&2; exit 1; }
+config_of full | grep -q "^      keys: 64$"
+# Sections left out keep their default; topics_per_replica is added to a workload without it.
+config_of stages | grep -q "bootstrap_servers: kafka:9092"
+helm template test "$chart" --set config.workload.topics=10 --show-only templates/configmap.yaml >"$tmp/workload.yaml"
+grep -q "^      topics: 10$" "$tmp/workload.yaml" && grep -q "topics_per_replica: true" "$tmp/workload.yaml" ||
+  { cat "$tmp/workload.yaml" >&2; echo "helm: a workload written lost topics_per_replica" >&2; exit 1; }
+if grep -q "message_size" "$tmp/workload.yaml"; then
+  echo "helm: the default workload merged into the one written" >&2; exit 1
+fi
+# Values that render a config brokerload refuses fail with brokerload's reason.
+expect_refused() {  # what-the-message-says helm-args...
+  local message=$1; shift
+  if helm template test "$chart" "$@" >/dev/null 2>"$tmp/err"; then
+    echo "helm: accepted $*" >&2; exit 1
+  fi
+  grep -qF -- "$message" "$tmp/err" || { cat "$tmp/err" >&2; echo "helm: $* refused without '$message'" >&2; exit 1; }
+}
+expect_refused "config.profile: expected either stages, or rate (with an optional builtin), not both" \
+  -f "$root/tests/deploy/values/invalid-profile.yaml"
+expect_refused "config.targets: expected at least one enabled target (kafka or nats)" \
+  -f "$root/tests/deploy/values/invalid-targets.yaml"
+expect_refused "config.profile.stages[0]: expected exactly one of duration and messages" \
+  --set 'config.profile.stages[0].rate=10'
+expect_refused "config.profile.max_in_flight: expected no value without rate: max" \
+  --set config.profile.rate=100 --set config.profile.max_in_flight=10
+# The schema: brokerload's sections and keys it knows (unknown keys refused), at every level.
+expect_refused "additional properties 'bogus' not allowed" --set bogus=1
+expect_refused "additional properties 'profiles' not allowed" --set config.profiles.rate=1
+expect_refused "additional properties 'rabbitmq' not allowed" --set config.targets.rabbitmq.url=x
+expect_refused "additional properties 'ratee' not allowed" --set config.profile.ratee=1
+expect_refused "podDisruptionBudget: minAvailable or maxUnavailable, not both" --set podDisruptionBudget.enabled=true \
+  --set podDisruptionBudget.minAvailable=1 --set podDisruptionBudget.maxUnavailable=1
+expect_refused "/image/digest" --set image.digest=latest
+
+# Pod Security: the default pod passes "restricted" (above, for every values file); it mounts no
+# service account token. With realtimePublisher (uid 0 with CAP_SYS_NICE alone) it passes only
+# "privileged": SYS_NICE is outside "baseline"'s capabilities.
+grep -q "automountServiceAccountToken: false" "$tmp/default.yaml"
+"$validator" -report-level <"$tmp/default.yaml" | grep -q "StatefulSet/test-brokerload restricted$"
+helm template test "$chart" --set realtimePublisher=true >"$tmp/realtime.yaml"
+"$validator" -pod-security privileged -report-level <"$tmp/realtime.yaml" >"$tmp/level" ||
+  { echo "helm: realtimePublisher: invalid manifests" >&2; exit 1; }
+grep -q "StatefulSet/test-brokerload privileged$" "$tmp/level" || { cat "$tmp/level" >&2; exit 1; }
+if "$validator" -pod-security baseline <"$tmp/realtime.yaml" >/dev/null 2>"$tmp/err"; then
+  echo "helm: realtimePublisher passes baseline: values.yaml says it does not" >&2; exit 1
+fi
+grep -q 'non-default capabilities (container "brokerload" must not include "SYS_NICE"' "$tmp/err" ||
+  { cat "$tmp/err" >&2; exit 1; }
+sed -n '/^          securityContext:$/,/^          volumeMounts:$/p' "$tmp/realtime.yaml" >"$tmp/rt-sc"
+grep -q "runAsUser: 0" "$tmp/rt-sc" && grep -q -- "- SYS_NICE" "$tmp/rt-sc" && grep -q -- "- ALL" "$tmp/rt-sc" &&
+  grep -q "allowPrivilegeEscalation: false" "$tmp/rt-sc" && grep -q "readOnlyRootFilesystem: true" "$tmp/rt-sc" ||
+  { cat "$tmp/rt-sc" >&2; echo "helm: realtimePublisher's securityContext" >&2; exit 1; }
+# The evaluator refuses what the chart no longer renders: a pod without seccompProfile.
+if helm template test "$chart" --set podSecurityContext.seccompProfile=null | "$validator" >/dev/null 2>&1; then
+  echo "helm: k8svalidate accepted a pod without seccompProfile under restricted" >&2; exit 1
+fi
+# Resources: a memory limit, no CPU limit (a CFS quota would pause brokerload inside what it measures).
+sed -n '/^          resources:$/,/^          securityContext:$/p' "$tmp/default.yaml" >"$tmp/resources"
+grep -q "memory: " "$tmp/resources"
+if sed -n '/limits:/,/requests:/p' "$tmp/resources" | grep -q "cpu:"; then
+  echo "helm: a CPU limit by default" >&2; exit 1
+fi
+# Optional objects and pod settings: off by default, rendered by the full values (decoded above).
+for kind in PodDisruptionBudget NetworkPolicy; do
+  if grep -q "^kind: $kind$" "$tmp/default.yaml"; then echo "helm: $kind by default" >&2; exit 1; fi
+  grep -q "^kind: $kind$" "$tmp/full.yaml" || { echo "helm: full values: no $kind" >&2; exit 1; }
+done
+grep -q 'image: "registry.example/brokerload@sha256:4c2c5a8e' "$tmp/full.yaml"
+grep -q 'image: "brokerload:0.1.0"' "$tmp/default.yaml"
+for expected in "- name: regcred" "priorityClassName: load-testing" "cost-center: load-testing" \
+    'sidecar.istio.io/inject: "false"' "topologyKey: kubernetes.io/hostname" "minAvailable: 2" \
+    "key: node-role"; do
+  grep -qF -- "$expected" "$tmp/full.yaml" || { echo "helm: full values: no '$expected'" >&2; exit 1; }
+done
+# The NetworkPolicy: DNS, the brokers' ports from the targets and extraPorts, the metrics port in.
+sed -n '/^kind: NetworkPolicy$/,/^---/p' "$tmp/full.yaml" >"$tmp/netpol"
+for port in "port: 53, protocol: UDP" "port: 9094, protocol: TCP" "port: 4222, protocol: TCP" \
+    "port: 9095, protocol: TCP" "port: metrics, protocol: TCP"; do
+  grep -qF "{$port}" "$tmp/netpol" || { cat "$tmp/netpol" >&2; echo "helm: NetworkPolicy lacks $port" >&2; exit 1; }
+done
+helm template test "$chart" -f "$root/tests/deploy/values/kafka-only.yaml" --set networkPolicy.enabled=true \
+  --show-only templates/networkpolicy.yaml >"$tmp/netpol-kafka"
+[[ $(grep -c "port: 9092, protocol: TCP" "$tmp/netpol-kafka") -eq 1 ]] && ! grep -q "4222" "$tmp/netpol-kafka" ||
+  { cat "$tmp/netpol-kafka" >&2; echo "helm: NetworkPolicy ports of a Kafka-only install" >&2; exit 1; }
 
 # The schema refuses a bad value.
 if helm template test "$chart" --set service.port=70000 >/dev/null 2>"$tmp/err"; then
