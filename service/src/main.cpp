@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
   if (args.empty()) return Usage("no command");
   const std::string& command = args[0];
   if (command == "--version" || command == "version") {
-    std::printf("brokerload %s\n", std::string(app::Version()).c_str());
+    std::fputs(app::VersionReport().c_str(), stdout);
     return app::kExitOk;
   }
   if (command == "--help" || command == "help") {

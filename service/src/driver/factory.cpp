@@ -1,6 +1,7 @@
 #include "driver/factory.hpp"
 
 #include "driver/kafka/kafka_cleanup.hpp"
+#include "driver/kafka/kafka_client.hpp"
 #include "driver/kafka/kafka_consumer.hpp"
 #include "driver/kafka/kafka_producer.hpp"
 #include "driver/kafka/kafka_properties.hpp"
@@ -8,6 +9,7 @@
 #include "driver/nats/nats_client.hpp"
 #include "driver/nats/nats_consumer.hpp"
 #include "driver/nats/nats_producer.hpp"
+#include "driver/nats/reader_handler.hpp"
 
 namespace brokerload::driver {
 
@@ -17,6 +19,12 @@ config::PropertyVerdict CheckClientProperty(config::ClientRole role, const std::
 }
 
 void InitializeClientLibraries() { nats::OpenLibrary(); }
+
+std::vector<std::pair<std::string, std::string>> ClientLibraries() {
+  return {{"librdkafka", kafka::LibraryVersion()},
+          {"cnats", nats::LibraryVersion()},
+          {"nats data path", nats::DataPath()}};
+}
 
 bool CreateClients(Backend backend, const config::Config& config,
                    const std::vector<std::string>& topics, AckListener& acks, Health& health,

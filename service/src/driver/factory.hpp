@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "config/config.hpp"
@@ -27,6 +28,10 @@ struct Clients {
 // scratch conf): so that validate-config finds a misspelt property, not a broker outage.
 config::PropertyVerdict CheckClientProperty(config::ClientRole role, const std::string& name,
                                             const std::string& value);
+
+// The client libraries this process runs with, as they report themselves (name, version), and
+// the NATS data path this build has ("nats data path", reader_handler.hpp's DataPath).
+std::vector<std::pair<std::string, std::string>> ClientLibraries();
 
 // Starts the client libraries' process-wide threads (cnats') ahead of any measurement.
 void InitializeClientLibraries();

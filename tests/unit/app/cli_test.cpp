@@ -11,6 +11,7 @@
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct Outcome {
   int exit_code = -1;
@@ -38,6 +39,12 @@ TEST(Cli, PrintsItsVersion) {
   const Outcome o = RunBrokerload("--version");
   EXPECT_EQ(o.exit_code, 0);
   EXPECT_THAT(o.output, HasSubstr("brokerload 0."));
+  // The libraries it runs with, as they report themselves: those pkg-config found for the build.
+  EXPECT_THAT(o.output, HasSubstr("librdkafka      " BROKERLOAD_TEST_RDKAFKA_VERSION "\n"));
+  EXPECT_THAT(o.output, HasSubstr("cnats           " BROKERLOAD_TEST_NATS_VERSION "\n"));
+  EXPECT_THAT(o.output, HasSubstr("nats data path  "));
+  EXPECT_THAT(o.output, HasSubstr("OpenSSL         OpenSSL "));
+  EXPECT_THAT(o.output, Not(HasSubstr("unknown")));
 }
 
 TEST(Cli, BadCommandLinesExitWithUsage) {

@@ -9,6 +9,9 @@
 #include "log/log.hpp"
 
 namespace brokerload::driver::kafka {
+
+std::string LibraryVersion() { return rd_kafka_version_str(); }
+
 namespace {
 
 struct ResourceDeleter {

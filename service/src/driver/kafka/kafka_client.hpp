@@ -34,6 +34,9 @@ using KafkaPtr = std::unique_ptr<rd_kafka_t, KafkaDeleter>;
 using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
 using TopicPtr = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
 
+// The librdkafka this process runs with, as it reports itself.
+std::string LibraryVersion();
+
 // The one mapping from librdkafka's errors to the engine's Status.
 Status MapError(rd_kafka_resp_err_t err);
 

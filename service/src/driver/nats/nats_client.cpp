@@ -13,6 +13,9 @@
 #include "log/log.hpp"
 
 namespace brokerload::driver::nats {
+
+std::string LibraryVersion() { return nats_GetVersion(); }
+
 namespace {
 
 void OnDisconnected(natsConnection*, void* closure) {

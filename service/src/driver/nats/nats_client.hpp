@@ -60,6 +60,9 @@ struct ConnectionWatch {
 // of this connection runs: only then may `watch` and the callbacks' other targets be destroyed.
 void CloseAndWait(ConnectionPtr& nc, ConnectionWatch& watch);
 
+// The cnats this process runs with, as it reports itself.
+std::string LibraryVersion();
+
 // The one mapping from cnats' errors (and JetStream's error codes) to the engine's Status.
 Status MapError(natsStatus status, jsErrCode code);
 

@@ -55,7 +55,7 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
     listener_ = &listener;
     // Messages are accounted as they are read, unless the listener may wait: then cnats' queue
     // per subscription holds the backlog (MessageListener::MayWait).
-    if (!listener.MayWait()) HandleOnReader(nc_.get(), *this);
+    const bool on_reader = !listener.MayWait() && HandleOnReader(nc_.get(), *this);
     for (std::size_t i = 0; i < topics_.size(); ++i) {
       Topic& t = *topics_state_[i];
       const std::string deliver = deliver_prefix_ + std::to_string(i);
@@ -69,8 +69,10 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
       natsSubscription_SetPendingLimits(sub, 1'000'000, 1 << 30);
       t.subscription.reset(sub);
       if (!AddConsumer(i, 0, error)) return false;
+      t.live.store(true);
     }
-    LOG_INFO("nats: consuming %zu streams", topics_.size());
+    LOG_INFO("nats: consuming %zu streams, messages taken on the %s", topics_.size(),
+             on_reader ? DataPath() : "subscription callbacks (a listener that may wait)");
     return true;
   }
 
@@ -139,6 +141,7 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
     if (listener_) ReportClientDrops();
     const bool connected = nc_ && natsConnection_Status(nc_.get()) == NATS_CONN_STATUS_CONNECTED;
     for (const std::unique_ptr<Topic>& t : topics_state_) {
+      t->live.store(false);  // what arrives from now on is left to cnats, which drops it
       if (t->subscription) natsSubscription_Unsubscribe(t->subscription.get());
       t->subscription.reset();
       // The server would delete an ephemeral consumer without interest on its own, seconds later.
@@ -160,6 +163,8 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
     // The stream sequence last handed to the listener (delivery order is stream order), and the
     // stream's end at the last Backlog() and when it was asked (housekeeping thread).
     std::atomic<std::uint64_t> last_handed{0};
+    // Subscribed and not stopped: the reader handler takes its messages only then.
+    std::atomic<bool> live{false};
     std::optional<std::pair<std::chrono::steady_clock::time_point, std::uint64_t>> last_end;
     std::int64_t dropped = 0;  // by cnats over the pending limits, already reported
     std::string consumer;      // the server's name for the current consumer
@@ -242,7 +247,9 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
   // to a delivery thread costs a thread wake).
   bool TakeOnReader(natsMsg* msg) override {
     const auto topic = topic_by_subject_.find(natsMsg_GetSubject(msg));
-    if (topic == topic_by_subject_.end()) return false;
+    if (topic == topic_by_subject_.end() || !topics_state_[topic->second]->live.load()) {
+      return false;
+    }
     thread_local const bool named = (log::NameThread("nats-consume"), true);
     (void)named;
     Deliver(*topics_state_[topic->second], msg);

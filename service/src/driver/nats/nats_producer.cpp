@@ -62,7 +62,7 @@ class NatsProducer final : public Producer, private ReaderHandler {
     replies_.reset(sub);
     // The window bounds what can arrive; cnats' own limit would drop PubAcks as a slow consumer.
     natsSubscription_SetPendingLimits(sub, -1, -1);
-    HandleOnReader(nc_.get(), *this);  // PubAcks are settled as they are read
+    on_reader_ = HandleOnReader(nc_.get(), *this);  // PubAcks settled as they are read
     subjects_ = topics;
     create_streams_ = target.stream.create;
     stream_settings_ = target.stream;
@@ -138,9 +138,15 @@ class NatsProducer final : public Producer, private ReaderHandler {
     return true;
   }
 
-  // The reply subscription's own callback: the reader handler takes every PubAck, so what reaches
-  // it (a subject without a slot number) answers no publish.
-  static void OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void*) {
+  // The reply subscription's own callback: every PubAck without the reader hook; with it, only
+  // what the handler left (a subject without a slot number, which answers no publish).
+  static void OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+    auto* self = static_cast<NatsProducer*>(closure);
+    if (!self->on_reader_) {
+      if (const auto number = NumberAfter(self->reply_prefix_, natsMsg_GetSubject(msg))) {
+        self->Settle(*number, msg);
+      }
+    }
     natsMsg_Destroy(msg);
   }
 
@@ -166,6 +172,7 @@ class NatsProducer final : public Producer, private ReaderHandler {
   config::NatsTarget target_;
   std::vector<std::string> subjects_;
   std::string reply_prefix_;
+  bool on_reader_ = false;  // set before any PubAck can arrive (Init)
   std::int64_t publish_timeout_ns_ = 0;
   ConnectionPtr nc_;
   JsPtr js_;

@@ -1,26 +1,46 @@
 #include "driver/nats/reader_handler.hpp"
 
-// cnats 3.4.1's private declarations (src/natsp.h, conn.h, msg.h); see the header.
+#include <string>
+
+#if BROKERLOAD_NATS_READER_HOOK
+// cnats' private declarations (src/natsp.h, conn.h, msg.h); see the header.
 extern "C" {
 typedef void (*natsMsgFilter)(natsConnection* nc, natsMsg** msg, void* closure);
 void natsConn_setFilterWithClosure(natsConnection* nc, natsMsgFilter f, void* closure);
 void natsMsg_free(void* object);
 }
+#endif
 
 namespace brokerload::driver::nats {
 namespace {
 
+#if BROKERLOAD_NATS_READER_HOOK
 // The reader thread calls this between parsing a message and queueing it to its subscription.
 void Filter(natsConnection*, natsMsg** msg, void* closure) {
   if (!static_cast<ReaderHandler*>(closure)->TakeOnReader(*msg)) return;
   natsMsg_free(*msg);  // nothing else refers to it yet: it was never queued
   *msg = nullptr;
 }
+#endif
 
 }  // namespace
 
-void HandleOnReader(natsConnection* nc, ReaderHandler& handler) {
+bool HandleOnReader([[maybe_unused]] natsConnection* nc, [[maybe_unused]] ReaderHandler& handler) {
+#if BROKERLOAD_NATS_READER_HOOK
   natsConn_setFilterWithClosure(nc, Filter, &handler);
+  return true;
+#else
+  return false;
+#endif
+}
+
+const char* DataPath() {
+  static const std::string path =
+      std::string(BROKERLOAD_NATS_READER_HOOK ? "reader thread (cnats "
+                                              : "subscription callbacks (cnats ") +
+      nats_GetVersion() +
+      (BROKERLOAD_NATS_READER_HOOK ? ")" : ": its reader hook is not tested here)");
+  return path.c_str();
 }
 
 std::optional<std::uint64_t> NumberAfter(std::string_view prefix, std::string_view subject) {

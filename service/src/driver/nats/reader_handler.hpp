@@ -15,30 +15,43 @@
 // 50,000 msg/s those hand-offs made four in ten of brokerload's samples.
 //
 // cnats has a hook for this in the connection, used by its own tests: a message filter that the
-// reader thread calls for every message that has a subscription, before queueing it; a filter that
-// takes the message owns it. Both the hook (natsConn_setFilterWithClosure) and the function that
-// frees a message at once (natsMsg_free, what the garbage collector calls) are exported by
-// libnats but declared only in its private headers (conn.h, msg.h): declared here, so that a
-// cnats without them fails at link time, not at run time.
+// reader thread calls before queueing a message; a filter that takes the message owns it. Both
+// the hook (natsConn_setFilterWithClosure) and the function that frees a message at once
+// (natsMsg_free, what the garbage collector calls) are exported by libnats but declared only in
+// its private headers (conn.h, msg.h). Their contract is not public and has changed: 3.4.x calls
+// the filter only for a message whose subscription is live, 3.6.1 and later (3.10.x among them)
+// for every message, before looking its subscription up. So the hook is built only for the
+// versions a test here holds (CMake: BROKERLOAD_NATS_READER_HOOK, cnats 3.4.x and 3.10.x); with
+// any other, HandleOnReader installs nothing and messages go through the subscriptions' callbacks.
+// Handlers must leave to cnats what is not for a subscription they hold live (TakeOnReader).
 namespace brokerload::driver::nats {
 
 // Takes messages of one connection on its reader thread.
 class ReaderHandler {
  public:
   virtual ~ReaderHandler() = default;
-  // Called on the connection's reader thread, with no cnats lock held, for each message that has
-  // a live subscription on the connection: replies to JetStream API requests as well as data.
-  // Returns true when it has handled `msg` (which is then freed at once, not through cnats'
-  // collector thread; the subscription never sees it), false to leave it to the subscription's
-  // own callback on its delivery thread. Must not block: the connection reads nothing meanwhile,
-  // PINGs included. Must not close or destroy the connection.
+  // Called on the connection's reader thread, with no cnats lock held, for each message the
+  // connection reads (with cnats 3.4.x, only those of a live subscription): replies to JetStream
+  // API requests as well as data, and (3.10.x) messages of a subscription already closed or
+  // drained. Returns true when it has handled `msg` (which is then freed at once, not through
+  // cnats' collector thread; no subscription sees it), false to leave it to cnats (the
+  // subscription's callback on its delivery thread, or cnats' own discarding when the
+  // subscription is gone). Must take only messages of a subscription it holds open. Must not
+  // block: the connection reads nothing meanwhile, PINGs included. Must not close or destroy the
+  // connection.
   virtual bool TakeOnReader(natsMsg* msg) = 0;
 };
 
-// Installs `handler` on `nc` (one per connection; a later call replaces it). `handler` must outlive
-// every call: until the connection is closed (its reader thread is joined before cnats' closed
-// callback, so after CloseAndWait nothing calls it).
-void HandleOnReader(natsConnection* nc, ReaderHandler& handler);
+// Installs `handler` on `nc` (one per connection; a later call replaces it) and returns true; with
+// a cnats whose hook is not held by a test, installs nothing and returns false (the caller's
+// subscription callbacks then get every message). `handler` must outlive every call: until the
+// connection is closed (its reader thread is joined before cnats' closed callback, so after
+// CloseAndWait nothing calls it).
+bool HandleOnReader(natsConnection* nc, ReaderHandler& handler);
+
+// Which way JetStream messages go in this build, for logs and --version: "reader thread (cnats
+// 3.4.1)" or "subscription callbacks (cnats X: its reader hook is not tested here)".
+const char* DataPath();
 
 // The number that follows `prefix` (e.g. "_INBOX.x.") to the end of `subject`, or nullopt when
 // `subject` is not `prefix` and 1 to 19 digits: how the handlers tell their subjects apart and
