@@ -55,7 +55,7 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
     listener_ = &listener;
     // Messages are accounted as they are read, unless the listener may wait: then cnats' queue
     // per subscription holds the backlog (MessageListener::MayWait).
-    const bool on_reader = !listener.MayWait() && HandleOnReader(nc_.get(), *this);
+    if (!listener.MayWait()) HandleOnReader(nc_.get(), *this);
     for (std::size_t i = 0; i < topics_.size(); ++i) {
       Topic& t = *topics_state_[i];
       const std::string deliver = deliver_prefix_ + std::to_string(i);
@@ -72,7 +72,7 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
       t.live.store(true);
     }
     LOG_INFO("nats: consuming %zu streams, messages taken on the %s", topics_.size(),
-             on_reader ? DataPath() : "subscription callbacks (a listener that may wait)");
+             listener.MayWait() ? "subscription callbacks (a listener that may wait)" : DataPath());
     return true;
   }
 
