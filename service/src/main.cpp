@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -180,8 +181,7 @@ int CleanupCommand(const std::vector<std::string>& args) {
   return app::Cleanup(*config, replicas, dry_run);
 }
 
-int main(int argc, char** argv) {
-  const std::vector<std::string> args(argv + 1, argv + argc);
+int Main(const std::vector<std::string>& args) {
   if (args.empty()) return Usage("no command");
   const std::string& command = args[0];
   if (command == "--version" || command == "version") {
@@ -222,4 +222,17 @@ int main(int argc, char** argv) {
   if (command == "compare") return CompareCommand(args);
   if (command == "cleanup") return CleanupCommand(args);
   return Usage("unknown command '" + command + "'");
+}
+
+int main(int argc, char** argv) {
+  // What escapes (a thread that cannot be created, memory that cannot be had) is a runtime error
+  // with its reason, not an abort.
+  try {
+    return Main(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "brokerload: fatal: %s\n", error.what());
+  } catch (...) {
+    std::fprintf(stderr, "brokerload: fatal: an unknown exception\n");
+  }
+  return app::kExitRuntime;
 }

@@ -5,12 +5,14 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "broker_env.hpp"
 
@@ -192,6 +194,39 @@ TEST_F(CompareTest, ABaselineGatesRegressions) {
   const Outcome bad = Compare("bad", "--baseline " + config_);
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.output, HasSubstr("invalid report.json"));
+}
+
+// Started by a script in the background, where SIGINT is ignored: a SIGINT still stops it, with
+// its consumers closed, no report and exit 128 + 2 (it used to run to the end: SIG_IGN inherited).
+TEST_F(CompareTest, ASignalStopsItWithoutAReportEvenWhereSigintWasIgnored) {
+  const std::string out = (dir_ / "interrupted").string();
+  const std::string log = (dir_ / "interrupted.log").string();
+  const Outcome started = Shell(
+      "(trap '' INT; exec " + std::string(BROKERLOAD_BINARY) + " compare --config " + config_ +
+      " --profile seed --seed-rate 1000 --seed-min-duration 60s --warmup 1s --out " + out + " >" +
+      log + " 2>&1) & echo $!");
+  const pid_t pid = static_cast<pid_t>(std::stol(started.output));
+  ASSERT_GT(pid, 0) << started.output;
+  // Until it publishes (both targets ready), then interrupt it.
+  bool publishing = false;
+  for (int i = 0; i < 600 && !publishing; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    publishing = Read(log).find("compare:") != std::string::npos ||
+                 Read(log).find("ready end to end") != std::string::npos;
+  }
+  ASSERT_TRUE(publishing) << Read(log);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  ASSERT_EQ(::kill(pid, SIGINT), 0);
+  const auto start = std::chrono::steady_clock::now();
+  bool gone = false;
+  while (!gone && std::chrono::steady_clock::now() - start < std::chrono::seconds(40)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    gone = ::kill(pid, 0) != 0;
+  }
+  if (!gone) ::kill(pid, SIGKILL);
+  ASSERT_TRUE(gone) << "still running 40 s after SIGINT\n" << Read(log);
+  EXPECT_THAT(Read(log), HasSubstr("no report written"));
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(out) / "report.json"));
 }
 
 }  // namespace

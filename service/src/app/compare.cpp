@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -23,6 +24,28 @@
 
 namespace brokerload::app {
 namespace {
+
+// SIGINT or SIGTERM during a comparison: it stops sending, drains and closes its consumers, and
+// exits without a report (its stages were not all measured). The handlers replace an inherited
+// SIG_IGN too (a background job of a script ignores SIGINT); each resets itself, so a second
+// signal ends the process at once.
+std::atomic<bool> g_interrupted{false};
+std::atomic<int> g_signal{0};
+static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
+
+extern "C" void OnInterrupt(int signal) {
+  g_signal.store(signal);
+  g_interrupted.store(true);
+}
+
+void CatchInterrupts() {
+  struct sigaction action {};
+  action.sa_handler = OnInterrupt;
+  action.sa_flags = static_cast<int>(SA_RESETHAND);
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
 
 constexpr double kBehindLagMs = 10;   // send-lag p99 above this: the tool, not the broker
 constexpr double kSettlingRatio = 3;  // first-tenth p99 above this many last-tenth p99s: settling
@@ -242,8 +265,8 @@ int RunTargets(const config::Config& config, const std::vector<driver::Backend>&
   Engine engine(config, engine_options);
   ResourceSampler sampler(engine.Clock());
   std::string error;
-  const std::atomic<bool> cancel{false};
-  if (!engine.Prepare(cancel, error)) {
+  if (!engine.Prepare(g_interrupted, error)) {
+    if (g_interrupted.load()) return 128 + g_signal.load();
     LOG_ERROR("%s", error.c_str());
     return kExitBrokerUnavailable;
   }
@@ -254,7 +277,8 @@ int RunTargets(const config::Config& config, const std::vector<driver::Backend>&
                         std::chrono::seconds(60);
   const bool terminal = isatty(STDERR_FILENO) == 1;
   auto next_housekeeping = std::chrono::steady_clock::now();
-  while (!engine.Finished() && std::chrono::steady_clock::now() < deadline) {
+  while (!engine.Finished() && std::chrono::steady_clock::now() < deadline &&
+         !g_interrupted.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     if (std::chrono::steady_clock::now() >= next_housekeeping) {
       engine.Maintain();
@@ -273,6 +297,10 @@ int RunTargets(const config::Config& config, const std::vector<driver::Backend>&
                engine.Targets().size());
   engine.Finish(std::chrono::steady_clock::now() + config.run.drain_timeout);
   sampler.Stop();
+  if (g_interrupted.load()) {
+    LOG_WARN("compare: signal %d: stopped, consumers closed; no report written", g_signal.load());
+    return 128 + g_signal.load();
+  }
 
   const std::size_t first_stage = schedule.HasWarmup() ? 1 : 0;
   const std::size_t first_result = comparison.results.size();
@@ -346,6 +374,7 @@ int Compare(const config::Config& config, const CompareOptions& options) {
   comparison.workers = config.workload.workers;
 
   driver::InitializeClientLibraries();
+  CatchInterrupts();
   std::error_code dir_error;
   std::filesystem::create_directories(options.out_dir, dir_error);
   if (dir_error) {
