@@ -161,7 +161,10 @@ groups:
             and on (job, instance, target) (brokerload_target_messages_per_second > 0)
             and on (job, instance, target) (brokerload_target_messages_per_second < +Inf)
           )
-          unless on (job, instance, target) (brokerload_stage_info{stage="warmup"} == 1)
+          # Not while the 1m rate still spans the start or the warm-up (the counter's first
+          # samples precede the first sends: a rate read then is low without any fault).
+          unless on (job, instance, target) (max_over_time(brokerload_stage_info{stage="warmup"}[2m]) == 1)
+          unless on (job, instance) (time() - process_start_time_seconds < 180)
         {{- include "brokerload.rules.meta" (dict "r" $r "name" "BrokerloadAchievedRateLow" "a" $a.achievedRateLow) | nindent 8 }}
           summary: "{{ $target }} acks below {{ "{{" }} {{ $a.achievedRateLow.ratio }} | humanizePercentage {{ "}}" }} of the offered rate"
           description: "{{ $who }}: {{ $target }} acknowledged {{ $value }} msg/s for {{ $a.achievedRateLow.for }}, under {{ "{{" }} {{ $a.achievedRateLow.ratio }} | humanizePercentage {{ "}}" }} of the rate brokerload offers."
@@ -368,6 +371,8 @@ groups:
         expr: |
           deriv(process_threads[1h]) > {{ $a.threadsGrowing.perSecond }}
           and on (job, instance) brokerload_build_info
+          # An hour of this process (deriv over [1h]): its start-up allocations are no growth.
+          and on (job, instance) (time() - process_start_time_seconds >= 3600)
         {{- include "brokerload.rules.meta" (dict "r" $r "name" "BrokerloadThreadsGrowing" "a" $a.threadsGrowing) | nindent 8 }}
           summary: "brokerload's thread count keeps growing"
           description: "{{ $who }}: threads grow by {{ $value }} per second over the last hour."
@@ -376,6 +381,7 @@ groups:
         expr: |
           deriv(process_resident_memory_bytes[1h]) > {{ $a.memoryGrowing.bytesPerSecond }}
           and on (job, instance) brokerload_build_info
+          and on (job, instance) (time() - process_start_time_seconds >= 3600)
         {{- include "brokerload.rules.meta" (dict "r" $r "name" "BrokerloadMemoryGrowing" "a" $a.memoryGrowing) | nindent 8 }}
           summary: "brokerload's memory keeps growing"
           description: "{{ $who }}: resident memory grows by {{ "{{" }} $value | humanize1024 {{ "}}" }}B per second over the last hour."
