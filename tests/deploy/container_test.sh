@@ -1,42 +1,19 @@
 #!/usr/bin/env bash
-# Builds the Dockerfile with podman (no Docker engine here) and runs the image against the ctest
-# fixture's brokers, then scrapes /metrics from the running container. ../shared/containers.md
+# Builds the Dockerfile with podman (tests/deploy/build_image.sh) and runs the image against the
+# ctest fixture's brokers, then scrapes /metrics from the running container. ../shared/containers.md
 # describes the podman settings this machine needs; the Dockerfile itself stays standard.
 # usage: container_test.sh   (env: BROKERLOAD_BROKERS_ENV from the fixture)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cache=${BROKERLOAD_CACHE_DIR:-${HOME:-/root}/.cache/brokerload}
-image=localhost/brokerload:test
 name=brokerload-test-$$
 podman=(podman --storage-driver vfs)
-for tool in podman debootstrap runc curl; do
+for tool in podman runc curl; do
   command -v "$tool" >/dev/null || { echo "container test: $tool missing (scripts/install-deps.sh)" >&2; exit 1; }
 done
 # shellcheck disable=SC1090
 source "$BROKERLOAD_BROKERS_ENV"
 
-# No registry with base images is reachable: make debian:bookworm-slim from Debian itself, once.
-if ! "${podman[@]}" image exists docker.io/library/debian:bookworm-slim; then
-  mkdir -p "$cache"
-  tarball="$cache/debian-bookworm-minbase.tar"
-  if [[ ! -s $tarball ]]; then
-    rootfs=$(mktemp -d)
-    chmod 755 "$rootfs"  # it becomes the image's /: a non-root user must traverse it
-    mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
-    debootstrap --variant=minbase bookworm "$rootfs" "${mirror:-http://deb.debian.org/debian}" \
-      >"$cache/debootstrap.log" 2>&1 || { tail -20 "$cache/debootstrap.log" >&2; exit 1; }
-    tar -C "$rootfs" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
-    rm -rf "$rootfs"
-  fi
-  "${podman[@]}" import "$tarball" docker.io/library/debian:bookworm-slim >/dev/null
-fi
-
-echo "container test: building $image"
-"${podman[@]}" build --pull=never --isolation chroot -t "$image" "$root" >"$cache/podman-build.log" 2>&1 ||
-  { tail -40 "$cache/podman-build.log" >&2; exit 1; }
-
-user=$("${podman[@]}" image inspect --format '{{.Config.User}}' "$image")
-[[ $user == 10001 ]] || { echo "container test: image runs as '$user', expected 10001" >&2; exit 1; }
+image=$("$root/tests/deploy/build_image.sh")
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 config=$(mktemp)
