@@ -21,7 +21,7 @@
 // its private headers (conn.h, msg.h). Their contract is not public and has changed: 3.4.x calls
 // the filter only for a message whose subscription is live, 3.6.1 and later (3.10.x among them)
 // for every message, before looking its subscription up. So the hook is built only for the
-// versions a test here holds (CMake: BROKERLOAD_NATS_READER_HOOK, cnats 3.4.x and 3.10.x); with
+// versions a test here holds (CMake: BROKERLOAD_NATS_READER_HOOK; cnats 3.4.x so far); with
 // any other, HandleOnReader installs nothing and messages go through the subscriptions' callbacks.
 // Handlers must leave to cnats what is not for a subscription they hold live (TakeOnReader).
 namespace brokerload::driver::nats {
@@ -32,8 +32,8 @@ class ReaderHandler {
   virtual ~ReaderHandler() = default;
   // Called on the connection's reader thread, with no cnats lock held, for each message the
   // connection reads (with cnats 3.4.x, only those of a live subscription): replies to JetStream
-  // API requests as well as data, and (3.10.x) messages of a subscription already closed or
-  // drained. Returns true when it has handled `msg` (which is then freed at once, not through
+  // API requests as well as data, and (3.6.1 and later) messages of a subscription already closed
+  // or drained. Returns true when it has handled `msg` (which is then freed at once, not through
   // cnats' collector thread; no subscription sees it), false to leave it to cnats (the
   // subscription's callback on its delivery thread, or cnats' own discarding when the
   // subscription is gone). Must take only messages of a subscription it holds open. Must not
