@@ -11,7 +11,7 @@ Cases, run at once where they do not interfere (each instance its own `replica` 
 port and topic prefix; one Prometheus scraping and evaluating every second):
   a  a clean paced run (Kafka and JetStream) and a clean `rate: max` run: nothing pending
   b  JetStream latency raised by a delay proxy: publish and end-to-end p99 regression alerts
-  c  Kafka frozen with SIGSTOP for 60 s: BrokerloadTargetUnhealthy and the publish error-budget
+  c  Kafka frozen with SIGSTOP for 45 s: BrokerloadTargetUnhealthy and the publish error-budget
      burn for kafka, nothing for nats, and no BrokerloadMessagesLost after SIGCONT
   d  a private nats-server restarted (memory streams gone) under a consumer backlog:
      BrokerloadMessagesLost, brokerload_messages_lost_total exactly what was acknowledged and
@@ -44,6 +44,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -75,15 +76,16 @@ rules:
     # Every `for` shortened to seconds: the test observes each fault for about a minute. The
     # thresholds stay the chart's, except where said.
     achievedRateLow: {for: 30s}
-    # 1 s instead of 100 ms: on this 2-core machine, shared by the brokers, 11 debug-build
-    # instances and the test's bursts, a clean JetStream run's p99 measured 0.2-0.45 s. The
-    # threshold is a production host's; the alert's logic is the same.
-    endToEndP99High: {thresholdSeconds: 1, for: 30s}
+    # 3 s instead of 100 ms: on this 2-core machine, shared by the brokers, 11 debug-build
+    # instances and the test's bursts, clean runs' exact p99 measured 0.2-0.65 s on JetStream
+    # and up to 2.2 s on a Kafka started a minute before (the fixture's, under `ctest -R`). The
+    # threshold is a production host's; no case here is about it.
+    endToEndP99High: {thresholdSeconds: 3, for: 30s}
     # floorSeconds 300 ms instead of 10 ms: this machine's own noise. A clean JetStream
     # replica's exact p99 went from 25 ms to 300 ms while the 2,000 msg/s burst of case h ran
-    # (measured), and under other load it reached 450 ms: no other replica may page on that.
-    # Cases b and g add at least 250 ms each way (twice the replica's p99): p99 rises far above
-    # both the floor and twice the baseline.
+    # (measured), and under other load it reached 650 ms: no other replica may page on that.
+    # Cases b and g add at least 250 ms each way (1.5 times the highest p99 the replica has had):
+    # p99 rises far above both the floor and twice the baseline.
     publishP99Regression: {floorSeconds: 0.3, for: 10s}
     endToEndP99Regression: {floorSeconds: 0.3, for: 10s}
     throughputRegression: {for: 30s}
@@ -97,8 +99,8 @@ rules:
     absent: {for: 30s}
 """
 
-DELAY_S = (0.25, 0.6)    # case b and g: the least and most delay the proxy adds each way
-FREEZE_S = 60            # case c: Kafka stopped this long
+DELAY_S = (0.25, 1.0)    # case b and g: the least and most delay the proxy adds each way
+FREEZE_S = 45            # case c: Kafka stopped this long
 failures = []
 
 
@@ -288,8 +290,11 @@ class Prometheus:
 
     def api(self, path, **params):
         url = self.base + path + ("?" + urllib.parse.urlencode(params) if params else "")
-        with urllib.request.urlopen(url, timeout=10) as r:
-            return json.load(r)
+        try:
+            with urllib.request.urlopen(url, timeout=10) as r:
+                return json.load(r)
+        except urllib.error.HTTPError as e:
+            raise RuntimeError(f"prometheus {path} {params}: {e.code} {e.read().decode()[:500]}") from e
 
     def query(self, expr):
         answer = self.api("query", query=expr)
@@ -521,24 +526,27 @@ class AlertsTest:
         self.private_store = os.path.join(self.tmp, "private-nats")
         self.private_nats = self.start_private_nats(self.private_port, self.private_store)
 
-        # Short settings for every instance: loss counted 5 s after its evidence, publishes fail
-        # after 3 s, a stop drains for at most 3 s. Rates are low (100 msg/s) where the case
-        # does not need more: the machine has 2 cores for all of this and the brokers.
-        run = "loss_grace: 5s, publish_timeout: 3s, drain_timeout: 3s"
-        # A 25 s warm-up (kept out of every latency figure, and latency and rate alerts hold off):
-        # a fresh local Kafka's first seconds are slow (docs/configuration.md, run.warmup), and the
-        # heavy phases of cases d and h (1,000 and 2,000 msg/s) run then, so that they are in no
-        # other replica's latency, hence in no baseline.
+        # Short settings for every instance: loss counted 15 s after its evidence, a stop drains
+        # for at most 3 s. publish_timeout stays 10 s: with less, a stall of a Kafka started a
+        # minute before (librdkafka's produce requests time out with the messages) failed 86
+        # publishes and stored 92 twice (the idempotent producer's epoch bump). Rates are low
+        # (100 msg/s) where the case does not need more: 2 cores for all of this and the brokers.
+        run = "loss_grace: 15s, publish_timeout: 10s, drain_timeout: 3s"
+        # A 25 s warm-up (kept out of every latency figure, and latency and rate alerts hold off),
+        # 60 s on Kafka: a fresh local Kafka's first minute is slow (docs/configuration.md,
+        # run.warmup). The heavy phases of cases d and h (1,000 and 2,000 msg/s) run in it, so
+        # that they are in no other replica's latency, hence in no baseline.
         warm_run = f"run: {{warmup: 25s, {run}}}\n"
+        kafka_run = f"run: {{warmup: 60s, {run}}}\n"
         both = self.kafka() + self.nats()
         rate = "profile: {rate: 100}\n"
-        self.add("a-paced", both, self.workload("a1") + rate + warm_run)
+        self.add("a-paced", both, self.workload("a1") + rate + kafka_run)
         # Unpaced with a small window and niced, so that it does not take the machine from the
         # other cases; the publishers at normal priority for the same reason.
         self.add("a-max", both, self.workload("a2") + "profile: {rate: max, max_in_flight: 4}\n" +
-                 f"run: {{warmup: 25s, realtime_priority: 0, {run}}}\n", nice=10)
+                 f"run: {{warmup: 60s, realtime_priority: 0, {run}}}\n", nice=10)
         self.add("b-latency", self.nats(self.proxy_b.port), self.workload("b") + rate + warm_run)
-        self.add("c-kafka-freeze", both, self.workload("c") + rate + warm_run)
+        self.add("c-kafka-freeze", both, self.workload("c") + rate + kafka_run)
         # A consumer slower than the publisher (one worker sleeping 2 ms a message, about 450
         # msg/s, against 1,000 msg/s for 20 s) with explicit acks and at most 20 unacknowledged:
         # the backlog stays in the broker's memory stream, which a restart loses. No warm-up.
@@ -708,44 +716,49 @@ class AlertsTest:
         self.g_new = g.address()
         log(f"g: restarted: instance {self.g_old} -> {self.g_new}")
 
-        # a: the clean runs end before Kafka is frozen.
-        self.at(150)
+        # b, g: 3 minutes in, the baseline (3 to 4 minutes back) holds only clean minutes. The
+        # delay, each way, is 1.5 times the highest p99 the replica has had (what a baseline may
+        # hold), within DELAY_S: publish and end-to-end p99 rise at least four-fold over it.
+        self.at(216)
+        for key, proxy in (("b", self.proxy_b), ("g", self.proxy_g)):
+            case = by_key(key)[0]
+            r = case.replicas[0]
+            span = f"{int(time.time() - self.t0)}s"
+            now = [p.value(f'brokerload:replica_{s}_latency_seconds:p99_5m{{replica="{r}"}}') or 0
+                   for s in ("publish", "end_to_end")]
+            high = max(p.value(f'max_over_time(brokerload:replica_{s}_latency_seconds:p99_5m'
+                               f'{{replica="{r}"}}[{span}])') or 0 for s in ("publish", "end_to_end"))
+            proxy.delay = min(DELAY_S[1], max(DELAY_S[0], 1.5 * high))
+            case.fault_at = time.time()
+            case.notes.append(f"p99 before: publish {now[0] * 1e3:.1f} ms, end-to-end "
+                              f"{now[1] * 1e3:.1f} ms, highest so far {high * 1e3:.1f} ms; delay "
+                              f"added each way {proxy.delay * 1e3:.0f} ms")
+        log("b, g: delay added")
+
+        # a: the clean runs end before Kafka is frozen, a minute after AchievedRateLow's hold-off
+        # of a process's first 180 s (so that it is evaluated: rate max must not fire it).
+        self.at(240)
         for name in ("a-paced", "a-max"):
             p.set_target("brokerload", name, None)
             i[name].stop()
         log("a: clean runs stopped")
 
         # c: Kafka frozen (only c-kafka-freeze uses Kafka from now on).
-        self.at(155)
+        self.at(245)
         kafka_pid = int(open(os.path.join(self.state_dir, "kafka.pid")).read())
         os.kill(kafka_pid, signal.SIGSTOP)
         self.kafka_frozen = kafka_pid
         by_key("c")[0].fault_at = time.time()
         log(f"c: Kafka (pid {kafka_pid}) stopped")
 
-        self.at(155 + FREEZE_S)
+        self.at(245 + FREEZE_S)
         os.kill(kafka_pid, signal.SIGCONT)
         self.kafka_frozen = None
         resume = time.time()
         log("c: Kafka continued")
 
-        # b, g: 3 minutes in, the baseline (3 to 4 minutes back) holds only clean minutes. The
-        # delay, each way, is twice the replica's current p99, within DELAY_S: publish and
-        # end-to-end p99 rise five-fold whatever this machine's load makes of them.
-        self.at(216)
-        for key, proxy in (("b", self.proxy_b), ("g", self.proxy_g)):
-            case = by_key(key)[0]
-            r = case.replicas[0]
-            now = [p.value(f'brokerload:replica_{s}_latency_seconds:p99_5m{{replica="{r}"}}') or 0
-                   for s in ("publish", "end_to_end")]
-            proxy.delay = min(DELAY_S[1], max(DELAY_S[0], 2 * max(now)))
-            case.fault_at = time.time()
-            case.notes.append(f"p99 before: publish {now[0] * 1e3:.1f} ms, end-to-end "
-                              f"{now[1] * 1e3:.1f} ms; delay added each way {proxy.delay * 1e3:.0f} ms")
-        log("b, g: delay added")
-
         # Until every expected alert fired or its deadline passed, and at least 45 s after SIGCONT
-        # (c: no loss after the freeze; loss_grace is 5 s, and the consumer group rejoins).
+        # (c: no loss after the freeze; loss_grace is 15 s, and the consumer group rejoins).
         seen = set()
         while True:
             waiting = [(c.title, k) for c in cases for k, (name, match) in enumerate(c.expected)
@@ -920,11 +933,16 @@ class AlertsTest:
     def teardown(self):
         if self.kafka_frozen:
             os.kill(self.kafka_frozen, signal.SIGCONT)
-        for instance in self.instances.values():
+        running = [i for i in self.instances.values() if i.process and i.process.poll() is None]
+        for instance in running:  # all at once: each drains for up to 3 s
+            instance.process.send_signal(signal.SIGTERM)
+        for instance in running:
             try:
-                instance.stop()
-            except Exception as e:  # noqa: BLE001
-                print(f"stopping {instance.replica}: {e}", file=sys.stderr)
+                instance.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                print(f"{instance.replica}: still running 30 s after SIGTERM; killed", file=sys.stderr)
+                instance.process.kill()
+                instance.process.wait()
         if self.private_nats is not None and self.private_nats.poll() is None:
             self.private_nats.send_signal(signal.SIGCONT)
             self.private_nats.terminate()
