@@ -74,13 +74,13 @@ void ReadKafka(YamlReader& r, const YAML::Node& node, const PropertyCheck& check
     // Merged over the defaults: adding one property keeps retention.ms.
     config::Properties given;
     r.Properties(topic, path + ".topic", "config", given);
-    for (auto& [key, value] : given) {
+    for (auto& property : given) {
       const auto same = std::find_if(kafka.topic.config.begin(), kafka.topic.config.end(),
-                                     [&](const auto& kv) { return kv.first == key; });
+                                     [&](const auto& kv) { return kv.first == property.first; });
       if (same != kafka.topic.config.end()) {
-        same->second = std::move(value);
+        same->second = std::move(property.second);
       } else {
-        kafka.topic.config.emplace_back(key, std::move(value));
+        kafka.topic.config.push_back(std::move(property));
       }
     }
   }
