@@ -344,7 +344,7 @@ groups:
             or
             sum by (job, instance, replica, target) (increase(brokerload_sends_dropped_total[5m])) > 0
           )
-          unless on (job, instance, target) (brokerload_stage_info{stage="warmup"} == 1)
+          unless on (job, instance, target) (max_over_time(brokerload_stage_info{stage="warmup"}[1m]) == 1)
         {{- include "brokerload.rules.meta" (dict "r" $r "name" "BrokerloadSaturated" "a" $a.saturated) | nindent 8 }}
           summary: "brokerload cannot keep its schedule for {{ $target }}"
           description: "{{ $who }}: brokerload sends {{ $target }} messages behind schedule (send lag p99 over {{ "{{" }} {{ $a.saturated.sendLagP99Seconds }} | humanizeDuration {{ "}}" }}, or sends dropped): its figures describe the sender, not only the broker. In-flight at max_pending: the broker pushes back; in-flight low and CPU high: brokerload's host."
@@ -355,6 +355,10 @@ groups:
         expr: |
           min by (job, instance, replica, target) (brokerload_target_healthy) == 0
           unless on (job, instance, target) (brokerload_stage_info{stage="warmup"} == 1)
+          # Not while a process younger than a minute is still being set up: a start that keeps
+          # failing alerts after that (its targets export healthy 0 from the first scrape).
+          unless on (job, instance)
+            (brokerload_ready == 0 and on (job, instance) (time() - process_start_time_seconds < 60))
         {{- include "brokerload.rules.meta" (dict "r" $r "name" "BrokerloadTargetUnhealthy" "a" $a.targetUnhealthy) | nindent 8 }}
           summary: "{{ $target }} does not work end to end"
           description: "{{ $who }}: {{ $target }} has failed a health check (brokerload_target_health: connected, publishing or consuming) for {{ $a.targetUnhealthy.for }}."
