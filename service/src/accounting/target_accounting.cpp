@@ -387,12 +387,19 @@ void TargetAccounting::ArrivedFrom(Stream& stream, std::uint32_t partition,
 // Every sequence below the lowest partition's end that has not arrived was followed by a later
 // arrival from its own partition, whichever of the partitions heard from it was sent to. A
 // partition never heard from is left out: nothing can be said of it but by the broker's end.
-std::uint64_t TargetAccounting::GapHorizon(const Stream& stream) {
+std::uint64_t TargetAccounting::GapHorizon(const Stream& stream, std::uint32_t partitions) {
+  if (stream.partition_end.size() < partitions) return 0;
   std::uint64_t horizon = kNoSequence;
-  for (const std::uint64_t end : stream.partition_end) {
+  for (std::size_t p = 0; p < stream.partition_end.size(); ++p) {
+    const std::uint64_t end = stream.partition_end[p];
+    if (end == 0 && p < partitions) return 0;  // not heard from yet
     if (end > 0) horizon = std::min(horizon, end);
   }
   return horizon == kNoSequence ? 0 : horizon;
+}
+
+void TargetAccounting::SetPartitions(std::size_t topic, std::uint32_t partitions) {
+  topic_state_[topic]->partitions.store(partitions, kRelaxed);
 }
 
 void TargetAccounting::OnBrokerBacklog(std::size_t topic, std::optional<std::uint64_t> messages,
@@ -438,11 +445,17 @@ void TargetAccounting::Sweep(std::int64_t now_ns, std::int64_t grace_ns) {
       if (state.acked_at.size() > kAckedAtKept) state.acked_at.pop_front();
       const std::uint64_t caught_up_end = state.caught_up_end;
       std::lock_guard lock(stream.mutex);
-      SweepStream(topic, stream, std::max(GapHorizon(stream), caught_up_end), now_ns, grace_ns);
+      SweepStream(topic, stream,
+                  std::max(GapHorizon(stream, state.partitions.load(kRelaxed)), caught_up_end),
+                  now_ns, grace_ns);
     }
   } else if (receive_ == ReceiveMode::kAnySource) {
     sources_->ForEachLive([&](std::size_t topic, Stream& stream) {
-      if (stream.started) SweepStream(topic, stream, GapHorizon(stream), now_ns, grace_ns);
+      if (stream.started) {
+        SweepStream(topic, stream,
+                    GapHorizon(stream, topic_state_[topic]->partitions.load(kRelaxed)), now_ns,
+                    grace_ns);
+      }
     });
     // Silent this long, a source's gaps were all settled above; what is left is settled as lost.
     sources_->Retire(now_ns - 2 * grace_ns, [&](std::size_t topic, Stream& stream) {
@@ -470,7 +483,9 @@ void TargetAccounting::FinalSweep() {
     // Behind a later arrival of its partition, or below the broker's end the consumer reached:
     // lost. The rest was never received, and nothing tells whether the broker kept it (a backlog
     // at shutdown, a tail never acknowledged): unconfirmed.
-    stream.tracker.ExpireBelow(std::min(published, std::max(GapHorizon(stream), caught_up_end)),
+    const std::uint64_t gap_horizon =
+        GapHorizon(stream, topic_state_[topic]->partitions.load(kRelaxed));
+    stream.tracker.ExpireBelow(std::min(published, std::max(gap_horizon, caught_up_end)),
                                stream.lost);
     Attribute(topic, stream, false);
     stream.tracker.ExpireBelow(published, stream.lost);

@@ -247,6 +247,11 @@ class TargetAccounting {
   // Housekeeping thread.
   void OnBrokerBacklog(std::size_t topic, std::optional<std::uint64_t> messages,
                        std::optional<std::int64_t> handed_stored_before_ns);
+  // How many partitions `topic` has (known once the producer is up; JetStream: 1). Until every
+  // one of them has delivered a message, no gap on the topic is told by later arrivals (only by
+  // the broker's end): a sequence missing below another partition's arrivals may be waiting in a
+  // partition not read yet. Unset (0): the partitions heard from are taken as all there are.
+  void SetPartitions(std::size_t topic, std::uint32_t partitions);
   // Sum over topics; nullopt while any topic's is unknown or none was reported.
   std::optional<std::uint64_t> BrokerBacklog() const;
   // kOwnRun: acknowledged, and neither received, counted lost nor discarded inside brokerload
@@ -296,9 +301,10 @@ class TargetAccounting {
     std::deque<std::pair<std::int64_t, std::uint64_t>> acked_at;
     std::uint64_t caught_up_end = 0;
     std::atomic<std::uint64_t> broker_backlog{kUnknownBacklog};  // scrapes read it
-    std::atomic<std::uint64_t> client_dropped{0};                // not yet matched to a gap
-    std::vector<std::atomic<std::uint64_t>> first_sequence;      // per phase; publisher writes
-    std::size_t publisher_phase = 0;                             // publisher thread only
+    std::atomic<std::uint32_t> partitions{0};      // SetPartitions; read under the stream's mutex
+    std::atomic<std::uint64_t> client_dropped{0};  // not yet matched to a gap
+    std::vector<std::atomic<std::uint64_t>> first_sequence;  // per phase; publisher writes
+    std::size_t publisher_phase = 0;                         // publisher thread only
   };
 
   PhaseCounters& At(std::size_t topic, std::size_t phase) {
@@ -312,14 +318,16 @@ class TargetAccounting {
                          std::int64_t now_ns, WorkItem& item, bool replayed);
   // Notes that `sequence` arrived from `partition` (stream's mutex held).
   static void ArrivedFrom(Stream& stream, std::uint32_t partition, std::uint64_t sequence);
-  // The lowest of the partitions' ends (stream's mutex held); 0 before any arrival.
-  static std::uint64_t GapHorizon(const Stream& stream);
+  // The lowest of the partitions' ends (stream's mutex held); 0 before every one of `partitions`
+  // (when known, else of those heard from) delivered a message.
+  static std::uint64_t GapHorizon(const Stream& stream, std::uint32_t partitions);
   // Counts an accounted arrival's outcome and latencies; true when it is new.
   bool Account(const message::Header& header, std::size_t phase, bool measured,
                SequenceTracker::Outcome outcome, std::uint8_t source, std::int64_t now_ns,
                WorkItem& item, bool replayed);
-  // Adds a checkpoint at `horizon` (every sequence below it followed by a later arrival or
-  // acknowledged) and declares lost what is below the newest checkpoint at least grace old.
+  // Adds a checkpoint at `horizon` (every sequence below it followed by a later arrival of its
+  // partition, or handed over by a consumer that reached the broker's end) and declares lost what
+  // is below the newest checkpoint at least grace old.
   void SweepStream(std::size_t topic, Stream& stream, std::uint64_t horizon, std::int64_t now_ns,
                    std::int64_t grace_ns);
   // Counts `stream.lost` (then clears it) as lost, client drops or, at the end, unconfirmed (as

@@ -1,5 +1,6 @@
 #include "app/cleanup.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -28,7 +29,21 @@ int Cleanup(const config::Config& config, std::uint32_t replicas, bool dry_run) 
     std::string error;
     const auto timeout =
         std::chrono::duration_cast<std::chrono::milliseconds>(config.run.startup_timeout);
-    if (!driver::Cleanup(backend, config, topics, dry_run, timeout, report, error)) {
+    // Topics or streams created elsewhere (topic.create / stream.create false) are not its own.
+    const bool created = backend == driver::Backend::kKafka ? config.kafka->topic.create
+                                                            : config.nats->stream.create;
+    if (!created) {
+      for (const std::string& topic : topics) {
+        report.kept.push_back(topic + ": not created by brokerload (" +
+                              (backend == driver::Backend::kKafka ? "topic" : "stream") +
+                              ".create: false)");
+      }
+    }
+    if (!driver::Cleanup(backend, config, created ? topics : std::vector<std::string>{}, dry_run,
+                         timeout, report, error)) {
+      for (const std::string& name : report.deleted) {
+        std::printf("%s: deleted %s\n", target.c_str(), name.c_str());
+      }
       std::fprintf(stderr, "%s: cleanup failed: %s\n", target.c_str(), error.c_str());
       exit_code = kExitBrokerUnavailable;
       continue;
@@ -40,14 +55,18 @@ int Cleanup(const config::Config& config, std::uint32_t replicas, bool dry_run) 
       std::printf("%s: %s was not there\n", target.c_str(), name.c_str());
     }
     for (const std::string& name : report.kept) {
-      if (dry_run) {
+      if (dry_run && name.ends_with(": dry run")) {
         std::printf("%s: would delete %s\n", target.c_str(),
                     name.substr(0, name.rfind(": dry run")).c_str());
       } else {
         std::printf("%s: kept %s\n", target.c_str(), name.c_str());
       }
     }
-    if (!dry_run && !report.kept.empty() && exit_code == kExitOk) exit_code = kExitRuntime;
+    const bool kept_any =
+        std::any_of(report.kept.begin(), report.kept.end(), [](const std::string& name) {
+          return !name.ends_with(": dry run") && name.find(".create: false)") == std::string::npos;
+        });
+    if (kept_any && exit_code == kExitOk) exit_code = kExitRuntime;
   }
   return exit_code;
 }

@@ -78,6 +78,12 @@ bool TargetRuntime::Setup(workers::Pool& pool, const std::atomic<bool>& cancel,
       // Consume-only: what is scheduled from now on is surely received (the consumers listen);
       // what was scheduled before may have been sent before they did.
       if (role_ == config::Role::kConsumeOnly) accounting_->AcceptFrom(clock_.NowNs());
+      // Lane 0's producer knows every topic (consume-only has it too: it creates them).
+      if (const driver::Producer* producer = clients_.front().producer.get()) {
+        for (std::size_t t = 0; t < topics_.size(); ++t) {
+          accounting_->SetPartitions(t, static_cast<std::uint32_t>(producer->Partitions(t)));
+        }
+      }
       std::size_t producers = 0, consumers = 0;
       for (const driver::Clients& lane : clients_) {
         producers += lane.producer ? 1u : 0u;

@@ -219,6 +219,25 @@ TEST_F(TargetAccountingTest, ALateFillWithinGraceIsNoLoss) {
   EXPECT_EQ(Topic(0).lost, 0u);
 }
 
+TEST_F(TargetAccountingTest, NoGapIsToldBeforeEveryPartitionWasHeardFrom) {
+  // Three partitions; partition 2 has not delivered yet (its leader is slow): 2 and 5, sent to
+  // it, wait there, whatever partitions 0 and 1 deliver meanwhile.
+  const std::int64_t grace = 5 * kSecond;
+  accounting_.SetPartitions(0, 3);
+  auto receive = [&](std::uint64_t sequence, std::uint32_t partition) {
+    accounting_.OnReceived(0, Payload(0, sequence), 10'000, item_, false, partition);
+  };
+  for (const std::uint64_t s : {0u, 3u, 6u}) receive(s, 0);
+  for (const std::uint64_t s : {1u, 4u, 7u}) receive(s, 1);
+  accounting_.Sweep(1 * kSecond, grace);
+  accounting_.Sweep(7 * kSecond, grace);
+  EXPECT_EQ(Topic(0).lost, 0u);
+  receive(5, 2);  // now heard from; 2 is missing behind 5 of its own partition
+  accounting_.Sweep(8 * kSecond, grace);
+  accounting_.Sweep(14 * kSecond, grace);
+  EXPECT_EQ(Topic(0).lost, 1u);
+}
+
 TEST_F(TargetAccountingTest, AtTheEndWhatNothingProvesLostIsUnconfirmed) {
   // 0..4 sent, 0..2 acked, 0 and 1 received: 2 was acked but nothing later of its partition
   // arrived and the broker's end was never reached: a backlog at shutdown as far as anyone can

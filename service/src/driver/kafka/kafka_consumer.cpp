@@ -146,7 +146,8 @@ class KafkaConsumer final : public Consumer {
       std::lock_guard lock(mutex_);
       if (assignment_) positions.reset(rd_kafka_topic_partition_list_copy(assignment_.get()));
     }
-    if (!positions || positions->cnt == 0 || !running_.load() ||
+    // Down: nothing to ask (and no wait on housekeeping's thread for an answer that cannot come).
+    if (!positions || positions->cnt == 0 || !running_.load() || !link_.Up() ||
         rd_kafka_position(rk_.get(), positions.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
       for (auto& ends : last_end_) ends.clear();
       return result;

@@ -72,7 +72,8 @@ class KafkaProducer final : public Producer {
       return std::find_if(target.producer.begin(), target.producer.end(),
                           [&](const auto& kv) { return kv.first == name; });
     };
-    const auto acks = user("acks");
+    auto acks = user("acks");
+    if (acks == target.producer.end()) acks = user("request.required.acks");  // its alias
     if (acks == target.producer.end() || acks->second == "all" || acks->second == "-1") {
       settings.emplace_back("enable.idempotence", "true");
     }

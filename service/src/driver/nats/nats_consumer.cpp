@@ -95,7 +95,6 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
       if (s != NATS_NOT_FOUND && code != JSConsumerNotFoundErr && code != JSStreamNotFoundErr) {
         error = "consumer " + t.consumer + " of stream " + topics_[i] + ": " + LastError(s);
       } else if (AddConsumer(i, watch_.disconnected_at_ns.load(), error)) {
-        t.last_handed.store(0, std::memory_order_relaxed);  // a lost stream numbers anew
         LOG_INFO("nats: consumer of stream %s added again after reconnect", topics_[i].c_str());
         continue;
       }
@@ -112,10 +111,18 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
     jsOptions options;
     jsOptions_Init(&options);
     options.Wait = 500;
-    bool asking = !watch_.reconnected.load() && listener_ != nullptr;
-    for (std::size_t i = 0; i < topics_.size(); ++i) {
+    bool asking = !watch_.reconnected.load() && listener_ != nullptr && watch_.link.Up();
+    // At most 500 ms of housekeeping's time in all; topics past it are unknown this time, and
+    // the next pass starts with them.
+    const auto budget_end = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    for (std::size_t n = 0; n < topics_.size(); ++n) {
+      const std::size_t i = (next_backlog_topic_ + n) % topics_.size();
       Topic& t = *topics_state_[i];
       const auto asked = std::chrono::steady_clock::now();
+      if (asking && asked >= budget_end) {
+        asking = false;
+        next_backlog_topic_ = i;
+      }
       jsConsumerInfo* info = nullptr;
       asking = asking && !t.consumer.empty() &&
                js_GetConsumerInfo(&info, js_.get(), topics_[i].c_str(), t.consumer.c_str(),
@@ -213,6 +220,8 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
       return false;
     }
     topics_state_[i]->consumer = info->Name;
+    // Where the new consumer starts: its backlog counts from there, not from the stream's first.
+    topics_state_[i]->last_handed.store(info->Delivered.Stream, std::memory_order_relaxed);
     jsConsumerInfo_Destroy(info);
     return true;
   }
@@ -271,7 +280,8 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
   std::vector<std::string> topics_;
   ConnectionWatch watch_;
   MessageListener* listener_ = nullptr;
-  std::string deliver_prefix_;  // "<inbox>.": topic i's messages come to "<inbox>.<i>"
+  std::string deliver_prefix_;          // "<inbox>.": topic i's messages come to "<inbox>.<i>"
+  std::size_t next_backlog_topic_ = 0;  // Backlog's first topic (housekeeping thread)
   // Teardown order: subscriptions (in topics_state_), then the JetStream context, then the
   // connection.
   ConnectionPtr nc_;

@@ -1,6 +1,7 @@
 #include "driver/nats/reader_handler.hpp"
 
 #include <string>
+#include <string_view>
 
 #if BROKERLOAD_NATS_READER_HOOK
 // cnats' private declarations (src/natsp.h, conn.h, msg.h); see the header.
@@ -25,8 +26,19 @@ void Filter(natsConnection*, natsMsg** msg, void* closure) {
 
 }  // namespace
 
+namespace {
+
+// Built for a tested cnats and running with one of the same line (the library loaded at run time
+// may differ from the one built against).
+bool HookUsable() {
+  return BROKERLOAD_NATS_READER_HOOK && std::string_view(nats_GetVersion()).starts_with("3.4.");
+}
+
+}  // namespace
+
 bool HandleOnReader([[maybe_unused]] natsConnection* nc, [[maybe_unused]] ReaderHandler& handler) {
 #if BROKERLOAD_NATS_READER_HOOK
+  if (!HookUsable()) return false;
   natsConn_setFilterWithClosure(nc, Filter, &handler);
   return true;
 #else
@@ -36,10 +48,8 @@ bool HandleOnReader([[maybe_unused]] natsConnection* nc, [[maybe_unused]] Reader
 
 const char* DataPath() {
   static const std::string path =
-      std::string(BROKERLOAD_NATS_READER_HOOK ? "reader thread (cnats "
-                                              : "subscription callbacks (cnats ") +
-      nats_GetVersion() +
-      (BROKERLOAD_NATS_READER_HOOK ? ")" : ": its reader hook is not tested here)");
+      std::string(HookUsable() ? "reader thread (cnats " : "subscription callbacks (cnats ") +
+      nats_GetVersion() + (HookUsable() ? ")" : ": its reader hook is not tested here)");
   return path.c_str();
 }
 
