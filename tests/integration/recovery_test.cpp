@@ -253,14 +253,16 @@ TEST(Recovery, AMemoryStreamKilledWithABacklogLosesExactlyTheUndelivered) {
 // The broker frozen (SIGSTOP) for longer than publish_timeout, then thawed: the sends queued
 // meanwhile fail as timeouts (and only as timeouts), the run goes on, and no message is counted
 // lost or duplicated; one whose publish timed out and that arrives anyway is delivered after
-// error.
+// error. With the non-idempotent producer: with idempotence (the default), librdkafka 2.0.2
+// bumps its producer epoch after the timeouts and may store second copies of what was in flight,
+// which brokerload counts as duplicated (213 in one run here; docs/benchmarks.md, Faults).
 TEST(Recovery, AKafkaPauseLongerThanThePublishTimeoutIsTimeoutsOnly) {
   std::string kafka;
   ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
   constexpr int kMessages = 4'000;  // 20 s at 200 msg/s
   BrokerloadProcess process(
       "targets:\n  kafka: {bootstrap_servers: \"" + kafka +
-      "\"}\n"
+      "\", producer: {enable.idempotence: \"false\"}}\n"
       "workload: {topics: 1, topic_prefix: " +
       UniqueName("pause") +
       ", workers: 4}\n"
