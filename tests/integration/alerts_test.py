@@ -86,8 +86,11 @@ rules:
     # (measured), and under other load it reached 650 ms: no other replica may page on that.
     # Cases b and g add at least 250 ms each way (1.5 times the highest p99 the replica has had):
     # p99 rises far above both the floor and twice the baseline.
-    publishP99Regression: {floorSeconds: 0.3, for: 10s}
-    endToEndP99Regression: {floorSeconds: 0.3, for: 10s}
+    # Ratio 3 instead of 2: in one CI-like run under other tests' load every JetStream replica's
+    # p99 doubled at once, past 0.3 s, with no fault of its own; the cases' delay still lifts
+    # p99 over 4 times its baseline.
+    publishP99Regression: {ratio: 3, floorSeconds: 0.3, for: 10s}
+    endToEndP99Regression: {ratio: 3, floorSeconds: 0.3, for: 10s}
     throughputRegression: {for: 30s}
     publishErrors: {for: 30s}
     consumerBehind: {for: 10s}
