@@ -117,9 +117,11 @@ class Consumer {
     std::optional<std::chrono::steady_clock::time_point> handed_stored_before;
   };
   // Per topic (the consumer's topic index); nullopt where it cannot tell (no assignment covering
-  // the topic, a position not known yet, no answer within 500 ms, a consumer being restored).
-  // Called about once a second from the housekeeping thread, after Maintain; waits for the
-  // broker, at most 500 ms per request, and stops asking at the first that fails.
+  // the topic, a position not known yet, the connection down, no answer within 500 ms, a
+  // consumer being restored, a topic not asked this time). Called about once a second from the
+  // housekeeping thread, after Maintain; waits for the broker at most about 500 ms in all (Kafka:
+  // one request; JetStream: one per topic until the 500 ms are spent, the next call going on from
+  // there) and stops asking at the first request that fails.
   virtual std::vector<std::optional<TopicBacklog>> Backlog() { return {}; }
   // Stops delivering and closes the subscription; bounded.
   virtual void Stop() = 0;
