@@ -29,7 +29,7 @@ constexpr std::string_view kUsage =
     "                     [--side-by-side] [--baseline OLD.json]\n"
     "                     [--max-throughput-drop PCT] [--max-p99-rise PCT]\n"
     "  brokerload validate-config FILE\n"
-    "  brokerload cleanup --config FILE [--replicas N] [--dry-run]\n"
+    "  brokerload cleanup --config FILE [--replicas N] [--dry-run] [--wait DURATION]\n"
     "  brokerload --version | --help\n"
     "exit codes: 0 ok, 2 invalid config, 3 broker unavailable at start, 4 runtime error,\n"
     "            5 compare found a regression against its baseline, 64 bad command line\n";
@@ -157,6 +157,7 @@ int CleanupCommand(const std::vector<std::string>& args) {
   std::string config_path;
   std::uint32_t replicas = 1;
   bool dry_run = false;
+  std::chrono::seconds wait{0};
   for (std::size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--config" && i + 1 < args.size()) {
       config_path = args[++i];
@@ -170,6 +171,13 @@ int CleanupCommand(const std::vector<std::string>& args) {
       replicas = static_cast<std::uint32_t>(n);
     } else if (args[i] == "--dry-run") {
       dry_run = true;
+    } else if (args[i] == "--wait" && i + 1 < args.size()) {
+      const std::string& value = args[++i];
+      const auto duration = config::ParseDuration(value);
+      if (!duration || *duration < app::kQuietBeforeCleanup) {
+        return Usage("cleanup: --wait: expected a duration of 10s or more, got '" + value + "'");
+      }
+      wait = std::chrono::duration_cast<std::chrono::seconds>(*duration);
     } else {
       return Usage("cleanup: unknown or incomplete option '" + args[i] + "'");
     }
@@ -178,7 +186,7 @@ int CleanupCommand(const std::vector<std::string>& args) {
   const std::optional<config::Config> config = Load(config_path);
   if (!config) return app::kExitConfig;
   log::SetLevel(log::Level::kWarn);
-  return app::Cleanup(*config, replicas, dry_run);
+  return app::Cleanup(*config, replicas, dry_run, wait);
 }
 
 int Main(const std::vector<std::string>& args) {

@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <future>
 #include <string>
+#include <thread>
 
 #include "broker_env.hpp"
 #include "brokerload_process.hpp"
@@ -96,6 +99,78 @@ TEST(Cleanup, DeletesTheTopicsStreamsAndGroupsOfAConfigsRunsAndNothingElse) {
   const Output again = Command(binary + " cleanup --config " + path + " --replicas 2");
   EXPECT_EQ(again.exit_code, 0) << again.text;
   EXPECT_EQ(again.text.find("deleted"), std::string::npos) << again.text;
+}
+
+// `cleanup --wait`, as the chart's uninstall hook runs it: while a run still consumes and produces
+// it deletes nothing and says what is in use; started while the run goes on and the run then
+// stopped, it deletes only after the run has let go (the group empty, the ends still for 10 s), and
+// nothing recreates the topics afterwards (a draining producer would: brokers auto-create topics).
+TEST(Cleanup, WithWaitDeletesOnlyOnceTheRunHasLetGo) {
+  std::string kafka, nats;
+  ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
+  ASSERT_TRUE(LoadBrokerAddress("NATS_URL", nats));
+  const std::string nats_address = nats.substr(nats.find("//") + 2);
+  const std::string prefix = UniqueName("cleanwait");
+  const std::string config = "targets:\n  kafka: {bootstrap_servers: \"" + kafka +
+                             "\", consumer_group: " + prefix + "}\n  nats: {servers: [\"" + nats +
+                             "\"]}\n"
+                             "workload: {topics: 1, topic_prefix: " +
+                             prefix +
+                             "}\n"
+                             "profile: {rate: 200}\n"
+                             "metrics: {listen: \"127.0.0.1:0\"}\n"
+                             "run: {warmup: 0s}\n";
+  const std::string path = ::testing::TempDir() + prefix + ".yaml";
+  std::ofstream(path) << config;
+  const std::string cleanup = std::string(BROKERLOAD_BINARY) + " cleanup --config " + path;
+  const std::string names = prefix + "-0\n";
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point stopped;
+  std::future<Output> waiting;
+  {
+    BrokerloadProcess run(config);
+    const unsigned short port = run.WaitForMetricsPort(std::chrono::seconds(10));
+    ASSERT_NE(port, 0) << run.Log();
+    std::string metrics;
+    for (const char* target : {"kafka", "nats"}) {
+      ASSERT_TRUE(WaitForAbove(port, metrics, "brokerload_messages_consumed_total", target, 100,
+                               std::chrono::seconds(90)))
+          << target << "\n"
+          << run.Log();
+    }
+    const Output busy = Command(cleanup + " --wait 10s");
+    EXPECT_EQ(busy.exit_code, 4) << busy.text;
+    EXPECT_NE(busy.text.find("still in use after 10 s, nothing deleted"), std::string::npos)
+        << busy.text;
+    EXPECT_NE(busy.text.find("kafka: consumer group " + prefix + "-"), std::string::npos)
+        << busy.text;
+    EXPECT_NE(busy.text.find("nats: messages still arriving"), std::string::npos) << busy.text;
+    EXPECT_EQ(busy.text.find("deleted topic"), std::string::npos) << busy.text;
+    EXPECT_EQ(Probe("kafka-topics", kafka, prefix), names);
+    EXPECT_EQ(Probe("nats-streams", nats_address, prefix), names);
+
+    waiting = std::async(std::launch::async, [&] { return Command(cleanup + " --wait 90s"); });
+    std::this_thread::sleep_for(std::chrono::seconds(4));
+    ASSERT_EQ(waiting.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+        << "cleanup --wait went ahead while the run was going:\n"
+        << waiting.get().text;
+    ASSERT_EQ(run.Terminate(std::chrono::seconds(60)), 0) << run.Log();
+    stopped = Clock::now();
+    EXPECT_EQ(run.Log().find("UNKNOWN_TOPIC"), std::string::npos) << run.Log();
+  }
+  const Output done = waiting.get();
+  const auto after = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - stopped);
+  EXPECT_EQ(done.exit_code, 0) << done.text;
+  EXPECT_GE(after.count(), 8) << "deleted before the names were quiet:\n" << done.text;
+  EXPECT_NE(done.text.find("kafka: deleted topic " + prefix + "-0"), std::string::npos)
+      << done.text;
+  EXPECT_NE(done.text.find("nats: deleted stream " + prefix + "-0"), std::string::npos)
+      << done.text;
+  EXPECT_NE(done.text.find("kafka: deleted consumer group " + prefix + "-"), std::string::npos)
+      << done.text;
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_EQ(Probe("kafka-topics", kafka, prefix), "") << "a topic came back after cleanup";
+  EXPECT_EQ(Probe("nats-streams", nats_address, prefix), "");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "app/exit_codes.hpp"
@@ -11,8 +12,49 @@
 #include "driver/factory.hpp"
 
 namespace brokerload::app {
+namespace {
 
-int Cleanup(const config::Config& config, std::uint32_t replicas, bool dry_run) {
+// Until nothing uses `topics` (see WaitUntilUnused in the header) or `wait` has passed: kExitOk,
+// kExitRuntime naming what is still in use, kExitBrokerUnavailable when a broker cannot be asked.
+int WaitUntilUnused(const config::Config& config, const std::vector<driver::Backend>& backends,
+                    const std::vector<std::string>& topics, std::chrono::seconds wait,
+                    std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point deadline = Clock::now() + wait;
+  std::vector<std::uint64_t> ends(backends.size(), 0);
+  std::vector<Clock::time_point> moved(backends.size(), Clock::now());
+  for (bool first = true;; first = false) {
+    const Clock::time_point now = Clock::now();
+    std::string busy;
+    for (std::size_t i = 0; i < backends.size(); ++i) {
+      const std::string target(driver::BackendName(backends[i]));
+      driver::UseReport use;
+      std::string error;
+      if (!driver::Activity(backends[i], config, topics, timeout, use, error)) {
+        std::fprintf(stderr, "%s: cleanup failed: %s\n", target.c_str(), error.c_str());
+        return kExitBrokerUnavailable;
+      }
+      if (first || use.messages != ends[i] || !use.in_use.empty()) moved[i] = now;
+      ends[i] = use.messages;
+      for (const std::string& name : use.in_use) busy += "; " + target + ": " + name;
+      if (use.in_use.empty() && now - moved[i] < kQuietBeforeCleanup) {
+        busy += "; " + target + ": messages still arriving (" + std::to_string(use.messages) + ")";
+      }
+    }
+    if (busy.empty()) return kExitOk;
+    if (now >= deadline) {
+      std::fprintf(stderr, "cleanup: still in use after %lld s, nothing deleted: %s\n",
+                   static_cast<long long>(wait.count()), busy.substr(2).c_str());
+      return kExitRuntime;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+  }
+}
+
+}  // namespace
+
+int Cleanup(const config::Config& config, std::uint32_t replicas, bool dry_run,
+            std::chrono::seconds wait) {
   driver::InitializeClientLibraries();
   std::vector<std::string> topics;
   const std::uint32_t sets = config.workload.topics_per_replica ? replicas : 1;
@@ -22,6 +64,12 @@ int Cleanup(const config::Config& config, std::uint32_t replicas, bool dry_run) 
   std::vector<driver::Backend> backends;
   if (config.kafka) backends.push_back(driver::Backend::kKafka);
   if (config.nats) backends.push_back(driver::Backend::kNats);
+  if (wait.count() > 0 && !dry_run) {
+    const int waited = WaitUntilUnused(
+        config, backends, topics, wait,
+        std::chrono::duration_cast<std::chrono::milliseconds>(config.run.startup_timeout));
+    if (waited != kExitOk) return waited;
+  }
   int exit_code = kExitOk;
   for (const driver::Backend backend : backends) {
     const std::string target(driver::BackendName(backend));

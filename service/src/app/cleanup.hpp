@@ -1,10 +1,14 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 
 #include "config/config.hpp"
 
 namespace brokerload::app {
+
+// How long the names must have been left alone before `cleanup --wait` deletes them.
+inline constexpr std::chrono::seconds kQuietBeforeCleanup{10};
 
 // `brokerload cleanup`: on every enabled target, deletes the topics (Kafka) or streams (JetStream)
 // that `config` names for producer ids 0 .. replicas - 1 (one set without topics_per_replica), and
@@ -13,6 +17,13 @@ namespace brokerload::app {
 // them, the groups matched as <consumer_group>-<run id>[-c<lane>]. Returns kExitOk when nothing
 // was left that should have gone, kExitBrokerUnavailable when a broker could not be reached or
 // refused, kExitRuntime when a name was kept (a group in use, a refusal: the line says why).
-int Cleanup(const config::Config& config, std::uint32_t replicas, bool dry_run);
+//
+// With `wait` above zero (and no dry run), first waits until no run uses those names: no run
+// group has members and the topics' ends and streams' last sequences have not moved for
+// kQuietBeforeCleanup (asked every 2 s). Deleting earlier would let a producer still draining
+// recreate a Kafka topic (librdkafka producers ask brokers to auto-create). Still in use after
+// `wait`: deletes nothing, names what is in use on stderr, returns kExitRuntime.
+int Cleanup(const config::Config& config, std::uint32_t replicas, bool dry_run,
+            std::chrono::seconds wait = std::chrono::seconds{0});
 
 }  // namespace brokerload::app

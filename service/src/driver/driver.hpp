@@ -134,6 +134,12 @@ struct CleanupReport {
   std::vector<std::string> kept;     // "<name>: <why>" (a group still in use, a refusal)
 };
 
+// Whether a run may still be using what cleanup would delete.
+struct UseReport {
+  std::vector<std::string> in_use;  // "<name>: <state>": a Kafka consumer group with members
+  std::uint64_t messages = 0;  // the topics' end offsets or the streams' last sequences, summed
+};
+
 // Connection state and client-level errors of one target, for metrics and logs. Written by client
 // threads, read by scrapes. A target has several connections (a producer and a consumer per
 // lane); each holds a Link, and the target is connected while it has at least one and none of

@@ -64,4 +64,11 @@ bool Cleanup(Backend backend, const config::Config& config, const std::vector<st
   return nats::Cleanup(*config.nats, topics, dry_run, report, error);
 }
 
+bool Activity(Backend backend, const config::Config& config, const std::vector<std::string>& topics,
+              std::chrono::milliseconds timeout, UseReport& use, std::string& error) {
+  if (backend == Backend::kKafka)
+    return kafka::Activity(*config.kafka, topics, timeout, use, error);
+  return nats::Activity(*config.nats, topics, use, error);
+}
+
 }  // namespace brokerload::driver

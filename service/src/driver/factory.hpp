@@ -60,4 +60,10 @@ bool Cleanup(Backend backend, const config::Config& config, const std::vector<st
              bool dry_run, std::chrono::milliseconds timeout, CleanupReport& report,
              std::string& error);
 
+// What may still use `topics` on one target (cleanup's --wait): Kafka consumer groups of the
+// config's runs that have members, and how far the topics or streams have grown. False with
+// `error` as Cleanup.
+bool Activity(Backend backend, const config::Config& config, const std::vector<std::string>& topics,
+              std::chrono::milliseconds timeout, UseReport& use, std::string& error);
+
 }  // namespace brokerload::driver

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <memory>
+#include <set>
 
 #include "driver/kafka/kafka_client.hpp"
 
@@ -24,8 +25,11 @@ EventPtr Await(rd_kafka_queue_t* queue, std::chrono::milliseconds timeout, const
   return event;
 }
 
+// The run groups of `prefix`; with `in_use`, also those with members (any state but Empty or
+// Dead), as "consumer group <name>: <state>".
 bool ListRunGroups(rd_kafka_t* rk, const std::string& prefix, std::chrono::milliseconds timeout,
-                   std::vector<std::string>& groups, std::string& error) {
+                   std::vector<std::string>& groups, std::string& error,
+                   std::vector<std::string>* in_use = nullptr) {
   QueuePtr queue(rd_kafka_queue_new(rk));
   rd_kafka_ListConsumerGroups(rk, nullptr, queue.get());
   const EventPtr event = Await(queue.get(), timeout, "ListConsumerGroups", error);
@@ -37,7 +41,14 @@ bool ListRunGroups(rd_kafka_t* rk, const std::string& prefix, std::chrono::milli
       rd_kafka_ListConsumerGroups_result_valid(result, &count);
   for (std::size_t i = 0; i < count; ++i) {
     const std::string group = rd_kafka_ConsumerGroupListing_group_id(listings[i]);
-    if (IsRunGroup(prefix, group)) groups.push_back(group);
+    if (!IsRunGroup(prefix, group)) continue;
+    groups.push_back(group);
+    const rd_kafka_consumer_group_state_t state = rd_kafka_ConsumerGroupListing_state(listings[i]);
+    if (in_use != nullptr && state != RD_KAFKA_CONSUMER_GROUP_STATE_EMPTY &&
+        state != RD_KAFKA_CONSUMER_GROUP_STATE_DEAD) {
+      in_use->push_back("consumer group " + group + ": " +
+                        rd_kafka_consumer_group_state_name(state));
+    }
   }
   return true;
 }
@@ -96,6 +107,60 @@ bool DeleteGroups(rd_kafka_t* rk, const std::vector<std::string>& groups,
   return true;
 }
 
+KafkaPtr Connect(const config::KafkaTarget& target, std::chrono::milliseconds timeout,
+                 std::string& error) {
+  config::Properties settings = {{"bootstrap.servers", target.bootstrap_servers},
+                                 {"client.id", "brokerload-cleanup"}};
+  const config::Properties security = SecurityProperties(target.security);
+  settings.insert(settings.end(), security.begin(), security.end());
+  ConfPtr conf;
+  if (!BuildConf(settings, conf, error)) return nullptr;
+  KafkaPtr rk = NewClient(RD_KAFKA_PRODUCER, std::move(conf), error);
+  if (rk && AskMetadata(rk.get(), timeout) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    error = "no broker at " + target.bootstrap_servers + " answered within " +
+            std::to_string(timeout.count()) + " ms";
+    rk.reset();
+  }
+  return rk;
+}
+
+// The sum of the end offsets of `topics`' partitions (topics that do not exist add nothing).
+bool SumOfEnds(rd_kafka_t* rk, const std::vector<std::string>& topics,
+               std::chrono::milliseconds timeout, std::uint64_t& sum, std::string& error) {
+  const rd_kafka_metadata_t* metadata = nullptr;
+  if (const rd_kafka_resp_err_t err =
+          rd_kafka_metadata(rk, 1, nullptr, &metadata, static_cast<int>(timeout.count()));
+      err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    error = std::string("metadata: ") + rd_kafka_err2str(err);
+    return false;
+  }
+  const std::set<std::string> wanted(topics.begin(), topics.end());
+  PartitionListPtr ends(rd_kafka_topic_partition_list_new(0));
+  for (int t = 0; t < metadata->topic_cnt; ++t) {
+    const rd_kafka_metadata_topic_t& topic = metadata->topics[t];
+    if (topic.err != RD_KAFKA_RESP_ERR_NO_ERROR || !wanted.contains(topic.topic)) continue;
+    for (int p = 0; p < topic.partition_cnt; ++p) {
+      rd_kafka_topic_partition_list_add(ends.get(), topic.topic, topic.partitions[p].id)->offset =
+          RD_KAFKA_OFFSET_END;
+    }
+  }
+  rd_kafka_metadata_destroy(metadata);
+  sum = 0;
+  if (ends->cnt == 0) return true;
+  if (const rd_kafka_resp_err_t err =
+          rd_kafka_offsets_for_times(rk, ends.get(), static_cast<int>(timeout.count()));
+      err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    error = std::string("end offsets: ") + rd_kafka_err2str(err);
+    return false;
+  }
+  for (int i = 0; i < ends->cnt; ++i) {
+    if (ends->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR && ends->elems[i].offset > 0) {
+      sum += static_cast<std::uint64_t>(ends->elems[i].offset);
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 bool IsRunGroup(const std::string& prefix, const std::string& group) {
@@ -123,19 +188,8 @@ bool IsRunGroup(const std::string& prefix, const std::string& group) {
 bool Cleanup(const config::KafkaTarget& target, const std::vector<std::string>& topics,
              bool dry_run, std::chrono::milliseconds timeout, CleanupReport& report,
              std::string& error) {
-  config::Properties settings = {{"bootstrap.servers", target.bootstrap_servers},
-                                 {"client.id", "brokerload-cleanup"}};
-  const config::Properties security = SecurityProperties(target.security);
-  settings.insert(settings.end(), security.begin(), security.end());
-  ConfPtr conf;
-  if (!BuildConf(settings, conf, error)) return false;
-  const KafkaPtr rk = NewClient(RD_KAFKA_PRODUCER, std::move(conf), error);
+  const KafkaPtr rk = Connect(target, timeout, error);
   if (!rk) return false;
-  if (AskMetadata(rk.get(), timeout) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    error = "no broker at " + target.bootstrap_servers + " answered within " +
-            std::to_string(timeout.count()) + " ms";
-    return false;
-  }
   std::vector<std::string> groups;
   if (!ListRunGroups(rk.get(), target.consumer_group, timeout, groups, error)) return false;
   if (dry_run) {
@@ -147,6 +201,16 @@ bool Cleanup(const config::KafkaTarget& target, const std::vector<std::string>& 
   }
   if (!topics.empty() && !DeleteTopics(rk.get(), topics, timeout, report, error)) return false;
   return groups.empty() || DeleteGroups(rk.get(), groups, timeout, report, error);
+}
+
+bool Activity(const config::KafkaTarget& target, const std::vector<std::string>& topics,
+              std::chrono::milliseconds timeout, UseReport& use, std::string& error) {
+  const KafkaPtr rk = Connect(target, timeout, error);
+  if (!rk) return false;
+  std::vector<std::string> groups;
+  use.in_use.clear();
+  return ListRunGroups(rk.get(), target.consumer_group, timeout, groups, error, &use.in_use) &&
+         SumOfEnds(rk.get(), topics, timeout, use.messages, error);
 }
 
 }  // namespace brokerload::driver::kafka

@@ -17,6 +17,11 @@ bool Cleanup(const config::KafkaTarget& target, const std::vector<std::string>& 
              bool dry_run, std::chrono::milliseconds timeout, CleanupReport& report,
              std::string& error);
 
+// What still uses `topics`: the run groups with members, and the sum of the topics' end offsets.
+// False with `error` as Cleanup.
+bool Activity(const config::KafkaTarget& target, const std::vector<std::string>& topics,
+              std::chrono::milliseconds timeout, UseReport& use, std::string& error);
+
 // True when `group` is one that a run of `prefix` (targets.kafka.consumer_group) joined.
 bool IsRunGroup(const std::string& prefix, const std::string& group);
 

@@ -50,4 +50,40 @@ bool Cleanup(const config::NatsTarget& target, const std::vector<std::string>& t
   return true;
 }
 
+bool Activity(const config::NatsTarget& target, const std::vector<std::string>& topics,
+              UseReport& use, std::string& error) {
+  Health health;
+  ConnectionWatch watch(health);
+  ConnectionPtr nc = Connect(target, "brokerload-cleanup", false, watch, error);
+  if (!nc) return false;
+  struct Close {
+    ConnectionPtr& nc;
+    ConnectionWatch& watch;
+    ~Close() {
+      watch.link.Close();
+      CloseAndWait(nc, watch);
+    }
+  } close{nc, watch};
+  jsCtx* raw = nullptr;
+  if (const natsStatus s = natsConnection_JetStream(&raw, nc.get(), nullptr); s != NATS_OK) {
+    error = "JetStream context: " + LastError(s);
+    return false;
+  }
+  const JsPtr js(raw);
+  use.in_use.clear();
+  use.messages = 0;
+  for (const std::string& topic : topics) {
+    jsStreamInfo* info = nullptr;
+    jsErrCode code{};
+    const natsStatus s = js_GetStreamInfo(&info, js.get(), topic.c_str(), nullptr, &code);
+    if (s == NATS_OK) use.messages += info->State.LastSeq;
+    jsStreamInfo_Destroy(info);
+    if (s != NATS_OK && s != NATS_NOT_FOUND && code != JSStreamNotFoundErr) {
+      error = "stream " + topic + ": " + LastError(s);
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace brokerload::driver::nats
