@@ -113,7 +113,8 @@ expect_refused "/image/digest" --set image.digest=latest
 # service account token. With realtimePublisher (uid 0 with CAP_SYS_NICE alone) it passes only
 # "privileged": SYS_NICE is outside "baseline"'s capabilities.
 grep -q "automountServiceAccountToken: false" "$tmp/default.yaml"
-"$validator" -report-level <"$tmp/default.yaml" | grep -q "StatefulSet/test-brokerload restricted$"
+"$validator" -report-level <"$tmp/default.yaml" >"$tmp/level"
+grep -q "StatefulSet/test-brokerload restricted$" "$tmp/level" || { cat "$tmp/level" >&2; exit 1; }
 helm template test "$chart" --set realtimePublisher=true >"$tmp/realtime.yaml"
 "$validator" -pod-security privileged -report-level <"$tmp/realtime.yaml" >"$tmp/level" ||
   { echo "helm: realtimePublisher: invalid manifests" >&2; exit 1; }
@@ -149,6 +150,33 @@ for expected in "- name: regcred" "priorityClassName: load-testing" "cost-center
     "key: node-role"; do
   grep -qF -- "$expected" "$tmp/full.yaml" || { echo "helm: full values: no '$expected'" >&2; exit 1; }
 done
+# The uninstall hook (cleanupOnUninstall): none by default; in the full values a post-delete Job
+# (its pod judged "restricted" above) running cleanup over every replica's names with the wait,
+# on a hook ConfigMap carrying the release's config, and its own NetworkPolicy's way out.
+if grep -q "^kind: Job$" "$tmp/default.yaml"; then echo "helm: an uninstall hook by default" >&2; exit 1; fi
+python3 - "$tmp/full.yaml" <<'PY' || { echo "helm: full values: the uninstall hook is not as values.yaml says" >&2; exit 1; }
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+hook = lambda d: d["metadata"].get("annotations", {}).get("helm.sh/hook")
+job = next(d for d in docs if d["kind"] == "Job")
+assert hook(job) == "post-delete", hook(job)
+spec = job["spec"]["template"]["spec"]
+args = spec["containers"][0]["args"]
+assert args == ["cleanup", "--config", "/etc/brokerload/brokerload.yaml", "--replicas", "3", "--wait", "3m"], args
+cm_name = next(v["configMap"]["name"] for v in spec["volumes"] if v["name"] == "config")
+cm = next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == cm_name)
+release = next(d for d in docs if d["kind"] == "ConfigMap" and not hook(d) and "brokerload.yaml" in d["data"])
+assert hook(cm) == "post-delete" and cm["data"]["brokerload.yaml"] == release["data"]["brokerload.yaml"]
+assert int(cm["metadata"]["annotations"]["helm.sh/hook-weight"]) < int(job["metadata"]["annotations"]["helm.sh/hook-weight"])
+policy = next(d for d in docs if d["kind"] == "NetworkPolicy" and hook(d) == "post-delete")
+labels = job["spec"]["template"]["metadata"]["labels"]
+assert all(labels.get(k) == v for k, v in policy["spec"]["podSelector"]["matchLabels"].items())
+release_policy = next(d for d in docs if d["kind"] == "NetworkPolicy" and not hook(d))
+assert policy["spec"]["egress"] == release_policy["spec"]["egress"]
+PY
+if helm template test "$chart" --set cleanupOnUninstall.enabled=true --set cleanupOnUninstall.wait=2 >/dev/null 2>&1; then
+  echo "helm: values.schema.json accepted cleanupOnUninstall.wait=2" >&2; exit 1
+fi
 # The NetworkPolicy: DNS, the brokers' ports from the targets and extraPorts, the metrics port in.
 sed -n '/^kind: NetworkPolicy$/,/^---/p' "$tmp/full.yaml" >"$tmp/netpol"
 for port in "port: 53, protocol: UDP" "port: 9094, protocol: TCP" "port: 4222, protocol: TCP" \
@@ -272,7 +300,8 @@ grep -q "config.run.role" "$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
 # credentials needed), the ServiceMonitor scraping with TLS and basic auth from a Secret.
 grep -q "secretName: brokerload-kafka" "$tmp/full.yaml"
 grep -q "mountPath: /etc/brokerload-secrets/nats" "$tmp/full.yaml"
-[[ $(grep -c "readOnly: true" "$tmp/full.yaml") -eq 3 ]]
+# (3 mounts read-only in the StatefulSet's pod, 3 in the uninstall hook's)
+[[ $(grep -c "readOnly: true" "$tmp/full.yaml") -eq 6 ]]
 grep -q "secretKeyRef: {name: brokerload-metrics, key: password}" "$tmp/full.yaml"
 [[ $(grep -c "scheme: HTTPS" "$tmp/full.yaml") -eq 3 ]]
 grep -q "scheme: https" "$tmp/full.yaml"

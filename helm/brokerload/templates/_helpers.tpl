@@ -120,3 +120,21 @@ kafka.bootstrap_servers, each NATS server URL's port (4222 when it has none). On
 {{ . }}
 {{- end -}}
 {{- end -}}
+
+{{/* The pods' way out (networkpolicy.yaml, and the uninstall hook's): DNS and the brokers' ports. */}}
+{{- define "brokerload.egress" -}}
+- ports:
+    - {port: 53, protocol: UDP}
+    - {port: 53, protocol: TCP}
+- ports:
+    {{- range (include "brokerload.brokerPorts" . | trim | splitList "\n") }}
+    - {port: {{ . }}, protocol: TCP}
+    {{- end }}
+    {{- range .Values.networkPolicy.extraPorts }}
+    - {port: {{ .port }}, protocol: {{ .protocol | default "TCP" }}}
+    {{- end }}
+  {{- with .Values.networkPolicy.egressTo }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}

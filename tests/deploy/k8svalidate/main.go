@@ -1,7 +1,7 @@
 // Command k8svalidate reads Kubernetes manifests (multi-document YAML) on stdin and decodes each,
 // strictly, into the Kubernetes API's own Go types (and the Prometheus operator's for its CRDs):
 // an unknown or misspelt field, a wrong type or an unknown kind is an error. The pod of every
-// StatefulSet, Deployment and Pod is then evaluated against a Pod Security Standards level with
+// StatefulSet, Deployment, Job and Pod is then evaluated against a Pod Security Standards level with
 // Kubernetes' own evaluator (k8s.io/pod-security-admission's policy package, the code that the
 // API server's PodSecurity admission runs), at the latest version of the policy. Exit 1 on any
 // error or violation.
@@ -24,6 +24,7 @@ import (
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -47,6 +48,8 @@ func target(apiVersion, kind string) (interface{}, bool) {
 		return &appsv1.StatefulSet{}, true
 	case "apps/v1/Deployment":
 		return &appsv1.Deployment{}, true
+	case "batch/v1/Job":
+		return &batchv1.Job{}, true
 	case "policy/v1/PodDisruptionBudget":
 		return &policyv1.PodDisruptionBudget{}, true
 	case "networking.k8s.io/v1/NetworkPolicy":
@@ -67,6 +70,8 @@ func podOf(obj interface{}) (*metav1.ObjectMeta, *corev1.PodSpec, bool) {
 	case *appsv1.StatefulSet:
 		return &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec, true
 	case *appsv1.Deployment:
+		return &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec, true
+	case *batchv1.Job:
 		return &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec, true
 	}
 	return nil, nil, false
