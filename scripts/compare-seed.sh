@@ -16,7 +16,7 @@ out=${1:-report}
 shift || true
 scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release
+cmake --build --preset release --target brokerload
 deploy/local/brokers.sh start
 trap 'deploy/local/brokers.sh stop' EXIT
 build/release/service/brokerload compare --config config/seed-compare.yaml --profile seed \

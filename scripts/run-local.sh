@@ -7,7 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 config=${1:-config/brokerload.yaml}
 scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release
+cmake --build --preset release --target brokerload
 deploy/local/brokers.sh start
 trap 'deploy/local/brokers.sh stop' EXIT
 echo "brokerload: metrics at http://127.0.0.1:9464/metrics; Ctrl-C stops it and the brokers" >&2
