@@ -90,6 +90,11 @@ DelayProxy::~DelayProxy() {
   close(listener_);
 }
 
+void DelayProxy::Cut() {
+  std::lock_guard lock(mutex_);
+  for (int fd : sockets_) shutdown(fd, SHUT_RDWR);
+}
+
 int DelayProxy::Accepted() const {
   std::lock_guard lock(mutex_);
   return accepted_;

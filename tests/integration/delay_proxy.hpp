@@ -37,6 +37,9 @@ class DelayProxy {
   unsigned short Port() const { return port_; }
   // Connections accepted so far.
   int Accepted() const;
+  // Breaks every connection open now, both ways, as a failed network path would; the proxy goes
+  // on listening, so a client that reconnects comes through it again.
+  void Cut();
   // How late the proxy wrote chunks after their due time, the median over every chunk of every
   // direction so far: what it injected beyond `delay` per hop (its own wake-ups on a busy machine).
   std::chrono::microseconds MedianLateness() const;

@@ -147,8 +147,11 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
   void Stop() override {
     if (listener_) ReportClientDrops();
     const bool connected = nc_ && natsConnection_Status(nc_.get()) == NATS_CONN_STATUS_CONNECTED;
+    // What arrives from now on is left to cnats, which drops it (cnats 3.10 offers the reader
+    // hook even the messages of a subscription it no longer knows).
+    for (const std::unique_ptr<Topic>& t : topics_state_) t->live.store(false);
+    WaitForReader();
     for (const std::unique_ptr<Topic>& t : topics_state_) {
-      t->live.store(false);  // what arrives from now on is left to cnats, which drops it
       if (t->subscription) natsSubscription_Unsubscribe(t->subscription.get());
       t->subscription.reset();
       // The server would delete an ephemeral consumer without interest on its own, seconds later.

@@ -33,6 +33,9 @@ class NatsProducer final : public Producer, private ReaderHandler {
     if (replies_ && natsSubscription_Drain(replies_.get()) == NATS_OK) {
       natsSubscription_WaitForDrainCompletion(replies_.get(), 5'000);
     }
+    // A PubAck later than the drain is left to cnats (3.10 offers the hook even those).
+    replies_live_.store(false);
+    WaitForReader();
     CloseAndWait(nc_, watch_);  // joins the reader thread: no callback of ours runs after this
     replies_.reset();
     js_.reset();
@@ -130,6 +133,7 @@ class NatsProducer final : public Producer, private ReaderHandler {
 
   // PubAcks, on the connection's reader thread; the rest (JetStream API replies) goes on.
   bool TakeOnReader(natsMsg* msg) override {
+    if (!replies_live_.load(std::memory_order_relaxed)) return false;
     const std::optional<std::uint64_t> number = NumberAfter(reply_prefix_, natsMsg_GetSubject(msg));
     if (!number) return false;
     thread_local const bool named = (log::NameThread("nats-acks"), true);
@@ -172,7 +176,8 @@ class NatsProducer final : public Producer, private ReaderHandler {
   config::NatsTarget target_;
   std::vector<std::string> subjects_;
   std::string reply_prefix_;
-  bool on_reader_ = false;  // set before any PubAck can arrive (Init)
+  bool on_reader_ = false;                // set before any PubAck can arrive (Init)
+  std::atomic<bool> replies_live_{true};  // false once the PubAck subscription has drained
   std::int64_t publish_timeout_ns_ = 0;
   ConnectionPtr nc_;
   JsPtr js_;

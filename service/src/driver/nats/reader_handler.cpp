@@ -13,25 +13,30 @@ void natsMsg_free(void* object);
 #endif
 
 namespace brokerload::driver::nats {
+
+bool TakeOnReaderLocked(ReaderHandler& handler, natsMsg* msg) {
+  std::lock_guard lock(handler.reader_);
+  return handler.TakeOnReader(msg);
+}
+
 namespace {
 
 #if BROKERLOAD_NATS_READER_HOOK
-// The reader thread calls this between parsing a message and queueing it to its subscription.
+// The reader thread calls this between parsing a message and queueing it to its subscription
+// (cnats 3.10: before looking the subscription up).
 void Filter(natsConnection*, natsMsg** msg, void* closure) {
-  if (!static_cast<ReaderHandler*>(closure)->TakeOnReader(*msg)) return;
+  if (!TakeOnReaderLocked(*static_cast<ReaderHandler*>(closure), *msg)) return;
   natsMsg_free(*msg);  // nothing else refers to it yet: it was never queued
   *msg = nullptr;
 }
 #endif
 
-}  // namespace
-
-namespace {
-
-// Built for a tested cnats and running with one of the same line (the library loaded at run time
-// may differ from the one built against).
+// Built for a tested cnats and running with one of the tested lines (the library loaded at run
+// time may differ from the one built against).
 bool HookUsable() {
-  return BROKERLOAD_NATS_READER_HOOK && std::string_view(nats_GetVersion()).starts_with("3.4.");
+  const std::string_view version(nats_GetVersion());
+  return BROKERLOAD_NATS_READER_HOOK &&
+         (version.starts_with("3.4.") || version.starts_with("3.10."));
 }
 
 }  // namespace
@@ -48,8 +53,12 @@ bool HandleOnReader([[maybe_unused]] natsConnection* nc, [[maybe_unused]] Reader
 
 const char* DataPath() {
   static const std::string path =
-      std::string(HookUsable() ? "reader thread (cnats " : "subscription callbacks (cnats ") +
-      nats_GetVersion() + (HookUsable() ? ")" : ": its reader hook is not tested here)");
+      HookUsable() ? std::string("reader thread (cnats ") + nats_GetVersion() + ")"
+      : BROKERLOAD_NATS_READER_HOOK
+          ? std::string("subscription callbacks (cnats ") + nats_GetVersion() +
+                ": its reader hook is not tested here)"
+          : std::string("subscription callbacks (cnats ") + nats_GetVersion() +
+                ", built without the reader hook)";
   return path.c_str();
 }
 
