@@ -1,9 +1,12 @@
-# brokerload's container image: build on Debian bookworm with the same Debian packages as
-# scripts/install-deps.sh; the runtime stage holds only the binary and its shared libraries.
+# brokerload's container image: built on Debian 13 (trixie) with its client libraries
+# (librdkafka 2.8.0, which authenticates to Kafka 4.x with SCRAM; cnats 3.10.1), the same
+# packages' names as scripts/install-deps.sh installs from Debian 12 for development; the runtime
+# stage holds only the binary and its shared libraries. tests/trixie builds and tests this
+# library set outside the image too.
 #   docker build -t brokerload .
 #   docker run -p 9464:9464 -v $PWD/config/brokerload.yaml:/etc/brokerload/brokerload.yaml:ro brokerload
 # Probes: GET /healthz (liveness) and /readyz (readiness) on the metrics port, 9464.
-FROM debian:bookworm-slim AS build
+FROM debian:trixie-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends g++ cmake ninja-build pkg-config \
       librdkafka-dev libnats-dev prometheus-cpp-dev libyaml-cpp-dev libboost-dev \
@@ -17,10 +20,10 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBROKERLOAD
  && cmake --build /build --target brokerload \
  && strip /build/service/brokerload
 
-FROM debian:bookworm-slim
+FROM debian:trixie-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends librdkafka1 libnats3.4 libprometheus-cpp-core1.0 \
-      libyaml-cpp0.7 libssl3 ca-certificates \
+ && apt-get install -y --no-install-recommends librdkafka1 libnats3.10 libprometheus-cpp-core1.0 \
+      libyaml-cpp0.8 libssl3t64 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin brokerload
 COPY --from=build /build/service/brokerload /usr/local/bin/brokerload

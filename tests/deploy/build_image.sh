@@ -18,20 +18,21 @@ mkdir -p "$cache"
 exec 9>"$cache/build_image.lock"
 flock 9
 
-# No registry with base images is reachable: make debian:bookworm-slim from Debian itself, once.
-if ! "${podman[@]}" image exists docker.io/library/debian:bookworm-slim; then
+# No registry with base images is reachable: make debian:trixie-slim (the Dockerfile's base)
+# from Debian itself, once.
+if ! "${podman[@]}" image exists docker.io/library/debian:trixie-slim; then
   mkdir -p "$cache"
-  tarball="$cache/debian-bookworm-minbase.tar"
+  tarball="$cache/debian-trixie-minbase.tar"
   if [[ ! -s $tarball ]]; then
     rootfs=$(mktemp -d)
     chmod 755 "$rootfs"  # it becomes the image's /: a non-root user must traverse it
     mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
-    debootstrap --variant=minbase bookworm "$rootfs" "${mirror:-http://deb.debian.org/debian}" \
+    debootstrap --variant=minbase trixie "$rootfs" "${mirror:-http://deb.debian.org/debian}" \
       >"$cache/debootstrap.log" 2>&1 || { tail -20 "$cache/debootstrap.log" >&2; exit 1; }
     tar -C "$rootfs" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
     rm -rf "$rootfs"
   fi
-  "${podman[@]}" import "$tarball" docker.io/library/debian:bookworm-slim >/dev/null
+  "${podman[@]}" import "$tarball" docker.io/library/debian:trixie-slim >/dev/null
 fi
 
 echo "build_image: building $image" >&2
