@@ -14,7 +14,9 @@
 #   - a new config written into the ConfigMap's directory as the kubelet does (a new timestamped
 #     directory, then the `..data` symlink swapped) is reloaded in place:
 #     brokerload_config_reloads_total{result="applied"} rises, the new rate runs;
-#   - SIGTERM (podman pod stop) ends it with exit code 0.
+#   - SIGTERM (podman stop) ends it with exit code 0;
+#   - the uninstall hook (cleanupOnUninstall): the rendered Job's command line, user and config
+#     (its own ConfigMap) delete the run's topics, streams and consumer group, as probe.py sees.
 # What podman 4.3.1 (Debian 12) cannot do here, and what the test does instead:
 #   - probes: kube play turns the liveness probe into a healthcheck that runs curl inside the
 #     image (which has none) from a systemd timer (there is no systemd here), and ignores the
@@ -70,6 +72,7 @@ cleanup() {
   "${podman[@]}" secret rm "$secret" >/dev/null 2>&1 || true
   [[ -n $nats_pid ]] && kill "$nats_pid" 2>/dev/null || true
   BROKERLOAD_BROKERS_DIR="$tmp/brokers" "$root/deploy/local/brokers.sh" stop kafka >/dev/null 2>&1 || true
+  umount "$tmp/netns" 2>/dev/null || true
   rm -rf "$tmp"
   exit "$rc"
 }
@@ -100,7 +103,7 @@ render() {  # output-file [helm args...]
   helm template "$release" "$chart" -f "$tmp/values.yaml" "$@" >"$out" 2>"$tmp/helm.err" ||
     { grep -v "found symbolic link" "$tmp/helm.err" >&2; fail "helm template"; }
 }
-render "$tmp/manifests.yaml"
+render "$tmp/manifests.yaml" --set cleanupOnUninstall.enabled=true --set cleanupOnUninstall.wait=60s
 pod="$release-brokerload-0"
 ctr="$pod-brokerload"
 "$root/tests/deploy/rendered.py" pod "$tmp/manifests.yaml" "$pod" >"$tmp/pod.yaml"
@@ -130,7 +133,11 @@ PY
   { cat "$tmp/play.log" >&2; fail "podman kube play"; }
 infra=$("${podman[@]}" pod inspect --format '{{.InfraContainerID}}' "$pod")
 "${podman[@]}" start "$infra" >/dev/null
-netns="/proc/$("${podman[@]}" inspect --format '{{.State.Pid}}' "$infra")/ns/net"
+# The namespace held by a bind mount too: podman stops the infra container once the pod's last
+# container has stopped, and the uninstall hook runs after that, beside the brokers.
+netns="$tmp/netns"
+touch "$netns"
+mount --bind "/proc/$("${podman[@]}" inspect --format '{{.State.Pid}}' "$infra")/ns/net" "$netns"
 in_pod() { nsenter --net="$netns" "$@"; }
 
 # The ConfigMap's directory as the kubelet lays it out: the file a symlink into ..data, itself a
@@ -283,8 +290,51 @@ done
 [[ -n $reloaded ]] || { grep "config_reloads_total\|target_messages_per_second" "$tmp/m3" >&2; fail "no reload applied"; }
 log "config reloaded in place: reloads applied $before -> $(applied), both targets at 300 msg/s"
 
-# SIGTERM: a graceful stop, exit code 0.
-"${podman[@]}" pod stop -t 40 "$pod" >/dev/null 2>"$tmp/stop.log" || { cat "$tmp/stop.log" >&2; fail "pod stop"; }
+# SIGTERM: a graceful stop, exit code 0. (The container only: the brokers live in the pod's
+# network namespace, which its infra container holds.)
+"${podman[@]}" stop -t 40 "$ctr" >/dev/null 2>"$tmp/stop.log" || { cat "$tmp/stop.log" >&2; fail "stop"; }
 code=$("${podman[@]}" inspect --format '{{.State.ExitCode}}' "$ctr")
 [[ $code == 0 ]] || fail "exit code $code after SIGTERM"
+
+# The uninstall hook: the rendered Job's container (its args, user and config ConfigMap), run in
+# the pod's network namespace (kube play's pods cannot join one), after the pod has stopped.
+probe() { in_pod python3 "$root/deploy/local/probe.py" "$@"; }
+[[ $(probe kafka-topics 127.0.0.1:9092 kubeplay) == $'kubeplay-p0-0\nkubeplay-p0-1' ]] ||
+  fail "before the hook: Kafka topics $(probe kafka-topics 127.0.0.1:9092 kubeplay)"
+mkdir -p "$tmp/hook"
+python3 - "$tmp/manifests.yaml" "$tmp/hook" <<'PY'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+hooks = [d for d in docs if d["metadata"].get("annotations", {}).get("helm.sh/hook") == "post-delete"]
+job = next(d for d in hooks if d["kind"] == "Job")
+spec = job["spec"]["template"]["spec"]
+config_map = next(v["configMap"]["name"] for v in spec["volumes"] if v["name"] == "config")
+cm = next(d for d in hooks if d["kind"] == "ConfigMap" and d["metadata"]["name"] == config_map)
+open(f"{sys.argv[2]}/brokerload.yaml", "w").write(cm["data"]["brokerload.yaml"])
+container = spec["containers"][0]
+user = f'{spec["securityContext"]["runAsUser"]}:{spec["securityContext"]["runAsGroup"]}'
+open(f"{sys.argv[2]}/run", "w").write("\n".join([user] + container["args"]) + "\n")
+open(f"{sys.argv[2]}/env", "w").write("\n".join(e["name"] for e in container.get("env", [])) + "\n")
+PY
+chmod -R a+rX "$tmp/hook"
+mapfile -t hook_run <"$tmp/hook/run"
+env_args=()
+while read -r name; do
+  case $name in
+    NATS_PASSWORD) env_args+=(-e "NATS_PASSWORD=$nats_password") ;;
+    METRICS_PASSWORD) env_args+=(-e "METRICS_PASSWORD=$metrics_password") ;;
+    "") ;;
+    *) fail "the hook's container wants $name, which the test does not have" ;;
+  esac
+done <"$tmp/hook/env"
+"${podman[@]}" run --rm --network "ns:$netns" --user "${hook_run[0]}" --read-only \
+  --cap-drop ALL --security-opt no-new-privileges "${env_args[@]}" \
+  -v "$tmp/hook:/etc/brokerload:ro" "$image" "${hook_run[@]:1}" >"$tmp/hook.out" 2>&1 ||
+  { cat "$tmp/hook.out" >&2; fail "the uninstall hook's cleanup failed"; }
+for deleted in "kafka: deleted topic kubeplay-p0-0" "kafka: deleted topic kubeplay-p0-1" \
+    "nats: deleted stream kubeplay-p0-0" "kafka: deleted consumer group"; do
+  grep -qF "$deleted" "$tmp/hook.out" || { cat "$tmp/hook.out" >&2; fail "the hook did not say '$deleted'"; }
+done
+[[ -z $(probe kafka-topics 127.0.0.1:9092 kubeplay) ]] || fail "Kafka topics after the hook"
+log "uninstall hook: $(grep -c deleted "$tmp/hook.out") names deleted, none left on Kafka"
 log "passed in $((SECONDS - started)) s (image build not counted)"
