@@ -26,17 +26,24 @@ std::string ConfValue(const rd_kafka_conf_t* conf, const char* name) {
   return value.data();
 }
 
-// inter.broker.protocol.version of one broker, or "" when the broker has no such config.
-std::string BrokerProtocolVersion(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
+// inter.broker.protocol.version of one broker (`value`), or why there is none (`gap`).
+struct ProtocolVersion {
+  std::string value;
+  std::string gap;
+};
+
+ProtocolVersion BrokerProtocolVersion(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
+  const std::string within = " within " + std::to_string(timeout.count()) + " ms";
   const rd_kafka_metadata_t* metadata = nullptr;
-  if (rd_kafka_metadata(rk, 0, nullptr, &metadata, static_cast<int>(timeout.count())) !=
-      RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return "";
+  if (const rd_kafka_resp_err_t err =
+          rd_kafka_metadata(rk, 0, nullptr, &metadata, static_cast<int>(timeout.count()));
+      err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return {"", std::string("no broker list: ") + rd_kafka_err2str(err)};
   }
   const std::string broker_id =
       metadata->broker_cnt > 0 ? std::to_string(metadata->brokers[0].id) : "";
   rd_kafka_metadata_destroy(metadata);
-  if (broker_id.empty()) return "";
+  if (broker_id.empty()) return {"", "the metadata lists no broker"};
   std::unique_ptr<rd_kafka_ConfigResource_t, ResourceDeleter> resource(
       rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_BROKER, broker_id.c_str()));
   std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(rk));
@@ -44,13 +51,22 @@ std::string BrokerProtocolVersion(rd_kafka_t* rk, std::chrono::milliseconds time
   rd_kafka_DescribeConfigs(rk, resources, 1, nullptr, queue.get());
   std::unique_ptr<rd_kafka_event_t, EventDeleter> event(
       rd_kafka_queue_poll(queue.get(), static_cast<int>(timeout.count())));
-  if (!event || rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) return "";
+  if (!event) return {"", "no DescribeConfigs answer" + within};
+  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return {"", std::string("DescribeConfigs failed: ") + rd_kafka_event_error_string(event.get())};
+  }
   const rd_kafka_DescribeConfigs_result_t* result =
       rd_kafka_event_DescribeConfigs_result(event.get());
   std::size_t count = 0;
   const rd_kafka_ConfigResource_t** described =
       rd_kafka_DescribeConfigs_result_resources(result, &count);
   for (std::size_t i = 0; i < count; ++i) {
+    if (const rd_kafka_resp_err_t err = rd_kafka_ConfigResource_error(described[i]);
+        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* text = rd_kafka_ConfigResource_error_string(described[i]);
+      return {"", std::string("DescribeConfigs failed: ") +
+                      (text != nullptr ? text : rd_kafka_err2str(err))};
+    }
     std::size_t entries = 0;
     const rd_kafka_ConfigEntry_t** configs =
         rd_kafka_ConfigResource_configs(described[i], &entries);
@@ -58,11 +74,11 @@ std::string BrokerProtocolVersion(rd_kafka_t* rk, std::chrono::milliseconds time
       const char* value = rd_kafka_ConfigEntry_value(configs[j]);
       if (std::string(rd_kafka_ConfigEntry_name(configs[j])) == "inter.broker.protocol.version" &&
           value != nullptr) {
-        return value;
+        return {value, ""};
       }
     }
   }
-  return "";
+  return {"", "broker " + broker_id + " has no such config (Kafka 4.0 removed it)"};
 }
 
 bool IsAuthorization(rd_kafka_resp_err_t code) {
@@ -176,6 +192,17 @@ void ReportClientError(int err, const char* reason, Health& health_ref, Link& li
     return;
   }
   LOG_WARN("kafka: client error %s: %s", rd_kafka_err2name(code), reason);
+}
+
+void ForwardClientLog(int level, const char* facility, const char* line, bool debug) {
+  // syslog levels: 0-3 error, 4 warning, 5 notice, 6 info, 7 debug.
+  if (level <= 3) {
+    LOG_ERROR("kafka: librdkafka %s: %s", facility, line);
+  } else if (level == 4) {
+    LOG_WARN("kafka: librdkafka %s: %s", facility, line);
+  } else if (level <= 6 || debug) {
+    LOG_INFO("kafka: librdkafka %s: %s", facility, line);
+  }
 }
 
 Status MapError(rd_kafka_resp_err_t err) {
@@ -388,13 +415,26 @@ bool WaitForLeaders(rd_kafka_t* rk, rd_kafka_topic_t* topic, std::chrono::millis
 }
 
 Description DescribeProducer(rd_kafka_t* rk, const config::KafkaTarget& target,
+                             std::vector<BrokerApis> api_versions,
                              std::chrono::milliseconds timeout) {
   Description d;
   d.client_version = std::string("librdkafka ") + rd_kafka_version_str();
-  const std::string ibp = BrokerProtocolVersion(rk, timeout);
-  d.broker_version = ibp.empty() ? "unknown (Kafka does not report its release to clients, and "
-                                   "4.x not even inter.broker.protocol.version)"
-                                 : "inter.broker.protocol.version " + ibp;
+  VersionEvidence evidence;
+  evidence.brokers = std::move(api_versions);
+  if (evidence.brokers.empty()) {
+    const rd_kafka_conf_t* conf = rd_kafka_conf(rk);
+    evidence.no_answer_reason =
+        ConfValue(conf, "api.version.request") == "false" ? "api.version.request is false"
+        : ConfValue(conf, "log.queue") == "true"
+            ? "log.queue is true, and brokerload does not read librdkafka's log queue"
+            : "librdkafka's debug log showed none";
+  }
+  if (!NamesRelease(evidence.brokers)) {
+    const ProtocolVersion ibp = BrokerProtocolVersion(rk, timeout);
+    evidence.protocol_version = ibp.value;
+    evidence.protocol_version_gap = ibp.gap;
+  }
+  d.broker_version = DescribeBrokerVersion(evidence);
   const rd_kafka_conf_t* conf = rd_kafka_conf(rk);
   for (const char* name : {"acks", "enable.idempotence", "linger.ms", "batch.num.messages",
                            "compression.codec", "max.in.flight.requests.per.connection"}) {

@@ -11,6 +11,7 @@
 #include "config/config.hpp"
 #include "config/loader.hpp"
 #include "driver/driver.hpp"
+#include "driver/kafka/broker_release.hpp"
 
 // librdkafka ownership and the few helpers the Kafka producer and consumer share.
 namespace brokerload::driver::kafka {
@@ -122,11 +123,18 @@ bool CreateTopics(rd_kafka_t* rk, const std::vector<std::string>& topics,
 bool WaitForLeaders(rd_kafka_t* rk, rd_kafka_topic_t* topic, std::chrono::milliseconds timeout,
                     FatalError& fatal, std::size_t& partitions, std::string& error);
 
+// A client's log_cb's way into brokerload's log, with librdkafka's facility: syslog levels 0-3 as
+// errors, 4 as warnings, 5-6 as info, and 7 (debug) as info when `debug` (the user asked for
+// librdkafka's debug property), otherwise not at all. Runs on librdkafka's threads.
+void ForwardClientLog(int level, const char* facility, const char* line, bool debug);
+
 // The producer's description for reports: librdkafka's version, the effective producer settings
-// that decide the outcome, and what the broker says of its version (Kafka does not report its
-// release to clients; inter.broker.protocol.version is read where the broker has it). Asks the
-// broker, bounded by `timeout`.
+// that decide the outcome, and the brokers' release (Kafka does not report it to clients): inferred
+// from `api_versions`, the ApiVersions answers the producer's connections recorded
+// (DescribeBrokerVersion); where they name none, inter.broker.protocol.version read by
+// DescribeConfigs (3.x has it), bounded by `timeout`.
 Description DescribeProducer(rd_kafka_t* rk, const config::KafkaTarget& target,
+                             std::vector<BrokerApis> api_versions,
                              std::chrono::milliseconds timeout);
 
 }  // namespace brokerload::driver::kafka

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstring>
 #include <string_view>
 #include <thread>
 
@@ -80,11 +81,19 @@ class KafkaProducer final : public Producer {
     const config::Properties security = SecurityProperties(target.security);
     settings.insert(settings.end(), security.begin(), security.end());
     settings.insert(settings.end(), target.producer.begin(), target.producer.end());
+    // Each connection's ApiVersions answer, which tells the broker's release (Describe), is shown
+    // only by librdkafka's "feature" debug context: logged once per connection, before its first
+    // request, never per message. It forces log_level to debug; OnLog drops those lines unless
+    // the user asked for librdkafka's debug log too.
+    const auto debug = user("debug");
+    forward_debug_ = debug != target.producer.end();
+    settings.emplace_back("debug", WithFeatureDebug(forward_debug_ ? debug->second : ""));
     ConfPtr conf;
     if (!BuildConf(settings, conf, error)) return false;
     rd_kafka_conf_set_dr_msg_cb(conf.get(), OnDelivery);
     rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_error_cb(conf.get(), OnClientError);
+    rd_kafka_conf_set_log_cb(conf.get(), OnLog);
     SetCertificateCallback(conf.get(), OnCertificate);
     rk_ = NewClient(RD_KAFKA_PRODUCER, std::move(conf), error);
     if (!rk_) return false;
@@ -125,7 +134,10 @@ class KafkaProducer final : public Producer {
   }
 
   Description Describe() const override {
-    return DescribeProducer(rk_.get(), target_, std::chrono::seconds(5));
+    // A connection's ApiVersions lines are all logged before it carries any request, and Describe
+    // comes after the probes went through every partition leader: what is recorded is complete
+    // for every broker this producer uses.
+    return DescribeProducer(rk_.get(), target_, api_versions_.Brokers(), std::chrono::seconds(5));
   }
 
   Status Send(std::size_t topic, std::span<const std::byte> key,
@@ -184,6 +196,17 @@ class KafkaProducer final : public Producer {
                              static_cast<KafkaProducer*>(opaque)->fatal_);
   }
 
+  // On librdkafka's threads (log.queue is off), so it calls nothing of librdkafka but
+  // rd_kafka_opaque(), a read of the conf's pointer (librdkafka's own C++ binding does the same in
+  // its log callback). `rk` is null for lines logged before the client exists.
+  static void OnLog(const rd_kafka_t* rk, int level, const char* facility, const char* line) {
+    auto* self = rk == nullptr ? nullptr : static_cast<KafkaProducer*>(rd_kafka_opaque(rk));
+    if (self != nullptr && level == 7 && std::strcmp(facility, "APIVERSION") == 0) {
+      self->api_versions_.Record(line);
+    }
+    ForwardClientLog(level, facility, line, self != nullptr && self->forward_debug_);
+  }
+
   static void OnClientError(rd_kafka_t*, int err, const char* reason, void* opaque) {
     auto* self = static_cast<KafkaProducer*>(opaque);
     ReportClientError(err, reason, self->health_, self->link_, self->fatal_);
@@ -214,7 +237,9 @@ class KafkaProducer final : public Producer {
   // Up once a broker answered at setup; down on a transport error or every broker down, up again
   // on a delivery or a metadata answer (Maintain).
   Link link_{health_};
-  FatalError fatal_;  // outlives rk_: the error callback writes it
+  FatalError fatal_;             // outlives rk_: the error callback writes it
+  ApiVersionsLog api_versions_;  // outlives rk_: the log callback writes it
+  bool forward_debug_ = false;   // set before rk_ exists
   config::KafkaTarget target_;
   std::vector<std::size_t> partitions_;
   // Member order is teardown order: topic handles and the queue handle go before the client
