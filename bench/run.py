@@ -14,7 +14,9 @@ rate: max, closed loop like the peers), which has no rate to keep up with: its r
 consume and accounting of each). Prints Markdown.
 
 usage: bench/run.py [--scenarios kafka,nats,both] [--rates 25000,50000,...,max] [--duration 15]
-                    [--warmup 5] [--workers 0]   (brokers from deploy/local/brokers.sh)
+                    [--warmup 5] [--workers 0] [--binary PATH]
+                    (brokers from deploy/local/brokers.sh; the binary: build/release's, or PATH,
+                    e.g. build/dev/trixie's, built with Debian 13's libraries by tests/trixie)
 """
 import argparse
 import os
@@ -105,7 +107,7 @@ def run_one(scenario, rate, args, env, workdir, publishers=1):
         f.write(config(scenario, rate, port, env, args.workers, args.warmup + args.duration + 2,
                        args.topics, publishers))
     log = open(os.path.join(workdir, f"{scenario}-{rate}-{publishers}.log"), "w")
-    proc = subprocess.Popen([BINARY, "run", "--config", path], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([args.binary, "run", "--config", path], stdout=subprocess.PIPE,
                             stderr=log, text=True)
     wait_ready(port)
     time.sleep(args.warmup)
@@ -240,11 +242,14 @@ def main():
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--topics", type=int, default=5)
     parser.add_argument("--peer-messages", type=int, default=1_000_000)
+    parser.add_argument("--binary", default=BINARY)
     parser.add_argument("--publishers", default="1",
                         help="workload.publishers values to run each rate with, e.g. 1,2 "
                              "(each must divide --topics)")
     args = parser.parse_args()
     env = broker_env()
+    version = subprocess.run([args.binary, "--version"], capture_output=True, text=True).stdout
+    print("brokerload bench: " + "; ".join(" ".join(line.split()) for line in version.splitlines()[1:]))
     workdir = tempfile.mkdtemp(prefix="brokerload-bench-")
     print(f"brokerload bench: {os.cpu_count()} cores, 256 B, {args.topics} topics, {args.workers} workers, "
           f"{args.warmup} s warm-up then {args.duration} s measured; logs in {workdir}\n")
