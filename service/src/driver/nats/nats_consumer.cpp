@@ -68,8 +68,8 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
       }
       natsSubscription_SetPendingLimits(sub, 1'000'000, 1 << 30);
       t.subscription.reset(sub);
+      t.live.store(true);  // before the consumer exists: its first deliveries are handed over
       if (!AddConsumer(i, 0, error)) return false;
-      t.live.store(true);
     }
     LOG_INFO("nats: consuming %zu streams, messages taken on the %s", topics_.size(),
              listener.MayWait() ? "subscription callbacks (a listener that may wait)" : DataPath());
@@ -147,13 +147,16 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
   void Stop() override {
     if (listener_) ReportClientDrops();
     const bool connected = nc_ && natsConnection_Status(nc_.get()) == NATS_CONN_STATUS_CONNECTED;
-    // What arrives from now on is left to cnats, which drops it (cnats 3.10 offers the reader
-    // hook even the messages of a subscription it no longer knows).
+    // Nothing is handed over from now on: the reader hook and the subscriptions' callbacks
+    // leave what arrives (cnats 3.10 offers the hook even the messages of a subscription it no
+    // longer knows), and cnats drops it once unsubscribed.
     for (const std::unique_ptr<Topic>& t : topics_state_) t->live.store(false);
     WaitForReader();
     for (const std::unique_ptr<Topic>& t : topics_state_) {
       if (t->subscription) natsSubscription_Unsubscribe(t->subscription.get());
       t->subscription.reset();
+    }
+    for (const std::unique_ptr<Topic>& t : topics_state_) {
       // The server would delete an ephemeral consumer without interest on its own, seconds later.
       if (connected && !t->consumer.empty()) {
         js_DeleteConsumer(js_.get(), topics_[t->index].c_str(), t->consumer.c_str(), nullptr,
@@ -274,7 +277,7 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
     auto* t = static_cast<Topic*>(closure);
     thread_local const bool named = (log::NameThread("nats-consume"), true);
     (void)named;
-    t->self->Deliver(*t, msg);
+    if (t->live.load()) t->self->Deliver(*t, msg);  // (not after Stop: see there)
     natsMsg_Destroy(msg);
   }
 
