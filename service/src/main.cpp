@@ -185,6 +185,13 @@ int CleanupCommand(const std::vector<std::string>& args) {
   if (config_path.empty()) return Usage("cleanup needs --config FILE");
   const std::optional<config::Config> config = Load(config_path);
   if (!config) return app::kExitConfig;
+  if (wait.count() > 0 && wait < app::QuietBeforeCleanup(*config)) {
+    wait = app::QuietBeforeCleanup(*config);
+    std::fprintf(stderr,
+                 "cleanup: --wait raised to %lld s, the quiet time this config's runs need "
+                 "(run.publish_timeout + run.drain_timeout)\n",
+                 static_cast<long long>(wait.count()));
+  }
   log::SetLevel(log::Level::kWarn);
   return app::Cleanup(*config, replicas, dry_run, wait);
 }

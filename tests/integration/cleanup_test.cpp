@@ -102,9 +102,9 @@ TEST(Cleanup, DeletesTheTopicsStreamsAndGroupsOfAConfigsRunsAndNothingElse) {
 }
 
 // `cleanup --wait`, as the chart's uninstall hook runs it: while a run still consumes and produces
-// it deletes nothing and says what is in use; started while the run goes on and the run then
-// stopped, it deletes only after the run has let go (the group empty, the ends still for 10 s), and
-// nothing recreates the topics afterwards (a draining producer would: brokers auto-create topics).
+// it deletes nothing and says what is in use (its group, its stream's consumer); started while the
+// run goes on and the run then stopped, it deletes only after the run has let go (the group empty,
+// the ends still for the quiet time, 10 s here). A --wait below the quiet time is refused.
 TEST(Cleanup, WithWaitDeletesOnlyOnceTheRunHasLetGo) {
   std::string kafka, nats;
   ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
@@ -119,7 +119,8 @@ TEST(Cleanup, WithWaitDeletesOnlyOnceTheRunHasLetGo) {
                              "}\n"
                              "profile: {rate: 200}\n"
                              "metrics: {listen: \"127.0.0.1:0\"}\n"
-                             "run: {warmup: 0s}\n";
+                             // quiet time: publish_timeout + drain_timeout, at least 10 s
+                             "run: {warmup: 0s, publish_timeout: 3s, drain_timeout: 5s}\n";
   const std::string path = ::testing::TempDir() + prefix + ".yaml";
   std::ofstream(path) << config;
   const std::string cleanup = std::string(BROKERLOAD_BINARY) + " cleanup --config " + path;
@@ -138,13 +139,16 @@ TEST(Cleanup, WithWaitDeletesOnlyOnceTheRunHasLetGo) {
           << target << "\n"
           << run.Log();
     }
+    const Output short_wait = Command(cleanup + " --wait 9s");
+    EXPECT_EQ(short_wait.exit_code, 64) << short_wait.text;
     const Output busy = Command(cleanup + " --wait 10s");
     EXPECT_EQ(busy.exit_code, 4) << busy.text;
     EXPECT_NE(busy.text.find("still in use after 10 s, nothing deleted"), std::string::npos)
         << busy.text;
     EXPECT_NE(busy.text.find("kafka: consumer group " + prefix + "-"), std::string::npos)
         << busy.text;
-    EXPECT_NE(busy.text.find("nats: messages still arriving"), std::string::npos) << busy.text;
+    EXPECT_NE(busy.text.find("nats: stream " + prefix + "-0: 1 consumers"), std::string::npos)
+        << busy.text;
     EXPECT_EQ(busy.text.find("deleted topic"), std::string::npos) << busy.text;
     EXPECT_EQ(Probe("kafka-topics", kafka, prefix), names);
     EXPECT_EQ(Probe("nats-streams", nats_address, prefix), names);

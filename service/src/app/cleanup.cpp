@@ -14,44 +14,56 @@
 namespace brokerload::app {
 namespace {
 
-// Until nothing uses `topics` (see WaitUntilUnused in the header) or `wait` has passed: kExitOk,
-// kExitRuntime naming what is still in use, kExitBrokerUnavailable when a broker cannot be asked.
+// Until nothing uses `topics` (see Cleanup in the header) or `wait` has passed: kExitOk, or
+// kExitRuntime naming what is still in use (kExitBrokerUnavailable when the last ask of a broker
+// failed). A broker that cannot be asked counts as in use, and is asked again: a leader election
+// or a restart during the wait does not end it.
 int WaitUntilUnused(const config::Config& config, const std::vector<driver::Backend>& backends,
                     const std::vector<std::string>& topics, std::chrono::seconds wait,
                     std::chrono::milliseconds timeout) {
   using Clock = std::chrono::steady_clock;
+  const std::chrono::seconds quiet = QuietBeforeCleanup(config);
   const Clock::time_point deadline = Clock::now() + wait;
   std::vector<std::uint64_t> ends(backends.size(), 0);
   std::vector<Clock::time_point> moved(backends.size(), Clock::now());
   for (bool first = true;; first = false) {
     const Clock::time_point now = Clock::now();
     std::string busy;
+    bool unreachable = false;
     for (std::size_t i = 0; i < backends.size(); ++i) {
       const std::string target(driver::BackendName(backends[i]));
       driver::UseReport use;
       std::string error;
       if (!driver::Activity(backends[i], config, topics, timeout, use, error)) {
-        std::fprintf(stderr, "%s: cleanup failed: %s\n", target.c_str(), error.c_str());
-        return kExitBrokerUnavailable;
+        busy += "; " + target + ": cannot ask: " + error;
+        unreachable = true;
+        moved[i] = now;
+        continue;
       }
       if (first || use.messages != ends[i] || !use.in_use.empty()) moved[i] = now;
       ends[i] = use.messages;
       for (const std::string& name : use.in_use) busy += "; " + target + ": " + name;
-      if (use.in_use.empty() && now - moved[i] < kQuietBeforeCleanup) {
-        busy += "; " + target + ": messages still arriving (" + std::to_string(use.messages) + ")";
+      if (use.in_use.empty() && now - moved[i] < quiet) {
+        busy += "; " + target + ": messages arrived within " + std::to_string(quiet.count()) +
+                " s (" + std::to_string(use.messages) + " so far)";
       }
     }
     if (busy.empty()) return kExitOk;
     if (now >= deadline) {
       std::fprintf(stderr, "cleanup: still in use after %lld s, nothing deleted: %s\n",
                    static_cast<long long>(wait.count()), busy.substr(2).c_str());
-      return kExitRuntime;
+      return unreachable ? kExitBrokerUnavailable : kExitRuntime;
     }
     std::this_thread::sleep_for(std::chrono::seconds(2));
   }
 }
 
 }  // namespace
+
+std::chrono::seconds QuietBeforeCleanup(const config::Config& config) {
+  return std::max(kQuietBeforeCleanup, std::chrono::ceil<std::chrono::seconds>(
+                                           config.run.publish_timeout + config.run.drain_timeout));
+}
 
 int Cleanup(const config::Config& config, std::uint32_t replicas, bool dry_run,
             std::chrono::seconds wait) {
@@ -65,9 +77,11 @@ int Cleanup(const config::Config& config, std::uint32_t replicas, bool dry_run,
   if (config.kafka) backends.push_back(driver::Backend::kKafka);
   if (config.nats) backends.push_back(driver::Backend::kNats);
   if (wait.count() > 0 && !dry_run) {
-    const int waited = WaitUntilUnused(
-        config, backends, topics, wait,
-        std::chrono::duration_cast<std::chrono::milliseconds>(config.run.startup_timeout));
+    // Each ask bounded, so that the wait stays near `wait` (cnats' own timeouts bound NATS).
+    const auto ask = std::min<std::chrono::milliseconds>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(config.run.startup_timeout),
+        std::chrono::seconds(5));
+    const int waited = WaitUntilUnused(config, backends, topics, wait, ask);
     if (waited != kExitOk) return waited;
   }
   int exit_code = kExitOk;

@@ -136,7 +136,7 @@ struct CleanupReport {
 
 // Whether a run may still be using what cleanup would delete.
 struct UseReport {
-  std::vector<std::string> in_use;  // "<name>: <state>": a Kafka consumer group with members
+  std::vector<std::string> in_use;  // "<name>: <why>": a group with members, a stream's consumers
   std::uint64_t messages = 0;  // the topics' end offsets or the streams' last sequences, summed
 };
 

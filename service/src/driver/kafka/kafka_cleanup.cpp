@@ -37,6 +37,15 @@ bool ListRunGroups(rd_kafka_t* rk, const std::string& prefix, std::chrono::milli
   const rd_kafka_ListConsumerGroups_result_t* result =
       rd_kafka_event_ListConsumerGroups_result(event.get());
   std::size_t count = 0;
+  if (in_use != nullptr) {
+    // A coordinator that did not answer may hold a group of ours: in use until it answers.
+    std::size_t failed = 0;
+    const rd_kafka_error_t** errors = rd_kafka_ListConsumerGroups_result_errors(result, &failed);
+    for (std::size_t i = 0; i < failed; ++i) {
+      in_use->push_back(std::string("consumer groups: not every coordinator answered (") +
+                        rd_kafka_error_string(errors[i]) + ")");
+    }
+  }
   const rd_kafka_ConsumerGroupListing_t** listings =
       rd_kafka_ListConsumerGroups_result_valid(result, &count);
   for (std::size_t i = 0; i < count; ++i) {
@@ -125,6 +134,8 @@ KafkaPtr Connect(const config::KafkaTarget& target, std::chrono::milliseconds ti
 }
 
 // The sum of the end offsets of `topics`' partitions (topics that do not exist add nothing).
+// The metadata of every topic, not of these by name: asking for a topic by name may make a broker
+// create it (auto.create.topics.enable), the very thing cleanup waits to avoid.
 bool SumOfEnds(rd_kafka_t* rk, const std::vector<std::string>& topics,
                std::chrono::milliseconds timeout, std::uint64_t& sum, std::string& error) {
   const rd_kafka_metadata_t* metadata = nullptr;

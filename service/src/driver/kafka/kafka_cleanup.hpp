@@ -17,7 +17,8 @@ bool Cleanup(const config::KafkaTarget& target, const std::vector<std::string>& 
              bool dry_run, std::chrono::milliseconds timeout, CleanupReport& report,
              std::string& error);
 
-// What still uses `topics`: the run groups with members, and the sum of the topics' end offsets.
+// What still uses `topics`: the run groups with members (and the coordinators that did not
+// answer), and the sum of the topics' end offsets.
 // False with `error` as Cleanup.
 bool Activity(const config::KafkaTarget& target, const std::vector<std::string>& topics,
               std::chrono::milliseconds timeout, UseReport& use, std::string& error);

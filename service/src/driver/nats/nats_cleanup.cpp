@@ -76,7 +76,13 @@ bool Activity(const config::NatsTarget& target, const std::vector<std::string>& 
     jsStreamInfo* info = nullptr;
     jsErrCode code{};
     const natsStatus s = js_GetStreamInfo(&info, js.get(), topic.c_str(), nullptr, &code);
-    if (s == NATS_OK) use.messages += info->State.LastSeq;
+    if (s == NATS_OK) {
+      use.messages += info->State.LastSeq;
+      if (info->State.Consumers > 0) {
+        use.in_use.push_back("stream " + topic + ": " + std::to_string(info->State.Consumers) +
+                             " consumers");
+      }
+    }
     jsStreamInfo_Destroy(info);
     if (s != NATS_OK && s != NATS_NOT_FOUND && code != JSStreamNotFoundErr) {
       error = "stream " + topic + ": " + LastError(s);

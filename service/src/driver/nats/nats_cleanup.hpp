@@ -14,7 +14,8 @@ namespace brokerload::driver::nats {
 bool Cleanup(const config::NatsTarget& target, const std::vector<std::string>& topics, bool dry_run,
              CleanupReport& report, std::string& error);
 
-// What still uses `topics`: the streams' last sequences, summed (a stream not there adds nothing).
+// What still uses `topics`: streams with consumers (brokerload's are ephemeral, deleted when a
+// run stops), and the streams' last sequences, summed (a stream not there adds nothing).
 bool Activity(const config::NatsTarget& target, const std::vector<std::string>& topics,
               UseReport& use, std::string& error);
 
