@@ -194,13 +194,13 @@ void ReportClientError(int err, const char* reason, Health& health_ref, Link& li
   LOG_WARN("kafka: client error %s: %s", rd_kafka_err2name(code), reason);
 }
 
-void ForwardClientLog(int level, const char* facility, const char* line, bool debug) {
+void ForwardClientLog(int level, const char* facility, const char* line) {
   // syslog levels: 0-3 error, 4 warning, 5 notice, 6 info, 7 debug.
   if (level <= 3) {
     LOG_ERROR("kafka: librdkafka %s: %s", facility, line);
   } else if (level == 4) {
     LOG_WARN("kafka: librdkafka %s: %s", facility, line);
-  } else if (level <= 6 || debug) {
+  } else {
     LOG_INFO("kafka: librdkafka %s: %s", facility, line);
   }
 }

@@ -124,9 +124,9 @@ bool WaitForLeaders(rd_kafka_t* rk, rd_kafka_topic_t* topic, std::chrono::millis
                     FatalError& fatal, std::size_t& partitions, std::string& error);
 
 // A client's log_cb's way into brokerload's log, with librdkafka's facility: syslog levels 0-3 as
-// errors, 4 as warnings, 5-6 as info, and 7 (debug) as info when `debug` (the user asked for
-// librdkafka's debug property), otherwise not at all. Runs on librdkafka's threads.
-void ForwardClientLog(int level, const char* facility, const char* line, bool debug);
+// errors, 4 as warnings, 5-7 as info (the caller decides which levels to forward). Runs on
+// librdkafka's threads.
+void ForwardClientLog(int level, const char* facility, const char* line);
 
 // The producer's description for reports: librdkafka's version, the effective producer settings
 // that decide the outcome, and the brokers' release (Kafka does not report it to clients): inferred

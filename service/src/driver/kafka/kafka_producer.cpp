@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
 #include <thread>
@@ -86,8 +87,15 @@ class KafkaProducer final : public Producer {
     // request, never per message. It forces log_level to debug; OnLog drops those lines unless
     // the user asked for librdkafka's debug log too.
     const auto debug = user("debug");
-    forward_debug_ = debug != target.producer.end();
-    settings.emplace_back("debug", WithFeatureDebug(forward_debug_ ? debug->second : ""));
+    // librdkafka's lines forwarded up to the user's log_level (6 by default), which a debug
+    // context would otherwise raise to 7; 7 only with the user's own debug contexts.
+    const auto log_level = user("log_level");
+    if (log_level != target.producer.end()) {
+      max_log_level_ = std::clamp(std::atoi(log_level->second.c_str()), 0, 7);
+    }
+    if (debug != target.producer.end()) max_log_level_ = 7;
+    settings.emplace_back("debug",
+                          WithFeatureDebug(debug != target.producer.end() ? debug->second : ""));
     ConfPtr conf;
     if (!BuildConf(settings, conf, error)) return false;
     rd_kafka_conf_set_dr_msg_cb(conf.get(), OnDelivery);
@@ -204,7 +212,9 @@ class KafkaProducer final : public Producer {
     if (self != nullptr && level == 7 && std::strcmp(facility, "APIVERSION") == 0) {
       self->api_versions_.Record(line);
     }
-    ForwardClientLog(level, facility, line, self != nullptr && self->forward_debug_);
+    if (level <= (self != nullptr ? self->max_log_level_ : 6)) {
+      ForwardClientLog(level, facility, line);
+    }
   }
 
   static void OnClientError(rd_kafka_t*, int err, const char* reason, void* opaque) {
@@ -239,7 +249,7 @@ class KafkaProducer final : public Producer {
   Link link_{health_};
   FatalError fatal_;             // outlives rk_: the error callback writes it
   ApiVersionsLog api_versions_;  // outlives rk_: the log callback writes it
-  bool forward_debug_ = false;   // set before rk_ exists
+  int max_log_level_ = 6;        // set before rk_ exists
   config::KafkaTarget target_;
   std::vector<std::size_t> partitions_;
   // Member order is teardown order: topic handles and the queue handle go before the client
