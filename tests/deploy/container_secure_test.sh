@@ -67,6 +67,10 @@ YAML
     fail "$case: no consumption on ${*}"
   fi
   if grep -E '^brokerload_messages_lost_total\{.*\} [1-9]' <<<"$metrics"; then fail "$case: messages lost"; fi
+  if [[ " $* " == *" kafka "* ]]; then  # the secured Kafka is the current one (4.x)
+    grep -qE '^brokerload_target_info\{target="kafka",broker_version="(at least )?4\.' <<<"$metrics" ||
+      fail "$case: Kafka is not 4.x: $(grep '^brokerload_target_info{target="kafka"' <<<"$metrics")"
+  fi
   "${podman[@]}" stop -t 30 "$name" >/dev/null
   local code
   code=$("${podman[@]}" inspect --format '{{.State.ExitCode}}' "$name")

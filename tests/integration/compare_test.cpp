@@ -123,10 +123,9 @@ TEST_F(CompareTest, WritesTheThreeReportsWithEveryStageOfBothTargets) {
   // The effective value as librdkafka holds it: brokerload's default, like the Java client's.
   EXPECT_EQ(report["target_info"][0]["settings"]["max.in.flight.requests.per.connection"], "5");
   // Kafka 4.x has no inter.broker.protocol.version: its release is inferred from the API versions
-  // it serves ("at least 4.2" past the newest release the table knows).
-  EXPECT_THAT(
-      report["target_info"][0]["broker_version"].get<std::string>(),
-      ::testing::ContainsRegex("^(at least )?4\\.[0-9]+ \\(inferred from the API versions"));
+  // it serves; the fixture's 4.4.0 serves more than 4.2, the newest release the table knows.
+  EXPECT_THAT(report["target_info"][0]["broker_version"].get<std::string>(),
+              ::testing::ContainsRegex("^at least 4\\.2 \\(inferred from the API versions"));
   EXPECT_THAT(report["target_info"][1]["broker_version"].get<std::string>(),
               HasSubstr("nats-server 2."));
   ASSERT_EQ(report["overall"].size(), 2u);
