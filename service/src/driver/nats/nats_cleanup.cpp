@@ -3,38 +3,56 @@
 #include "driver/nats/nats_client.hpp"
 
 namespace brokerload::driver::nats {
+namespace {
+
+// A connection and its JetStream context for one cleanup request; closed (and waited for) when
+// it goes.
+class Session {
+ public:
+  bool Open(const config::NatsTarget& target, std::string& error) {
+    nc_ = Connect(target, "brokerload-cleanup", false, watch_, error);
+    if (!nc_) return false;
+    jsCtx* raw = nullptr;
+    if (const natsStatus s = natsConnection_JetStream(&raw, nc_.get(), nullptr); s != NATS_OK) {
+      error = "JetStream context: " + LastError(s);
+      return false;
+    }
+    js_.reset(raw);
+    return true;
+  }
+  ~Session() {
+    js_.reset();
+    if (!nc_) return;
+    watch_.link.Close();  // closing is not an outage: no "connection lost" to log
+    CloseAndWait(nc_, watch_);
+  }
+  jsCtx* js() const { return js_.get(); }
+
+ private:
+  Health health_;
+  ConnectionWatch watch_{health_};
+  ConnectionPtr nc_;
+  JsPtr js_;
+};
+
+}  // namespace
 
 bool Cleanup(const config::NatsTarget& target, const std::vector<std::string>& topics, bool dry_run,
              CleanupReport& report, std::string& error) {
-  Health health;
-  ConnectionWatch watch(health);
-  ConnectionPtr nc = Connect(target, "brokerload-cleanup", false, watch, error);
-  if (!nc) return false;
-  struct Close {
-    ConnectionPtr& nc;
-    ConnectionWatch& watch;
-    ~Close() {
-      watch.link.Close();  // closing is not an outage: no "connection lost" to log
-      CloseAndWait(nc, watch);
-    }
-  } close{nc, watch};
-  jsCtx* raw = nullptr;
-  if (const natsStatus s = natsConnection_JetStream(&raw, nc.get(), nullptr); s != NATS_OK) {
-    error = "JetStream context: " + LastError(s);
-    return false;
-  }
-  const JsPtr js(raw);
+  Session session;
+  if (!session.Open(target, error)) return false;
+  jsCtx* js = session.js();
   for (const std::string& topic : topics) {
     const std::string name = "stream " + topic;
     jsStreamInfo* info = nullptr;
     jsErrCode code{};
-    natsStatus s = js_GetStreamInfo(&info, js.get(), topic.c_str(), nullptr, &code);
+    natsStatus s = js_GetStreamInfo(&info, js, topic.c_str(), nullptr, &code);
     jsStreamInfo_Destroy(info);
     if (s == NATS_OK && dry_run) {
       report.kept.push_back(name + ": dry run");
       continue;
     }
-    if (s == NATS_OK) s = js_DeleteStream(js.get(), topic.c_str(), nullptr, &code);
+    if (s == NATS_OK) s = js_DeleteStream(js, topic.c_str(), nullptr, &code);
     if (s == NATS_OK) {
       report.deleted.push_back(name);
     } else if (s == NATS_NOT_FOUND || code == JSStreamNotFoundErr) {
@@ -52,30 +70,15 @@ bool Cleanup(const config::NatsTarget& target, const std::vector<std::string>& t
 
 bool Activity(const config::NatsTarget& target, const std::vector<std::string>& topics,
               UseReport& use, std::string& error) {
-  Health health;
-  ConnectionWatch watch(health);
-  ConnectionPtr nc = Connect(target, "brokerload-cleanup", false, watch, error);
-  if (!nc) return false;
-  struct Close {
-    ConnectionPtr& nc;
-    ConnectionWatch& watch;
-    ~Close() {
-      watch.link.Close();
-      CloseAndWait(nc, watch);
-    }
-  } close{nc, watch};
-  jsCtx* raw = nullptr;
-  if (const natsStatus s = natsConnection_JetStream(&raw, nc.get(), nullptr); s != NATS_OK) {
-    error = "JetStream context: " + LastError(s);
-    return false;
-  }
-  const JsPtr js(raw);
+  Session session;
+  if (!session.Open(target, error)) return false;
+  jsCtx* js = session.js();
   use.in_use.clear();
   use.messages = 0;
   for (const std::string& topic : topics) {
     jsStreamInfo* info = nullptr;
     jsErrCode code{};
-    const natsStatus s = js_GetStreamInfo(&info, js.get(), topic.c_str(), nullptr, &code);
+    const natsStatus s = js_GetStreamInfo(&info, js, topic.c_str(), nullptr, &code);
     if (s == NATS_OK) {
       use.messages += info->State.LastSeq;
       if (info->State.Consumers > 0) {
