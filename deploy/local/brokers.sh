@@ -19,8 +19,8 @@
 #          TLS with decentralized JWT auth (operator, accounts in a memory resolver, a
 #          credentials file) on NATS_JWT_PORT [NATS_PORT+2]; TLS where the client certificate is
 #          the identity (verify_and_map, user CN=brokerload) on NATS_MTLS_PORT [NATS_PORT+3];
-#          TLS presenting the expired certificate on NATS_EXPIRED_PORT [NATS_PORT+4]. Plain
-#          NATS stays on NATS_PORT.
+#          TLS presenting the expired certificate on NATS_EXPIRED_PORT [NATS_PORT+4]; TLS with
+#          a token on NATS_TOKEN_PORT [NATS_PORT+5]. Plain NATS stays on NATS_PORT.
 #
 # Environment (defaults in brackets):
 #   KAFKA_PORT [9092]  KAFKA_CONTROLLER_PORT [KAFKA_PORT+1]  NATS_PORT [4222]
@@ -33,9 +33,9 @@
 #
 # After start, $BROKERLOAD_BROKERS_DIR/env holds KAFKA_BOOTSTRAP=... and NATS_URL=...; with
 # SECURE=1 also KAFKA_SASL_SSL, KAFKA_MTLS, KAFKA_EXPIRED, NATS_TLS_URL, NATS_JWT_URL,
-# NATS_MTLS_URL, NATS_EXPIRED_URL and SECURE_DIR (ca.pem,
-# client.pem, client-key.pem, other-ca.pem, kafka.password, nats.password, nkey-user.seed,
-# user.creds).
+# NATS_MTLS_URL, NATS_EXPIRED_URL, NATS_TOKEN_URL and SECURE_DIR (ca.pem,
+# client.pem, client-key.pem, other-ca.pem, kafka.password, nats.password, nats.token,
+# nkey-user.seed, user.creds).
 # Exit codes: 0 ok, 1 a broker failed to start or stop, 2 usage, 3 a missing prerequisite.
 set -euo pipefail
 
@@ -54,6 +54,7 @@ nats_tls_port=${NATS_TLS_PORT:-$((nats_port + 1))}
 nats_jwt_port=${NATS_JWT_PORT:-$((nats_port + 2))}
 nats_mtls_port=${NATS_MTLS_PORT:-$((nats_port + 3))}
 nats_expired_port=${NATS_EXPIRED_PORT:-$((nats_port + 4))}
+nats_token_port=${NATS_TOKEN_PORT:-$((nats_port + 5))}
 kafka_expired_port=${KAFKA_EXPIRED_PORT:-$((kafka_port + 4))}
 secure_dir=$state_dir/secure
 
@@ -96,6 +97,7 @@ extendedKeyUsage=serverAuth"
     cat expired-key.pem expired.pem >expired-keystore.pem
     python3 -c 'import secrets; print(secrets.token_hex(16))' >kafka.password
     python3 -c 'import secrets; print(secrets.token_hex(16))' >nats.password
+    python3 -c 'import secrets; print(secrets.token_hex(16))' >nats.token
     # A copy of the client key encrypted with a password, for ssl.key.password.
     python3 -c 'import secrets; print(secrets.token_hex(16))' >client-key.password
     openssl pkcs8 -topk8 -in client-key.pem -out client-key-encrypted.pem \
@@ -153,15 +155,18 @@ start_nats() {
   start_nats_secure nats-mtls "$nats_mtls_port" "authorization { users: [{user: \"CN=brokerload\"}] }" \
     "ca_file: \"$secure_dir/ca.pem\", verify_and_map: true"
   start_nats_secure nats-expired "$nats_expired_port" "" "" expired
+  start_nats_secure nats-token "$nats_token_port" "authorization { token: \"$(cat "$secure_dir/nats.token")\" }"
   {
     echo "NATS_TLS_URL=tls://localhost:$nats_tls_port"
     echo "NATS_JWT_URL=tls://localhost:$nats_jwt_port"
     echo "NATS_MTLS_URL=tls://localhost:$nats_mtls_port"
     echo "NATS_EXPIRED_URL=tls://localhost:$nats_expired_port"
+    echo "NATS_TOKEN_URL=tls://localhost:$nats_token_port"
   } >>"$state_dir/env"
   log "nats TLS (password, NKey) at tls://localhost:$nats_tls_port, TLS with JWT auth at" \
     "tls://localhost:$nats_jwt_port, TLS with client certificates at" \
-    "tls://localhost:$nats_mtls_port, an expired certificate at tls://localhost:$nats_expired_port"
+    "tls://localhost:$nats_mtls_port, an expired certificate at tls://localhost:$nats_expired_port," \
+    "a token at tls://localhost:$nats_token_port"
 }
 
 start_kafka() {
@@ -294,7 +299,7 @@ case "$command" in
       for s in "${started[@]}"; do
         stop_one "$s" || true
         if [[ $s == nats ]]; then
-          for secured in nats-tls nats-jwt nats-mtls nats-expired; do stop_one "$secured" || true; done
+          for secured in nats-tls nats-jwt nats-mtls nats-expired nats-token; do stop_one "$secured" || true; done
         fi
       done
       exit "$rc"
@@ -311,7 +316,7 @@ case "$command" in
     for b in "${brokers[@]}"; do
       stop_one "$b"
       if [[ $b == nats ]]; then
-        for secured in nats-tls nats-jwt nats-mtls nats-expired; do stop_one "$secured"; done
+        for secured in nats-tls nats-jwt nats-mtls nats-expired nats-token; do stop_one "$secured"; done
       fi
     done
     if [[ -d $state_dir ]] && ! ls "$state_dir"/*.pid >/dev/null 2>&1; then
@@ -322,7 +327,7 @@ case "$command" in
     rc=0
     for b in "${brokers[@]}"; do status_one "$b" || rc=1; done
     if [[ $secure == 1 ]] && [[ " ${brokers[*]} " == *" nats "* ]]; then
-      for secured in nats-tls nats-jwt nats-mtls nats-expired; do status_one "$secured" || rc=1; done
+      for secured in nats-tls nats-jwt nats-mtls nats-expired nats-token; do status_one "$secured" || rc=1; done
     fi
     exit "$rc"
     ;;

@@ -3,8 +3,9 @@
 # secured brokers of the secure_brokers_current fixture (brokers.sh SECURE=1 on the current
 # Kafka, with the ACLs of docs/security.md): Kafka with SCRAM-SHA-512 and SCRAM-SHA-256 over TLS
 # (what Debian 12's librdkafka 2.0.2 cannot do against Kafka 4.x) and with client certificates;
-# NATS with a password over TLS, an NKey, a JWT credentials file and a client certificate. Each
-# run publishes and consumes on its targets with nothing lost, and stops with exit code 0.
+# NATS with a password over TLS, an NKey, a JWT credentials file, a client certificate and a
+# token. Each run publishes and consumes on its targets with nothing lost, and stops with exit
+# code 0.
 # usage: container_secure_test.sh   (env: BROKERLOAD_BROKERS_ENV from the fixture)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -28,7 +29,7 @@ cleanup() {
 trap cleanup EXIT
 # The material, readable by the image's user (10001), as a Secret's volume would make it.
 mkdir "$tmp/secrets"
-for file in ca.pem client.pem client-key.pem kafka.password nats.password nkey-user.seed user.creds; do
+for file in ca.pem client.pem client-key.pem kafka.password nats.password nats.token nkey-user.seed user.creds; do
   cp "$SECURE_DIR/$file" "$tmp/secrets/"
 done
 chmod 644 "$tmp/secrets"/*
@@ -113,5 +114,9 @@ run_case mtls "  kafka:
 run_case natsmtls "  nats:
     servers: [\"$NATS_MTLS_URL\"]
     tls: {ca_file: $s/ca.pem, cert_file: $s/client.pem, key_file: $s/client-key.pem}" nats
+run_case natstoken "  nats:
+    servers: [\"$NATS_TOKEN_URL\"]
+    tls: {ca_file: $s/ca.pem}
+    token_file: $s/nats.token" nats
 log "passed: the image's $("${podman[@]}" --runtime runc --cgroup-manager cgroupfs run --rm \
   --ulimit nproc=4096:4096 --ulimit nofile=4096:4096 "$image" --version 2>&1 | grep -m1 librdkafka)"

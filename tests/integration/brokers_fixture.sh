@@ -18,18 +18,18 @@ export NATS_VERSION=${NATS_VERSION-$CURRENT_NATS_VERSION}
 if [[ $action == start ]]; then
   # Leftovers of an interrupted run would hold the ports and the pid files.
   "$brokers" stop >/dev/null 2>&1 || true
-  # SECURE=1 (the secure_brokers fixture) needs seven ports more.
+  # SECURE=1 (the secure_brokers fixtures) needs eight ports more.
   read -r KAFKA_PORT KAFKA_CONTROLLER_PORT NATS_PORT KAFKA_SASL_SSL_PORT KAFKA_MTLS_PORT \
-    KAFKA_EXPIRED_PORT NATS_TLS_PORT NATS_JWT_PORT NATS_MTLS_PORT NATS_EXPIRED_PORT \
+    KAFKA_EXPIRED_PORT NATS_TLS_PORT NATS_JWT_PORT NATS_MTLS_PORT NATS_EXPIRED_PORT NATS_TOKEN_PORT \
     < <(python3 - <<'PY'
 import socket
-socks = [socket.socket() for _ in range(10)]
+socks = [socket.socket() for _ in range(11)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))
 PY
 )
   export KAFKA_PORT KAFKA_CONTROLLER_PORT NATS_PORT KAFKA_SASL_SSL_PORT KAFKA_MTLS_PORT \
-    KAFKA_EXPIRED_PORT NATS_TLS_PORT NATS_JWT_PORT NATS_MTLS_PORT NATS_EXPIRED_PORT
+    KAFKA_EXPIRED_PORT NATS_TLS_PORT NATS_JWT_PORT NATS_MTLS_PORT NATS_EXPIRED_PORT NATS_TOKEN_PORT
 fi
 exec "$brokers" "$action"

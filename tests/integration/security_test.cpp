@@ -107,9 +107,14 @@ class SecurityTest : public ::testing::Test {
     ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka_plain_));
     ASSERT_TRUE(LoadBrokerAddress("NATS_MTLS_URL", nats_mtls_));
     ASSERT_TRUE(LoadBrokerAddress("NATS_EXPIRED_URL", nats_expired_));
-    secrets_ = {Read(dir_ + "/kafka.password"),      Read(dir_ + "/nats.password"),
-                Read(dir_ + "/client-key.password"), SeedOf(dir_ + "/nkey-user.seed"),
-                SeedOf(dir_ + "/user.creds"),        kWrongPassword};
+    ASSERT_TRUE(LoadBrokerAddress("NATS_TOKEN_URL", nats_token_));
+    secrets_ = {Read(dir_ + "/kafka.password"),
+                Read(dir_ + "/nats.password"),
+                Read(dir_ + "/nats.token"),
+                Read(dir_ + "/client-key.password"),
+                SeedOf(dir_ + "/nkey-user.seed"),
+                SeedOf(dir_ + "/user.creds"),
+                kWrongPassword};
     for (const std::string& s : secrets_) ASSERT_GE(s.size(), 20u);
     std::ofstream(WrongPasswordFile()) << kWrongPassword << "\n";
   }
@@ -213,7 +218,7 @@ class SecurityTest : public ::testing::Test {
   }
 
   std::string dir_, kafka_sasl_, kafka_mtls_, kafka_expired_, kafka_plain_, nats_tls_, nats_jwt_,
-      nats_mtls_, nats_expired_;
+      nats_mtls_, nats_expired_, nats_token_;
   std::vector<std::string> secrets_;
 };
 
@@ -244,6 +249,13 @@ TEST_F(SecurityTest, NatsTlsWithAnNKey) {
   RunAndAccount(Config("  nats:\n    servers: [\"" + nats_tls_ + "\"]\n    tls: {ca_file: " + dir_ +
                            "/ca.pem}\n    nkey_seed_file: " + dir_ + "/nkey-user.seed\n",
                        "sec-nkey"),
+                "nats");
+}
+
+TEST_F(SecurityTest, NatsTlsWithATokenFile) {
+  RunAndAccount(Config("  nats:\n    servers: [\"" + nats_token_ + "\"]\n    tls: {ca_file: " +
+                           dir_ + "/ca.pem}\n    token_file: " + dir_ + "/nats.token\n",
+                       "sec-token"),
                 "nats");
 }
 
