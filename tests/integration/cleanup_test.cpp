@@ -41,17 +41,20 @@ std::string Probe(const std::string& what, const std::string& address, const std
       .text;
 }
 
+// Both targets on the fixture's brokers, the Kafka group named after `prefix`.
+std::string Targets(const std::string& kafka, const std::string& nats, const std::string& prefix) {
+  return "targets:\n  kafka: {bootstrap_servers: \"" + kafka + "\", consumer_group: " + prefix +
+         "}\n  nats: {servers: [\"" + nats + "\"]}\n";
+}
+
 TEST(Cleanup, DeletesTheTopicsStreamsAndGroupsOfAConfigsRunsAndNothingElse) {
   std::string kafka, nats;
   ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
   ASSERT_TRUE(LoadBrokerAddress("NATS_URL", nats));
   const std::string nats_address = nats.substr(nats.find("//") + 2);
   const std::string prefix = UniqueName("cleanup");
-  const std::string config = "targets:\n  kafka: {bootstrap_servers: \"" + kafka +
-                             "\", consumer_group: " + prefix + "}\n  nats: {servers: [\"" + nats +
-                             "\"]}\n"
-                             "workload: {topics: 2, topic_prefix: " +
-                             prefix +
+  const std::string config = Targets(kafka, nats, prefix) +
+                             "workload: {topics: 2, topic_prefix: " + prefix +
                              ", topics_per_replica: true}\n"
                              "profile:\n  stages: [{name: s, rate: 200, messages: 400}]\n"
                              "metrics: {listen: \"127.0.0.1:0\"}\n"
@@ -104,18 +107,15 @@ TEST(Cleanup, DeletesTheTopicsStreamsAndGroupsOfAConfigsRunsAndNothingElse) {
 // `cleanup --wait`, as the chart's uninstall hook runs it: while a run still consumes and produces
 // it deletes nothing and says what is in use (its group, its stream's consumer); started while the
 // run goes on and the run then stopped, it deletes only after the run has let go (the group empty,
-// the ends still for the quiet time, 10 s here). A --wait below the quiet time is refused.
+// the ends still for the quiet time, 10 s here). A --wait below 10 s is refused.
 TEST(Cleanup, WithWaitDeletesOnlyOnceTheRunHasLetGo) {
   std::string kafka, nats;
   ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
   ASSERT_TRUE(LoadBrokerAddress("NATS_URL", nats));
   const std::string nats_address = nats.substr(nats.find("//") + 2);
   const std::string prefix = UniqueName("cleanwait");
-  const std::string config = "targets:\n  kafka: {bootstrap_servers: \"" + kafka +
-                             "\", consumer_group: " + prefix + "}\n  nats: {servers: [\"" + nats +
-                             "\"]}\n"
-                             "workload: {topics: 1, topic_prefix: " +
-                             prefix +
+  const std::string config = Targets(kafka, nats, prefix) +
+                             "workload: {topics: 1, topic_prefix: " + prefix +
                              "}\n"
                              "profile: {rate: 200}\n"
                              "metrics: {listen: \"127.0.0.1:0\"}\n"

@@ -54,6 +54,13 @@ std::string Join(const std::vector<std::string>& parts, std::string_view separat
   return out;
 }
 
+// "Produce v13, Fetch v18": what the broker serves of `markers`.
+std::string ServedOf(const BrokerApis& broker, std::span<const Marker> markers) {
+  std::vector<std::string> served;
+  for (const Marker& m : markers) served.push_back(Served(broker, m));
+  return Join(served, ", ");
+}
+
 // What one broker's answer points to.
 struct Verdict {
   std::string release;  // "4.1", "at least 4.2", or "older than 3.9"
@@ -66,9 +73,7 @@ Verdict Judge(const BrokerApis& broker) {
     const bool met = std::all_of(release.markers.begin(), release.markers.end(),
                                  [&](const Marker& m) { return Max(broker, m.key) >= m.max; });
     if (!met) continue;
-    std::vector<std::string> served;
-    for (const Marker& m : release.markers) served.push_back(Served(broker, m));
-    Verdict verdict{release.name, Join(served, ", "), true};
+    Verdict verdict{release.name, ServedOf(broker, release.markers), true};
     if (&release == &kReleases[0]) {
       // Newer releases may serve the same versions: the table cannot tell them from this one.
       verdict.release = std::string("at least ") + release.name;
@@ -84,9 +89,7 @@ Verdict Judge(const BrokerApis& broker) {
     return verdict;
   }
   const Release& oldest = kReleases[std::size(kReleases) - 1];
-  std::vector<std::string> served;
-  for (const Marker& m : oldest.markers) served.push_back(Served(broker, m));
-  return {std::string("older than ") + oldest.name, Join(served, ", "), false};
+  return {std::string("older than ") + oldest.name, ServedOf(broker, oldest.markers), false};
 }
 
 // librdkafka names a connection "<address>/<id>", "<address>/bootstrap" until it learns the id
@@ -150,10 +153,14 @@ std::string WithFeatureDebug(std::string_view user_debug) {
   return user_debug.empty() ? "feature" : std::string(user_debug) + ",feature";
 }
 
+ApiVersionsLog::Entry* ApiVersionsLog::Existing(std::string_view broker) {
+  const auto it = std::find_if(entries_.begin(), entries_.end(),
+                               [&](const Entry& e) { return e.answered.broker == broker; });
+  return it == entries_.end() ? nullptr : &*it;
+}
+
 ApiVersionsLog::Entry& ApiVersionsLog::Find(std::string_view broker) {
-  for (Entry& entry : entries_) {
-    if (entry.answered.broker == broker) return entry;
-  }
+  if (Entry* entry = Existing(broker)) return *entry;
   entries_.emplace_back();
   entries_.back().answered.broker = broker;
   return entries_.back();
@@ -179,9 +186,8 @@ void ApiVersionsLog::Record(std::string_view line) {
     entry.reading = true;
     return;
   }
-  const auto it = std::find_if(entries_.begin(), entries_.end(),
-                               [&](const Entry& e) { return e.answered.broker == broker; });
-  if (it == entries_.end() || !it->reading) return;
+  Entry* const it = Existing(broker);
+  if (it == nullptr || !it->reading) return;
   std::int16_t key = -1;
   ApiRange range;
   if (text.starts_with("ApiKey ")) {

@@ -56,7 +56,8 @@ class ApiVersionsLog {
     bool has_answer = false;
     bool reading = false;  // between "Broker API support:" and its first " Feature" line
   };
-  Entry& Find(std::string_view broker);  // adds it when new; mutex_ held
+  Entry* Existing(std::string_view broker);  // null when not seen; mutex_ held
+  Entry& Find(std::string_view broker);      // adds it when new; mutex_ held
 
   mutable std::mutex mutex_;
   std::vector<Entry> entries_;
