@@ -125,4 +125,22 @@ TEST(Cli, RunExitsThreeWhenABrokerIsUnreachableAtStart) {
   EXPECT_THAT(o.output, HasSubstr("nats: cannot connect to nats://127.0.0.1:1"));
 }
 
+// cleanup --wait: below the floor refused; below the config's quiet time raised to it; a broker
+// that cannot be asked is asked again until the wait is over, then exit 3 with nothing deleted.
+TEST(Cli, CleanupWaitsOutABrokerItCannotAskAndDeletesNothing) {
+  const std::string path = WriteFile(
+      "cleanup-unreachable.yaml",
+      "targets:\n  nats: {servers: [nats://127.0.0.1:1]}\nmetrics: {listen: 127.0.0.1:0}\n"
+      "run: {startup_timeout: 1s, publish_timeout: 7s, drain_timeout: 4500ms}\n");
+  const Outcome short_wait = RunBrokerload("cleanup --config " + path + " --wait 9s");
+  EXPECT_EQ(short_wait.exit_code, 64);
+  EXPECT_THAT(short_wait.output, HasSubstr("--wait: expected a duration of 10s or more, got '9s'"));
+  const Outcome o = RunBrokerload("cleanup --config " + path + " --wait 10s");
+  EXPECT_EQ(o.exit_code, 3) << o.output;
+  EXPECT_THAT(o.output, HasSubstr("--wait raised to 12 s"));
+  EXPECT_THAT(o.output, HasSubstr("cleanup: still in use after 12 s, nothing deleted: nats: "
+                                  "cannot ask: "));
+  EXPECT_THAT(o.output, Not(HasSubstr("deleted stream")));
+}
+
 }  // namespace
