@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "app/cleanup.hpp"
@@ -13,6 +14,7 @@
 #include "app/exit_codes.hpp"
 #include "app/runner.hpp"
 #include "app/version.hpp"
+#include "config/environment.hpp"
 #include "config/loader.hpp"
 #include "driver/factory.hpp"
 #include "log/log.hpp"
@@ -50,6 +52,15 @@ std::optional<config::Config> Load(const std::string& path) {
   }
   if (!result.errors.empty()) {
     std::fprintf(stderr, "brokerload: %zu problem(s) in %s\n", result.errors.size(), path.c_str());
+  }
+  // Part of what a run is configured with: it names the topics of a replica (topics_per_replica).
+  const char* producer_id = std::getenv(config::kProducerIdVariable);
+  if (producer_id != nullptr && !config::ParseProducerId(producer_id)) {
+    std::fprintf(stderr,
+                 "brokerload: %s: expected a whole number from 0 to 4294967295 (each replica's "
+                 "own, such as its pod's ordinal), got '%s'\n",
+                 config::kProducerIdVariable, producer_id);
+    return std::nullopt;
   }
   return std::move(result.config);
 }
@@ -244,6 +255,9 @@ int main(int argc, char** argv) {
   // with its reason, not an abort.
   try {
     return Main(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::system_error& error) {
+    std::fprintf(stderr, "brokerload: fatal: the system refused a thread or a resource: %s\n",
+                 error.what());
   } catch (const std::exception& error) {
     std::fprintf(stderr, "brokerload: fatal: %s\n", error.what());
   } catch (...) {

@@ -11,6 +11,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -44,7 +45,9 @@ BrokerloadProcess::BrokerloadProcess(const std::string& config_yaml, const std::
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, (dir_ + "/log").c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  const std::string binary = BROKERLOAD_BINARY;
+  // BROKERLOAD_TEST_BINARY: another build of the daemon (tests/asan's).
+  const char* other_binary = std::getenv("BROKERLOAD_TEST_BINARY");
+  const std::string binary = other_binary != nullptr ? other_binary : BROKERLOAD_BINARY;
   const std::string config = ConfigPath();
   std::vector<char*> argv = {const_cast<char*>(binary.c_str()), const_cast<char*>("run"),
                              const_cast<char*>("--config"), const_cast<char*>(config.c_str())};

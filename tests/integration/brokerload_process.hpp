@@ -13,7 +13,8 @@ namespace brokerload::testing {
 // The real brokerload binary, started with a config file, for tests that scrape its metrics.
 class BrokerloadProcess {
  public:
-  // Writes `config_yaml` to a temp file and starts `brokerload run`; logs go to a temp file.
+  // Writes `config_yaml` to a temp file and starts `brokerload run` (the build's binary, or
+  // $BROKERLOAD_TEST_BINARY); logs go to a temp file.
   // `extra_env` ("NAME=value") is added to the environment.
   explicit BrokerloadProcess(const std::string& config_yaml, const std::string& extra_env = "",
                              const std::vector<std::string>& extra_args = {});

@@ -9,6 +9,7 @@
 #include <boost/asio/write.hpp>
 #include <istream>
 #include <stdexcept>
+#include <system_error>
 
 #include "log/log.hpp"
 
@@ -263,10 +264,14 @@ HttpServer::HttpServer(const std::string& listen, HttpHandler handler, const Htt
   }
   port_ = acceptor_.local_endpoint().port();
   Accept();
-  thread_ = std::thread([this] {
-    log::NameThread("http");
-    io_.run();
-  });
+  try {
+    thread_ = std::thread([this] {
+      log::NameThread("http");
+      io_.run();
+    });
+  } catch (const std::system_error& e) {
+    throw std::runtime_error("metrics server: cannot start its thread: " + std::string(e.what()));
+  }
 }
 
 HttpServer::~HttpServer() { Stop(); }

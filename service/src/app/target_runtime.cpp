@@ -6,6 +6,7 @@
 #include <random>
 #include <thread>
 
+#include "config/environment.hpp"
 #include "log/log.hpp"
 #include "message/header.hpp"
 
@@ -368,8 +369,9 @@ std::vector<std::string> TopicNames(const config::Workload& workload, std::uint3
 accounting::RunIdentity NewRunIdentity() {
   std::random_device device;
   accounting::RunIdentity identity{(std::uint64_t{device()} << 32) ^ device(), 0};
-  if (const char* id = std::getenv("BROKERLOAD_PRODUCER_ID")) {
-    identity.producer_id = static_cast<std::uint32_t>(std::strtoul(id, nullptr, 10));
+  // main refused an invalid value before any run began.
+  if (const char* id = std::getenv(config::kProducerIdVariable)) {
+    identity.producer_id = config::ParseProducerId(id).value_or(0);
   }
   return identity;
 }

@@ -18,8 +18,10 @@ struct Outcome {
   std::string output;  // stdout and stderr
 };
 
-Outcome RunBrokerload(const std::string& arguments) {
-  const std::string command = std::string(BROKERLOAD_BINARY) + " " + arguments + " 2>&1";
+// `shell_prefix`: shell commands run first in the same shell (limits for the binary).
+Outcome RunBrokerload(const std::string& arguments, const std::string& shell_prefix = "") {
+  const std::string command =
+      shell_prefix + "exec " + std::string(BROKERLOAD_BINARY) + " " + arguments + " 2>&1";
   Outcome outcome;
   FILE* pipe = popen(command.c_str(), "r");
   std::array<char, 4096> buffer{};
@@ -123,6 +125,37 @@ TEST(Cli, RunExitsThreeWhenABrokerIsUnreachableAtStart) {
   const Outcome o = RunBrokerload("run --config " + path);
   EXPECT_EQ(o.exit_code, 3);
   EXPECT_THAT(o.output, HasSubstr("nats: cannot connect to nats://127.0.0.1:1"));
+}
+
+// BROKERLOAD_PRODUCER_ID names a replica's topics: a pod name where its ordinal belongs is an
+// error of configuration, not producer 0.
+TEST(Cli, AProducerIdThatIsNotANumberIsAConfigError) {
+  const std::string path =
+      WriteFile("producer_id.yaml", "targets:\n  nats: {servers: [nats://127.0.0.1:1]}\n");
+  for (const std::string command : {"run --config ", "validate-config "}) {
+    const Outcome o = RunBrokerload(command + path, "BROKERLOAD_PRODUCER_ID=brokerload-2 ");
+    EXPECT_EQ(o.exit_code, 2) << command;
+    EXPECT_THAT(o.output, HasSubstr("BROKERLOAD_PRODUCER_ID: expected a whole number from 0 to "
+                                    "4294967295 (each replica's own, such as its pod's ordinal), "
+                                    "got 'brokerload-2'"));
+  }
+}
+
+// What escapes a command (here: no thread can be created, as each would reserve a 3 GB stack in
+// a 2 GB address space) is a runtime error with its reason, exit 4, not an abort.
+TEST(Cli, AThreadTheSystemRefusesIsARuntimeErrorNotAnAbort) {
+  const std::string path =
+      WriteFile("no_threads.yaml", "targets:\n  nats: {servers: [nats://127.0.0.1:1]}\n");
+  const std::string limits = "ulimit -s 3000000 && ulimit -v 2000000 && ";
+  const Outcome compare = RunBrokerload(
+      "compare --profile seed --out " + ::testing::TempDir() + " --config " + path, limits);
+  EXPECT_EQ(compare.exit_code, 4) << compare.output;
+  EXPECT_THAT(compare.output,
+              HasSubstr("brokerload: fatal: the system refused a thread or a resource: "));
+  EXPECT_THAT(compare.output, HasSubstr("Resource temporarily unavailable"));
+  const Outcome run = RunBrokerload("run --config " + path, limits);
+  EXPECT_EQ(run.exit_code, 4) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("metrics server: cannot start its thread: Resource"));
 }
 
 // cleanup --wait: below the floor refused; below the config's quiet time raised to it; a broker
