@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's compare, three times: on freshly started brokers, then twice on the same brokers
-# warm (issue 8's stability check; docs/benchmarks.md "The README's compare"). Prints, per run,
+# warm (docs/benchmarks.md, "Fresh and warm: the README's compare"). Prints, per run,
 # the pooled throughput and e2e p50/p99 per target (report.json "overall"), the readiness time,
 # the stages flagged behind or not steady, and the load average, then the ratios the goal is
 # stated in: warm2/warm1 and fresh/warm1 for throughput and p99.

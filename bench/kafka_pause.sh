@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Freezes the local Kafka (SIGSTOP) under load and prints loss, backlog and errors before, during
-# and after: a paused broker must count no loss (docs/benchmarks.md, "Loss is a verdict...").
+# and after: a paused broker must count no loss (docs/benchmarks.md, "Loss, faults and clusters").
 # usage: bench/kafka_pause.sh [SECONDS_FROZEN=200] [RATE=2000]
 #   (brokers first: deploy/local/brokers.sh start; a build in build/release or build/dev)
 set -euo pipefail

@@ -200,9 +200,9 @@ struct Run {
   Duration publish_timeout = std::chrono::seconds(10);
   Duration tick = std::chrono::milliseconds(1);
   // The publisher wakes at each message's due time, but not sooner than this after its last
-  // wake: above 1 / min_wake msg/s (4,000 by default) it sends what is due in batches. Waking
-  // per message at 10 kHz starved the JetStream client on a loaded 2-core machine
-  // (docs/benchmarks.md); 0 wakes for every message.
+  // wake: above 1 / min_wake msg/s (4,000 by default) it sends what is due in batches, so send
+  // lag is up to min_wake there. 0 wakes for every message: a thread wake per message (what that
+  // costs: docs/benchmarks.md, "Send precision").
   Duration min_wake = std::chrono::microseconds(250);
   // SCHED_FIFO priority (1-99) of the publisher threads while they keep their schedule, so that a
   // due send does not wait for a core; 0: normal scheduling. Needs CAP_SYS_NICE; without it the

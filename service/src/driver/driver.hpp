@@ -27,11 +27,13 @@ inline std::chrono::milliseconds SetupWait(std::chrono::steady_clock::time_point
 
 // Receives the broker's verdict on each sent message, with the payload that was sent, as soon as
 // the client has it (the listener timestamps acks on arrival). Called on a thread of the client's
-// own, never the publisher's: Kafka's producer poll thread (or the thread in Flush()), the
-// JetStream producer connection's reader thread. OnAck calls for one producer never overlap;
-// OnAckFailed with kTimeout may also come from the thread in Producer::Maintain or Flush
-// (JetStream's publish timeouts, each message settled once), at the same time as OnAck or another
-// OnAckFailed from the client's thread. None comes after the producer is destroyed. Must not block.
+// own, never the publisher's: Kafka's producer poll thread (or the thread in Flush()); for
+// JetStream the producer connection's reader thread with the reader hook, otherwise cnats'
+// delivery thread of the PubAck subscription (driver/nats/nats_producer.hpp). OnAck calls for
+// one producer never overlap; OnAckFailed with kTimeout may also come from the thread in
+// Producer::Maintain or Flush (JetStream's publish timeouts, each message settled once), at the
+// same time as OnAck or another OnAckFailed from the client's thread. None comes after the
+// producer is destroyed. Must not block.
 class AckListener {
  public:
   virtual ~AckListener() = default;

@@ -7,11 +7,10 @@
 namespace brokerload::pacing {
 
 // Lets an unpaced publisher whose in-flight window is full sleep until enough of its messages
-// have settled, instead of waking every run.min_wake to look (each wake costs 30-40 us of CPU on
-// this project's 2-core VM: docs/benchmarks.md, "Against the machine's own floor"). The
-// producer's ack path calls Settled() once per message acknowledged or failed; the publisher
-// thread reads Count(), works out how many settles give it room, and waits for Count() to reach
-// that. Wake() ends a wait at once (stop, reload).
+// have settled, instead of waking every run.min_wake to look (each wake is a context switch,
+// whether or not it finds room). The producer's ack path calls Settled() once per message
+// acknowledged or failed; the publisher thread reads Count(), works out how many settles give it
+// room, and waits for Count() to reach that. Wake() ends a wait at once (stop, reload).
 //
 // Thread-safety: Settled() and Wake() from any thread; Count() and WaitFor() from the one waiting
 // thread. Settled() never blocks and takes no lock: one atomic add and one load per message, and

@@ -191,7 +191,7 @@ bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t droppe
 //
 // With `realtime_priority` > 0 the thread runs under SCHED_FIFO at that priority while it keeps
 // its schedule, so that a due send does not wait for a core that a broker or a client thread
-// holds (on a busy 2-core machine that wait was most of the send lag's p99: docs/benchmarks.md).
+// holds (docs/benchmarks.md, "Send precision").
 // It never holds a core for long: each step handles at most kRealtimeBatch messages, and after
 // kBusySteps busy steps in a row (due again before it could sleep, a full batch, or messages left
 // unsent at the step's time: it cannot keep up), or when running unpaced, it drops back to normal

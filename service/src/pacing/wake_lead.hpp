@@ -7,12 +7,12 @@ namespace brokerload::pacing {
 
 // How early to end a sleep before a due time so that the kernel's wake-up latency is spent
 // before it rather than after: the thread sleeps until `due - LeadNs()` and spins the rest.
-// The lead follows the upper quartile of how late recent sleeps ended (on this project's 2-core
-// VM: 40-60 us at the median, even with a timer slack of 1 ns), so about a quarter of wakes are
-// still a little late and the rest spin for a few microseconds. It is bounded by kMaxLeadNs and
-// by a quarter of the sleep, so that at high rates spinning never takes more than a quarter of
-// the thread's time (the cores are shared with the brokers being measured).
-// Pure; not thread-safe: the publisher thread owns one.
+// The lead follows the upper quartile of how late recent sleeps ended (what the machine's wake-up
+// latency is: docs/benchmarks.md, "Send precision"), so about a quarter of wakes are still a
+// little late and the rest spin for a few microseconds. It is bounded by kMaxLeadNs and by a
+// quarter of the sleep, so that at high rates spinning never takes more than a quarter of the
+// thread's time (the cores may be shared with the brokers being measured). All times in
+// nanoseconds. Pure, never blocks; not thread-safe: the publisher thread owns one.
 class WakeLead {
  public:
   static constexpr std::int64_t kMaxLeadNs = 100'000;

@@ -12,12 +12,13 @@ namespace brokerload::driver::nats {
 // An asynchronous JetStream publisher on its own connection: each Send is one core-NATS publish
 // with a reply subject naming a slot of a PendingWindow, and one subscription receives every
 // PubAck (no per-message allocation, hash or JSON decoding on brokerload's side; cnats still
-// allocates each received reply). PubAcks are settled on the connection's reader thread as they
-// are read (ReaderHandler: no hand-off to a delivery thread), and reach `acks` there; a publish
-// whose PubAck has not come within run.publish_timeout fails as kTimeout from the housekeeping
-// thread's Maintain (so up to a second later) or from Flush. At most `max_pending` publishes are
-// outstanding: past that Send() answers kQueueFull at once. Creates the streams first when
-// configured.
+// allocates each received reply). PubAcks are settled, and reach `acks`, on the connection's
+// reader thread as they are read when the reader hook is in use (ReaderHandler, HandleOnReader:
+// no hand-off to a delivery thread), otherwise on cnats' delivery thread of the PubAck
+// subscription; never on both in one producer. A publish whose PubAck has not come within
+// run.publish_timeout fails as kTimeout from the housekeeping thread's Maintain (so up to a
+// second later) or from Flush. At most `max_pending` publishes are outstanding: past that Send()
+// answers kQueueFull at once. Creates the streams first when configured.
 std::unique_ptr<Producer> CreateProducer(const config::NatsTarget& target, const config::Run& run,
                                          const std::vector<std::string>& topics, AckListener& acks,
                                          Health& health, std::string& error);

@@ -14,15 +14,21 @@
 
 // The JetStream producer's own bookkeeping of publishes awaiting the server's PubAck, in place of
 // cnats' js_PublishAsync (which allocates a message, a reply inbox and a hash entry per publish,
-// parses each PubAck into allocated strings and hands every ack to another thread: most of
-// brokerload's CPU per JetStream message, docs/benchmarks.md). Each publish takes a slot named by
-// a number that goes into its reply subject; the PubAck names the slot back.
+// parses each PubAck into allocated strings and hands every ack to another thread). Each publish
+// takes a slot named by a number that goes into its reply subject; the PubAck names the slot back.
 namespace brokerload::driver::nats {
 
 // A fixed ring of slots, one per publish awaiting its PubAck, each holding the message's header
-// (all the accounting needs) and when it was sent. Lock-free: Reserve is called by one thread (the
-// publisher's), Complete by one other (the reply subscription's), Expire by a third (housekeeping);
-// a slot is settled exactly once, by whichever of Complete and Expire claims it first.
+// (all the accounting needs) and when it was sent. Lock-free, no call blocks. Threads (as
+// NatsProducer uses it):
+// - Reserve and Cancel: the publisher thread only (the one in Producer::Send).
+// - Complete: the one thread that receives the producer connection's PubAcks. With the reader
+//   hook (built with BROKERLOAD_NATS_READER_HOOK and running on a cnats 3.4.x or 3.10.x:
+//   HandleOnReader returned true) that is the connection's reader thread (ReaderHandler);
+//   otherwise it is cnats' delivery thread of the PubAck subscription (its callback).
+// - Expire: the housekeeping thread (Producer::Maintain) and, while stopping, the thread in
+//   Producer::Flush; at the same time as Complete and as each other.
+// A slot is settled exactly once, by whichever of Complete, Expire and Cancel claims it first.
 class PendingWindow {
  public:
   // `capacity`: a power of two; at most that many publishes await their ack at once.

@@ -9,11 +9,11 @@
 
 // Handling a connection's messages on the thread that reads them, without cnats' hand-offs.
 //
-// cnats 3.4.1 passes every received message from the connection's reader thread to a delivery
-// thread of its subscription (a condition-variable wake per batch), and natsMsg_Destroy passes it
-// on to the library's garbage-collector thread (another wake). On this project's 2-core VM each
-// wake costs 30-40 us of CPU (docs/benchmarks.md, "Against the machine's own floor"); paced at
-// 50,000 msg/s those hand-offs made four in ten of brokerload's samples.
+// cnats passes every received message from the connection's reader thread to a delivery thread
+// of its subscription (a condition-variable wake per batch), and natsMsg_Destroy passes it on to
+// the library's garbage-collector thread (another wake). A handler takes the message on the
+// reader thread and frees it there: neither wake happens (what that saves: docs/benchmarks.md,
+// "JetStream data path by library version").
 //
 // cnats has a hook for this in the connection, used by its own tests: a message filter that the
 // reader thread calls before queueing a message; a filter that takes the message owns it. Both
