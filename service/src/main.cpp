@@ -34,7 +34,8 @@ constexpr std::string_view kUsage =
     "  brokerload cleanup --config FILE [--replicas N] [--dry-run] [--wait DURATION]\n"
     "  brokerload --version | --help\n"
     "exit codes: 0 ok, 2 invalid config, 3 broker unavailable at start, 4 runtime error,\n"
-    "            5 compare found a regression against its baseline, 64 bad command line\n";
+    "            5 compare found a regression against its baseline, 64 bad command line,\n"
+    "            128 + signal: compare interrupted (its report says so)\n";
 
 int Usage(const std::string& problem) {
   std::fprintf(stderr, "brokerload: %s\n%s", problem.c_str(), kUsage.data());

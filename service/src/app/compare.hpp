@@ -19,7 +19,9 @@ struct CompareOptions {
 
 // brokerload compare: runs every stage of the (bounded) profile on every enabled target, writes
 // report.md, report.json and report.html into out_dir, and with a baseline exits kExitRegression
-// when throughput fell or p99 rose beyond the tolerances. A progress line goes to stderr.
+// when throughput fell or p99 rose beyond the tolerances. A progress line goes to stderr. The
+// first SIGINT or SIGTERM stops the stages: the targets drain, the report has what was measured,
+// marked interrupted, and the exit code is kExitInterrupted + the signal; a second exits at once.
 int Compare(const config::Config& config, const CompareOptions& options);
 
 }  // namespace brokerload::app

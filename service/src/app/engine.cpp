@@ -24,6 +24,13 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
+std::vector<driver::Backend> Backends(const config::Config& config) {
+  std::vector<driver::Backend> backends;
+  if (config.kafka) backends.push_back(driver::Backend::kKafka);
+  if (config.nats) backends.push_back(driver::Backend::kNats);
+  return backends;
+}
+
 Engine::Engine(const config::Config& config, EngineOptions options)
     : identity_(NewRunIdentity()),
       config_(ForRun(config, identity_)),
@@ -48,7 +55,7 @@ Engine::Engine(const config::Config& config, EngineOptions options)
   for (std::size_t i = 0; i < options.backends.size(); ++i) {
     targets_.push_back(std::make_unique<TargetRuntime>(
         options.backends[i], static_cast<std::uint8_t>(i), config_, topics, identity_, clock_,
-        schedule_, phases, phase_per_stage_));
+        schedule_, phases, phase_per_stage_, options.create_clients));
   }
 }
 

@@ -36,7 +36,12 @@ struct EngineOptions {
   std::chrono::nanoseconds warmup{0};
   // compare: one accounting phase per stage, with latency detail; run: warm-up and the rest.
   bool phase_per_stage = false;
+  // How targets get their clients: the brokers' (driver::CreateClients), or a test's fakes.
+  ClientFactory create_clients = driver::CreateClients;
 };
+
+// The targets a config enables, in target index order: kafka, then nats.
+std::vector<driver::Backend> Backends(const config::Config& config);
 
 // How long a target took to become ready, for reports and logs.
 struct Readiness {

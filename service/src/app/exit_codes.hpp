@@ -9,5 +9,8 @@ inline constexpr int kExitBrokerUnavailable = 3;  // a target could not be set u
 inline constexpr int kExitRuntime = 4;            // e.g. the metrics port is taken
 inline constexpr int kExitRegression = 5;         // compare --baseline found a regression
 inline constexpr int kExitUsage = 64;             // bad command line
+// compare stopped by a signal: this plus the signal (130 SIGINT, 143 SIGTERM), its report
+// marked interrupted.
+inline constexpr int kExitInterrupted = 128;
 
 }  // namespace brokerload::app

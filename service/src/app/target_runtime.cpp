@@ -16,8 +16,9 @@ TargetRuntime::TargetRuntime(driver::Backend backend, std::uint8_t index,
                              const config::Config& config, std::vector<std::string> topics,
                              accounting::RunIdentity identity, const pacing::Clock& clock,
                              const pacing::Schedule& schedule, std::size_t phases,
-                             bool phase_histograms)
+                             bool phase_histograms, ClientFactory create_clients)
     : backend_(backend),
+      create_clients_(std::move(create_clients)),
       name_(driver::BackendName(backend)),
       config_(config),
       role_(config.run.role),
@@ -64,9 +65,9 @@ bool TargetRuntime::Setup(workers::Pool& pool, const std::atomic<bool>& cancel,
     // idle connections.
     const bool with_producer = role_ != config::Role::kConsumeOnly || k == 0;
     driver::Clients& clients = clients_.emplace_back();
-    return driver::CreateClients(backend_, lanes > 1 ? lane_config : config_, topics_,
-                                 *lane_acks_[k], health_, deadline, clients, lane_error,
-                                 lanes > 1 ? &lane_topics : nullptr, with_producer) &&
+    return create_clients_(backend_, lanes > 1 ? lane_config : config_, topics_, *lane_acks_[k],
+                           health_, deadline, clients, lane_error,
+                           lanes > 1 ? &lane_topics : nullptr, with_producer) &&
            (!clients.consumer ||
             clients.consumer->Start(listener, driver::SetupWait(deadline), cancel, lane_error));
   };

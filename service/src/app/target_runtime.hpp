@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +25,14 @@
 // serves all lanes.
 namespace brokerload::app {
 
+// Makes a target's clients, with driver::CreateClients's contract (its parameters in its order);
+// the engine's unit tests pass fakes.
+using ClientFactory = std::function<bool(
+    driver::Backend backend, const config::Config& config, const std::vector<std::string>& topics,
+    driver::AckListener& acks, driver::Health& health,
+    std::chrono::steady_clock::time_point deadline, driver::Clients& clients, std::string& error,
+    const std::vector<std::string>* consumer_topics, bool with_producer)>;
+
 class TargetRuntime final : public driver::MessageListener {
  public:
   // `phases`: accounting phases (see accounting::TargetAccounting), with per-phase latency
@@ -30,7 +40,7 @@ class TargetRuntime final : public driver::MessageListener {
   TargetRuntime(driver::Backend backend, std::uint8_t index, const config::Config& config,
                 std::vector<std::string> topics, accounting::RunIdentity identity,
                 const pacing::Clock& clock, const pacing::Schedule& schedule, std::size_t phases,
-                bool phase_histograms);
+                bool phase_histograms, ClientFactory create_clients);
   ~TargetRuntime() override;
 
   const std::string& Name() const { return name_; }
@@ -150,6 +160,7 @@ class TargetRuntime final : public driver::MessageListener {
   int maintain_calls_ = 0;
 
   driver::Backend backend_;
+  ClientFactory create_clients_;
   std::string name_;
   const config::Config& config_;
   config::Role role_;

@@ -253,6 +253,11 @@ std::string ToHtml(const Comparison& c) {
           Num(c.warmup_seconds, "%g") +
           " s warm-up excluded from every figure. Latency charts use a log scale. Full tables "
           "(versions, settings, durability): report.md; data: report.json.</p>\n";
+  if (!c.interrupted.empty()) {
+    html += "<p class=\"warn\"><b>Interrupted " + Escape(c.interrupted) +
+            "</b>: stages not begun are absent; the stage under way covers its window until the "
+            "signal. Not a baseline.</p>\n";
+  }
   html +=
       "<h2>Overview</h2>\n<table><tr><th>stage</th><th>target</th><th>offered msg/s</th>"
       "<th>achieved msg/s</th><th>e2e mean ms</th><th>e2e p99 ms</th><th>e2e p99.9 ms</th>"

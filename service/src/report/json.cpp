@@ -123,6 +123,7 @@ std::string ToJson(const Comparison& c) {
       {"brokerload_version", c.brokerload_version},
       {"generated_at", c.generated_at},
       {"mode", c.mode},
+      {"interrupted", c.interrupted.empty() ? json(nullptr) : json(c.interrupted)},
       {"warmup_seconds", c.warmup_seconds},
       {"workload",
        {{"topics", c.topics}, {"message_size", c.message_size}, {"workers", c.workers}}},
@@ -151,6 +152,9 @@ bool FromJson(const std::string& text, Comparison& c, std::string& error) {
     c.brokerload_version = j.value("brokerload_version", "");
     c.generated_at = j.value("generated_at", "");
     c.mode = j.value("mode", "");
+    if (j.contains("interrupted") && j.at("interrupted").is_string()) {
+      c.interrupted = j.at("interrupted").get<std::string>();
+    }
     c.warmup_seconds = j.value("warmup_seconds", 0.0);
     c.targets = j.at("targets").get<std::vector<std::string>>();
     c.stages = j.at("stages").get<std::vector<std::string>>();

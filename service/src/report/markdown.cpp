@@ -110,6 +110,11 @@ std::string ToMarkdown(const Comparison& c) {
   std::string title;
   for (const std::string& t : c.targets) title += (title.empty() ? "" : " vs ") + t;
   md += "# brokerload comparison: " + title + "\n\n";
+  if (!c.interrupted.empty()) {
+    md += "**Interrupted " + c.interrupted +
+          "**: stages not begun are absent; the stage under way covers its window until the "
+          "signal. Not a baseline.\n\n";
+  }
   md +=
       "Generated " + c.generated_at + " by brokerload " + c.brokerload_version +
       ". Workload: " + std::to_string(c.topics) + " topics, " + std::to_string(c.message_size) +

@@ -122,6 +122,9 @@ struct Comparison {
   std::string brokerload_version;
   std::string generated_at;  // ISO 8601, UTC
   std::string mode;          // sequential | side-by-side
+  // Empty when every stage ran; else how it was stopped ("by signal 2 (nats in stage high)"):
+  // stages not begun are absent, the one under way covers its window until the signal.
+  std::string interrupted;
   double warmup_seconds = 0;
   int topics = 0;
   int message_size = 0;
