@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -41,6 +42,16 @@ std::string Read(const std::filesystem::path& path) {
   std::stringstream text;
   text << file.rdbuf();
   return text.str();
+}
+
+// Polls `condition` every 100 ms until it holds (true) or `timeout` passes (false).
+bool WaitUntil(const std::function<bool()>& condition, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return true;
 }
 
 class CompareTest : public ::testing::Test {
@@ -201,36 +212,51 @@ TEST_F(CompareTest, ABaselineGatesRegressions) {
 }
 
 // Started by a script in the background, where SIGINT is ignored: a SIGINT still stops it, with
-// its consumers closed, no report and exit 128 + 2 (it used to run to the end: SIG_IGN inherited).
-TEST_F(CompareTest, ASignalStopsItWithoutAReportEvenWhereSigintWasIgnored) {
+// its consumers closed and the report of what it measured, marked interrupted; exit 128 + 2.
+TEST_F(CompareTest, ASignalStopsItWithAnInterruptedReportEvenWhereSigintWasIgnored) {
   const std::string out = (dir_ / "interrupted").string();
   const std::string log = (dir_ / "interrupted.log").string();
+  // The subshell waits for it and keeps its exit code; SIG_IGN is inherited across exec.
   const Outcome started = Shell(
-      "(trap '' INT; exec " + std::string(BROKERLOAD_BINARY) + " compare --config " + config_ +
-      " --profile seed --seed-rate 1000 --seed-min-duration 60s --warmup 1s --out " + out + " >" +
-      log + " 2>&1) & echo $!");
-  const pid_t pid = static_cast<pid_t>(std::stol(started.output));
-  ASSERT_GT(pid, 0) << started.output;
-  // Until it publishes (both targets ready), then interrupt it.
-  bool publishing = false;
-  for (int i = 0; i < 600 && !publishing; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    publishing = Read(log).find("compare:") != std::string::npos ||
-                 Read(log).find("ready end to end") != std::string::npos;
-  }
-  ASSERT_TRUE(publishing) << Read(log);
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+      "(trap '' INT; " + std::string(BROKERLOAD_BINARY) + " compare --config " + config_ +
+      " --profile seed --seed-rate 1000 --seed-min-duration 60s --warmup 1s --side-by-side --out " +
+      out + " >" + log + " 2>&1 & echo $! >" + log + ".pid; wait $!; echo $? >" + log +
+      ".rc) >/dev/null 2>&1 &");
+  ASSERT_EQ(started.exit_code, 0) << started.output;
+  ASSERT_TRUE(WaitUntil([&] { return !Read(log + ".pid").empty(); }, std::chrono::seconds(10)));
+  const pid_t pid = static_cast<pid_t>(std::stol(Read(log + ".pid")));
+  ASSERT_GT(pid, 0);
+  // Until both targets publish, into the seed's first stage, then interrupt it.
+  ASSERT_TRUE(WaitUntil([&] { return Read(log).find("warm-up:") != std::string::npos; },
+                        std::chrono::seconds(60)))
+      << Read(log);
+  std::this_thread::sleep_for(std::chrono::seconds(4));  // 1 s warm-up, then 3 s of stage low
+  const auto signalled = std::chrono::steady_clock::now();
   ASSERT_EQ(::kill(pid, SIGINT), 0);
-  const auto start = std::chrono::steady_clock::now();
-  bool gone = false;
-  while (!gone && std::chrono::steady_clock::now() - start < std::chrono::seconds(40)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    gone = ::kill(pid, 0) != 0;
+  ASSERT_TRUE(WaitUntil([&] { return !Read(log + ".rc").empty(); }, std::chrono::seconds(40)))
+      << "still running 40 s after SIGINT\n"
+      << Read(log);
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, std::chrono::seconds(40));
+  EXPECT_EQ(Read(log + ".rc"), "130\n") << Read(log);
+  EXPECT_THAT(Read(log), HasSubstr("compare: interrupted by signal 2"));
+  const nlohmann::json report = nlohmann::json::parse(Read(out + "/report.json"));
+  EXPECT_THAT(report.at("interrupted").get<std::string>(),
+              HasSubstr("by signal 2 (kafka in stage low, nats in stage low)"));
+  // Stage low, measured over the 3 s or so of its window before the signal; no later stage.
+  ASSERT_EQ(report.at("results").size(), 2u) << report.dump(2);
+  for (const nlohmann::json& r : report.at("results")) {
+    const std::string target = r.at("target").get<std::string>();
+    EXPECT_EQ(r.at("stage"), "low");
+    EXPECT_GT(r.at("published").get<std::uint64_t>(), 2'000u) << target;
+    EXPECT_EQ(r.at("lost").get<std::uint64_t>(), 0u) << target;
+    // Drained before the consumers closed.
+    EXPECT_EQ(r.at("consumed"), r.at("published")) << target;
   }
-  if (!gone) ::kill(pid, SIGKILL);
-  ASSERT_TRUE(gone) << "still running 40 s after SIGINT\n" << Read(log);
-  EXPECT_THAT(Read(log), HasSubstr("no report written"));
-  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(out) / "report.json"));
+  EXPECT_THAT(Read(out + "/report.md"), HasSubstr("**Interrupted by signal 2"));
+  // An interrupted report is no baseline.
+  const Outcome judged = Compare("judged", "--baseline " + out + "/report.json");
+  EXPECT_EQ(judged.exit_code, 2);
+  EXPECT_THAT(judged.output, HasSubstr("an interrupted comparison"));
 }
 
 }  // namespace

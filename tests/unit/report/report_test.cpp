@@ -202,6 +202,19 @@ TEST(Json, RoundTripsWhatTheBaselineNeeds) {
   EXPECT_TRUE(FindRegressions(original, read, Tolerances{}).empty());
 }
 
+TEST(Json, AnInterruptedComparisonSaysSoInEveryFormat) {
+  Comparison c = TwoTargets();
+  EXPECT_THAT(ToJson(c), HasSubstr("\"interrupted\": null"));
+  EXPECT_THAT(ToMarkdown(c), Not(HasSubstr("Interrupted")));
+  c.interrupted = "by signal 2 (nats in stage high)";
+  Comparison read;
+  std::string error;
+  ASSERT_TRUE(FromJson(ToJson(c), read, error)) << error;
+  EXPECT_EQ(read.interrupted, "by signal 2 (nats in stage high)");
+  EXPECT_THAT(ToMarkdown(c), HasSubstr("**Interrupted by signal 2 (nats in stage high)**"));
+  EXPECT_THAT(ToHtml(c), HasSubstr("<b>Interrupted by signal 2 (nats in stage high)</b>"));
+}
+
 TEST(Json, RejectsOtherDocumentsWithAReason) {
   Comparison c;
   std::string error;
