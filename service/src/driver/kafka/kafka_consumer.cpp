@@ -8,7 +8,9 @@
 #include <set>
 #include <thread>
 
+#include "driver/kafka/kafka_admin.hpp"
 #include "driver/kafka/kafka_client.hpp"
+#include "driver/kafka/kafka_conf.hpp"
 #include "log/log.hpp"
 
 namespace brokerload::driver::kafka {
@@ -29,22 +31,7 @@ class KafkaConsumer final : public Consumer {
   ~KafkaConsumer() override { Stop(); }
 
   bool Init(const config::KafkaTarget& target, std::string& error) {
-    config::Properties settings = {
-        {"bootstrap.servers", target.bootstrap_servers},
-        {"client.id", "brokerload-consumer"},
-        {"group.id", target.consumer_group},
-        {"enable.auto.commit", "true"},
-        {"auto.offset.reset", "latest"},
-        {"enable.partition.eof", "false"},
-        // librdkafka 2.0.2 has known bugs in cooperative-sticky; stay with eager strategies.
-        {"partition.assignment.strategy", "range,roundrobin"},
-        {"fetch.wait.max.ms", "100"},
-        {"session.timeout.ms", "10000"},
-        {"heartbeat.interval.ms", "2000"},
-    };
-    const config::Properties security = SecurityProperties(target.security);
-    settings.insert(settings.end(), security.begin(), security.end());
-    settings.insert(settings.end(), target.consumer.begin(), target.consumer.end());
+    const config::Properties settings = ClientSettings(target, ClientKind::kConsumer);
     ConfPtr conf;
     if (!BuildConf(settings, conf, error)) return false;
     rd_kafka_conf_set_opaque(conf.get(), this);
