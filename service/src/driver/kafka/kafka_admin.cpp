@@ -79,12 +79,15 @@ bool CreateTopics(rd_kafka_t* rk, const std::vector<std::string>& topics,
 }
 
 bool WaitForLeaders(rd_kafka_t* rk, rd_kafka_topic_t* topic, std::chrono::milliseconds timeout,
-                    FatalError& fatal, std::size_t& partitions, std::string& error) {
+                    FatalError& fatal, std::size_t& partitions, std::string& error,
+                    const std::function<bool()>& cancelled) {
   std::string problem = "no metadata";
   bool refused = false;
+  bool stopped = false;
   const bool ready = RetryUntil(
       std::chrono::steady_clock::now() + timeout,
-      {std::chrono::milliseconds(5'000), std::chrono::milliseconds(100)}, [&] { return refused; },
+      {std::chrono::milliseconds(5'000), std::chrono::milliseconds(100)},
+      [&] { return refused || (stopped = cancelled && cancelled()); },
       [&](std::chrono::milliseconds wait) {
         const rd_kafka_metadata_t* metadata = nullptr;
         const rd_kafka_resp_err_t err =
@@ -105,6 +108,11 @@ bool WaitForLeaders(rd_kafka_t* rk, rd_kafka_topic_t* topic, std::chrono::millis
     error = std::string("not authorized: topic ") + rd_kafka_topic_name(topic) + ": " + problem +
             "; docs/security.md lists the ACLs";
     fatal.Record(error);
+    return false;
+  }
+  if (stopped) {
+    error = std::string("topic ") + rd_kafka_topic_name(topic) + ": cancelled while not ready (" +
+            problem + ")";
     return false;
   }
   error = std::string("topic ") + rd_kafka_topic_name(topic) + ": not ready within " +

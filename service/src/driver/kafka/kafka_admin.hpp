@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,9 @@ bool CreateTopics(rd_kafka_t* rk, const std::vector<std::string>& topics,
 // `partitions`. False with `error` after `timeout` (each request waits at most 5 s or what is left
 // of it), or at once when the authorizer refuses the topic's metadata (no Describe ACL), which is
 // then recorded in `fatal` as "not authorized: …".
+// `cancelled`, when set, is asked between requests: true ends the wait (false, "cancelled").
 bool WaitForLeaders(rd_kafka_t* rk, rd_kafka_topic_t* topic, std::chrono::milliseconds timeout,
-                    FatalError& fatal, std::size_t& partitions, std::string& error);
+                    FatalError& fatal, std::size_t& partitions, std::string& error,
+                    const std::function<bool()>& cancelled = {});
 
 }  // namespace brokerload::driver::kafka
