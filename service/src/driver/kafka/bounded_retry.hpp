@@ -21,11 +21,10 @@ struct WaitClock {
 WaitClock SteadyWaitClock();
 
 // Calls `attempt(wait)` until it returns true (then true). False once `deadline` has passed or
-// `stop()` is true, checked before and after each attempt
-// (the deadline before each pause too). `wait` is
-// policy.attempt, or what is left before the deadline when less (rounded up to whole ms), so an
-// attempt that keeps to its wait ends by the deadline; pauses are cut short at the deadline too.
-// With no time left at the start, no attempt is made. Runs on the caller's thread.
+// `stop()` is true, both checked before and after each attempt. `wait` is policy.attempt, or
+// what is left before the deadline when less (rounded up to whole ms), so an attempt that keeps
+// to its wait ends by the deadline; a pause is cut short at the deadline. With no time left at
+// the start, no attempt is made. Runs on the caller's thread.
 bool RetryUntil(std::chrono::steady_clock::time_point deadline, RetryPolicy policy,
                 const std::function<bool()>& stop,
                 const std::function<bool(std::chrono::milliseconds wait)>& attempt,
