@@ -11,7 +11,8 @@
 #include <vector>
 
 #include "broker_env.hpp"
-#include "driver/kafka/kafka_client.hpp"
+#include "driver/kafka/kafka_admin.hpp"
+#include "driver/kafka/kafka_handles.hpp"
 
 namespace {
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/property_check.hpp"
 
 namespace brokerload::config {
 
@@ -27,20 +28,6 @@ struct LoadResult {
   std::vector<ConfigError>
       warnings;  // accepted, but worth a line (a literal secret); never a value
 };
-
-// A client pass-through property (targets.kafka.producer/consumer) that the client library
-// refuses. The check lives in the driver module so that config needs no client library.
-enum class ClientRole { kProducer, kConsumer };
-enum class PropertyProblem { kNone, kUnknown, kWrongRole, kBadValue };
-struct PropertyVerdict {
-  PropertyProblem problem = PropertyProblem::kNone;
-  std::string hint;  // "did you mean linger.ms?", or the library's reason for a bad value
-};
-using PropertyCheck = std::function<PropertyVerdict(ClientRole role, const std::string& name,
-                                                    const std::string& value)>;
-
-// True for property names whose values are secrets: their values appear in no message.
-bool IsSecretProperty(std::string_view name);
 
 // Parses and validates YAML text; `file_name` only labels the errors. Secrets are resolved from
 // the environment and from files here. `check`, when set, vets Kafka pass-through properties.

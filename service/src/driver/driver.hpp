@@ -100,7 +100,10 @@ class Consumer {
  public:
   virtual ~Consumer() = default;
   // Subscribes to every topic and starts delivering; returns true once messages published from
-  // now on will be received, false (with `error`) after `timeout` or once `cancel` is set.
+  // now on will be received, false (with `error`) by `timeout` or once `cancel` is set (seen
+  // between requests to the broker: Kafka's wait up to 5 s each). What it started on the
+  // client's thread (Kafka: the first assignment's end-offset lookup) keeps to `timeout` too and
+  // ends within a request (Kafka: 1 s) once Start returned false.
   virtual bool Start(MessageListener& listener, std::chrono::milliseconds timeout,
                      const std::atomic<bool>& cancel, std::string& error) = 0;
   // Called about once a second from the housekeeping thread: restores subscriptions that a
@@ -125,7 +128,10 @@ class Consumer {
   // one request; JetStream: one per topic until the 500 ms are spent, the next call going on from
   // there) and stops asking at the first request that fails.
   virtual std::vector<std::optional<TopicBacklog>> Backlog() { return {}; }
-  // Stops delivering and closes the subscription; bounded.
+  // Stops delivering and closes the subscription, within a bound each backend states whatever
+  // the broker does (Kafka: kConsumerStopBound, kafka_consumer.hpp), plus a listener's OnMessage
+  // under way. A close that the broker does not answer in time is abandoned: the broker ends the
+  // membership itself (Kafka: after session.timeout.ms).
   virtual void Stop() = 0;
 };
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "config/loader.hpp"
+#include "config/property_check.hpp"
 #include "driver/driver.hpp"
 
 namespace brokerload::driver {

@@ -3,7 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "driver/kafka/kafka_client.hpp"
+#include "driver/kafka/kafka_conf.hpp"
 #include "driver/kafka/kafka_properties.hpp"
 #include "driver/nats/nkey.hpp"
 

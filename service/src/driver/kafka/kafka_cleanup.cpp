@@ -5,12 +5,10 @@
 #include <set>
 
 #include "driver/kafka/kafka_client.hpp"
+#include "driver/kafka/kafka_conf.hpp"
 
 namespace brokerload::driver::kafka {
 namespace {
-
-using QueuePtr = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
-using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
 
 EventPtr Await(rd_kafka_queue_t* queue, std::chrono::milliseconds timeout, const char* what,
                std::string& error) {
@@ -118,12 +116,8 @@ bool DeleteGroups(rd_kafka_t* rk, const std::vector<std::string>& groups,
 
 KafkaPtr Connect(const config::KafkaTarget& target, std::chrono::milliseconds timeout,
                  std::string& error) {
-  config::Properties settings = {{"bootstrap.servers", target.bootstrap_servers},
-                                 {"client.id", "brokerload-cleanup"}};
-  const config::Properties security = SecurityProperties(target.security);
-  settings.insert(settings.end(), security.begin(), security.end());
   ConfPtr conf;
-  if (!BuildConf(settings, conf, error)) return nullptr;
+  if (!BuildConf(ClientSettings(target, ClientKind::kAdmin), conf, error)) return nullptr;
   KafkaPtr rk = NewClient(RD_KAFKA_PRODUCER, std::move(conf), error);
   if (rk && AskMetadata(rk.get(), timeout) != RD_KAFKA_RESP_ERR_NO_ERROR) {
     error = "no broker at " + target.bootstrap_servers + " answered within " +

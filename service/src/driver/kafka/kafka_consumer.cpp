@@ -8,11 +8,17 @@
 #include <set>
 #include <thread>
 
+#include "driver/kafka/kafka_admin.hpp"
 #include "driver/kafka/kafka_client.hpp"
+#include "driver/kafka/kafka_conf.hpp"
+#include "driver/kafka/kafka_end_offsets.hpp"
 #include "log/log.hpp"
 
 namespace brokerload::driver::kafka {
 namespace {
+
+constexpr std::chrono::milliseconds kCloseWait{5'000};
+static_assert(kCloseWait + std::chrono::milliseconds(1'500) <= kConsumerStopBound);
 
 struct MessageDeleter {
   void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
@@ -26,25 +32,14 @@ class KafkaConsumer final : public Consumer {
         last_end_(topic_names_.size()),
         health_(health) {}
 
-  ~KafkaConsumer() override { Stop(); }
+  // After Stop(), the client goes without a second close: Stop() closed it, or gave up waiting.
+  ~KafkaConsumer() override {
+    Stop();
+    if (closed_) rd_kafka_destroy_flags(rk_.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  }
 
   bool Init(const config::KafkaTarget& target, std::string& error) {
-    config::Properties settings = {
-        {"bootstrap.servers", target.bootstrap_servers},
-        {"client.id", "brokerload-consumer"},
-        {"group.id", target.consumer_group},
-        {"enable.auto.commit", "true"},
-        {"auto.offset.reset", "latest"},
-        {"enable.partition.eof", "false"},
-        // librdkafka 2.0.2 has known bugs in cooperative-sticky; stay with eager strategies.
-        {"partition.assignment.strategy", "range,roundrobin"},
-        {"fetch.wait.max.ms", "100"},
-        {"session.timeout.ms", "10000"},
-        {"heartbeat.interval.ms", "2000"},
-    };
-    const config::Properties security = SecurityProperties(target.security);
-    settings.insert(settings.end(), security.begin(), security.end());
-    settings.insert(settings.end(), target.consumer.begin(), target.consumer.end());
+    const config::Properties settings = ClientSettings(target, ClientKind::kConsumer);
     ConfPtr conf;
     if (!BuildConf(settings, conf, error)) return false;
     rd_kafka_conf_set_opaque(conf.get(), this);
@@ -69,30 +64,18 @@ class KafkaConsumer final : public Consumer {
       error = std::string("subscribe: ") + rd_kafka_err2str(err);
       return false;
     }
+    // The first assignment's end-offset lookup (poll thread) keeps to this start's deadline.
+    start_deadline_ = std::chrono::steady_clock::now() + timeout;
     running_ = true;
     thread_ = std::thread([this] {
       log::NameThread("kafka-consume");
       PollLoop();
     });
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::unique_lock lock(mutex_);
-    while (!assigned_all_) {
-      if (cancel.load()) {
-        error = "cancelled while waiting for a partition assignment";
-        return false;
-      }
-      if (std::string unfixable = fatal_.Get(); !unfixable.empty()) {
-        error = std::move(unfixable);
-        return false;
-      }
-      if (std::chrono::steady_clock::now() >= deadline) {
-        error = "no partition assignment covering every topic within " +
-                std::to_string(timeout.count()) + " ms (is the group coordinator up?)";
-        return false;
-      }
-      assigned_changed_.wait_for(lock, std::chrono::milliseconds(100));
+    if (!WaitForAssignment(timeout, cancel, error)) {
+      abandoned_.store(true);  // and the lookup, if under way, gives up at once
+      return false;
     }
-    lock.unlock();
+    const auto deadline = start_deadline_;
     // A fresh cluster creates its offsets topic (50 partitions by default) on the first group
     // join and goes on creating it after the assignment; measured here, produce latency on such a
     // broker grew to seconds until it was done. Ready means all of it has leaders.
@@ -106,7 +89,7 @@ class KafkaConsumer final : public Consumer {
         deadline - std::chrono::steady_clock::now());
     if (!offsets ||
         !WaitForLeaders(rk_.get(), offsets.get(), std::max(left, std::chrono::milliseconds(1)),
-                        unauthorized, partitions, error)) {
+                        unauthorized, partitions, error, [&] { return cancel.load(); })) {
       if (!unauthorized.Get().empty()) {
         LOG_DEBUG("kafka: not waiting for __consumer_offsets' leaders: %s",
                   unauthorized.Get().c_str());
@@ -115,6 +98,30 @@ class KafkaConsumer final : public Consumer {
       }
       if (error.empty()) error = "__consumer_offsets: cannot read its metadata";
       return false;
+    }
+    return true;
+  }
+
+  // Until an assignment covers every topic; false with `error` at the start's deadline, once
+  // `cancel` is set or at an error that retrying cannot fix (each checked every 100 ms).
+  bool WaitForAssignment(std::chrono::milliseconds timeout, const std::atomic<bool>& cancel,
+                         std::string& error) {
+    std::unique_lock lock(mutex_);
+    while (!assigned_all_) {
+      if (cancel.load()) {
+        error = "cancelled while waiting for a partition assignment";
+        return false;
+      }
+      if (std::string unfixable = fatal_.Get(); !unfixable.empty()) {
+        error = std::move(unfixable);
+        return false;
+      }
+      if (std::chrono::steady_clock::now() >= start_deadline_) {
+        error = "no partition assignment covering every topic within " +
+                std::to_string(timeout.count()) + " ms (is the group coordinator up?)";
+        return false;
+      }
+      assigned_changed_.wait_for(lock, std::chrono::milliseconds(100));
     }
     return true;
   }
@@ -179,10 +186,15 @@ class KafkaConsumer final : public Consumer {
     return result;
   }
 
+  // The poll thread ends within a poll (100 ms) or the end-offset request under way (1 s); the
+  // close (the final commit, leaving the group) is given kCloseWait, then abandoned: the broker
+  // then drops this member after session.timeout.ms, and auto-commit has committed all but the
+  // last 5 s of offsets. rd_kafka_consumer_close() has no bound of its own: it waits for
+  // librdkafka's requests (with the broker frozen, its LeaveGroup timed out after 5 s here).
   void Stop() override {
     if (!running_.exchange(false)) return;
     if (thread_.joinable()) thread_.join();
-    rd_kafka_consumer_close(rk_.get());
+    Close(std::chrono::steady_clock::now() + kCloseWait);
   }
 
  private:
@@ -197,30 +209,39 @@ class KafkaConsumer final : public Consumer {
     ReportClientError(err, reason, self->health_, self->link_, self->fatal_);
   }
 
+  // rd_kafka_consumer_close()'s work on librdkafka's thread, its rebalance served here, until
+  // done or `deadline`.
+  void Close(std::chrono::steady_clock::time_point deadline) {
+    closed_ = true;
+    QueuePtr queue(rd_kafka_queue_new(rk_.get()));
+    if (rd_kafka_error_t* failed = rd_kafka_consumer_close_queue(rk_.get(), queue.get())) {
+      LOG_WARN("kafka: consumer close: %s", rd_kafka_error_string(failed));
+      rd_kafka_error_destroy(failed);
+      return;
+    }
+    while (!rd_kafka_consumer_closed(rk_.get())) {
+      const auto left =
+          std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left <= std::chrono::milliseconds::zero()) {
+        LOG_WARN("kafka: consumer not closed within %lld ms; leaving it to the broker",
+                 static_cast<long long>(kCloseWait.count()));
+        return;
+      }
+      const EventPtr event(rd_kafka_queue_poll(
+          queue.get(), static_cast<int>(std::min(left, std::chrono::milliseconds(100)).count())));
+      if (event && rd_kafka_event_type(event.get()) == RD_KAFKA_EVENT_REBALANCE) {
+        Rebalance(rk_.get(), rd_kafka_event_error(event.get()),
+                  rd_kafka_event_topic_partition_list(event.get()));
+      }
+    }
+  }
+
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions, void* opaque) {
     static_cast<KafkaConsumer*>(opaque)->Rebalance(rk, err, partitions);
   }
 
-  // Where a run starts reading a partition: its current end, so that earlier runs' messages are
-  // not counted. A new topic's leader may not answer at once, so this retries; if it never does,
-  // the beginning is safe (earlier runs' messages count as foreign) where the logical end would
-  // race with the first sends and fake losses.
-  static int64_t EndOffset(rd_kafka_t* rk, const char* topic, int32_t partition) {
-    for (int attempt = 0; attempt < 40; ++attempt) {
-      int64_t low = 0;
-      int64_t high = 0;
-      if (rd_kafka_query_watermark_offsets(rk, topic, partition, &low, &high, 5'000) ==
-          RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return high;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
-    LOG_WARN("kafka: no end offset for %s[%d]; reading it from the beginning", topic, partition);
-    return RD_KAFKA_OFFSET_BEGINNING;
-  }
-
-  // Runs on the poll thread.
+  // Runs on the poll thread, or on Stop()'s once that thread has ended (the close's revocation).
   void Rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                  rd_kafka_topic_partition_list_t* partitions) {
     if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
@@ -231,10 +252,13 @@ class KafkaConsumer final : public Consumer {
       return;
     }
     std::set<std::string> covered;
-    for (int i = 0; i < partitions->cnt; ++i) {
-      rd_kafka_topic_partition_t& p = partitions->elems[i];
-      covered.insert(p.topic);
-      if (first_assignment_) p.offset = EndOffset(rk, p.topic, p.partition);
+    for (int i = 0; i < partitions->cnt; ++i) covered.insert(partitions->elems[i].topic);
+    // A run reads what it publishes, not earlier runs' messages: its first assignment starts at
+    // the ends. The lookup keeps to the start's deadline and ends early when Start gave up or
+    // Stop() was called, so that Stop()'s join is bounded.
+    if (first_assignment_) {
+      StartAtEnds(rk, partitions, start_deadline_,
+                  [this] { return !running_.load() || abandoned_.load(); });
     }
     rd_kafka_assign(rk, partitions);
     LOG_INFO("kafka: consumer assigned %d partitions", partitions->cnt);
@@ -306,6 +330,10 @@ class KafkaConsumer final : public Consumer {
   FatalError fatal_;  // outlives rk_ (declared before it): the error callback writes it
   MessageListener* listener_ = nullptr;
   bool first_assignment_ = true;  // poll thread only
+  bool closed_ = false;           // Stop() closed it or gave up (Stop()'s thread)
+  // Set by Start before the poll thread exists; read by it.
+  std::chrono::steady_clock::time_point start_deadline_;
+  std::atomic<bool> abandoned_{false};  // Start returned false
   std::mutex mutex_;
   std::condition_variable assigned_changed_;
   bool assigned_all_ = false;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -8,6 +9,10 @@
 #include "driver/driver.hpp"
 
 namespace brokerload::driver::kafka {
+
+// How long its Stop() may take (Consumer::Stop): the poll thread's current request (at most 1 s)
+// and 5 s for the close; a listener's OnMessage under way comes on top.
+inline constexpr std::chrono::milliseconds kConsumerStopBound{7'000};
 
 // A consumer-group member on its own client connection and its own poll thread, which delivers
 // every message to the listener. Its first assignment starts at each partition's end, so a run

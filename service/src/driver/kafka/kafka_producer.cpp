@@ -1,22 +1,18 @@
 #include "driver/kafka/kafka_producer.hpp"
 
-#include <algorithm>
 #include <array>
 #include <atomic>
-#include <cstdlib>
 #include <cstring>
-#include <string_view>
 #include <thread>
 
+#include "driver/kafka/kafka_admin.hpp"
 #include "driver/kafka/kafka_client.hpp"
+#include "driver/kafka/kafka_conf.hpp"
+#include "driver/kafka/kafka_describe.hpp"
 #include "log/log.hpp"
 
 namespace brokerload::driver::kafka {
 namespace {
-
-struct QueueDeleter {
-  void operator()(rd_kafka_queue_t* queue) const { rd_kafka_queue_destroy(queue); }
-};
 
 class KafkaProducer final : public Producer {
  public:
@@ -51,51 +47,10 @@ class KafkaProducer final : public Producer {
             std::string& error) {
     // Each wait: at most 30 s, and never past the start's deadline (run.startup_timeout).
     auto wait = [deadline] { return SetupWait(deadline); };
-    const auto timeout_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(run.publish_timeout).count();
-    config::Properties settings = {
-        {"bootstrap.servers", target.bootstrap_servers},
-        {"client.id", "brokerload-producer"},
-        {"linger.ms", "1"},
-        // librdkafka's default (1,000,000) pipelines a tiny produce request per linger per
-        // partition set; Kafka serves one request per connection at a time, so they queue in the
-        // broker and publish latency climbs to a steady 100-600 ms at 10,000 msg/s over 15
-        // partitions on this project's machine (2.6 ms with 5). 5 is the Java client's default
-        // (max.in.flight.requests.per.connection), and what librdkafka allows with idempotence.
-        {"max.in.flight", "5"},
-        {"message.timeout.ms", std::to_string(timeout_ms)},
-        {"queue.buffering.max.messages", "500000"},
-    };
-    // Idempotent by default, as Kafka's own clients are since 3.0: a retry after a leader change
-    // or a rolling restart writes no second copy (a broker-side duplicate, which pages). It needs
-    // acks=all: where the user's producer settings ask for fewer acks, it stays off unless they
-    // ask for it too (and librdkafka then names the conflict).
-    const auto user = [&](std::string_view name) {
-      return std::find_if(target.producer.begin(), target.producer.end(),
-                          [&](const auto& kv) { return kv.first == name; });
-    };
-    auto acks = user("acks");
-    if (acks == target.producer.end()) acks = user("request.required.acks");  // its alias
-    if (acks == target.producer.end() || acks->second == "all" || acks->second == "-1") {
-      settings.emplace_back("enable.idempotence", "true");
-    }
-    const config::Properties security = SecurityProperties(target.security);
-    settings.insert(settings.end(), security.begin(), security.end());
-    settings.insert(settings.end(), target.producer.begin(), target.producer.end());
-    // Each connection's ApiVersions answer, which tells the broker's release (Describe), is shown
-    // only by librdkafka's "feature" debug context: logged once per connection, before its first
-    // request, never per message. It forces log_level to debug; OnLog drops those lines unless
-    // the user asked for librdkafka's debug log too.
-    const auto debug = user("debug");
-    // librdkafka's lines forwarded up to the user's log_level (6 by default), which a debug
-    // context would otherwise raise to 7; 7 only with the user's own debug contexts.
-    const auto log_level = user("log_level");
-    if (log_level != target.producer.end()) {
-      max_log_level_ = std::clamp(std::atoi(log_level->second.c_str()), 0, 7);
-    }
-    if (debug != target.producer.end()) max_log_level_ = 7;
-    settings.emplace_back("debug",
-                          WithFeatureDebug(debug != target.producer.end() ? debug->second : ""));
+    max_log_level_ = ForwardedLogLevel(target.producer);
+    const config::Properties settings =
+        ClientSettings(target, ClientKind::kProducer,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(run.publish_timeout));
     ConfPtr conf;
     if (!BuildConf(settings, conf, error)) return false;
     rd_kafka_conf_set_dr_msg_cb(conf.get(), OnDelivery);
@@ -255,7 +210,7 @@ class KafkaProducer final : public Producer {
   // Member order is teardown order: topic handles and the queue handle go before the client
   // that owns them; the poll thread is joined by the destructor before all of them.
   KafkaPtr rk_;
-  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> main_queue_;
+  QueuePtr main_queue_;
   std::vector<TopicPtr> topics_;
   std::atomic<bool> stop_polling_{false};
   std::thread poller_;

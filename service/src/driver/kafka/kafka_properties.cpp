@@ -7,7 +7,7 @@
 #include <map>
 #include <vector>
 
-#include "driver/kafka/kafka_client.hpp"
+#include "driver/kafka/kafka_handles.hpp"
 
 namespace brokerload::driver::kafka {
 namespace {

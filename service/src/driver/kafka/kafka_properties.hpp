@@ -2,7 +2,8 @@
 
 #include <string>
 
-#include "config/loader.hpp"
+#include "config/config.hpp"
+#include "config/property_check.hpp"
 
 // The load-time check of targets.kafka.producer/consumer, against librdkafka itself.
 namespace brokerload::driver::kafka {
