@@ -14,6 +14,7 @@
 #include "app/config_reloader.hpp"
 #include "app/engine.hpp"
 #include "app/exit_codes.hpp"
+#include "app/exporter_views.hpp"
 #include "app/http_server.hpp"
 #include "app/summary.hpp"
 #include "app/version.hpp"
@@ -86,7 +87,7 @@ int Run(const config::Config& loaded, const RunOptions& run_options) {
   LOG_INFO("brokerload %s run %016llx: metrics on port %u at %s", std::string(Version()).c_str(),
            static_cast<unsigned long long>(engine.Identity().run_id), http->Port(),
            config.metrics.path.c_str());
-  exporter.SetPool(&engine.Pool());
+  exporter.SetQueueDepth(QueueDepthOf(engine.Pool()));
   for (const auto& target : engine.Targets()) {
     exporter.AddStartingTarget(target->Name(), &target->Health(), loaded.run.role);
   }
@@ -136,7 +137,7 @@ int Run(const config::Config& loaded, const RunOptions& run_options) {
   engine.Start();
   for (const auto& target : engine.Targets()) {
     exporter.AddTarget({target->Name(), target->Topics(), &target->Accounting(), &target->Health(),
-                        target->Publisher(), target->PublisherThread(),
+                        PublisherProbeOf(target->Publisher(), target->PublisherThread()),
                         target->Description().broker_version, target->Description().client_version,
                         config.run.role});
   }

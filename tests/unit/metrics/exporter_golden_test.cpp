@@ -61,7 +61,9 @@ TEST(ExporterGolden, TheTextOutputOfAFixedSceneIsUnchanged) {
     EXPECT_EQ(actual[i].first, expected[i].first) << "family " << i;
     EXPECT_EQ(actual[i].second, expected[i].second) << "family " << expected[i].first;
   }
-  EXPECT_EQ(text, golden);
+  if (!HasFailure()) {
+    EXPECT_EQ(text, golden);  // and nothing outside a family
+  }
 }
 
 }  // namespace

@@ -6,10 +6,8 @@
 #include <chrono>
 #include <memory>
 
-#include "../pacing/publisher_fixture.hpp"
 #include "message/header.hpp"
 #include "metrics/exporter.hpp"
-#include "workers/pool.hpp"
 
 namespace brokerload::metrics {
 
@@ -44,19 +42,20 @@ struct ExporterScene {
     full_health.disconnects = 3;
     full_health.client_errors = 5;
     const auto at = std::chrono::system_clock::time_point(std::chrono::seconds(2'000'000'000));
-    exporter.RecordReload(config::ReloadResult::kApplied, at);
-    exporter.RecordReload(config::ReloadResult::kUnchanged, at);
-    exporter.RecordReload(config::ReloadResult::kRefused, at);
+    exporter.RecordReload(ReloadOutcome::kApplied, at);
+    exporter.RecordReload(ReloadOutcome::kUnchanged, at);
+    exporter.RecordReload(ReloadOutcome::kRefused, at);
     exporter.SetReady(true);
-    exporter.SetPool(&pool);
+    exporter.SetQueueDepth([] { return std::size_t{0}; });
     exporter.AddStartingTarget("kafka", &starting_health, config::Role::kFull);
     exporter.AddStartingTarget("late", &starting_health, config::Role::kProduceOnly);
     exporter.AddTarget({"kafka",
                         {"t-0", "t-1"},
                         &full,
                         &full_health,
-                        &publisher,
-                        &thread,
+                        [] {
+                          return PublisherSnapshot{"steady", 250, false};
+                        },
                         "4.4.0",
                         "librdkafka 2.0.2"});
     exporter.AddTarget({"nats",
@@ -64,19 +63,11 @@ struct ExporterScene {
                         &produce,
                         &produce_health,
                         nullptr,
-                        nullptr,
                         "2.14.5",
                         "cnats 3.4.1",
                         config::Role::kProduceOnly});
-    exporter.AddTarget({"other",
-                        {"c-0"},
-                        &consume,
-                        &consume_health,
-                        nullptr,
-                        nullptr,
-                        "",
-                        "",
-                        config::Role::kConsumeOnly});
+    exporter.AddTarget(
+        {"other", {"c-0"}, &consume, &consume_health, nullptr, "", "", config::Role::kConsumeOnly});
     Traffic();
   }
 
@@ -113,25 +104,6 @@ struct ExporterScene {
   accounting::TargetAccounting full{Options(2, accounting::ReceiveMode::kOwnRun)};
   accounting::TargetAccounting produce{Options(1, accounting::ReceiveMode::kNone)};
   accounting::TargetAccounting consume{Options(1, accounting::ReceiveMode::kAnySource)};
-  workers::Pool pool{0, 1, [](const accounting::WorkItem&) {}};
-  // The publisher's stage and rate, and a thread at normal priority; the thread steps a publisher
-  // of its own, whose counts no target exports.
-  pacing::testing::ManualClock clock;
-  pacing::testing::FakeProducer producer, thread_producer;
-  config::Workload workload = [] {
-    config::Workload w;
-    w.topics = 2;
-    return w;
-  }();
-  config::Run run;
-  pacing::Schedule schedule{
-      config::Profile{{config::Stage{"steady", 250, std::nullopt, std::nullopt}}}};
-  accounting::TargetAccounting thread_accounting{Options(2, accounting::ReceiveMode::kOwnRun)};
-  pacing::Publisher publisher{workload,          run,    schedule, producer,
-                              thread_accounting, {1, 0}, clock,    pacing::testing::kStart};
-  pacing::Publisher thread_publisher{workload,          run,    schedule, thread_producer,
-                                     thread_accounting, {1, 0}, clock,    pacing::testing::kStart};
-  pacing::PublisherThread thread{thread_publisher, clock, std::chrono::milliseconds(1)};
   Exporter exporter{"9.9.9", {0.001, 0.01}};
 };
 
