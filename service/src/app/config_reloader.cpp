@@ -16,6 +16,22 @@ const char* TriggerName(ConfigReloader::Trigger trigger) {
   return trigger == ConfigReloader::Trigger::kSignal ? "SIGHUP" : "file changed";
 }
 
+// brokerload_config_reloads_total{result}: the metrics module keeps its own outcomes, as it
+// depends on config.hpp only.
+metrics::ReloadOutcome Outcome(config::ReloadResult result) {
+  switch (result) {
+    case config::ReloadResult::kApplied:
+      return metrics::ReloadOutcome::kApplied;
+    case config::ReloadResult::kUnchanged:
+      return metrics::ReloadOutcome::kUnchanged;
+    case config::ReloadResult::kRefused:
+      return metrics::ReloadOutcome::kRefused;
+    case config::ReloadResult::kInvalid:
+      break;
+  }
+  return metrics::ReloadOutcome::kInvalid;
+}
+
 std::string Join(const std::vector<std::string>& keys) {
   std::string joined;
   for (const std::string& key : keys) joined += (joined.empty() ? "" : ", ") + key;
@@ -104,7 +120,7 @@ config::ReloadResult ConfigReloader::Attempt(Trigger trigger,
 }
 
 void ConfigReloader::Record(config::ReloadResult result) {
-  exporter_.RecordReload(result, std::chrono::system_clock::now());
+  exporter_.RecordReload(Outcome(result), std::chrono::system_clock::now());
 }
 
 }  // namespace brokerload::app

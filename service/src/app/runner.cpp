@@ -7,6 +7,7 @@
 #include "app/config_reloader.hpp"
 #include "app/engine.hpp"
 #include "app/exit_codes.hpp"
+#include "app/exporter_views.hpp"
 #include "app/http_server.hpp"
 #include "app/run_loop.hpp"
 #include "app/summary.hpp"
@@ -106,7 +107,7 @@ int Run(const config::Config& loaded, const RunOptions& run_options) {
   LOG_INFO("brokerload %s run %016llx: metrics on port %u at %s", std::string(Version()).c_str(),
            static_cast<unsigned long long>(engine.Identity().run_id), http->Port(),
            config.metrics.path.c_str());
-  exporter.SetPool(&engine.Pool());
+  exporter.SetQueueDepth(QueueDepthOf(engine.Pool()));
   for (const auto& target : engine.Targets()) {
     exporter.AddStartingTarget(target->Name(), &target->Health(), loaded.run.role);
   }
@@ -117,7 +118,8 @@ int Run(const config::Config& loaded, const RunOptions& run_options) {
   hooks.on_started = [&] {
     for (const auto& target : engine.Targets()) {
       exporter.AddTarget({target->Name(), target->Topics(), &target->Accounting(),
-                          &target->Health(), target->Publisher(), target->PublisherThread(),
+                          &target->Health(),
+                          PublisherProbeOf(target->Publisher(), target->PublisherThread()),
                           target->Description().broker_version,
                           target->Description().client_version, config.run.role});
     }

@@ -3,7 +3,6 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -12,15 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "accounting/target_accounting.hpp"
 #include "config/config.hpp"
-#include "config/reload.hpp"
 #include "driver/driver.hpp"
-#include "metrics/target_health.hpp"
-#include "metrics/windowed_quantiles.hpp"
-#include "pacing/publisher.hpp"
-#include "pacing/schedule.hpp"
-#include "workers/pool.hpp"
+#include "metrics/views.hpp"
 
 // Turns brokerload's own counters and histograms into Prometheus metric families at scrape time.
 // Nothing on the message path touches prometheus-cpp: scrapes read relaxed atomics and merge
@@ -30,26 +23,23 @@
 // gauges; Advance moves their windows. A target exports what its run.role measures: a
 // produce-only target no consumer-side family (no lost, consumed or end-to-end series, rather than
 // zeros that would read as "nothing lost"), a consume-only target no publisher-side family.
+// The families are the catalogue's (catalogue.hpp); label sets are resolved when a target is
+// added, so that a scrape only copies them.
 // Thread-safe: registration, Advance, RecordReload and scrapes take one mutex that nothing else
 // takes.
 namespace brokerload::metrics {
 
-struct TargetView {
-  std::string name;  // kafka | nats
-  std::vector<std::string> topics;
-  const accounting::TargetAccounting* accounting = nullptr;
-  const driver::Health* health = nullptr;
-  const pacing::Publisher* publisher = nullptr;  // its stage and rate: CurrentStagePlan()
-  const pacing::PublisherThread* publisher_thread = nullptr;
-  // Broker and client versions, as the producer described them at start (fixed for the run).
-  std::string broker_version = {};
-  std::string client_version = {};
-  config::Role role = config::Role::kFull;
-};
+struct Buckets;
+struct RunState;
+struct StartingTarget;
+struct TargetState;
 
 class Exporter final : public prometheus::Collectable {
  public:
   Exporter(std::string version, std::vector<double> latency_buckets_seconds);
+  ~Exporter() override;
+  Exporter(const Exporter&) = delete;
+  Exporter& operator=(const Exporter&) = delete;
 
   // A target being set up (connecting, creating topics, waiting for leaders, the probe): from the
   // first scrape on it exports brokerload_broker_connected (from `health`), its role, and
@@ -58,14 +48,15 @@ class Exporter final : public prometheus::Collectable {
   // it: until AddTarget, or until the caller stops serving scrapes.
   void AddStartingTarget(std::string name, const driver::Health* health, config::Role role);
   void AddTarget(TargetView target);
-  void SetPool(const workers::Pool* pool);
+  // brokerload_worker_queue_depth; 0 until set. The probe must outlive the exporter's use of it.
+  void SetQueueDepth(QueueDepthProbe depth);
   void SetReady(bool ready) { ready_.store(ready); }
   bool Ready() const { return ready_.load(); }
 
   // Counts one config reload attempt (brokerload_config_reloads_total{result}) and sets
   // brokerload_config_last_reload_successful; an applied one also moves
   // brokerload_config_loaded_timestamp_seconds to `at`.
-  void RecordReload(config::ReloadResult result, std::chrono::system_clock::time_point at);
+  void RecordReload(ReloadOutcome outcome, std::chrono::system_clock::time_point at);
 
   // Closes the window intervals (kWindowIntervalNs) that ended by `now_ns` (the run clock). Call
   // it about once a second; it snapshots the histograms only when an interval ended.
@@ -77,30 +68,12 @@ class Exporter final : public prometheus::Collectable {
   static constexpr std::int64_t kLongestWindowNs = 300'000'000'000;
 
  private:
-  // Windowed quantiles of one target's histograms: end-to-end, publish, send lag.
-  struct Windows {
-    WindowedQuantiles end_to_end{kWindowIntervalNs, kLongestWindowNs};
-    WindowedQuantiles publish{kWindowIntervalNs, kLongestWindowNs};
-    WindowedQuantiles send_lag{kWindowIntervalNs, kLongestWindowNs};
-    TargetHealth health;  // fed by Advance, once a second
-  };
-
-  std::string version_;
-  std::vector<double> buckets_;
-  std::vector<std::int64_t> bounds_ns_;
+  const std::unique_ptr<const Buckets> buckets_;
   mutable std::mutex mutex_;
-  double config_loaded_seconds_;                                     // mutex_
-  std::array<std::uint64_t, config::kReloadResultCount> reloads_{};  // mutex_
-  bool last_reload_successful_ = true;                               // mutex_
-  struct StartingTarget {
-    std::string name;
-    const driver::Health* health;
-    config::Role role;
-  };
-  std::vector<StartingTarget> starting_;  // mutex_
-  std::vector<TargetView> targets_;
-  std::vector<std::unique_ptr<Windows>> windows_;  // one per target, same order
-  const workers::Pool* pool_ = nullptr;
+  std::unique_ptr<RunState> run_;                          // mutex_
+  std::vector<std::unique_ptr<StartingTarget>> starting_;  // mutex_
+  std::vector<std::unique_ptr<TargetState>> targets_;      // mutex_
+  QueueDepthProbe queue_depth_;                            // mutex_
   std::atomic<bool> ready_{false};
 };
 

@@ -43,15 +43,8 @@ TEST(ExporterRoles, ProduceOnlyExportsNoConsumerSideSeriesAndIsHealthyWithoutRec
   driver::Link link(health);
   link.SetUp();
   Exporter exporter("9.9.9", {0.001});
-  exporter.AddTarget({"kafka",
-                      {"t-0"},
-                      &accounting,
-                      &health,
-                      nullptr,
-                      nullptr,
-                      "",
-                      "",
-                      config::Role::kProduceOnly});
+  exporter.AddTarget(
+      {"kafka", {"t-0"}, &accounting, &health, nullptr, "", "", config::Role::kProduceOnly});
   // Sent and acknowledged for 20 s, never received: nothing consumes in this instance.
   for (std::int64_t s = 0; s <= 20; ++s) {
     accounting.OnSent(0, static_cast<std::uint64_t>(s), 0, 1'000);
@@ -82,15 +75,8 @@ TEST(ExporterRoles, ConsumeOnlyExportsNoPublisherSideSeriesAndCountsItsSources) 
   driver::Link link(health);
   link.SetUp();
   Exporter exporter("9.9.9", {0.001});
-  exporter.AddTarget({"nats",
-                      {"t-0"},
-                      &accounting,
-                      &health,
-                      nullptr,
-                      nullptr,
-                      "",
-                      "",
-                      config::Role::kConsumeOnly});
+  exporter.AddTarget(
+      {"nats", {"t-0"}, &accounting, &health, nullptr, "", "", config::Role::kConsumeOnly});
   accounting::WorkItem item;
   for (std::uint64_t run : {std::uint64_t{7}, std::uint64_t{8}}) {
     for (std::uint64_t s = 0; s < 3; ++s) {
@@ -126,7 +112,7 @@ TEST(ExporterRoles, AFullTargetKeepsItsSeriesAndTheReasonsItCanCount) {
   accounting::TargetAccounting accounting(Options(accounting::ReceiveMode::kOwnRun));
   driver::Health health;
   Exporter exporter("9.9.9", {0.001});
-  exporter.AddTarget({"nats", {"t-0"}, &accounting, &health, nullptr, nullptr});
+  exporter.AddTarget({"nats", {"t-0"}, &accounting, &health, nullptr});
   const std::string text = Scrape(exporter);
   EXPECT_THAT(text, HasSubstr("brokerload_role_info{target=\"nats\",role=\"full\"} 1"));
   EXPECT_THAT(text, HasSubstr("reason=\"other_run\"} 0"));

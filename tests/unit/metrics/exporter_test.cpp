@@ -15,14 +15,8 @@ using ::testing::Not;
 class ExporterTest : public ::testing::Test {
  protected:
   ExporterTest() {
-    exporter_.AddTarget({"nats",
-                         {"t-0", "t-1"},
-                         &accounting_,
-                         &health_,
-                         nullptr,
-                         nullptr,
-                         "2.14.5",
-                         "cnats 3.4.1"});
+    exporter_.AddTarget(
+        {"nats", {"t-0", "t-1"}, &accounting_, &health_, nullptr, "2.14.5", "cnats 3.4.1"});
   }
 
   std::string Scrape() { return prometheus::TextSerializer().Serialize(exporter_.Collect()); }
@@ -87,7 +81,7 @@ TEST(ExporterStartTest, ATargetBeingSetUpIsUnhealthyFromTheFirstScrape) {
   EXPECT_THAT(text, HasSubstr("brokerload_role_info{target=\"kafka\",role=\"full\"} 1"));
   EXPECT_THAT(text, Not(HasSubstr("brokerload_messages_published_total{")));
   accounting::TargetAccounting accounting{{0, 1, 0, {1, 0}, 1'000'000, 1, false}};
-  exporter.AddTarget({"kafka", {"t-0"}, &accounting, &health, nullptr, nullptr, "3.9", "rdk"});
+  exporter.AddTarget({"kafka", {"t-0"}, &accounting, &health, nullptr, "3.9", "rdk"});
   const std::string started = prometheus::TextSerializer().Serialize(exporter.Collect());
   EXPECT_THAT(started, HasSubstr("brokerload_messages_published_total{target=\"kafka\""));
   // One series per target: the starting one is gone.
@@ -182,20 +176,20 @@ TEST_F(ExporterTest, ReloadsAreCountedByResultAndOnlyAnAppliedOneMovesTheLoadedT
   }
   EXPECT_EQ(Sample(Scrape(), "brokerload_config_last_reload_successful"), 1);
   const auto later = std::chrono::system_clock::time_point(std::chrono::seconds(2'000'000'000));
-  exporter_.RecordReload(config::ReloadResult::kRefused, later);
-  exporter_.RecordReload(config::ReloadResult::kRefused, later);
+  exporter_.RecordReload(ReloadOutcome::kRefused, later);
+  exporter_.RecordReload(ReloadOutcome::kRefused, later);
   std::string text = Scrape();
   EXPECT_EQ(Sample(text, "brokerload_config_reloads_total{result=\"refused\"}"), 2);
   EXPECT_EQ(Sample(text, "brokerload_config_last_reload_successful"), 0);
   EXPECT_EQ(Sample(text, "brokerload_config_loaded_timestamp_seconds"), loaded);
-  exporter_.RecordReload(config::ReloadResult::kInvalid, later);
-  exporter_.RecordReload(config::ReloadResult::kUnchanged, later);
+  exporter_.RecordReload(ReloadOutcome::kInvalid, later);
+  exporter_.RecordReload(ReloadOutcome::kUnchanged, later);
   text = Scrape();
   EXPECT_EQ(Sample(text, "brokerload_config_reloads_total{result=\"invalid\"}"), 1);
   EXPECT_EQ(Sample(text, "brokerload_config_reloads_total{result=\"unchanged\"}"), 1);
   EXPECT_EQ(Sample(text, "brokerload_config_last_reload_successful"), 1);
   EXPECT_EQ(Sample(text, "brokerload_config_loaded_timestamp_seconds"), loaded);
-  exporter_.RecordReload(config::ReloadResult::kApplied, later);
+  exporter_.RecordReload(ReloadOutcome::kApplied, later);
   text = Scrape();
   EXPECT_EQ(Sample(text, "brokerload_config_reloads_total{result=\"applied\"}"), 1);
   EXPECT_EQ(Sample(text, "brokerload_config_loaded_timestamp_seconds"), 2e9);

@@ -1,0 +1,106 @@
+#include <limits>
+#include <optional>
+
+#include "metrics/emit.hpp"
+
+namespace brokerload::metrics {
+namespace {
+
+using accounting::Totals;
+
+// The per-topic counters that are one field of the topic's totals, by side.
+struct CounterField {
+  FamilyId family;
+  std::uint64_t Totals::*field;
+};
+constexpr CounterField kPublishCounters[] = {
+    {FamilyId::kPublished, &Totals::published},
+    {FamilyId::kAcked, &Totals::acked},
+    {FamilyId::kSendsLate, &Totals::late_sends},
+    {FamilyId::kSendsDropped, &Totals::dropped_sends},
+};
+constexpr CounterField kConsumeCounters[] = {
+    {FamilyId::kConsumed, &Totals::consumed},
+    {FamilyId::kLost, &Totals::lost},
+    {FamilyId::kUnconfirmed, &Totals::unconfirmed},
+    {FamilyId::kArrivedAfterLoss, &Totals::arrived_after_lost},
+    {FamilyId::kDeliveredAfterError, &Totals::delivered_after_error},
+    {FamilyId::kOlderThanWindow, &Totals::older_than_window},
+    {FamilyId::kDroppedByClient, &Totals::dropped_by_client},
+    {FamilyId::kDuplicated, &Totals::duplicated},
+    {FamilyId::kRedelivered, &Totals::redelivered},
+    {FamilyId::kOutOfOrder, &Totals::out_of_order},
+    {FamilyId::kProcessed, &Totals::processed},
+};
+
+void EmitPublishTopic(Families& families, const TopicLabels& labels, const Totals& c) {
+  for (const CounterField& counter : kPublishCounters) {
+    Add(families, counter.family, labels.topic, static_cast<double>(c.*counter.field));
+  }
+  for (const auto& [status, with_reason] : labels.errors) {
+    const auto r = static_cast<std::size_t>(status);
+    Add(families, FamilyId::kPublishErrors, with_reason,
+        static_cast<double>(c.send_errors[r] + c.ack_errors[r]));
+  }
+}
+
+void EmitConsumeTopic(Families& families, const TopicLabels& labels, const Totals& c,
+                      const accounting::TargetAccounting& accounting, std::size_t topic) {
+  for (const CounterField& counter : kConsumeCounters) {
+    Add(families, counter.family, labels.topic, static_cast<double>(c.*counter.field));
+  }
+  for (const auto& [reason, with_reason] : labels.foreign) {
+    Add(families, FamilyId::kForeign, with_reason,
+        static_cast<double>(accounting.ForeignCount(topic, reason)));
+  }
+}
+
+// In flight from the very counts exported with it, so that published = acked + broker errors
+// + in flight holds within the scrape.
+struct TargetSums {
+  std::uint64_t in_flight = 0;
+  std::uint64_t bytes_published = 0;
+  std::uint64_t bytes_consumed = 0;
+};
+
+void EmitTargetSums(Families& families, const TargetState& target, const TargetSums& sums) {
+  const TargetView& t = target.view;
+  const Labels& labels = target.labels.target;
+  if (Publishes(t.role)) {
+    Add(families, FamilyId::kInFlight, labels, static_cast<double>(sums.in_flight));
+    Add(families, FamilyId::kBytesPublished, labels, static_cast<double>(sums.bytes_published));
+  }
+  if (Consumes(t.role)) {
+    Add(families, FamilyId::kBytesConsumed, labels, static_cast<double>(sums.bytes_consumed));
+    // Unknown (no assignment, no answer): NaN, so that a threshold is false, not "no backlog".
+    const std::optional<std::uint64_t> broker = t.accounting->BrokerBacklog();
+    Add(families, FamilyId::kBrokerBacklog, labels,
+        broker ? static_cast<double>(*broker) : std::numeric_limits<double>::quiet_NaN());
+  }
+  if (t.role == config::Role::kFull) {
+    Add(families, FamilyId::kConsumerBacklog, labels,
+        static_cast<double>(t.accounting->ConsumerBacklog()));
+  }
+  if (t.role == config::Role::kConsumeOnly) {
+    Add(families, FamilyId::kSources, labels, static_cast<double>(t.accounting->Sources()));
+  }
+}
+
+}  // namespace
+
+void EmitCounters(Families& families, const TargetState& target) {
+  const TargetView& t = target.view;
+  TargetSums sums;
+  for (std::size_t i = 0; i < t.topics.size(); ++i) {
+    const Totals c = t.accounting->TopicTotals(i);
+    sums.in_flight += c.InFlight();
+    sums.bytes_published += c.published_bytes;
+    sums.bytes_consumed += c.consumed_bytes;
+    const TopicLabels& labels = target.labels.topics[i];
+    if (Publishes(t.role)) EmitPublishTopic(families, labels, c);
+    if (Consumes(t.role)) EmitConsumeTopic(families, labels, c, *t.accounting, i);
+  }
+  EmitTargetSums(families, target, sums);
+}
+
+}  // namespace brokerload::metrics

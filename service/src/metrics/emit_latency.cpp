@@ -1,0 +1,88 @@
+#include <limits>
+
+#include "metrics/emit.hpp"
+
+namespace brokerload::metrics {
+namespace {
+
+// A target's histograms, each merged over its topics.
+struct TargetSnapshots {
+  accounting::HistogramSnapshot publish;
+  accounting::HistogramSnapshot end_to_end;
+  accounting::HistogramSnapshot end_to_end_service;
+  accounting::HistogramSnapshot send_lag;
+};
+
+TargetSnapshots Snapshots(const TargetView& t) {
+  TargetSnapshots s;
+  for (std::size_t i = 0; i < t.topics.size(); ++i) {
+    const accounting::TopicLatencies& l = t.accounting->Latencies(i);
+    s.publish.Merge(l.publish.Snapshot());
+    s.end_to_end.Merge(l.end_to_end.Snapshot());
+    s.end_to_end_service.Merge(l.end_to_end_service.Snapshot());
+  }
+  s.send_lag = t.accounting->SendLag().Snapshot();
+  return s;
+}
+
+void AddHistogram(Families& families, FamilyId id, const Labels& labels,
+                  const accounting::HistogramSnapshot& h, const Buckets& buckets) {
+  prometheus::ClientMetric metric;
+  metric.label = labels;
+  metric.histogram.sample_count = h.Count();
+  metric.histogram.sample_sum = h.SumSeconds();
+  const std::vector<std::uint64_t> counts = h.CountsAtOrBelow(buckets.ns);
+  metric.histogram.bucket.reserve(buckets.seconds.size() + 1);
+  for (std::size_t i = 0; i < buckets.seconds.size(); ++i) {
+    metric.histogram.bucket.push_back({counts[i], buckets.seconds[i]});
+  }
+  metric.histogram.bucket.push_back({h.Count(), std::numeric_limits<double>::infinity()});
+  families[static_cast<std::size_t>(id)].metric.push_back(std::move(metric));
+}
+
+// One gauge per window and quantile; NaN (as a summary without observations) for an empty window.
+void AddWindowQuantiles(Families& families, FamilyId id, const TargetLabels& labels,
+                        const WindowedQuantiles& windows,
+                        const accounting::HistogramSnapshot& cumulative) {
+  std::size_t i = 0;
+  for (const Window& w : kWindows) {
+    const accounting::HistogramSnapshot values = windows.Window(w.ns, cumulative);
+    for (const Quantile& q : kQuantiles) {
+      Add(families, id, labels.windows[i++],
+          values.Count() == 0 ? std::numeric_limits<double>::quiet_NaN()
+                              : static_cast<double>(values.QuantileNs(q.q)) * 1e-9);
+    }
+  }
+}
+
+}  // namespace
+
+void EmitLatency(Families& families, const TargetState& target, const Buckets& buckets) {
+  const TargetSnapshots s = Snapshots(target.view);
+  const TargetLabels& labels = target.labels;
+  if (Publishes(target.view.role)) {
+    AddHistogram(families, FamilyId::kPublishLatency, labels.target, s.publish, buckets);
+    AddHistogram(families, FamilyId::kSendLag, labels.target, s.send_lag, buckets);
+    AddWindowQuantiles(families, FamilyId::kPublishLatencyWindow, labels, target.publish,
+                       s.publish);
+    AddWindowQuantiles(families, FamilyId::kSendLagWindow, labels, target.send_lag, s.send_lag);
+  }
+  if (Consumes(target.view.role)) {
+    AddHistogram(families, FamilyId::kEndToEndLatency, labels.target, s.end_to_end, buckets);
+    AddHistogram(families, FamilyId::kEndToEndServiceLatency, labels.target, s.end_to_end_service,
+                 buckets);
+    AddWindowQuantiles(families, FamilyId::kEndToEndLatencyWindow, labels, target.end_to_end,
+                       s.end_to_end);
+  }
+}
+
+void AdvanceWindows(TargetState& target, std::int64_t now_ns) {
+  // The three share their boundaries, so one test says whether a snapshot is needed.
+  if (!target.end_to_end.Due(now_ns)) return;
+  const TargetSnapshots s = Snapshots(target.view);
+  target.end_to_end.Advance(now_ns, s.end_to_end);
+  target.publish.Advance(now_ns, s.publish);
+  target.send_lag.Advance(now_ns, s.send_lag);
+}
+
+}  // namespace brokerload::metrics

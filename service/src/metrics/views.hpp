@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "accounting/target_accounting.hpp"
+#include "config/config.hpp"
+#include "driver/driver.hpp"
+
+// What the exporter reads of the rest of brokerload: narrow views that the app fills, so that
+// metrics depends on neither the publisher (pacing) nor the worker pool (workers). Probes are
+// called at scrape time on the scraping thread, under the exporter's lock: they must not block.
+namespace brokerload::metrics {
+
+// A target's publisher as one scrape sees it (lane 0: every lane has the same stage, rate and
+// real-time state).
+struct PublisherSnapshot {
+  std::string_view stage;  // the current stage's name; valid for the life of the probe
+  double rate = 0;         // what the stage asks for, msg/s: +Inf unpaced, 0 once the profile ended
+  std::optional<bool> realtime;  // the thread may run under SCHED_FIFO; nullopt: no thread to ask
+};
+using PublisherProbe = std::function<PublisherSnapshot()>;
+
+// Messages waiting for a worker, over all workers.
+using QueueDepthProbe = std::function<std::size_t()>;
+
+// The outcome of one config reload attempt, as brokerload_config_reloads_total{result} counts it.
+enum class ReloadOutcome { kApplied, kUnchanged, kRefused, kInvalid };
+inline constexpr std::size_t kReloadOutcomes = 4;
+
+// A target that is set up and running. The pointers and the probe must outlive the exporter's use
+// of the target (until the caller stops serving scrapes).
+struct TargetView {
+  std::string name;  // kafka | nats
+  std::vector<std::string> topics;
+  const accounting::TargetAccounting* accounting = nullptr;
+  const driver::Health* health = nullptr;
+  PublisherProbe publisher = {};  // empty where no publisher runs (consume-only)
+  // Broker and client versions, as the producer described them at start (fixed for the run).
+  std::string broker_version = {};
+  std::string client_version = {};
+  config::Role role = config::Role::kFull;
+};
+
+}  // namespace brokerload::metrics
