@@ -66,7 +66,7 @@ bool TargetRuntime::Setup(workers::Pool& pool, const std::atomic<bool>& cancel,
     const bool with_producer = role_ != config::Role::kConsumeOnly || k == 0;
     driver::Clients& clients = clients_.emplace_back();
     return create_clients_(backend_, lanes > 1 ? lane_config : config_, topics_, *lane_acks_[k],
-                           health_, deadline, clients, lane_error,
+                           health_, deadline, cancel, clients, lane_error,
                            lanes > 1 ? &lane_topics : nullptr, with_producer) &&
            (!clients.consumer ||
             clients.consumer->Start(listener, driver::SetupWait(deadline), cancel, lane_error));

@@ -30,8 +30,9 @@ namespace brokerload::app {
 using ClientFactory = std::function<bool(
     driver::Backend backend, const config::Config& config, const std::vector<std::string>& topics,
     driver::AckListener& acks, driver::Health& health,
-    std::chrono::steady_clock::time_point deadline, driver::Clients& clients, std::string& error,
-    const std::vector<std::string>* consumer_topics, bool with_producer)>;
+    std::chrono::steady_clock::time_point deadline, const std::atomic<bool>& cancel,
+    driver::Clients& clients, std::string& error, const std::vector<std::string>* consumer_topics,
+    bool with_producer)>;
 
 class TargetRuntime final : public driver::MessageListener {
  public:

@@ -28,16 +28,16 @@ std::vector<std::pair<std::string, std::string>> ClientLibraries() {
 
 bool CreateClients(Backend backend, const config::Config& config,
                    const std::vector<std::string>& topics, AckListener& acks, Health& health,
-                   std::chrono::steady_clock::time_point deadline, Clients& clients,
-                   std::string& error, const std::vector<std::string>* consumer_topics,
-                   bool with_producer) {
+                   std::chrono::steady_clock::time_point deadline, const std::atomic<bool>& cancel,
+                   Clients& clients, std::string& error,
+                   const std::vector<std::string>* consumer_topics, bool with_producer) {
   const bool consumes = config.run.role != config::Role::kProduceOnly;
   const std::vector<std::string>& subscribed = consumer_topics ? *consumer_topics : topics;
   std::string detail;
   if (backend == Backend::kKafka) {
     if (with_producer) {
-      clients.producer =
-          kafka::CreateProducer(*config.kafka, config.run, topics, acks, health, deadline, detail);
+      clients.producer = kafka::CreateProducer(*config.kafka, config.run, topics, acks, health,
+                                               deadline, cancel, detail);
     }
     if ((clients.producer || !with_producer) && consumes)
       clients.consumer = kafka::CreateConsumer(*config.kafka, subscribed, health, detail);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -40,16 +41,18 @@ void InitializeClientLibraries();
 // connections and creates topics or streams when the config asks for it. With run.role
 // produce-only there is no consumer; a consume-only instance has a producer all the same, which
 // creates the topics (and sends nothing): its consumers can then listen before any producer
-// instance started. On failure, returns
-// false with `error` naming the target and what went wrong. Waits for the broker end by
-// `deadline` (Kafka; cnats' connect and request timeouts bound NATS). The producer knows every
+// instance started. On failure, returns false with `error` naming the target and what went
+// wrong. Waits for the broker end by `deadline` (Kafka; cnats' connect and request timeouts bound
+// NATS), and within about half a second of `cancel` being set (Kafka's waits for an answer and
+// for leaders). The producer knows every
 // topic of `topics` by its index there; the consumer subscribes to `consumer_topics` (indexes in
 // MessageListener calls are into that list), or to `topics` when it is null. Without
 // `with_producer`, only the consumer (a consume-only instance's further connections).
 bool CreateClients(Backend backend, const config::Config& config,
                    const std::vector<std::string>& topics, AckListener& acks, Health& health,
-                   std::chrono::steady_clock::time_point deadline, Clients& clients,
-                   std::string& error, const std::vector<std::string>* consumer_topics = nullptr,
+                   std::chrono::steady_clock::time_point deadline, const std::atomic<bool>& cancel,
+                   Clients& clients, std::string& error,
+                   const std::vector<std::string>* consumer_topics = nullptr,
                    bool with_producer = true);
 
 // `brokerload cleanup`: deletes what a config's runs created on one target: `topics` (Kafka

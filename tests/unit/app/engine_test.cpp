@@ -137,8 +137,8 @@ struct FakeFactory {
   ClientFactory Get() {
     return [this](driver::Backend, const config::Config&, const std::vector<std::string>&,
                   driver::AckListener& acks, driver::Health&, Clock::time_point,
-                  driver::Clients& clients, std::string& error, const std::vector<std::string>*,
-                  bool with_producer) {
+                  const std::atomic<bool>&, driver::Clients& clients, std::string& error,
+                  const std::vector<std::string>*, bool with_producer) {
       const int call = ++calls;
       if (failures.load() < 0 || call <= failures.load()) {
         error = "fake: broker refused attempt " + std::to_string(call);

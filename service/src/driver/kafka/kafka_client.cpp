@@ -29,15 +29,17 @@ rd_kafka_resp_err_t AskMetadata(rd_kafka_t* rk, std::chrono::milliseconds timeou
 }
 
 bool WaitForBroker(rd_kafka_t* rk, const FatalError& fatal, std::chrono::milliseconds timeout,
-                   std::string& error) {
+                   std::string& error, const std::function<bool()>& cancelled) {
   std::string problem = "no answer";
   std::string unfixable;
+  bool cancel = false;
   const bool answered = RetryUntil(
       std::chrono::steady_clock::now() + timeout, {std::chrono::milliseconds(500), {}},
       [&] {
         rd_kafka_poll(rk, 0);  // a producer's error callback runs only from poll
         unfixable = fatal.Get();
-        return !unfixable.empty();
+        cancel = cancelled && cancelled();
+        return !unfixable.empty() || cancel;
       },
       [&](std::chrono::milliseconds wait) {
         const rd_kafka_resp_err_t err = AskMetadata(rk, wait);
@@ -45,6 +47,10 @@ bool WaitForBroker(rd_kafka_t* rk, const FatalError& fatal, std::chrono::millise
         return err == RD_KAFKA_RESP_ERR_NO_ERROR;
       });
   if (answered) return true;
+  if (cancel) {
+    error = "cancelled";
+    return false;
+  }
   if (!unfixable.empty()) {
     error = std::move(unfixable);
     return false;

@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "driver/kafka/kafka_errors.hpp"
@@ -25,9 +26,10 @@ rd_kafka_resp_err_t AskMetadata(rd_kafka_t* rk, std::chrono::milliseconds timeou
 // Waits until a broker answers (the connection, TLS and SASL are through), serving the client's
 // callbacks meanwhile; false with `error` at once when `fatal` is recorded, or after `timeout`
 // naming the client's last error (librdkafka's words: the host and the cause). Returns within
-// `timeout`: each request waits at most 500 ms or what is left of it.
+// `timeout`: each request waits at most 500 ms or what is left of it. `cancelled`, when set, is
+// asked between requests: true ends the wait (false, "cancelled").
 bool WaitForBroker(rd_kafka_t* rk, const FatalError& fatal, std::chrono::milliseconds timeout,
-                   std::string& error);
+                   std::string& error, const std::function<bool()>& cancelled = {});
 
 // A client's log_cb's way into brokerload's log, with librdkafka's facility: syslog levels 0-3 as
 // errors, 4 as warnings, 5-7 as info (the caller decides which levels to forward). Runs on

@@ -44,7 +44,8 @@ class KafkaProducer final : public Producer {
 
   bool Init(const config::KafkaTarget& target, const config::Run& run,
             const std::vector<std::string>& topics, std::chrono::steady_clock::time_point deadline,
-            std::string& error) {
+            const std::atomic<bool>& cancel, std::string& error) {
+    const std::function<bool()> cancelled = [&cancel] { return cancel.load(); };
     // Each wait: at most 30 s, and never past the start's deadline (run.startup_timeout).
     auto wait = [deadline] { return SetupWait(deadline); };
     max_log_level_ = ForwardedLogLevel(target.producer);
@@ -62,7 +63,7 @@ class KafkaProducer final : public Producer {
     if (!rk_) return false;
     // Credentials and certificates are checked here, before anything waits 30 s on a broker that
     // will never accept this client.
-    if (!WaitForBroker(rk_.get(), fatal_, wait(), error)) return false;
+    if (!WaitForBroker(rk_.get(), fatal_, wait(), error, cancelled)) return false;
     link_.SetUp();
     if (target.topic.create &&
         !CreateTopics(rk_.get(), topics, target.topic, wait(), fatal_, error)) {
@@ -79,7 +80,8 @@ class KafkaProducer final : public Producer {
     // for metadata.
     partitions_.resize(topics.size());
     for (std::size_t i = 0; i < topics.size(); ++i) {
-      if (!WaitForLeaders(rk_.get(), topics_[i].get(), wait(), fatal_, partitions_[i], error)) {
+      if (!WaitForLeaders(rk_.get(), topics_[i].get(), wait(), fatal_, partitions_[i], error,
+                          cancelled)) {
         return Refuse();
       }
     }
@@ -222,9 +224,9 @@ std::unique_ptr<Producer> CreateProducer(const config::KafkaTarget& target, cons
                                          const std::vector<std::string>& topics, AckListener& acks,
                                          Health& health,
                                          std::chrono::steady_clock::time_point deadline,
-                                         std::string& error) {
+                                         const std::atomic<bool>& cancel, std::string& error) {
   auto producer = std::make_unique<KafkaProducer>(acks, health);
-  if (!producer->Init(target, run, topics, deadline, error)) return nullptr;
+  if (!producer->Init(target, run, topics, deadline, cancel, error)) return nullptr;
   return producer;
 }
 

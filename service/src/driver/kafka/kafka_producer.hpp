@@ -14,11 +14,12 @@ namespace brokerload::driver::kafka {
 // (the poll thread is paused meanwhile, so calls never overlap); none after destruction, which
 // joins that thread. Creates the topics first when the config asks for it.
 // Returns nullptr with `error` when the client or the topics cannot be set up. Each wait for the
-// broker (an answer, topic creation, leaders) lasts at most 30 s and never past `deadline`.
+// broker (an answer, topic creation, leaders) lasts at most 30 s and never past `deadline`; the
+// waits for an answer and for leaders end within about half a second of `cancel` being set.
 std::unique_ptr<Producer> CreateProducer(const config::KafkaTarget& target, const config::Run& run,
                                          const std::vector<std::string>& topics, AckListener& acks,
                                          Health& health,
                                          std::chrono::steady_clock::time_point deadline,
-                                         std::string& error);
+                                         const std::atomic<bool>& cancel, std::string& error);
 
 }  // namespace brokerload::driver::kafka
