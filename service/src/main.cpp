@@ -11,6 +11,7 @@
 
 #include "app/cleanup.hpp"
 #include "app/compare.hpp"
+#include "app/config_checks.hpp"
 #include "app/exit_codes.hpp"
 #include "app/runner.hpp"
 #include "app/version.hpp"
@@ -44,7 +45,8 @@ int Usage(const std::string& problem) {
 
 // Loads and validates; prints every problem. Returns nullopt when there was any.
 std::optional<config::Config> Load(const std::string& path) {
-  config::LoadResult result = config::LoadFile(path, driver::CheckClientProperty);
+  config::LoadResult result =
+      config::LoadFile(path, driver::CheckClientProperty, app::CheckTrackingMemory);
   for (const config::ConfigError& warning : result.warnings) {
     std::fprintf(stderr, "warning: %s\n", warning.ToString().c_str());
   }

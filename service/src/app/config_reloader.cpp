@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/config_checks.hpp"
 #include "log/log.hpp"
 
 namespace brokerload::app {
@@ -68,7 +69,8 @@ void ConfigReloader::Poll() {
   last_text_ = std::move(text);
   if (first && last_text_) {
     // The first read: most likely the very file loaded at start, which is no reload.
-    const config::LoadResult loaded = config::Parse(*last_text_, path_, check_);
+    const config::LoadResult loaded =
+        config::Parse(*last_text_, path_, check_, CheckTrackingMemory);
     if (loaded.config && config::Diff(running_, *loaded.config).Empty()) return;
   }
   Attempt(Trigger::kFileChange, last_text_);
@@ -83,8 +85,8 @@ config::ReloadResult ConfigReloader::Reload(Trigger trigger) {
 config::ReloadResult ConfigReloader::Attempt(Trigger trigger,
                                              const std::optional<std::string>& text) {
   // The text just compared is the text parsed: a change in between is seen at the next poll.
-  config::LoadResult loaded =
-      text ? config::Parse(*text, path_, check_) : config::LoadFile(path_, check_);
+  config::LoadResult loaded = text ? config::Parse(*text, path_, check_, CheckTrackingMemory)
+                                   : config::LoadFile(path_, check_, CheckTrackingMemory);
   if (!loaded.config) {
     LOG_WARN("config reload (%s): invalid: %zu problem(s) in %s; the running config stays",
              TriggerName(trigger), loaded.errors.size(), path_.c_str());

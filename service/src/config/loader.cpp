@@ -10,7 +10,6 @@
 #include <sstream>
 #include <tuple>
 
-#include "accounting/target_accounting.hpp"
 #include "config/security_reader.hpp"
 #include "config/yaml_reader.hpp"
 #include "message/header.hpp"
@@ -184,34 +183,6 @@ void ReadWorkload(YamlReader& r, const YAML::Node& node, Workload& w) {
   }
 }
 
-// Accounting memory grows with topics x keys (and targets, and in consume-only with the sources
-// it may track); a typo like keys: 1000000 on 1,000 topics would need gigabytes before the first
-// message. Refused with the estimate instead.
-void CheckTrackingMemory(YamlReader& r, const YAML::Node& node, const Config& config) {
-  constexpr std::uint64_t kMaxBytes = std::uint64_t{1} << 30;
-  const bool any_source = config.run.role == Role::kConsumeOnly;
-  const auto receive =
-      any_source ? accounting::ReceiveMode::kAnySource : accounting::ReceiveMode::kOwnRun;
-  const std::uint64_t targets = (config.kafka ? 1u : 0u) + (config.nats ? 1u : 0u);
-  const auto topics = static_cast<std::uint64_t>(config.workload.topics);
-  const auto keys = static_cast<std::uint64_t>(config.workload.keys);
-  const std::uint64_t bytes =
-      targets * accounting::TargetAccounting::EstimateBytes(topics, keys, receive);
-  if (bytes <= kMaxBytes) return;
-  const YAML::Mark mark = (node["keys"] ? node["keys"] : node).Mark();
-  r.ErrorAtLine(
-      mark.line + 1, mark.column + 1, "workload",
-      std::to_string(topics) + " topics x " + std::to_string(keys) + " keys on " +
-          std::to_string(targets) + " target(s) would need about " + std::to_string(bytes >> 20) +
-          " MiB of accounting memory (" +
-          std::to_string(accounting::TargetAccounting::EstimateBytes(1, keys, receive) >> 10) +
-          " KiB per topic and target" +
-          (any_source ? ", tracking up to " + std::to_string(accounting::SourceTable::kCapacity) +
-                            " producers in consume-only"
-                      : std::string()) +
-          "); at most " + std::to_string(kMaxBytes >> 20) + " MiB: use fewer topics or keys");
-}
-
 void ReadStage(YamlReader& r, const YAML::Node& node, const std::string& path, Stage& stage) {
   if (!r.CheckMap(node, path, {"name", "rate", "duration", "messages"})) return;
   r.String(node, path, "name", stage.name);
@@ -363,7 +334,8 @@ std::string ConfigError::ToString() const {
   return out.str();
 }
 
-LoadResult Parse(std::string_view text, const std::string& file_name, const PropertyCheck& check) {
+LoadResult Parse(std::string_view text, const std::string& file_name, const PropertyCheck& check,
+                 const WorkloadCheck& workload_check) {
   LoadResult result;
   YamlReader r(file_name, result.errors, result.warnings);
   YAML::Node root;
@@ -402,7 +374,14 @@ LoadResult Parse(std::string_view text, const std::string& file_name, const Prop
   }
   if (root["run"]) ReadRun(r, root["run"], config.run);
   if (root["log"]) ReadLog(r, root["log"], config.log);
-  if (root["workload"]) CheckTrackingMemory(r, root["workload"], config);  // after run.role
+  if (workload_check) {  // after run.role, which it may read
+    if (const std::optional<std::string> problem = workload_check(config)) {
+      const YAML::Node workload = root["workload"];
+      const YAML::Mark mark =
+          (workload ? (workload["keys"] ? workload["keys"] : workload) : root).Mark();
+      r.ErrorAtLine(mark.line + 1, mark.column + 1, "workload", *problem);
+    }
+  }
 
   std::stable_sort(result.errors.begin(), result.errors.end(),
                    [](const ConfigError& a, const ConfigError& b) {
@@ -412,7 +391,8 @@ LoadResult Parse(std::string_view text, const std::string& file_name, const Prop
   return result;
 }
 
-LoadResult LoadFile(const std::string& path, const PropertyCheck& check) {
+LoadResult LoadFile(const std::string& path, const PropertyCheck& check,
+                    const WorkloadCheck& workload_check) {
   LoadResult result;
   std::error_code error;
   if (std::filesystem::is_directory(path, error)) {
@@ -432,7 +412,7 @@ LoadResult LoadFile(const std::string& path, const PropertyCheck& check) {
     result.errors.push_back(ConfigError{path, 0, 0, "", "cannot read the config file"});
     return result;
   }
-  return Parse(text.str(), path, check);
+  return Parse(text.str(), path, check, workload_check);
 }
 
 }  // namespace brokerload::config

@@ -156,32 +156,22 @@ TEST(ConfigLoader, UnknownKeysAreRejectedWithTheirPlaceAndTheAllowedKeys) {
                                     "kafka, nats)")));
 }
 
-TEST(ConfigLoader, RefusesTopicsTimesKeysWhoseAccountingWouldNotFitWithTheEstimate) {
-  // 1,000 topics x 1,000,000 keys: 8 bytes a key alone is 8 GB per target.
-  EXPECT_THAT(Errors("targets:\n  nats: {}\n  kafka: {}\nworkload:\n  topics: 1000\n  "
-                     "keys: 1000000\n"),
-              ElementsAre(AllOf(HasSubstr("test.yaml:6:9 workload: 1000 topics x 1000000 keys "
-                                          "on 2 target(s) would need about "),
-                                HasSubstr(" MiB of accounting memory ("),
-                                HasSubstr(" KiB per topic and target); at most 1024 MiB: use "
-                                          "fewer topics or keys"))));
-  // The estimate follows the workload: the largest topic count without keys fits on two targets,
-  // and so do 100,000 keys on 100 topics on one.
-  Valid("targets:\n  nats: {}\n  kafka: {}\nworkload: {topics: 1000}\n");
-  Valid(kTargets + "workload: {topics: 100, keys: 100000}\n");
-  EXPECT_EQ(Errors(kTargets + "workload: {topics: 1000, keys: 200000}\n").size(), 1u);
-}
-
-TEST(ConfigLoader, ConsumeOnlyCountsTheMemoryOfEveryProducerItMayTrack) {
-  // 100 topics fit on two targets for one's own messages, not for 64 producers' (3 GiB).
-  const std::string yaml = "targets:\n  nats: {}\n  kafka: {}\nworkload: {topics: 100}\n";
-  Valid(yaml);
-  EXPECT_THAT(Errors(yaml + "run: {role: consume-only}\n"),
-              ElementsAre(AllOf(HasSubstr("test.yaml:4:11 workload: 100 topics x 0 keys on 2 "
-                                          "target(s) would need about "),
-                                HasSubstr(" KiB per topic and target, tracking up to 64 "
-                                          "producers in consume-only); at most 1024 MiB"))));
-  Valid(yaml + "run: {role: produce-only}\n");
+TEST(ConfigLoader, AWorkloadChecksProblemIsReportedAtWorkloadKeys) {
+  const WorkloadCheck too_many = [](const Config& c) -> std::optional<std::string> {
+    if (c.workload.keys <= 10) return std::nullopt;
+    return std::to_string(c.workload.keys) + " keys are too many";
+  };
+  const LoadResult at_keys =
+      Parse(kTargets + "workload:\n  topics: 2\n  keys: 11\n", "test.yaml", {}, too_many);
+  ASSERT_EQ(at_keys.errors.size(), 1u);
+  EXPECT_EQ(at_keys.errors[0].ToString(), "test.yaml:5:9 workload: 11 keys are too many");
+  EXPECT_TRUE(Parse(kTargets + "workload: {keys: 10}\n", "test.yaml", {}, too_many).errors.empty());
+  // Without keys in the file: at the workload.
+  const WorkloadCheck always = [](const Config&) -> std::optional<std::string> { return "no"; };
+  const LoadResult at_workload =
+      Parse(kTargets + "workload: {topics: 3}\n", "test.yaml", {}, always);
+  ASSERT_EQ(at_workload.errors.size(), 1u);
+  EXPECT_EQ(at_workload.errors[0].ToString(), "test.yaml:3:11 workload: no");
 }
 
 TEST(ConfigLoader, RolesAndPerReplicaTopics) {
