@@ -52,10 +52,11 @@ Engine::Engine(const config::Config& config, EngineOptions options)
                              : schedule_.HasWarmup() ? 2
                                                      : 1;
   const std::vector<std::string> topics = TopicNames(config_.workload, identity_.producer_id);
+  const TargetContext context{config_, identity_, clock_, schedule_, pool_, options.create_clients};
   for (std::size_t i = 0; i < options.backends.size(); ++i) {
-    targets_.push_back(std::make_unique<TargetRuntime>(
-        options.backends[i], static_cast<std::uint8_t>(i), config_, topics, identity_, clock_,
-        schedule_, phases, phase_per_stage_, options.create_clients));
+    targets_.push_back(std::make_unique<TargetRuntime>(options.backends[i],
+                                                       static_cast<std::uint8_t>(i), topics, phases,
+                                                       phase_per_stage_, context));
   }
 }
 
@@ -70,7 +71,7 @@ bool Engine::Prepare(const std::atomic<bool>& cancel, std::string& error) {
     const auto start = std::chrono::steady_clock::now();
     const auto deadline = start + config_.run.startup_timeout;
     Readiness readiness;
-    if (!target->Setup(pool_, cancel, deadline, error)) return false;
+    if (!target->Setup(cancel, deadline, error)) return false;
     readiness.setup_seconds = SecondsSince(start);
     const auto probe_start = std::chrono::steady_clock::now();
     if (!target->Probe(cancel, deadline, error)) return false;

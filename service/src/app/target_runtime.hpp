@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -7,6 +8,8 @@
 #include <vector>
 
 #include "accounting/target_accounting.hpp"
+#include "app/lane.hpp"
+#include "app/problem_log.hpp"
 #include "config/config.hpp"
 #include "driver/factory.hpp"
 #include "pacing/clock.hpp"
@@ -14,8 +17,9 @@
 #include "pacing/schedule.hpp"
 #include "workers/pool.hpp"
 
-// Everything one target (kafka or nats) runs on, owned in one place. Member order is teardown
-// order in reverse: the publisher threads go first, then the clients, then the accounting that
+// Everything one target (kafka or nats) runs on, owned in one place: its accounting, its lanes'
+// ends (app/lane.hpp), its clients and its publishers. Member order is teardown order in reverse:
+// the publisher threads go first, then the clients, then the lane ends and the accounting that
 // their callbacks write to.
 //
 // With workload.publishers N > 1 a target has N lanes (pacing::Lane): lane k has a producer
@@ -34,15 +38,25 @@ using ClientFactory = std::function<bool(
     driver::Clients& clients, std::string& error, const std::vector<std::string>* consumer_topics,
     bool with_producer)>;
 
-class TargetRuntime final : public driver::MessageListener {
+// What every target of one engine shares; each outlives the targets.
+struct TargetContext {
+  const config::Config& config;  // the run's (ForRun)
+  accounting::RunIdentity identity;
+  const pacing::Clock& clock;
+  const pacing::Schedule& schedule;
+  workers::Pool& pool;
+  ClientFactory create_clients;
+};
+
+class TargetRuntime {
  public:
-  // `phases`: accounting phases (see accounting::TargetAccounting), with per-phase latency
-  // detail when `phase_histograms`.
-  TargetRuntime(driver::Backend backend, std::uint8_t index, const config::Config& config,
-                std::vector<std::string> topics, accounting::RunIdentity identity,
-                const pacing::Clock& clock, const pacing::Schedule& schedule, std::size_t phases,
-                bool phase_histograms, ClientFactory create_clients);
-  ~TargetRuntime() override;
+  // `index`: the target's place in the engine; `phases`: accounting phases (see
+  // accounting::TargetAccounting), with per-phase latency detail when `phase_histograms`.
+  TargetRuntime(driver::Backend backend, std::uint8_t index, std::vector<std::string> topics,
+                std::size_t phases, bool phase_histograms, const TargetContext& context);
+  ~TargetRuntime();
+  TargetRuntime(const TargetRuntime&) = delete;
+  TargetRuntime& operator=(const TargetRuntime&) = delete;
 
   const std::string& Name() const { return name_; }
   driver::Backend Backend() const { return backend_; }
@@ -63,14 +77,12 @@ class TargetRuntime final : public driver::MessageListener {
 
   // Connects, creates topics or streams (with a leader for every Kafka partition), and
   // subscribes (with an assignment covering every topic), retrying once a second until
-  // `deadline`; false with `error` when it never succeeded or `cancel` was set.
-  bool Setup(workers::Pool& pool, const std::atomic<bool>& cancel,
-             std::chrono::steady_clock::time_point deadline, std::string& error);
-  // The readiness proof: one probe message to every partition of every topic, each received
-  // back by this run's consumers (resent every 2 s while missing). Probes never enter the
-  // counts. Call after Setup and before StartPublishing, from one thread. False with `error`
-  // naming the topics still missing at `deadline`, or once `cancel` is set. Only a full
-  // instance has both ends of the round trip: the other roles are ready after Setup.
+  // `deadline` (RetrySetup); false with `error` when it never succeeded or `cancel` was set.
+  bool Setup(const std::atomic<bool>& cancel, std::chrono::steady_clock::time_point deadline,
+             std::string& error);
+  // After Setup, in a full instance (the other roles have only one end: ready after Setup): the
+  // probe round trip (ProbeRoundTrip), then the versions and settings (Description). False with
+  // `error` as ProbeRoundTrip.
   bool Probe(const std::atomic<bool>& cancel, std::chrono::steady_clock::time_point deadline,
              std::string& error);
   // Versions and settings, read once by Probe (full only: compare's reports).
@@ -89,91 +101,27 @@ class TargetRuntime final : public driver::MessageListener {
   bool Drained() const;
   void StopConsuming();
   // Housekeeping, about once a second: the producer's and consumer's upkeep after reconnects, the
-  // consumers' backlogs as the broker sees them, and the loss sweep (each may wait for the
-  // broker, bounded; never on the publisher's thread).
+  // consumers' backlogs as the broker sees them, the loss sweep (each may wait for the broker,
+  // bounded; never on the publisher's thread), and every tenth call the problem log.
   void Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns);
 
-  // Each lane's LaneAcks passes its producer's acks here (the producer's ack thread; timeouts
-  // also housekeeping's: driver::AckListener).
-  void OnAck(std::span<const std::byte> payload);
-  void OnAckFailed(std::span<const std::byte> payload, driver::Status status);
-  // driver::MessageListener (called on the consumer's threads)
-  void OnMessage(std::size_t topic, std::uint32_t partition, std::span<const std::byte> payload,
-                 bool replayed) override;
-  bool MayWait() const override {
-    return pool_->Size() > 0 || config_.workload.work != config::WorkMode::kNone;
-  }
-  void OnClientDropped(std::size_t topic, std::uint64_t count) override;
-
  private:
-  // Lane k's producer's acks: counted by the target, and rung on the lane's doorbell so that an
-  // unpaced publisher with a full window sleeps until it has room (pacing::Doorbell).
-  class LaneAcks final : public driver::AckListener {
-   public:
-    explicit LaneAcks(TargetRuntime& target) : target_(target) {}
-    void OnAck(std::span<const std::byte> payload) override {
-      target_.OnAck(payload);
-      doorbell.Settled();
-    }
-    void OnAckFailed(std::span<const std::byte> payload, driver::Status status) override {
-      target_.OnAckFailed(payload, status);
-      doorbell.Settled();
-    }
-    pacing::Doorbell doorbell;
-
-   private:
-    TargetRuntime& target_;
-  };
-
-  // Lane k's consumer listener: its topic i is the target's topic k + i * N.
-  class LaneListener final : public driver::MessageListener {
-   public:
-    LaneListener(TargetRuntime& target, std::size_t lane, std::size_t lanes)
-        : target_(target), lane_(lane), lanes_(lanes) {}
-    void OnMessage(std::size_t topic, std::uint32_t partition, std::span<const std::byte> payload,
-                   bool replayed) override {
-      target_.OnMessage(lane_ + topic * lanes_, partition, payload, replayed);
-    }
-    void OnClientDropped(std::size_t topic, std::uint64_t count) override {
-      target_.OnClientDropped(lane_ + topic * lanes_, count);
-    }
-    bool MayWait() const override { return target_.MayWait(); }
-
-   private:
-    TargetRuntime& target_;
-    std::size_t lane_;
-    std::size_t lanes_;
-  };
-
-  std::size_t WorkerFor(const accounting::WorkItem& item);
-  void LogProblems();
-
-  // Totals at the last problem log, so that each log line reports one interval.
-  struct ProblemTotals {
-    std::uint64_t errors = 0;
-    std::uint64_t lost = 0;
-    std::uint64_t dropped = 0;
-    std::uint64_t late = 0;
-    std::uint64_t published = 0;
-    std::uint64_t too_many_sources = 0;
-  };
-  ProblemTotals logged_;
-  int maintain_calls_ = 0;
+  // Creates lane k's clients and starts its consumer (one Setup attempt's part).
+  bool CreateLane(std::size_t k, std::chrono::steady_clock::time_point deadline,
+                  const std::atomic<bool>& cancel, std::string& error);
+  void RecordBrokerBacklogs(std::int64_t now_ns);
 
   driver::Backend backend_;
-  ClientFactory create_clients_;
   std::string name_;
-  const config::Config& config_;
+  TargetContext context_;
   config::Role role_;
   std::vector<std::string> topics_;
-  accounting::RunIdentity identity_;
-  const pacing::Clock& clock_;
-  const pacing::Schedule& schedule_;
-  workers::Pool* pool_ = nullptr;
+  ProblemLog problems_;
+  int maintain_calls_ = 0;
   driver::Description description_;
   std::unique_ptr<accounting::TargetAccounting> accounting_;
   driver::Health health_;
-  std::vector<std::unique_ptr<LaneListener>> lane_listeners_;  // N > 1 only
+  std::vector<std::unique_ptr<LaneListener>> lane_listeners_;  // per lane; outlive clients_
   std::vector<std::unique_ptr<LaneAcks>> lane_acks_;           // per lane; outlive clients_
   std::vector<driver::Clients> clients_;                       // per lane
   std::vector<std::unique_ptr<pacing::Publisher>> publishers_;
