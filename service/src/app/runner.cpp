@@ -79,6 +79,38 @@ void LogStarted(const Engine& engine) {
   }
 }
 
+// The started targets' figures on /metrics, and ready.
+void ServeTargets(const Engine& engine, metrics::Exporter& exporter) {
+  for (const auto& target : engine.Targets()) {
+    exporter.AddTarget({target->Name(), target->Topics(), &target->Accounting(), &target->Health(),
+                        PublisherProbeOf(target->Publisher(), target->PublisherThread()),
+                        target->Description().broker_version, target->Description().client_version,
+                        engine.RunConfig().run.role});
+  }
+  exporter.SetReady(true);
+}
+
+// Reloads of the config file into `engine`, from the start on (ConfigReloader).
+std::unique_ptr<ConfigReloader> NewReloader(const config::Config& loaded,
+                                            const RunOptions& run_options, Engine& engine,
+                                            metrics::Exporter& exporter) {
+  auto apply = [&engine, &run_options,
+                level = loaded.log.level](const config::Config& next) mutable {
+    engine.Reload(next);
+    if (next.log.level == level) return;
+    level = next.log.level;
+    if (run_options.log_level_from_command_line) {
+      LOG_INFO("config reload: log.level changed; --log-level on the command line wins");
+    } else {
+      log::SetLevel(next.log.level);
+    }
+  };
+  LOG_INFO("config reload: on SIGHUP, and when %s changes (read every second)",
+           run_options.config_path.c_str());
+  return std::make_unique<ConfigReloader>(run_options.config_path, loaded,
+                                          driver::CheckClientProperty, std::move(apply), exporter);
+}
+
 }  // namespace
 
 int Run(const config::Config& loaded, const RunOptions& run_options) {
@@ -116,29 +148,9 @@ int Run(const config::Config& loaded, const RunOptions& run_options) {
   bool finished_logged = false;
   RunLoop::Hooks hooks;
   hooks.on_started = [&] {
-    for (const auto& target : engine.Targets()) {
-      exporter.AddTarget({target->Name(), target->Topics(), &target->Accounting(),
-                          &target->Health(),
-                          PublisherProbeOf(target->Publisher(), target->PublisherThread()),
-                          target->Description().broker_version,
-                          target->Description().client_version, config.run.role});
-    }
-    exporter.SetReady(true);
+    ServeTargets(engine, exporter);
     LogStarted(engine);
-    reloader = std::make_unique<ConfigReloader>(
-        run_options.config_path, loaded, driver::CheckClientProperty,
-        [&](const config::Config& next) {
-          engine.Reload(next);
-          if (next.log.level == reloader->Running().log.level) return;
-          if (run_options.log_level_from_command_line) {
-            LOG_INFO("config reload: log.level changed; --log-level on the command line wins");
-          } else {
-            log::SetLevel(next.log.level);
-          }
-        },
-        exporter);
-    LOG_INFO("config reload: on SIGHUP, and when %s changes (read every second)",
-             run_options.config_path.c_str());
+    reloader = NewReloader(loaded, run_options, engine, exporter);
   };
   hooks.on_hangup = [&] { reloader->Reload(ConfigReloader::Trigger::kSignal); };
   hooks.on_tick = [&] {
