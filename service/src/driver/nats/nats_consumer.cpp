@@ -7,7 +7,9 @@
 #include <unordered_map>
 #include <utility>
 
-#include "driver/nats/nats_client.hpp"
+#include "driver/nats/nats_connection.hpp"
+#include "driver/nats/nats_status.hpp"
+#include "driver/nats/nats_subjects.hpp"
 #include "driver/nats/reader_handler.hpp"
 #include "log/log.hpp"
 
@@ -20,25 +22,17 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
       : ack_policy_(target.ack_policy),
         max_ack_pending_(target.max_ack_pending),
         topics_(std::move(topics)),
-        watch_(health) {}
+        connection_(health),
+        watch_(connection_.watch()) {}
 
   ~NatsConsumer() override {
     Stop();
-    watch_.link.Close();        // closing is not an outage: no disconnect to report
-    CloseAndWait(nc_, watch_);  // joins the reader thread: no callback of ours runs after this
+    connection_.Close();  // joins the reader thread: no callback of ours runs after this
   }
 
   bool Init(const config::NatsTarget& target, std::string& error) {
     // Acks, if any, may wait for the flusher: they are off the measured path.
-    nc_ = Connect(target, "brokerload-consumer", false, watch_, error);
-    if (!nc_) return false;
-    jsCtx* js = nullptr;
-    natsStatus s = natsConnection_JetStream(&js, nc_.get(), nullptr);
-    if (s != NATS_OK) {
-      error = "JetStream context: " + LastError(s);
-      return false;
-    }
-    js_.reset(js);
+    if (!connection_.Open(target, "brokerload-consumer", false, error)) return false;
     if ((deliver_prefix_ = InboxPrefix("delivery inbox", error)).empty()) return false;
     topics_state_.reserve(topics_.size());
     for (std::size_t i = 0; i < topics_.size(); ++i) {
@@ -55,13 +49,13 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
     listener_ = &listener;
     // Messages are accounted as they are read, unless the listener may wait: then cnats' queue
     // per subscription holds the backlog (MessageListener::MayWait).
-    if (!listener.MayWait()) HandleOnReader(nc_.get(), *this);
+    if (!listener.MayWait()) HandleOnReader(connection_.connection(), *this);
     for (std::size_t i = 0; i < topics_.size(); ++i) {
       Topic& t = *topics_state_[i];
       const std::string deliver = deliver_prefix_ + std::to_string(i);
       natsSubscription* sub = nullptr;
       const natsStatus s =
-          natsConnection_Subscribe(&sub, nc_.get(), deliver.c_str(), OnMessage, &t);
+          natsConnection_Subscribe(&sub, connection_.connection(), deliver.c_str(), OnMessage, &t);
       if (s != NATS_OK) {
         error = "subscribe to " + deliver + " for stream " + topics_[i] + ": " + LastError(s);
         return false;
@@ -87,7 +81,7 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
       Topic& t = *topics_state_[i];
       jsConsumerInfo* info = nullptr;
       jsErrCode code{};
-      const natsStatus s = js_GetConsumerInfo(&info, js_.get(), topics_[i].c_str(),
+      const natsStatus s = js_GetConsumerInfo(&info, connection_.js(), topics_[i].c_str(),
                                               t.consumer.c_str(), nullptr, &code);
       jsConsumerInfo_Destroy(info);
       if (s == NATS_OK) continue;
@@ -125,7 +119,7 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
       }
       jsConsumerInfo* info = nullptr;
       asking = asking && !t.consumer.empty() &&
-               js_GetConsumerInfo(&info, js_.get(), topics_[i].c_str(), t.consumer.c_str(),
+               js_GetConsumerInfo(&info, connection_.js(), topics_[i].c_str(), t.consumer.c_str(),
                                   &options, nullptr) == NATS_OK;
       if (!asking) {
         jsConsumerInfo_Destroy(info);
@@ -146,7 +140,9 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
 
   void Stop() override {
     if (listener_) ReportClientDrops();
-    const bool connected = nc_ && natsConnection_Status(nc_.get()) == NATS_CONN_STATUS_CONNECTED;
+    const bool connected =
+        connection_.connection() &&
+        natsConnection_Status(connection_.connection()) == NATS_CONN_STATUS_CONNECTED;
     // Nothing is handed over from now on: the reader hook and the subscriptions' callbacks
     // leave what arrives (cnats 3.10 offers the hook even the messages of a subscription it no
     // longer knows), and cnats drops it once unsubscribed.
@@ -159,7 +155,7 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
     for (const std::unique_ptr<Topic>& t : topics_state_) {
       // The server would delete an ephemeral consumer without interest on its own, seconds later.
       if (connected && !t->consumer.empty()) {
-        js_DeleteConsumer(js_.get(), topics_[t->index].c_str(), t->consumer.c_str(), nullptr,
+        js_DeleteConsumer(connection_.js(), topics_[t->index].c_str(), t->consumer.c_str(), nullptr,
                           nullptr);
       }
       t->consumer.clear();
@@ -219,7 +215,7 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
     jsConsumerInfo* info = nullptr;
     jsErrCode code{};
     const natsStatus s =
-        js_AddConsumer(&info, js_.get(), topics_[i].c_str(), &config, nullptr, &code);
+        js_AddConsumer(&info, connection_.js(), topics_[i].c_str(), &config, nullptr, &code);
     if (s != NATS_OK) {
       error = "consumer of stream " + topics_[i] + ": " + LastError(s) + " (JetStream error " +
               std::to_string(static_cast<int>(code)) + ")";
@@ -252,7 +248,7 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
                                    static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
                          Replayed(t, reply));
     if (ack_policy_ != config::AckPolicy::kNone && reply != nullptr) {
-      natsConnection_Publish(nc_.get(), reply, "+ACK", 4);  // as cnats' natsMsg_Ack
+      natsConnection_Publish(connection_.connection(), reply, "+ACK", 4);  // as cnats' natsMsg_Ack
     }
   }
 
@@ -284,14 +280,13 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
   config::AckPolicy ack_policy_;
   int max_ack_pending_;
   std::vector<std::string> topics_;
-  ConnectionWatch watch_;
+  // Teardown order: subscriptions (in topics_state_), then the connection (closed in the
+  // destructor) with its JetStream context.
+  JetStreamConnection connection_;
+  ConnectionWatch& watch_;  // connection_'s
   MessageListener* listener_ = nullptr;
   std::string deliver_prefix_;          // "<inbox>.": topic i's messages come to "<inbox>.<i>"
   std::size_t next_backlog_topic_ = 0;  // Backlog's first topic (housekeeping thread)
-  // Teardown order: subscriptions (in topics_state_), then the JetStream context, then the
-  // connection.
-  ConnectionPtr nc_;
-  JsPtr js_;
   std::vector<std::unique_ptr<Topic>> topics_state_;
   std::unordered_map<std::string_view, std::size_t> topic_by_subject_;  // views of topics_
 };
