@@ -7,10 +7,12 @@
 #include <unordered_map>
 #include <utility>
 
+#include "driver/nats/consumer_admin.hpp"
 #include "driver/nats/nats_connection.hpp"
 #include "driver/nats/nats_status.hpp"
 #include "driver/nats/nats_subjects.hpp"
 #include "driver/nats/reader_handler.hpp"
+#include "driver/nats/setup_budget.hpp"
 #include "log/log.hpp"
 
 namespace brokerload::driver::nats {
@@ -44,26 +46,28 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
     return true;
   }
 
-  bool Start(MessageListener& listener, std::chrono::milliseconds, const std::atomic<bool>&,
-             std::string& error) override {
+  // Subscribes and adds the consumers topic by topic while `timeout` and `cancel` allow; one
+  // that does not finish is undone (Abandon).
+  bool Start(MessageListener& listener, std::chrono::milliseconds timeout,
+             const std::atomic<bool>& cancel, std::string& error) override {
+    const SetupBudget budget(timeout, cancel);
     listener_ = &listener;
     // Messages are accounted as they are read, unless the listener may wait: then cnats' queue
     // per subscription holds the backlog (MessageListener::MayWait).
     if (!listener.MayWait()) HandleOnReader(connection_.connection(), *this);
-    for (std::size_t i = 0; i < topics_.size(); ++i) {
-      Topic& t = *topics_state_[i];
-      const std::string deliver = deliver_prefix_ + std::to_string(i);
-      natsSubscription* sub = nullptr;
-      const natsStatus s =
-          natsConnection_Subscribe(&sub, connection_.connection(), deliver.c_str(), OnMessage, &t);
-      if (s != NATS_OK) {
-        error = "subscribe to " + deliver + " for stream " + topics_[i] + ": " + LastError(s);
-        return false;
-      }
-      natsSubscription_SetPendingLimits(sub, 1'000'000, 1 << 30);
-      t.subscription.reset(sub);
-      t.live.store(true);  // before the consumer exists: its first deliveries are handed over
-      if (!AddConsumer(i, 0, error)) return false;
+    std::string step_error;
+    const Steps steps =
+        RunWithin(topics_.size(), budget, kRequestWait, [&](std::size_t i, std::int64_t wait_ms) {
+          return Subscribe(i, step_error) && AddConsumer(i, 0, wait_ms, step_error);
+        });
+    if (!steps.Complete(topics_.size())) {
+      error = steps.cutoff == Cutoff::kNone
+                  ? step_error
+                  : "consumers: " + budget.Describe(steps.cutoff) + " with " +
+                        std::to_string(steps.done) + " of " + std::to_string(topics_.size()) +
+                        " added" + (step_error.empty() ? "" : " (" + step_error + ")");
+      Abandon();
+      return false;
     }
     LOG_INFO("nats: consuming %zu streams, messages taken on the %s", topics_.size(),
              listener.MayWait() ? "subscription callbacks (a listener that may wait)" : DataPath());
@@ -72,28 +76,24 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
 
   // After a reconnect, a restarted server has lost its ephemeral consumers: add each one that is
   // gone again, delivering from the moment the connection was lost into the same subscription
-  // (which cnats has renewed on the new connection), so nothing read before is dropped.
+  // (which cnats has renewed on the new connection), so nothing read before is dropped. At most
+  // kMaintainBudget of housekeeping's time; the next call goes on with what is left.
   void Maintain() override {
     ReportClientDrops();
     if (!watch_.reconnected.load()) return;
+    const SetupBudget budget(kMaintainBudget, kNeverCancelled);
     bool all_restored = true;
     for (std::size_t i = 0; i < topics_.size(); ++i) {
-      Topic& t = *topics_state_[i];
-      jsConsumerInfo* info = nullptr;
-      jsErrCode code{};
-      const natsStatus s = js_GetConsumerInfo(&info, connection_.js(), topics_[i].c_str(),
-                                              t.consumer.c_str(), nullptr, &code);
-      jsConsumerInfo_Destroy(info);
-      if (s == NATS_OK) continue;
-      std::string error;
-      if (s != NATS_NOT_FOUND && code != JSConsumerNotFoundErr && code != JSStreamNotFoundErr) {
-        error = "consumer " + t.consumer + " of stream " + topics_[i] + ": " + LastError(s);
-      } else if (AddConsumer(i, watch_.disconnected_at_ns.load(), error)) {
-        LOG_INFO("nats: consumer of stream %s added again after reconnect", topics_[i].c_str());
-        continue;
+      if (budget.Check() != Cutoff::kNone) {
+        LOG_WARN("nats: after reconnect: consumers of %zu streams left for the next pass",
+                 topics_.size() - i);
+        return;
       }
-      all_restored = false;
-      LOG_WARN("nats: after reconnect: %s; retrying", error.c_str());
+      std::string error;
+      if (!Restore(i, budget, error)) {
+        all_restored = false;
+        LOG_WARN("nats: after reconnect: %s; retrying", error.c_str());
+      }
     }
     if (all_restored) watch_.reconnected.store(false);
   }
@@ -138,31 +138,17 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
     return result;
   }
 
-  void Stop() override {
-    if (listener_) ReportClientDrops();
-    const bool connected =
-        connection_.connection() &&
-        natsConnection_Status(connection_.connection()) == NATS_CONN_STATUS_CONNECTED;
-    // Nothing is handed over from now on: the reader hook and the subscriptions' callbacks
-    // leave what arrives (cnats 3.10 offers the hook even the messages of a subscription it no
-    // longer knows), and cnats drops it once unsubscribed.
-    for (const std::unique_ptr<Topic>& t : topics_state_) t->live.store(false);
-    WaitForReader();
-    for (const std::unique_ptr<Topic>& t : topics_state_) {
-      if (t->subscription) natsSubscription_Unsubscribe(t->subscription.get());
-      t->subscription.reset();
-    }
-    for (const std::unique_ptr<Topic>& t : topics_state_) {
-      // The server would delete an ephemeral consumer without interest on its own, seconds later.
-      if (connected && !t->consumer.empty()) {
-        js_DeleteConsumer(connection_.js(), topics_[t->index].c_str(), t->consumer.c_str(), nullptr,
-                          nullptr);
-      }
-      t->consumer.clear();
-    }
-  }
+  void Stop() override { StopWithin(kStopBudget); }
 
  private:
+  // cnats' default wait for a JetStream API request, which requests here had before they were
+  // bounded by their callers.
+  static constexpr std::chrono::milliseconds kRequestWait{5'000};
+  static constexpr std::chrono::milliseconds kMaintainBudget{5'000};
+  static constexpr std::chrono::milliseconds kStopBudget{10'000};
+  // How long an abandoned Start may go on deleting the consumers it added.
+  static constexpr std::chrono::milliseconds kAbandonGrace{1'000};
+
   struct Topic {
     NatsConsumer* self = nullptr;
     std::size_t index = 0;
@@ -198,35 +184,98 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
     }
   }
 
-  // Adds the ephemeral push consumer of topic i, delivering to `<deliver_prefix_><i>` new
-  // messages, or those since `start_ns` (Unix ns) when not 0.
-  bool AddConsumer(std::size_t i, std::int64_t start_ns, std::string& error) {
+  // Topic i's subscription to `<deliver_prefix_><i>`, live before its consumer exists: the
+  // consumer's first deliveries are handed over.
+  bool Subscribe(std::size_t i, std::string& error) {
+    Topic& t = *topics_state_[i];
     const std::string deliver = deliver_prefix_ + std::to_string(i);
-    jsConsumerConfig config;
-    jsConsumerConfig_Init(&config);
-    config.DeliverSubject = deliver.c_str();
-    config.FilterSubject = topics_[i].c_str();
-    config.DeliverPolicy = start_ns == 0 ? js_DeliverNew : js_DeliverByStartTime;
-    config.OptStartTime = start_ns;
-    config.AckPolicy = ack_policy_ == config::AckPolicy::kNone  ? js_AckNone
-                       : ack_policy_ == config::AckPolicy::kAll ? js_AckAll
-                                                                : js_AckExplicit;
-    if (ack_policy_ != config::AckPolicy::kNone) config.MaxAckPending = max_ack_pending_;
-    jsConsumerInfo* info = nullptr;
-    jsErrCode code{};
+    natsSubscription* sub = nullptr;
     const natsStatus s =
-        js_AddConsumer(&info, connection_.js(), topics_[i].c_str(), &config, nullptr, &code);
+        natsConnection_Subscribe(&sub, connection_.connection(), deliver.c_str(), OnMessage, &t);
     if (s != NATS_OK) {
-      error = "consumer of stream " + topics_[i] + ": " + LastError(s) + " (JetStream error " +
-              std::to_string(static_cast<int>(code)) + ")";
+      error = "subscribe to " + deliver + " for stream " + topics_[i] + ": " + LastError(s);
       return false;
     }
-    topics_state_[i]->consumer = info->Name;
-    // Where the new consumer starts: its backlog counts from there, not from the stream's first.
-    topics_state_[i]->last_handed.store(info->Delivered.Stream, std::memory_order_relaxed);
-    jsConsumerInfo_Destroy(info);
+    natsSubscription_SetPendingLimits(sub, 1'000'000, 1 << 30);
+    t.subscription.reset(sub);
+    t.live.store(true);
     return true;
   }
+
+  // Adds the ephemeral push consumer of topic i, delivering to `<deliver_prefix_><i>` new
+  // messages, or those since `start_ns` (Unix ns) when not 0.
+  bool AddConsumer(std::size_t i, std::int64_t start_ns, std::int64_t wait_ms, std::string& error) {
+    const std::string deliver = deliver_prefix_ + std::to_string(i);
+    const std::optional<AddedConsumer> added = AddPushConsumer(
+        connection_.js(), {topics_[i], deliver, ack_policy_, max_ack_pending_, start_ns}, wait_ms,
+        error);
+    if (!added) return false;
+    topics_state_[i]->consumer = added->name;
+    // Where the new consumer starts: its backlog counts from there, not from the stream's first.
+    topics_state_[i]->last_handed.store(added->start_sequence, std::memory_order_relaxed);
+    return true;
+  }
+
+  // Topic i's consumer after a reconnect: still there, or added again from the moment the
+  // connection was lost.
+  bool Restore(std::size_t i, const SetupBudget& budget, std::string& error) {
+    switch (FindConsumer(connection_.js(), topics_[i], topics_state_[i]->consumer,
+                         budget.RequestWaitMs(kRequestWait), error)) {
+      case ConsumerPresence::kPresent:
+        return true;
+      case ConsumerPresence::kUnknown:
+        return false;
+      case ConsumerPresence::kGone:
+        break;
+    }
+    const std::int64_t wait_ms = budget.RequestWaitMs(kRequestWait);
+    if (wait_ms == 0) {
+      error = "consumer of stream " + topics_[i] + ": no time left to add it again";
+      return false;
+    }
+    if (!AddConsumer(i, watch_.disconnected_at_ns.load(), wait_ms, error)) return false;
+    LOG_INFO("nats: consumer of stream %s added again after reconnect", topics_[i].c_str());
+    return true;
+  }
+
+  // Stops delivering at once, then deletes the consumers within `budget`: the server would
+  // delete an ephemeral consumer without interest on its own, seconds later, and does so with
+  // those left.
+  void StopWithin(std::chrono::milliseconds budget) {
+    if (listener_) ReportClientDrops();
+    const bool connected =
+        connection_.connection() &&
+        natsConnection_Status(connection_.connection()) == NATS_CONN_STATUS_CONNECTED;
+    // Nothing is handed over from now on: the reader hook and the subscriptions' callbacks
+    // leave what arrives (cnats 3.10 offers the hook even the messages of a subscription it no
+    // longer knows), and cnats drops it once unsubscribed.
+    for (const std::unique_ptr<Topic>& t : topics_state_) t->live.store(false);
+    WaitForReader();
+    for (const std::unique_ptr<Topic>& t : topics_state_) {
+      if (t->subscription) natsSubscription_Unsubscribe(t->subscription.get());
+      t->subscription.reset();
+    }
+    const SetupBudget deleting(budget, kNeverCancelled);
+    std::size_t left = 0;
+    for (const std::unique_ptr<Topic>& t : topics_state_) {
+      if (t->consumer.empty()) continue;
+      const std::int64_t wait_ms = deleting.RequestWaitMs(kRequestWait);
+      if (connected && wait_ms > 0) {
+        DeleteConsumer(connection_.js(), topics_[t->index], t->consumer, wait_ms);
+      } else if (connected) {
+        ++left;
+      }
+      t->consumer.clear();
+    }
+    if (left > 0) {
+      LOG_INFO("nats: %zu consumers not deleted within %lld ms: the server removes them", left,
+               static_cast<long long>(budget.count()));
+    }
+  }
+
+  // Undoes a Start that did not finish: nothing goes on receiving, and the consumers it added
+  // are deleted, if they can be within kAbandonGrace.
+  void Abandon() { StopWithin(kAbandonGrace); }
 
   // See MessageListener::OnMessage. A message without JetStream metadata counts as new.
   static bool Replayed(Topic& t, const char* reply) {

@@ -1,0 +1,52 @@
+#include "driver/nats/setup_budget.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace brokerload::driver::nats {
+
+SetupBudget::SetupBudget(std::chrono::milliseconds timeout, const std::atomic<bool>& cancel,
+                         Now now)
+    : now_(std::move(now)), timeout_(timeout), deadline_(now_() + timeout), cancel_(cancel) {}
+
+Cutoff SetupBudget::Check() const {
+  if (cancel_.load()) return Cutoff::kCancelled;
+  return now_() >= deadline_ ? Cutoff::kTimedOut : Cutoff::kNone;
+}
+
+std::int64_t SetupBudget::RequestWaitMs(std::chrono::milliseconds cap) const {
+  const Clock::time_point now = now_();
+  if (cancel_.load() || now >= deadline_) return 0;
+  // Rounded up: a few microseconds left are 1 ms, never cnats' 0 (its default).
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - now);
+  return std::max<std::int64_t>(1, std::min(left, cap).count());
+}
+
+std::string SetupBudget::Describe(Cutoff cutoff) const {
+  switch (cutoff) {
+    case Cutoff::kCancelled:
+      return "cancelled";
+    case Cutoff::kTimedOut:
+      return "timed out after " + std::to_string(timeout_.count()) + " ms";
+    case Cutoff::kNone:
+      break;
+  }
+  return "";
+}
+
+Steps RunWithin(std::size_t count, const SetupBudget& budget, std::chrono::milliseconds cap,
+                const std::function<bool(std::size_t, std::int64_t)>& step) {
+  Steps steps;
+  while (steps.done < count) {
+    steps.cutoff = budget.Check();
+    if (steps.cutoff != Cutoff::kNone) return steps;
+    if (!step(steps.done, budget.RequestWaitMs(cap))) {
+      steps.cutoff = budget.Check();
+      return steps;
+    }
+    ++steps.done;
+  }
+  return steps;
+}
+
+}  // namespace brokerload::driver::nats
