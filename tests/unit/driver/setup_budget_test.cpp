@@ -73,7 +73,7 @@ TEST(SetupBudget, AZeroTimeoutAllowsNoRequest) {
   int steps = 0;
   const Steps done = RunWithin(3, budget, kCap, [&](std::size_t, std::int64_t) {
     ++steps;
-    return true;
+    return Step::kDone;
   });
   EXPECT_EQ(steps, 0);
   EXPECT_EQ(done.done, 0u);
@@ -89,7 +89,7 @@ TEST(RunWithin, RunsEveryStepWithinTheBudget) {
     EXPECT_EQ(i, waits.size());
     waits.push_back(wait_ms);
     clock.now += milliseconds(10);
-    return true;
+    return Step::kDone;
   });
   EXPECT_TRUE(done.Complete(4));
   EXPECT_EQ(done.cutoff, Cutoff::kNone);
@@ -105,7 +105,7 @@ TEST(RunWithin, StartsNoStepOnceTheDeadlineIsReached) {
   const Steps done = RunWithin(1'000, budget, kCap, [&](std::size_t, std::int64_t wait_ms) {
     waits.push_back(wait_ms);
     clock.now += milliseconds(30);
-    return true;
+    return Step::kDone;
   });
   EXPECT_EQ(done.done, 4u);
   EXPECT_EQ(done.cutoff, Cutoff::kTimedOut);
@@ -118,33 +118,61 @@ TEST(RunWithin, StopsBeforeTheNextStepOnceCancelled) {
   const SetupBudget budget(milliseconds(100), cancel, clock.Reader());
   const Steps done = RunWithin(1'000, budget, kCap, [&](std::size_t i, std::int64_t) {
     if (i == 2) cancel.store(true);  // set by another thread while step 2 waits
-    return true;
+    return Step::kDone;
   });
   EXPECT_EQ(done.done, 3u);
   EXPECT_EQ(done.cutoff, Cutoff::kCancelled);
 }
 
-TEST(RunWithin, AStepThatRanOutOfTimeIsTheCutoff) {
+TEST(RunWithin, AStepOutOfTheTimeLeftIsTheCutoffEvenWhenItsTimerFiredEarly) {
   ManualClock clock;
   const std::atomic<bool> cancel{false};
   const SetupBudget budget(milliseconds(100), cancel, clock.Reader());
   const Steps done = RunWithin(5, budget, kCap, [&](std::size_t i, std::int64_t wait_ms) {
-    if (i < 1) return true;
-    clock.now += milliseconds(wait_ms);  // the request waited all it was given: NATS_TIMEOUT
-    return false;
+    if (i < 1) return Step::kDone;
+    // cnats' timer (whole ms of its own clock) ended the request a little before the deadline.
+    clock.now += milliseconds(wait_ms) - microseconds(700);
+    return Step::kOutOfTime;
   });
   EXPECT_EQ(done.done, 1u);
   EXPECT_EQ(done.cutoff, Cutoff::kTimedOut);
+}
+
+TEST(RunWithin, AStepOutOfItsFullWaitIsAFailureNotTheCutoff) {
+  ManualClock clock;
+  const std::atomic<bool> cancel{false};
+  const SetupBudget budget(milliseconds(60'000), cancel, clock.Reader());
+  const Steps done = RunWithin(5, budget, kCap, [&](std::size_t, std::int64_t wait_ms) {
+    EXPECT_EQ(wait_ms, kCap.count());
+    clock.now += kCap;  // a server that did not answer in 5 s: the caller's time is not up
+    return Step::kOutOfTime;
+  });
+  EXPECT_EQ(done.done, 0u);
+  EXPECT_EQ(done.cutoff, Cutoff::kNone);
 }
 
 TEST(RunWithin, AStepThatFailsWithTimeLeftIsNoCutoff) {
   ManualClock clock;
   const std::atomic<bool> cancel{false};
   const SetupBudget budget(milliseconds(100), cancel, clock.Reader());
-  const Steps done = RunWithin(5, budget, kCap, [&](std::size_t i, std::int64_t) { return i < 2; });
+  const Steps done = RunWithin(5, budget, kCap, [&](std::size_t i, std::int64_t) {
+    return i < 2 ? Step::kDone : Step::kFailed;
+  });
   EXPECT_EQ(done.done, 2u);
   EXPECT_EQ(done.cutoff, Cutoff::kNone);
   EXPECT_FALSE(done.Complete(5));
+}
+
+TEST(RunWithin, ACancelDuringAFailedStepIsTheCutoff) {
+  ManualClock clock;
+  std::atomic<bool> cancel{false};
+  const SetupBudget budget(milliseconds(100), cancel, clock.Reader());
+  const Steps done = RunWithin(5, budget, kCap, [&](std::size_t, std::int64_t) {
+    cancel.store(true);
+    return Step::kFailed;
+  });
+  EXPECT_EQ(done.done, 0u);
+  EXPECT_EQ(done.cutoff, Cutoff::kCancelled);
 }
 
 }  // namespace

@@ -14,8 +14,8 @@ jsOptions WaitingAtMost(std::int64_t wait_ms) {
 
 }  // namespace
 
-std::optional<AddedConsumer> AddPushConsumer(jsCtx* js, const PushConsumerSpec& spec,
-                                             std::int64_t wait_ms, std::string& error) {
+natsStatus AddPushConsumer(jsCtx* js, const PushConsumerSpec& spec, std::int64_t wait_ms,
+                           AddedConsumer& added, std::string& error) {
   jsConsumerConfig config;
   jsConsumerConfig_Init(&config);
   config.DeliverSubject = spec.deliver.c_str();
@@ -33,11 +33,11 @@ std::optional<AddedConsumer> AddPushConsumer(jsCtx* js, const PushConsumerSpec& 
   if (s != NATS_OK) {
     error = "consumer of stream " + spec.stream + ": " + LastError(s) + " (JetStream error " +
             std::to_string(static_cast<int>(code)) + ")";
-    return std::nullopt;
+    return s;
   }
-  AddedConsumer added{info->Name, info->Delivered.Stream};
+  added = {info->Name, info->Delivered.Stream};
   jsConsumerInfo_Destroy(info);
-  return added;
+  return NATS_OK;
 }
 
 ConsumerPresence FindConsumer(jsCtx* js, const std::string& stream, const std::string& name,

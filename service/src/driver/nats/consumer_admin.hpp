@@ -3,7 +3,6 @@
 #include <nats/nats.h>
 
 #include <cstdint>
-#include <optional>
 #include <string>
 
 #include "config/config.hpp"
@@ -25,9 +24,10 @@ struct AddedConsumer {
   std::uint64_t start_sequence = 0;  // the stream sequence it starts after
 };
 
-// Adds an ephemeral push consumer; nullopt with `error` ("consumer of stream <s>: ...").
-std::optional<AddedConsumer> AddPushConsumer(jsCtx* js, const PushConsumerSpec& spec,
-                                             std::int64_t wait_ms, std::string& error);
+// Adds an ephemeral push consumer into `added`; otherwise the failure, with `error`
+// ("consumer of stream <s>: ...").
+natsStatus AddPushConsumer(jsCtx* js, const PushConsumerSpec& spec, std::int64_t wait_ms,
+                           AddedConsumer& added, std::string& error);
 
 enum class ConsumerPresence { kPresent, kGone, kUnknown };
 

@@ -58,7 +58,8 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
     std::string step_error;
     const Steps steps =
         RunWithin(topics_.size(), budget, kRequestWait, [&](std::size_t i, std::int64_t wait_ms) {
-          return Subscribe(i, step_error) && AddConsumer(i, 0, wait_ms, step_error);
+          if (!Subscribe(i, step_error)) return Step::kFailed;
+          return StepOf(AddConsumer(i, 0, wait_ms, step_error));
         });
     if (!steps.Complete(topics_.size())) {
       error = steps.cutoff == Cutoff::kNone
@@ -204,16 +205,18 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
 
   // Adds the ephemeral push consumer of topic i, delivering to `<deliver_prefix_><i>` new
   // messages, or those since `start_ns` (Unix ns) when not 0.
-  bool AddConsumer(std::size_t i, std::int64_t start_ns, std::int64_t wait_ms, std::string& error) {
+  natsStatus AddConsumer(std::size_t i, std::int64_t start_ns, std::int64_t wait_ms,
+                         std::string& error) {
     const std::string deliver = deliver_prefix_ + std::to_string(i);
-    const std::optional<AddedConsumer> added = AddPushConsumer(
+    AddedConsumer added;
+    const natsStatus s = AddPushConsumer(
         connection_.js(), {topics_[i], deliver, ack_policy_, max_ack_pending_, start_ns}, wait_ms,
-        error);
-    if (!added) return false;
-    topics_state_[i]->consumer = added->name;
+        added, error);
+    if (s != NATS_OK) return s;
+    topics_state_[i]->consumer = added.name;
     // Where the new consumer starts: its backlog counts from there, not from the stream's first.
-    topics_state_[i]->last_handed.store(added->start_sequence, std::memory_order_relaxed);
-    return true;
+    topics_state_[i]->last_handed.store(added.start_sequence, std::memory_order_relaxed);
+    return NATS_OK;
   }
 
   // Topic i's consumer after a reconnect: still there, or added again from the moment the
@@ -233,7 +236,7 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
       error = "consumer of stream " + topics_[i] + ": no time left to add it again";
       return false;
     }
-    if (!AddConsumer(i, watch_.disconnected_at_ns.load(), wait_ms, error)) return false;
+    if (AddConsumer(i, watch_.disconnected_at_ns.load(), wait_ms, error) != NATS_OK) return false;
     LOG_INFO("nats: consumer of stream %s added again after reconnect", topics_[i].c_str());
     return true;
   }

@@ -36,6 +36,12 @@ Status MapError(natsStatus status, jsErrCode code) {
   }
 }
 
+Step StepOf(natsStatus status) {
+  return status == NATS_OK        ? Step::kDone
+         : status == NATS_TIMEOUT ? Step::kOutOfTime
+                                  : Step::kFailed;
+}
+
 std::string UnfixableConnectError(natsStatus status) {
   switch (status) {
     case NATS_CONNECTION_AUTH_FAILED:

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "driver/nats/setup_budget.hpp"
 #include "driver/status.hpp"
 
 // cnats' errors in the engine's terms and in people's words.
@@ -14,6 +15,9 @@ Status MapError(natsStatus status, jsErrCode code);
 
 // `status` as text, with cnats' last error of this thread when it has one.
 std::string LastError(natsStatus status);
+
+// A JetStream request's outcome as a step of RunWithin: NATS_TIMEOUT is out of time.
+Step StepOf(natsStatus status);
 
 // Why a connection failed, with a hint, when retrying cannot fix it (credentials, certificate,
 // TLS on one side only); "" otherwise.

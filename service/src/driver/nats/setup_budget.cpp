@@ -35,16 +35,22 @@ std::string SetupBudget::Describe(Cutoff cutoff) const {
 }
 
 Steps RunWithin(std::size_t count, const SetupBudget& budget, std::chrono::milliseconds cap,
-                const std::function<bool(std::size_t, std::int64_t)>& step) {
+                const std::function<Step(std::size_t, std::int64_t)>& step) {
   Steps steps;
   while (steps.done < count) {
     steps.cutoff = budget.Check();
     if (steps.cutoff != Cutoff::kNone) return steps;
-    if (!step(steps.done, budget.RequestWaitMs(cap))) {
-      steps.cutoff = budget.Check();
-      return steps;
+    const std::int64_t wait_ms = budget.RequestWaitMs(cap);
+    const Step result = step(steps.done, wait_ms);
+    if (result == Step::kDone) {
+      ++steps.done;
+      continue;
     }
-    ++steps.done;
+    steps.cutoff = budget.Check();
+    if (steps.cutoff == Cutoff::kNone && result == Step::kOutOfTime && wait_ms < cap.count()) {
+      steps.cutoff = Cutoff::kTimedOut;
+    }
+    return steps;
   }
   return steps;
 }

@@ -49,6 +49,13 @@ class SetupBudget {
   const std::atomic<bool>& cancel_;
 };
 
+// What one step of RunWithin came to.
+enum class Step {
+  kDone,
+  kFailed,
+  kOutOfTime,  // its request waited all it was given (NATS_TIMEOUT)
+};
+
 // How far RunWithin got.
 struct Steps {
   std::size_t done = 0;  // steps that succeeded, from the first
@@ -57,10 +64,10 @@ struct Steps {
 };
 
 // Runs step(i, wait_ms) for i = 0, 1, ... `count` - 1, each given RequestWaitMs(cap), while
-// `budget` allows: checked before each step, and after a step that failed (so that a request
-// that ran out of the time it was given counts as the cutoff it is). Stops at the first step that
-// returns false.
+// `budget` allows: checked before each step and after one that did not succeed. Stops at the
+// first step that does not succeed. A step out of time that was given less than `cap` was given
+// what was left: that is the deadline (cnats' timer may fire a little before it).
 Steps RunWithin(std::size_t count, const SetupBudget& budget, std::chrono::milliseconds cap,
-                const std::function<bool(std::size_t, std::int64_t)>& step);
+                const std::function<Step(std::size_t, std::int64_t)>& step);
 
 }  // namespace brokerload::driver::nats
