@@ -1,7 +1,8 @@
 // The JetStream consumer's Start against the real local nats-server: it adds a consumer per
 // stream and receives; and it keeps the bound its interface promises (driver.hpp): a timeout
 // shorter than adding every consumer, or a cancel set from another thread meanwhile, ends it
-// promptly with false, and what it had added is undone (no consumer left on the streams).
+// promptly with false, and what it had added is undone (no consumer left on the streams); stream
+// creation likewise ends at its budget.
 #include "driver/nats/nats_consumer.hpp"
 
 #include <gtest/gtest.h>
@@ -43,7 +44,8 @@ class NatsConsumerStart : public ::testing::Test {
     for (int i = 0; i < count; ++i) topics_.push_back(prefix + "-" + std::to_string(i));
     std::string error;
     ASSERT_TRUE(admin_.Open(target_, "brokerload-test-admin", false, error)) << error;
-    ASSERT_TRUE(EnsureStreams(admin_.js(), target_.stream, topics_, error)) << error;
+    const SetupBudget budget(std::chrono::seconds(60), kNeverCancelled);
+    ASSERT_TRUE(EnsureStreams(admin_.js(), target_.stream, topics_, budget, error)) << error;
     consumer_ = CreateConsumer(target_, topics_, health_, error);
     ASSERT_TRUE(consumer_) << error;
   }
@@ -137,6 +139,31 @@ TEST_F(NatsConsumerStart, ACancelFromAnotherThreadEndsItPromptlyAndUndoesIt) {
   EXPECT_NE(error.find("consumers: cancelled with "), std::string::npos) << error;
   EXPECT_LT(returned_at - cancelled_at, milliseconds(1'000 + 500));
   EXPECT_TRUE(NoConsumerLeftWithin(std::chrono::seconds(15)));
+}
+
+// The producer's stream creation keeps its budget the same way (run.startup_timeout at start,
+// 5 s a housekeeping pass after a reconnect).
+TEST(NatsStreams, EnsureStreamsEndsAtItsBudget) {
+  std::string url;
+  ASSERT_TRUE(testing::LoadBrokerAddress("NATS_URL", url));
+  config::NatsTarget target;
+  target.servers = {url};
+  target.stream.max_bytes = 64 << 10;
+  std::vector<std::string> topics;
+  const std::string prefix = testing::UniqueName("ENSURE");
+  for (int i = 0; i < 300; ++i) topics.push_back(prefix + "-" + std::to_string(i));
+  Health health;
+  JetStreamConnection admin(health);
+  std::string error;
+  ASSERT_TRUE(admin.Open(target, "brokerload-test-admin", false, error)) << error;
+  const auto started = Clock::now();
+  EXPECT_FALSE(EnsureStreams(admin.js(), target.stream, topics,
+                             SetupBudget(milliseconds(10), kNeverCancelled), error));
+  EXPECT_LT(Clock::now() - started, milliseconds(500));
+  EXPECT_NE(error.find("streams: timed out after 10 ms with "), std::string::npos) << error;
+  for (const std::string& topic : topics) {
+    js_DeleteStream(admin.js(), topic.c_str(), nullptr, nullptr);
+  }
 }
 
 }  // namespace

@@ -8,8 +8,9 @@
 // cnats ownership: a deleter and a unique_ptr per handle, and the library's process-wide state.
 // What is built on them has a file each: nats_status (errors), nats_security (TLS and
 // credentials), nats_connection (connecting, its callbacks, closing; the JetStream context),
-// nats_streams (stream admin), nats_subjects (inboxes and ack subjects), server_info (the
-// server's INFO line and the target's description).
+// nats_streams and consumer_admin (JetStream admin requests), setup_budget (the caller's bound on
+// a series of them), nats_subjects (inboxes and ack subjects), server_info (the server's INFO
+// line and the target's description).
 namespace brokerload::driver::nats {
 
 struct ConnectionDeleter {

@@ -47,7 +47,13 @@ class NatsProducer final : public Producer, private ReaderHandler {
   bool Init(const config::NatsTarget& target, const config::Run& run,
             const std::vector<std::string>& topics, std::string& error) {
     if (!connection_.Open(target, "brokerload-producer", target.send_asap, error)) return false;
-    if (target.stream.create && !EnsureStreams(connection_.js(), target.stream, topics, error)) {
+    // The factory's deadline does not reach here: run.startup_timeout, the whole start's bound,
+    // is the most this may take.
+    const SetupBudget streams_budget(
+        std::chrono::duration_cast<std::chrono::milliseconds>(run.startup_timeout),
+        kNeverCancelled);
+    if (target.stream.create &&
+        !EnsureStreams(connection_.js(), target.stream, topics, streams_budget, error)) {
       return false;
     }
     // One subscription for every PubAck: <inbox>.<slot number>.
@@ -90,14 +96,15 @@ class NatsProducer final : public Producer, private ReaderHandler {
   }
 
   // PubAcks that never came fail as timeouts; a restarted server has lost its memory streams:
-  // re-create them. Housekeeping thread: the JetStream API requests wait for the server, which
-  // the publisher must never do.
+  // re-create them, within kMaintainBudget a pass (the next pass tries again). Housekeeping
+  // thread: the JetStream API requests wait for the server, which the publisher must never do.
   void Maintain() override {
     ExpireTimedOut();
     ConnectionWatch& watch = connection_.watch();
     if (!create_streams_ || !watch.reconnected.load(std::memory_order_relaxed)) return;
     std::string error;
-    if (EnsureStreams(connection_.js(), stream_settings_, subjects_, error)) {
+    if (EnsureStreams(connection_.js(), stream_settings_, subjects_,
+                      SetupBudget(kMaintainBudget, kNeverCancelled), error)) {
       watch.reconnected.store(false);
       LOG_INFO("nats: streams checked after reconnect");
     } else {
@@ -121,6 +128,8 @@ class NatsProducer final : public Producer, private ReaderHandler {
   }
 
  private:
+  static constexpr std::chrono::milliseconds kMaintainBudget{5'000};
+
   static std::int64_t SteadyNs() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::steady_clock::now().time_since_epoch())

@@ -1,43 +1,69 @@
 #include "driver/nats/nats_streams.hpp"
 
+#include <chrono>
+#include <cstdint>
+
 #include "driver/nats/nats_status.hpp"
 #include "log/log.hpp"
 
 namespace brokerload::driver::nats {
 
-bool EnsureStreams(jsCtx* js, const config::NatsStreamSettings& settings,
-                   const std::vector<std::string>& topics, std::string& error) {
-  for (const std::string& topic : topics) {
-    jsStreamConfig config;
-    jsStreamConfig_Init(&config);
-    config.Name = topic.c_str();
-    const char* subjects[] = {topic.c_str()};
-    config.Subjects = subjects;
-    config.SubjectsLen = 1;
-    config.Storage =
-        settings.storage == config::Storage::kMemory ? js_MemoryStorage : js_FileStorage;
-    config.Replicas = settings.replicas;
-    config.MaxBytes = settings.max_bytes;
-    config.MaxAge = settings.max_age.count();
-    config.Discard = settings.discard == config::Discard::kOld ? js_DiscardOld : js_DiscardNew;
-    jsStreamInfo* info = nullptr;
-    jsErrCode code{};
-    const natsStatus s = js_AddStream(&info, js, &config, nullptr, &code);
-    jsStreamInfo_Destroy(info);
-    if (s == NATS_OK) {
-      LOG_INFO("nats: stream %s ready", topic.c_str());
-      continue;
-    }
-    if (code == JSStreamNameExistErr) {
-      LOG_INFO("nats: stream %s exists with another config; using it as it is", topic.c_str());
-      continue;
-    }
-    error = "stream " + topic + ": " + LastError(s) + " (JetStream error " +
-            std::to_string(static_cast<int>(code)) +
-            "; is JetStream enabled? set targets.nats.stream.create: false for managed streams)";
-    return false;
+namespace {
+
+// cnats' default wait for a JetStream API request, which these had before they were bounded.
+constexpr std::chrono::milliseconds kRequestWait{5'000};
+
+natsStatus EnsureStream(jsCtx* js, const config::NatsStreamSettings& settings,
+                        const std::string& topic, std::int64_t wait_ms, std::string& error) {
+  jsStreamConfig config;
+  jsStreamConfig_Init(&config);
+  config.Name = topic.c_str();
+  const char* subjects[] = {topic.c_str()};
+  config.Subjects = subjects;
+  config.SubjectsLen = 1;
+  config.Storage = settings.storage == config::Storage::kMemory ? js_MemoryStorage : js_FileStorage;
+  config.Replicas = settings.replicas;
+  config.MaxBytes = settings.max_bytes;
+  config.MaxAge = settings.max_age.count();
+  config.Discard = settings.discard == config::Discard::kOld ? js_DiscardOld : js_DiscardNew;
+  jsOptions options;
+  jsOptions_Init(&options);
+  options.Wait = wait_ms;
+  jsStreamInfo* info = nullptr;
+  jsErrCode code{};
+  const natsStatus s = js_AddStream(&info, js, &config, &options, &code);
+  jsStreamInfo_Destroy(info);
+  if (s == NATS_OK) {
+    LOG_INFO("nats: stream %s ready", topic.c_str());
+    return NATS_OK;
   }
-  return true;
+  if (code == JSStreamNameExistErr) {
+    LOG_INFO("nats: stream %s exists with another config; using it as it is", topic.c_str());
+    return NATS_OK;
+  }
+  error = "stream " + topic + ": " + LastError(s) + " (JetStream error " +
+          std::to_string(static_cast<int>(code)) +
+          "; is JetStream enabled? set targets.nats.stream.create: false for managed streams)";
+  return s;
+}
+
+}  // namespace
+
+bool EnsureStreams(jsCtx* js, const config::NatsStreamSettings& settings,
+                   const std::vector<std::string>& topics, const SetupBudget& budget,
+                   std::string& error) {
+  std::string step_error;
+  const Steps steps =
+      RunWithin(topics.size(), budget, kRequestWait, [&](std::size_t i, std::int64_t wait_ms) {
+        return StepOf(EnsureStream(js, settings, topics[i], wait_ms, step_error));
+      });
+  if (steps.Complete(topics.size())) return true;
+  error = steps.cutoff == Cutoff::kNone
+              ? step_error
+              : "streams: " + budget.Describe(steps.cutoff) + " with " +
+                    std::to_string(steps.done) + " of " + std::to_string(topics.size()) + " ready" +
+                    (step_error.empty() ? "" : " (" + step_error + ")");
+  return false;
 }
 
 }  // namespace brokerload::driver::nats
