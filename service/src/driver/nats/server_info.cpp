@@ -1,15 +1,41 @@
 #include "driver/nats/server_info.hpp"
 
 #include <netdb.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <array>
+#include <cstring>
 
 namespace brokerload::driver::nats {
 
-std::string InfoLine(const std::string& url) {
+namespace {
+
+// What `fd` sends until a newline, 4 KiB or `deadline`, whichever comes first.
+std::string ReadLine(int fd, std::chrono::steady_clock::time_point deadline) {
+  std::array<char, 4096> buffer{};
+  std::size_t used = 0;
+  while (used < buffer.size()) {
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd readable{fd, POLLIN, 0};
+    if (left.count() <= 0 || poll(&readable, 1, static_cast<int>(left.count())) <= 0) break;
+    const ssize_t n = read(fd, buffer.data() + used, buffer.size() - used);
+    if (n <= 0) break;
+    const char* got = buffer.data() + used;
+    used += static_cast<std::size_t>(n);
+    if (std::memchr(got, '\n', static_cast<std::size_t>(n)) != nullptr) break;
+  }
+  return std::string(buffer.data(), used);
+}
+
+}  // namespace
+
+std::string InfoLine(const std::string& url, std::chrono::milliseconds timeout) {
+  if (timeout.count() <= 0) return "";  // (a zero SO_SNDTIMEO would wait forever)
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string rest = url;
   if (const auto scheme = rest.find("://"); scheme != std::string::npos) rest.erase(0, scheme + 3);
   if (const auto at = rest.rfind('@'); at != std::string::npos) rest.erase(0, at + 1);
@@ -24,19 +50,12 @@ std::string InfoLine(const std::string& url) {
   std::string line;
   const int fd = socket(found->ai_family, found->ai_socktype, found->ai_protocol);
   if (fd >= 0) {
-    timeval timeout{2, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    if (connect(fd, found->ai_addr, found->ai_addrlen) == 0) {
-      std::array<char, 4096> buffer{};
-      std::size_t used = 0;
-      while (used < buffer.size() && line.find('\n') == std::string::npos) {
-        const ssize_t n = read(fd, buffer.data() + used, buffer.size() - used);
-        if (n <= 0) break;
-        used += static_cast<std::size_t>(n);
-        line.assign(buffer.data(), used);
-      }
-    }
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout - seconds);
+    timeval connect_timeout{static_cast<time_t>(seconds.count()),
+                            static_cast<suseconds_t>(micros.count())};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &connect_timeout, sizeof connect_timeout);
+    if (connect(fd, found->ai_addr, found->ai_addrlen) == 0) line = ReadLine(fd, deadline);
     close(fd);
   }
   freeaddrinfo(found);

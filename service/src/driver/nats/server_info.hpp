@@ -2,6 +2,7 @@
 
 #include <nats/nats.h>
 
+#include <chrono>
 #include <string>
 
 #include "config/config.hpp"
@@ -11,8 +12,10 @@
 namespace brokerload::driver::nats {
 
 // The INFO line a server sends first on a plain TCP connection to `url`, before any TLS or
-// authentication ("" when none came within 2 s).
-std::string InfoLine(const std::string& url);
+// authentication ("" when none came within `timeout`, connecting included; the name lookup is
+// the system's).
+std::string InfoLine(const std::string& url,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(2));
 
 // The version the connected server announces in its INFO line (cnats keeps it private, so this
 // reads it on a short connection of its own, at most ~2 s), or why it is unknown.
