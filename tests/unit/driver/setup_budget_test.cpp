@@ -175,5 +175,16 @@ TEST(RunWithin, ACancelDuringAFailedStepIsTheCutoff) {
   EXPECT_EQ(done.cutoff, Cutoff::kCancelled);
 }
 
+TEST(StepsError, IsTheStepsOwnWithoutACutoffAndSaysHowFarItGotWithOne) {
+  ManualClock clock;
+  std::atomic<bool> cancel{false};
+  const SetupBudget budget(milliseconds(250), cancel, clock.Reader());
+  EXPECT_EQ(StepsError({2, Cutoff::kNone}, 5, budget, "consumers", "added", "refused"), "refused");
+  EXPECT_EQ(StepsError({2, Cutoff::kTimedOut}, 5, budget, "consumers", "added", ""),
+            "consumers: timed out after 250 ms with 2 of 5 added");
+  EXPECT_EQ(StepsError({0, Cutoff::kCancelled}, 5, budget, "streams", "ready", "stream s: Timeout"),
+            "streams: cancelled with 0 of 5 ready (stream s: Timeout)");
+}
+
 }  // namespace
 }  // namespace brokerload::driver::nats

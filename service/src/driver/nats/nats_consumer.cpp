@@ -62,11 +62,7 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
           return StepOf(AddConsumer(i, 0, wait_ms, step_error));
         });
     if (!steps.Complete(topics_.size())) {
-      error = steps.cutoff == Cutoff::kNone
-                  ? step_error
-                  : "consumers: " + budget.Describe(steps.cutoff) + " with " +
-                        std::to_string(steps.done) + " of " + std::to_string(topics_.size()) +
-                        " added" + (step_error.empty() ? "" : " (" + step_error + ")");
+      error = StepsError(steps, topics_.size(), budget, "consumers", "added", step_error);
       Abandon();
       return false;
     }
@@ -142,9 +138,6 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
   void Stop() override { StopWithin(kStopBudget); }
 
  private:
-  // cnats' default wait for a JetStream API request, which requests here had before they were
-  // bounded by their callers.
-  static constexpr std::chrono::milliseconds kRequestWait{5'000};
   static constexpr std::chrono::milliseconds kMaintainBudget{5'000};
   static constexpr std::chrono::milliseconds kStopBudget{10'000};
   // How long an abandoned Start may go on deleting the consumers it added.

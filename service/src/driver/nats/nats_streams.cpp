@@ -1,6 +1,5 @@
 #include "driver/nats/nats_streams.hpp"
 
-#include <chrono>
 #include <cstdint>
 
 #include "driver/nats/nats_status.hpp"
@@ -9,9 +8,6 @@
 namespace brokerload::driver::nats {
 
 namespace {
-
-// cnats' default wait for a JetStream API request, which these had before they were bounded.
-constexpr std::chrono::milliseconds kRequestWait{5'000};
 
 natsStatus EnsureStream(jsCtx* js, const config::NatsStreamSettings& settings,
                         const std::string& topic, std::int64_t wait_ms, std::string& error) {
@@ -58,11 +54,7 @@ bool EnsureStreams(jsCtx* js, const config::NatsStreamSettings& settings,
         return StepOf(EnsureStream(js, settings, topics[i], wait_ms, step_error));
       });
   if (steps.Complete(topics.size())) return true;
-  error = steps.cutoff == Cutoff::kNone
-              ? step_error
-              : "streams: " + budget.Describe(steps.cutoff) + " with " +
-                    std::to_string(steps.done) + " of " + std::to_string(topics.size()) + " ready" +
-                    (step_error.empty() ? "" : " (" + step_error + ")");
+  error = StepsError(steps, topics.size(), budget, "streams", "ready", step_error);
   return false;
 }
 

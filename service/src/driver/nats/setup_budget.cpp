@@ -55,4 +55,13 @@ Steps RunWithin(std::size_t count, const SetupBudget& budget, std::chrono::milli
   return steps;
 }
 
+std::string StepsError(const Steps& steps, std::size_t count, const SetupBudget& budget,
+                       const std::string& what, const std::string& done_word,
+                       const std::string& step_error) {
+  if (steps.cutoff == Cutoff::kNone) return step_error;
+  return what + ": " + budget.Describe(steps.cutoff) + " with " + std::to_string(steps.done) +
+         " of " + std::to_string(count) + " " + done_word +
+         (step_error.empty() ? "" : " (" + step_error + ")");
+}
+
 }  // namespace brokerload::driver::nats

@@ -21,6 +21,10 @@ enum class Cutoff {
   kCancelled,  // the caller's cancel flag is set (wins over a deadline reached as well)
 };
 
+// The most one JetStream API request waits: cnats' default, which every request had before they
+// were bounded by their callers.
+inline constexpr std::chrono::milliseconds kRequestWait{5'000};
+
 // For a budget that only time ends (a stop's, housekeeping's).
 inline const std::atomic<bool> kNeverCancelled{false};
 
@@ -69,5 +73,12 @@ struct Steps {
 // what was left: that is the deadline (cnats' timer may fire a little before it).
 Steps RunWithin(std::size_t count, const SetupBudget& budget, std::chrono::milliseconds cap,
                 const std::function<Step(std::size_t, std::int64_t)>& step);
+
+// The error of a RunWithin of `count` steps that did not complete: the failed step's own
+// `step_error`, or at a cutoff "<what>: timed out after <ms> ms with <done> of <count> <done_word>"
+// (or "cancelled with ..."), the step's error, if any, after it in parentheses.
+std::string StepsError(const Steps& steps, std::size_t count, const SetupBudget& budget,
+                       const std::string& what, const std::string& done_word,
+                       const std::string& step_error);
 
 }  // namespace brokerload::driver::nats
