@@ -1,5 +1,7 @@
 #include "driver/nats/consumer_admin.hpp"
 
+#include <algorithm>
+
 #include "driver/nats/nats_status.hpp"
 
 namespace brokerload::driver::nats {
@@ -8,7 +10,7 @@ namespace {
 jsOptions WaitingAtMost(std::int64_t wait_ms) {
   jsOptions options;
   jsOptions_Init(&options);
-  options.Wait = wait_ms;
+  options.Wait = std::max<std::int64_t>(1, wait_ms);  // 0 would be cnats' default, 5 s
   return options;
 }
 

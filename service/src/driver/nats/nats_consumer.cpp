@@ -215,8 +215,13 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
   // Topic i's consumer after a reconnect: still there, or added again from the moment the
   // connection was lost.
   bool Restore(std::size_t i, const SetupBudget& budget, std::string& error) {
-    switch (FindConsumer(connection_.js(), topics_[i], topics_state_[i]->consumer,
-                         budget.RequestWaitMs(kRequestWait), error)) {
+    const std::int64_t find_wait_ms = budget.RequestWaitMs(kRequestWait);
+    if (find_wait_ms == 0) {
+      error = "consumer of stream " + topics_[i] + ": no time left to look for it";
+      return false;
+    }
+    switch (FindConsumer(connection_.js(), topics_[i], topics_state_[i]->consumer, find_wait_ms,
+                         error)) {
       case ConsumerPresence::kPresent:
         return true;
       case ConsumerPresence::kUnknown:

@@ -1,5 +1,6 @@
 #include "driver/nats/nats_streams.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "driver/nats/nats_status.hpp"
@@ -24,7 +25,7 @@ natsStatus EnsureStream(jsCtx* js, const config::NatsStreamSettings& settings,
   config.Discard = settings.discard == config::Discard::kOld ? js_DiscardOld : js_DiscardNew;
   jsOptions options;
   jsOptions_Init(&options);
-  options.Wait = wait_ms;
+  options.Wait = std::max<std::int64_t>(1, wait_ms);  // 0 would be cnats' default, 5 s
   jsStreamInfo* info = nullptr;
   jsErrCode code{};
   const natsStatus s = js_AddStream(&info, js, &config, &options, &code);

@@ -38,9 +38,13 @@ Steps RunWithin(std::size_t count, const SetupBudget& budget, std::chrono::milli
                 const std::function<Step(std::size_t, std::int64_t)>& step) {
   Steps steps;
   while (steps.done < count) {
-    steps.cutoff = budget.Check();
-    if (steps.cutoff != Cutoff::kNone) return steps;
+    // One reading of the clock decides both whether to go on and the wait (checked, then read
+    // again, the wait could come out 0: cnats' 5 s).
     const std::int64_t wait_ms = budget.RequestWaitMs(cap);
+    if (wait_ms == 0) {
+      steps.cutoff = budget.Check() == Cutoff::kCancelled ? Cutoff::kCancelled : Cutoff::kTimedOut;
+      return steps;
+    }
     const Step result = step(steps.done, wait_ms);
     if (result == Step::kDone) {
       ++steps.done;
