@@ -3,7 +3,7 @@
 // account hash that servers send since 2.9).
 #include <gtest/gtest.h>
 
-#include "driver/nats/nats_client.hpp"
+#include "driver/nats/nats_subjects.hpp"
 
 namespace brokerload::driver::nats {
 namespace {

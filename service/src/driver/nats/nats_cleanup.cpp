@@ -1,38 +1,15 @@
 #include "driver/nats/nats_cleanup.hpp"
 
-#include "driver/nats/nats_client.hpp"
+#include "driver/nats/nats_connection.hpp"
+#include "driver/nats/nats_status.hpp"
 
 namespace brokerload::driver::nats {
 namespace {
 
-// A connection and its JetStream context for one cleanup request; closed (and waited for) when
-// it goes.
-class Session {
- public:
-  bool Open(const config::NatsTarget& target, std::string& error) {
-    nc_ = Connect(target, "brokerload-cleanup", false, watch_, error);
-    if (!nc_) return false;
-    jsCtx* raw = nullptr;
-    if (const natsStatus s = natsConnection_JetStream(&raw, nc_.get(), nullptr); s != NATS_OK) {
-      error = "JetStream context: " + LastError(s);
-      return false;
-    }
-    js_.reset(raw);
-    return true;
-  }
-  ~Session() {
-    js_.reset();
-    if (!nc_) return;
-    watch_.link.Close();  // closing is not an outage: no "connection lost" to log
-    CloseAndWait(nc_, watch_);
-  }
-  jsCtx* js() const { return js_.get(); }
-
- private:
-  Health health_;
-  ConnectionWatch watch_{health_};
-  ConnectionPtr nc_;
-  JsPtr js_;
+// A cleanup request's own health: reported nowhere (no run owns it).
+struct Session {
+  Health health;
+  JetStreamConnection connection{health};
 };
 
 }  // namespace
@@ -40,8 +17,8 @@ class Session {
 bool Cleanup(const config::NatsTarget& target, const std::vector<std::string>& topics, bool dry_run,
              CleanupReport& report, std::string& error) {
   Session session;
-  if (!session.Open(target, error)) return false;
-  jsCtx* js = session.js();
+  if (!session.connection.Open(target, "brokerload-cleanup", false, error)) return false;
+  jsCtx* js = session.connection.js();
   for (const std::string& topic : topics) {
     const std::string name = "stream " + topic;
     jsStreamInfo* info = nullptr;
@@ -71,8 +48,8 @@ bool Cleanup(const config::NatsTarget& target, const std::vector<std::string>& t
 bool Activity(const config::NatsTarget& target, const std::vector<std::string>& topics,
               UseReport& use, std::string& error) {
   Session session;
-  if (!session.Open(target, error)) return false;
-  jsCtx* js = session.js();
+  if (!session.connection.Open(target, "brokerload-cleanup", false, error)) return false;
+  jsCtx* js = session.connection.js();
   use.in_use.clear();
   use.messages = 0;
   for (const std::string& topic : topics) {

@@ -7,8 +7,12 @@
 #include <unordered_map>
 #include <utility>
 
-#include "driver/nats/nats_client.hpp"
+#include "driver/nats/consumer_admin.hpp"
+#include "driver/nats/nats_connection.hpp"
+#include "driver/nats/nats_status.hpp"
+#include "driver/nats/nats_subjects.hpp"
 #include "driver/nats/reader_handler.hpp"
+#include "driver/nats/setup_budget.hpp"
 #include "log/log.hpp"
 
 namespace brokerload::driver::nats {
@@ -20,25 +24,17 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
       : ack_policy_(target.ack_policy),
         max_ack_pending_(target.max_ack_pending),
         topics_(std::move(topics)),
-        watch_(health) {}
+        connection_(health),
+        watch_(connection_.watch()) {}
 
   ~NatsConsumer() override {
     Stop();
-    watch_.link.Close();        // closing is not an outage: no disconnect to report
-    CloseAndWait(nc_, watch_);  // joins the reader thread: no callback of ours runs after this
+    connection_.Close();  // joins the reader thread: no callback of ours runs after this
   }
 
   bool Init(const config::NatsTarget& target, std::string& error) {
     // Acks, if any, may wait for the flusher: they are off the measured path.
-    nc_ = Connect(target, "brokerload-consumer", false, watch_, error);
-    if (!nc_) return false;
-    jsCtx* js = nullptr;
-    natsStatus s = natsConnection_JetStream(&js, nc_.get(), nullptr);
-    if (s != NATS_OK) {
-      error = "JetStream context: " + LastError(s);
-      return false;
-    }
-    js_.reset(js);
+    if (!connection_.Open(target, "brokerload-consumer", false, error)) return false;
     if ((deliver_prefix_ = InboxPrefix("delivery inbox", error)).empty()) return false;
     topics_state_.reserve(topics_.size());
     for (std::size_t i = 0; i < topics_.size(); ++i) {
@@ -50,26 +46,25 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
     return true;
   }
 
-  bool Start(MessageListener& listener, std::chrono::milliseconds, const std::atomic<bool>&,
-             std::string& error) override {
+  // Subscribes and adds the consumers topic by topic while `timeout` and `cancel` allow; one
+  // that does not finish is undone (Abandon).
+  bool Start(MessageListener& listener, std::chrono::milliseconds timeout,
+             const std::atomic<bool>& cancel, std::string& error) override {
+    const SetupBudget budget(timeout, cancel);
     listener_ = &listener;
     // Messages are accounted as they are read, unless the listener may wait: then cnats' queue
     // per subscription holds the backlog (MessageListener::MayWait).
-    if (!listener.MayWait()) HandleOnReader(nc_.get(), *this);
-    for (std::size_t i = 0; i < topics_.size(); ++i) {
-      Topic& t = *topics_state_[i];
-      const std::string deliver = deliver_prefix_ + std::to_string(i);
-      natsSubscription* sub = nullptr;
-      const natsStatus s =
-          natsConnection_Subscribe(&sub, nc_.get(), deliver.c_str(), OnMessage, &t);
-      if (s != NATS_OK) {
-        error = "subscribe to " + deliver + " for stream " + topics_[i] + ": " + LastError(s);
-        return false;
-      }
-      natsSubscription_SetPendingLimits(sub, 1'000'000, 1 << 30);
-      t.subscription.reset(sub);
-      t.live.store(true);  // before the consumer exists: its first deliveries are handed over
-      if (!AddConsumer(i, 0, error)) return false;
+    if (!listener.MayWait()) HandleOnReader(connection_.connection(), *this);
+    std::string step_error;
+    const Steps steps =
+        RunWithin(topics_.size(), budget, kRequestWait, [&](std::size_t i, std::int64_t wait_ms) {
+          if (!Subscribe(i, step_error)) return Step::kFailed;
+          return StepOf(AddConsumer(i, 0, wait_ms, step_error));
+        });
+    if (!steps.Complete(topics_.size())) {
+      error = StepsError(steps, topics_.size(), budget, "consumers", "added", step_error);
+      Abandon();
+      return false;
     }
     LOG_INFO("nats: consuming %zu streams, messages taken on the %s", topics_.size(),
              listener.MayWait() ? "subscription callbacks (a listener that may wait)" : DataPath());
@@ -78,28 +73,24 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
 
   // After a reconnect, a restarted server has lost its ephemeral consumers: add each one that is
   // gone again, delivering from the moment the connection was lost into the same subscription
-  // (which cnats has renewed on the new connection), so nothing read before is dropped.
+  // (which cnats has renewed on the new connection), so nothing read before is dropped. At most
+  // kMaintainBudget of housekeeping's time; the next call goes on with what is left.
   void Maintain() override {
     ReportClientDrops();
     if (!watch_.reconnected.load()) return;
+    const SetupBudget budget(kMaintainBudget, kNeverCancelled);
     bool all_restored = true;
     for (std::size_t i = 0; i < topics_.size(); ++i) {
-      Topic& t = *topics_state_[i];
-      jsConsumerInfo* info = nullptr;
-      jsErrCode code{};
-      const natsStatus s = js_GetConsumerInfo(&info, js_.get(), topics_[i].c_str(),
-                                              t.consumer.c_str(), nullptr, &code);
-      jsConsumerInfo_Destroy(info);
-      if (s == NATS_OK) continue;
-      std::string error;
-      if (s != NATS_NOT_FOUND && code != JSConsumerNotFoundErr && code != JSStreamNotFoundErr) {
-        error = "consumer " + t.consumer + " of stream " + topics_[i] + ": " + LastError(s);
-      } else if (AddConsumer(i, watch_.disconnected_at_ns.load(), error)) {
-        LOG_INFO("nats: consumer of stream %s added again after reconnect", topics_[i].c_str());
-        continue;
+      if (budget.Check() != Cutoff::kNone) {
+        LOG_WARN("nats: after reconnect: consumers of %zu streams left for the next pass",
+                 topics_.size() - i);
+        return;
       }
-      all_restored = false;
-      LOG_WARN("nats: after reconnect: %s; retrying", error.c_str());
+      std::string error;
+      if (!Restore(i, budget, error)) {
+        all_restored = false;
+        LOG_WARN("nats: after reconnect: %s; retrying", error.c_str());
+      }
     }
     if (all_restored) watch_.reconnected.store(false);
   }
@@ -125,7 +116,7 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
       }
       jsConsumerInfo* info = nullptr;
       asking = asking && !t.consumer.empty() &&
-               js_GetConsumerInfo(&info, js_.get(), topics_[i].c_str(), t.consumer.c_str(),
+               js_GetConsumerInfo(&info, connection_.js(), topics_[i].c_str(), t.consumer.c_str(),
                                   &options, nullptr) == NATS_OK;
       if (!asking) {
         jsConsumerInfo_Destroy(info);
@@ -144,29 +135,14 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
     return result;
   }
 
-  void Stop() override {
-    if (listener_) ReportClientDrops();
-    const bool connected = nc_ && natsConnection_Status(nc_.get()) == NATS_CONN_STATUS_CONNECTED;
-    // Nothing is handed over from now on: the reader hook and the subscriptions' callbacks
-    // leave what arrives (cnats 3.10 offers the hook even the messages of a subscription it no
-    // longer knows), and cnats drops it once unsubscribed.
-    for (const std::unique_ptr<Topic>& t : topics_state_) t->live.store(false);
-    WaitForReader();
-    for (const std::unique_ptr<Topic>& t : topics_state_) {
-      if (t->subscription) natsSubscription_Unsubscribe(t->subscription.get());
-      t->subscription.reset();
-    }
-    for (const std::unique_ptr<Topic>& t : topics_state_) {
-      // The server would delete an ephemeral consumer without interest on its own, seconds later.
-      if (connected && !t->consumer.empty()) {
-        js_DeleteConsumer(js_.get(), topics_[t->index].c_str(), t->consumer.c_str(), nullptr,
-                          nullptr);
-      }
-      t->consumer.clear();
-    }
-  }
+  void Stop() override { StopWithin(kStopBudget); }
 
  private:
+  static constexpr std::chrono::milliseconds kMaintainBudget{5'000};
+  static constexpr std::chrono::milliseconds kStopBudget{10'000};
+  // How long an abandoned Start may go on deleting the consumers it added.
+  static constexpr std::chrono::milliseconds kAbandonGrace{1'000};
+
   struct Topic {
     NatsConsumer* self = nullptr;
     std::size_t index = 0;
@@ -202,35 +178,105 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
     }
   }
 
-  // Adds the ephemeral push consumer of topic i, delivering to `<deliver_prefix_><i>` new
-  // messages, or those since `start_ns` (Unix ns) when not 0.
-  bool AddConsumer(std::size_t i, std::int64_t start_ns, std::string& error) {
+  // Topic i's subscription to `<deliver_prefix_><i>`, live before its consumer exists: the
+  // consumer's first deliveries are handed over.
+  bool Subscribe(std::size_t i, std::string& error) {
+    Topic& t = *topics_state_[i];
     const std::string deliver = deliver_prefix_ + std::to_string(i);
-    jsConsumerConfig config;
-    jsConsumerConfig_Init(&config);
-    config.DeliverSubject = deliver.c_str();
-    config.FilterSubject = topics_[i].c_str();
-    config.DeliverPolicy = start_ns == 0 ? js_DeliverNew : js_DeliverByStartTime;
-    config.OptStartTime = start_ns;
-    config.AckPolicy = ack_policy_ == config::AckPolicy::kNone  ? js_AckNone
-                       : ack_policy_ == config::AckPolicy::kAll ? js_AckAll
-                                                                : js_AckExplicit;
-    if (ack_policy_ != config::AckPolicy::kNone) config.MaxAckPending = max_ack_pending_;
-    jsConsumerInfo* info = nullptr;
-    jsErrCode code{};
+    natsSubscription* sub = nullptr;
     const natsStatus s =
-        js_AddConsumer(&info, js_.get(), topics_[i].c_str(), &config, nullptr, &code);
+        natsConnection_Subscribe(&sub, connection_.connection(), deliver.c_str(), OnMessage, &t);
     if (s != NATS_OK) {
-      error = "consumer of stream " + topics_[i] + ": " + LastError(s) + " (JetStream error " +
-              std::to_string(static_cast<int>(code)) + ")";
+      error = "subscribe to " + deliver + " for stream " + topics_[i] + ": " + LastError(s);
       return false;
     }
-    topics_state_[i]->consumer = info->Name;
-    // Where the new consumer starts: its backlog counts from there, not from the stream's first.
-    topics_state_[i]->last_handed.store(info->Delivered.Stream, std::memory_order_relaxed);
-    jsConsumerInfo_Destroy(info);
+    natsSubscription_SetPendingLimits(sub, 1'000'000, 1 << 30);
+    t.subscription.reset(sub);
+    t.live.store(true);
     return true;
   }
+
+  // Adds the ephemeral push consumer of topic i, delivering to `<deliver_prefix_><i>` new
+  // messages, or those since `start_ns` (Unix ns) when not 0.
+  natsStatus AddConsumer(std::size_t i, std::int64_t start_ns, std::int64_t wait_ms,
+                         std::string& error) {
+    const std::string deliver = deliver_prefix_ + std::to_string(i);
+    AddedConsumer added;
+    const natsStatus s = AddPushConsumer(
+        connection_.js(), {topics_[i], deliver, ack_policy_, max_ack_pending_, start_ns}, wait_ms,
+        added, error);
+    if (s != NATS_OK) return s;
+    topics_state_[i]->consumer = added.name;
+    // Where the new consumer starts: its backlog counts from there, not from the stream's first.
+    topics_state_[i]->last_handed.store(added.start_sequence, std::memory_order_relaxed);
+    return NATS_OK;
+  }
+
+  // Topic i's consumer after a reconnect: still there, or added again from the moment the
+  // connection was lost.
+  bool Restore(std::size_t i, const SetupBudget& budget, std::string& error) {
+    const std::int64_t find_wait_ms = budget.RequestWaitMs(kRequestWait);
+    if (find_wait_ms == 0) {
+      error = "consumer of stream " + topics_[i] + ": no time left to look for it";
+      return false;
+    }
+    switch (FindConsumer(connection_.js(), topics_[i], topics_state_[i]->consumer, find_wait_ms,
+                         error)) {
+      case ConsumerPresence::kPresent:
+        return true;
+      case ConsumerPresence::kUnknown:
+        return false;
+      case ConsumerPresence::kGone:
+        break;
+    }
+    const std::int64_t wait_ms = budget.RequestWaitMs(kRequestWait);
+    if (wait_ms == 0) {
+      error = "consumer of stream " + topics_[i] + ": no time left to add it again";
+      return false;
+    }
+    if (AddConsumer(i, watch_.disconnected_at_ns.load(), wait_ms, error) != NATS_OK) return false;
+    LOG_INFO("nats: consumer of stream %s added again after reconnect", topics_[i].c_str());
+    return true;
+  }
+
+  // Stops delivering at once, then deletes the consumers within `budget`: the server would
+  // delete an ephemeral consumer without interest on its own, seconds later, and does so with
+  // those left.
+  void StopWithin(std::chrono::milliseconds budget) {
+    if (listener_) ReportClientDrops();
+    const bool connected =
+        connection_.connection() &&
+        natsConnection_Status(connection_.connection()) == NATS_CONN_STATUS_CONNECTED;
+    // Nothing is handed over from now on: the reader hook and the subscriptions' callbacks
+    // leave what arrives (cnats 3.10 offers the hook even the messages of a subscription it no
+    // longer knows), and cnats drops it once unsubscribed.
+    for (const std::unique_ptr<Topic>& t : topics_state_) t->live.store(false);
+    WaitForReader();
+    for (const std::unique_ptr<Topic>& t : topics_state_) {
+      if (t->subscription) natsSubscription_Unsubscribe(t->subscription.get());
+      t->subscription.reset();
+    }
+    const SetupBudget deleting(budget, kNeverCancelled);
+    std::size_t left = 0;
+    for (const std::unique_ptr<Topic>& t : topics_state_) {
+      if (t->consumer.empty()) continue;
+      const std::int64_t wait_ms = deleting.RequestWaitMs(kRequestWait);
+      if (connected && wait_ms > 0) {
+        DeleteConsumer(connection_.js(), topics_[t->index], t->consumer, wait_ms);
+      } else if (connected) {
+        ++left;
+      }
+      t->consumer.clear();
+    }
+    if (left > 0) {
+      LOG_INFO("nats: %zu consumers not deleted within %lld ms: the server removes them", left,
+               static_cast<long long>(budget.count()));
+    }
+  }
+
+  // Undoes a Start that did not finish: nothing goes on receiving, and the consumers it added
+  // are deleted, if they can be within kAbandonGrace.
+  void Abandon() { StopWithin(kAbandonGrace); }
 
   // See MessageListener::OnMessage. A message without JetStream metadata counts as new.
   static bool Replayed(Topic& t, const char* reply) {
@@ -252,7 +298,7 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
                                    static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
                          Replayed(t, reply));
     if (ack_policy_ != config::AckPolicy::kNone && reply != nullptr) {
-      natsConnection_Publish(nc_.get(), reply, "+ACK", 4);  // as cnats' natsMsg_Ack
+      natsConnection_Publish(connection_.connection(), reply, "+ACK", 4);  // as cnats' natsMsg_Ack
     }
   }
 
@@ -284,14 +330,13 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
   config::AckPolicy ack_policy_;
   int max_ack_pending_;
   std::vector<std::string> topics_;
-  ConnectionWatch watch_;
+  // Teardown order: subscriptions (in topics_state_), then the connection (closed in the
+  // destructor) with its JetStream context.
+  JetStreamConnection connection_;
+  ConnectionWatch& watch_;  // connection_'s
   MessageListener* listener_ = nullptr;
   std::string deliver_prefix_;          // "<inbox>.": topic i's messages come to "<inbox>.<i>"
   std::size_t next_backlog_topic_ = 0;  // Backlog's first topic (housekeeping thread)
-  // Teardown order: subscriptions (in topics_state_), then the JetStream context, then the
-  // connection.
-  ConnectionPtr nc_;
-  JsPtr js_;
   std::vector<std::unique_ptr<Topic>> topics_state_;
   std::unordered_map<std::string_view, std::size_t> topic_by_subject_;  // views of topics_
 };

@@ -8,9 +8,13 @@
 #include <cstring>
 #include <thread>
 
-#include "driver/nats/nats_client.hpp"
+#include "driver/nats/nats_connection.hpp"
+#include "driver/nats/nats_status.hpp"
+#include "driver/nats/nats_streams.hpp"
+#include "driver/nats/nats_subjects.hpp"
 #include "driver/nats/pending_window.hpp"
 #include "driver/nats/reader_handler.hpp"
+#include "driver/nats/server_info.hpp"
 #include "log/log.hpp"
 
 namespace brokerload::driver::nats {
@@ -21,13 +25,13 @@ class NatsProducer final : public Producer, private ReaderHandler {
   NatsProducer(AckListener& acks, Health& health, std::int64_t max_pending)
       : acks_(acks),
         health_(health),
-        watch_(health),
+        connection_(health),
         max_pending_(static_cast<std::uint64_t>(max_pending)),
         // Twice the bound: a stuck slot is passed over, and there are always free ones.
         window_(2 * std::bit_ceil(static_cast<std::size_t>(max_pending))) {}
 
   ~NatsProducer() override {
-    watch_.link.Close();  // closing is not an outage: no disconnect to report
+    connection_.watch().link.Close();  // closing is not an outage: no disconnect to report
     // The closed callback does not mean a subscription's handler has returned: drain the PubAck
     // subscription first (bounded), after which OnReply is not called again.
     if (replies_ && natsSubscription_Drain(replies_.get()) == NATS_OK) {
@@ -36,28 +40,27 @@ class NatsProducer final : public Producer, private ReaderHandler {
     // A PubAck later than the drain is left to cnats (3.10 offers the hook even those).
     replies_live_.store(false);
     WaitForReader();
-    CloseAndWait(nc_, watch_);  // joins the reader thread: no callback of ours runs after this
+    connection_.Close();  // joins the reader thread: no callback of ours runs after this
     replies_.reset();
-    js_.reset();
-    nc_.reset();
   }
 
   bool Init(const config::NatsTarget& target, const config::Run& run,
             const std::vector<std::string>& topics, std::string& error) {
-    nc_ = Connect(target, "brokerload-producer", target.send_asap, watch_, error);
-    if (!nc_) return false;
-    jsCtx* js = nullptr;
-    natsStatus s = natsConnection_JetStream(&js, nc_.get(), nullptr);
-    if (s != NATS_OK) {
-      error = "JetStream context: " + LastError(s);
+    if (!connection_.Open(target, "brokerload-producer", target.send_asap, error)) return false;
+    // The factory's deadline does not reach here: run.startup_timeout, the whole start's bound,
+    // is the most this may take.
+    const SetupBudget streams_budget(
+        std::chrono::duration_cast<std::chrono::milliseconds>(run.startup_timeout),
+        kNeverCancelled);
+    if (target.stream.create &&
+        !EnsureStreams(connection_.js(), target.stream, topics, streams_budget, error)) {
       return false;
     }
-    js_.reset(js);
-    if (target.stream.create && !EnsureStreams(js, target.stream, topics, error)) return false;
     // One subscription for every PubAck: <inbox>.<slot number>.
     if ((reply_prefix_ = InboxPrefix("reply inbox", error)).empty()) return false;
     natsSubscription* sub = nullptr;
-    s = natsConnection_Subscribe(&sub, nc_.get(), (reply_prefix_ + "*").c_str(), OnReply, this);
+    const natsStatus s = natsConnection_Subscribe(&sub, connection_.connection(),
+                                                  (reply_prefix_ + "*").c_str(), OnReply, this);
     if (s != NATS_OK) {
       error = "PubAck subscription: " + LastError(s);
       return false;
@@ -65,7 +68,8 @@ class NatsProducer final : public Producer, private ReaderHandler {
     replies_.reset(sub);
     // The window bounds what can arrive; cnats' own limit would drop PubAcks as a slow consumer.
     natsSubscription_SetPendingLimits(sub, -1, -1);
-    on_reader_ = HandleOnReader(nc_.get(), *this);  // PubAcks settled as they are read
+    // PubAcks settled as they are read.
+    on_reader_ = HandleOnReader(connection_.connection(), *this);
     subjects_ = topics;
     create_streams_ = target.stream.create;
     stream_settings_ = target.stream;
@@ -83,34 +87,39 @@ class NatsProducer final : public Producer, private ReaderHandler {
     const std::size_t prefix = std::min(reply_prefix_.size(), reply.size() - 21);
     std::memcpy(reply.data(), reply_prefix_.data(), prefix);
     std::to_chars(reply.data() + prefix, reply.data() + reply.size() - 1, *number);
-    const natsStatus s =
-        natsConnection_PublishRequest(nc_.get(), subjects_[topic].c_str(), reply.data(),
-                                      payload.data(), static_cast<int>(payload.size()));
+    const natsStatus s = natsConnection_PublishRequest(
+        connection_.connection(), subjects_[topic].c_str(), reply.data(), payload.data(),
+        static_cast<int>(payload.size()));
     if (s == NATS_OK) return Status::kOk;
     window_.Cancel(*number);
     return MapError(s, jsErrCode{});
   }
 
   // PubAcks that never came fail as timeouts; a restarted server has lost its memory streams:
-  // re-create them. Housekeeping thread: the JetStream API requests wait for the server, which
-  // the publisher must never do.
+  // re-create them, within kMaintainBudget a pass (the next pass tries again). Housekeeping
+  // thread: the JetStream API requests wait for the server, which the publisher must never do.
   void Maintain() override {
     ExpireTimedOut();
-    if (!create_streams_ || !watch_.reconnected.load(std::memory_order_relaxed)) return;
+    ConnectionWatch& watch = connection_.watch();
+    if (!create_streams_ || !watch.reconnected.load(std::memory_order_relaxed)) return;
     std::string error;
-    if (EnsureStreams(js_.get(), stream_settings_, subjects_, error)) {
-      watch_.reconnected.store(false);
+    if (EnsureStreams(connection_.js(), stream_settings_, subjects_,
+                      SetupBudget(kMaintainBudget, kNeverCancelled), error)) {
+      watch.reconnected.store(false);
       LOG_INFO("nats: streams checked after reconnect");
     } else {
       LOG_WARN("nats: after reconnect: %s; retrying", error.c_str());
     }
   }
 
-  Description Describe() const override { return DescribeTarget(nc_.get(), target_); }
+  Description Describe() const override {
+    return DescribeTarget(connection_.connection(), target_);
+  }
 
   bool Flush(std::chrono::milliseconds timeout) override {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    natsConnection_FlushTimeout(nc_.get(), std::max<std::int64_t>(1, timeout.count()));
+    natsConnection_FlushTimeout(connection_.connection(),
+                                std::max<std::int64_t>(1, timeout.count()));
     while (window_.Outstanding() > 0 && std::chrono::steady_clock::now() < deadline) {
       ExpireTimedOut();
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -119,6 +128,8 @@ class NatsProducer final : public Producer, private ReaderHandler {
   }
 
  private:
+  static constexpr std::chrono::milliseconds kMaintainBudget{5'000};
+
   static std::int64_t SteadyNs() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::steady_clock::now().time_since_epoch())
@@ -168,7 +179,8 @@ class NatsProducer final : public Producer, private ReaderHandler {
 
   AckListener& acks_;
   Health& health_;
-  ConnectionWatch watch_;
+  // Teardown order: the PubAck subscription, then the connection (closed in the destructor).
+  JetStreamConnection connection_;
   const std::uint64_t max_pending_;
   PendingWindow window_;
   bool create_streams_ = false;
@@ -179,8 +191,6 @@ class NatsProducer final : public Producer, private ReaderHandler {
   bool on_reader_ = false;                // set before any PubAck can arrive (Init)
   std::atomic<bool> replies_live_{true};  // false once the PubAck subscription has drained
   std::int64_t publish_timeout_ns_ = 0;
-  ConnectionPtr nc_;
-  JsPtr js_;
   SubscriptionPtr replies_;
 };
 

@@ -61,7 +61,7 @@ class ReaderHandler {
 // a cnats whose hook is not held by a test, installs nothing and returns false (the caller's
 // subscription callbacks then get every message). `handler` must outlive every call: until the
 // connection is closed (its reader thread is joined before cnats' closed callback, so after
-// CloseAndWait nothing calls it).
+// JetStreamConnection::Close nothing calls it).
 bool HandleOnReader(natsConnection* nc, ReaderHandler& handler);
 
 // Which way JetStream messages go in this build, for logs and --version: "reader thread (cnats

@@ -1,0 +1,62 @@
+#include "driver/nats/nats_streams.hpp"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "driver/nats/nats_status.hpp"
+#include "log/log.hpp"
+
+namespace brokerload::driver::nats {
+
+namespace {
+
+natsStatus EnsureStream(jsCtx* js, const config::NatsStreamSettings& settings,
+                        const std::string& topic, std::int64_t wait_ms, std::string& error) {
+  jsStreamConfig config;
+  jsStreamConfig_Init(&config);
+  config.Name = topic.c_str();
+  const char* subjects[] = {topic.c_str()};
+  config.Subjects = subjects;
+  config.SubjectsLen = 1;
+  config.Storage = settings.storage == config::Storage::kMemory ? js_MemoryStorage : js_FileStorage;
+  config.Replicas = settings.replicas;
+  config.MaxBytes = settings.max_bytes;
+  config.MaxAge = settings.max_age.count();
+  config.Discard = settings.discard == config::Discard::kOld ? js_DiscardOld : js_DiscardNew;
+  jsOptions options;
+  jsOptions_Init(&options);
+  options.Wait = std::max<std::int64_t>(1, wait_ms);  // 0 would be cnats' default, 5 s
+  jsStreamInfo* info = nullptr;
+  jsErrCode code{};
+  const natsStatus s = js_AddStream(&info, js, &config, &options, &code);
+  jsStreamInfo_Destroy(info);
+  if (s == NATS_OK) {
+    LOG_INFO("nats: stream %s ready", topic.c_str());
+    return NATS_OK;
+  }
+  if (code == JSStreamNameExistErr) {
+    LOG_INFO("nats: stream %s exists with another config; using it as it is", topic.c_str());
+    return NATS_OK;
+  }
+  error = "stream " + topic + ": " + LastError(s) + " (JetStream error " +
+          std::to_string(static_cast<int>(code)) +
+          "; is JetStream enabled? set targets.nats.stream.create: false for managed streams)";
+  return s;
+}
+
+}  // namespace
+
+bool EnsureStreams(jsCtx* js, const config::NatsStreamSettings& settings,
+                   const std::vector<std::string>& topics, const SetupBudget& budget,
+                   std::string& error) {
+  std::string step_error;
+  const Steps steps =
+      RunWithin(topics.size(), budget, kRequestWait, [&](std::size_t i, std::int64_t wait_ms) {
+        return StepOf(EnsureStream(js, settings, topics[i], wait_ms, step_error));
+      });
+  if (steps.Complete(topics.size())) return true;
+  error = StepsError(steps, topics.size(), budget, "streams", "ready", step_error);
+  return false;
+}
+
+}  // namespace brokerload::driver::nats
