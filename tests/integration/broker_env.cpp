@@ -44,6 +44,15 @@ namespace brokerload::testing {
   return ::testing::AssertionSuccess();
 }
 
+::testing::AssertionResult BothTargetsYaml(std::string& yaml) {
+  std::string kafka, nats;
+  if (auto found = LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka); !found) return found;
+  if (auto found = LoadBrokerAddress("NATS_URL", nats); !found) return found;
+  yaml = "targets:\n  kafka: {bootstrap_servers: \"" + kafka + "\"}\n  nats: {servers: [\"" + nats +
+         "\"]}\n";
+  return ::testing::AssertionSuccess();
+}
+
 std::string UniqueName(std::string_view prefix) {
   static std::atomic<int> counter{0};
   return std::string(prefix) + "-" + std::to_string(::getpid()) + "-" +

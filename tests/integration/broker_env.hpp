@@ -16,6 +16,9 @@ namespace brokerload::testing {
 ::testing::AssertionResult SingleTargetYaml(const std::string& target, std::string& yaml,
                                             std::string& address);
 
+// A config's `targets:` section with both targets at the fixture's addresses.
+::testing::AssertionResult BothTargetsYaml(std::string& yaml);
+
 // A name unique to this process and call, for topics, streams and groups.
 std::string UniqueName(std::string_view prefix);
 

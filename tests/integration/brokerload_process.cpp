@@ -1,6 +1,7 @@
 #include "brokerload_process.hpp"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -123,6 +124,18 @@ std::pair<int, std::string> HttpGet(unsigned short port, const std::string& path
     return {status, body == std::string::npos ? "" : response.substr(body + 4)};
   } catch (const std::exception&) {
     return {0, ""};
+  }
+}
+
+void ExpectEachMessageOnce(const std::string& exposition,
+                           const std::map<std::string, std::string>& labels, double messages) {
+  for (const char* name : {"brokerload_messages_published_total", "brokerload_messages_acked_total",
+                           "brokerload_messages_consumed_total"}) {
+    EXPECT_EQ(SumMetric(exposition, name, labels), messages) << name;
+  }
+  for (const char* name : {"brokerload_messages_lost_total", "brokerload_messages_duplicated_total",
+                           "brokerload_publish_errors_total", "brokerload_sends_dropped_total"}) {
+    EXPECT_EQ(SumMetric(exposition, name, labels), 0) << name;
   }
 }
 

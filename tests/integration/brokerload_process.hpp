@@ -44,6 +44,12 @@ std::pair<int, std::string> HttpGet(unsigned short port, const std::string& path
 double SumMetric(const std::string& exposition, const std::string& name,
                  const std::map<std::string, std::string>& labels = {});
 
+// The test suites' one check that every message of the series matching `labels` was accounted
+// once: `messages` published, acknowledged and consumed, none lost or duplicated, no publish
+// error, no send dropped. Each metric is one gtest expectation naming it.
+void ExpectEachMessageOnce(const std::string& exposition,
+                           const std::map<std::string, std::string>& labels, double messages);
+
 // The end-of-run summary's row for `target` in the process's stdout: published, acked, consumed,
 // errors, lost, unconfirmed, duplicated (app/summary.cpp); empty when there is none.
 std::vector<double> SummaryRow(const std::string& stdout_text, const std::string& target);

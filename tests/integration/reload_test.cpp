@@ -211,15 +211,10 @@ TEST(Reload, ARateChangeUnderLoadIsAppliedInPlaceAndNothingIsLostOrDuplicated) {
     const double published = SumMetric(metrics, "brokerload_messages_published_total", target);
     // 400/s before the reload, then exactly 8 s at 1,200/s.
     EXPECT_GT(published, 9'600 + 4 * kRate1);
-    EXPECT_EQ(SumMetric(metrics, "brokerload_messages_acked_total", target), published);
-    EXPECT_EQ(SumMetric(metrics, "brokerload_messages_consumed_total", target), published);
-    EXPECT_EQ(SumMetric(metrics, "brokerload_messages_lost_total", target), 0);
-    EXPECT_EQ(SumMetric(metrics, "brokerload_messages_duplicated_total", target), 0);
+    ExpectEachMessageOnce(metrics, target, published);
     EXPECT_EQ(SumMetric(metrics, "brokerload_messages_redelivered_total", target), 0);
     EXPECT_EQ(SumMetric(metrics, "brokerload_messages_older_than_window_total", target), 0);
     EXPECT_EQ(SumMetric(metrics, "brokerload_messages_foreign_total", target), 0);
-    EXPECT_EQ(SumMetric(metrics, "brokerload_publish_errors_total", target), 0);
-    EXPECT_EQ(SumMetric(metrics, "brokerload_sends_dropped_total", target), 0);
     EXPECT_EQ(SumMetric(metrics, "brokerload_broker_disconnects_total", target), 0);
   }
 

@@ -17,13 +17,10 @@ constexpr int kMessages = 2'000;
 const char* const kTargets[] = {"kafka", "nats"};
 
 std::string Config(const std::string& prefix, bool topics_per_replica) {
-  std::string kafka, nats;
-  EXPECT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
-  EXPECT_TRUE(LoadBrokerAddress("NATS_URL", nats));
-  return "targets:\n  kafka: {bootstrap_servers: \"" + kafka + "\"}\n  nats: {servers: [\"" + nats +
-         "\"]}\n"
-         "workload: {topic_prefix: " +
-         prefix + ", workers: 8, topics_per_replica: " + (topics_per_replica ? "true" : "false") +
+  std::string targets;
+  EXPECT_TRUE(BothTargetsYaml(targets));
+  return targets + "workload: {topic_prefix: " + prefix +
+         ", workers: 8, topics_per_replica: " + (topics_per_replica ? "true" : "false") +
          "}\n"
          "profile:\n  stages: [{name: s, rate: 1000, messages: " +
          std::to_string(kMessages) +

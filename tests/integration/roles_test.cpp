@@ -16,13 +16,9 @@ const char* const kTargets[] = {"kafka", "nats"};
 
 // `lanes`: workload.publishers (on 4 topics when above 1).
 std::string Config(const std::string& prefix, const std::string& role, int lanes) {
-  std::string kafka, nats;
-  EXPECT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
-  EXPECT_TRUE(LoadBrokerAddress("NATS_URL", nats));
-  return "targets:\n  kafka: {bootstrap_servers: \"" + kafka + "\"}\n  nats: {servers: [\"" + nats +
-         "\"]}\n"
-         "workload: {topic_prefix: " +
-         prefix + ", topics_per_replica: true" +
+  std::string targets;
+  EXPECT_TRUE(BothTargetsYaml(targets));
+  return targets + "workload: {topic_prefix: " + prefix + ", topics_per_replica: true" +
          (lanes > 1 ? ", topics: 4, publishers: " + std::to_string(lanes) : std::string()) +
          "}\n"
          "profile:\n  stages: [{name: s, rate: 1000, messages: " +
