@@ -1,6 +1,5 @@
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 
 #include "report/analysis.hpp"
@@ -39,12 +38,6 @@ std::string Escape(const std::string& text) {
     }
   }
   return out;
-}
-
-std::string Num(double value, const char* format = "%.2f") {
-  char text[64];
-  std::snprintf(text, sizeof text, format, value);
-  return text;
 }
 
 struct Series {
@@ -88,12 +81,13 @@ std::string Frame(const std::string& id, const std::string& title, const std::st
     const double value = scale.ValueAt(i / 4.0);
     const double y = kTop + plot_height - plot_height * i / 4.0;
     svg += "<line x1=\"" + std::to_string(kLeft) + "\" x2=\"" + std::to_string(kWidth - kRight) +
-           "\" y1=\"" + Num(y, "%.1f") + "\" y2=\"" + Num(y, "%.1f") + "\" class=\"grid\"/>";
-    svg += "<text x=\"" + std::to_string(kLeft - 6) + "\" y=\"" + Num(y + 4, "%.1f") +
+           "\" y1=\"" + FormatNumber(y, "%.1f") + "\" y2=\"" + FormatNumber(y, "%.1f") +
+           "\" class=\"grid\"/>";
+    svg += "<text x=\"" + std::to_string(kLeft - 6) + "\" y=\"" + FormatNumber(y + 4, "%.1f") +
            "\" text-anchor=\"end\">" +
-           Num(value, value >= 100    ? "%.0f"
-                      : value >= 0.01 ? "%.2f"
-                                      : "%.3g") +
+           FormatNumber(value, value >= 100    ? "%.0f"
+                               : value >= 0.01 ? "%.2f"
+                                               : "%.3g") +
            "</text>";
   }
   svg += "<text x=\"14\" y=\"" + std::to_string(kTop + plot_height / 2) +
@@ -101,7 +95,7 @@ std::string Frame(const std::string& id, const std::string& title, const std::st
          ")\" text-anchor=\"middle\">" + Escape(unit + (scale.log ? ", log scale" : "")) +
          "</text>";
   for (std::size_t i = 0; i < x_labels.size(); ++i) {
-    svg += "<text x=\"" + Num(x_positions[i], "%.1f") + "\" y=\"" +
+    svg += "<text x=\"" + FormatNumber(x_positions[i], "%.1f") + "\" y=\"" +
            std::to_string(kHeight - kBottom + 18) + "\" text-anchor=\"middle\">" +
            Escape(x_labels[i]) + "</text>";
   }
@@ -161,10 +155,12 @@ std::string BarChart(const std::string& id, const std::string& title, const std:
       const double h = plot_height * scale.Fraction(value);
       const double x = kLeft + group_width * static_cast<double>(g) + group_width * 0.1 +
                        bar_width * static_cast<double>(s);
-      svg += "<rect class=\"bar\" x=\"" + Num(x, "%.1f") + "\" y=\"" +
-             Num(kTop + plot_height - h, "%.1f") + "\" width=\"" + Num(bar_width, "%.1f") +
-             "\" height=\"" + Num(h, "%.1f") + "\" fill=\"" + kColors[s % 8] + "\"><title>" +
-             Escape(series[s].name + " " + groups[g] + ": " + Num(value)) + "</title></rect>";
+      svg += "<rect class=\"bar\" x=\"" + FormatNumber(x, "%.1f") + "\" y=\"" +
+             FormatNumber(kTop + plot_height - h, "%.1f") + "\" width=\"" +
+             FormatNumber(bar_width, "%.1f") + "\" height=\"" + FormatNumber(h, "%.1f") +
+             "\" fill=\"" + kColors[s % 8] + "\"><title>" +
+             Escape(series[s].name + " " + groups[g] + ": " + FormatNumber(value)) +
+             "</title></rect>";
     }
   }
   return svg + Legend(names) + "</svg>\n";
@@ -187,7 +183,7 @@ std::string LineChart(const std::string& id, const std::string& title, const std
     std::string points;
     for (std::size_t i = 0; i < series[s].values.size() && i < xs.size(); ++i) {
       const double y = kTop + plot_height - plot_height * scale.Fraction(series[s].values[i]);
-      points += Num(xs[i], "%.1f") + "," + Num(y, "%.1f") + " ";
+      points += FormatNumber(xs[i], "%.1f") + "," + FormatNumber(y, "%.1f") + " ";
     }
     svg += "<polyline class=\"line\" fill=\"none\" stroke=\"" + std::string(kColors[s % 8]) +
            "\" stroke-width=\"2\" points=\"" + points + "\"/>";
@@ -229,13 +225,12 @@ std::string ToHtml(const Comparison& c) {
     quantile_labels.clear();
     for (const auto& [q, ms] : r.end_to_end_curve) {
       curve.values.push_back(ms);
-      quantile_labels.push_back(q >= 1 ? "max" : "p" + Num(q * 100, "%g"));
+      quantile_labels.push_back(q >= 1 ? "max" : "p" + FormatNumber(q * 100, "%g"));
     }
     curves.push_back(curve);
   }
 
-  std::string title;
-  for (const std::string& t : c.targets) title += (title.empty() ? "" : " vs ") + t;
+  const std::string title = Title(c);
   std::string html =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>brokerload "
       "comparison: " +
@@ -250,13 +245,12 @@ std::string ToHtml(const Comparison& c) {
           Escape(c.generated_at) + " by brokerload " + Escape(c.brokerload_version) + "; " +
           std::to_string(c.topics) + " topics, " + std::to_string(c.message_size) +
           "-byte messages; targets run " + Escape(c.mode) + "; after readiness, a " +
-          Num(c.warmup_seconds, "%g") +
+          FormatNumber(c.warmup_seconds, "%g") +
           " s warm-up excluded from every figure. Latency charts use a log scale. Full tables "
           "(versions, settings, durability): report.md; data: report.json.</p>\n";
   if (!c.interrupted.empty()) {
     html += "<p class=\"warn\"><b>Interrupted " + Escape(c.interrupted) +
-            "</b>: stages not begun are absent; the stage under way covers its window until the "
-            "signal. Not a baseline.</p>\n";
+            "</b>: " + Escape(kInterruptedNote) + "</p>\n";
   }
   html +=
       "<h2>Overview</h2>\n<table><tr><th>stage</th><th>target</th><th>offered msg/s</th>"
@@ -267,13 +261,13 @@ std::string ToHtml(const Comparison& c) {
       const StageResult* r = c.Find(t, stage);
       if (!r) continue;
       html += "<tr><td>" + Escape(stage) + "</td><td>" + Escape(t) + "</td><td>" +
-              Num(r->offered_rate, "%.0f") + "</td><td>" +
+              FormatNumber(r->offered_rate, "%.0f") + "</td><td>" +
               Escape(RateText(r->achieved_rate, r->rate_estimable)) + "</td><td>" +
-              Num(r->end_to_end_ms.mean) + "</td><td>" +
+              FormatNumber(r->end_to_end_ms.mean) + "</td><td>" +
               Escape(Quantile(r->end_to_end_ms, 0.99, r->end_to_end_ms.p99)) + "</td><td>" +
               Escape(Quantile(r->end_to_end_ms, 0.999, r->end_to_end_ms.p999)) + "</td><td>" +
               Escape(Quantile(r->publish_ms, 0.99, r->publish_ms.p99)) + "</td><td>" +
-              Num(r->SuccessRate(), "%.1f") + "%</td><td" +
+              FormatNumber(r->SuccessRate(), "%.1f") + "%</td><td" +
               (r->behind_schedule ? " class=\"warn\">yes: " + Escape(r->behind_reason) : ">no") +
               "</td></tr>\n";
     }

@@ -1,4 +1,3 @@
-#include <cstdio>
 #include <functional>
 
 #include "report/analysis.hpp"
@@ -7,16 +6,10 @@
 namespace brokerload::report {
 namespace {
 
-std::string Num(double value, const char* format = "%.2f") {
-  char text[64];
-  std::snprintf(text, sizeof text, format, value);
-  return text;
-}
-
 // mean / p50 / p90, or p99 / p99.9 / max, each only where the samples support it.
 std::string Latencies(const LatencySummary& l, bool tail) {
   if (!tail) {
-    return Num(l.mean) + " / " + Quantile(l, 0.5, l.p50) + " / " + Quantile(l, 0.9, l.p90);
+    return FormatNumber(l.mean) + " / " + Quantile(l, 0.5, l.p50) + " / " + Quantile(l, 0.9, l.p90);
   }
   return Quantile(l, 0.99, l.p99) + " / " + Quantile(l, 0.999, l.p999) + " / " +
          Quantile(l, 1.0, l.max);
@@ -29,15 +22,18 @@ struct Row {
 
 const std::vector<Row>& StageRows() {
   static const std::vector<Row> rows = {
-      {"offered (msg/s)", [](const StageResult& r) { return Num(r.offered_rate, "%.0f"); }},
+      {"offered (msg/s)",
+       [](const StageResult& r) { return FormatNumber(r.offered_rate, "%.0f"); }},
       {"achieved (msg/s)",
        [](const StageResult& r) { return RateText(r.achieved_rate, r.rate_estimable); }},
       {"achieved (MB/s)",
        [](const StageResult& r) {
-         return r.rate_estimable ? Num(r.achieved_mb_per_s) : std::string("n/a");
+         return r.rate_estimable ? FormatNumber(r.achieved_mb_per_s) : std::string("n/a");
        }},
       {"send window / drain after it (s)",
-       [](const StageResult& r) { return Num(r.window_seconds) + " / " + Num(r.drain_seconds); }},
+       [](const StageResult& r) {
+         return FormatNumber(r.window_seconds) + " / " + FormatNumber(r.drain_seconds);
+       }},
       {"publish latency mean / p50 / p90 (ms)",
        [](const StageResult& r) { return Latencies(r.publish_ms, false); }},
       {"publish latency p99 / p99.9 / max (ms)",
@@ -48,10 +44,12 @@ const std::vector<Row>& StageRows() {
        [](const StageResult& r) { return Latencies(r.end_to_end_ms, true); }},
       {"steady (e2e p99 first / last tenth, ms)",
        [](const StageResult& r) {
-         return std::string(r.steady ? "yes" : "**no**") + " (" + Num(r.first_tenth_p99_ms) +
-                " / " + Num(r.last_tenth_p99_ms) + ")";
+         return std::string(r.steady ? "yes" : "**no**") + " (" +
+                FormatNumber(r.first_tenth_p99_ms) + " / " + FormatNumber(r.last_tenth_p99_ms) +
+                ")";
        }},
-      {"success rate (%)", [](const StageResult& r) { return Num(r.SuccessRate(), "%.2f"); }},
+      {"success rate (%)",
+       [](const StageResult& r) { return FormatNumber(r.SuccessRate(), "%.2f"); }},
       {"lost / unconfirmed / duplicated / redelivered / out of order",
        [](const StageResult& r) {
          return std::to_string(r.lost) + " / " + std::to_string(r.unconfirmed) + " / " +
@@ -70,8 +68,8 @@ const std::vector<Row>& StageRows() {
       {"brokerload memory initial / peak / final / delta (MB)",
        [](const StageResult& r) {
          const ResourceSummary& m = r.resources;
-         return Num(m.memory_initial_mb) + " / " + Num(m.memory_peak_mb) + " / " +
-                Num(m.memory_final_mb) + " / " + Num(m.MemoryDeltaMb());
+         return FormatNumber(m.memory_initial_mb) + " / " + FormatNumber(m.memory_peak_mb) + " / " +
+                FormatNumber(m.memory_final_mb) + " / " + FormatNumber(m.MemoryDeltaMb());
        }},
       {"brokerload threads initial / peak / final / leaked",
        [](const StageResult& r) {
@@ -80,10 +78,11 @@ const std::vector<Row>& StageRows() {
                 std::to_string(m.threads_final) + " / " + std::to_string(m.ThreadsLeaked());
        }},
       {"brokerload CPU per message (us)",
-       [](const StageResult& r) { return Num(r.cpu_us_per_message, "%.1f"); }},
+       [](const StageResult& r) { return FormatNumber(r.cpu_us_per_message, "%.1f"); }},
       {"send lag p50 / p99 (ms)",
        [](const StageResult& r) {
-         return Num(r.send_lag_p50_ms, "%.3f") + " / " + Num(r.send_lag_p99_ms, "%.3f");
+         return FormatNumber(r.send_lag_p50_ms, "%.3f") + " / " +
+                FormatNumber(r.send_lag_p99_ms, "%.3f");
        }},
       {"brokerload behind schedule",
        [](const StageResult& r) {
@@ -107,13 +106,10 @@ std::string Header(const Comparison& c, const char* first) {
 
 std::string ToMarkdown(const Comparison& c) {
   std::string md;
-  std::string title;
-  for (const std::string& t : c.targets) title += (title.empty() ? "" : " vs ") + t;
+  const std::string title = Title(c);
   md += "# brokerload comparison: " + title + "\n\n";
   if (!c.interrupted.empty()) {
-    md += "**Interrupted " + c.interrupted +
-          "**: stages not begun are absent; the stage under way covers its window until the "
-          "signal. Not a baseline.\n\n";
+    md += "**Interrupted " + c.interrupted + "**: " + kInterruptedNote + "\n\n";
   }
   md +=
       "Generated " + c.generated_at + " by brokerload " + c.brokerload_version +
@@ -124,7 +120,7 @@ std::string ToMarkdown(const Comparison& c) {
       "; targets run " + c.mode +
       ". Each target was first made ready end to end (topics or streams, partition "
       "leaders, consumer assignment, a probe round trip on every partition), then warmed up for " +
-      Num(c.warmup_seconds, "%g") +
+      FormatNumber(c.warmup_seconds, "%g") +
       " s at the first stage's rate. The warm-up is excluded from every figure below: each "
       "stage counts only the messages scheduled within its own send window (published, errors, "
       "dropped, lost, duplicated and latencies alike). Latencies are from the scheduled send "
@@ -152,11 +148,12 @@ std::string ToMarkdown(const Comparison& c) {
     for (const TargetInfo& i : c.target_info) md += " " + i.durability + " |";
     md += "\n| ready after (setup + probe round trip) |";
     for (const TargetInfo& i : c.target_info) {
-      md += " " + Num(i.setup_seconds + i.probe_seconds) + " s (" + Num(i.setup_seconds) + " + " +
-            Num(i.probe_seconds) + ") |";
+      md += " " + FormatNumber(i.setup_seconds + i.probe_seconds) + " s (" +
+            FormatNumber(i.setup_seconds) + " + " + FormatNumber(i.probe_seconds) + ") |";
     }
     md += "\n| warm-up |";
-    for (const TargetInfo& i : c.target_info) md += " " + Num(i.warmup_seconds, "%g") + " s |";
+    for (const TargetInfo& i : c.target_info)
+      md += " " + FormatNumber(i.warmup_seconds, "%g") + " s |";
     md += "\n\n";
     if (const std::string d = DurabilityDifference(c); !d.empty()) md += "**" + d + "**\n\n";
   }
@@ -170,7 +167,7 @@ std::string ToMarkdown(const Comparison& c) {
   md += "\n";
   for (const std::string& stage : c.stages) {
     const StageResult* any = c.results.empty() ? nullptr : c.Find(c.targets.front(), stage);
-    md += "| " + stage + " | " + (any ? Num(any->offered_rate, "%.0f") : "-") + " |";
+    md += "| " + stage + " | " + (any ? FormatNumber(any->offered_rate, "%.0f") : "-") + " |";
     for (const std::string& t : c.targets) {
       const StageResult* r = c.Find(t, stage);
       md += " " +
@@ -181,14 +178,14 @@ std::string ToMarkdown(const Comparison& c) {
     for (const std::string& t : c.targets) {
       const StageResult* r = c.Find(t, stage);
       md += " " +
-            (r ? Num(r->end_to_end_ms.mean) + " / " +
+            (r ? FormatNumber(r->end_to_end_ms.mean) + " / " +
                      Quantile(r->end_to_end_ms, 0.99, r->end_to_end_ms.p99)
                : "-") +
             " |";
     }
     for (const std::string& t : c.targets) {
       const StageResult* r = c.Find(t, stage);
-      md += " " + (r ? Num(r->SuccessRate(), "%.1f") + "%" : "-") + " |";
+      md += " " + (r ? FormatNumber(r->SuccessRate(), "%.1f") + "%" : "-") + " |";
     }
     md += "\n";
   }
@@ -218,7 +215,7 @@ std::string ToMarkdown(const Comparison& c) {
        [](const Overall& o) { return RateText(o.achieved_rate, o.rate_estimable); }},
       {"end-to-end mean / p50 (ms)",
        [](const Overall& o) {
-         return Num(o.end_to_end_ms.mean) + " / " +
+         return FormatNumber(o.end_to_end_ms.mean) + " / " +
                 Quantile(o.end_to_end_ms, 0.5, o.end_to_end_ms.p50);
        }},
       {"end-to-end p99 / p99.9 / max (ms)",
@@ -228,11 +225,11 @@ std::string ToMarkdown(const Comparison& c) {
          return Quantile(o.publish_ms, 0.5, o.publish_ms.p50) + " / " +
                 Quantile(o.publish_ms, 0.99, o.publish_ms.p99);
        }},
-      {"success rate (%)", [](const Overall& o) { return Num(o.success_rate); }},
+      {"success rate (%)", [](const Overall& o) { return FormatNumber(o.success_rate); }},
       {"brokerload memory delta, mean of stages (MB)",
-       [](const Overall& o) { return Num(o.memory_delta_mb); }},
+       [](const Overall& o) { return FormatNumber(o.memory_delta_mb); }},
       {"brokerload CPU per message (us)",
-       [](const Overall& o) { return Num(o.cpu_us_per_message, "%.1f"); }},
+       [](const Overall& o) { return FormatNumber(o.cpu_us_per_message, "%.1f"); }},
       {"stages behind schedule / not steady",
        [](const Overall& o) {
          return std::to_string(o.stages_behind) + " / " + std::to_string(o.stages_not_steady);
