@@ -15,13 +15,15 @@ std::string Latencies(const LatencySummary& l, bool tail) {
          Quantile(l, 1.0, l.max);
 }
 
+// A table's row: its name, and the cell of one target's `Figures`.
+template <typename Figures>
 struct Row {
   const char* name;
-  std::function<std::string(const StageResult&)> value;
+  std::function<std::string(const Figures&)> value;
 };
 
-const std::vector<Row>& StageRows() {
-  static const std::vector<Row> rows = {
+const std::vector<Row<StageResult>>& StageRows() {
+  static const std::vector<Row<StageResult>> rows = {
       {"offered (msg/s)",
        [](const StageResult& r) { return FormatNumber(r.offered_rate, "%.0f"); }},
       {"achieved (msg/s)",
@@ -102,63 +104,78 @@ std::string Header(const Comparison& c, const char* first) {
   return header + "\n" + rule + "\n";
 }
 
-}  // namespace
+// One cell a target, in run order: `cell` of its result at `stage`, or "-" where it has none.
+std::string StageCells(const Comparison& c, const std::string& stage,
+                       const std::function<std::string(const StageResult&)>& cell) {
+  std::string cells;
+  for (const std::string& t : c.targets) {
+    const StageResult* r = c.Find(t, stage);
+    cells += " " + (r ? cell(*r) : "-") + " |";
+  }
+  return cells;
+}
 
-std::string ToMarkdown(const Comparison& c) {
-  std::string md;
-  const std::string title = Title(c);
-  md += "# brokerload comparison: " + title + "\n\n";
+std::string Introduction(const Comparison& c) {
+  std::string md = "# brokerload comparison: " + Title(c) + "\n\n";
   if (!c.interrupted.empty()) {
     md += "**Interrupted " + c.interrupted + "**: " + kInterruptedNote + "\n\n";
   }
-  md +=
-      "Generated " + c.generated_at + " by brokerload " + c.brokerload_version +
-      ". Workload: " + std::to_string(c.topics) + " topics, " + std::to_string(c.message_size) +
-      "-byte messages, " +
-      (c.workers == 0 ? std::string("accounting on the consumer threads")
-                      : std::to_string(c.workers) + " consumer workers") +
-      "; targets run " + c.mode +
-      ". Each target was first made ready end to end (topics or streams, partition "
-      "leaders, consumer assignment, a probe round trip on every partition), then warmed up for " +
-      FormatNumber(c.warmup_seconds, "%g") +
-      " s at the first stage's rate. The warm-up is excluded from every figure below: each "
-      "stage counts only the messages scheduled within its own send window (published, errors, "
-      "dropped, lost, duplicated and latencies alike). Latencies are from the scheduled send "
-      "time (end-to-end, corrected for coordinated omission) or from the send (publish, to the "
-      "broker's ack). A quantile is shown only with at least 10 samples beyond it (p99: 1,000 "
-      "samples, p99.9 and max: 10,000).\n\n";
-  if (!c.target_info.empty()) {
-    md += "## What was compared\n\n| | ";
-    for (const TargetInfo& i : c.target_info) md += i.name + " | ";
-    md += "\n|---|";
-    for (std::size_t i = 0; i < c.target_info.size(); ++i) md += "---|";
-    md += "\n| broker |";
-    for (const TargetInfo& i : c.target_info) md += " " + i.broker_version + " |";
-    md += "\n| client |";
-    for (const TargetInfo& i : c.target_info) md += " " + i.client_version + " |";
-    md += "\n| settings |";
-    for (const TargetInfo& i : c.target_info) {
-      std::string settings;
-      for (const auto& [key, value] : i.settings) {
-        settings += (settings.empty() ? "" : ", ") + key + "=" + value;
-      }
-      md += " " + settings + " |";
-    }
-    md += "\n| durability |";
-    for (const TargetInfo& i : c.target_info) md += " " + i.durability + " |";
-    md += "\n| ready after (setup + probe round trip) |";
-    for (const TargetInfo& i : c.target_info) {
-      md += " " + FormatNumber(i.setup_seconds + i.probe_seconds) + " s (" +
-            FormatNumber(i.setup_seconds) + " + " + FormatNumber(i.probe_seconds) + ") |";
-    }
-    md += "\n| warm-up |";
-    for (const TargetInfo& i : c.target_info)
-      md += " " + FormatNumber(i.warmup_seconds, "%g") + " s |";
-    md += "\n\n";
-    if (const std::string d = DurabilityDifference(c); !d.empty()) md += "**" + d + "**\n\n";
-  }
+  return md + "Generated " + c.generated_at + " by brokerload " + c.brokerload_version +
+         ". Workload: " + std::to_string(c.topics) + " topics, " + std::to_string(c.message_size) +
+         "-byte messages, " +
+         (c.workers == 0 ? std::string("accounting on the consumer threads")
+                         : std::to_string(c.workers) + " consumer workers") +
+         "; targets run " + c.mode +
+         ". Each target was first made ready end to end (topics or streams, partition "
+         "leaders, consumer assignment, a probe round trip on every partition), then warmed up "
+         "for " +
+         FormatNumber(c.warmup_seconds, "%g") +
+         " s at the first stage's rate. The warm-up is excluded from every figure below: each "
+         "stage counts only the messages scheduled within its own send window (published, "
+         "errors, dropped, lost, duplicated and latencies alike). Latencies are from the "
+         "scheduled send time (end-to-end, corrected for coordinated omission) or from the send "
+         "(publish, to the broker's ack). A quantile is shown only with at least 10 samples "
+         "beyond it (p99: 1,000 samples, p99.9 and max: 10,000).\n\n";
+}
 
-  md += "## Overview\n\n| stage | offered msg/s |";
+// Versions, settings, durability and readiness of each target; nothing when they are unknown.
+std::string WhatWasCompared(const Comparison& c) {
+  if (c.target_info.empty()) return "";
+  const Row<TargetInfo> rows[] = {
+      {"broker", [](const TargetInfo& i) { return i.broker_version; }},
+      {"client", [](const TargetInfo& i) { return i.client_version; }},
+      {"settings",
+       [](const TargetInfo& i) {
+         std::string settings;
+         for (const auto& [key, value] : i.settings) {
+           settings += (settings.empty() ? "" : ", ") + key + "=" + value;
+         }
+         return settings;
+       }},
+      {"durability", [](const TargetInfo& i) { return i.durability; }},
+      {"ready after (setup + probe round trip)",
+       [](const TargetInfo& i) {
+         return FormatNumber(i.setup_seconds + i.probe_seconds) + " s (" +
+                FormatNumber(i.setup_seconds) + " + " + FormatNumber(i.probe_seconds) + ")";
+       }},
+      {"warm-up", [](const TargetInfo& i) { return FormatNumber(i.warmup_seconds, "%g") + " s"; }},
+  };
+  std::string md = "## What was compared\n\n| | ";
+  for (const TargetInfo& i : c.target_info) md += i.name + " | ";
+  md += "\n|---|";
+  for (std::size_t i = 0; i < c.target_info.size(); ++i) md += "---|";
+  for (const auto& [name, value] : rows) {
+    md += std::string("\n| ") + name + " |";
+    for (const TargetInfo& i : c.target_info) md += " " + value(i) + " |";
+  }
+  md += "\n\n";
+  if (const std::string d = DurabilityDifference(c); !d.empty()) md += "**" + d + "**\n\n";
+  return md;
+}
+
+// A row a stage: the offered rate, then each target's throughput, latency and success.
+std::string Overview(const Comparison& c) {
+  std::string md = "## Overview\n\n| stage | offered msg/s |";
   for (const std::string& t : c.targets) md += " " + t + " msg/s |";
   for (const std::string& t : c.targets) md += " " + t + " e2e mean / p99 ms |";
   for (const std::string& t : c.targets) md += " " + t + " success |";
@@ -166,51 +183,35 @@ std::string ToMarkdown(const Comparison& c) {
   for (std::size_t i = 0; i < 3 * c.targets.size(); ++i) md += "---|";
   md += "\n";
   for (const std::string& stage : c.stages) {
-    const StageResult* any = c.results.empty() ? nullptr : c.Find(c.targets.front(), stage);
+    const StageResult* any = c.targets.empty() ? nullptr : c.Find(c.targets.front(), stage);
     md += "| " + stage + " | " + (any ? FormatNumber(any->offered_rate, "%.0f") : "-") + " |";
-    for (const std::string& t : c.targets) {
-      const StageResult* r = c.Find(t, stage);
-      md += " " +
-            (r ? RateText(r->achieved_rate, r->rate_estimable) + (r->behind_schedule ? " ⚠" : "")
-               : "-") +
-            " |";
-    }
-    for (const std::string& t : c.targets) {
-      const StageResult* r = c.Find(t, stage);
-      md += " " +
-            (r ? FormatNumber(r->end_to_end_ms.mean) + " / " +
-                     Quantile(r->end_to_end_ms, 0.99, r->end_to_end_ms.p99)
-               : "-") +
-            " |";
-    }
-    for (const std::string& t : c.targets) {
-      const StageResult* r = c.Find(t, stage);
-      md += " " + (r ? FormatNumber(r->SuccessRate(), "%.1f") + "%" : "-") + " |";
-    }
+    md += StageCells(c, stage, [](const StageResult& r) {
+      return RateText(r.achieved_rate, r.rate_estimable) + (r.behind_schedule ? " ⚠" : "");
+    });
+    md += StageCells(c, stage, [](const StageResult& r) {
+      return FormatNumber(r.end_to_end_ms.mean) + " / " +
+             Quantile(r.end_to_end_ms, 0.99, r.end_to_end_ms.p99);
+    });
+    md += StageCells(
+        c, stage, [](const StageResult& r) { return FormatNumber(r.SuccessRate(), "%.1f") + "%"; });
     md += "\n";
   }
-  md +=
-      "\n⚠ marks a stage where brokerload fell behind its own schedule: its figures are the "
-      "tool's limit, not the broker's.\n";
+  return md +
+         "\n⚠ marks a stage where brokerload fell behind its own schedule: its figures are the "
+         "tool's limit, not the broker's.\n";
+}
 
-  for (const std::string& stage : c.stages) {
-    md += "\n## Stage " + stage + "\n\n" + Header(c, "metric");
-    for (const Row& row : StageRows()) {
-      md += std::string("| ") + row.name + " |";
-      for (const std::string& t : c.targets) {
-        const StageResult* r = c.Find(t, stage);
-        md += " " + (r ? row.value(*r) : "-") + " |";
-      }
-      md += "\n";
-    }
+std::string StageTable(const Comparison& c, const std::string& stage) {
+  std::string md = "\n## Stage " + stage + "\n\n" + Header(c, "metric");
+  for (const Row<StageResult>& row : StageRows()) {
+    md += std::string("| ") + row.name + " |" + StageCells(c, stage, row.value) + "\n";
   }
+  return md;
+}
 
-  md +=
-      "\n## All stages pooled\n\nPercentiles of the union of the stages' samples (never "
-      "averages of percentiles); throughput is every window's in-window receipts over the "
-      "windows' total length.\n\n" +
-      Header(c, "metric");
-  const std::pair<const char*, std::function<std::string(const Overall&)>> rows[] = {
+// Each target's figures over all its stages (Comparison::overall).
+std::string Pooled(const Comparison& c) {
+  const Row<Overall> rows[] = {
       {"throughput (msg/s)",
        [](const Overall& o) { return RateText(o.achieved_rate, o.rate_estimable); }},
       {"end-to-end mean / p50 (ms)",
@@ -235,6 +236,11 @@ std::string ToMarkdown(const Comparison& c) {
          return std::to_string(o.stages_behind) + " / " + std::to_string(o.stages_not_steady);
        }},
   };
+  std::string md =
+      "\n## All stages pooled\n\nPercentiles of the union of the stages' samples (never "
+      "averages of percentiles); throughput is every window's in-window receipts over the "
+      "windows' total length.\n\n" +
+      Header(c, "metric");
   for (const auto& [name, value] : rows) {
     md += std::string("| ") + name + " |";
     for (const std::string& t : c.targets) {
@@ -243,21 +249,34 @@ std::string ToMarkdown(const Comparison& c) {
     }
     md += "\n";
   }
-
-  const std::vector<Winner> winners = Winners(c);
-  if (!winners.empty()) {
-    md +=
-        "\n## Winner per metric\n\n| metric | better | figures (all stages pooled) "
-        "|\n|---|---|---|\n";
-    for (const Winner& w : winners) {
-      md += "| " + w.metric + " | " + w.target + " | " + w.detail + " |\n";
-    }
-  }
-  md += "\n## Trends across stages\n\n";
-  for (const std::string& line : Trends(c)) md += "- " + line + "\n";
-  md += "\n## Findings\n\n";
-  for (const std::string& line : Findings(c)) md += "- " + line + "\n";
   return md;
+}
+
+std::string WinnerTable(const Comparison& c) {
+  const std::vector<Winner> winners = Winners(c);
+  if (winners.empty()) return "";
+  std::string md =
+      "\n## Winner per metric\n\n| metric | better | figures (all stages pooled) "
+      "|\n|---|---|---|\n";
+  for (const Winner& w : winners) {
+    md += "| " + w.metric + " | " + w.target + " | " + w.detail + " |\n";
+  }
+  return md;
+}
+
+std::string BulletList(const char* heading, const std::vector<std::string>& lines) {
+  std::string md = std::string("\n## ") + heading + "\n\n";
+  for (const std::string& line : lines) md += "- " + line + "\n";
+  return md;
+}
+
+}  // namespace
+
+std::string ToMarkdown(const Comparison& c) {
+  std::string md = Introduction(c) + WhatWasCompared(c) + Overview(c);
+  for (const std::string& stage : c.stages) md += StageTable(c, stage);
+  return md + Pooled(c) + WinnerTable(c) + BulletList("Trends across stages", Trends(c)) +
+         BulletList("Findings", Findings(c));
 }
 
 }  // namespace brokerload::report
