@@ -8,15 +8,9 @@
 namespace brokerload::report {
 namespace {
 
-std::string Format(const char* format, double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, format, value);
-  return text;
-}
-
-std::string Ms(double value) { return Format(value < 10 ? "%.2f ms" : "%.0f ms", value); }
-std::string Rate(double value) { return Format("%.0f msg/s", value); }
-std::string Percent(double value) { return Format("%.1f%%", value); }
+std::string Ms(double value) { return FormatNumber(value, value < 10 ? "%.2f ms" : "%.0f ms"); }
+std::string Rate(double value) { return FormatNumber(value, "%.0f msg/s"); }
+std::string Percent(double value) { return FormatNumber(value, "%.1f%%"); }
 
 std::vector<const StageResult*> ResultsOf(const Comparison& c, const std::string& target) {
   std::vector<const StageResult*> results;
@@ -62,13 +56,25 @@ const Overall* Comparison::OverallOf(const std::string& target) const {
   return nullptr;
 }
 
+std::string FormatNumber(double value, const char* format) {
+  char text[64];
+  std::snprintf(text, sizeof text, format, value);
+  return text;
+}
+
+std::string Title(const Comparison& c) {
+  std::string title;
+  for (const std::string& t : c.targets) title += (title.empty() ? "" : " vs ") + t;
+  return title;
+}
+
 std::string Quantile(const LatencySummary& summary, double q, double value, const char* format) {
-  if (q >= 1 ? summary.SupportsMax() : summary.Supports(q)) return Format(format, value);
+  if (q >= 1 ? summary.SupportsMax() : summary.Supports(q)) return FormatNumber(value, format);
   return "n/a (" + std::to_string(summary.count) + " samples)";
 }
 
 std::string RateText(double rate, bool estimable) {
-  return estimable ? Format("%.1f", rate) : std::string("n/a (window too short)");
+  return estimable ? FormatNumber(rate, "%.1f") : std::string("n/a (window too short)");
 }
 
 std::string DurabilityDifference(const Comparison& c) {
@@ -104,9 +110,9 @@ std::vector<Winner> Winners(const Comparison& c) {
        publish_p99},
       {"success rate", [](const Overall& x) { return x.success_rate; }, true, Percent, true},
       {"brokerload memory delta", [](const Overall& x) { return x.memory_delta_mb; }, false,
-       [](double v) { return Format("%.2f MB", v); }, true},
+       [](double v) { return FormatNumber(v, "%.2f MB"); }, true},
       {"brokerload CPU per message", [](const Overall& x) { return x.cpu_us_per_message; }, false,
-       [](double v) { return Format("%.1f us", v); }, true},
+       [](double v) { return FormatNumber(v, "%.1f us"); }, true},
   };
   std::vector<Winner> winners;
   for (const Metric& m : metrics) {
@@ -142,7 +148,7 @@ std::vector<std::string> Trends(const Comparison& c) {
     const StageResult& first = *results.front();
     const StageResult& last = *results.back();
     auto change = [](double from, double to) {
-      return from == 0 ? std::string("n/a") : Format("%+.0f%%", 100.0 * (to - from) / from);
+      return from == 0 ? std::string("n/a") : FormatNumber(100.0 * (to - from) / from, "%+.0f%%");
     };
     const bool rates = first.rate_estimable && last.rate_estimable;
     trends.push_back(target + ": from " + first.stage + " to " + last.stage + ", throughput " +
@@ -180,7 +186,8 @@ std::vector<std::string> Findings(const Comparison& c) {
                          "settled.");
     }
     if (!r.rate_estimable) {
-      findings.push_back(r.target + " at " + r.stage + ": the " + Format("%.2f", r.window_seconds) +
+      findings.push_back(r.target + " at " + r.stage + ": the " +
+                         FormatNumber(r.window_seconds, "%.2f") +
                          " s window is too short to estimate a rate (needs 1 s and 10x the e2e "
                          "p99); its throughput is not shown.");
     }

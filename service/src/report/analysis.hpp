@@ -7,7 +7,9 @@
 
 // Everything the report says beyond the raw figures: a winner per metric (from each target's
 // pooled figures, Comparison::overall), trends across stages and findings. All of it derived from
-// the results; no canned sentences. Pure functions, thread-safe.
+// the results; no canned sentences. Also the text every writer shares (numbers, the title, what
+// an interrupted report holds), so that report.md and report.html cannot drift apart. Pure
+// functions, thread-safe.
 namespace brokerload::report {
 
 struct Winner {
@@ -18,6 +20,15 @@ struct Winner {
 
 // Two values within this relative distance are a tie.
 inline constexpr double kTieTolerance = 0.02;
+
+// `value` as printf renders it with `format`, which takes one double.
+std::string FormatNumber(double value, const char* format = "%.2f");
+// The targets in run order, "kafka vs nats": every report's title.
+std::string Title(const Comparison& comparison);
+// What an interrupted comparison's report holds; follows "Interrupted <how>: ".
+inline constexpr const char* kInterruptedNote =
+    "stages not begun are absent; the stage under way covers its window until the signal. Not a "
+    "baseline.";
 
 // A quantile or maximum as text, or "n/a (N samples)" when the count does not support it.
 std::string Quantile(const LatencySummary& summary, double q, double value,

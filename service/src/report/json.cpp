@@ -37,86 +37,95 @@ LatencySummary Latency(const json& j) {
   return l;
 }
 
+// One (target, stage): every figure of StageResult, a quantile without the samples for it null.
+json ResultJson(const StageResult& r) {
+  json curve = json::array();
+  for (const auto& [q, ms] : r.end_to_end_curve) curve.push_back({q, ms});
+  const ResourceSummary& m = r.resources;
+  return {
+      {"target", r.target},
+      {"stage", r.stage},
+      {"offered_rate", r.offered_rate},
+      {"achieved_rate", r.rate_estimable ? json(r.achieved_rate) : json(nullptr)},
+      {"achieved_mb_per_s", r.rate_estimable ? json(r.achieved_mb_per_s) : json(nullptr)},
+      {"window_seconds", r.window_seconds},
+      {"drain_seconds", r.drain_seconds},
+      {"published", r.published},
+      {"acked", r.acked},
+      {"consumed", r.consumed},
+      {"consumed_in_window", r.consumed_in_window},
+      {"success_rate", r.SuccessRate()},
+      {"lost", r.lost},
+      {"unconfirmed", r.unconfirmed},
+      {"duplicated", r.duplicated},
+      {"redelivered", r.redelivered},
+      {"delivered_after_error", r.delivered_after_error},
+      {"arrived_late", r.arrived_late},
+      {"out_of_order", r.out_of_order},
+      {"publish_errors", r.publish_errors},
+      {"dropped_sends", r.dropped_sends},
+      {"dropped_by_client", r.dropped_by_client},
+      {"steady", r.steady},
+      {"first_tenth_p99_ms", r.first_tenth_p99_ms},
+      {"last_tenth_p99_ms", r.last_tenth_p99_ms},
+      {"send_lag_p50_ms", r.send_lag_p50_ms},
+      {"publish_latency_ms", Latency(r.publish_ms)},
+      {"end_to_end_latency_ms", Latency(r.end_to_end_ms)},
+      {"end_to_end_percentiles_ms", curve},
+      {"send_lag_p99_ms", r.send_lag_p99_ms},
+      {"memory_mb",
+       {{"initial", m.memory_initial_mb},
+        {"peak", m.memory_peak_mb},
+        {"final", m.memory_final_mb},
+        {"delta", m.MemoryDeltaMb()}}},
+      {"threads",
+       {{"initial", m.threads_initial},
+        {"peak", m.threads_peak},
+        {"final", m.threads_final},
+        {"leaked", m.ThreadsLeaked()}}},
+      {"cpu_seconds", m.cpu_seconds},
+      {"cpu_us_per_message", r.cpu_us_per_message},
+      {"behind_schedule", r.behind_schedule},
+      {"behind_reason", r.behind_reason},
+  };
+}
+
+json TargetInfoJson(const TargetInfo& i) {
+  json settings = json::object();
+  for (const auto& [key, value] : i.settings) settings[key] = value;
+  return {{"name", i.name},
+          {"broker_version", i.broker_version},
+          {"client_version", i.client_version},
+          {"settings", settings},
+          {"durability", i.durability},
+          {"setup_seconds", i.setup_seconds},
+          {"probe_seconds", i.probe_seconds},
+          {"warmup_seconds", i.warmup_seconds}};
+}
+
+json OverallJson(const Overall& o) {
+  return {{"target", o.target},
+          {"achieved_rate", o.rate_estimable ? json(o.achieved_rate) : json(nullptr)},
+          {"publish_latency_ms", Latency(o.publish_ms)},
+          {"end_to_end_latency_ms", Latency(o.end_to_end_ms)},
+          {"success_rate", o.success_rate},
+          {"memory_delta_mb", o.memory_delta_mb},
+          {"cpu_us_per_message", o.cpu_us_per_message},
+          {"stages_behind", o.stages_behind},
+          {"stages_not_steady", o.stages_not_steady}};
+}
+
+// `items` in order, each as `to_json` writes it.
+template <typename Item>
+json Array(const std::vector<Item>& items, json (*to_json)(const Item&)) {
+  json array = json::array();
+  for (const Item& item : items) array.push_back(to_json(item));
+  return array;
+}
+
 }  // namespace
 
 std::string ToJson(const Comparison& c) {
-  json results = json::array();
-  for (const StageResult& r : c.results) {
-    json curve = json::array();
-    for (const auto& [q, ms] : r.end_to_end_curve) curve.push_back({q, ms});
-    const ResourceSummary& m = r.resources;
-    results.push_back({
-        {"target", r.target},
-        {"stage", r.stage},
-        {"offered_rate", r.offered_rate},
-        {"achieved_rate", r.rate_estimable ? json(r.achieved_rate) : json(nullptr)},
-        {"achieved_mb_per_s", r.rate_estimable ? json(r.achieved_mb_per_s) : json(nullptr)},
-        {"window_seconds", r.window_seconds},
-        {"drain_seconds", r.drain_seconds},
-        {"published", r.published},
-        {"acked", r.acked},
-        {"consumed", r.consumed},
-        {"consumed_in_window", r.consumed_in_window},
-        {"success_rate", r.SuccessRate()},
-        {"lost", r.lost},
-        {"unconfirmed", r.unconfirmed},
-        {"duplicated", r.duplicated},
-        {"redelivered", r.redelivered},
-        {"delivered_after_error", r.delivered_after_error},
-        {"arrived_late", r.arrived_late},
-        {"out_of_order", r.out_of_order},
-        {"publish_errors", r.publish_errors},
-        {"dropped_sends", r.dropped_sends},
-        {"dropped_by_client", r.dropped_by_client},
-        {"steady", r.steady},
-        {"first_tenth_p99_ms", r.first_tenth_p99_ms},
-        {"last_tenth_p99_ms", r.last_tenth_p99_ms},
-        {"send_lag_p50_ms", r.send_lag_p50_ms},
-        {"publish_latency_ms", Latency(r.publish_ms)},
-        {"end_to_end_latency_ms", Latency(r.end_to_end_ms)},
-        {"end_to_end_percentiles_ms", curve},
-        {"send_lag_p99_ms", r.send_lag_p99_ms},
-        {"memory_mb",
-         {{"initial", m.memory_initial_mb},
-          {"peak", m.memory_peak_mb},
-          {"final", m.memory_final_mb},
-          {"delta", m.MemoryDeltaMb()}}},
-        {"threads",
-         {{"initial", m.threads_initial},
-          {"peak", m.threads_peak},
-          {"final", m.threads_final},
-          {"leaked", m.ThreadsLeaked()}}},
-        {"cpu_seconds", m.cpu_seconds},
-        {"cpu_us_per_message", r.cpu_us_per_message},
-        {"behind_schedule", r.behind_schedule},
-        {"behind_reason", r.behind_reason},
-    });
-  }
-  json targets = json::array();
-  for (const TargetInfo& i : c.target_info) {
-    json settings = json::object();
-    for (const auto& [key, value] : i.settings) settings[key] = value;
-    targets.push_back({{"name", i.name},
-                       {"broker_version", i.broker_version},
-                       {"client_version", i.client_version},
-                       {"settings", settings},
-                       {"durability", i.durability},
-                       {"setup_seconds", i.setup_seconds},
-                       {"probe_seconds", i.probe_seconds},
-                       {"warmup_seconds", i.warmup_seconds}});
-  }
-  json overall = json::array();
-  for (const Overall& o : c.overall) {
-    overall.push_back({{"target", o.target},
-                       {"achieved_rate", o.rate_estimable ? json(o.achieved_rate) : json(nullptr)},
-                       {"publish_latency_ms", Latency(o.publish_ms)},
-                       {"end_to_end_latency_ms", Latency(o.end_to_end_ms)},
-                       {"success_rate", o.success_rate},
-                       {"memory_delta_mb", o.memory_delta_mb},
-                       {"cpu_us_per_message", o.cpu_us_per_message},
-                       {"stages_behind", o.stages_behind},
-                       {"stages_not_steady", o.stages_not_steady}});
-  }
   const json document = {
       {"schema", kSchema},
       {"version", c.schema_version},
@@ -129,9 +138,9 @@ std::string ToJson(const Comparison& c) {
        {{"topics", c.topics}, {"message_size", c.message_size}, {"workers", c.workers}}},
       {"targets", c.targets},
       {"stages", c.stages},
-      {"target_info", targets},
-      {"overall", overall},
-      {"results", results},
+      {"target_info", Array(c.target_info, TargetInfoJson)},
+      {"overall", Array(c.overall, OverallJson)},
+      {"results", Array(c.results, ResultJson)},
   };
   return document.dump(2) + "\n";
 }
