@@ -53,7 +53,7 @@ workload sets it. Also checks what brokerload would refuse and Helm can see, so 
 {{- $_ := set $workload "topics_per_replica" true -}}
 {{- end -}}
 {{- $_ := set $config "workload" $workload -}}
-{{- /* What brokerload's loader refuses, in its own words (service/src/config/loader.cpp). */ -}}
+{{- /* What brokerload's loader refuses, in its own words (service/src/config/loader.cpp, targets_reader.cpp). */ -}}
 {{- $targets := $config.targets | default dict -}}
 {{- $enabled := 0 -}}
 {{- range $name, $target := $targets -}}

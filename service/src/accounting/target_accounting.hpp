@@ -291,6 +291,9 @@ class TargetAccounting {
   const LatencyHistogram& SendLag() const { return send_lag_; }
 
  private:
+  // A phase's first sequence before the phase began; a key's last sequence before any.
+  static constexpr std::uint64_t kNoSequence = std::numeric_limits<std::uint64_t>::max();
+
   struct alignas(64) TopicState {
     std::array<std::atomic<std::uint64_t>, kForeignReasons> foreign{};
     std::atomic<std::uint64_t> probes{0};     // bit p: the probe of partition p % 64 came back

@@ -21,7 +21,7 @@ using PropertyCheck = std::function<PropertyVerdict(ClientRole role, const std::
                                                     const std::string& value)>;
 
 // True for property names whose values are secrets: their values appear in no message. Defined
-// in loader.cpp (the loader hides them too).
+// in security_reader.cpp (the loader hides them too).
 bool IsSecretProperty(std::string_view name);
 
 }  // namespace brokerload::config
