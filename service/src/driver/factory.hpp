@@ -42,9 +42,9 @@ void InitializeClientLibraries();
 // produce-only there is no consumer; a consume-only instance has a producer all the same, which
 // creates the topics (and sends nothing): its consumers can then listen before any producer
 // instance started. On failure, returns false with `error` naming the target and what went
-// wrong. Waits for the broker end by `deadline` (Kafka; cnats' connect and request timeouts bound
-// NATS), and within about half a second of `cancel` being set (Kafka's waits for an answer and
-// for leaders). The producer knows every
+// wrong. Waits for the broker end by `deadline` (cnats' connect timeout bounds NATS' connection),
+// and soon after `cancel` is set: within about half a second for Kafka's waits for an answer and
+// for leaders, after the request in flight for NATS' stream creation. The producer knows every
 // topic of `topics` by its index there; the consumer subscribes to `consumer_topics` (indexes in
 // MessageListener calls are into that list), or to `topics` when it is null. Without
 // `with_producer`, only the consumer (a consume-only instance's further connections).

@@ -45,13 +45,13 @@ class NatsProducer final : public Producer, private ReaderHandler {
   }
 
   bool Init(const config::NatsTarget& target, const config::Run& run,
-            const std::vector<std::string>& topics, std::string& error) {
+            const std::vector<std::string>& topics, std::chrono::steady_clock::time_point deadline,
+            const std::atomic<bool>& cancel, std::string& error) {
     if (!connection_.Open(target, "brokerload-producer", target.send_asap, error)) return false;
-    // The factory's deadline does not reach here: run.startup_timeout, the whole start's bound,
-    // is the most this may take.
-    const SetupBudget streams_budget(
-        std::chrono::duration_cast<std::chrono::milliseconds>(run.startup_timeout),
-        kNeverCancelled);
+    const SetupBudget streams_budget(std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                  deadline - std::chrono::steady_clock::now()),
+                                              std::chrono::milliseconds(0)),
+                                     cancel);
     if (target.stream.create &&
         !EnsureStreams(connection_.js(), target.stream, topics, streams_budget, error)) {
       return false;
@@ -198,9 +198,11 @@ class NatsProducer final : public Producer, private ReaderHandler {
 
 std::unique_ptr<Producer> CreateProducer(const config::NatsTarget& target, const config::Run& run,
                                          const std::vector<std::string>& topics, AckListener& acks,
-                                         Health& health, std::string& error) {
+                                         Health& health,
+                                         std::chrono::steady_clock::time_point deadline,
+                                         const std::atomic<bool>& cancel, std::string& error) {
   auto producer = std::make_unique<NatsProducer>(acks, health, target.max_pending);
-  if (!producer->Init(target, run, topics, error)) return nullptr;
+  if (!producer->Init(target, run, topics, deadline, cancel, error)) return nullptr;
   return producer;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,9 +20,12 @@ namespace brokerload::driver::nats {
 // subscription; never on both in one producer. A publish whose PubAck has not come within
 // run.publish_timeout fails as kTimeout from the housekeeping thread's Maintain (so up to a
 // second later) or from Flush. At most `max_pending` publishes are outstanding: past that Send()
-// answers kQueueFull at once. Creates the streams first when configured.
+// answers kQueueFull at once. Creates the streams first when configured, within `deadline` and
+// until `cancel` is set (SetupBudget: a request in flight finishes first).
 std::unique_ptr<Producer> CreateProducer(const config::NatsTarget& target, const config::Run& run,
                                          const std::vector<std::string>& topics, AckListener& acks,
-                                         Health& health, std::string& error);
+                                         Health& health,
+                                         std::chrono::steady_clock::time_point deadline,
+                                         const std::atomic<bool>& cancel, std::string& error);
 
 }  // namespace brokerload::driver::nats
