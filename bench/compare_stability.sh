@@ -16,7 +16,7 @@ export BROKERLOAD_BROKERS_DIR=${BROKERLOAD_BROKERS_DIR:-/tmp/bl-stab}
 export KAFKA_PORT=${KAFKA_PORT:-29192} KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-29193}
 export NATS_PORT=${NATS_PORT:-24322}
 bin=build/release/service/brokerload
-[[ -x $bin ]] || { echo "build the release binary first: cmake --workflow --preset release" >&2; exit 2; }
+[[ -x $bin ]] || { echo "build the release binary first: cmake --preset release && cmake --build --preset release --target brokerload" >&2; exit 2; }
 mkdir -p "$out"
 sed -e "s/127.0.0.1:9092/127.0.0.1:${KAFKA_PORT}/" -e "s/127.0.0.1:4222/127.0.0.1:${NATS_PORT}/" \
   config/seed-compare.yaml >"$out/seed.yaml"

@@ -11,5 +11,5 @@ if ! deploy/local/brokers.sh status >/dev/null 2>&1; then
   trap 'deploy/local/brokers.sh stop' EXIT
 fi
 command -v nats >/dev/null || [[ -x ~/go/bin/nats ]] ||
-  echo "bench: no nats CLI; for its figures: go install github.com/nats-io/natscli/nats@v0.1.5" >&2
+  echo "bench: no nats CLI; for its figures: go install github.com/nats-io/natscli/nats@v0.5.0" >&2
 python3 bench/run.py "$@"

@@ -4,7 +4,8 @@
 
 #include "report/results.hpp"
 
-// report.md and report.html. Every sentence in them comes from report/analysis.hpp.
+// report.md and report.html. Their findings, winners and trends, the title and the note on an
+// interrupted comparison come from report/analysis.hpp, so that both say the same.
 namespace brokerload::report {
 
 std::string ToMarkdown(const Comparison& comparison);
