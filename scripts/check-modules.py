@@ -4,7 +4,9 @@
 Every file under service/src belongs to one module of service/CMakeLists.txt: a source it lists,
 a header whose .cpp it lists (foo.hpp with foo.cpp), or a header it lists under HEADERS. A file
 may include its own module's headers and those of the modules its module depends on (DEPS,
-transitively: they are linked PUBLIC). Anything else is an undeclared dependency, and fails:
+transitively: they are linked PUBLIC), in either include form and by any path. Each module has a
+LAYER and depends only on modules of lower layers. librdkafka's headers belong to driver_kafka
+and cnats' to driver_nats alone. Anything else fails:
 
   scripts/check-modules.py              # the tree; exit 1 naming each file:line and the fix
   scripts/check-modules.py --self-test  # the checker on small trees, one of each fault
@@ -19,7 +21,9 @@ import tempfile
 CALL = re.compile(r"\b(brokerload_module|brokerload_interface)\(([^)]*)\)", re.S)
 EXECUTABLE = re.compile(r"add_executable\((\w+)\s+([^)]*)\)", re.S)
 LINKS = re.compile(r"target_link_libraries\((\w+)\s+([^)]*)\)", re.S)
-INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+INCLUDE = re.compile(r'^\s*#\s*include\s+([<"])([^>"]+)[>"]')
+# A client library's headers, and the one module that may include them.
+LIBRARIES = {"librdkafka/": "driver_kafka", "nats/": "driver_nats"}
 
 
 def parse_cmake(text):
@@ -29,10 +33,13 @@ def parse_cmake(text):
     for _, body in CALL.findall(text):
         words = body.split()
         name, section = words[0], None
-        entry = modules.setdefault(name, {"files": [], "deps": []})
+        entry = modules.setdefault(name, {"files": [], "deps": [], "layer": None})
         for word in words[1:]:
-            if word in ("SOURCES", "HEADERS", "DEPS"):
+            if word in ("SOURCES", "HEADERS", "DEPS", "LAYER"):
                 section = word
+            elif section == "LAYER":
+                entry["layer"] = int(word)
+                section = None
             elif section in ("SOURCES", "HEADERS"):
                 entry["files"].append(word)
             elif section == "DEPS" and word.startswith("brokerload::"):
@@ -42,7 +49,7 @@ def parse_cmake(text):
         if name in executables:
             deps = [w[len("brokerload::"):] for w in body.split() if w.startswith("brokerload::")]
             modules[name] = {"files": [f for f in executables[name] if f.endswith(".cpp")],
-                             "deps": deps}
+                             "deps": deps, "layer": None}
     return modules
 
 
@@ -64,10 +71,17 @@ def check(cmake_file, src_dir):
     problems = []
     owner = {}
     for name, entry in modules.items():
+        executable = any(f.endswith("main.cpp") for f in entry["files"])
+        if entry["layer"] is None and not executable:
+            problems.append(f"{cmake_file}: module {name} has no LAYER")
         for dep in entry["deps"]:
             if dep not in modules:
                 problems.append(f"{cmake_file}: {name} depends on brokerload::{dep}, "
                                 "which is no module")
+            elif (entry["layer"] is not None and modules[dep]["layer"] is not None
+                  and modules[dep]["layer"] >= entry["layer"]):
+                problems.append(f"{cmake_file}: {name} (layer {entry['layer']}) depends on "
+                                f"{dep} (layer {modules[dep]['layer']}): only lower layers")
         for path in entry["files"]:
             full = os.path.normpath(os.path.join(base, path))
             owner[full] = name
@@ -92,14 +106,25 @@ def check(cmake_file, src_dir):
                     m = INCLUDE.match(line)
                     if not m:
                         continue
-                    target = os.path.normpath(os.path.join(src_dir, m.group(1)))
-                    if not os.path.exists(target):
+                    form, included = m.group(1), m.group(2)
+                    library = next((owner_module for prefix, owner_module in LIBRARIES.items()
+                                    if included.startswith(prefix)), None)
+                    if library is not None and library != module:
+                        problems.append(f"{shown}:{number}: includes {included}, a client "
+                                        f"library's header that only {library} may include")
+                        continue
+                    candidates = [os.path.join(src_dir, included)]
+                    if form == '"':
+                        candidates.insert(0, os.path.join(root, included))
+                    target = next((os.path.normpath(c) for c in candidates
+                                   if os.path.exists(c)), None)
+                    if target is None:
                         continue  # not one of the tree's headers
                     other = owner.get(target)
                     if other is None or other in allowed:
                         continue  # an unowned header is reported where it is
                     problems.append(
-                        f"{shown}:{number}: includes {m.group(1)} of module {other}, which "
+                        f"{shown}:{number}: includes {included} of module {other}, which "
                         f"{module} does not depend on; declare brokerload::{other} in its DEPS "
                         f"in {cmake_file} (if the layers allow it) or include a lower module's "
                         "header")
@@ -108,20 +133,26 @@ def check(cmake_file, src_dir):
 
 def self_test():
     """Each fault once, and a sound tree; True when the checker judges them all right."""
-    cases = {
-        "sound": ("b", [], True),
-        "upward include": ("", [], False),
-        "unowned header": ("b", ["src/b/loose.hpp"], False),
+    a_includes = '#include "a/a.hpp"\n#include "b/b.hpp"\n#include <vector>\n'
+    cases = {  # label: (a's DEPS, extra files, a.cpp's includes, a's layer, sound)
+        "sound": ("b", [], a_includes, 2, True),
+        "upward include": ("", [], a_includes, 2, False),
+        "unowned header": ("b", ["src/b/loose.hpp"], a_includes, 2, False),
+        "angle-bracket include": ("", [], '#include <b/b.hpp>\n', 2, False),
+        "relative include": ("", [], '#include "../b/b.hpp"\n', 2, False),
+        "client library outside its driver": ("b", [], '#include <librdkafka/rdkafka.h>\n', 2,
+                                               False),
+        "dependency on an equal layer": ("b", [], a_includes, 1, False),
     }
     ok = True
-    for label, (deps, extra, expect_ok) in cases.items():
+    for label, (deps, extra, includes, layer, expect_ok) in cases.items():
         with tempfile.TemporaryDirectory() as tmp:
             def write(path, text=""):
                 full = os.path.join(tmp, path)
                 os.makedirs(os.path.dirname(full), exist_ok=True)
                 with open(full, "w") as f:
                     f.write(text)
-            write("src/a/a.cpp", '#include "a/a.hpp"\n#include "b/b.hpp"\n#include <vector>\n')
+            write("src/a/a.cpp", includes)
             write("src/a/a.hpp")
             write("src/b/b.cpp", '#include "b/b.hpp"\n')
             write("src/b/b.hpp")
@@ -129,8 +160,8 @@ def self_test():
             for path in extra:
                 write(path)
             write("CMakeLists.txt",
-                  "brokerload_module(b SOURCES src/b/b.cpp HEADERS src/b/only.hpp)\n"
-                  "brokerload_module(a SOURCES src/a/a.cpp"
+                  "brokerload_module(b LAYER 1 SOURCES src/b/b.cpp HEADERS src/b/only.hpp)\n"
+                  f"brokerload_module(a LAYER {layer} SOURCES src/a/a.cpp"
                   + (f" DEPS brokerload::{deps}" if deps else "") + ")\n")
             problems = check(os.path.join(tmp, "CMakeLists.txt"), os.path.join(tmp, "src"))
             if (not problems) != expect_ok:

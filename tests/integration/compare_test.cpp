@@ -247,6 +247,10 @@ TEST_F(CompareTest, ASignalStopsItWithAnInterruptedReportEvenWhereSigintWasIgnor
   for (const nlohmann::json& r : report.at("results")) {
     const std::string target = r.at("target").get<std::string>();
     EXPECT_EQ(r.at("stage"), "low");
+    // Its window ends at the signal; arrivals during the drain would pass for a rate kept up.
+    EXPECT_GT(r.at("window_seconds").get<double>(), 2.0) << target;
+    EXPECT_LT(r.at("window_seconds").get<double>(), 6.0) << target;
+    EXPECT_TRUE(r.at("achieved_rate").is_null()) << target;
     EXPECT_GT(r.at("published").get<std::uint64_t>(), 2'000u) << target;
     EXPECT_EQ(r.at("lost").get<std::uint64_t>(), 0u) << target;
     // Drained before the consumers closed.

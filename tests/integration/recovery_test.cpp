@@ -255,7 +255,8 @@ TEST(Recovery, AMemoryStreamKilledWithABacklogLosesExactlyTheUndelivered) {
 // lost or duplicated; one whose publish timed out and that arrives anyway is delivered after
 // error. With the non-idempotent producer: with idempotence (the default), librdkafka 2.0.2
 // bumps its producer epoch after the timeouts and may store second copies of what was in flight,
-// which brokerload counts as duplicated (213 in one run here; docs/benchmarks.md, "Loss, faults and clusters").
+// which brokerload counts as duplicated (213 in one run here; docs/benchmarks.md, "Loss, faults and
+// clusters").
 TEST(Recovery, AKafkaPauseLongerThanThePublishTimeoutIsTimeoutsOnly) {
   std::string kafka;
   ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));

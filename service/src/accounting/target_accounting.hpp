@@ -163,6 +163,8 @@ struct PhaseLatencies {
   static constexpr std::size_t kSlices = 10;
   LatencyHistogram publish;
   LatencyHistogram end_to_end;
+  // From the actual send, not the scheduled one: end_to_end without the publisher's lateness.
+  LatencyHistogram end_to_end_from_send;
   LatencyHistogram send_lag;
   // End-to-end by tenth of the phase's send window, to tell a steady stage from a settling one.
   std::array<LatencyHistogram, kSlices> end_to_end_slices;

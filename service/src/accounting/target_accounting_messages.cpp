@@ -185,10 +185,12 @@ bool TargetAccounting::Account(const message::Header& header, std::size_t phase,
   const std::int64_t e2e = now_ns - header.intended_ns;
   TopicLatencies& latencies = *latencies_[header.topic];
   latencies.end_to_end.Record(e2e);
-  latencies.end_to_end_service.Record(now_ns - header.actual_ns);
+  const std::int64_t from_send = now_ns - header.actual_ns;
+  latencies.end_to_end_service.Record(from_send);
   if (!phase_latencies_.empty()) {
     PhaseLatencies& detail = *phase_latencies_[phase];
     detail.end_to_end.Record(e2e);
+    detail.end_to_end_from_send.Record(from_send);
     if (window.end_ns != std::numeric_limits<std::int64_t>::max() &&
         window.end_ns > window.start_ns) {
       const double position = static_cast<double>(header.intended_ns - window.start_ns) /

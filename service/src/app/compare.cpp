@@ -7,6 +7,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "app/compare_results.hpp"
@@ -76,14 +77,20 @@ int RunTargets(RunLoop& loop, const config::Config& config,
     case RunLoop::Outcome::kSetupFailed:
       LOG_ERROR("%s", result.error.c_str());
       return kExitBrokerUnavailable;
-    case RunLoop::Outcome::kSetupInterrupted:
-      return kExitOk;  // nothing measured
+    case RunLoop::Outcome::kSetupInterrupted:  // nothing measured
+      comparison.interrupted = "by signal " + std::to_string(loop.Signal()) + " (during the setup)";
+      return kExitOk;
     case RunLoop::Outcome::kInterrupted:
     case RunLoop::Outcome::kDone:
       break;
   }
-  AddResults(engine, sampler, result.stop_ns, comparison);
-  if (result.outcome == RunLoop::Outcome::kInterrupted) {
+  // Interrupted before the schedule's end: the stage under way was cut short.
+  const bool cut =
+      result.outcome == RunLoop::Outcome::kInterrupted &&
+      result.stop_ns < engine.StartNs() + engine.Schedule().TotalDurationNs().value_or(0);
+  AddResults(engine, sampler, cut ? result.stop_ns : std::numeric_limits<std::int64_t>::max(),
+             comparison);
+  if (cut) {
     std::string where;
     for (const auto& t : engine.Targets()) {
       where += (where.empty() ? "" : ", ") + t->Name() + " in stage " +
@@ -178,15 +185,20 @@ int Compare(const config::Config& config, const CompareOptions& options) {
   if (options.side_by_side) {
     if (int rc = RunTargets(loop, config, backends, options, comparison)) return rc;
   } else {
-    for (std::size_t i = 0; i < backends.size() && !loop.Interrupted(); ++i) {
-      if (int rc = RunTargets(loop, config, {backends[i]}, options, comparison)) return rc;
+    for (driver::Backend backend : backends) {
+      if (loop.Interrupted()) {
+        if (comparison.interrupted.empty()) {
+          comparison.interrupted = "by signal " + std::to_string(loop.Signal()) + " (before " +
+                                   std::string(driver::BackendName(backend)) + " ran)";
+        }
+        break;
+      }
+      if (int rc = RunTargets(loop, config, {backend}, options, comparison)) return rc;
     }
   }
-  if (loop.Interrupted() && comparison.interrupted.empty()) {
-    comparison.interrupted = "by signal " + std::to_string(loop.Signal()) + " (during a setup)";
-  }
+  // A signal after the last stage was measured cut nothing: the report is whole.
   if (!WriteReport(options.out_dir, comparison)) return kExitRuntime;
-  if (loop.Interrupted()) {
+  if (!comparison.interrupted.empty()) {
     LOG_WARN("compare: interrupted %s: consumers closed; the report has what was measured",
              comparison.interrupted.c_str());
     return kExitInterrupted + loop.Signal();

@@ -4,10 +4,11 @@
 #include <cstdio>
 #include <string>
 
+#include "pacing/publisher.hpp"
+
 namespace brokerload::app {
 namespace {
 
-constexpr double kBehindLagMs = 10;   // send-lag p99 above this: the tool, not the broker
 constexpr double kSettlingRatio = 3;  // first-tenth p99 above this many last-tenth p99s: settling
 
 double Ms(std::int64_t ns) { return static_cast<double>(ns) * 1e-6; }
@@ -54,6 +55,7 @@ report::StageResult Measure(const TargetRuntime& target, const config::Config& c
   r.publish_ms = Summarize(latency.publish.Snapshot());
   const accounting::HistogramSnapshot e2e = latency.end_to_end.Snapshot();
   r.end_to_end_ms = Summarize(e2e);
+  r.end_to_end_from_send_ms = Summarize(latency.end_to_end_from_send.Snapshot());
   for (double q : {0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 0.9999, 1.0}) {
     if (q == 1.0 ? r.end_to_end_ms.SupportsMax() : r.end_to_end_ms.Supports(q)) {
       r.end_to_end_curve.emplace_back(q, Ms(e2e.QuantileNs(q)));
@@ -63,7 +65,10 @@ report::StageResult Measure(const TargetRuntime& target, const config::Config& c
   r.window_seconds = static_cast<double>(end_ns - window.start_ns) * 1e-9;
   const std::int64_t last = a.LastReceiveNs(phase);
   r.drain_seconds = last > end_ns ? static_cast<double>(last - end_ns) * 1e-9 : 0;
-  r.rate_estimable = r.window_seconds >= 1.0 && r.window_seconds * 1e3 >= 10 * r.end_to_end_ms.p99;
+  // A window cut short has no rate: arrivals are counted against its scheduled end, so the drain
+  // after the cut would count as kept up.
+  r.rate_estimable = end_ns == window.end_ns && r.window_seconds >= 1.0 &&
+                     r.window_seconds * 1e3 >= 10 * r.end_to_end_ms.p99;
   r.achieved_rate = static_cast<double>(r.consumed_in_window) / std::max(r.window_seconds, 1e-9);
   const double mean_size = (config.workload.min_size + config.workload.max_size) / 2.0;
   r.achieved_mb_per_s = r.achieved_rate * mean_size / 1e6;
@@ -77,14 +82,16 @@ report::StageResult Measure(const TargetRuntime& target, const config::Config& c
   const std::uint64_t needed = report::MinSamples(0.99);
   r.steady = first.Count() < needed || final_tenth.Count() < needed ||
              r.first_tenth_p99_ms <= kSettlingRatio * r.last_tenth_p99_ms;
+  // One definition of behind for the report and the log (pacing::BehindSchedule).
+  r.late_sends = t.late_sends;
+  r.behind_schedule = pacing::BehindSchedule(r.published, r.late_sends, r.dropped_sends);
   if (r.dropped_sends > 0) {
-    r.behind_schedule = true;
     r.behind_reason = std::to_string(r.dropped_sends) + " sends dropped";
-  } else if (r.send_lag_p99_ms > kBehindLagMs) {
-    r.behind_schedule = true;
-    char text[96];
-    std::snprintf(text, sizeof text, "send lag p99 %.1f ms > %.0f ms", r.send_lag_p99_ms,
-                  kBehindLagMs);
+  } else if (r.behind_schedule) {
+    char text[128];
+    std::snprintf(text, sizeof text, "%llu of %llu sends late, send lag p99 %.1f ms",
+                  static_cast<unsigned long long>(r.late_sends),
+                  static_cast<unsigned long long>(r.published), r.send_lag_p99_ms);
     r.behind_reason = text;
   }
   return r;

@@ -155,9 +155,9 @@ bool Engine::Finished() const {
 }
 
 bool Engine::Finish(std::chrono::steady_clock::time_point deadline) {
-  if (finished_) return true;
+  if (finished_) return drained_;
   finished_ = true;
-  const bool drained = Drain(targets_, deadline);
+  const bool drained = drained_ = Drain(targets_, deadline);
   for (auto& target : targets_) target->StopConsuming();
   pool_.Stop();
   for (auto& target : targets_) target->Accounting().FinalSweep();

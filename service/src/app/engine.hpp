@@ -76,7 +76,8 @@ class Engine {
   // True once every target sent its whole (bounded) schedule.
   bool Finished() const;
   // Stops sending, flushes and waits for the consumers until `deadline`, then stops consumers and
-  // workers and runs the final accounting. Idempotent; true when the consumers caught up.
+  // workers and runs the final accounting. True when the consumers caught up; a later call
+  // does nothing and says the same.
   bool Finish(std::chrono::steady_clock::time_point deadline);
 
   const std::vector<std::unique_ptr<TargetRuntime>>& Targets() const { return targets_; }
@@ -108,6 +109,7 @@ class Engine {
   std::vector<Readiness> readiness_;
   std::int64_t start_ns_ = 0;
   bool finished_ = false;
+  bool drained_ = false;  // Finish's result, for a later call
 };
 
 }  // namespace brokerload::app

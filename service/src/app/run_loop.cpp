@@ -81,6 +81,15 @@ void RunLoop::Stop() { signals_->Raise(*this, SIGTERM); }
 RunLoop::Result RunLoop::Run(Engine& engine, const Hooks& hooks) {
   Result result;
   Signals& s = *signals_;
+  if (s.stop.load()) {  // a signal before this Run: nothing starts
+    result.outcome = Outcome::kSetupInterrupted;
+    return result;
+  }
+  int hangups_served = 0;  // SIGHUPs before this Run belong to an earlier one
+  {
+    const std::lock_guard lock(s.mutex);
+    hangups_served = s.hangups;
+  }
   if (!engine.Prepare(s.stop, result.error)) {
     result.outcome = s.stop.load() ? Outcome::kSetupInterrupted : Outcome::kSetupFailed;
     return result;
@@ -92,7 +101,6 @@ RunLoop::Result RunLoop::Run(Engine& engine, const Hooks& hooks) {
   engine.Start();
   if (hooks.on_started) hooks.on_started();
 
-  int hangups_served = 0;
   auto next_tick = std::chrono::steady_clock::now() + tick_;
   std::unique_lock lock(s.mutex);
   for (;;) {

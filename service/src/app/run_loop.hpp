@@ -44,8 +44,10 @@ class RunLoop {
   struct Result {
     Outcome outcome = Outcome::kDone;
     std::string error;
-    bool drained = true;       // the consumers caught up within the drain's bound
-    std::int64_t stop_ns = 0;  // when sending stopped (the engine's clock, Unix ns), once started
+    bool drained = true;  // the consumers caught up within the drain's bound
+    // When the loop ended, once started (the engine's clock, Unix ns): the publishers stop right
+    // after, in Engine::Finish.
+    std::int64_t stop_ns = 0;
   };
 
   // `tick`: the housekeeping period (about a second in production; shorter in tests).
@@ -54,12 +56,16 @@ class RunLoop {
   RunLoop(const RunLoop&) = delete;
   RunLoop& operator=(const RunLoop&) = delete;
 
+  // Once interrupted, returns kSetupInterrupted at once: nothing more starts.
   Result Run(Engine& engine, const Hooks& hooks);
 
-  // The first SIGINT or SIGTERM has come (or Stop was called); 0 when none, else the signal.
+  // The first SIGINT or SIGTERM has come (or Stop was called).
   bool Interrupted() const { return signal_.load() != 0; }
+  // That signal (SIGTERM for Stop), 0 when none.
   int Signal() const { return signal_.load(); }
-  // As a SIGTERM would, from any thread (tests; a caller's own reasons).
+  // Stops as a first SIGTERM would, from any thread (tests; a caller's own reasons), but leaves
+  // the signal handlers in place: a real signal after it stops nothing more, a second one ends
+  // the process.
   void Stop();
 
  private:

@@ -30,7 +30,8 @@ struct LoadResult {
 };
 
 // A check of the workload as a whole that needs a module above config (the app's estimate of the
-// accounting memory it takes): the problem in words, or nullopt. Called once the rest is valid.
+// accounting memory it takes): the problem in words, or nullopt. Called once the rest is read,
+// whether or not it had errors.
 using WorkloadCheck = std::function<std::optional<std::string>(const Config& config)>;
 
 // Parses and validates YAML text; `file_name` only labels the errors. Secrets are resolved from

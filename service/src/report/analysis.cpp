@@ -87,7 +87,8 @@ std::string DurabilityDifference(const Comparison& c) {
 }
 
 std::vector<Winner> Winners(const Comparison& c) {
-  if (c.overall.size() != 2) return {};
+  // Interrupted, the targets' pooled figures cover different stages: no footing for a winner.
+  if (c.overall.size() != 2 || !c.interrupted.empty()) return {};
   const Overall& a = c.overall[0];
   const Overall& b = c.overall[1];
   struct Metric {

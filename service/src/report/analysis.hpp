@@ -37,6 +37,7 @@ std::string Quantile(const LatencySummary& summary, double q, double value,
 std::string RateText(double rate, bool estimable);
 // One sentence when the targets differ in durability, naming each; empty otherwise.
 std::string DurabilityDifference(const Comparison& comparison);
+// Per metric, for two targets over the same stages; none for an interrupted comparison.
 std::vector<Winner> Winners(const Comparison& comparison);
 std::vector<std::string> Trends(const Comparison& comparison);
 std::vector<std::string> Findings(const Comparison& comparison);

@@ -71,6 +71,8 @@ json ResultJson(const StageResult& r) {
       {"send_lag_p50_ms", r.send_lag_p50_ms},
       {"publish_latency_ms", Latency(r.publish_ms)},
       {"end_to_end_latency_ms", Latency(r.end_to_end_ms)},
+      {"end_to_end_from_send_latency_ms", Latency(r.end_to_end_from_send_ms)},
+      {"late_sends", r.late_sends},
       {"end_to_end_percentiles_ms", curve},
       {"send_lag_p99_ms", r.send_lag_p99_ms},
       {"memory_mb",
