@@ -97,9 +97,9 @@ report::StageResult Measure(const TargetRuntime& target, const config::Config& c
   return r;
 }
 
-// The pooled figures of one target over its stages.
+// The pooled figures of one target over its stages; sending stopped at `stop_ns`.
 report::Overall Pool(const TargetRuntime& target, const std::vector<report::StageResult>& results,
-                     std::size_t first_phase) {
+                     std::size_t first_phase, std::int64_t stop_ns) {
   const accounting::TargetAccounting& a = target.Accounting();
   report::Overall o;
   o.target = target.Name();
@@ -111,9 +111,11 @@ report::Overall Pool(const TargetRuntime& target, const std::vector<report::Stag
   std::uint64_t published = 0;
   std::uint64_t consumed = 0;
   int stages = 0;
+  bool cut = false;  // a window that stop_ns ended early counts its drain as kept up (Measure)
   for (std::size_t p = first_phase; p < a.Phases(); ++p) {
     publish.Merge(a.PhaseLatency(p).publish.Snapshot());
     e2e.Merge(a.PhaseLatency(p).end_to_end.Snapshot());
+    cut = cut || (a.Window(p).start_ns < stop_ns && stop_ns < a.Window(p).end_ns);
   }
   for (const report::StageResult& r : results) {
     if (r.target != o.target) continue;
@@ -130,7 +132,7 @@ report::Overall Pool(const TargetRuntime& target, const std::vector<report::Stag
   o.publish_ms = Summarize(publish);
   o.end_to_end_ms = Summarize(e2e);
   o.achieved_rate = window > 0 ? static_cast<double>(in_window) / window : 0;
-  o.rate_estimable = window >= 1.0 && window * 1e3 >= 10 * o.end_to_end_ms.p99;
+  o.rate_estimable = !cut && window >= 1.0 && window * 1e3 >= 10 * o.end_to_end_ms.p99;
   o.success_rate = published == 0
                        ? 100.0
                        : 100.0 * static_cast<double>(consumed) / static_cast<double>(published);
@@ -179,7 +181,7 @@ void AddResults(const Engine& engine, const ResourceSampler& sampler, std::int64
   }
   ShareCpu(comparison.results, first_result);
   for (const auto& target : engine.Targets()) {
-    comparison.overall.push_back(Pool(*target, comparison.results, first_stage));
+    comparison.overall.push_back(Pool(*target, comparison.results, first_stage, stop_ns));
   }
 }
 

@@ -15,16 +15,18 @@ using fakes::Clock;
 using fakes::FakeFactory;
 using ::testing::HasSubstr;
 
-// Two stages of 1,000 messages at 2,000 msg/s each, one accounting phase per stage.
+// Two stages of `messages` at 2,000 msg/s each, one accounting phase per stage.
 // `stop_after_s`: when sending stopped, seconds after the schedule's start (at its end: 0).
 report::Comparison RunTwoStages(FakeFactory& factory, int stall_in_second_stage_ms,
-                                double stop_after_s = 0) {
+                                double stop_after_s = 0, int messages = 1000) {
+  const std::string stage_messages = std::to_string(messages);
   const config::LoadResult loaded = config::Parse(
       "targets:\n  nats: {servers: [nats://fake:4222]}\n"
       "workload: {topics: 2, message_size: 64}\n"
-      "profile: {stages: [{name: one, rate: 2000, messages: 1000},"
-      " {name: two, rate: 2000, messages: 1000}]}\n"
-      "run: {warmup: 0s, startup_timeout: 5s}\n",
+      "profile: {stages: [{name: one, rate: 2000, messages: " +
+          stage_messages + "}, {name: two, rate: 2000, messages: " + stage_messages +
+          "}]}\n"
+          "run: {warmup: 0s, startup_timeout: 5s}\n",
       "compare_results_test.yaml");
   EXPECT_TRUE(loaded.errors.empty());
   const config::Config& config = *loaded.config;
@@ -86,11 +88,22 @@ TEST(CompareResults, AStopEndsTheStageUnderWayAndLeavesOutTheOnesNotBegun) {
   ASSERT_EQ(whole.results.size(), 2u);
   EXPECT_NEAR(whole.results[0].window_seconds, 0.5, 0.001);  // 1,000 at 2,000 msg/s
   EXPECT_NEAR(whole.results[1].window_seconds, 0.5, 0.001);
+  ASSERT_EQ(whole.overall.size(), 1u);
+  EXPECT_TRUE(whole.overall[0].rate_estimable);  // 1 s of windows in all
   // Stopped 0.75 s in: stage two measured over its first 0.25 s.
   FakeFactory again;
   const report::Comparison stopped = RunTwoStages(again, 0, 0.75);
   ASSERT_EQ(stopped.results.size(), 2u);
   EXPECT_NEAR(stopped.results[1].window_seconds, 0.25, 0.001);
+  // Neither the cut stage nor the pooled figures have a rate, long as their windows are (1.5 s
+  // and 0.5 s of a 1.5 s one): arrivals during the drain would pass for a rate kept up.
+  FakeFactory longer;
+  const report::Comparison cut = RunTwoStages(longer, 0, 2.0, 3000);
+  ASSERT_EQ(cut.results.size(), 2u);
+  EXPECT_TRUE(cut.results[0].rate_estimable);
+  EXPECT_FALSE(cut.results[1].rate_estimable);
+  ASSERT_EQ(cut.overall.size(), 1u);
+  EXPECT_FALSE(cut.overall[0].rate_estimable);
   // Stopped 0.25 s in: stage one alone, over half its window.
   FakeFactory early;
   const report::Comparison first = RunTwoStages(early, 0, 0.25);
