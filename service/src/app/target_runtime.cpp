@@ -129,8 +129,11 @@ void TargetRuntime::StartPublishing(std::int64_t start_ns) {
   for (std::uint32_t k = 0; k < lanes; ++k) {
     publisher_threads_.push_back(std::make_unique<pacing::PublisherThread>(
         *publishers_[k], context_.clock, context_.config.run.tick,
-        "pub-" + name_ + (lanes > 1 ? std::to_string(k) : ""),
-        context_.config.run.realtime_priority, &lane_acks_[k]->doorbell));
+        pacing::PublisherThreadOptions{
+            .name = "pub-" + name_ + (lanes > 1 ? std::to_string(k) : ""),
+            .realtime_priority = context_.config.run.realtime_priority,
+            .spin = context_.config.run.spin,
+            .doorbell = &lane_acks_[k]->doorbell}));
   }
 }
 

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
+#include <utility>
 
 #include "log/log.hpp"
 #include "message/header.hpp"
@@ -265,16 +267,17 @@ std::int64_t Publisher::RoomWaitUntilNs(std::int64_t stepped_at_ns,
 }
 
 std::int64_t Publisher::NextWakeNs(std::int64_t stepped_at_ns, std::int64_t tick_ns) const {
-  const std::int64_t poll_by = stepped_at_ns + tick_ns;
   if (window_) {  // unpaced: at once while the window had room, else when acks may have freed it
     const std::int64_t wake = last_step_sent_
                                   ? stepped_at_ns
                                   : stepped_at_ns + std::max(min_wake_ns_, std::int64_t{50'000});
     return pending_ ? std::min(wake, std::max(pending_->start_ns, stepped_at_ns)) : wake;
   }
+  const std::int64_t longest = stepped_at_ns + kLongestSleepNs;
   const std::optional<std::int64_t> due_ns = NextDueNs();
-  if (!due_ns || *due_ns <= stepped_at_ns) return poll_by;  // refused at that step: retry later
-  return std::min(std::max(*due_ns, stepped_at_ns + min_wake_ns_), poll_by);
+  if (!due_ns) return longest;  // finished: until settings are offered (and the thread woken)
+  if (*due_ns <= stepped_at_ns) return stepped_at_ns + tick_ns;  // refused: retry a tick later
+  return std::min(std::max(*due_ns, stepped_at_ns + min_wake_ns_), longest);
 }
 
 bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t dropped) {
@@ -282,17 +285,14 @@ bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t droppe
 }
 
 PublisherThread::PublisherThread(Publisher& publisher, const Clock& clock,
-                                 std::chrono::nanoseconds tick, std::string name,
-                                 int realtime_priority, Doorbell* doorbell,
-                                 std::chrono::nanoseconds room_wait)
+                                 std::chrono::nanoseconds tick, PublisherThreadOptions options)
     : publisher_(publisher),
       clock_(clock),
       tick_(tick),
-      realtime_priority_(realtime_priority),
-      doorbell_(doorbell),
-      room_wait_(room_wait) {
-  thread_ = std::thread([this, name = std::move(name)] {
-    log::NameThread(name.c_str());
+      options_(std::move(options)),
+      doorbell_(options_.doorbell != nullptr ? *options_.doorbell : own_doorbell_) {
+  thread_ = std::thread([this] {
+    log::NameThread(options_.name.c_str());
     Run();
   });
 }
@@ -305,14 +305,17 @@ void PublisherThread::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void PublisherThread::Wake() {
-  if (doorbell_ != nullptr) doorbell_->Wake();
-}
+void PublisherThread::Wake() { doorbell_.Wake(); }
 
 bool PublisherThread::SetRealtime(bool on) {
   sched_param param{};
-  param.sched_priority = on ? realtime_priority_ : 0;
+  param.sched_priority = on ? options_.realtime_priority : 0;
   return pthread_setschedparam(pthread_self(), on ? SCHED_FIFO : SCHED_OTHER, &param) == 0;
+}
+
+bool PublisherThread::SleepUntil(std::chrono::steady_clock::time_point until) {
+  // No settle reaches this target: only the deadline or a Wake() ends the wait.
+  return !doorbell_.WaitFor(std::numeric_limits<std::uint64_t>::max(), until);
 }
 
 void PublisherThread::Run() {
@@ -322,7 +325,7 @@ void PublisherThread::Run() {
              std::strerror(errno));
   }
   bool fifo = false;  // running under SCHED_FIFO now
-  if (realtime_priority_ > 0) {
+  if (options_.realtime_priority > 0) {
     fifo = SetRealtime(true);
     if (fifo) {
       realtime_.store(true);
@@ -333,7 +336,7 @@ void PublisherThread::Run() {
           "publisher: real-time scheduling (run.realtime_priority %d) refused: %s; it needs "
           "CAP_SYS_NICE (Kubernetes: securityContext.capabilities.add [SYS_NICE]); sends run at "
           "normal priority and may leave late on a busy machine",
-          realtime_priority_, std::strerror(errno));
+          options_.realtime_priority, std::strerror(errno));
     }
   }
   const std::size_t max_batch = realtime_.load() ? kRealtimeBatch : std::size_t{1} << 16;
@@ -360,27 +363,25 @@ void PublisherThread::Run() {
         realtime_.load(std::memory_order_relaxed)) {
       fifo = SetRealtime(true);
     }
-    if (doorbell_ != nullptr && sent == 0 && publisher_.Unpaced()) {
-      const std::uint64_t settled = doorbell_->Count();  // before the window is read: none missed
+    if (options_.doorbell != nullptr && sent == 0 && publisher_.Unpaced()) {
+      const std::uint64_t settled = doorbell_.Count();  // before the window is read: none missed
       const std::uint64_t awaited = publisher_.SettlesForRoom();
       if (awaited > 0) {
-        const std::int64_t until_ns = publisher_.RoomWaitUntilNs(stepped_ns, room_wait_.count());
-        doorbell_->WaitFor(settled + awaited, std::chrono::steady_clock::now() +
-                                                  std::chrono::nanoseconds(std::max<std::int64_t>(
-                                                      until_ns - stepped_ns, 0)));
+        const std::int64_t until_ns =
+            publisher_.RoomWaitUntilNs(stepped_ns, options_.room_wait.count());
+        doorbell_.WaitFor(settled + awaited, std::chrono::steady_clock::now() +
+                                                 std::chrono::nanoseconds(std::max<std::int64_t>(
+                                                     until_ns - stepped_ns, 0)));
         continue;
       }
     }
     const auto wake = std::chrono::steady_clock::now() + std::chrono::nanoseconds(wait_ns);
-    const auto sleep_until = wake - std::chrono::nanoseconds(sends ? lead_.LeadNs(wait_ns) : 0);
-    const auto since_epoch = sleep_until.time_since_epoch();
-    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
-    const timespec until{static_cast<time_t>(seconds.count()),
-                         static_cast<long>((since_epoch - seconds).count())};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nullptr) == EINTR) {
-    }
+    const bool spin = options_.spin && sends;
+    const auto sleep_until = wake - std::chrono::nanoseconds(spin ? lead_.LeadNs(wait_ns) : 0);
+    if (!SleepUntil(sleep_until)) continue;  // woken: stop, or settings offered
+    if (!spin) continue;
     lead_.Observe((std::chrono::steady_clock::now() - sleep_until).count());
-    while (sends && std::chrono::steady_clock::now() < wake) {
+    while (std::chrono::steady_clock::now() < wake) {
     }
   }
 }

@@ -88,8 +88,8 @@ class Publisher {
   // `max_batch` messages; returns how many were handed to the producer.
   std::size_t Step(std::int64_t now_ns, std::size_t max_batch = 1 << 16);
 
-  // Hands over `next` (a reload). Step() takes it at its next call (the publisher thread wakes
-  // at least once a tick, or at PublisherThread::Wake() when waiting for room) and switches when
+  // Hands over `next` (a reload). Step() takes it at its next call (PublisherThread::Wake() ends
+  // the thread's sleep for that, or it wakes at the next due time) and switches when
   // `next->start_ns` comes; settings offered before and not yet in effect are dropped: the latest
   // offer wins. If `next->start_ns` had already passed when the publisher took them and it had sent
   // messages due after it, the new schedule starts after the last of those. Any thread; lock-free,
@@ -97,14 +97,16 @@ class Publisher {
   void Offer(std::unique_ptr<PublisherSettings> next);
 
   // When to call Step() next, given that the last Step() was at `stepped_at_ns`: at the next
-  // message's due time, so that it leaves on time rather than at the next tick, but not sooner
-  // than run.min_wake after that step (above that rate, what is due goes in batches) and at the
-  // latest one `tick_ns` after it, so that Stop(), stage changes and offered settings are seen
-  // within a tick. When the last step left due messages unsent (the producer refused them), also
-  // one tick later: a retry at once would only spin. A due time already past (it came due while
-  // sending) means now. Unpaced: now after a step that sent; otherwise min_wake (at least 50 us)
-  // later, when acks may have freed the window.
+  // message's due time (taken settings' start included), but not sooner than run.min_wake after
+  // that step (above that rate, what is due goes in batches), and at the latest kLongestSleepNs
+  // after it. Nothing else needs a wake: Stop() and offered settings wake the thread
+  // (PublisherThread::Wake), and the stage follows the messages sent. When the last step left
+  // due messages unsent (the producer refused them), `tick_ns` later: a retry at once would only
+  // spin. A due time already past (it came due while sending) means now. Unpaced: now after a
+  // step that sent; otherwise min_wake (at least 50 us) later, when acks may have freed the
+  // window.
   std::int64_t NextWakeNs(std::int64_t stepped_at_ns, std::int64_t tick_ns) const;
+  static constexpr std::int64_t kLongestSleepNs = 1'000'000'000;
   // When the next message to send is due (Unix ns), the start of settings taken and waiting
   // included; nullopt once the profile is finished.
   std::optional<std::int64_t> NextDueNs() const;
@@ -183,11 +185,26 @@ class Publisher {
 inline constexpr double kLateShareBehind = 0.01;
 bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t dropped);
 
-// Runs a Publisher on its own thread: steps, then sleeps until Publisher::NextWakeNs (so at most
-// one tick; unpaced with a full window, see below). Nothing else runs on it: reconnect work is the
+// How a PublisherThread runs (run.realtime_priority, run.spin; tests shorten or lengthen waits).
+struct PublisherThreadOptions {
+  std::string name = "publisher";  // the thread's name after "bl-" (log::NameThread)
+  int realtime_priority = 0;       // 0: normal scheduling; 1-99: SCHED_FIFO at that priority
+  bool spin = false;               // end each sleep before a send early and spin the rest
+  // Not owned, outlives the thread; rung by the producer's ack path for every settled message
+  // of this lane. nullptr: the thread has its own (for Wake and Stop), and a full unpaced window
+  // is polled every min_wake.
+  Doorbell* doorbell = nullptr;
+  std::chrono::nanoseconds room_wait{100'000'000};  // the longest wait for room in the window
+};
+
+// Runs a Publisher on its own thread: steps, then sleeps until Publisher::NextWakeNs (the next
+// due time; unpaced with a full window, see below), on a futex that Stop() and Wake() end at
+// once, so that a paced thread wakes only to send. Nothing else runs on it: reconnect work is the
 // producer's Maintain(), elsewhere. The thread asks the kernel for the smallest timer slack, since
-// the default 50 us would alone be most of the send lag at low rates; before a wake that sends, it
-// ends the sleep WakeLead early and spins the rest (at most 100 us).
+// the default 50 us would alone be most of the send lag at low rates. Send lag is then the
+// kernel's wake-up latency (docs/benchmarks.md, "Send precision"). With `spin`, a sleep before a
+// send ends WakeLead early and the thread spins the rest (at most 100 us, at most a quarter of
+// the sleep): send lag falls to microseconds, for that spin's CPU per wake.
 //
 // With `realtime_priority` > 0 the thread runs under SCHED_FIFO at that priority while it keeps
 // its schedule, so that a due send does not wait for a core that a broker or a client thread
@@ -199,34 +216,25 @@ bool BehindSchedule(std::uint64_t sent, std::uint64_t late, std::uint64_t droppe
 // Setting the policy needs CAP_SYS_NICE (or an RLIMIT_RTPRIO); without it the thread logs it once
 // (info) and runs at normal priority.
 //
-// Unpaced with a `doorbell` (rung by the producer's ack path for every settled message of this
-// lane), a full window does not make the thread look again every min_wake: it waits until an
-// eighth of the window has settled (Publisher::SettlesForRoom), until taken settings start or
-// the warm-up ends, or `room_wait` at most (Publisher::RoomWaitUntilNs); Stop() and Wake() end
-// that wait at once. When the client's own bound refuses a send first (kQueueFull with room in
-// the window), it still looks every min_wake.
+// Unpaced with a doorbell, a full window does not make the thread look again every min_wake: it
+// waits until an eighth of the window has settled (Publisher::SettlesForRoom), until taken
+// settings start or the warm-up ends, or `room_wait` at most (Publisher::RoomWaitUntilNs); Stop()
+// and Wake() end that wait at once. When the client's own bound refuses a send first (kQueueFull
+// with room in the window), it still looks every min_wake.
 class PublisherThread {
  public:
-  // `name`: the thread's name after "bl-" (log::NameThread), e.g. "pub-kafka".
-  // `realtime_priority`: 0 for normal scheduling, 1-99 for SCHED_FIFO at that priority.
-  // `doorbell`: not owned, outlives the thread; nullptr: a full window is polled every min_wake.
-  // `room_wait`: the longest wait for room (tests shorten or lengthen it).
+  // `tick`: how long after a step whose due sends the producer refused it tries again.
   PublisherThread(Publisher& publisher, const Clock& clock, std::chrono::nanoseconds tick,
-                  std::string name = "publisher", int realtime_priority = 0,
-                  Doorbell* doorbell = nullptr,
-                  std::chrono::nanoseconds room_wait = std::chrono::nanoseconds(kRoomWaitNs));
+                  PublisherThreadOptions options = {});
   ~PublisherThread();
   PublisherThread(const PublisherThread&) = delete;
   PublisherThread& operator=(const PublisherThread&) = delete;
 
-  // Stops sending; bounded: at most one tick.
+  // Stops sending; bounded: it returns once the step in progress, if any, has ended.
   void Stop();
-  // Ends a wait for room in the window now, so that settings just offered to the publisher are
-  // taken at once (a paced thread takes them within a tick anyway). Any thread.
+  // Ends the thread's sleep now, so that settings just offered to the publisher are taken at
+  // once. Any thread; never blocks.
   void Wake();
-
-  // The default longest wait for room in a full window without a settle or Wake().
-  static constexpr std::int64_t kRoomWaitNs = 100'000'000;
 
   // Whether the thread may run under SCHED_FIFO (asked for and permitted); any thread.
   bool Realtime() const { return realtime_.load(std::memory_order_relaxed); }
@@ -238,15 +246,17 @@ class PublisherThread {
   void Run();
   // Switches this thread between SCHED_FIFO and normal scheduling; false when refused.
   bool SetRealtime(bool on);
+  // Sleeps until `until` (steady_clock) or a Wake(); true when the time came.
+  bool SleepUntil(std::chrono::steady_clock::time_point until);
 
   Publisher& publisher_;
   const Clock& clock_;
   std::chrono::nanoseconds tick_;
-  int realtime_priority_;
+  PublisherThreadOptions options_;
   std::atomic<bool> realtime_{false};
   WakeLead lead_;
-  Doorbell* doorbell_;
-  std::chrono::nanoseconds room_wait_;
+  Doorbell own_doorbell_;  // when options_.doorbell is nullptr
+  Doorbell& doorbell_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

@@ -155,7 +155,9 @@ TEST_F(PublisherTest, AnUnpacedThreadWithAFullWindowSleepsUntilAnEighthOfItHasSe
   CountingClock clock;
   Doorbell bell;
   Publisher p(workload_, run_, schedule, producer, accounting_, kRun, clock, clock.NowNs());
-  PublisherThread thread(p, clock, milliseconds(1), "pub-test", 0, &bell, std::chrono::seconds(10));
+  PublisherThread thread(
+      p, clock, milliseconds(1),
+      {.name = "pub-test", .doorbell = &bell, .room_wait = std::chrono::seconds(10)});
   const auto until = [](auto done) {
     const auto deadline = steady_clock::now() + std::chrono::seconds(5);
     while (!done() && steady_clock::now() < deadline) std::this_thread::sleep_for(milliseconds(1));

@@ -8,7 +8,10 @@
 #include <atomic>
 #include <cstring>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -142,15 +145,23 @@ TEST_F(PublisherTest, WakesAtTheNextDueTimeWhenThatComesBeforeTheNextTick) {
   EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + 11 * kMs);  // not 11.3 ms
 }
 
-TEST_F(PublisherTest, WakesAtLeastEveryTickSoThatStopIsSeenAtLowRates) {
+TEST_F(PublisherTest, AtLowRatesItSleepsToTheNextDueTimeNotEachTick) {
   const Schedule slow = ConstantRate(10);  // one message every 100 ms
   Publisher p = Make(slow);
   clock_.now = kStart;
   EXPECT_EQ(p.Step(clock_.now), 1u);
-  EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + kMs);
-  clock_.now = kStart + 99 * kMs + 500'000;
+  EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + 100 * kMs);  // not kStart + 1 ms
+  clock_.now = kStart + 99 * kMs + 500'000;  // woken early (a Wake()): the same due time
   EXPECT_EQ(p.Step(clock_.now), 0u);
-  EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + 100 * kMs);  // due before the tick ends
+  EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + 100 * kMs);
+}
+
+TEST_F(PublisherTest, ASleepLastsAtMostTheLongestSleep) {
+  const Schedule rare = ConstantRate(0.25);  // one message every 4 s
+  Publisher p = Make(rare);
+  clock_.now = kStart;
+  EXPECT_EQ(p.Step(clock_.now), 1u);
+  EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + Publisher::kLongestSleepNs);
 }
 
 TEST_F(PublisherTest, AboveOneMessagePerMinWakeItSendsWhatIsDueInBatches) {
@@ -194,7 +205,7 @@ TEST_F(PublisherTest, NextDueIsTheNextUnsentMessagesScheduledTime) {
   EXPECT_EQ(p.NextDueNs(), kStart + 3 * kMs);
 }
 
-TEST_F(PublisherTest, AFinishedProfileOnlyWakesEveryTick) {
+TEST_F(PublisherTest, AFinishedProfileSleepsTheLongestSleep) {
   const config::Profile once{{config::Stage{"s", 1'000, std::nullopt, std::uint64_t{3}}}};
   const Schedule three(once);
   Publisher p = Make(three);
@@ -202,7 +213,7 @@ TEST_F(PublisherTest, AFinishedProfileOnlyWakesEveryTick) {
   EXPECT_EQ(p.Step(clock_.now), 3u);
   EXPECT_TRUE(p.Finished());
   EXPECT_EQ(p.NextDueNs(), std::nullopt);
-  EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + 6 * kMs);
+  EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), clock_.now + Publisher::kLongestSleepNs);
 }
 
 // Driven by its own wake times on a clock that wakes exactly on time, every message leaves at
@@ -222,8 +233,8 @@ TEST_F(PublisherTest, DrivenByItsWakeTimesEverySendLeavesExactlyOnTime) {
     for (const FakeProducer::Sent& s : producer_.sent) {
       EXPECT_EQ(s.header.actual_ns, s.header.intended_ns) << rate << " msg/s";
     }
-    // Wakes without a send are only the tick's, while nothing is due.
-    EXPECT_EQ(steps_without_send, rate < 1'000 ? 49 * 99 : 0) << rate << " msg/s";
+    // Every wake sends: none only to look.
+    EXPECT_EQ(steps_without_send, 0) << rate << " msg/s";
   }
 }
 
@@ -348,7 +359,8 @@ TEST_F(PublisherTest, ARealtimeThreadOnScheduleSendsUnderFifoWherePermitted) {
   const Schedule schedule = ConstantRate(2'000);
   Publisher p(workload_, run_, schedule, producer, accounting_, kRun, clock, clock.NowNs());
   {
-    PublisherThread thread(p, clock, std::chrono::milliseconds(1), "pub-test", 10);
+    PublisherThread thread(p, clock, std::chrono::milliseconds(1),
+                           {.name = "pub-test", .realtime_priority = 10});
     while (producer.Policies().size() < 200)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     EXPECT_EQ(thread.Realtime(), permitted);
@@ -365,7 +377,7 @@ TEST_F(PublisherTest, ANormalThreadNeverAsksForRealtime) {
   const Schedule schedule = ConstantRate(2'000);
   Publisher p(workload_, run_, schedule, producer, accounting_, kRun, clock, clock.NowNs());
   {
-    PublisherThread thread(p, clock, std::chrono::milliseconds(1), "pub-test", 0);
+    PublisherThread thread(p, clock, std::chrono::milliseconds(1), {.name = "pub-test"});
     while (producer.Policies().size() < 50)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     EXPECT_FALSE(thread.Realtime());
@@ -385,7 +397,10 @@ TEST_F(PublisherTest, ARealtimeThreadThatCannotKeepUpDropsToNormalPriority) {
     const RunClock clock;
     const Schedule schedule = ConstantRate(1'000'000);
     Publisher p(workload_, run_, schedule, producer, accounting_, kRun, clock, clock.NowNs());
-    { PublisherThread thread(p, clock, std::chrono::milliseconds(1), "pub-test", 10); }
+    {
+      PublisherThread thread(p, clock, std::chrono::milliseconds(1),
+                             {.name = "pub-test", .realtime_priority = 10});
+    }
     EXPECT_EQ(LongestRun(producer.Policies(), SCHED_FIFO), 0u);
     return;
   }
@@ -396,7 +411,8 @@ TEST_F(PublisherTest, ARealtimeThreadThatCannotKeepUpDropsToNormalPriority) {
   Publisher p(workload_, run_, schedule, producer, accounting_, kRun, clock,
               clock.NowNs() - 10 * kMs);
   {
-    PublisherThread thread(p, clock, std::chrono::milliseconds(1), "pub-test", 10);
+    PublisherThread thread(p, clock, std::chrono::milliseconds(1),
+                           {.name = "pub-test", .realtime_priority = 10});
     while (producer.Policies().size() <
            (PublisherThread::kBusySteps + 3) * PublisherThread::kRealtimeBatch) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -407,6 +423,69 @@ TEST_F(PublisherTest, ARealtimeThreadThatCannotKeepUpDropsToNormalPriority) {
   EXPECT_EQ(LongestRun(policies, SCHED_FIFO),
             PublisherThread::kBusySteps * PublisherThread::kRealtimeBatch);
   EXPECT_GE(LongestRun(policies, SCHED_OTHER), 2 * PublisherThread::kRealtimeBatch);
+}
+
+// A thread asleep until a send 10 s away ends its sleep for Stop() and for Wake() at once: a
+// reload's settings are taken, and a stop returns, without waiting for the next due time.
+TEST_F(PublisherTest, StopAndWakeEndTheSleepAtOnce) {
+  PolicyRecordingProducer producer(std::chrono::nanoseconds(0));
+  const RunClock clock;
+  const Schedule slow = ConstantRate(0.1);
+  Publisher p(workload_, run_, slow, producer, accounting_, kRun, clock, clock.NowNs());
+  PublisherThread thread(p, clock, std::chrono::milliseconds(1), {.name = "pub-test"});
+  const auto wait_for = [&](std::size_t sends) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (producer.Policies().size() < sends && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return producer.Policies().size();
+  };
+  ASSERT_EQ(wait_for(1), 1u);  // message 0; message 1 is due in 10 s
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const Schedule fast = ConstantRate(1'000);
+  auto settings = std::make_unique<PublisherSettings>(
+      MakeSettings(workload_, run_, fast, clock.NowNs(), kRun.run_id));
+  p.Offer(std::move(settings));
+  auto woken = std::chrono::steady_clock::now();
+  thread.Wake();
+  EXPECT_GE(wait_for(11), 11u);  // 1,000 msg/s from now, not from 10 s on
+  EXPECT_LT(std::chrono::steady_clock::now() - woken, std::chrono::seconds(1));
+  const auto stopping = std::chrono::steady_clock::now();
+  thread.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopping, std::chrono::milliseconds(100));
+}
+
+// The voluntary context switches (sleeps) of this process's thread named `name`; -1 if none.
+long SleepsOfThread(const std::string& name) {
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string line;
+    if (!std::getline(comm, line) || line != name) continue;
+    std::ifstream status(task.path() / "status");
+    while (std::getline(status, line)) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) return std::stol(line.substr(24));
+    }
+  }
+  return -1;
+}
+
+// At 20 msg/s a paced thread sleeps once per send: about 10 sleeps in 0.5 s, not one per tick
+// (500).
+TEST_F(PublisherTest, AtLowRatesTheThreadWakesOnlyToSend) {
+  PolicyRecordingProducer producer(std::chrono::nanoseconds(0));
+  const RunClock clock;
+  const Schedule schedule = ConstantRate(20);
+  Publisher p(workload_, run_, schedule, producer, accounting_, kRun, clock, clock.NowNs());
+  PublisherThread thread(p, clock, std::chrono::milliseconds(1), {.name = "pub-sleeps"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const long before = SleepsOfThread("bl-pub-sleeps");
+  const std::size_t sent_before = producer.Policies().size();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const long sleeps = SleepsOfThread("bl-pub-sleeps") - before;
+  const auto sends = static_cast<long>(producer.Policies().size() - sent_before);
+  ASSERT_GE(before, 0) << "no thread named bl-pub-sleeps";
+  EXPECT_GE(sends, 8);
+  EXPECT_LE(sleeps, sends + 3);
 }
 
 TEST(BehindScheduleTest, AnyDropOrMoreThanOnePercentLateIsBehind) {
