@@ -112,6 +112,9 @@ std::vector<accounting::PhaseWindow> Engine::PhaseWindows() const {
 }
 
 void Engine::Start() {
+  if (config_.run.cpu_dma_latency && config_.run.role != config::Role::kConsumeOnly) {
+    cpu_latency_.emplace(*config_.run.cpu_dma_latency);
+  }
   start_ns_ = clock_.NowNs() + 50'000'000;
   const std::vector<accounting::PhaseWindow> windows = PhaseWindows();
   for (auto& target : targets_) {
@@ -132,8 +135,8 @@ void Engine::Maintain() {
 }
 
 std::int64_t Engine::Reload(const config::Config& next) {
-  // Each publisher wakes at least once a tick: two ticks and 10 ms let every one take the new
-  // settings before they start, so that the switch itself makes no send late.
+  // Every publisher thread is woken to take the new settings: two ticks and 10 ms leave room for
+  // one that waits for a core, so that the switch itself makes no send late.
   const std::int64_t start_ns = clock_.NowNs() + 2 * config_.run.tick.count() + 10'000'000;
   // The warm-up keeps its end: the accounting's phases, fixed at Start, say the same.
   const std::int64_t warmup_left =

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "config/config.hpp"
 #include "driver/factory.hpp"
 #include "pacing/clock.hpp"
+#include "pacing/cpu_latency_request.hpp"
 #include "pacing/schedule.hpp"
 #include "workers/pool.hpp"
 
@@ -105,6 +107,8 @@ class Engine {
   std::atomic<config::WorkMode> work_mode_;
   std::atomic<std::int64_t> work_time_ns_;
   workers::Pool pool_;
+  // Held from Start (run.cpu_dma_latency) until the targets below have stopped.
+  std::optional<pacing::CpuLatencyRequest> cpu_latency_;
   std::vector<std::unique_ptr<TargetRuntime>> targets_;
   std::vector<Readiness> readiness_;
   std::int64_t start_ns_ = 0;

@@ -208,6 +208,16 @@ struct Run {
   // due send does not wait for a core; 0: normal scheduling. Needs CAP_SYS_NICE; without it the
   // publishers say so once (log, metric) and run at normal priority (pacing/publisher.hpp).
   int realtime_priority = 10;
+  // true: the publisher ends each sleep before a send early (by the recent upper quartile of its
+  // wake-up latency, at most 100 us) and spins the rest: send lag of microseconds, for that spin's
+  // CPU on every wake. false: it sleeps to the due time; send lag is the kernel's wake-up latency
+  // (figures of both: docs/configuration.md, `run.spin`).
+  bool spin = false;
+  // Set: held as the process's PM QoS CPU latency request (/dev/cpu_dma_latency) while it runs,
+  // which keeps the machine's cores out of idle states slower to leave than this (0: any), so
+  // that wakes are prompter, for every process on the machine. Needs write access to the device
+  // (root, or a device mount); refused, brokerload logs a warning and runs without it.
+  std::optional<Duration> cpu_dma_latency;
   Duration startup_timeout = std::chrono::seconds(60);  // connecting and creating topics
   // After readiness, sent at the first stage's rate and kept out of every latency figure (and
   // out of every compare figure): long enough for a freshly started local broker to settle.

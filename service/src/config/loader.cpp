@@ -192,7 +192,8 @@ void ReadRun(YamlReader& r, const YAML::Node& node, Run& run) {
   const std::string path = "run";
   if (!r.CheckMap(node, path,
                   {"role", "loss_grace", "drain_timeout", "max_send_lag", "publish_timeout", "tick",
-                   "startup_timeout", "warmup", "min_wake", "realtime_priority"})) {
+                   "startup_timeout", "warmup", "min_wake", "realtime_priority", "spin",
+                   "cpu_dma_latency"})) {
     return;
   }
   r.Enum(node, path, "role", run.role,
@@ -208,6 +209,15 @@ void ReadRun(YamlReader& r, const YAML::Node& node, Run& run) {
   r.Duration(node, path, "warmup", run.warmup, true);
   r.Duration(node, path, "min_wake", run.min_wake, true);
   r.Int(node, path, "realtime_priority", run.realtime_priority, 0, 99);
+  r.Bool(node, path, "spin", run.spin);
+  if (node["cpu_dma_latency"]) {
+    Duration latency{0};
+    r.Duration(node, path, "cpu_dma_latency", latency, true);
+    if (latency > std::chrono::seconds(1)) {
+      r.Error(node["cpu_dma_latency"], path + ".cpu_dma_latency", "a duration from 0 to 1s");
+    }
+    run.cpu_dma_latency = latency;
+  }
   // A message whose publish has not failed yet must never be declared lost.
   if (run.loss_grace <= run.publish_timeout && node["loss_grace"]) {
     r.Error(node["loss_grace"], path + ".loss_grace",

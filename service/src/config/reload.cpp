@@ -154,6 +154,8 @@ void DiffRun(Differ& d, Run& a, Run& b) {
   d.Fixed(a.realtime_priority, b.realtime_priority,
           "run.realtime_priority");  // set at thread start
   d.Reloadable(a.min_wake, b.min_wake, "run.min_wake");
+  d.Fixed(a.spin, b.spin, "run.spin");                                   // set at thread start
+  d.Fixed(a.cpu_dma_latency, b.cpu_dma_latency, "run.cpu_dma_latency");  // held from the start
   d.Reloadable(a.startup_timeout, b.startup_timeout, "run.startup_timeout");
   d.Reloadable(a.warmup, b.warmup, "run.warmup");
 }

@@ -318,6 +318,11 @@ TEST(ConfigLoader, CrossFieldProblemsAreReported) {
   EXPECT_THAT(Errors(kTargets + "run: {min_wake: 2ms}\n"),
               ElementsAre("test.yaml:3:17 run.min_wake: expected a duration from 0 to run.tick, "
                           "got '2ms'"));
+  EXPECT_THAT(Errors(kTargets + "run: {cpu_dma_latency: 2s}\n"),
+              ElementsAre("test.yaml:3:24 run.cpu_dma_latency: expected a duration from 0 to 1s, "
+                          "got '2s'"));
+  EXPECT_THAT(Errors(kTargets + "run: {spin: sometimes}\n"),
+              ElementsAre(HasSubstr("run.spin: expected true or false")));
   EXPECT_THAT(Errors(kTargets + "run: {realtime_priority: 100}\n"),
               ElementsAre(HasSubstr("run.realtime_priority: expected an integer from 0 to 99, got "
                                     "'100'")));
@@ -406,6 +411,16 @@ TEST(ConfigLoader, NanAndInfinityAreNotNumbers) {
               ElementsAre(HasSubstr("run.publish_timeout: expected a duration")));
   EXPECT_THAT(Errors(kTargets + "profile:\n  stages: [{name: a, rate: nan, duration: 1s}]\n"),
               ElementsAre(HasSubstr("rate")));
+}
+
+TEST(ConfigLoader, ThePublishersTimekeepingIsSleepByDefaultAndTheLatencyRequestUnset) {
+  const Config defaults = Valid(kTargets);
+  EXPECT_FALSE(defaults.run.spin);
+  EXPECT_FALSE(defaults.run.cpu_dma_latency.has_value());
+  const Config set = Valid(kTargets + "run: {spin: true, cpu_dma_latency: 0us}\n");
+  EXPECT_TRUE(set.run.spin);
+  ASSERT_TRUE(set.run.cpu_dma_latency.has_value());
+  EXPECT_EQ(set.run.cpu_dma_latency->count(), 0);
 }
 
 }  // namespace
