@@ -21,6 +21,7 @@ are interpolated linearly within a bucket.
 
 usage: bench/send_lag.py [--before OLD_BINARY] [--after NEW_BINARY] [--rates 1000,10000] [--threads]
                          [--duration 30] [--warmup 5] [--variants 'LABEL=RUN_SETTINGS;...']
+                         [--each-target]
                          (brokers from deploy/local/brokers.sh)
 """
 import argparse
@@ -65,16 +66,19 @@ def quantile(before, after, q):
     return float("inf")
 
 
-def config(rate, port, env, duration, tag, run_settings=""):
-    return (f'targets:\n  kafka: {{bootstrap_servers: "{env["KAFKA_BOOTSTRAP"]}"}}\n'
+def config(rate, port, env, duration, tag, run_settings="", targets=TARGETS, warmup=5):
+    return ("targets:\n" +
+            (f'  kafka: {{bootstrap_servers: "{env["KAFKA_BOOTSTRAP"]}"}}\n'
+             if "kafka" in targets else "") +
             # Small memory streams: reserved runs of 256 MiB each would exhaust JetStream's memory.
-            f'  nats: {{servers: ["{env["NATS_URL"]}"], stream: {{max_bytes: 16777216}}}}\n'
+            (f'  nats: {{servers: ["{env["NATS_URL"]}"], stream: {{max_bytes: 16777216}}}}\n'
+             if "nats" in targets else "") +
             f"workload: {{topics: 5, topic_prefix: lag-{tag}-{rate}-{os.getpid()}, "
             f"message_size: 256}}\n"
             f"profile:\n  stages: [{{name: bench, rate: {rate}, duration: {duration}s}}]\n"
             f'metrics: {{listen: "127.0.0.1:{port}", latency_buckets: {ladder()}}}\n'
             # loss_grace above publish_timeout's 10 s default, as brokerload requires.
-            "run: {loss_grace: 15s, drain_timeout: 20s" +
+            f"run: {{loss_grace: 15s, drain_timeout: 20s, warmup: {warmup}s" +
             (f", {run_settings}" if run_settings else "") + "}\n")
 
 
@@ -99,18 +103,19 @@ def thread_stats(pid):
     return stats
 
 
-def run_one(binary, tag, rate, args, env, workdir, run_settings=""):
+def run_one(binary, tag, rate, args, env, workdir, run_settings="", targets=TARGETS):
     port = free_port()
-    path = os.path.join(workdir, f"{tag}-{rate}.yaml")
+    name = f"{tag}-{rate}-{'-'.join(targets)}"
+    path = os.path.join(workdir, f"{name}.yaml")
     with open(path, "w") as f:
         f.write(config(rate, port, env, args.warmup + args.duration + 5,
-                       re.sub(r"[^a-z0-9-]", "-", tag), run_settings))
-    log_path = os.path.join(workdir, f"{tag}-{rate}.log")
+                       re.sub(r"[^a-z0-9-]", "-", tag), run_settings, targets, args.warmup))
+    log_path = os.path.join(workdir, f"{name}.log")
     with open(log_path, "w") as log:
         proc = subprocess.Popen([binary, "run", "--config", path], stdout=subprocess.DEVNULL,
                                 stderr=log)
         wait_ready(port)
-        time.sleep(args.warmup)
+        time.sleep(args.warmup + 1)  # the warm-up (run.warmup) starts just after readiness
         if proc.poll() is not None:
             sys.exit(f"send_lag: {binary} exited with {proc.returncode}; see {log_path}")
         s1, t1, th1 = scrape(port), time.time(), thread_stats(proc.pid)
@@ -129,18 +134,20 @@ def run_one(binary, tag, rate, args, env, workdir, run_settings=""):
                for name, v in th2.items()}
     switches = sum(v[1] for v in threads.values())
     messages = sum(total(s2, "brokerload_messages_acked_total", target=t) -
-                   total(s1, "brokerload_messages_acked_total", target=t) for t in TARGETS)
+                   total(s1, "brokerload_messages_acked_total", target=t) for t in targets)
     if args.threads:
-        print(f"threads of {tag} at {rate:,} msg/s over {t2 - t1:.0f} s: " + ", ".join(
+        print(f"threads of {tag} ({'+'.join(targets)}) at {rate:,} msg/s over {t2 - t1:.0f} s: " + ", ".join(
             f"{name} {v[0]:.2f} s CPU {v[1]:,} switches"
             for name, v in sorted(threads.items(), key=lambda kv: -kv[1][1]) if v[1] > 0),
               file=sys.stderr)
     rows = []
-    for t in TARGETS:
+    for t in targets:
         lag = (buckets(s1, "brokerload_send_lag_seconds", target=t),
                buckets(s2, "brokerload_send_lag_seconds", target=t))
         pub = (buckets(s1, "brokerload_publish_latency_seconds", target=t),
                buckets(s2, "brokerload_publish_latency_seconds", target=t))
+        e2e = (buckets(s1, "brokerload_end_to_end_latency_seconds", target=t),
+               buckets(s2, "brokerload_end_to_end_latency_seconds", target=t))
         delta = {name: total(s2, name, target=t) - total(s1, name, target=t)
                  for name in ("brokerload_messages_acked_total", "brokerload_sends_late_total",
                               "brokerload_sends_dropped_total")}
@@ -149,6 +156,9 @@ def run_one(binary, tag, rate, args, env, workdir, run_settings=""):
             "acked": delta["brokerload_messages_acked_total"] / (t2 - t1),
             "lag": [quantile(*lag, q) for q in (0.5, 0.99)],
             "pub": [quantile(*pub, q) for q in (0.5, 0.99)],
+            "e2e": [quantile(*e2e, q) for q in (0.5, 0.99)],
+            "targets": len(targets), "pm_qos": "cpu_dma_latency" in run_settings,
+            "cpu_per_msg": cpu / messages if messages else float("nan"),
             "late": delta["brokerload_sends_late_total"],
             "dropped": delta["brokerload_sends_dropped_total"],
             "warnings": warnings, "cpu": cpu / (t2 - t1), "load": load,
@@ -173,6 +183,29 @@ def floor_row(binary, rate, args):
     return json.loads(out)
 
 
+def cyclictest_row(rate, args, pm_qos):
+    """cyclictest (Debian's rt-tests) waking a SCHED_FIFO thread at brokerload's default priority
+    every 1/rate s for as long as brokerload is measured, without spinning; with `pm_qos` it holds
+    /dev/cpu_dma_latency at 0 as cyclictest does by default, else --laptop (as brokerload by
+    default). p50 and p99 of how late it woke, in µs."""
+    interval = max(int(1e6 / rate), 50)
+    command = ["cyclictest", "-m", "-q", "-t1", "-p10", f"-i{interval}", f"-D{args.duration}",
+               "-h20000"] + ([] if pm_qos else ["--laptop"])
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    histogram = [(int(a), int(b)) for a, b in
+                 (line.split()[:2] for line in out.splitlines() if re.match(r"^\d+\s+\d+", line))]
+    overflows = int(re.search(r"# Histogram Overflows: (\d+)", out).group(1))
+    count = sum(c for _, c in histogram) + overflows
+    def q(fraction):
+        seen = 0
+        for value, c in histogram:
+            seen += c
+            if seen >= fraction * count:
+                return value
+        return float("inf")
+    return {"p50": q(0.5), "p99": q(0.99), "count": count}
+
+
 def us(seconds):
     if seconds is None:
         return "-"
@@ -191,42 +224,77 @@ def main():
     parser.add_argument("--variants", default="",
                         help="run the new binary once per LABEL=RUN_SETTINGS, ';'-separated, e.g. "
                         "'normal=realtime_priority: 0;fifo=realtime_priority: 10' (keys of run:)")
+    parser.add_argument("--each-target", action="store_true",
+                        help="run each target alone (its own process), so that the CPU figures "
+                        "are one target's; default: both targets in one process")
     parser.add_argument("--threads", action="store_true",
                         help="print each thread's CPU and context switches to stderr")
     args = parser.parse_args()
     env = broker_env()
     workdir = tempfile.mkdtemp(prefix="brokerload-send-lag-")
-    print(f"brokerload send lag: {os.cpu_count()} cores, kafka + nats in one process, 256 B, "
+    sets = [(t,) for t in TARGETS] if args.each_target else [TARGETS]
+    print(f"brokerload send lag: {os.cpu_count()} cores, "
+          f"{'each target alone' if args.each_target else 'kafka + nats in one process'}, 256 B, "
           f"5 topics, {args.warmup} s warm-up then {args.duration} s measured; logs in {workdir}\n")
     print("| binary | rate msg/s | target | acked msg/s | send lag p50 | send lag p99 | "
-          "publish p50 | publish p99 | late | dropped | 'behind schedule' logs | brokerload CPU | "
-          "context switches / msg | load avg | send lag p99 / floor's |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "publish p50 | publish p99 | end-to-end p50 | end-to-end p99 | late | dropped | "
+          "'behind schedule' logs | brokerload CPU | CPU per message | context switches / msg | "
+          "load avg | send lag p99 / cyclictest's |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     floor_binary = build_floor(workdir)
-    floors = []
+    results = []
     for rate in (int(float(r)) for r in args.rates.split(",")):
         floor = floor_row(floor_binary, rate, args)
-        floors.append(floor)
         print(f"| machine floor (bench/wake_floor.cpp, {'FIFO' if floor['fifo'] else 'normal'}) | "
               f"{rate:,} | - | - | {floor['late_p50_us']:,.0f} µs | {floor['late_p99_us']:,.0f} µs | "
-              f"- | - | - | - | - | {floor['cpu_per_wake_us'] * rate / 1e6:.2f} cores "
-              f"({floor['cpu_per_wake_us']:.0f} µs per wake) | - | {os.getloadavg()[0]:.1f} |",
+              f"- | - | - | - | - | - | - | {floor['cpu_per_wake_us'] * rate / 1e6:.2f} cores "
+              f"({floor['cpu_per_wake_us']:.0f} µs per wake) | - | - | {os.getloadavg()[0]:.1f} | - |",
               flush=True)
+        cyclic = {}
+        for pm_qos in (False, True):
+            c = cyclictest_row(rate, args, pm_qos)
+            cyclic[pm_qos] = c
+            print(f"| cyclictest {'(holding cpu_dma_latency 0)' if pm_qos else '--laptop'} | "
+                  f"{rate:,} | - | - | {c['p50']} µs | {c['p99']} µs | - | - | - | - | - | - | - | - | "
+                  f"- | - | {os.getloadavg()[0]:.1f} | - |", flush=True)
         runs = [("before", args.before, "")] if args.before else []
         if args.variants:
             runs += [(v.split("=", 1)[0].strip(), args.after, v.split("=", 1)[1].strip())
                      for v in args.variants.split(";") if v.strip()]
         else:
             runs.append(("after", args.after, ""))
-        for tag, binary, run_settings in runs:
-            for r in run_one(binary, tag, rate, args, env, workdir, run_settings):
-                floor_p99 = floors[-1]["late_p99_us"] * 1e-6
-                r["ratio"] = r["lag"][1] / floor_p99 if r["lag"][1] and floor_p99 else None
-                print(f"| {r['binary']} | {r['rate']:,} | {r['target']} | {r['acked']:,.0f} | "
-                      f"{us(r['lag'][0])} | {us(r['lag'][1])} | {us(r['pub'][0])} | "
-                      f"{us(r['pub'][1])} | {r['late']:.0f} | {r['dropped']:.0f} | "
-                      f"{r['warnings']} | {r['cpu']:.2f} cores | {r['switches']:.1f} | {r['load']:.1f} | "
-                      f"{'-' if r['ratio'] is None else format(r['ratio'], '.2f')} |", flush=True)
+        for targets in sets:
+            for tag, binary, run_settings in runs:
+                for r in run_one(binary, tag, rate, args, env, workdir, run_settings, targets):
+                    floor_p99 = cyclic[r["pm_qos"]]["p99"] * 1e-6
+                    r["ratio"] = r["lag"][1] / floor_p99 if r["lag"][1] and floor_p99 else None
+                    results.append(r)
+                    print(f"| {r['binary']} | {r['rate']:,} | {r['target']} | {r['acked']:,.0f} | "
+                          f"{us(r['lag'][0])} | {us(r['lag'][1])} | {us(r['pub'][0])} | "
+                          f"{us(r['pub'][1])} | {us(r['e2e'][0])} | {us(r['e2e'][1])} | "
+                          f"{r['late']:.0f} | {r['dropped']:.0f} | {r['warnings']} | "
+                          f"{r['cpu']:.3f} cores | {r['cpu_per_msg'] * 1e6:.1f} µs | "
+                          f"{r['switches']:.1f} | {r['load']:.1f} | "
+                          f"{'-' if r['ratio'] is None else format(r['ratio'], '.2f')} |",
+                          flush=True)
+    if args.each_target:
+        print("\nGoals (issue 26), each target alone: at 1,000 msg/s at most 3 % of a core; at "
+              "10,000 msg/s at most 10 µs of CPU per message; send lag p99 at most 1.5x "
+              "cyclictest's p99 (the same PM QoS setting) at both.\n")
+        print("| binary | rate msg/s | target | CPU | goal | send lag p99 / cyclictest's | goal |")
+        print("|---|---|---|---|---|---|---|")
+        for r in results:
+            if r["rate"] == 1000:
+                cpu, ok = f"{r['cpu'] * 100:.1f} % of a core", r["cpu"] <= 0.03
+            elif r["rate"] == 10000:
+                cpu, ok = f"{r['cpu_per_msg'] * 1e6:.1f} µs per message", r["cpu_per_msg"] <= 10e-6
+            else:
+                cpu, ok = f"{r['cpu'] * 100:.1f} % of a core", None
+            ratio_ok = r["ratio"] is not None and r["ratio"] <= 1.5
+            print(f"| {r['binary']} | {r['rate']:,} | {r['target']} | {cpu} | "
+                  f"{'-' if ok is None else 'met' if ok else 'not met'} | "
+                  f"{'-' if r['ratio'] is None else format(r['ratio'], '.2f')} | "
+                  f"{'met' if ratio_ok else 'not met'} |")
 
 
 if __name__ == "__main__":
