@@ -12,7 +12,11 @@ end of the window (the cores may be shared). Before brokerload, per rate, a "mac
 bench/wake_floor.cpp, a bare thread that sleeps to each due time as the publisher does (1 ns timer
 slack, SCHED_FIFO where permitted) but sends nothing and never spins, for as long as brokerload
 is measured: how late the kernel alone wakes a thread on this machine, and what each wake costs;
-the last column is brokerload's send-lag p99 over the floor's. --threads also prints, per binary and rate, each
+then cyclictest (rt-tests) at the same interval, with --laptop and holding /dev/cpu_dma_latency
+at 0; the last column is brokerload's send-lag p99 over cyclictest's (with the same PM QoS
+setting as the run: run.cpu_dma_latency). --each-target runs each target in a process of its own
+and ends with the goals of issue 26 (CPU per target, CPU per message, send lag against
+cyclictest's). --threads also prints, per binary and rate, each
 thread's CPU and context switches over the window, summed by thread name.
 
 Quantiles are exact to about 2.5%: the run's config asks for a fine geometric bucket ladder
@@ -66,13 +70,16 @@ def quantile(before, after, q):
     return float("inf")
 
 
-def config(rate, port, env, duration, tag, run_settings="", targets=TARGETS, warmup=5):
+def config(rate, port, env, duration, tag, settings="", targets=TARGETS, warmup=5):
+    """`settings`: RUN[|KAFKA[|NATS]], each a flow mapping's inside, added to run:, to
+    targets.kafka and to targets.nats."""
+    run_settings, kafka, nats = (settings.split("|") + ["", ""])[:3]
     return ("targets:\n" +
-            (f'  kafka: {{bootstrap_servers: "{env["KAFKA_BOOTSTRAP"]}"}}\n'
-             if "kafka" in targets else "") +
+            (f'  kafka: {{bootstrap_servers: "{env["KAFKA_BOOTSTRAP"]}"'
+             f'{", " + kafka if kafka else ""}}}\n' if "kafka" in targets else "") +
             # Small memory streams: reserved runs of 256 MiB each would exhaust JetStream's memory.
-            (f'  nats: {{servers: ["{env["NATS_URL"]}"], stream: {{max_bytes: 16777216}}}}\n'
-             if "nats" in targets else "") +
+            (f'  nats: {{servers: ["{env["NATS_URL"]}"], stream: {{max_bytes: 16777216}}'
+             f'{", " + nats if nats else ""}}}\n' if "nats" in targets else "") +
             f"workload: {{topics: 5, topic_prefix: lag-{tag}-{rate}-{os.getpid()}, "
             f"message_size: 256}}\n"
             f"profile:\n  stages: [{{name: bench, rate: {rate}, duration: {duration}s}}]\n"
@@ -222,8 +229,10 @@ def main():
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--variants", default="",
-                        help="run the new binary once per LABEL=RUN_SETTINGS, ';'-separated, e.g. "
-                        "'normal=realtime_priority: 0;fifo=realtime_priority: 10' (keys of run:)")
+                        help="run the new binary once per LABEL=RUN[|KAFKA[|NATS]], ';'-separated, "
+                        "e.g. 'normal=realtime_priority: 0;fifo=realtime_priority: 10' (keys of "
+                        "run:), 'linger5=|producer: {linger.ms: \"5\"}' (of targets.kafka), "
+                        "'asap=||send_asap: true' (of targets.nats)")
     parser.add_argument("--each-target", action="store_true",
                         help="run each target alone (its own process), so that the CPU figures "
                         "are one target's; default: both targets in one process")
