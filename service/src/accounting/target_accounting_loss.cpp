@@ -118,6 +118,7 @@ void TargetAccounting::OnBrokerBacklog(std::size_t topic, std::optional<std::uin
 }
 
 void TargetAccounting::Sweep(std::int64_t now_ns, std::int64_t grace_ns) {
+  negative_latency_.Advance(now_ns);
   if (receive_ == ReceiveMode::kOwnRun) {
     for (std::size_t topic = 0; topic < streams_.size(); ++topic) {
       Stream& stream = *streams_[topic];

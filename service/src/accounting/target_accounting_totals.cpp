@@ -31,6 +31,7 @@ void Totals::Add(const PhaseCounters& c) {
   delivered_after_error += Load(c.delivered_after_error);
   arrived_after_lost += Load(c.arrived_after_lost);
   older_than_window += Load(c.older_than_window);
+  negative_latency += Load(c.negative_latency);
   lost += Load(c.lost);
   unconfirmed += Load(c.unconfirmed);
   dropped_by_client += Load(c.dropped_by_client);

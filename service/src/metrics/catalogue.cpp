@@ -101,6 +101,14 @@ constexpr std::array<FamilySpec, kFamilyCount> kCatalogue = {{
      "Exact end-to-end latency quantile over the last `window` (1m, 5m), to 0.8%; "
      "NaN when empty.",
      MetricType::Gauge, kTargetQuantileWindow},
+    {FamilyId::kNegativeLatency, "brokerload_messages_negative_latency_total",
+     "Consume-only: messages received before their scheduled send time by this host's clock "
+     "(clock skew); kept out of the end-to-end histograms.",
+     MetricType::Counter, kTargetLabel},
+    {FamilyId::kMostNegativeLatency, "brokerload_end_to_end_latency_most_negative_seconds",
+     "Consume-only: the most negative end-to-end latency over the last minute (1m to 1m10s); 0 "
+     "when none.",
+     MetricType::Gauge, kTargetLabel},
     {FamilyId::kPublishLatencyWindow, "brokerload_publish_latency_window_seconds",
      "Exact publish latency quantile over the last `window` (1m, 5m), to 0.8%; NaN "
      "when empty.",

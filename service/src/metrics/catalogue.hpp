@@ -43,6 +43,8 @@ enum class FamilyId : std::uint8_t {
   kEndToEndServiceLatency,
   kSendLag,
   kEndToEndLatencyWindow,
+  kNegativeLatency,
+  kMostNegativeLatency,
   kPublishLatencyWindow,
   kSendLagWindow,
   kTargetRate,

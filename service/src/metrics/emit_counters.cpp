@@ -61,6 +61,7 @@ struct TargetSums {
   std::uint64_t in_flight = 0;
   std::uint64_t bytes_published = 0;
   std::uint64_t bytes_consumed = 0;
+  std::uint64_t negative_latency = 0;
 };
 
 void EmitTargetSums(Families& families, const TargetState& target, const TargetSums& sums) {
@@ -83,6 +84,10 @@ void EmitTargetSums(Families& families, const TargetState& target, const TargetS
   }
   if (t.role == config::Role::kConsumeOnly) {
     Add(families, FamilyId::kSources, labels, static_cast<double>(t.accounting->Sources()));
+    // Only here can clocks differ: a full instance's headers and receipts share its timeline.
+    Add(families, FamilyId::kNegativeLatency, labels, static_cast<double>(sums.negative_latency));
+    Add(families, FamilyId::kMostNegativeLatency, labels,
+        static_cast<double>(t.accounting->MostNegativeEndToEndNs()) * 1e-9);
   }
 }
 
@@ -96,6 +101,7 @@ void EmitCounters(Families& families, const TargetState& target) {
     sums.in_flight += c.InFlight();
     sums.bytes_published += c.published_bytes;
     sums.bytes_consumed += c.consumed_bytes;
+    sums.negative_latency += c.negative_latency;
     const TopicLabels& labels = target.labels.topics[i];
     if (Publishes(t.role)) EmitPublishTopic(families, labels, c);
     if (Consumes(t.role)) EmitConsumeTopic(families, labels, c, *t.accounting, i);

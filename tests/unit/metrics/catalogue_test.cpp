@@ -52,6 +52,8 @@ constexpr Expected kExpected[] = {
     {"brokerload_end_to_end_service_latency_seconds", MetricType::Histogram},
     {"brokerload_send_lag_seconds", MetricType::Histogram},
     {"brokerload_end_to_end_latency_window_seconds", MetricType::Gauge},
+    {"brokerload_messages_negative_latency_total", MetricType::Counter},
+    {"brokerload_end_to_end_latency_most_negative_seconds", MetricType::Gauge},
     {"brokerload_publish_latency_window_seconds", MetricType::Gauge},
     {"brokerload_send_lag_window_seconds", MetricType::Gauge},
     {"brokerload_target_messages_per_second", MetricType::Gauge},

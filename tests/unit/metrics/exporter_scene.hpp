@@ -96,6 +96,7 @@ struct ExporterScene {
     produce.OnAck(Payload(1, 0, 0), 700'000);
     consume.AcceptFrom(0);
     for (std::uint64_t s = 0; s < 3; ++s) consume.OnReceived(0, Payload(7, 0, s), 40'000, item);
+    consume.OnReceived(0, Payload(7, 0, 3), 400, item);  // 600 ns before it was scheduled
     for (std::int64_t s = 1; s <= 20; ++s) exporter.Advance(s * kSecond);
   }
 
