@@ -253,8 +253,11 @@ class TargetAccounting {
   // arrived, and what of it has not `grace` later is lost (Sweep). kOwnRun only uses that (the
   // others know no acknowledgements); every mode exports the backlog (BrokerBacklog).
   // Housekeeping thread.
+  // `ack_pending`: where the consumer acknowledges (JetStream with acks), what the broker delivered
+  // and awaits the acknowledgement of (num_ack_pending); nullopt otherwise or when unknown.
   void OnBrokerBacklog(std::size_t topic, std::optional<std::uint64_t> messages,
-                       std::optional<std::int64_t> handed_stored_before_ns);
+                       std::optional<std::int64_t> handed_stored_before_ns,
+                       std::optional<std::uint64_t> ack_pending = std::nullopt);
   // How many partitions `topic` has (known once the producer is up; JetStream: 1). Until every
   // one of them has delivered a message, no gap on the topic is told by later arrivals (only by
   // the broker's end): a sequence missing below another partition's arrivals may be waiting in a
@@ -262,6 +265,9 @@ class TargetAccounting {
   void SetPartitions(std::size_t topic, std::uint32_t partitions);
   // Sum over topics; nullopt while any topic's is unknown or none was reported.
   std::optional<std::uint64_t> BrokerBacklog() const;
+  // One topic's, as last reported; nullopt while unknown.
+  std::optional<std::uint64_t> BrokerBacklog(std::size_t topic) const;
+  std::optional<std::uint64_t> BrokerAckPending(std::size_t topic) const;
   // kOwnRun: acknowledged, and neither received, counted lost nor discarded inside brokerload
   // (brokerload's own view of what its consumers have yet to take); 0 in the other modes.
   std::uint64_t ConsumerBacklog() const;
@@ -315,7 +321,8 @@ class TargetAccounting {
     // proved handed over.
     std::deque<std::pair<std::int64_t, std::uint64_t>> acked_at;
     std::uint64_t caught_up_end = 0;
-    std::atomic<std::uint64_t> broker_backlog{kUnknownBacklog};  // scrapes read it
+    std::atomic<std::uint64_t> broker_backlog{kUnknownBacklog};      // scrapes read it
+    std::atomic<std::uint64_t> broker_ack_pending{kUnknownBacklog};  // the same
     std::atomic<std::uint32_t> partitions{0};      // SetPartitions; read under the stream's mutex
     std::atomic<std::uint64_t> client_dropped{0};  // not yet matched to a gap
     std::vector<std::atomic<std::uint64_t>> first_sequence;  // per phase; publisher writes

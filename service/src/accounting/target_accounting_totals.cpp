@@ -92,6 +92,18 @@ std::optional<std::uint64_t> TargetAccounting::BrokerBacklog() const {
   return sum;
 }
 
+std::optional<std::uint64_t> TargetAccounting::BrokerBacklog(std::size_t topic) const {
+  const std::uint64_t backlog = topic_state_[topic]->broker_backlog.load(kRelaxed);
+  if (backlog == kUnknownBacklog) return std::nullopt;
+  return backlog;
+}
+
+std::optional<std::uint64_t> TargetAccounting::BrokerAckPending(std::size_t topic) const {
+  const std::uint64_t pending = topic_state_[topic]->broker_ack_pending.load(kRelaxed);
+  if (pending == kUnknownBacklog) return std::nullopt;
+  return pending;
+}
+
 std::uint64_t TargetAccounting::ConsumerBacklog() const {
   if (receive_ != ReceiveMode::kOwnRun) return 0;
   const Totals t = Sum();

@@ -153,9 +153,14 @@ constexpr std::array<FamilySpec, kFamilyCount> kCatalogue = {{
      "consumers have yet to take, by its own counts.",
      MetricType::Gauge, kTargetLabel},
     {FamilyId::kBrokerBacklog, "brokerload_broker_backlog_messages",
-     "What the broker holds for the consumers and they have not taken yet: Kafka end "
-     "offsets minus positions, JetStream pending.",
-     MetricType::Gauge, kTargetLabel},
+     "What the broker holds for the topic's consumer and it has not taken yet: Kafka end "
+     "offsets minus positions, JetStream stream end minus the last sequence taken; NaN "
+     "while unknown.",
+     MetricType::Gauge, kTargetTopic},
+    {FamilyId::kBrokerAckPending, "brokerload_broker_ack_pending_messages",
+     "JetStream with acks: messages the server delivered to the topic's consumer and awaits "
+     "the acknowledgement of (num_ack_pending); NaN while unknown.",
+     MetricType::Gauge, kTargetTopic},
     {FamilyId::kWorkerQueueDepth, "brokerload_worker_queue_depth",
      "Messages waiting for a worker, over all workers.", MetricType::Gauge, kNoLabels},
     {FamilyId::kProcessCpu, "process_cpu_seconds_total", "User and system CPU time spent.",

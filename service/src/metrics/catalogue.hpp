@@ -61,6 +61,7 @@ enum class FamilyId : std::uint8_t {
   kBytesConsumed,
   kConsumerBacklog,
   kBrokerBacklog,
+  kBrokerAckPending,
   kWorkerQueueDepth,
   kProcessCpu,
   kProcessResidentMemory,
