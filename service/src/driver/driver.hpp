@@ -121,8 +121,9 @@ class Consumer {
     // second answer shows it.
     std::optional<std::chrono::steady_clock::time_point> handed_stored_before;
     // Where the consumer acknowledges (JetStream with ack_policy all or explicit): what the
-    // broker delivered and awaits the acknowledgement of (the consumer's num_ack_pending), part of
-    // `messages` until handed over; nullopt where there are no acks.
+    // broker delivered and awaits the acknowledgement of (the consumer's num_ack_pending): those
+    // delivered and not yet handed over (part of `messages`) and those handed over and not yet
+    // acknowledged; nullopt where there are no acks.
     std::optional<std::uint64_t> ack_pending;
   };
   // Per topic (the consumer's topic index); nullopt where it cannot tell (no assignment covering
