@@ -480,13 +480,23 @@ def overview():
                     "counted in consumed, duplicates included (consuming roles). " + WITH_WARMUP)
     b.panel("Consumer backlog", [
         (f"brokerload_consumer_backlog_messages{{{SEL}}}", "{{instance}} {{target}} brokerload's view"),
-        (f"brokerload_broker_backlog_messages{{{SEL}}}", "{{instance}} {{target}} broker's view"),
+        (f"sum by (instance, target) (brokerload_broker_backlog_messages{{{SEL}}})", "{{instance}} {{target}} broker's view"),
     ], later=True,
         description="Messages the consumers have yet to take, per instance. brokerload's view: "
                     "acknowledged and not yet received, lost or discarded (full role only). The "
                     "broker's view: Kafka's end offsets minus the group's positions, JetStream's "
-                    "pending count (consuming roles); a gap while the broker gives no answer. "
-                    "Growing while the rate holds: the consumers fall behind. " + WITH_WARMUP)
+                    "stream end minus what the consumer took (consuming roles); a gap while the "
+                    "broker gives no answer for a topic. Growing while the rate holds: the "
+                    "consumers fall behind. " + WITH_WARMUP)
+    b.panel("Broker backlog by topic", [
+        (f"brokerload_broker_backlog_messages{{{SEL}}}", "{{instance}} {{target}} {{topic}}"),
+    ], later=True,
+        description="The broker's view of each topic's backlog (Kafka: its partitions' end offsets "
+                    "minus the consumer's positions; JetStream: the stream's end minus the last "
+                    "sequence the consumer took), asked once a second. One topic rising alone: "
+                    "its consumer (or its partitions' leader) is slow. Messages the broker lost "
+                    "never show here: they are in brokerload_messages_lost_total. A gap while "
+                    "the broker gives no answer. " + WITH_WARMUP)
     b.write()
 
 

@@ -158,8 +158,9 @@ def answer_of(ask, *args):
 
 
 # The most series one scrape of brokerload may return with the example config (both targets,
-# 5 topics, default buckets): latency histograms are per target to stay within it.
-SERIES_BUDGET = 1500
+# 5 topics, default buckets): latency histograms are per target to stay within it. 1,505 measured
+# (docs/metrics.md, "Series count"): 1,500 until the broker's backlog became one gauge per topic.
+SERIES_BUDGET = 1510
 
 
 def live(tmp, binary):

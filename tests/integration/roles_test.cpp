@@ -75,6 +75,12 @@ void RunPair(int lanes) {
     EXPECT_EQ(SumMetric(consumed, "brokerload_messages_foreign_total", target), 0);
     EXPECT_EQ(SumMetric(consumed, "brokerload_end_to_end_latency_seconds_count", target), acked);
     EXPECT_EQ(SumMetric(consumed, "brokerload_sources", target), 1);
+    // One host, one clock: nothing arrives before it was scheduled; the series say so.
+    EXPECT_NE(consumed.find("brokerload_messages_negative_latency_total{target=\"" +
+                            std::string(t) + "\"} 0\n"),
+              std::string::npos);
+    EXPECT_EQ(SumMetric(consumed, "brokerload_end_to_end_latency_most_negative_seconds", target),
+              0);
     EXPECT_EQ(SumMetric(consumed, "brokerload_target_healthy", target), 1);
   }
   // Each exports what its role measures, and nothing it did not measure.

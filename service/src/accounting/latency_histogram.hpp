@@ -35,7 +35,8 @@ class LatencyHistogram {
   LatencyHistogram(const LatencyHistogram&) = delete;
   LatencyHistogram& operator=(const LatencyHistogram&) = delete;
 
-  // Records one value in nanoseconds; negative values (clock skew) count as 0.
+  // Records one value in nanoseconds; negative values count as 0 (TargetAccounting keeps the
+  // negative end-to-end latencies of clocks apart out: NegativeLatencyWindow).
   void Record(std::int64_t value_ns);
 
   HistogramSnapshot Snapshot() const;

@@ -26,7 +26,8 @@ TargetAccounting::TargetAccounting(const Options& options)
       windows_(std::max<std::size_t>(options.phases, 1)),
       counters_(std::make_unique<PhaseCounters[]>(topics_ * windows_.size())),
       last_receive_ns_(std::make_unique<std::atomic<std::int64_t>[]>(windows_.size())),
-      last_key_sequence_(receive_ == ReceiveMode::kOwnRun ? topics_ * keys_ : 0) {
+      last_key_sequence_(receive_ == ReceiveMode::kOwnRun ? topics_ * keys_ : 0),
+      negative_latency_(topics_) {
   for (auto& last : last_key_sequence_) last.store(kNoSequence, std::memory_order_relaxed);
   for (std::size_t i = 0; i < topics_; ++i) {
     auto state = std::make_unique<TopicState>();

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "accounting/latency_histogram.hpp"
+#include "accounting/negative_latency.hpp"
 #include "accounting/sequence_tracker.hpp"
 #include "accounting/source_table.hpp"
 #include "driver/status.hpp"
@@ -45,6 +46,9 @@
 // - delivered_after_error: its publish failed (e.g. timed out) and it arrived anyway.
 // - arrived_after_lost: late: received after it had been counted lost.
 // - older_than_window: received below the tracking window: late or duplicate, unknown which.
+// - negative_latency: received (new, not a second arrival) before its scheduled send time by this
+//   instance's clock: the sender's clock is ahead (consume-only, another host). Kept out of the
+//   end-to-end histograms, where it would read as 0; MostNegativeEndToEndNs says by how much.
 //
 // What is received is accounted by ReceiveMode: an instance's own messages (its run and producer
 // id; others are foreign), nothing (produce-only), or every sender's (consume-only: per source,
@@ -103,6 +107,7 @@ struct alignas(64) PhaseCounters {
   std::atomic<std::uint64_t> delivered_after_error{0};
   std::atomic<std::uint64_t> arrived_after_lost{0};
   std::atomic<std::uint64_t> older_than_window{0};
+  std::atomic<std::uint64_t> negative_latency{0};  // received before its scheduled send time
   // housekeeping thread (and the consumer or ack thread when the tracking window slides)
   alignas(64) std::atomic<std::uint64_t> lost{0};
   std::atomic<std::uint64_t> unconfirmed{0};
@@ -129,6 +134,7 @@ struct Totals {
   std::uint64_t delivered_after_error = 0;
   std::uint64_t arrived_after_lost = 0;
   std::uint64_t older_than_window = 0;
+  std::uint64_t negative_latency = 0;
   std::uint64_t lost = 0;
   std::uint64_t unconfirmed = 0;
   std::uint64_t dropped_by_client = 0;
@@ -247,8 +253,11 @@ class TargetAccounting {
   // arrived, and what of it has not `grace` later is lost (Sweep). kOwnRun only uses that (the
   // others know no acknowledgements); every mode exports the backlog (BrokerBacklog).
   // Housekeeping thread.
+  // `ack_pending`: where the consumer acknowledges (JetStream with acks), what the broker delivered
+  // and awaits the acknowledgement of (num_ack_pending); nullopt otherwise or when unknown.
   void OnBrokerBacklog(std::size_t topic, std::optional<std::uint64_t> messages,
-                       std::optional<std::int64_t> handed_stored_before_ns);
+                       std::optional<std::int64_t> handed_stored_before_ns,
+                       std::optional<std::uint64_t> ack_pending = std::nullopt);
   // How many partitions `topic` has (known once the producer is up; JetStream: 1). Until every
   // one of them has delivered a message, no gap on the topic is told by later arrivals (only by
   // the broker's end): a sequence missing below another partition's arrivals may be waiting in a
@@ -256,13 +265,20 @@ class TargetAccounting {
   void SetPartitions(std::size_t topic, std::uint32_t partitions);
   // Sum over topics; nullopt while any topic's is unknown or none was reported.
   std::optional<std::uint64_t> BrokerBacklog() const;
+  // One topic's, as last reported; nullopt while unknown.
+  std::optional<std::uint64_t> BrokerBacklog(std::size_t topic) const;
+  std::optional<std::uint64_t> BrokerAckPending(std::size_t topic) const;
   // kOwnRun: acknowledged, and neither received, counted lost nor discarded inside brokerload
   // (brokerload's own view of what its consumers have yet to take); 0 in the other modes.
   std::uint64_t ConsumerBacklog() const;
+  // The most negative end-to-end latency over the last minute (NegativeLatencyWindow, advanced
+  // by Sweep), in ns; 0 when none. Any thread.
+  std::int64_t MostNegativeEndToEndNs() const { return negative_latency_.MostNegativeNs(); }
 
   // Declares lost what is still missing `grace_ns` after a later sequence of its partition
   // arrived, or after the consumer caught up with the broker's end once it was acknowledged
-  // (OnBrokerBacklog). kAnySource: then retires sources silent for twice `grace_ns`.
+  // (OnBrokerBacklog). kAnySource: then retires sources silent for twice `grace_ns`. Also moves
+  // the window of MostNegativeEndToEndNs (`now_ns` on the run's clock).
   void Sweep(std::int64_t now_ns, std::int64_t grace_ns);
   // At the end of a run (the drain over, no grace left): a sequence never received is lost when a
   // later one of its partition arrived or the consumer reached the broker's end past it, and
@@ -305,7 +321,8 @@ class TargetAccounting {
     // proved handed over.
     std::deque<std::pair<std::int64_t, std::uint64_t>> acked_at;
     std::uint64_t caught_up_end = 0;
-    std::atomic<std::uint64_t> broker_backlog{kUnknownBacklog};  // scrapes read it
+    std::atomic<std::uint64_t> broker_backlog{kUnknownBacklog};      // scrapes read it
+    std::atomic<std::uint64_t> broker_ack_pending{kUnknownBacklog};  // the same
     std::atomic<std::uint32_t> partitions{0};      // SetPartitions; read under the stream's mutex
     std::atomic<std::uint64_t> client_dropped{0};  // not yet matched to a gap
     std::vector<std::atomic<std::uint64_t>> first_sequence;  // per phase; publisher writes
@@ -361,6 +378,7 @@ class TargetAccounting {
   // briefly, while a replaced NATS subscription drains: atomics keep that overlap defined).
   std::vector<std::atomic<std::uint64_t>> last_key_sequence_;
   LatencyHistogram send_lag_;
+  NegativeLatencyWindow negative_latency_;
 };
 
 }  // namespace brokerload::accounting

@@ -105,9 +105,11 @@ void TargetAccounting::SetPartitions(std::size_t topic, std::uint32_t partitions
 }
 
 void TargetAccounting::OnBrokerBacklog(std::size_t topic, std::optional<std::uint64_t> messages,
-                                       std::optional<std::int64_t> handed_stored_before_ns) {
+                                       std::optional<std::int64_t> handed_stored_before_ns,
+                                       std::optional<std::uint64_t> ack_pending) {
   TopicState& state = *topic_state_[topic];
   state.broker_backlog.store(messages.value_or(kUnknownBacklog), kRelaxed);
+  state.broker_ack_pending.store(ack_pending.value_or(kUnknownBacklog), kRelaxed);
   if (!messages || !handed_stored_before_ns) return;
   // The newest Sweep's view no later than that time: acknowledged then, so stored then.
   auto& acked_at = state.acked_at;
@@ -118,6 +120,7 @@ void TargetAccounting::OnBrokerBacklog(std::size_t topic, std::optional<std::uin
 }
 
 void TargetAccounting::Sweep(std::int64_t now_ns, std::int64_t grace_ns) {
+  negative_latency_.Advance(now_ns);
   if (receive_ == ReceiveMode::kOwnRun) {
     for (std::size_t topic = 0; topic < streams_.size(); ++topic) {
       Stream& stream = *streams_[topic];

@@ -181,8 +181,13 @@ bool TargetAccounting::Account(const message::Header& header, std::size_t phase,
   }
   const PhaseWindow& window = windows_[phase];
   if (now_ns < window.end_ns) c.consumed_in_window.fetch_add(1, kRelaxed);
-  if (!measured) return true;
   const std::int64_t e2e = now_ns - header.intended_ns;
+  if (e2e < 0) {  // clocks apart (consume-only): counted, never recorded as 0
+    c.negative_latency.fetch_add(1, kRelaxed);
+    negative_latency_.Note(header.topic, e2e);
+    return true;
+  }
+  if (!measured) return true;
   TopicLatencies& latencies = *latencies_[header.topic];
   latencies.end_to_end.Record(e2e);
   const std::int64_t from_send = now_ns - header.actual_ns;

@@ -31,6 +31,7 @@ void Totals::Add(const PhaseCounters& c) {
   delivered_after_error += Load(c.delivered_after_error);
   arrived_after_lost += Load(c.arrived_after_lost);
   older_than_window += Load(c.older_than_window);
+  negative_latency += Load(c.negative_latency);
   lost += Load(c.lost);
   unconfirmed += Load(c.unconfirmed);
   dropped_by_client += Load(c.dropped_by_client);
@@ -89,6 +90,18 @@ std::optional<std::uint64_t> TargetAccounting::BrokerBacklog() const {
     sum += backlog;
   }
   return sum;
+}
+
+std::optional<std::uint64_t> TargetAccounting::BrokerBacklog(std::size_t topic) const {
+  const std::uint64_t backlog = topic_state_[topic]->broker_backlog.load(kRelaxed);
+  if (backlog == kUnknownBacklog) return std::nullopt;
+  return backlog;
+}
+
+std::optional<std::uint64_t> TargetAccounting::BrokerAckPending(std::size_t topic) const {
+  const std::uint64_t pending = topic_state_[topic]->broker_ack_pending.load(kRelaxed);
+  if (pending == kUnknownBacklog) return std::nullopt;
+  return pending;
 }
 
 std::uint64_t TargetAccounting::ConsumerBacklog() const {

@@ -79,13 +79,20 @@ void LogStarted(const Engine& engine) {
   }
 }
 
+// Whether `target`'s consumers acknowledge what they take (JetStream's ack_policy): then the
+// broker counts what awaits their acks.
+bool ConsumerAcks(const config::Config& config, const TargetRuntime& target) {
+  return target.Backend() == driver::Backend::kNats && config.nats &&
+         config.nats->ack_policy != config::AckPolicy::kNone;
+}
+
 // The started targets' figures on /metrics, and ready.
 void ServeTargets(const Engine& engine, metrics::Exporter& exporter) {
   for (const auto& target : engine.Targets()) {
     exporter.AddTarget({target->Name(), target->Topics(), &target->Accounting(), &target->Health(),
                         PublisherProbeOf(target->Publisher(), target->PublisherThread()),
                         target->Description().broker_version, target->Description().client_version,
-                        engine.RunConfig().run.role});
+                        engine.RunConfig().run.role, ConsumerAcks(engine.RunConfig(), *target)});
   }
   exporter.SetReady(true);
 }

@@ -211,15 +211,17 @@ void TargetRuntime::RecordBrokerBacklogs(std::int64_t now_ns) {
     for (std::size_t i = 0; i < backlogs.size() && k + i * lanes < topics_.size(); ++i) {
       std::optional<std::uint64_t> messages;
       std::optional<std::int64_t> handed_stored_before_ns;
+      std::optional<std::uint64_t> ack_pending;
       if (const auto& backlog = backlogs[i]) {
         messages = backlog->messages;
+        ack_pending = backlog->ack_pending;
         if (backlog->handed_stored_before) {
           handed_stored_before_ns = now_ns - std::chrono::duration_cast<std::chrono::nanoseconds>(
                                                  steady_now - *backlog->handed_stored_before)
                                                  .count();
         }
       }
-      accounting_->OnBrokerBacklog(k + i * lanes, messages, handed_stored_before_ns);
+      accounting_->OnBrokerBacklog(k + i * lanes, messages, handed_stored_before_ns, ack_pending);
     }
   }
 }

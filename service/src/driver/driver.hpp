@@ -120,13 +120,21 @@ class Consumer {
     // reported when asked then (every assigned partition's) is now reached. nullopt until a
     // second answer shows it.
     std::optional<std::chrono::steady_clock::time_point> handed_stored_before;
+    // Where the consumer acknowledges (JetStream with ack_policy all or explicit): what the
+    // broker delivered and awaits the acknowledgement of (the consumer's num_ack_pending): those
+    // delivered and not yet handed over (part of `messages`) and those handed over and not yet
+    // acknowledged; nullopt where there are no acks.
+    std::optional<std::uint64_t> ack_pending;
   };
   // Per topic (the consumer's topic index); nullopt where it cannot tell (no assignment covering
-  // the topic, a position not known yet, the connection down, no answer within 500 ms, a
-  // consumer being restored, a topic not asked this time). Called about once a second from the
-  // housekeeping thread, after Maintain; waits for the broker at most about 500 ms in all (Kafka:
-  // one request; JetStream: one per topic until the 500 ms are spent, the next call going on from
-  // there) and stops asking at the first request that fails.
+  // the topic, neither a position nor a start offset known, the connection down, no answer
+  // within 500 ms, a consumer being restored, a topic not asked this time). Optional: the default
+  // knows nothing (an empty vector: every topic unknown). Called about once a second from the
+  // housekeeping thread, after Maintain, never from a thread that delivers messages, and never
+  // concurrently with itself; it takes no lock that the message path takes for each message.
+  // Waits for the broker at most about 500 ms in all (Kafka: one request; JetStream: one per
+  // topic until the 500 ms are spent, the next call going on from there) and stops asking at the
+  // first request that fails.
   virtual std::vector<std::optional<TopicBacklog>> Backlog() { return {}; }
   // Stops delivering and closes the subscription, within a bound each backend states whatever
   // the broker does (Kafka: kConsumerStopBound, kafka_consumer.hpp), plus a listener's OnMessage

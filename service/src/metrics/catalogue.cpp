@@ -101,6 +101,14 @@ constexpr std::array<FamilySpec, kFamilyCount> kCatalogue = {{
      "Exact end-to-end latency quantile over the last `window` (1m, 5m), to 0.8%; "
      "NaN when empty.",
      MetricType::Gauge, kTargetQuantileWindow},
+    {FamilyId::kNegativeLatency, "brokerload_messages_negative_latency_total",
+     "Consume-only: messages received before their scheduled send time by this host's clock "
+     "(clock skew); kept out of the end-to-end histograms.",
+     MetricType::Counter, kTargetLabel},
+    {FamilyId::kMostNegativeLatency, "brokerload_end_to_end_latency_most_negative_seconds",
+     "Consume-only: the most negative end-to-end latency over the last minute (1m to 1m10s); 0 "
+     "when none.",
+     MetricType::Gauge, kTargetLabel},
     {FamilyId::kPublishLatencyWindow, "brokerload_publish_latency_window_seconds",
      "Exact publish latency quantile over the last `window` (1m, 5m), to 0.8%; NaN "
      "when empty.",
@@ -145,9 +153,14 @@ constexpr std::array<FamilySpec, kFamilyCount> kCatalogue = {{
      "consumers have yet to take, by its own counts.",
      MetricType::Gauge, kTargetLabel},
     {FamilyId::kBrokerBacklog, "brokerload_broker_backlog_messages",
-     "What the broker holds for the consumers and they have not taken yet: Kafka end "
-     "offsets minus positions, JetStream pending.",
-     MetricType::Gauge, kTargetLabel},
+     "What the broker holds for the topic's consumer and it has not taken yet: Kafka end "
+     "offsets minus positions, JetStream stream end minus the last sequence taken; NaN "
+     "while unknown.",
+     MetricType::Gauge, kTargetTopic},
+    {FamilyId::kBrokerAckPending, "brokerload_broker_ack_pending_messages",
+     "JetStream with acks: messages the server delivered to the topic's consumer and awaits "
+     "the acknowledgement of (num_ack_pending); NaN while unknown.",
+     MetricType::Gauge, kTargetTopic},
     {FamilyId::kWorkerQueueDepth, "brokerload_worker_queue_depth",
      "Messages waiting for a worker, over all workers.", MetricType::Gauge, kNoLabels},
     {FamilyId::kProcessCpu, "process_cpu_seconds_total", "User and system CPU time spent.",

@@ -44,14 +44,25 @@ void EmitPublishTopic(Families& families, const TopicLabels& labels, const Total
   }
 }
 
+double OrNaN(std::optional<std::uint64_t> value) {
+  return value ? static_cast<double>(*value) : std::numeric_limits<double>::quiet_NaN();
+}
+
 void EmitConsumeTopic(Families& families, const TopicLabels& labels, const Totals& c,
-                      const accounting::TargetAccounting& accounting, std::size_t topic) {
+                      const accounting::TargetAccounting& accounting, std::size_t topic,
+                      bool acks) {
   for (const CounterField& counter : kConsumeCounters) {
     Add(families, counter.family, labels.topic, static_cast<double>(c.*counter.field));
   }
   for (const auto& [reason, with_reason] : labels.foreign) {
     Add(families, FamilyId::kForeign, with_reason,
         static_cast<double>(accounting.ForeignCount(topic, reason)));
+  }
+  // Unknown (no assignment, no answer): NaN, so that a threshold is false, not "no backlog".
+  Add(families, FamilyId::kBrokerBacklog, labels.topic, OrNaN(accounting.BrokerBacklog(topic)));
+  if (acks) {
+    Add(families, FamilyId::kBrokerAckPending, labels.topic,
+        OrNaN(accounting.BrokerAckPending(topic)));
   }
 }
 
@@ -61,6 +72,7 @@ struct TargetSums {
   std::uint64_t in_flight = 0;
   std::uint64_t bytes_published = 0;
   std::uint64_t bytes_consumed = 0;
+  std::uint64_t negative_latency = 0;
 };
 
 void EmitTargetSums(Families& families, const TargetState& target, const TargetSums& sums) {
@@ -72,10 +84,6 @@ void EmitTargetSums(Families& families, const TargetState& target, const TargetS
   }
   if (Consumes(t.role)) {
     Add(families, FamilyId::kBytesConsumed, labels, static_cast<double>(sums.bytes_consumed));
-    // Unknown (no assignment, no answer): NaN, so that a threshold is false, not "no backlog".
-    const std::optional<std::uint64_t> broker = t.accounting->BrokerBacklog();
-    Add(families, FamilyId::kBrokerBacklog, labels,
-        broker ? static_cast<double>(*broker) : std::numeric_limits<double>::quiet_NaN());
   }
   if (t.role == config::Role::kFull) {
     Add(families, FamilyId::kConsumerBacklog, labels,
@@ -83,6 +91,10 @@ void EmitTargetSums(Families& families, const TargetState& target, const TargetS
   }
   if (t.role == config::Role::kConsumeOnly) {
     Add(families, FamilyId::kSources, labels, static_cast<double>(t.accounting->Sources()));
+    // Only here can clocks differ: a full instance's headers and receipts share its timeline.
+    Add(families, FamilyId::kNegativeLatency, labels, static_cast<double>(sums.negative_latency));
+    Add(families, FamilyId::kMostNegativeLatency, labels,
+        static_cast<double>(t.accounting->MostNegativeEndToEndNs()) * 1e-9);
   }
 }
 
@@ -96,9 +108,12 @@ void EmitCounters(Families& families, const TargetState& target) {
     sums.in_flight += c.InFlight();
     sums.bytes_published += c.published_bytes;
     sums.bytes_consumed += c.consumed_bytes;
+    sums.negative_latency += c.negative_latency;
     const TopicLabels& labels = target.labels.topics[i];
     if (Publishes(t.role)) EmitPublishTopic(families, labels, c);
-    if (Consumes(t.role)) EmitConsumeTopic(families, labels, c, *t.accounting, i);
+    if (Consumes(t.role)) {
+      EmitConsumeTopic(families, labels, c, *t.accounting, i, t.consumer_acks);
+    }
   }
   EmitTargetSums(families, target, sums);
 }

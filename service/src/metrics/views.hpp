@@ -44,6 +44,9 @@ struct TargetView {
   std::string broker_version = {};
   std::string client_version = {};
   config::Role role = config::Role::kFull;
+  // Its consumers acknowledge (JetStream with ack_policy all or explicit): it exports
+  // brokerload_broker_ack_pending_messages.
+  bool consumer_acks = false;
 };
 
 }  // namespace brokerload::metrics

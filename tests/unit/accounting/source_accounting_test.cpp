@@ -61,6 +61,45 @@ class AnySourceTest : public ::testing::Test {
   WorkItem item_;
 };
 
+// A sender whose clock is ahead: what arrives before its scheduled send time by this instance's
+// clock is counted, with the most negative value, and recorded in no latency histogram (where it
+// would read as 0); a latency of exactly 0 is no skew.
+TEST_F(AnySourceTest, ArrivalsBeforeTheirScheduledTimeAreCountedNotRecordedAsZero) {
+  constexpr std::int64_t kMs = 1'000'000;
+  constexpr std::int64_t kNow = 100 * kSecond;
+  accounting_.Sweep(kNow, kGrace);  // the negative window's first interval: [100 s, 110 s)
+  auto receive = [&](std::uint16_t topic, std::uint64_t sequence, std::int64_t latency_ns) {
+    return accounting_.OnReceived(topic, Payload(kA, topic, sequence, kNow - latency_ns), kNow,
+                                  item_);
+  };
+  EXPECT_TRUE(receive(0, 0, -3 * kMs));  // accounted (and processed) as any arrival
+  EXPECT_TRUE(receive(0, 1, -7 * kMs));
+  EXPECT_TRUE(receive(1, 0, -1));  // 1 ns early
+  EXPECT_TRUE(receive(1, 1, 0));   // on time: not negative
+  EXPECT_TRUE(receive(1, 2, 2 * kMs));
+  EXPECT_FALSE(receive(0, 1, -9 * kMs));  // a second arrival: a redelivery, not counted again
+  EXPECT_EQ(Topic(0).negative_latency, 2u);
+  EXPECT_EQ(Topic(1).negative_latency, 1u);
+  EXPECT_EQ(accounting_.Sum().negative_latency, 3u);
+  EXPECT_EQ(accounting_.Sum().consumed, 6u);
+  EXPECT_EQ(accounting_.MostNegativeEndToEndNs(), -7 * kMs);
+  std::uint64_t recorded = 0;
+  for (std::size_t t = 0; t < 2; ++t) {
+    recorded += accounting_.Latencies(t).end_to_end.Snapshot().Count();
+    EXPECT_EQ(accounting_.Latencies(t).end_to_end_service.Snapshot().Count(), t == 1 ? 2u : 0u);
+  }
+  EXPECT_EQ(recorded, 2u);  // the on-time one and the one 2 ms late
+  EXPECT_DOUBLE_EQ(accounting_.Latencies(1).end_to_end.Snapshot().SumSeconds(), 0.002);
+  // The window: the interval it was seen in closed, and 5 more, with the one in progress; then
+  // forgotten when the 7th after it closes.
+  for (std::int64_t s = 110; s <= 160; s += 10) accounting_.Sweep(s * kSecond, kGrace);
+  accounting_.Sweep(kNow + 69 * kSecond, kGrace);
+  EXPECT_EQ(accounting_.MostNegativeEndToEndNs(), -7 * kMs);
+  accounting_.Sweep(kNow + 70 * kSecond, kGrace);
+  EXPECT_EQ(accounting_.MostNegativeEndToEndNs(), 0);
+  EXPECT_EQ(accounting_.Sum().negative_latency, 3u);  // the counter stays
+}
+
 TEST_F(AnySourceTest, EachSenderIsAccountedByItsOwnSequences) {
   for (std::uint64_t s = 0; s < 3; ++s) {
     EXPECT_TRUE(Receive(kA, 0, s));

@@ -60,8 +60,8 @@ TEST(ExporterRoles, ProduceOnlyExportsNoConsumerSideSeriesAndIsHealthyWithoutRec
        {"brokerload_messages_consumed_total", "brokerload_messages_lost_total",
         "brokerload_messages_unconfirmed_total", "brokerload_messages_duplicated_total",
         "brokerload_messages_foreign_total", "brokerload_end_to_end_latency_seconds",
-        "brokerload_end_to_end_latency_window_seconds", "check=\"consuming\"",
-        "brokerload_sources"}) {
+        "brokerload_end_to_end_latency_window_seconds", "check=\"consuming\"", "brokerload_sources",
+        "brokerload_broker_backlog_messages", "brokerload_messages_negative_latency_total"}) {
     EXPECT_THAT(text, Not(HasSubstr(std::string(absent) + "{"))) << absent;
   }
   EXPECT_THAT(text, HasSubstr("brokerload_target_health{target=\"kafka\",check=\"publishing\"} 1"));
@@ -84,10 +84,22 @@ TEST(ExporterRoles, ConsumeOnlyExportsNoPublisherSideSeriesAndCountsItsSources) 
     }
   }
   for (std::int64_t s = 0; s <= 30; ++s) exporter.Advance(s * kSecond);  // then nothing arrives
-  const std::string text = Scrape(exporter);
+  std::string text = Scrape(exporter);
+  // No clock skew on one timeline: the series exist, at 0.
+  EXPECT_THAT(text, HasSubstr("brokerload_messages_negative_latency_total{target=\"nats\"} 0"));
   EXPECT_THAT(text,
-              HasSubstr("brokerload_messages_consumed_total{target=\"nats\",topic=\"t-0\"} 6"));
-  EXPECT_THAT(text, HasSubstr("brokerload_end_to_end_latency_seconds_count{target=\"nats\"} 6"));
+              HasSubstr("brokerload_end_to_end_latency_most_negative_seconds{target=\"nats\"} 0"));
+  // A sender 1.5 ms ahead of this host: received 1.5 ms before it was scheduled.
+  ASSERT_TRUE(accounting.OnReceived(0, Payload(7, 3), 1'000 - 1'500'000, item));
+  text = Scrape(exporter);
+  EXPECT_THAT(text, HasSubstr("brokerload_messages_negative_latency_total{target=\"nats\"} 1"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("brokerload_end_to_end_latency_most_negative_seconds{target=\"nats\"} -0.0015"));
+  EXPECT_THAT(text,
+              HasSubstr("brokerload_messages_consumed_total{target=\"nats\",topic=\"t-0\"} 7"));
+  EXPECT_THAT(
+      text, HasSubstr("brokerload_end_to_end_latency_seconds_count{target=\"nats\"} 6"));  // not 7
   EXPECT_THAT(text, HasSubstr("brokerload_sources{target=\"nats\"} 2"));
   EXPECT_THAT(text, HasSubstr("brokerload_role_info{target=\"nats\",role=\"consume-only\"} 1"));
   EXPECT_THAT(text, HasSubstr("brokerload_messages_foreign_total{target=\"nats\",topic=\"t-0\","
@@ -118,6 +130,9 @@ TEST(ExporterRoles, AFullTargetKeepsItsSeriesAndTheReasonsItCanCount) {
   EXPECT_THAT(text, HasSubstr("reason=\"other_run\"} 0"));
   EXPECT_THAT(text, Not(HasSubstr("reason=\"before_start\"")));
   EXPECT_THAT(text, Not(HasSubstr("brokerload_sources{")));
+  // One timeline for headers and receipts: no skew to count.
+  EXPECT_THAT(text, Not(HasSubstr("brokerload_messages_negative_latency_total{")));
+  EXPECT_THAT(text, Not(HasSubstr("brokerload_end_to_end_latency_most_negative_seconds{")));
   for (const char* check : {"connected", "publishing", "consuming"}) {
     EXPECT_THAT(text, HasSubstr(std::string("check=\"") + check + "\"")) << check;
   }

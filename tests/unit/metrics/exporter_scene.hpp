@@ -66,8 +66,15 @@ struct ExporterScene {
                         "2.14.5",
                         "cnats 3.4.1",
                         config::Role::kProduceOnly});
-    exporter.AddTarget(
-        {"other", {"c-0"}, &consume, &consume_health, nullptr, "", "", config::Role::kConsumeOnly});
+    exporter.AddTarget({"other",
+                        {"c-0"},
+                        &consume,
+                        &consume_health,
+                        nullptr,
+                        "",
+                        "",
+                        config::Role::kConsumeOnly,
+                        true});
     Traffic();
   }
 
@@ -96,6 +103,8 @@ struct ExporterScene {
     produce.OnAck(Payload(1, 0, 0), 700'000);
     consume.AcceptFrom(0);
     for (std::uint64_t s = 0; s < 3; ++s) consume.OnReceived(0, Payload(7, 0, s), 40'000, item);
+    consume.OnReceived(0, Payload(7, 0, 3), 400, item);  // 600 ns before it was scheduled
+    consume.OnBrokerBacklog(0, 4, std::nullopt, 3);
     for (std::int64_t s = 1; s <= 20; ++s) exporter.Advance(s * kSecond);
   }
 

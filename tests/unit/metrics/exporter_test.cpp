@@ -63,12 +63,43 @@ TEST_F(ExporterTest, ExportsBytesAndBothViewsOfTheConsumersBacklog) {
   EXPECT_THAT(text, HasSubstr("brokerload_bytes_published_total{target=\"nats\"} 300"));
   EXPECT_THAT(text, HasSubstr("brokerload_bytes_consumed_total{target=\"nats\"} 100"));
   EXPECT_THAT(text, HasSubstr("brokerload_consumer_backlog_messages{target=\"nats\"} 2"));
-  // Unknown until every topic's was reported: NaN, never a reassuring 0.
-  EXPECT_THAT(text, HasSubstr("brokerload_broker_backlog_messages{target=\"nats\"} Nan"));
-  accounting_.OnBrokerBacklog(0, 2, false);
-  accounting_.OnBrokerBacklog(1, 5, false);
+  // Unknown until the topic's was reported: NaN, never a reassuring 0.
+  EXPECT_THAT(text,
+              HasSubstr("brokerload_broker_backlog_messages{target=\"nats\",topic=\"t-0\"} Nan"));
+  accounting_.OnBrokerBacklog(0, 2, std::nullopt);
   text = Scrape();
-  EXPECT_THAT(text, HasSubstr("brokerload_broker_backlog_messages{target=\"nats\"} 7"));
+  EXPECT_THAT(text,
+              HasSubstr("brokerload_broker_backlog_messages{target=\"nats\",topic=\"t-0\"} 2"));
+  EXPECT_THAT(text,
+              HasSubstr("brokerload_broker_backlog_messages{target=\"nats\",topic=\"t-1\"} Nan"));
+  accounting_.OnBrokerBacklog(1, 5, std::nullopt);
+  accounting_.OnBrokerBacklog(0, std::nullopt, std::nullopt);  // no answer this time
+  text = Scrape();
+  EXPECT_THAT(text,
+              HasSubstr("brokerload_broker_backlog_messages{target=\"nats\",topic=\"t-0\"} Nan"));
+  EXPECT_THAT(text,
+              HasSubstr("brokerload_broker_backlog_messages{target=\"nats\",topic=\"t-1\"} 5"));
+  EXPECT_THAT(text, Not(HasSubstr("brokerload_broker_backlog_messages{target=\"nats\"}")));
+  // Without consumer acks there is nothing awaiting one: no such series.
+  EXPECT_THAT(text, Not(HasSubstr("brokerload_broker_ack_pending_messages{")));
+}
+
+TEST(ExporterAckPendingTest, ATargetWhoseConsumersAckExportsWhatAwaitsTheirAcks) {
+  accounting::TargetAccounting accounting{{0, 2, 0, {1, 0}, 1'000'000, 1, false}};
+  driver::Health health;
+  Exporter exporter{"9.9.9", {0.001}};
+  metrics::TargetView view{"nats", {"t-0", "t-1"}, &accounting, &health, nullptr};
+  view.consumer_acks = true;
+  exporter.AddTarget(view);
+  accounting.OnBrokerBacklog(0, 9, std::nullopt, 4);
+  accounting.OnBrokerBacklog(1, 0, std::nullopt, std::nullopt);
+  const std::string text = prometheus::TextSerializer().Serialize(exporter.Collect());
+  EXPECT_THAT(text,
+              HasSubstr("brokerload_broker_ack_pending_messages{target=\"nats\",topic=\"t-0\"} 4"));
+  EXPECT_THAT(
+      text, HasSubstr("brokerload_broker_ack_pending_messages{target=\"nats\",topic=\"t-1\"} Nan"));
+  EXPECT_THAT(text,
+              HasSubstr("brokerload_broker_backlog_messages{target=\"nats\",topic=\"t-0\"} 9"));
 }
 
 TEST(ExporterStartTest, ATargetBeingSetUpIsUnhealthyFromTheFirstScrape) {

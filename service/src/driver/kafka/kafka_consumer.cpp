@@ -137,15 +137,19 @@ class KafkaConsumer final : public Consumer {
   }
 
   // Fresh end offsets (not the ones cached from fetches, which stop when a broker does) against
-  // the positions the poll thread has handed over. rd_kafka_offsets_for_times with the "latest"
-  // timestamp asks for the ends and keeps to its timeout, which rd_kafka_query_watermark_offsets
-  // (2.0.2) does not: it waits out the socket timeout, a minute, on a broker that stopped.
+  // the positions the poll thread has handed over (a partition that handed over nothing yet: the
+  // offset it was assigned at, when the assignment said one). rd_kafka_offsets_for_times with the
+  // "latest" timestamp asks for the ends and keeps to its timeout, which
+  // rd_kafka_query_watermark_offsets (2.0.2) does not: it waits out the socket timeout, a minute,
+  // on a broker that stopped.
   std::vector<std::optional<TopicBacklog>> Backlog() override {
     std::vector<std::optional<TopicBacklog>> result(topic_names_.size());
     PartitionListPtr positions;
+    PartitionListPtr assigned;  // with the offsets each partition was assigned at
     {
       std::lock_guard lock(mutex_);
       if (assignment_) positions.reset(rd_kafka_topic_partition_list_copy(assignment_.get()));
+      if (assignment_) assigned.reset(rd_kafka_topic_partition_list_copy(assignment_.get()));
     }
     // Down: nothing to ask (and no wait on housekeeping's thread for an answer that cannot come).
     if (!positions || positions->cnt == 0 || !running_.load() || !link_.Up() ||
@@ -167,12 +171,15 @@ class KafkaConsumer final : public Consumer {
         const rd_kafka_topic_partition_t& p = positions->elems[i];
         const rd_kafka_topic_partition_t& e = ends->elems[i];
         if (topic_names_[t] != p.topic) continue;
-        known = p.offset >= 0 && e.err == RD_KAFKA_RESP_ERR_NO_ERROR && e.offset >= 0;
+        // Nothing handed over from the partition yet: the offset it was assigned at (the run's
+        // first assignment starts at the ends), where it will start.
+        const std::int64_t position = p.offset >= 0 ? p.offset : assigned->elems[i].offset;
+        known = position >= 0 && e.err == RD_KAFKA_RESP_ERR_NO_ERROR && e.offset >= 0;
         backlog.messages +=
-            static_cast<std::uint64_t>(std::max<std::int64_t>(e.offset - p.offset, 0));
+            static_cast<std::uint64_t>(std::max<std::int64_t>(e.offset - position, 0));
         now[p.partition] = e.offset;
         const auto then = last_end_[t].find(p.partition);
-        reached = reached && then != last_end_[t].end() && p.offset >= then->second;
+        reached = reached && then != last_end_[t].end() && position >= then->second;
       }
       if (!known || now.empty()) {
         last_end_[t].clear();

@@ -96,7 +96,8 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
   }
 
   // The consumer's own view from the server (delivered and pending stream sequences) against the
-  // last sequence handed to the listener, which trails what was delivered by brokerload's queue.
+  // last sequence handed to the listener, which trails what was delivered by brokerload's queue;
+  // with acks, the server's count of those delivered and not acknowledged (num_ack_pending).
   std::vector<std::optional<TopicBacklog>> Backlog() override {
     std::vector<std::optional<TopicBacklog>> result(topics_.size());
     jsOptions options;
@@ -124,9 +125,13 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
         continue;
       }
       const std::uint64_t end = info->Delivered.Stream + info->NumPending;
+      const std::int64_t ack_pending = info->NumAckPending;
       jsConsumerInfo_Destroy(info);
       const std::uint64_t handed = t.last_handed.load(std::memory_order_relaxed);
-      TopicBacklog backlog{end > handed ? end - handed : 0, std::nullopt};
+      TopicBacklog backlog{end > handed ? end - handed : 0, std::nullopt, std::nullopt};
+      if (ack_policy_ != config::AckPolicy::kNone) {
+        backlog.ack_pending = static_cast<std::uint64_t>(std::max<std::int64_t>(ack_pending, 0));
+      }
       if (t.last_end && handed >= t.last_end->second)
         backlog.handed_stored_before = t.last_end->first;
       result[i] = backlog;
