@@ -9,7 +9,7 @@ packages=(
   g++ cmake ninja-build pkg-config git python3 python3-venv clang-format
   librdkafka-dev libnats-dev prometheus-cpp-dev libyaml-cpp-dev libboost-dev libgtest-dev libgmock-dev
   nlohmann-json3-dev nats-server maven chromium prometheus podman runc debootstrap catatonit curl
-  python3-yaml
+  python3-yaml rt-tests
   docker-compose libssl-dev openssl clang libclang-rt-14-dev
 )
 # A JDK is usually present (JAVA_HOME or java on PATH); install Debian's only when none is.
