@@ -317,6 +317,44 @@ TEST(Recovery, AKafkaPauseLongerThanThePublishTimeoutIsTimeoutsOnly) {
   EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
 }
 
+// A NATS server that stops reading (SIGSTOP) while brokerload writes 5 MB/s to it: the socket
+// fills within seconds, and a write would then wait for the server for as long as it stays
+// frozen. With the write deadline, publishes fail instead, and a stop (SIGTERM) meanwhile ends
+// within its bounds (drain_timeout, the consumers' deletion), not when the server thaws.
+TEST(Recovery, AStopWhileTheNatsServerIsFrozenEndsWithinItsBounds) {
+  std::string nats;
+  ASSERT_TRUE(LoadBrokerAddress("NATS_URL", nats));
+  BrokerloadProcess process("targets:\n  nats: {servers: [\"" + nats +
+                            "\"], stream: {max_bytes: 67108864}}\n"
+                            "workload: {topics: 1, message_size: 1024, topic_prefix: " +
+                            UniqueName("frozen") +
+                            "}\n"
+                            "profile:\n  stages: [{name: steady, rate: 5000, duration: 300s}]\n"
+                            "metrics: {listen: \"127.0.0.1:0\"}\n"
+                            "run: {drain_timeout: 5s, warmup: 0s}\n");
+  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(10));
+  ASSERT_NE(port, 0) << process.Log();
+  std::string metrics;
+  ASSERT_TRUE(WaitForAbove(port, metrics, "brokerload_messages_consumed_total", "nats", 2'000,
+                           std::chrono::seconds(60)))
+      << process.Log();
+  const pid_t pid = NatsPid();
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+  struct Thaw {
+    pid_t pid;
+    ~Thaw() { ::kill(pid, SIGCONT); }  // whatever happens, the fixture's server runs on
+  } thaw{pid};
+  std::this_thread::sleep_for(std::chrono::seconds(8));  // 40 MB offered: the socket is full
+  const auto stopping = std::chrono::steady_clock::now();
+  EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
+  const auto took = std::chrono::steady_clock::now() - stopping;
+  // drain_timeout (5 s) and the consumers' deletion (10 s), with room for a loaded machine.
+  EXPECT_LT(took, std::chrono::seconds(45)) << process.Log();
+  std::printf("stop with the NATS server frozen: %.1f s\n",
+              std::chrono::duration<double>(took).count());
+}
+
 // SIGKILL of the broker mid-run, then a restart on the same data: brokerload stays up, health
 // shows the outage, and once the broker is back every message is acknowledged (librdkafka holds
 // and retries them: publish_timeout is longer than the outage), none is lost, and each arrives.

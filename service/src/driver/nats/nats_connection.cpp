@@ -76,6 +76,10 @@ OptionsPtr Options(const config::NatsTarget& target, const char* name, bool send
       natsOptions_SetServers(opts.get(), servers.data(), static_cast<int>(servers.size()));
   if (s == NATS_OK) s = natsOptions_SetName(opts.get(), name);
   if (s == NATS_OK) s = natsOptions_SetSendAsap(opts.get(), send_asap);
+  // Without a deadline the socket blocks: a server that stops reading (paused, or its host
+  // stalled) would hold the writing thread (the publisher, or the flusher and every publisher
+  // behind the connection's lock) until it reads again, a stop included.
+  if (s == NATS_OK) s = natsOptions_SetWriteDeadline(opts.get(), kWriteDeadlineMs);
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts.get(), -1);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts.get(), 250);
   if (s == NATS_OK) s = natsOptions_SetReconnectBufSize(opts.get(), 64 * 1024 * 1024);

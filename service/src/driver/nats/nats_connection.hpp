@@ -34,10 +34,15 @@ struct ConnectionWatch {
   bool closed = false;
 };
 
+// How long a write to the server may wait for the socket: past it the write fails (a publish
+// fails, and cnats handles the connection as broken) instead of holding its thread.
+inline constexpr std::int64_t kWriteDeadlineMs = 2'000;
+
 // The one way the producer, the consumer and cleanup connect: a connection that reconnects
 // forever, its connection changes feeding the watch (and one log line each), and its JetStream
-// context (requests wait up to cnats' default 5 s unless given less). Open and Close from the
-// owner's thread; the handles may be used from any thread in between.
+// context (requests wait up to cnats' default 5 s unless given less). Writes wait for the socket
+// at most kWriteDeadlineMs. Open and Close from the owner's thread; the handles may be used from
+// any thread in between.
 class JetStreamConnection {
  public:
   explicit JetStreamConnection(Health& health) : watch_(health) {}
