@@ -497,6 +497,13 @@ def overview():
                     "its consumer (or its partitions' leader) is slow. Messages the broker lost "
                     "never show here: they are in brokerload_messages_lost_total. A gap while "
                     "the broker gives no answer. " + WITH_WARMUP)
+    b.panel("Partitions led per broker", [
+        (f"brokerload_broker_partitions_led{{{SEL}}}", "{{instance}} {{target}} {{broker}}"),
+    ], description="How many of the run's partitions (Kafka) or streams (JetStream) each broker "
+                   "or server leads, asked every 5 s. At 0 while others lead some, brokerload "
+                   "sends nothing to it first and measures nothing of it (alert "
+                   "BrokerloadBrokerLeadsNoPartition); a leader change shows here. A broker down "
+                   "is not in Kafka's metadata: its line ends.")
     b.write()
 
 

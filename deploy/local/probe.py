@@ -6,12 +6,18 @@
                              and lists at least N brokers (default 1).
   probe.py kafka-leader HOST:PORT TOPIC PARTITION
                              prints the node id leading that partition.
+  probe.py kafka-leader-counts HOST:PORT PREFIX
+                             prints one line: the partition count of each topic whose name
+                             starts with PREFIX ("partitions=3,3"), then for every broker the
+                             metadata lists how many of those partitions it leads ("1=2 2=2 3=2").
   probe.py nats HOST:PORT    exits 0 when JetStream answers $JS.API.INFO
                              (account info) with no error.
   probe.py nats-info HOST:PORT
                              exits 0 when a NATS server greets with INFO (for the
                              secured servers, whose TLS and credentials the
                              brokerload tests exercise themselves).
+  probe.py nats-server-name HOST:PORT
+                             prints the server_name the server announces in its INFO line.
   probe.py nats-stream-leader HOST:PORT STREAM
                              prints the name of the server leading that stream.
   probe.py nats-pending HOST:PORT STREAM
@@ -109,6 +115,23 @@ def kafka_leader(address, topic, partition):
     print(leader)
 
 
+def kafka_leader_counts(address, prefix):
+    brokers, topics = kafka_metadata(address, [])
+    led = {node: 0 for node, _, _ in brokers}
+    sizes = []
+    for name in sorted(t for t in topics if t.startswith(prefix)):
+        error, partitions = topics[name]
+        if error:
+            raise ValueError(f"topic {name}: error {error}")
+        sizes.append(str(len(partitions)))
+        for _, leader, _, _ in partitions.values():
+            if leader >= 0:
+                led[leader] = led.get(leader, 0) + 1
+    if not sizes:
+        raise ValueError(f"no topic starts with {prefix}")
+    print("partitions=" + ",".join(sizes) + "".join(f" {b}={n}" for b, n in sorted(led.items())))
+
+
 def kafka_topics(address, prefix):
     _, topics = kafka_metadata(address, [])
     for name in sorted(topics):
@@ -175,6 +198,14 @@ def probe_nats_info(address):
             raise ValueError(f"unexpected greeting {info[:40]!r}")
 
 
+def nats_server_name(address):
+    with socket.create_connection(split_address(address), timeout=TIMEOUT_S) as sock:
+        info = sock.makefile("rb").readline()
+    if not info.startswith(b"INFO "):
+        raise ValueError(f"unexpected greeting {info[:40]!r}")
+    print(json.loads(info[5:])["server_name"])
+
+
 def main(argv):
     if len(argv) == 2 and argv[1] == "uuid":
         # One starting with "-" would be read as an option by Kafka's storage tool (Kafka's own
@@ -188,7 +219,9 @@ def main(argv):
                 "nats": (probe_nats, 1, 1), "nats-info": (probe_nats_info, 1, 1),
                 "nats-stream-leader": (nats_stream_leader, 2, 2),
                 "nats-pending": (nats_pending, 2, 2),
-                "kafka-topics": (kafka_topics, 2, 2), "nats-streams": (nats_streams, 2, 2)}
+                "kafka-topics": (kafka_topics, 2, 2), "nats-streams": (nats_streams, 2, 2),
+                "kafka-leader-counts": (kafka_leader_counts, 2, 2),
+                "nats-server-name": (nats_server_name, 1, 1)}
     command = commands.get(argv[1] if len(argv) > 1 else "")
     if not command or not command[1] <= len(argv) - 2 <= command[2]:
         print(__doc__, file=sys.stderr)

@@ -11,11 +11,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <thread>
+#include <tuple>
 
 #include "broker_env.hpp"
 #include "brokerload_process.hpp"
+#include "leaders.hpp"
 
 namespace brokerload::testing {
 namespace {
@@ -151,6 +154,11 @@ TEST(Cluster, ANatsStreamLeaderKilledUnderR3LosesAndDuplicatesNothing) {
             "nats-stream-leader " + first + " " + topic_prefix + "-0");  // server names are n1..n3
   ASSERT_EQ(found, 0) << "no leader for stream " << topic_prefix << "-0";
   ASSERT_EQ(leader.size(), 2u);
+  // brokerload_broker_partitions_led names the same leader, the two replicas' servers at 0.
+  metrics = HttpGet(port, "/metrics").second;
+  std::map<std::string, int> led = PartitionsLed(metrics, "nats");
+  EXPECT_EQ(led.size(), 3u) << metrics;
+  EXPECT_EQ(led.count(leader) != 0 ? led.at(leader) : -1, 1) << metrics;
   ASSERT_TRUE(KillForTenSeconds("nats", leader.substr(1)));
 
   const bool accounted = WaitFor(
@@ -166,6 +174,19 @@ TEST(Cluster, ANatsStreamLeaderKilledUnderR3LosesAndDuplicatesNothing) {
       },
       std::chrono::seconds(120));
   EXPECT_TRUE(accounted) << process.Log();
+  // The leadership moved to another server, and the gauge (asked every 5 s) follows it.
+  std::string new_leader;
+  const bool followed = WaitFor(
+      [&] {
+        int found_new = 0;
+        std::tie(found_new, new_leader) =
+            Local("probe.py", "nats-stream-leader " + first + " " + topic_prefix + "-0");
+        led = PartitionsLed(HttpGet(port, "/metrics").second, "nats");
+        return found_new == 0 && led.count(new_leader) != 0 && led.at(new_leader) == 1;
+      },
+      std::chrono::seconds(30));
+  EXPECT_TRUE(followed) << "stream leader " << new_leader << "; " << process.Log();
+  EXPECT_NE(new_leader, leader);
   // Until the two others elect a new leader, publishes fail: unanswered (timeouts) while the
   // cluster still routes to the dead leader, then "no responders" (unknown_topic). Those are
   // errors, each counted by its reason; what was acknowledged is all there, once.
@@ -186,6 +207,57 @@ TEST(Cluster, ANatsStreamLeaderKilledUnderR3LosesAndDuplicatesNothing) {
                 {{"target", "nats"}, {"reason", "unknown_topic"}}),
       value("brokerload_messages_delivered_after_error_total"),
       value("brokerload_messages_redelivered_total"));
+  EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
+}
+
+// targets.kafka.topic.partitions: per_broker on 3 brokers: 3 partitions per topic, whose
+// leaderships Kafka spreads one per broker; the gauge says what Kafka's own metadata says
+// (probe.py's client, not librdkafka), every broker with at least one.
+TEST(Cluster, KafkaPerBrokerPartitionsGiveEveryBrokerALeadershipAndTheGaugeShowsIt) {
+  std::string bootstrap;
+  ASSERT_TRUE(LoadBrokerAddress("KAFKA_CLUSTER_BOOTSTRAP", bootstrap));
+  const std::string prefix = UniqueName("per-broker");
+  BrokerloadProcess process("targets:\n  kafka:\n    bootstrap_servers: \"" + bootstrap +
+                            "\"\n    topic: {partitions: per_broker}\n"
+                            "workload: {topics: 2, topic_prefix: " +
+                            prefix +
+                            "}\n"
+                            "profile:\n  stages: [{name: steady, rate: 100, duration: 10m}]\n"
+                            "metrics: {listen: \"127.0.0.1:0\"}\n"
+                            "run: {warmup: 0s}\n");
+  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(30));
+  ASSERT_NE(port, 0) << process.Log();
+  const std::string first = bootstrap.substr(0, bootstrap.find(','));
+  std::string metrics, truth_line;
+  std::map<std::string, int> led;
+  KafkaLeaderCounts truth;
+  // Both read now: they agree unless a leader moved between the two reads (no fault is injected).
+  const bool agree = WaitFor(
+      [&] {
+        metrics = HttpGet(port, "/metrics").second;
+        led = PartitionsLed(metrics, "kafka");
+        int status = 0;
+        std::tie(status, truth_line) = Probe("kafka-leader-counts " + first + " " + prefix);
+        truth = ParseLeaderCounts(truth_line);
+        return status == 0 && !led.empty() && led == truth.led;
+      },
+      std::chrono::seconds(60));
+  EXPECT_TRUE(agree) << "kafka says " << truth_line << "\n" << metrics << process.Log();
+  EXPECT_EQ(truth.partitions, (std::vector<int>{3, 3})) << truth_line;
+  ASSERT_EQ(led.size(), 3u) << metrics;
+  for (const auto& [broker, partitions] : led) EXPECT_GE(partitions, 1) << "broker " << broker;
+  const std::string log = process.Log();
+  EXPECT_NE(log.find("kafka: topic.partitions: per_broker: 3 "), std::string::npos) << log;
+  EXPECT_NE(log.find("kafka: partition leaders: broker "), std::string::npos) << log;
+  EXPECT_EQ(log.find("lead no partition"), std::string::npos) << log;
+  EXPECT_EQ(log.find("leads no partition"), std::string::npos) << log;
+  std::printf("kafka per_broker on 3 brokers: kafka says %s\n", truth_line.c_str());
+  for (const char* line : {"kafka: topic.partitions", "kafka: partition leaders"}) {
+    const std::size_t at = log.find(line);
+    if (at != std::string::npos) {
+      std::printf("log: %s\n", log.substr(at, log.find('\n', at) - at).c_str());
+    }
+  }
   EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
 }
 

@@ -100,8 +100,9 @@ class KafkaConsumerWaits : public ::testing::Test {
     admin_ = kafka::NewClient(RD_KAFKA_PRODUCER, std::move(conf), error);
     ASSERT_NE(admin_, nullptr) << error;
     kafka::FatalError fatal;
-    ASSERT_TRUE(kafka::CreateTopics(admin_.get(), {topic_}, target_.topic, std::chrono::seconds(30),
-                                    fatal, error))
+    ASSERT_TRUE(kafka::CreateTopics(admin_.get(), {topic_}, target_.topic,
+                                    target_.topic.partitions.count, std::chrono::seconds(30), fatal,
+                                    error))
         << error;
     kafka::TopicPtr handle(rd_kafka_topic_new(admin_.get(), topic_.c_str(), nullptr));
     std::size_t partitions = 0;

@@ -76,7 +76,7 @@ TEST(KafkaRoundtrip, ProducesAndConsumesTenThousandMessagesExactlyOnce) {
   std::string create_error;
   brokerload::driver::kafka::FatalError fatal;
   ASSERT_TRUE(brokerload::driver::kafka::CreateTopics(
-      admin.get(), {topic}, brokerload::config::KafkaTopicSettings{}, std::chrono::seconds(30),
+      admin.get(), {topic}, brokerload::config::KafkaTopicSettings{}, 3, std::chrono::seconds(30),
       fatal, create_error))
       << create_error;
 

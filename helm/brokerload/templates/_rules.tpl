@@ -334,6 +334,19 @@ groups:
           summary: "{{ $target }} consumers receive nothing while publishing goes on"
           description: "{{ "{{" }} if $labels.topic {{ "}}" }}{{ $target }} topic {{ "{{" }} $labels.topic {{ "}}" }}: the consume-only instances received no message{{ "{{" }} else {{ "}}" }}{{ $who }}: {{ $target }} consumed no message{{ "{{" }} end {{ "}}" }} for at least 3m + {{ $a.consumptionStopped.for }} while the broker kept acknowledging publishes."
 
+      # --- What the canary reaches ---
+      - alert: BrokerloadBrokerLeadsNoPartition
+        # A Kafka broker (a JetStream server) that leads none of the run's partitions (streams)
+        # while others lead some: no message goes to it first, so its latency or failure shows in
+        # no figure. A cluster of one, where it leads all, never fires.
+        expr: |
+          brokerload_broker_partitions_led == 0
+          and on (job, instance, target)
+            max by (job, instance, target) (brokerload_broker_partitions_led) > 0
+        {{- include "brokerload.rules.meta" (dict "r" $r "name" "BrokerloadBrokerLeadsNoPartition" "a" $a.brokerLeadsNoPartition) | nindent 8 }}
+          summary: "{{ $target }} {{ "{{" }} $labels.broker {{ "}}" }} leads nothing brokerload sends to"
+          description: "{{ $who }}: {{ $target }} broker or server {{ "{{" }} $labels.broker {{ "}}" }} has led none of this run's partitions or streams for {{ $a.brokerLeadsNoPartition.for }} while others lead some: brokerload measures nothing of it. Kafka: targets.kafka.topic.partitions per_broker (for new topics) or a preferred leader election; JetStream: more topics, or R3 streams."
+
       # --- brokerload itself ---
       - alert: BrokerloadSaturated
         # brokerload runs behind its own schedule: its own limit, or the broker's backpressure.

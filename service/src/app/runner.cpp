@@ -92,7 +92,8 @@ void ServeTargets(const Engine& engine, metrics::Exporter& exporter) {
     exporter.AddTarget({target->Name(), target->Topics(), &target->Accounting(), &target->Health(),
                         PublisherProbeOf(target->Publisher(), target->PublisherThread()),
                         target->Description().broker_version, target->Description().client_version,
-                        engine.RunConfig().run.role, ConsumerAcks(engine.RunConfig(), *target)});
+                        engine.RunConfig().run.role, ConsumerAcks(engine.RunConfig(), *target),
+                        [&leaders = target->Leaders()] { return leaders.Counts(); }});
   }
   exporter.SetReady(true);
 }

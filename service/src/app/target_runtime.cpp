@@ -12,6 +12,13 @@
 #include "message/header.hpp"
 
 namespace brokerload::app {
+namespace {
+
+// The first ask of the leaders, at the end of setup: longer than housekeeping's, within the
+// start's deadline.
+constexpr std::chrono::milliseconds kFirstLeadersWait{2'000};
+
+}  // namespace
 
 TargetRuntime::TargetRuntime(driver::Backend backend, std::uint8_t index,
                              std::vector<std::string> topics, std::size_t phases,
@@ -22,6 +29,7 @@ TargetRuntime::TargetRuntime(driver::Backend backend, std::uint8_t index,
       role_(context.config.run.role),
       topics_(std::move(topics)),
       problems_(name_),
+      leaders_(name_, backend),
       accounting_(
           std::make_unique<accounting::TargetAccounting>(accounting::TargetAccounting::Options{
               index, topics_.size(), static_cast<std::uint32_t>(context.config.workload.keys),
@@ -87,10 +95,13 @@ bool TargetRuntime::Setup(const std::atomic<bool>& cancel,
   // was scheduled before may have been sent before they did.
   if (role_ == config::Role::kConsumeOnly) accounting_->AcceptFrom(context_.clock.NowNs());
   // Lane 0's producer knows every topic (consume-only has it too: it creates them).
-  if (const driver::Producer* producer = clients_.front().producer.get()) {
+  if (driver::Producer* producer = clients_.front().producer.get()) {
     for (std::size_t t = 0; t < topics_.size(); ++t) {
       accounting_->SetPartitions(t, static_cast<std::uint32_t>(producer->Partitions(t)));
     }
+    // Every partition has a leader by now (Kafka's setup waited for them): who they are.
+    leaders_.Refresh(*producer, std::chrono::steady_clock::now(),
+                     std::min(driver::SetupWait(deadline), kFirstLeadersWait));
   }
   std::size_t producers = 0, consumers = 0;
   for (const driver::Clients& lane : clients_) {
@@ -198,6 +209,9 @@ void TargetRuntime::Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns) {
   }
   RecordBrokerBacklogs(now_ns);
   accounting_->Sweep(now_ns, loss_grace_ns);
+  if (!clients_.empty() && clients_.front().producer) {
+    leaders_.Refresh(*clients_.front().producer, std::chrono::steady_clock::now());
+  }
   if (++maintain_calls_ % 10 == 0) problems_.Log(*accounting_, topics_.size(), "10 s");
 }
 

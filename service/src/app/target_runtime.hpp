@@ -9,6 +9,7 @@
 
 #include "accounting/target_accounting.hpp"
 #include "app/lane.hpp"
+#include "app/leader_watch.hpp"
 #include "app/problem_log.hpp"
 #include "config/config.hpp"
 #include "driver/factory.hpp"
@@ -64,6 +65,8 @@ class TargetRuntime {
   accounting::TargetAccounting& Accounting() { return *accounting_; }
   const accounting::TargetAccounting& Accounting() const { return *accounting_; }
   const driver::Health& Health() const { return health_; }
+  // Who leads its partitions or streams: asked once Setup succeeded, then by Maintain.
+  const LeaderWatch& Leaders() const { return leaders_; }
   // Lane 0's publisher and thread (stage, rate, real-time state: the same in every lane); null
   // before StartPublishing and in consume-only.
   const pacing::Publisher* Publisher() const {
@@ -101,8 +104,9 @@ class TargetRuntime {
   bool Drained() const;
   void StopConsuming();
   // Housekeeping, about once a second: the producer's and consumer's upkeep after reconnects, the
-  // consumers' backlogs as the broker sees them, the loss sweep (each may wait for the broker,
-  // bounded; never on the publisher's thread), and every tenth call the problem log.
+  // consumers' backlogs as the broker sees them, the loss sweep, every LeaderWatch::kInterval the
+  // leaders (each may wait for the broker, bounded; never on the publisher's thread), and every
+  // tenth call the problem log.
   void Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns);
 
  private:
@@ -117,6 +121,7 @@ class TargetRuntime {
   config::Role role_;
   std::vector<std::string> topics_;
   ProblemLog problems_;
+  LeaderWatch leaders_;
   int maintain_calls_ = 0;
   driver::Description description_;
   std::unique_ptr<accounting::TargetAccounting> accounting_;

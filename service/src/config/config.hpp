@@ -68,8 +68,16 @@ struct KafkaSecurity {
   bool operator==(const KafkaSecurity&) const = default;
 };
 
+// targets.kafka.topic.partitions: a count, or `per_broker`.
+struct PartitionCount {
+  int count = 3;            // used unless per_broker
+  bool per_broker = false;  // as many as the cluster's metadata lists brokers at start (at least 1)
+
+  bool operator==(const PartitionCount&) const = default;
+};
+
 struct KafkaTopicSettings {
-  int partitions = 3;
+  PartitionCount partitions;  // of each topic brokerload creates (an existing topic keeps its own)
   int replication_factor = -1;  // -1: the cluster's default.replication.factor
   bool create = true;           // off for managed clusters that refuse topic creation
   // Topic configs set at creation, the user's merged over these. A load generator fills disks

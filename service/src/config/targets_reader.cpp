@@ -31,7 +31,8 @@ void ReadKafka(YamlReader& r, const YAML::Node& node, const PropertyCheck& check
   if (const YAML::Node topic = node["topic"];
       topic && r.CheckMap(topic, path + ".topic",
                           {"partitions", "replication_factor", "create", "config"})) {
-    r.Int(topic, path + ".topic", "partitions", kafka.topic.partitions, 1, 10'000);
+    r.IntOrWord(topic, path + ".topic", "partitions", kafka.topic.partitions.count, 1, 10'000,
+                "per_broker", kafka.topic.partitions.per_broker);
     r.Int(topic, path + ".topic", "replication_factor", kafka.topic.replication_factor, -1, 32);
     if (kafka.topic.replication_factor == 0) {
       r.Error(topic["replication_factor"], path + ".topic.replication_factor",

@@ -137,6 +137,25 @@ void YamlReader::Int(const YAML::Node& map, const std::string& path, const char*
   out = value;
 }
 
+void YamlReader::IntOrWord(const YAML::Node& map, const std::string& path, const char* key,
+                           int& out, int min, int max, const char* word, bool& is_word) {
+  const YAML::Node node = map[key];
+  if (!node) return;
+  const std::string expected =
+      "an integer from " + std::to_string(min) + " to " + std::to_string(max) + ", or " + word;
+  if (!Scalar(node, Join(path, key), expected.c_str())) return;
+  if (node.Scalar() == word) {
+    is_word = true;
+    return;
+  }
+  int value = 0;
+  if (!ParseNumber(node.Scalar(), value) || value < min || value > max) {
+    Error(node, Join(path, key), expected);
+    return;
+  }
+  out = value;
+}
+
 void YamlReader::Int64(const YAML::Node& map, const std::string& path, const char* key,
                        std::int64_t& out, std::int64_t min) {
   const YAML::Node node = map[key];

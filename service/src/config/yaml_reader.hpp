@@ -40,6 +40,9 @@ class YamlReader {
 
   void Int(const YAML::Node& map, const std::string& path, const char* key, int& out, int min,
            int max);
+  // An integer as Int, or the word `word` instead (sets `is_word`; `out` keeps its value).
+  void IntOrWord(const YAML::Node& map, const std::string& path, const char* key, int& out, int min,
+                 int max, const char* word, bool& is_word);
   void Int64(const YAML::Node& map, const std::string& path, const char* key, std::int64_t& out,
              std::int64_t min);
   void UInt64(const YAML::Node& map, const std::string& path, const char* key,

@@ -49,6 +49,17 @@ struct Description {
   std::string durability;  // when an acknowledged message is safe, in plain words
 };
 
+// Who leads a target's partitions (Kafka) or streams (JetStream), as the broker said when asked.
+struct Leadership {
+  // Every broker known, by the name the metrics label it with: Kafka, the broker ids the cluster's
+  // metadata lists; JetStream, the server names the streams' cluster info holds (leaders and
+  // replicas; a single server names itself the leader of each).
+  std::vector<std::string> brokers;
+  // The leader of each of the run's partitions (Kafka: each topic's, in order) or streams
+  // (JetStream: one per topic); "" where none is known (an election under way).
+  std::vector<std::string> leaders;
+};
+
 class Producer {
  public:
   virtual ~Producer() = default;
@@ -69,6 +80,14 @@ class Producer {
   // re-creating streams a restarted server lost). May wait for the broker, bounded by the
   // client's request timeout; may run while Send is called on the publisher's thread.
   virtual void Maintain() {}
+  // Leadership of the run's topics, asked of the broker now; nullopt when it did not answer in
+  // full within `timeout` (or the backend cannot tell: the default). Called from the thread that
+  // set the producer up or the housekeeping thread, never concurrently with itself, never from
+  // the publisher's; waits at most about `timeout` (Kafka: one metadata request; JetStream: one
+  // stream info request per topic).
+  virtual std::optional<Leadership> Leaders(std::chrono::milliseconds /*timeout*/) {
+    return std::nullopt;
+  }
   // Waits up to `timeout` for every outstanding message; true when none is left. Called once
   // sending has stopped, from the thread that stopped it.
   virtual bool Flush(std::chrono::milliseconds timeout) = 0;

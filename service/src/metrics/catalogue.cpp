@@ -161,6 +161,10 @@ constexpr std::array<FamilySpec, kFamilyCount> kCatalogue = {{
      "JetStream with acks: messages the server delivered to the topic's consumer and awaits "
      "the acknowledgement of (num_ack_pending); NaN while unknown.",
      MetricType::Gauge, kTargetTopic},
+    {FamilyId::kBrokerPartitionsLed, "brokerload_broker_partitions_led",
+     "Partitions (Kafka) or streams (JetStream) of this run's topics that the broker leads, as "
+     "last asked (every 5 s); 0: it leads none, and brokerload does not measure it.",
+     MetricType::Gauge, kTargetBroker},
     {FamilyId::kWorkerQueueDepth, "brokerload_worker_queue_depth",
      "Messages waiting for a worker, over all workers.", MetricType::Gauge, kNoLabels},
     {FamilyId::kProcessCpu, "process_cpu_seconds_total", "User and system CPU time spent.",

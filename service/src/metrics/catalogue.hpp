@@ -62,6 +62,7 @@ enum class FamilyId : std::uint8_t {
   kConsumerBacklog,
   kBrokerBacklog,
   kBrokerAckPending,
+  kBrokerPartitionsLed,
   kWorkerQueueDepth,
   kProcessCpu,
   kProcessResidentMemory,
@@ -85,6 +86,7 @@ inline constexpr std::array<std::string_view, 3> kTargetTopicReason{"target", "t
 inline constexpr std::array<std::string_view, 2> kTargetRole{"target", "role"};
 inline constexpr std::array<std::string_view, 2> kTargetStage{"target", "stage"};
 inline constexpr std::array<std::string_view, 2> kTargetCheck{"target", "check"};
+inline constexpr std::array<std::string_view, 2> kTargetBroker{"target", "broker"};
 inline constexpr std::array<std::string_view, 3> kTargetQuantileWindow{"target", "quantile",
                                                                        "window"};
 inline constexpr std::array<std::string_view, 3> kTargetVersions{"target", "broker_version",

@@ -119,10 +119,11 @@ void EmitCounters(Families& families, const TargetState& target);
 void EmitLatency(Families& families, const TargetState& target, const Buckets& buckets);
 void AdvanceWindows(TargetState& target, std::int64_t now_ns);
 // emit_target.cpp: role and versions, the publisher's stage, rate and priority, the connection and
-// health checks; and the little a target being set up exports.
+// health checks, the partitions each broker leads; and the little a target being set up exports.
 void EmitIdentity(Families& families, const TargetState& target);
 void EmitPublisher(Families& families, const TargetState& target);
 void EmitHealth(Families& families, const TargetState& target);
+void EmitLeadership(Families& families, const TargetState& target);
 void EmitStarting(Families& families, const StartingTarget& target);
 
 }  // namespace brokerload::metrics

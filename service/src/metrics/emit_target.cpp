@@ -44,6 +44,15 @@ void EmitHealth(Families& families, const TargetState& target) {
   Add(families, FamilyId::kTargetHealthy, labels, connected && h.WindowChecksPass() ? 1 : 0);
 }
 
+void EmitLeadership(Families& families, const TargetState& target) {
+  if (!target.view.leads) return;
+  // The brokers change with the cluster: their label sets are built per scrape (a few).
+  for (const BrokerLeads& leads : target.view.leads()) {
+    Add(families, FamilyId::kBrokerPartitionsLed,
+        Resolve(kTargetBroker, {target.view.name, leads.broker}), leads.led);
+  }
+}
+
 void EmitStarting(Families& families, const StartingTarget& target) {
   Add(families, FamilyId::kRoleInfo, target.role, 1);
   Add(families, FamilyId::kBrokerConnected, target.target, target.health->Connected() ? 1 : 0);

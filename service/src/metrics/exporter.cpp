@@ -73,6 +73,7 @@ std::vector<prometheus::MetricFamily> Exporter::Collect() const {
     EmitLatency(families, *target, *buckets_);
     EmitPublisher(families, *target);
     EmitHealth(families, *target);
+    EmitLeadership(families, *target);
   }
   for (const auto& target : starting_) EmitStarting(families, *target);
   EmitProcess(families, queue_depth_);

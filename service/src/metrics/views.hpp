@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -32,6 +33,17 @@ using QueueDepthProbe = std::function<std::size_t()>;
 enum class ReloadOutcome { kApplied, kUnchanged, kRefused, kInvalid };
 inline constexpr std::size_t kReloadOutcomes = 4;
 
+// How many of a target's partitions (Kafka) or streams (JetStream) one broker leads.
+struct BrokerLeads {
+  std::string broker;  // Kafka: the broker id; JetStream: the server name
+  std::uint32_t led = 0;
+
+  bool operator==(const BrokerLeads&) const = default;
+};
+// The counts last known, one per broker (zeros included); empty while none is known. May take a
+// mutex that its writer holds only to swap in a new answer.
+using LeadsProbe = std::function<std::vector<BrokerLeads>()>;
+
 // A target that is set up and running. The pointers and the probe must outlive the exporter's use
 // of the target (until the caller stops serving scrapes).
 struct TargetView {
@@ -47,6 +59,8 @@ struct TargetView {
   // Its consumers acknowledge (JetStream with ack_policy all or explicit): it exports
   // brokerload_broker_ack_pending_messages.
   bool consumer_acks = false;
+  // Who leads its partitions or streams (brokerload_broker_partitions_led); empty: not exported.
+  LeadsProbe leads = {};
 };
 
 }  // namespace brokerload::metrics

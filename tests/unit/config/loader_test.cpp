@@ -99,7 +99,8 @@ profile:
   repeat: true
 run: {loss_grace: 2m, tick: 500us, warmup: 0s}
 )");
-  EXPECT_EQ(c.kafka->topic.partitions, 6);
+  EXPECT_EQ(c.kafka->topic.partitions.count, 6);
+  EXPECT_FALSE(c.kafka->topic.partitions.per_broker);
   EXPECT_FALSE(c.kafka->topic.create);
   EXPECT_EQ(c.kafka->topic.config.size(), 2u);
   EXPECT_EQ(c.kafka->topic.config[0].second, "60000");
@@ -204,6 +205,28 @@ TEST(ConfigLoader, PublishersMustDivideTheTopicsSoThatEachConnectionOwnsSome) {
   EXPECT_THAT(Errors(kTargets + "workload: {publishers: 0}\n"),
               ElementsAre("test.yaml:3:24 workload.publishers: expected an integer from 1 to 64, "
                           "got '0'"));
+}
+
+TEST(ConfigLoader, KafkaPartitionsAreACountOrPerBroker) {
+  const std::string kafka = "targets:\n  kafka:\n    topic:\n      partitions: ";
+  const Config per_broker = Valid(kafka + "per_broker\n");
+  EXPECT_TRUE(per_broker.kafka->topic.partitions.per_broker);
+  const Config count = Valid(kafka + "12\n");
+  EXPECT_FALSE(count.kafka->topic.partitions.per_broker);
+  EXPECT_EQ(count.kafka->topic.partitions.count, 12);
+  const Config unset = Valid("targets:\n  kafka: {}\n");
+  EXPECT_FALSE(unset.kafka->topic.partitions.per_broker);
+  EXPECT_EQ(unset.kafka->topic.partitions.count, 3);
+  // Every refusal names the key, its place and both forms.
+  EXPECT_THAT(Errors(kafka + "per-broker\n"),
+              ElementsAre("test.yaml:4:19 targets.kafka.topic.partitions: expected an integer "
+                          "from 1 to 10000, or per_broker, got 'per-broker'"));
+  EXPECT_THAT(Errors(kafka + "0\n"),
+              ElementsAre("test.yaml:4:19 targets.kafka.topic.partitions: expected an integer "
+                          "from 1 to 10000, or per_broker, got '0'"));
+  EXPECT_THAT(Errors(kafka + "[per_broker]\n"),
+              ElementsAre(HasSubstr("test.yaml:4:19 targets.kafka.topic.partitions: expected an "
+                                    "integer from 1 to 10000, or per_broker, got a list")));
 }
 
 TEST(ConfigLoader, WrongTypesAndRangesSayWhatWasExpectedAndWhatCame) {

@@ -71,6 +71,7 @@ constexpr Expected kExpected[] = {
     {"brokerload_consumer_backlog_messages", MetricType::Gauge},
     {"brokerload_broker_backlog_messages", MetricType::Gauge},
     {"brokerload_broker_ack_pending_messages", MetricType::Gauge},
+    {"brokerload_broker_partitions_led", MetricType::Gauge},
     {"brokerload_worker_queue_depth", MetricType::Gauge},
     {"process_cpu_seconds_total", MetricType::Counter},
     {"process_resident_memory_bytes", MetricType::Gauge},

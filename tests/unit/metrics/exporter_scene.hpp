@@ -57,7 +57,12 @@ struct ExporterScene {
                           return PublisherSnapshot{"steady", 250, false};
                         },
                         "4.4.0",
-                        "librdkafka 2.0.2"});
+                        "librdkafka 2.0.2",
+                        config::Role::kFull,
+                        false,
+                        [] {
+                          return std::vector<BrokerLeads>{{"1", 2}, {"2", 0}};
+                        }});
     exporter.AddTarget({"nats",
                         {"p-0"},
                         &produce,

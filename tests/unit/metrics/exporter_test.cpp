@@ -102,6 +102,26 @@ TEST(ExporterAckPendingTest, ATargetWhoseConsumersAckExportsWhatAwaitsTheirAcks)
               HasSubstr("brokerload_broker_backlog_messages{target=\"nats\",topic=\"t-0\"} 9"));
 }
 
+TEST(ExporterLeadershipTest, EachBrokerHasASeriesOfThePartitionsItLeadsZeroIncluded) {
+  accounting::TargetAccounting accounting{{0, 1, 0, {1, 0}, 1'000'000, 1, false}};
+  driver::Health health;
+  Exporter exporter{"9.9.9", {0.001}};
+  std::vector<BrokerLeads> leads;  // none known yet
+  metrics::TargetView view{"kafka", {"t-0"}, &accounting, &health, nullptr};
+  view.leads = [&leads] { return leads; };
+  exporter.AddTarget(view);
+  auto scrape = [&] { return prometheus::TextSerializer().Serialize(exporter.Collect()); };
+  EXPECT_THAT(scrape(), Not(HasSubstr("brokerload_broker_partitions_led{")));
+  leads = {{"1", 3}, {"2", 0}, {"3", 2}};
+  const std::string text = scrape();
+  EXPECT_THAT(text, HasSubstr("brokerload_broker_partitions_led{target=\"kafka\",broker=\"1\"} 3"));
+  EXPECT_THAT(text, HasSubstr("brokerload_broker_partitions_led{target=\"kafka\",broker=\"2\"} 0"));
+  EXPECT_THAT(text, HasSubstr("brokerload_broker_partitions_led{target=\"kafka\",broker=\"3\"} 2"));
+  // A broker gone from the cluster's metadata is gone from the next scrape.
+  leads = {{"1", 5}};
+  EXPECT_THAT(scrape(), Not(HasSubstr("broker=\"3\"")));
+}
+
 TEST(ExporterStartTest, ATargetBeingSetUpIsUnhealthyFromTheFirstScrape) {
   Exporter exporter{"9.9.9", {0.001}};
   driver::Health health;

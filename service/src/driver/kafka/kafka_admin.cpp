@@ -1,6 +1,8 @@
 #include "driver/kafka/kafka_admin.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 
 #include "driver/kafka/bounded_retry.hpp"
 #include "driver/kafka/kafka_handles.hpp"
@@ -26,13 +28,13 @@ std::string NotReady(const rd_kafka_metadata_topic_t* t) {
 }  // namespace
 
 bool CreateTopics(rd_kafka_t* rk, const std::vector<std::string>& topics,
-                  const config::KafkaTopicSettings& settings, std::chrono::milliseconds timeout,
-                  FatalError& fatal, std::string& error) {
+                  const config::KafkaTopicSettings& settings, int partitions,
+                  std::chrono::milliseconds timeout, FatalError& fatal, std::string& error) {
   std::vector<rd_kafka_NewTopic_t*> new_topics;
   std::array<char, 512> text{};
   for (const std::string& topic : topics) {
     rd_kafka_NewTopic_t* new_topic = rd_kafka_NewTopic_new(
-        topic.c_str(), settings.partitions, settings.replication_factor, text.data(), text.size());
+        topic.c_str(), partitions, settings.replication_factor, text.data(), text.size());
     if (new_topic == nullptr) {
       error = "topic " + topic + ": " + text.data();
       for (auto* t : new_topics) rd_kafka_NewTopic_destroy(t);
@@ -73,9 +75,56 @@ bool CreateTopics(rd_kafka_t* rk, const std::vector<std::string>& topics,
       return false;
     }
     LOG_INFO("kafka: created topic %s (%d partitions)", rd_kafka_topic_result_name(results[i]),
-             settings.partitions);
+             partitions);
   }
   return true;
+}
+
+std::optional<int> PartitionsToCreate(rd_kafka_t* rk, const config::PartitionCount& partitions,
+                                      std::chrono::milliseconds timeout, std::string& error) {
+  if (!partitions.per_broker) return partitions.count;
+  const rd_kafka_metadata_t* metadata = nullptr;
+  const rd_kafka_resp_err_t err =
+      rd_kafka_metadata(rk, 0, nullptr, &metadata, static_cast<int>(timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    error = std::string("topic.partitions: per_broker: no metadata to count the brokers (") +
+            rd_kafka_err2str(err) + ")";
+    return std::nullopt;
+  }
+  const int brokers = std::max(metadata->broker_cnt, 1);
+  rd_kafka_metadata_destroy(metadata);
+  LOG_INFO("kafka: topic.partitions: per_broker: %d (the brokers in the cluster's metadata)",
+           brokers);
+  return brokers;
+}
+
+std::optional<Leadership> PartitionLeaders(rd_kafka_t* rk, const std::vector<std::string>& topics,
+                                           std::chrono::milliseconds timeout) {
+  // all_topics 0 and no topic handle: the topics this client knows, which for brokerload's
+  // producer are the run's; one request however many topics.
+  const rd_kafka_metadata_t* metadata = nullptr;
+  if (rd_kafka_metadata(rk, 0, nullptr, &metadata, static_cast<int>(timeout.count())) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return std::nullopt;
+  }
+  Leadership leadership;
+  for (int b = 0; b < metadata->broker_cnt; ++b) {
+    leadership.brokers.push_back(std::to_string(metadata->brokers[b].id));
+  }
+  for (const std::string& topic : topics) {
+    for (int t = 0; t < metadata->topic_cnt; ++t) {
+      const rd_kafka_metadata_topic_t& m = metadata->topics[t];
+      if (topic != m.topic) continue;
+      for (int p = 0; p < m.partition_cnt; ++p) {
+        // A partition's error may be about a replica (REPLICA_NOT_AVAILABLE) while its leader
+        // serves: the leader id alone says whether one leads.
+        const std::int32_t leader = m.partitions[p].leader;
+        leadership.leaders.push_back(leader >= 0 ? std::to_string(leader) : "");
+      }
+    }
+  }
+  rd_kafka_metadata_destroy(metadata);
+  return leadership;
 }
 
 bool WaitForLeaders(rd_kafka_t* rk, rd_kafka_topic_t* topic, std::chrono::milliseconds timeout,

@@ -95,7 +95,12 @@ Description DescribeProducer(rd_kafka_t* rk, const config::KafkaTarget& target,
                            "compression.codec", "max.in.flight.requests.per.connection"}) {
     d.settings.emplace_back(name, ConfValue(conf, name));
   }
-  d.settings.emplace_back("topic.partitions", std::to_string(target.topic.partitions));
+  const config::PartitionCount& partitions = target.topic.partitions;
+  d.settings.emplace_back("topic.partitions",
+                          !partitions.per_broker ? std::to_string(partitions.count)
+                          : target.topic.create
+                              ? "per_broker (" + std::to_string(partitions.count) + " at start)"
+                              : std::string("per_broker (unused: topic.create is false)"));
   const std::string replicas = target.topic.replication_factor == -1
                                    ? std::string("the cluster's default number of")
                                    : std::to_string(target.topic.replication_factor);

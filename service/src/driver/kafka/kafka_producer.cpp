@@ -65,9 +65,15 @@ class KafkaProducer final : public Producer {
     // will never accept this client.
     if (!WaitForBroker(rk_.get(), fatal_, wait(), error, cancelled)) return false;
     link_.SetUp();
-    if (target.topic.create &&
-        !CreateTopics(rk_.get(), topics, target.topic, wait(), fatal_, error)) {
-      return Refuse();
+    target_ = target;
+    if (target.topic.create) {
+      const std::optional<int> partitions =
+          PartitionsToCreate(rk_.get(), target.topic.partitions, wait(), error);
+      if (!partitions) return false;
+      target_.topic.partitions.count = *partitions;  // what Describe reports with per_broker
+      if (!CreateTopics(rk_.get(), topics, target.topic, *partitions, wait(), fatal_, error)) {
+        return Refuse();
+      }
     }
     for (const std::string& name : topics) {
       topics_.emplace_back(rd_kafka_topic_new(rk_.get(), name.c_str(), nullptr));
@@ -85,13 +91,17 @@ class KafkaProducer final : public Producer {
         return Refuse();
       }
     }
-    target_ = target;
+    topic_names_ = topics;
     main_queue_.reset(rd_kafka_queue_get_main(rk_.get()));
     StartPolling();
     return true;
   }
 
   std::size_t Partitions(std::size_t topic) const override { return partitions_[topic]; }
+
+  std::optional<Leadership> Leaders(std::chrono::milliseconds timeout) override {
+    return PartitionLeaders(rk_.get(), topic_names_, timeout);
+  }
 
   Status SendToPartition(std::size_t topic, std::size_t partition,
                          std::span<const std::byte> payload) override {
@@ -208,6 +218,7 @@ class KafkaProducer final : public Producer {
   ApiVersionsLog api_versions_;  // outlives rk_: the log callback writes it
   int max_log_level_ = 6;        // set before rk_ exists
   config::KafkaTarget target_;
+  std::vector<std::string> topic_names_;
   std::vector<std::size_t> partitions_;
   // Member order is teardown order: topic handles and the queue handle go before the client
   // that owns them; the poll thread is joined by the destructor before all of them.

@@ -117,6 +117,10 @@ class NatsProducer final : public Producer, private ReaderHandler {
     return DescribeTarget(connection_.connection(), target_);
   }
 
+  std::optional<Leadership> Leaders(std::chrono::milliseconds timeout) override {
+    return StreamLeaders(connection_.js(), subjects_, SetupBudget(timeout, kNeverCancelled));
+  }
+
   bool Flush(std::chrono::milliseconds timeout) override {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     natsConnection_FlushTimeout(connection_.connection(),

@@ -59,4 +59,37 @@ bool EnsureStreams(jsCtx* js, const config::NatsStreamSettings& settings,
   return false;
 }
 
+std::optional<Leadership> StreamLeaders(jsCtx* js, const std::vector<std::string>& topics,
+                                        const SetupBudget& budget) {
+  Leadership leadership;
+  auto name = [&](const char* server) {
+    if (server == nullptr || *server == 0) return;
+    if (std::find(leadership.brokers.begin(), leadership.brokers.end(), server) ==
+        leadership.brokers.end()) {
+      leadership.brokers.emplace_back(server);
+    }
+  };
+  const Steps steps =
+      RunWithin(topics.size(), budget, kRequestWait, [&](std::size_t i, std::int64_t wait_ms) {
+        jsOptions options;
+        jsOptions_Init(&options);
+        options.Wait = wait_ms;
+        jsStreamInfo* info = nullptr;
+        const natsStatus s = js_GetStreamInfo(&info, js, topics[i].c_str(), &options, nullptr);
+        if (s == NATS_OK) {
+          const jsClusterInfo* cluster = info->Cluster;
+          const char* leader = cluster != nullptr ? cluster->Leader : nullptr;
+          leadership.leaders.emplace_back(leader != nullptr ? leader : "");
+          name(leader);
+          for (int r = 0; cluster != nullptr && r < cluster->ReplicasLen; ++r) {
+            name(cluster->Replicas[r]->Name);
+          }
+        }
+        jsStreamInfo_Destroy(info);
+        return StepOf(s);
+      });
+  if (!steps.Complete(topics.size())) return std::nullopt;
+  return leadership;
+}
+
 }  // namespace brokerload::driver::nats
