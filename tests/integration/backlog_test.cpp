@@ -32,7 +32,7 @@ std::string Config(const std::string& prefix, const std::string& role, const std
   EXPECT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
   EXPECT_TRUE(LoadBrokerAddress("NATS_URL", nats));
   return "targets:\n  kafka: {bootstrap_servers: \"" + kafka + "\"}\n  nats: {servers: [\"" + nats +
-         "\"], ack_policy: explicit}\n"
+         "\"], ack_policy: explicit, stream: {max_bytes: 16777216}}\n"
          "workload: {topic_prefix: " +
          prefix + ", topics_per_replica: true, topics: " + std::to_string(kTopics) +
          ", workers: 1, worker_queue: 16, work: " + work +

@@ -49,7 +49,7 @@ namespace brokerload::testing {
   if (auto found = LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka); !found) return found;
   if (auto found = LoadBrokerAddress("NATS_URL", nats); !found) return found;
   yaml = "targets:\n  kafka: {bootstrap_servers: \"" + kafka + "\"}\n  nats: {servers: [\"" + nats +
-         "\"]}\n";
+         "\"], stream: {max_bytes: 16777216}}\n";
   return ::testing::AssertionSuccess();
 }
 

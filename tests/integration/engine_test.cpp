@@ -34,7 +34,7 @@ std::string Config(const Case& c, const std::string& kafka, const std::string& n
                    const std::string& prefix) {
   std::string yaml = "targets:\n";
   if (c.kafka) yaml += "  kafka: {bootstrap_servers: \"" + kafka + "\"}\n";
-  if (c.nats) yaml += "  nats: {servers: [\"" + nats + "\"]}\n";
+  if (c.nats) yaml += "  nats: {servers: [\"" + nats + "\"], stream: {max_bytes: 16777216}}\n";
   yaml += "workload: {topic_prefix: " + prefix + ", keys: " + std::to_string(c.keys) +
           ", workers: " + std::to_string(c.workers) +
           "}\n"

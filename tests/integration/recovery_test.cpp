@@ -65,7 +65,7 @@ TEST(Recovery, ANatsRestartIsCountedAndConsumptionResumes) {
   ASSERT_TRUE(LoadBrokerAddress("NATS_URL", nats));
   BrokerloadProcess process(
       "targets:\n  nats: {servers: [\"" + nats +
-      "\"]}\n"
+      "\"], stream: {max_bytes: 16777216}}\n"
       "workload: {topic_prefix: " +
       UniqueName("recovery") +
       ", workers: 4}\n"
@@ -125,7 +125,7 @@ TEST(Recovery, ANatsRestartWithASlowConsumerCountsNoBrokerLoss) {
   constexpr int kMessages = 5'000;  // 5 s at 1,000 msg/s; processing takes 10 s
   BrokerloadProcess process(
       "targets:\n  nats: {servers: [\"" + nats +
-      "\"]}\n"
+      "\"], stream: {max_bytes: 16777216}}\n"
       "workload: {topics: 1, topic_prefix: " +
       UniqueName("slow") +
       ", workers: 1, worker_queue: 64, work: {mode: sleep, time: 2ms}}\n"
@@ -192,7 +192,7 @@ TEST(Recovery, AMemoryStreamKilledWithABacklogLosesExactlyTheUndelivered) {
   const std::string prefix = UniqueName("backlog");
   BrokerloadProcess process(
       "targets:\n  nats: {servers: [\"" + nats +
-      "\"], ack_policy: explicit, max_ack_pending: 1}\n"
+      "\"], ack_policy: explicit, max_ack_pending: 1, stream: {max_bytes: 16777216}}\n"
       "workload: {topics: 1, topic_prefix: " +
       prefix +
       "}\n"
@@ -325,7 +325,7 @@ TEST(Recovery, AStopWhileTheNatsServerIsFrozenEndsWithinItsBounds) {
   std::string nats;
   ASSERT_TRUE(LoadBrokerAddress("NATS_URL", nats));
   BrokerloadProcess process("targets:\n  nats: {servers: [\"" + nats +
-                            "\"], stream: {max_bytes: 67108864}}\n"
+                            "\"], stream: {max_bytes: 16777216}}\n"
                             "workload: {topics: 1, message_size: 1024, topic_prefix: " +
                             UniqueName("frozen") +
                             "}\n"

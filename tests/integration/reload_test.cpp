@@ -86,8 +86,8 @@ TEST(Reload, ARateChangeUnderLoadIsAppliedInPlaceAndNothingIsLostOrDuplicated) {
   auto config = [&](const std::string& bootstrap, const std::string& workload,
                     const std::string& profile) {
     return "targets:\n  kafka: {bootstrap_servers: \"" + bootstrap + "\"}\n  nats: {servers: [\"" +
-           nats + "\"]}\nworkload: {topic_prefix: " + prefix + ", " + workload +
-           "}\nprofile: " + profile +
+           nats + "\"], stream: {max_bytes: 16777216}}\nworkload: {topic_prefix: " + prefix + ", " +
+           workload + "}\nprofile: " + profile +
            "\nmetrics: {listen: \"127.0.0.1:0\"}\n"
            "run: {loss_grace: 15s, drain_timeout: 10s, warmup: 0s}\n";
   };
