@@ -126,10 +126,9 @@ struct NatsTarget {
   Secret token;
   std::string nkey_seed_file;    // a user NKey seed (SU...); the public key is derived from it
   std::string credentials_file;  // JWT and NKey seed, as `nats --creds`
-  // true: each publish writes to the socket itself; false: cnats' flusher thread writes what
-  // publishes buffered (a thread hand-off, and up to ~1 ms of publish latency, per write). Unset:
-  // NatsSendAsap decides from the profile.
-  std::optional<bool> send_asap;
+  // true: one write per publish, ~1 ms less latency at low rates, but a syscall per message that
+  // stalls the publisher at high rates; false: cnats' flusher batches writes (adds up to ~1 ms).
+  bool send_asap = false;
 
   bool operator==(const NatsTarget&) const = default;
 };
@@ -264,12 +263,6 @@ std::vector<double> DefaultLatencyBuckets();
 // messages), each at `rate` messages per second. With `min_duration`, each level is its size
 // repeated as often as it takes to last at least that long (whole repetitions), so that every
 // level is measured long enough while keeping the seed's level sizes.
-// targets.nats.send_asap as set; unset, true when every stage is paced below one message per
-// run.min_wake per publisher lane (each send is then a wake of its own: the flusher has nothing to
-// batch and adds a hand-off and its wait to every message), false otherwise (above, sends go in
-// batches that the flusher writes at once). Decided at start: a reload keeps the choice.
-bool NatsSendAsap(const Config& config);
-
 Profile SeedProfile(double rate, Duration min_duration = Duration::zero());
 
 }  // namespace brokerload::config

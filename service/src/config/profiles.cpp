@@ -17,16 +17,6 @@ double FourDigits(double value) {
 
 }  // namespace
 
-bool NatsSendAsap(const Config& config) {
-  if (config.nats && config.nats->send_asap) return *config.nats->send_asap;
-  if (config.profile.max_in_flight) return false;  // unpaced: as fast as it goes, in batches
-  const double per_wake_rate =
-      1e9 / static_cast<double>(std::max<std::int64_t>(config.run.min_wake.count(), 1));
-  const double lanes = std::max(config.workload.publishers, 1);
-  return std::all_of(config.profile.stages.begin(), config.profile.stages.end(),
-                     [&](const Stage& stage) { return stage.rate / lanes < per_wake_rate; });
-}
-
 std::vector<double> DefaultLatencyBuckets() {
   // Eight bounds per doubling: ratio 2^(1/8) = 1.0905 between neighbours (at most 1.0916 after
   // rounding), from 50 us (k = 0) to 10.11 s (k = 141).

@@ -78,11 +78,7 @@ void ReadNats(YamlReader& r, const YAML::Node& node, std::optional<NatsTarget>& 
             "ack_policy to all or explicit");
   }
   r.Int(node, path, "max_pending", nats.max_pending, 1, 1'000'000);
-  if (node["send_asap"]) {
-    bool send_asap = false;
-    r.Bool(node, path, "send_asap", send_asap);
-    nats.send_asap = send_asap;
-  }
+  r.Bool(node, path, "send_asap", nats.send_asap);
   const std::string stream_path = path + ".stream";
   if (const YAML::Node stream = node["stream"];
       stream && r.CheckMap(stream, stream_path,

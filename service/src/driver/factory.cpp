@@ -43,10 +43,8 @@ bool CreateClients(Backend backend, const config::Config& config,
       clients.consumer = kafka::CreateConsumer(*config.kafka, subscribed, health, detail);
   } else {
     if (with_producer) {
-      config::NatsTarget target = *config.nats;
-      target.send_asap = config::NatsSendAsap(config);
-      clients.producer =
-          nats::CreateProducer(target, config.run, topics, acks, health, deadline, cancel, detail);
+      clients.producer = nats::CreateProducer(*config.nats, config.run, topics, acks, health,
+                                              deadline, cancel, detail);
     }
     if ((clients.producer || !with_producer) && consumes)
       clients.consumer = nats::CreateConsumer(*config.nats, subscribed, health, detail);

@@ -46,7 +46,7 @@ TEST(ConfigLoader, DefaultsMatchTheSeedWorkload) {
   EXPECT_EQ(c.nats->stream.storage, Storage::kMemory);
   EXPECT_EQ(c.nats->stream.max_bytes, 256 << 20);
   EXPECT_EQ(c.nats->stream.max_age, std::chrono::hours(1));
-  EXPECT_FALSE(c.nats->send_asap.has_value());  // decided from the profile (NatsSendAsap)
+  EXPECT_FALSE(c.nats->send_asap);
   EXPECT_EQ(c.workload.topics, 5);
   EXPECT_EQ(c.workload.workers, 0);  // inline: no thread hand-off per message
   EXPECT_EQ(c.workload.min_size, 256);
@@ -434,23 +434,6 @@ TEST(ConfigLoader, NanAndInfinityAreNotNumbers) {
               ElementsAre(HasSubstr("run.publish_timeout: expected a duration")));
   EXPECT_THAT(Errors(kTargets + "profile:\n  stages: [{name: a, rate: nan, duration: 1s}]\n"),
               ElementsAre(HasSubstr("rate")));
-}
-
-TEST(NatsSendAsap, BelowOneMessagePerMinWakePerLaneEachPublishWritesItself) {
-  Config c = Valid(kTargets);  // 1,000 msg/s by default; min_wake 250 us: 4,000 per wake
-  EXPECT_TRUE(NatsSendAsap(c));
-  c.profile.stages.push_back(Stage{"burst", 4'000, Duration(1), std::nullopt});
-  EXPECT_FALSE(NatsSendAsap(c));  // a stage at one message per min_wake: batches
-  c.workload.publishers = 2;      // 2,000 per lane
-  EXPECT_TRUE(NatsSendAsap(c));
-  c.profile.max_in_flight = 1'000;  // unpaced
-  EXPECT_FALSE(NatsSendAsap(c));
-  c.nats->send_asap = true;  // as set, whatever the profile
-  EXPECT_TRUE(NatsSendAsap(c));
-  c.nats->send_asap = false;
-  c.profile.max_in_flight.reset();
-  c.workload.publishers = 1;
-  EXPECT_FALSE(NatsSendAsap(c));
 }
 
 TEST(ConfigLoader, ThePublishersTimekeepingIsSleepByDefaultAndTheLatencyRequestUnset) {

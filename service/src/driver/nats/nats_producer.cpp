@@ -47,8 +47,7 @@ class NatsProducer final : public Producer, private ReaderHandler {
   bool Init(const config::NatsTarget& target, const config::Run& run,
             const std::vector<std::string>& topics, std::chrono::steady_clock::time_point deadline,
             const std::atomic<bool>& cancel, std::string& error) {
-    if (!connection_.Open(target, "brokerload-producer", target.send_asap.value_or(false), error))
-      return false;
+    if (!connection_.Open(target, "brokerload-producer", target.send_asap, error)) return false;
     const SetupBudget streams_budget(std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                   deadline - std::chrono::steady_clock::now()),
                                               std::chrono::milliseconds(0)),

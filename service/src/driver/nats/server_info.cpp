@@ -87,7 +87,7 @@ Description DescribeTarget(natsConnection* nc, const config::NatsTarget& target)
                      : target.ack_policy == config::AckPolicy::kAll ? "all"
                                                                     : "explicit"},
       {"max_pending", std::to_string(target.max_pending)},
-      {"send_asap", target.send_asap.value_or(false) ? "true" : "false"},
+      {"send_asap", target.send_asap ? "true" : "false"},
   };
   if (target.ack_policy != config::AckPolicy::kNone) {
     d.settings.emplace_back("max_ack_pending", std::to_string(target.max_ack_pending));
