@@ -42,6 +42,17 @@ std::string KafkaProperty(const std::string& key) {
 }
 
 // The fixture's Kafka process (0 when its pid file is missing).
+// A process stopped (SIGSTOP) for as long as this lives, and continued however the test ends, so
+// that a fixture's broker always runs on.
+struct Frozen {
+  explicit Frozen(pid_t process) : pid(process), stopped(::kill(process, SIGSTOP) == 0) {}
+  ~Frozen() { ::kill(pid, SIGCONT); }
+  Frozen(const Frozen&) = delete;
+  Frozen& operator=(const Frozen&) = delete;
+  pid_t pid;
+  bool stopped;
+};
+
 pid_t KafkaPid() {
   std::ifstream file(StateDir() + "/kafka.pid");
   pid_t pid = 0;
@@ -210,11 +221,8 @@ TEST(Recovery, AMemoryStreamKilledWithABacklogLosesExactlyTheUndelivered) {
                            std::chrono::seconds(30)))  // at least 8,000
       << process.Log();
 
-  ASSERT_EQ(::kill(process.Pid(), SIGSTOP), 0);
-  struct Thaw {
-    pid_t pid;
-    ~Thaw() { ::kill(pid, SIGCONT); }
-  } thaw{process.Pid()};
+  const Frozen frozen(process.Pid());
+  ASSERT_TRUE(frozen.stopped);
   std::this_thread::sleep_for(std::chrono::seconds(1));  // the server handles what was sent
   const std::string address = nats.substr(nats.find("//") + 2);
   const std::string pending_file = StateDir() + "/pending.out";
@@ -283,11 +291,8 @@ TEST(Recovery, AKafkaPauseLongerThanThePublishTimeoutIsTimeoutsOnly) {
       << process.Log();
   const pid_t pid = KafkaPid();
   ASSERT_GT(pid, 0);
-  ASSERT_EQ(::kill(pid, SIGSTOP), 0);
-  struct Thaw {
-    pid_t pid;
-    ~Thaw() { ::kill(pid, SIGCONT); }  // whatever happens, the fixture's Kafka runs on
-  } thaw{pid};
+  const Frozen frozen(pid);
+  ASSERT_TRUE(frozen.stopped);
   std::this_thread::sleep_for(std::chrono::seconds(8));
   ::kill(pid, SIGCONT);
 
@@ -340,11 +345,8 @@ TEST(Recovery, AStopWhileTheNatsServerIsFrozenEndsWithinItsBounds) {
       << process.Log();
   const pid_t pid = NatsPid();
   ASSERT_GT(pid, 0);
-  ASSERT_EQ(::kill(pid, SIGSTOP), 0);
-  struct Thaw {
-    pid_t pid;
-    ~Thaw() { ::kill(pid, SIGCONT); }  // whatever happens, the fixture's server runs on
-  } thaw{pid};
+  const Frozen frozen(pid);
+  ASSERT_TRUE(frozen.stopped);
   std::this_thread::sleep_for(std::chrono::seconds(8));  // 40 MB offered: the socket is full
   const auto stopping = std::chrono::steady_clock::now();
   EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
