@@ -221,7 +221,8 @@ struct Run {
   // CPU on every wake. false: it sleeps to the due time; send lag is the kernel's wake-up latency
   // (figures of both: docs/configuration.md, `run.spin`).
   bool spin = false;
-  // Set: held as the process's PM QoS CPU latency request (/dev/cpu_dma_latency) while it runs,
+  // Set: held as the process's PM QoS CPU latency request (/dev/cpu_dma_latency) while it
+  // publishes (from the start of publishing; never in consume-only),
   // which keeps the machine's cores out of idle states slower to leave than this (0: any), so
   // that wakes are prompter, for every process on the machine. Needs write access to the device
   // (root, or a device mount); refused, brokerload logs a warning and runs without it.

@@ -34,8 +34,8 @@ struct ConnectionWatch {
   bool closed = false;
 };
 
-// How long a write to the server may wait for the socket: past it the write fails (a publish
-// fails, and cnats handles the connection as broken) instead of holding its thread.
+// How long a write to the server may wait for the socket: past it the write, and the publish it
+// serves, fails instead of holding its thread.
 inline constexpr std::int64_t kWriteDeadlineMs = 2'000;
 
 // The one way the producer, the consumer and cleanup connect: a connection that reconnects
