@@ -7,11 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -32,7 +34,30 @@ std::string ReadAll(const std::string& path) {
   return text.str();
 }
 
+// BROKERLOAD_TEST_BINARY: another build of the daemon (tests/asan's).
+std::string Binary() {
+  const char* other_binary = std::getenv("BROKERLOAD_TEST_BINARY");
+  return other_binary != nullptr ? other_binary : BROKERLOAD_BINARY;
+}
+
 }  // namespace
+
+CommandOutput Command(const std::string& command) {
+  CommandOutput out;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return out;
+  std::array<char, 4096> buffer{};
+  std::size_t n = 0;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    out.text.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+CommandOutput Cleanup(const std::string& config_path) {
+  return Command(Binary() + " cleanup --config " + config_path);
+}
 
 BrokerloadProcess::BrokerloadProcess(const std::string& config_yaml, const std::string& extra_env,
                                      const std::vector<std::string>& extra_args) {
@@ -46,9 +71,7 @@ BrokerloadProcess::BrokerloadProcess(const std::string& config_yaml, const std::
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, (dir_ + "/log").c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  // BROKERLOAD_TEST_BINARY: another build of the daemon (tests/asan's).
-  const char* other_binary = std::getenv("BROKERLOAD_TEST_BINARY");
-  const std::string binary = other_binary != nullptr ? other_binary : BROKERLOAD_BINARY;
+  const std::string binary = Binary();
   const std::string config = ConfigPath();
   std::vector<char*> argv = {const_cast<char*>(binary.c_str()), const_cast<char*>("run"),
                              const_cast<char*>("--config"), const_cast<char*>(config.c_str())};

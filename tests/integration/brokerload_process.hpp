@@ -37,6 +37,18 @@ class BrokerloadProcess {
   pid_t pid_ = -1;
 };
 
+// A shell command's exit code (-1 when it did not exit) and its stdout and stderr together.
+struct CommandOutput {
+  int exit_code = -1;
+  std::string text;
+};
+CommandOutput Command(const std::string& command);
+
+// `brokerload cleanup --config config_path` (the binary BrokerloadProcess runs): deletes the
+// topics and streams a run of that config created. A JetStream memory stream holds its max_bytes
+// of the shared test server's memory until it is deleted.
+CommandOutput Cleanup(const std::string& config_path);
+
 // GET http://127.0.0.1:port/path; the status code and body (status 0 when no connection).
 std::pair<int, std::string> HttpGet(unsigned short port, const std::string& path);
 

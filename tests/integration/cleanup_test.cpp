@@ -17,23 +17,7 @@
 namespace brokerload::testing {
 namespace {
 
-struct Output {
-  int exit_code = -1;
-  std::string text;
-};
-
-Output Command(const std::string& command) {
-  Output out;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return out;
-  std::array<char, 4096> buffer{};
-  std::size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    out.text.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
+using Output = CommandOutput;
 
 std::string Probe(const std::string& what, const std::string& address, const std::string& prefix) {
   return Command("python3 " BROKERLOAD_SOURCE_DIR "/deploy/local/probe.py " + what + " " + address +
