@@ -23,6 +23,9 @@
   probe.py nats-pending HOST:PORT STREAM
                              prints how many of the stream's messages its one consumer
                              has not delivered yet (num_pending).
+  probe.py nats-times HOST:PORT STREAM
+                             prints the time the server stored each of the stream's messages,
+                             in nanoseconds since the epoch, one a line, in sequence order.
   probe.py kafka-topics HOST:PORT PREFIX
                              prints the topics whose names start with PREFIX, one a line.
   probe.py nats-streams HOST:PORT PREFIX
@@ -30,6 +33,7 @@
   probe.py uuid              prints a random Kafka cluster id (22 chars base64url, never starting with -).
 """
 import base64
+import datetime
 import json
 import socket
 import struct
@@ -191,6 +195,47 @@ def nats_pending(address, stream):
     print(consumers[0]["num_pending"])
 
 
+def stored_ns(rfc3339):
+    """'2026-12-06T21:30:00.123456789Z' (JetStream's message time) in ns since the epoch."""
+    seconds, _, fraction = rfc3339.rstrip("Z").partition(".")
+    whole = datetime.datetime.strptime(seconds, "%Y-%m-%dT%H:%M:%S").replace(
+        tzinfo=datetime.timezone.utc)
+    return int(whole.timestamp()) * 1_000_000_000 + int((fraction + "000000000")[:9])
+
+
+def nats_times(address, stream):
+    last = nats_request(address, f"$JS.API.STREAM.INFO.{stream}")["state"]["last_seq"]
+    # One connection, every request sent at once, each with a reply subject of its own.
+    with socket.create_connection(split_address(address), timeout=TIMEOUT_S) as sock:
+        reader = sock.makefile("rb")
+        if not reader.readline().startswith(b"INFO "):
+            raise ValueError("unexpected greeting")
+        requests = [b'CONNECT {"verbose":false,"pedantic":false}\r\nSUB _INBOX.times.* 1\r\n']
+        for seq in range(1, last + 1):
+            body = json.dumps({"seq": seq}).encode()
+            requests.append(f"PUB $JS.API.STREAM.MSG.GET.{stream} _INBOX.times.{seq} "
+                            f"{len(body)}\r\n".encode() + body + b"\r\n")
+        sock.sendall(b"".join(requests))
+        times = {}
+        while len(times) < last:
+            line = reader.readline()
+            if not line:
+                raise ConnectionError("connection closed")
+            if line.startswith(b"PING"):
+                sock.sendall(b"PONG\r\n")
+            elif line.startswith(b"-ERR"):
+                raise ValueError(line.decode().strip())
+            elif line.startswith(b"MSG "):
+                seq = int(line.split()[1].rsplit(b".", 1)[1])
+                size = int(line.split()[-1])
+                reply = json.loads(reader.read(size + 2)[:size])
+                if "error" in reply:
+                    raise ValueError(f"JetStream: message {seq}: {reply['error']}")
+                times[seq] = stored_ns(reply["message"]["time"])
+    for seq in range(1, last + 1):
+        print(times[seq])
+
+
 def probe_nats_info(address):
     with socket.create_connection(split_address(address), timeout=TIMEOUT_S) as sock:
         info = sock.makefile("rb").readline()
@@ -218,7 +263,7 @@ def main(argv):
     commands = {"kafka": (probe_kafka, 1, 2), "kafka-leader": (kafka_leader, 3, 3),
                 "nats": (probe_nats, 1, 1), "nats-info": (probe_nats_info, 1, 1),
                 "nats-stream-leader": (nats_stream_leader, 2, 2),
-                "nats-pending": (nats_pending, 2, 2),
+                "nats-pending": (nats_pending, 2, 2), "nats-times": (nats_times, 2, 2),
                 "kafka-topics": (kafka_topics, 2, 2), "nats-streams": (nats_streams, 2, 2),
                 "kafka-leader-counts": (kafka_leader_counts, 2, 2),
                 "nats-server-name": (nats_server_name, 1, 1)}

@@ -161,7 +161,11 @@ int CompareCommand(const std::vector<std::string>& args) {
   std::optional<config::Config> config = Load(config_path);
   if (!config) return app::kExitConfig;
   ApplyConfigLogLevel(*config, log_level_given);
-  if (profile == "seed") config->profile = config::SeedProfile(seed_rate, seed_min_duration);
+  if (profile == "seed") {  // the seed's stages; the config's burst_interval still applies
+    const config::Duration burst_interval = config->profile.burst_interval;
+    config->profile = config::SeedProfile(seed_rate, seed_min_duration);
+    config->profile.burst_interval = burst_interval;
+  }
   return app::Compare(*config, options);
 }
 

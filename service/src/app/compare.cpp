@@ -120,6 +120,8 @@ report::Comparison NewComparison(const config::Config& config, const CompareOpti
   comparison.topics = config.workload.topics;
   comparison.message_size = config.workload.min_size;
   comparison.workers = config.workload.workers;
+  comparison.burst_interval_seconds =
+      std::chrono::duration<double>(config.profile.burst_interval).count();
   return comparison;
 }
 

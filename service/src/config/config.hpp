@@ -171,6 +171,11 @@ struct Profile {
   // holds one unbounded stage "max" whose rate is only nominal. Latencies are not corrected for
   // coordinated omission (each message's intended time is its send time).
   std::optional<std::uint64_t> max_in_flight = std::nullopt;
+  // Paced only. Above zero, the messages each stage has due within every interval of this length
+  // from its start are all due at the interval's start: one wake of the publisher (and one burst
+  // through the client and the broker) per interval instead of per message. 0: each at its own
+  // time.
+  Duration burst_interval{0};
 
   bool operator==(const Profile&) const = default;
 };

@@ -116,10 +116,26 @@ void ReadStage(YamlReader& r, const YAML::Node& node, const std::string& path, S
 
 void ReadProfile(YamlReader& r, const YAML::Node& node, Profile& profile) {
   const std::string path = "profile";
-  if (!r.CheckMap(node, path, {"rate", "stages", "builtin", "repeat", "max_in_flight"})) return;
+  if (!r.CheckMap(node, path,
+                  {"rate", "stages", "builtin", "repeat", "max_in_flight", "burst_interval"})) {
+    return;
+  }
   const bool unpaced = node["rate"] && node["rate"].IsScalar() && node["rate"].Scalar() == "max";
   if (node["max_in_flight"] && !unpaced) {
     r.Error(node["max_in_flight"], path + ".max_in_flight", "no value without rate: max");
+  }
+  if (node["burst_interval"]) {
+    if (unpaced) {
+      r.Error(node["burst_interval"], path + ".burst_interval",
+              "no value with rate: max (nothing is due at a time)");
+    } else {
+      r.Duration(node, path, "burst_interval", profile.burst_interval, true);
+      if (profile.burst_interval != Duration{0} &&
+          (profile.burst_interval < std::chrono::microseconds(100) ||
+           profile.burst_interval > std::chrono::seconds(1))) {
+        r.Error(node["burst_interval"], path + ".burst_interval", "0s, or from 100us to 1s");
+      }
+    }
   }
   if (unpaced) {
     if (node["stages"] || node["builtin"] || node["repeat"]) {
@@ -148,8 +164,10 @@ void ReadProfile(YamlReader& r, const YAML::Node& node, Profile& profile) {
     r.Rate(node, path, "rate", rate);
     if (builtin == "seed") {
       const bool repeat = profile.repeat;
+      const Duration burst_interval = profile.burst_interval;
       profile = SeedProfile(rate);
       profile.repeat = repeat;
+      profile.burst_interval = burst_interval;
     } else {
       r.Error(node["builtin"], path + ".builtin", "one of seed");
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace brokerload::pacing {
 namespace {
@@ -27,7 +28,9 @@ std::uint64_t CountDue(double rate, std::int64_t since_ns) {
 }  // namespace
 
 Schedule::Schedule(const config::Profile& profile, std::int64_t warmup_ns)
-    : repeat_(profile.repeat), unpaced_window_(profile.max_in_flight) {
+    : repeat_(profile.repeat),
+      unpaced_window_(profile.max_in_flight),
+      burst_ns_(profile.max_in_flight ? 0 : profile.burst_interval.count()) {
   std::uint64_t first = 0;
   std::int64_t start = 0;
   for (const config::Stage& stage : profile.stages) {
@@ -67,6 +70,48 @@ Schedule::Schedule(const config::Profile& profile, std::int64_t warmup_ns)
 }
 
 std::uint64_t Schedule::DueAt(std::int64_t elapsed_ns) const {
+  if (burst_ns_ <= 0 || elapsed_ns < 0) return EvenDueAt(elapsed_ns);
+  // Due: every message whose even offset is before the end of the burst interval in progress.
+  const auto [stage_start, stage_end] = StageSpanAt(elapsed_ns);
+  const std::int64_t burst_start = stage_start + (elapsed_ns - stage_start) / burst_ns_ * burst_ns_;
+  const std::int64_t burst_end = burst_start > std::numeric_limits<std::int64_t>::max() - burst_ns_
+                                     ? std::numeric_limits<std::int64_t>::max()
+                                     : burst_start + burst_ns_;
+  return EvenDueAt(std::min(burst_end, stage_end) - 1);
+}
+
+std::int64_t Schedule::IntendedOffsetNs(std::uint64_t n) const {
+  const std::int64_t even = EvenOffsetNs(n);
+  if (burst_ns_ <= 0) return even;
+  const std::int64_t stage_start = StageSpanAt(even).first;
+  return stage_start + (even - stage_start) / burst_ns_ * burst_ns_;
+}
+
+std::pair<std::int64_t, std::int64_t> Schedule::StageSpanAt(std::int64_t elapsed_ns) const {
+  constexpr std::int64_t kEnd = std::numeric_limits<std::int64_t>::max();
+  if (elapsed_ns < prefix_ns_) return {0, prefix_ns_};
+  std::int64_t base = prefix_ns_;
+  std::int64_t in_cycle = elapsed_ns - prefix_ns_;
+  if (bounded_ && cycle_ns_ > 0) {
+    if (!repeat_ && in_cycle >= cycle_ns_) return {prefix_ns_ + cycle_ns_, kEnd};
+    if (repeat_) {
+      base += in_cycle / cycle_ns_ * cycle_ns_;
+      in_cycle %= cycle_ns_;
+    }
+  }
+  std::pair<std::int64_t, std::int64_t> span{base,
+                                             bounded_ && cycle_ns_ > 0 ? base + cycle_ns_ : kEnd};
+  for (const StagePlan& stage : cycle_) {
+    if (in_cycle < stage.start_ns) {
+      span.second = base + stage.start_ns;
+      break;
+    }
+    span.first = base + stage.start_ns;
+  }
+  return span;
+}
+
+std::uint64_t Schedule::EvenDueAt(std::int64_t elapsed_ns) const {
   if (elapsed_ns < prefix_ns_) {
     return elapsed_ns < 0 ? 0 : std::min(CountDue(prefix_rate_, elapsed_ns), prefix_messages_);
   }
@@ -78,7 +123,7 @@ std::size_t Schedule::StageOf(std::uint64_t n) const {
   return (prefix_ns_ > 0 ? 1 : 0) + CycleStageOf(n - prefix_messages_);
 }
 
-std::int64_t Schedule::IntendedOffsetNs(std::uint64_t n) const {
+std::int64_t Schedule::EvenOffsetNs(std::uint64_t n) const {
   if (n < prefix_messages_) return Intended(prefix_rate_, n);
   return prefix_ns_ + CycleOffsetNs(n - prefix_messages_);
 }

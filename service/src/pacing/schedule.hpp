@@ -4,6 +4,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.hpp"
@@ -11,8 +12,10 @@
 // The open-loop schedule: message n of the run is due at a fixed offset from the start, computed
 // from the profile alone (message k of a stage at stage start + k / rate), so sending never
 // drifts whatever happened before. An optional warm-up comes first, at the first stage's rate,
-// as a stage named "warmup" that a repeating profile does not repeat. Pure and immutable:
-// thread-safe.
+// as a stage named "warmup" that a repeating profile does not repeat. With profile.burst_interval
+// I, each message is due at the start of the interval of its stage ([start + jI, start + (j+1)I),
+// cut at the stage's end) that its even offset falls in: the same messages per stage, in bursts.
+// Pure and immutable: thread-safe.
 namespace brokerload::pacing {
 
 inline constexpr std::uint64_t kUnbounded = std::numeric_limits<std::uint64_t>::max();
@@ -51,6 +54,12 @@ class Schedule {
   std::int64_t WarmupNs() const { return prefix_ns_; }
 
  private:
+  // Without bursts: message n at its even offset.
+  std::uint64_t EvenDueAt(std::int64_t elapsed_ns) const;
+  std::int64_t EvenOffsetNs(std::uint64_t n) const;
+  // The start and end of the stage in progress `elapsed_ns` (>= 0) after the start of the run;
+  // after a bounded profile's end, that end and the largest offset.
+  std::pair<std::int64_t, std::int64_t> StageSpanAt(std::int64_t elapsed_ns) const;
   // The profile's own cycle, without the warm-up.
   std::uint64_t CycleDueAt(std::int64_t elapsed_ns) const;
   std::size_t CycleStageOf(std::uint64_t n) const;
@@ -67,6 +76,7 @@ class Schedule {
   bool bounded_ = true;  // every stage ends
   std::uint64_t cycle_messages_ = 0;
   std::int64_t cycle_ns_ = 0;
+  std::int64_t burst_ns_ = 0;  // 0: no bursts
 };
 
 }  // namespace brokerload::pacing

@@ -77,6 +77,14 @@ std::string RateText(double rate, bool estimable) {
   return estimable ? FormatNumber(rate, "%.1f") : std::string("n/a (window too short)");
 }
 
+std::string BurstNote(const Comparison& comparison) {
+  if (comparison.burst_interval_seconds <= 0) return "";
+  return "Messages were sent in bursts (profile.burst_interval " +
+         FormatNumber(comparison.burst_interval_seconds * 1e3, "%g") +
+         " ms): each interval's messages were due at its start, so in every latency figure a "
+         "burst's later messages include their wait behind its earlier ones.";
+}
+
 std::string DurabilityDifference(const Comparison& c) {
   if (c.target_info.size() != 2 || c.target_info[0].durability == c.target_info[1].durability) {
     return "";

@@ -136,6 +136,7 @@ std::string ToJson(const Comparison& c) {
       {"mode", c.mode},
       {"interrupted", c.interrupted.empty() ? json(nullptr) : json(c.interrupted)},
       {"warmup_seconds", c.warmup_seconds},
+      {"burst_interval_seconds", c.burst_interval_seconds},
       {"workload",
        {{"topics", c.topics}, {"message_size", c.message_size}, {"workers", c.workers}}},
       {"targets", c.targets},
@@ -167,6 +168,7 @@ bool FromJson(const std::string& text, Comparison& c, std::string& error) {
       c.interrupted = j.at("interrupted").get<std::string>();
     }
     c.warmup_seconds = j.value("warmup_seconds", 0.0);
+    c.burst_interval_seconds = j.value("burst_interval_seconds", 0.0);
     c.targets = j.at("targets").get<std::vector<std::string>>();
     c.stages = j.at("stages").get<std::vector<std::string>>();
     for (const json& r : j.at("results")) {

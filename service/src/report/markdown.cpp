@@ -144,7 +144,8 @@ std::string Introduction(const Comparison& c) {
          "end-to-end figure is brokerload's own lateness). A stage where brokerload dropped a "
          "send or sent more than 1 % of its messages over two ticks late is marked behind "
          "schedule, as in its log. A quantile is shown only with at least 10 samples beyond it "
-         "(p99: 1,000 samples, p99.9 and max: 10,000).\n\n";
+         "(p99: 1,000 samples, p99.9 and max: 10,000)." +
+         (BurstNote(c).empty() ? std::string() : " " + BurstNote(c)) + "\n\n";
 }
 
 // Versions, settings, durability and readiness of each target; nothing when they are unknown.

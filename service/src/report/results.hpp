@@ -132,6 +132,7 @@ struct Comparison {
   // stages not begun are absent, the one under way covers its window until the signal.
   std::string interrupted;
   double warmup_seconds = 0;
+  double burst_interval_seconds = 0;  // profile.burst_interval; 0: each message at its own time
   int topics = 0;
   int message_size = 0;
   int workers = 0;

@@ -292,6 +292,25 @@ TEST(ConfigLoader, RateMaxIsAnUnpacedProfileWithABoundedWindow) {
   EXPECT_FALSE(Valid(kTargets + "profile: {rate: 5}\n").profile.max_in_flight);
 }
 
+TEST(ConfigLoader, BurstIntervalIsAPacedProfilesFromAHundredMicrosecondsToASecond) {
+  EXPECT_EQ(Valid(kTargets + "profile: {rate: 5}\n").profile.burst_interval, Duration{0});
+  EXPECT_EQ(Valid(kTargets + "profile: {rate: 1000, burst_interval: 5ms}\n").profile.burst_interval,
+            std::chrono::milliseconds(5));
+  EXPECT_EQ(
+      Valid(kTargets + "profile: {builtin: seed, burst_interval: 100us}\n").profile.burst_interval,
+      std::chrono::microseconds(100));
+  EXPECT_EQ(Valid(kTargets + "profile: {stages: [{rate: 10, duration: 1s}], burst_interval: 1s}\n")
+                .profile.burst_interval,
+            std::chrono::seconds(1));
+  EXPECT_THAT(Errors(kTargets + "profile: {rate: max, burst_interval: 5ms}\n"),
+              ElementsAre(HasSubstr("profile.burst_interval: expected no value with rate: max")));
+  for (const char* bad : {"50us", "2s"}) {
+    EXPECT_THAT(Errors(kTargets + "profile: {rate: 10, burst_interval: " + bad + "}\n"),
+                ElementsAre(HasSubstr("profile.burst_interval: expected 0s, or from 100us to 1s")))
+        << bad;
+  }
+}
+
 TEST(ConfigLoader, ProfileShapesAreChecked) {
   EXPECT_THAT(Errors(kTargets + "profile: {rate: 0}\n"),
               ElementsAre(HasSubstr("profile.rate: expected a rate in messages per second above "

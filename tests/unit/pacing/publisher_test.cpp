@@ -183,6 +183,24 @@ TEST_F(PublisherTest, WithoutAMinWakeItWakesForEachMessage) {
   EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + 400'000);
 }
 
+TEST_F(PublisherTest, InBurstsItWakesOncePerIntervalAndSendsEachBurstOnTime) {
+  config::Profile profile{{config::Stage{"c", 1'000, std::nullopt, std::nullopt}}};
+  profile.burst_interval = std::chrono::milliseconds(5);
+  const Schedule bursts(profile);
+  Publisher p = Make(bursts);
+  clock_.now = kStart;
+  EXPECT_EQ(p.Step(clock_.now), 5u);  // messages 0..4, all due at the interval's start
+  EXPECT_EQ(p.NextWakeNs(clock_.now, kMs), kStart + 5 * kMs);  // not 1 ms: the next burst
+  clock_.now = kStart + 5 * kMs;
+  EXPECT_EQ(p.Step(clock_.now), 5u);
+  for (const FakeProducer::Sent& s : producer_.sent) {
+    EXPECT_EQ(s.header.actual_ns, s.header.intended_ns);  // no send lag: each on its burst's time
+  }
+  std::uint64_t late = 0;
+  for (std::size_t t = 0; t < 5; ++t) late += accounting_.TopicTotals(t).late_sends;
+  EXPECT_EQ(late, 0u);
+}
+
 TEST_F(PublisherTest, AMessageThatCameDueWhileSendingIsSentWithoutWaiting) {
   Publisher p = Make(schedule_);
   clock_.now = kStart + 4 * kMs;

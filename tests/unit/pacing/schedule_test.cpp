@@ -119,5 +119,75 @@ TEST(Schedule, ABoundedProfileWithAWarmupCountsItInTheTotals) {
   EXPECT_FALSE(Schedule(p).HasWarmup());
 }
 
+config::Profile InBursts(config::Profile p, std::int64_t interval_ns) {
+  p.burst_interval = config::Duration(interval_ns);
+  return p;
+}
+
+TEST(Schedule, BurstsMakeEachIntervalsMessagesDueAtItsStart) {
+  const Schedule s(InBursts(Constant(1'000), 5 * kMs));
+  EXPECT_EQ(s.DueAt(-1), 0u);
+  EXPECT_EQ(s.DueAt(0), 5u);  // messages 0..4 (even: 0..4 ms) at 0
+  EXPECT_EQ(s.DueAt(5 * kMs - 1), 5u);
+  EXPECT_EQ(s.DueAt(5 * kMs), 10u);
+  EXPECT_EQ(s.IntendedOffsetNs(4), 0);
+  EXPECT_EQ(s.IntendedOffsetNs(5), 5 * kMs);
+  EXPECT_EQ(s.IntendedOffsetNs(9), 5 * kMs);
+  EXPECT_EQ(s.DueAt(kSecond), 1'005u);  // the interval [1000, 1005) ms
+  // No drift: the same count as without bursts at every interval's end.
+  const Schedule even(Constant(1'000));
+  EXPECT_EQ(s.DueAt(86'400 * kSecond - 1), even.DueAt(86'400 * kSecond - 1));
+}
+
+TEST(Schedule, BurstsOfOneMessageLeaveASlowRateAsItWas) {
+  const Schedule bursts(InBursts(Constant(100), 5 * kMs));
+  const Schedule even(Constant(100));
+  for (std::uint64_t n = 0; n < 1'000; ++n) {
+    ASSERT_EQ(bursts.IntendedOffsetNs(n), even.IntendedOffsetNs(n)) << n;
+  }
+  for (std::int64_t t = 0; t < kSecond; t += kMs / 3)
+    ASSERT_EQ(bursts.DueAt(t), even.DueAt(t)) << t;
+}
+
+TEST(Schedule, ABurstNeverReachesIntoTheNextStage) {
+  // a: 7 messages at 0..6 ms; b: 100 msg/s from 7 ms. Intervals of 5 ms from each stage's start.
+  config::Profile p;
+  p.stages = {config::Stage{"a", 1'000, std::nullopt, 7},
+              config::Stage{"b", 100, std::nullopt, std::nullopt}};
+  const Schedule s(InBursts(p, 5 * kMs));
+  EXPECT_EQ(s.DueAt(5 * kMs), 7u);  // a's 5 and 6 at 5 ms; not b's first
+  EXPECT_EQ(s.DueAt(7 * kMs - 1), 7u);
+  EXPECT_EQ(s.DueAt(7 * kMs), 8u);  // b's first at b's start
+  EXPECT_EQ(s.IntendedOffsetNs(7), 7 * kMs);
+  EXPECT_EQ(s.IntendedOffsetNs(8), 17 * kMs);  // b's interval [17, 22) ms
+  EXPECT_EQ(s.StageOf(6), 0u);
+  EXPECT_EQ(s.StageOf(7), 1u);
+}
+
+TEST(Schedule, BurstsKeepEveryMessageInItsStageAndIntervalWithWarmupStagesAndRepeats) {
+  config::Profile p;
+  p.stages = {config::Stage{"a", 3'333.3, config::Duration(23 * kMs), std::nullopt},
+              config::Stage{"b", 777, std::nullopt, 41}};
+  p.repeat = true;
+  const std::int64_t interval = 5 * kMs;
+  const Schedule even(p, 13 * kMs);
+  const Schedule s(InBursts(p, interval), 13 * kMs);
+  for (std::uint64_t n = 0; n < 20'000; ++n) {
+    const std::int64_t at = s.IntendedOffsetNs(n);
+    const std::int64_t even_at = even.IntendedOffsetNs(n);
+    ASSERT_LE(at, even_at) << n;
+    ASSERT_GT(at, even_at - interval) << n;
+    ASSERT_EQ(s.StageOf(n), even.StageOf(n)) << n;
+    // Never before its stage's start: the first message of a stage is due at its even offset.
+    if (n > 0 && even.StageOf(n - 1) != even.StageOf(n)) {
+      ASSERT_EQ(at, even_at) << n;
+    }
+    ASSERT_GT(s.DueAt(at), n) << n;
+    if (at > 0) {
+      ASSERT_LE(s.DueAt(at - 1), n) << n;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace brokerload::pacing

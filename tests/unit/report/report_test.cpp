@@ -215,6 +215,20 @@ TEST(Json, AnInterruptedComparisonSaysSoInEveryFormat) {
   EXPECT_THAT(ToHtml(c), HasSubstr("<b>Interrupted by signal 2 (nats in stage high)</b>"));
 }
 
+TEST(Json, BurstsAreSaidInEveryFormat) {
+  Comparison c = TwoTargets();
+  EXPECT_THAT(ToMarkdown(c), Not(HasSubstr("bursts")));
+  EXPECT_THAT(ToHtml(c), Not(HasSubstr("bursts")));
+  c.burst_interval_seconds = 0.005;
+  Comparison read;
+  std::string error;
+  ASSERT_TRUE(FromJson(ToJson(c), read, error)) << error;
+  EXPECT_EQ(read.burst_interval_seconds, 0.005);
+  const char* note = "Messages were sent in bursts (profile.burst_interval 5 ms)";
+  EXPECT_THAT(ToMarkdown(c), HasSubstr(note));
+  EXPECT_THAT(ToHtml(c), HasSubstr(note));
+}
+
 TEST(Json, RejectsOtherDocumentsWithAReason) {
   Comparison c;
   std::string error;
