@@ -143,6 +143,21 @@ def kafka_topics(address, prefix):
             print(name)
 
 
+def nats_replies(sock, reader):
+    """Yields (reply subject, JSON body) for each MSG on a raw connection, answering PINGs."""
+    while True:
+        line = reader.readline()
+        if not line:
+            raise ConnectionError("connection closed")
+        if line.startswith(b"PING"):
+            sock.sendall(b"PONG\r\n")
+        elif line.startswith(b"-ERR"):
+            raise ValueError(line.decode().strip())
+        elif line.startswith(b"MSG "):
+            size = int(line.split()[-1])
+            yield line.split()[1].decode(), json.loads(reader.read(size + 2)[:size])
+
+
 def nats_request(address, subject, payload=b""):
     """One request to a NATS server over a raw connection; the reply's JSON."""
     with socket.create_connection(split_address(address), timeout=TIMEOUT_S) as sock:
@@ -154,20 +169,10 @@ def nats_request(address, subject, payload=b""):
                      b"SUB _INBOX.probe 1\r\n" +
                      f"PUB {subject} _INBOX.probe {len(payload)}\r\n".encode() + payload +
                      b"\r\n")
-        while True:
-            line = reader.readline()
-            if not line:
-                raise ConnectionError("connection closed")
-            if line.startswith(b"PING"):
-                sock.sendall(b"PONG\r\n")
-            elif line.startswith(b"-ERR"):
-                raise ValueError(line.decode().strip())
-            elif line.startswith(b"MSG "):
-                size = int(line.split()[-1])
-                reply = json.loads(reader.read(size + 2)[:size])
-                if "error" in reply:
-                    raise ValueError(f"JetStream: {reply['error']}")
-                return reply
+        for _, reply in nats_replies(sock, reader):
+            if "error" in reply:
+                raise ValueError(f"JetStream: {reply['error']}")
+            return reply
 
 
 def nats_streams(address, prefix):
@@ -217,21 +222,13 @@ def nats_times(address, stream):
                             f"{len(body)}\r\n".encode() + body + b"\r\n")
         sock.sendall(b"".join(requests))
         times = {}
-        while len(times) < last:
-            line = reader.readline()
-            if not line:
-                raise ConnectionError("connection closed")
-            if line.startswith(b"PING"):
-                sock.sendall(b"PONG\r\n")
-            elif line.startswith(b"-ERR"):
-                raise ValueError(line.decode().strip())
-            elif line.startswith(b"MSG "):
-                seq = int(line.split()[1].rsplit(b".", 1)[1])
-                size = int(line.split()[-1])
-                reply = json.loads(reader.read(size + 2)[:size])
-                if "error" in reply:
-                    raise ValueError(f"JetStream: message {seq}: {reply['error']}")
-                times[seq] = stored_ns(reply["message"]["time"])
+        for subject, reply in nats_replies(sock, reader) if last else ():
+            seq = int(subject.rsplit(".", 1)[1])
+            if "error" in reply:
+                raise ValueError(f"JetStream: message {seq}: {reply['error']}")
+            times[seq] = stored_ns(reply["message"]["time"])
+            if len(times) == last:
+                break
     for seq in range(1, last + 1):
         print(times[seq])
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <csignal>
 #include <cstdio>
@@ -64,7 +65,7 @@ class CompareTest : public ::testing::Test {
     config_ = (dir_ / "compare.yaml").string();
     std::ofstream(config_) << "targets:\n  kafka: {bootstrap_servers: \"" << kafka_
                            << "\"}\n  nats: {servers: [\"" << nats_ << "\"]}\n"
-                           << "workload: {topic_prefix: " << UniqueName("cmp") << "}\n";
+                           << "workload: {topic_prefix: " << prefix_ << "}\n";
   }
 
   Outcome Compare(const std::string& out, const std::string& extra = "") {
@@ -73,7 +74,7 @@ class CompareTest : public ::testing::Test {
                  (dir_ / out).string() + " " + extra);
   }
 
-  std::string kafka_, nats_, config_;
+  std::string kafka_, nats_, config_, prefix_ = UniqueName("cmp");
   std::filesystem::path dir_;
 };
 
@@ -139,6 +140,29 @@ TEST_F(CompareTest, WritesTheThreeReportsWithEveryStageOfBothTargets) {
               ::testing::ContainsRegex("^at least 4\\.2 \\(inferred from the API versions"));
   EXPECT_THAT(report["target_info"][1]["broker_version"].get<std::string>(),
               HasSubstr("nats-server 2."));
+  // Who led what when sending stopped, against the brokers' own metadata (probe.py): the
+  // fixture's one Kafka broker leads every partition, its one nats-server every stream.
+  const std::string probe = "python3 " BROKERLOAD_SOURCE_DIR "/deploy/local/probe.py ";
+  // "partitions=3,3,3,3,3 1=15": the run's topics' sizes, then each broker's count.
+  const Outcome kafka_leads = Shell(probe + "kafka-leader-counts " + kafka_ + " " + prefix_ + "-");
+  ASSERT_EQ(kafka_leads.exit_code, 0) << kafka_leads.output;
+  std::istringstream words(kafka_leads.output);
+  std::string sizes, counts;
+  words >> sizes >> counts;
+  ASSERT_NE(counts.find('='), std::string::npos) << kafka_leads.output;
+  const std::string broker = counts.substr(0, counts.find('='));
+  const int partitions = std::stoi(counts.substr(counts.find('=') + 1));
+  EXPECT_EQ(report["target_info"][0]["leader_kind"], "broker");
+  EXPECT_EQ(report["target_info"][0]["leads"], nlohmann::json({{broker, partitions}}));
+  EXPECT_TRUE(report["target_info"][0]["leads_warning"].is_null());
+  const std::string nats_address = nats_.substr(nats_.find("//") + 2);
+  const Outcome server = Shell(probe + "nats-server-name " + nats_address);
+  const Outcome streams = Shell(probe + "nats-streams " + nats_address + " " + prefix_ + "-");
+  ASSERT_EQ(server.exit_code, 0) << server.output;
+  const auto stream_count = std::count(streams.output.begin(), streams.output.end(), '\n');
+  EXPECT_EQ(report["target_info"][1]["leader_kind"], "server");
+  EXPECT_EQ(report["target_info"][1]["leads"],
+            nlohmann::json({{server.output.substr(0, server.output.find('\n')), stream_count}}));
   ASSERT_EQ(report["overall"].size(), 2u);
   EXPECT_EQ(report["overall"][0]["end_to_end_latency_ms"]["count"], 44'000);
   const std::string md = Read(dir_ / "first" / "report.md");

@@ -175,9 +175,22 @@ void AddResults(const Engine& engine, const ResourceSampler& sampler, std::int64
     }
     const driver::Description& d = target.Description();
     const Readiness& ready = engine.TargetReadiness()[i];
-    comparison.target_info.push_back({target.Name(), d.broker_version, d.client_version, d.settings,
-                                      d.durability, ready.setup_seconds, ready.probe_seconds,
-                                      static_cast<double>(schedule.WarmupNs()) * 1e-9});
+    report::TargetInfo info;
+    info.name = target.Name();
+    info.broker_version = d.broker_version;
+    info.client_version = d.client_version;
+    info.settings = d.settings;
+    info.durability = d.durability;
+    info.setup_seconds = ready.setup_seconds;
+    info.probe_seconds = ready.probe_seconds;
+    info.warmup_seconds = static_cast<double>(schedule.WarmupNs()) * 1e-9;
+    const std::vector<metrics::BrokerLeads> counts = target.Leaders().Counts();
+    if (!counts.empty()) {
+      info.leader_kind = target.Leaders().Words().broker;
+      for (const metrics::BrokerLeads& c : counts) info.leads.emplace_back(c.broker, c.led);
+      info.leads_warning = NoneLedLine(target.Name(), target.Leaders().Words(), counts);
+    }
+    comparison.target_info.push_back(std::move(info));
   }
   ShareCpu(comparison.results, first_result);
   for (const auto& target : engine.Targets()) {

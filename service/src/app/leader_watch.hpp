@@ -64,6 +64,7 @@ class LeaderWatch {
   // The last answer's counts (CountLeads); empty before the first. A copy under a mutex that
   // Refresh holds only to swap in a new answer.
   std::vector<metrics::BrokerLeads> Counts() const;
+  const LeaderWords& Words() const { return words_; }
 
  private:
   std::string target_;

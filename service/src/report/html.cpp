@@ -214,6 +214,9 @@ std::string Introduction(const Comparison& c) {
     html += "<p class=\"warn\"><b>Interrupted " + Escape(c.interrupted) +
             "</b>: " + Escape(kInterruptedNote) + "</p>\n";
   }
+  for (const TargetInfo& i : c.target_info) {
+    if (!i.leads_warning.empty()) html += "<p class=\"warn\">" + Escape(i.leads_warning) + "</p>\n";
+  }
   return html;
 }
 

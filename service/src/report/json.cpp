@@ -92,6 +92,14 @@ json ResultJson(const StageResult& r) {
   };
 }
 
+// {"1": 2, "2": 0}: partitions (streams) led per broker (server); null when never known.
+json Leads(const TargetInfo& i) {
+  if (i.leads.empty()) return nullptr;
+  json leads = json::object();
+  for (const auto& [broker, led] : i.leads) leads[broker] = led;
+  return leads;
+}
+
 json TargetInfoJson(const TargetInfo& i) {
   json settings = json::object();
   for (const auto& [key, value] : i.settings) settings[key] = value;
@@ -102,7 +110,10 @@ json TargetInfoJson(const TargetInfo& i) {
           {"durability", i.durability},
           {"setup_seconds", i.setup_seconds},
           {"probe_seconds", i.probe_seconds},
-          {"warmup_seconds", i.warmup_seconds}};
+          {"warmup_seconds", i.warmup_seconds},
+          {"leader_kind", i.leader_kind.empty() ? json(nullptr) : json(i.leader_kind)},
+          {"leads", Leads(i)},
+          {"leads_warning", i.leads_warning.empty() ? json(nullptr) : json(i.leads_warning)}};
 }
 
 json OverallJson(const Overall& o) {

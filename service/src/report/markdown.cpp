@@ -148,6 +148,17 @@ std::string Introduction(const Comparison& c) {
          (BurstNote(c).empty() ? std::string() : " " + BurstNote(c)) + "\n\n";
 }
 
+// "broker 1: 2, broker 2: 0 ⚠": what each broker (server) led; "unknown" when never asked.
+std::string LeadsText(const TargetInfo& i) {
+  if (i.leads.empty()) return "unknown";
+  std::string text;
+  for (const auto& [broker, led] : i.leads) {
+    text += (text.empty() ? "" : ", ") + i.leader_kind + " " + broker + ": " + std::to_string(led) +
+            (led == 0 ? " ⚠" : "");
+  }
+  return text;
+}
+
 // Versions, settings, durability and readiness of each target; nothing when they are unknown.
 std::string WhatWasCompared(const Comparison& c) {
   if (c.target_info.empty()) return "";
@@ -169,6 +180,7 @@ std::string WhatWasCompared(const Comparison& c) {
                 FormatNumber(i.setup_seconds) + " + " + FormatNumber(i.probe_seconds) + ")";
        }},
       {"warm-up", [](const TargetInfo& i) { return FormatNumber(i.warmup_seconds, "%g") + " s"; }},
+      {"leaders when sending stopped", LeadsText},
   };
   std::string md = "## What was compared\n\n| | ";
   for (const TargetInfo& i : c.target_info) md += i.name + " | ";
@@ -180,6 +192,9 @@ std::string WhatWasCompared(const Comparison& c) {
   }
   md += "\n\n";
   if (const std::string d = DurabilityDifference(c); !d.empty()) md += "**" + d + "**\n\n";
+  for (const TargetInfo& i : c.target_info) {
+    if (!i.leads_warning.empty()) md += "**" + i.leads_warning + "**\n\n";
+  }
   return md;
 }
 

@@ -106,6 +106,11 @@ struct TargetInfo {
   double setup_seconds = 0;  // connect, topics/streams, leaders, subscriptions
   double probe_seconds = 0;  // probe round trip on every partition
   double warmup_seconds = 0;
+  // Who led the run's partitions (Kafka) or streams (JetStream) when sending stopped, as last
+  // asked: how many each broker (server) led, zeros included; empty when never known.
+  std::string leader_kind;  // "broker" | "server"
+  std::vector<std::pair<std::string, std::uint32_t>> leads;
+  std::string leads_warning;  // names the brokers that led none, with the remedy; "" when none
 };
 
 // One target over all its stages: the stages' histograms pooled (percentiles of the union, never

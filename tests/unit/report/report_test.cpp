@@ -104,8 +104,9 @@ TEST(Analysis, AStageTooShortOrNotSteadyIsSaidSo) {
 
 TEST(Analysis, ADifferenceInDurabilityIsSaidPlainly) {
   Comparison c = TwoTargets();
-  c.target_info = {{"kafka", "3.9", "librdkafka 2.0.2", {{"acks", "all"}}, "on disk", 1, 0.1, 10},
-                   {"nats", "2.9.10", "cnats 3.4.1", {}, "in memory", 0.2, 0.01, 10}};
+  c.target_info = {
+      {"kafka", "3.9", "librdkafka 2.0.2", {{"acks", "all"}}, "on disk", 1, 0.1, 10, "", {}, ""},
+      {"nats", "2.9.10", "cnats 3.4.1", {}, "in memory", 0.2, 0.01, 10, "", {}, ""}};
   EXPECT_THAT(Findings(c), ::testing::Contains(HasSubstr("The targets differ in durability: "
                                                          "kafka on disk; nats in memory")));
   const std::string md = ToMarkdown(c);
@@ -227,6 +228,28 @@ TEST(Json, BurstsAreSaidInEveryFormat) {
   const char* note = "Messages were sent in bursts (profile.burst_interval 5 ms)";
   EXPECT_THAT(ToMarkdown(c), HasSubstr(note));
   EXPECT_THAT(ToHtml(c), HasSubstr(note));
+}
+
+TEST(Writers, WhoLedWhatIsInTheReportAndABrokerThatLedNoneIsNamed) {
+  Comparison c = TwoTargets();
+  c.target_info = {{"kafka", "3.9", "librdkafka 2.0.2", {}, "on disk", 1, 0.1, 10, "", {}, ""},
+                   {"nats", "2.9.10", "cnats 3.4.1", {}, "on disk", 0.2, 0.01, 10, "", {}, ""}};
+  EXPECT_THAT(ToMarkdown(c), HasSubstr("| leaders when sending stopped | unknown | unknown |"));
+  EXPECT_THAT(ToJson(c), HasSubstr("\"leads\": null"));
+  TargetInfo& kafka = c.target_info.front();
+  kafka.leader_kind = "broker";
+  kafka.leads = {{"1", 2}, {"2", 0}};
+  kafka.leads_warning =
+      "kafka: broker 2 leads no partition of this run: brokerload does not measure it";
+  const std::string md = ToMarkdown(c);
+  EXPECT_THAT(md,
+              HasSubstr("| leaders when sending stopped | broker 1: 2, broker 2: 0 ⚠ | unknown |"));
+  EXPECT_THAT(md, HasSubstr("**kafka: broker 2 leads no partition of this run"));
+  EXPECT_THAT(ToHtml(c), HasSubstr("<p class=\"warn\">kafka: broker 2 leads no partition"));
+  const std::string json = ToJson(c);
+  EXPECT_THAT(json, HasSubstr("\"leader_kind\": \"broker\""));
+  EXPECT_THAT(json, HasSubstr("\"2\": 0"));
+  EXPECT_THAT(json, HasSubstr("\"leads_warning\": \"kafka: broker 2 leads no partition"));
 }
 
 TEST(Json, RejectsOtherDocumentsWithAReason) {
