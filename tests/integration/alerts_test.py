@@ -689,11 +689,12 @@ class AlertsTest:
         i = self.instances
         p = self.prometheus
 
-        # d: the backlog of its 20 s at 1,000 msg/s is in the broker.
+        # d: the backlog of its first seconds at 1,000 msg/s (warm-up, then fill) is in the broker;
+        # the restart comes while it still sends at that rate.
         self.at(25)
         self.restart_d_server(by_key("d")[0])
 
-        # h: its burst began at its start (the time is read from its stage at the end).
+        # h: a placeholder; its burst's start is read from its stage at the end (after the warm-up).
         by_key("h")[0].fault_at = self.t0
 
         # e: the consumers' deliveries held from now on (the server and the connections stay up).

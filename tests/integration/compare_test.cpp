@@ -233,6 +233,15 @@ TEST_F(CompareTest, ABaselineGatesRegressions) {
   const Outcome bad = Compare("bad", "--baseline " + config_);
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.output, HasSubstr("invalid report.json"));
+
+  // A baseline sent in bursts measured another load: refused before anything runs.
+  nlohmann::json bursty = nlohmann::json::parse(Read(dir_ / "baseline" / "report.json"));
+  bursty["burst_interval_seconds"] = 0.005;
+  std::ofstream(dir_ / "bursty.json") << bursty.dump();
+  const Outcome other_load = Compare("other", "--baseline " + (dir_ / "bursty.json").string());
+  EXPECT_EQ(other_load.exit_code, 2) << other_load.output;
+  EXPECT_THAT(other_load.output, HasSubstr("its messages went in bursts of 0.005 s, this "
+                                           "comparison's in bursts of 0 s"));
 }
 
 // Started by a script in the background, where SIGINT is ignored: a SIGINT still stops it, with

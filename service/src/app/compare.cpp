@@ -173,6 +173,14 @@ int Compare(const config::Config& config, const CompareOptions& options) {
   }
   report::Comparison baseline;
   if (options.baseline && !ReadBaseline(*options.baseline, baseline)) return kExitConfig;
+  const double bursts = std::chrono::duration<double>(config.profile.burst_interval).count();
+  if (options.baseline && baseline.burst_interval_seconds != bursts) {
+    LOG_ERROR(
+        "--baseline %s: its messages went in bursts of %g s, this comparison's in bursts of %g s "
+        "(profile.burst_interval; 0: none): their latencies measure different loads",
+        options.baseline->c_str(), baseline.burst_interval_seconds, bursts);
+    return kExitConfig;
+  }
   std::error_code dir_error;
   std::filesystem::create_directories(options.out_dir, dir_error);
   if (dir_error) {

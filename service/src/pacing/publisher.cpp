@@ -92,7 +92,7 @@ void Publisher::Switch() {
   // and the new schedule starts after the last of it.
   if (next_ >= lanes_) {
     const std::int64_t last_ns = start_ns_ + schedule_->IntendedOffsetNs(next_ - lanes_);
-    if (last_ns >= next.start_ns) first = next.schedule->DueAt(last_ns - next.start_ns);
+    if (last_ns >= next.start_ns) first = next.schedule->CutAt(last_ns - next.start_ns + 1);
   }
   Install(next, first);
   pending_.reset();  // frees the previous payload: once per reload, never per message
@@ -143,16 +143,18 @@ std::size_t Publisher::Step(std::int64_t now_ns, std::size_t max_batch) {
   }
   if (pending_ && now_ns >= pending_->start_ns) {
     // The current schedule ends where the new one starts: first what was due before that.
-    const std::int64_t end_ns = pending_->start_ns - 1;
-    sent = Send(now_ns, end_ns, max_batch);
-    if (ScheduleDone() || next_ >= schedule_->DueAt(end_ns - start_ns_)) Switch();
+    const std::uint64_t cut = Limit();
+    sent = Send(now_ns, pending_->start_ns - 1, max_batch, cut);
+    if (ScheduleDone() || next_ >= cut) Switch();
     if (window_) {  // switched to unpaced: it sends from the next step, within its window
       last_step_sent_ = sent > 0;
       UpdateStage(now_ns);
       return sent;
     }
   }
-  if (!pending_ || now_ns < pending_->start_ns) sent += Send(now_ns, now_ns, max_batch - sent);
+  if (!pending_ || now_ns < pending_->start_ns) {
+    sent += Send(now_ns, now_ns, max_batch - sent, Limit());
+  }
   UpdateStage(now_ns);
   return sent;
 }
@@ -172,9 +174,14 @@ std::size_t Publisher::SendUnpaced(std::int64_t now_ns, std::size_t max_batch) {
   return sent;
 }
 
-std::size_t Publisher::Send(std::int64_t now_ns, std::int64_t until_ns, std::size_t max_batch) {
+std::uint64_t Publisher::Limit() const {
+  return pending_ ? schedule_->CutAt(pending_->start_ns - start_ns_) : kUnbounded;
+}
+
+std::size_t Publisher::Send(std::int64_t now_ns, std::int64_t until_ns, std::size_t max_batch,
+                            std::uint64_t limit) {
   // Messages due more than max_send_lag ago are dropped in bulk, each counted on its topic.
-  const std::uint64_t due = schedule_->DueAt(until_ns - start_ns_);
+  const std::uint64_t due = std::min(schedule_->DueAt(until_ns - start_ns_), limit);
   const std::uint64_t too_late =
       std::min(due, schedule_->DueAt(now_ns - max_lag_ns_ - 1 - start_ns_));
   if (next_ < too_late) Drop(too_late);
@@ -240,7 +247,7 @@ void Publisher::UpdateStage(std::int64_t now_ns) {
 
 std::optional<std::int64_t> Publisher::NextDueNs() const {
   std::optional<std::int64_t> due;
-  if (!window_ && !schedule_->Stages().empty() && !ScheduleDone()) {
+  if (!window_ && !schedule_->Stages().empty() && !ScheduleDone() && next_ < Limit()) {
     due = start_ns_ + schedule_->IntendedOffsetNs(next_);
   }
   if (pending_ && (!due || *due >= pending_->start_ns)) due = pending_->start_ns;

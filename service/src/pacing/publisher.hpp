@@ -131,8 +131,13 @@ class Publisher {
   void Install(PublisherSettings& settings, std::uint64_t first);
   void TakeOffer();
   void Switch();
-  // Drops what is too late at `now_ns`, then sends what is due by `until_ns` (<= now_ns).
-  std::size_t Send(std::int64_t now_ns, std::int64_t until_ns, std::size_t max_batch);
+  // Drops what is too late at `now_ns`, then sends what is due by `until_ns` (<= now_ns), and
+  // never message `limit` or later.
+  std::size_t Send(std::int64_t now_ns, std::int64_t until_ns, std::size_t max_batch,
+                   std::uint64_t limit);
+  // With settings offered, where the current schedule ends: the messages it sends before the new
+  // one starts (Schedule::CutAt: a burst that straddles that start is cut there); else unbounded.
+  std::uint64_t Limit() const;
   bool ScheduleDone() const { return total_ && next_ >= *total_; }
   // Unpaced: sends while the window has room, at most `max_batch`.
   std::size_t SendUnpaced(std::int64_t now_ns, std::size_t max_batch);

@@ -37,6 +37,10 @@ class Schedule {
   std::uint64_t DueAt(std::int64_t elapsed_ns) const;
   // Offset from the start at which message n is due.
   std::int64_t IntendedOffsetNs(std::uint64_t n) const;
+  // How many messages a schedule cut at `elapsed_ns` (a reload's switch) sends: those whose even
+  // offset is before it. Without bursts DueAt(elapsed_ns - 1); with them, a burst that straddles
+  // the cut sends only its messages before it.
+  std::uint64_t CutAt(std::int64_t elapsed_ns) const { return EvenDueAt(elapsed_ns - 1); }
   // Index in Stages() of the stage that message n belongs to (the warm-up, if any, is 0).
   std::size_t StageOf(std::uint64_t n) const;
   // Messages in the whole run, warm-up included; nullopt when it never ends.

@@ -53,6 +53,23 @@ TEST_F(PublisherReloadTest, AReloadChangesTheRateAtItsStartWithoutBurstOrGap) {
   }
 }
 
+TEST_F(PublisherReloadTest, ABurstThatStraddlesTheSwitchSendsOnlyItsMessagesBeforeIt) {
+  config::Profile profile{{config::Stage{"c", 1'000, std::nullopt, std::nullopt}}};
+  profile.burst_interval = std::chrono::milliseconds(5);
+  const Schedule bursts(profile);
+  Publisher p = Make(bursts);  // bursts of 5 at 0, 5, 10 ... ms
+  p.Offer(Settings(workload_, run_, bursts, kStart + 12 * kMs));
+  p.Step(kStart + 10 * kMs);  // the burst at 10 ms: its 10 and 11 ms messages, not 12..14 ms
+  EXPECT_EQ(p.NextDueNs(), kStart + 12 * kMs);
+  p.Step(kStart + 12 * kMs);  // the new schedule's first burst, from its start
+  p.Step(kStart + 30 * kMs);
+  std::vector<std::int64_t> expected;
+  for (std::int64_t at : {0, 5}) expected.insert(expected.end(), 5, at * 1'000);
+  expected.insert(expected.end(), 2, 10'000);
+  for (std::int64_t at : {12, 17, 22, 27}) expected.insert(expected.end(), 5, at * 1'000);
+  EXPECT_EQ(IntendedUs(producer_.sent), expected);  // 32: as many as 0..31 ms steady, no extra
+}
+
 TEST_F(PublisherReloadTest, SettingsTakenAfterTheirStartSendNothingTwice) {
   Publisher p = Make(schedule_);
   p.Step(kStart + 20 * kMs);  // 0..20 ms sent before the offer was seen
