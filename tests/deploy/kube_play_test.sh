@@ -59,7 +59,6 @@ runtime = "runc"
 cgroup_manager = "cgroupfs"
 CONF
 export CONTAINERS_CONF="$tmp/containers.conf"
-nats_pid=""
 pod=""
 cleanup() {
   local rc=$?
@@ -70,7 +69,9 @@ cleanup() {
   [[ -n $pod ]] && "${podman[@]}" pod rm -f -t 5 "$pod" >/dev/null 2>&1 || true
   "${podman[@]}" volume rm -f "$release-brokerload" >/dev/null 2>&1 || true
   "${podman[@]}" secret rm "$secret" >/dev/null 2>&1 || true
-  [[ -n $nats_pid ]] && kill "$nats_pid" 2>/dev/null || true
+  # The server's own pid (its pid_file): $! is the namespace wrapper's, which a kill leaves
+  # the server behind.
+  [[ -s $tmp/nats.pid ]] && kill "$(cat "$tmp/nats.pid")" 2>/dev/null || true
   BROKERLOAD_BROKERS_DIR="$tmp/brokers" "$root/deploy/local/brokers.sh" stop kafka >/dev/null 2>&1 || true
   umount "$tmp/netns" 2>/dev/null || true
   rm -rf "$tmp"
@@ -166,11 +167,11 @@ in_pod env BROKERLOAD_BROKERS_DIR="$tmp/brokers" KAFKA_VERSION="${KAFKA_VERSION:
   { tail -20 "$tmp/brokers.log" >&2; fail "Kafka did not start"; }
 cat >"$tmp/nats.conf" <<CONF
 listen: 127.0.0.1:4222
+pid_file: "$tmp/nats.pid"
 jetstream { store_dir: "$tmp/nats-store" }
 authorization { users: [{user: brokerload, password: "$nats_password"}] }
 CONF
 in_pod setsid "$nats_server" -c "$tmp/nats.conf" >"$tmp/nats.log" 2>&1 </dev/null &
-nats_pid=$!
 for _ in $(seq 1 50); do
   in_pod bash -c 'exec 3<>/dev/tcp/127.0.0.1/4222' 2>/dev/null && break
   sleep 0.2
