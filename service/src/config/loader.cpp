@@ -163,11 +163,7 @@ void ReadProfile(YamlReader& r, const YAML::Node& node, Profile& profile) {
     double rate = 10'000;
     r.Rate(node, path, "rate", rate);
     if (builtin == "seed") {
-      const bool repeat = profile.repeat;
-      const Duration burst_interval = profile.burst_interval;
-      profile = SeedProfile(rate);
-      profile.repeat = repeat;
-      profile.burst_interval = burst_interval;
+      profile.stages = SeedProfile(rate).stages;  // repeat and burst_interval as read
     } else {
       r.Error(node["builtin"], path + ".builtin", "one of seed");
     }

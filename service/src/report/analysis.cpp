@@ -79,7 +79,7 @@ std::string RateText(double rate, bool estimable) {
 
 std::string BurstNote(const Comparison& comparison) {
   if (comparison.burst_interval_seconds <= 0) return "";
-  return "Messages were sent in bursts (profile.burst_interval " +
+  return " Messages were sent in bursts (profile.burst_interval " +
          FormatNumber(comparison.burst_interval_seconds * 1e3, "%g") +
          " ms): each interval's messages were due at its start, so in every latency figure a "
          "burst's later messages include their wait behind its earlier ones.";

@@ -35,7 +35,8 @@ std::string Quantile(const LatencySummary& summary, double q, double value,
                      const char* format = "%.2f");
 // The achieved rate as text, or why there is none.
 std::string RateText(double rate, bool estimable);
-// One sentence when the messages went in bursts (profile.burst_interval); empty otherwise.
+// One sentence when the messages went in bursts (profile.burst_interval), preceded by a space;
+// empty otherwise.
 std::string BurstNote(const Comparison& comparison);
 // One sentence when the targets differ in durability, naming each; empty otherwise.
 std::string DurabilityDifference(const Comparison& comparison);

@@ -206,9 +206,9 @@ std::string Introduction(const Comparison& c) {
       Escape(c.generated_at) + " by brokerload " + Escape(c.brokerload_version) + "; " +
       std::to_string(c.topics) + " topics, " + std::to_string(c.message_size) +
       "-byte messages; targets run " + Escape(c.mode) + "; after readiness, a " +
-      FormatNumber(c.warmup_seconds, "%g") + " s warm-up excluded from every figure. " +
-      (BurstNote(c).empty() ? std::string() : Escape(BurstNote(c)) + " ") +
-      "Latency charts use a log scale. Full tables (versions, settings, durability): report.md; "
+      FormatNumber(c.warmup_seconds, "%g") + " s warm-up excluded from every figure." +
+      Escape(BurstNote(c)) +
+      " Latency charts use a log scale. Full tables (versions, settings, durability): report.md; "
       "data: report.json.</p>\n";
   if (!c.interrupted.empty()) {
     html += "<p class=\"warn\"><b>Interrupted " + Escape(c.interrupted) +

@@ -145,7 +145,7 @@ std::string Introduction(const Comparison& c) {
          "send or sent more than 1 % of its messages over two ticks late is marked behind "
          "schedule, as in its log. A quantile is shown only with at least 10 samples beyond it "
          "(p99: 1,000 samples, p99.9 and max: 10,000)." +
-         (BurstNote(c).empty() ? std::string() : " " + BurstNote(c)) + "\n\n";
+         BurstNote(c) + "\n\n";
 }
 
 // "broker 1: 2, broker 2: 0 ⚠": what each broker (server) led; "unknown" when never asked.
