@@ -118,13 +118,28 @@ std::string ConnectError(natsStatus s, const config::NatsTarget& target, Connect
 
 }  // namespace
 
+int AuthAttempts(const config::NatsTarget& target, std::uint32_t cnats_version) {
+  const bool signs = !target.nkey_seed_file.empty() || !target.credentials_file.empty();
+  return signs && cnats_version < 0x030800 ? 3 : 1;
+}
+
 bool JetStreamConnection::Open(const config::NatsTarget& target, const char* name, bool send_asap,
                                std::string& error) {
   const OptionsPtr opts = Options(target, name, send_asap, watch_, error);
   if (!opts) return false;
   natsConnection* nc = nullptr;
-  if (const natsStatus s = natsConnection_Connect(&nc, opts.get()); s != NATS_OK) {
-    error = ConnectError(s, target, watch_);
+  const int attempts = AuthAttempts(target, nats_GetVersionNumber());
+  int made = 0;
+  const natsStatus connected = ConnectWithAuthAttempts(attempts, [&] {
+    if (made++ > 0) {
+      LOG_DEBUG(
+          "nats: authentication refused; connecting again (cnats < 3.8.0 omits one "
+          "signature in 256)");
+    }
+    return natsConnection_Connect(&nc, opts.get());
+  });
+  if (connected != NATS_OK) {
+    error = ConnectError(connected, target, watch_);
     return false;
   }
   watch_.link.SetUp();

@@ -38,6 +38,21 @@ struct ConnectionWatch {
 // serves, fails instead of holding its thread.
 inline constexpr std::int64_t kWriteDeadlineMs = 2'000;
 
+// How many times to connect while the server refuses authentication. cnats before 3.8.0 leaves
+// the signature out of CONNECT when its first byte is zero (nats.c #705), so one connect in 256
+// with an NKey or a credentials file is refused; the next connect signs a new nonce. 3 for those
+// credentials on such a cnats (`cnats_version` as nats_GetVersionNumber() gives it), else 1.
+int AuthAttempts(const config::NatsTarget& target, std::uint32_t cnats_version);
+
+// Calls `connect` (returning a natsStatus) until it returns anything but
+// NATS_CONNECTION_AUTH_FAILED or `attempts` calls were made; its last status.
+template <typename Connect>
+natsStatus ConnectWithAuthAttempts(int attempts, Connect connect) {
+  natsStatus s = connect();
+  for (int made = 1; s == NATS_CONNECTION_AUTH_FAILED && made < attempts; ++made) s = connect();
+  return s;
+}
+
 // The one way the producer, the consumer and cleanup connect: a connection that reconnects
 // forever, its connection changes feeding the watch (and one log line each), and its JetStream
 // context (requests wait up to cnats' default 5 s unless given less). Writes wait for the socket
