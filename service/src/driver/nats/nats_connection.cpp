@@ -30,8 +30,15 @@ void OnReconnected(natsConnection*, void* closure) {
   LOG_INFO("nats: reconnected");
 }
 
-void OnClosed(natsConnection*, void* closure) {
+void OnClosed(natsConnection* nc, void* closure) {
   auto* watch = static_cast<ConnectionWatch*>(closure);
+  // cnats gives up reconnecting only when a server refused authentication twice in a row.
+  if (!watch->closing.load()) {
+    const char* text = nullptr;
+    const natsStatus s = natsConnection_GetLastError(nc, &text);
+    LOG_ERROR("nats: the connection closed and will not reconnect: %s%s%s", natsStatus_GetText(s),
+              text != nullptr && *text != '\0' ? ": " : "", text != nullptr ? text : "");
+  }
   std::lock_guard lock(watch->mutex);
   watch->closed = true;
   watch->closed_changed.notify_all();
@@ -123,22 +130,24 @@ int AuthAttempts(const config::NatsTarget& target, std::uint32_t cnats_version) 
   return signs && cnats_version < 0x030800 ? 3 : 1;
 }
 
-bool JetStreamConnection::Open(const config::NatsTarget& target, const char* name, bool send_asap,
-                               std::string& error) {
-  const OptionsPtr opts = Options(target, name, send_asap, watch_, error);
-  if (!opts) return false;
-  natsConnection* nc = nullptr;
-  const int attempts = AuthAttempts(target, nats_GetVersionNumber());
+natsStatus Connect(natsConnection** nc, natsOptions* opts, const config::NatsTarget& target) {
   int made = 0;
-  const natsStatus connected = ConnectWithAuthAttempts(attempts, [&] {
+  return ConnectWithAuthAttempts(AuthAttempts(target, nats_GetVersionNumber()), [&] {
     if (made++ > 0) {
       LOG_DEBUG(
           "nats: authentication refused; connecting again (cnats < 3.8.0 omits one "
           "signature in 256)");
     }
-    return natsConnection_Connect(&nc, opts.get());
+    return natsConnection_Connect(nc, opts);
   });
-  if (connected != NATS_OK) {
+}
+
+bool JetStreamConnection::Open(const config::NatsTarget& target, const char* name, bool send_asap,
+                               std::string& error) {
+  const OptionsPtr opts = Options(target, name, send_asap, watch_, error);
+  if (!opts) return false;
+  natsConnection* nc = nullptr;
+  if (const natsStatus connected = Connect(&nc, opts.get(), target); connected != NATS_OK) {
     error = ConnectError(connected, target, watch_);
     return false;
   }
@@ -156,6 +165,7 @@ bool JetStreamConnection::Open(const config::NatsTarget& target, const char* nam
 void JetStreamConnection::Close() {
   watch_.link.Close();
   if (!nc_) return;
+  watch_.closing.store(true);
   natsConnection_Close(nc_.get());
   std::unique_lock lock(watch_.mutex);
   if (!watch_.closed_changed.wait_for(lock, std::chrono::seconds(5),

@@ -28,6 +28,7 @@ struct ConnectionWatch {
   // refuses every message.
   std::atomic<std::int64_t> refusal_logged_ns{0};  // steady clock
   std::atomic<std::uint64_t> refusals_unlogged{0};
+  std::atomic<bool> closing{false};  // set by Close: a closed callback before it is unasked for
   // Set by the closed callback, cnats' last for a connection: after it, the watch may go.
   std::mutex mutex;
   std::condition_variable closed_changed;
@@ -39,19 +40,24 @@ struct ConnectionWatch {
 inline constexpr std::int64_t kWriteDeadlineMs = 2'000;
 
 // How many times to connect while the server refuses authentication. cnats before 3.8.0 leaves
-// the signature out of CONNECT when its first byte is zero (nats.c #705), so one connect in 256
-// with an NKey or a credentials file is refused; the next connect signs a new nonce. 3 for those
-// credentials on such a cnats (`cnats_version` as nats_GetVersionNumber() gives it), else 1.
+// the signature out of CONNECT when the signature's first byte is zero (nats.c #705), so one
+// connect in 256 with an NKey or a credentials file is refused; the next connect signs a new
+// nonce. 3 for those credentials on such a cnats (`cnats_version` as nats_GetVersionNumber()
+// gives it), else 1.
 int AuthAttempts(const config::NatsTarget& target, std::uint32_t cnats_version);
 
-// Calls `connect` (returning a natsStatus) until it returns anything but
-// NATS_CONNECTION_AUTH_FAILED or `attempts` calls were made; its last status.
+// Calls `connect` (returning a natsStatus) once, then again while it returns
+// NATS_CONNECTION_AUTH_FAILED, `attempts` calls at most; its last status.
 template <typename Connect>
 natsStatus ConnectWithAuthAttempts(int attempts, Connect connect) {
   natsStatus s = connect();
   for (int made = 1; s == NATS_CONNECTION_AUTH_FAILED && made < attempts; ++made) s = connect();
   return s;
 }
+
+// natsConnection_Connect with `opts`, AuthAttempts(target, the loaded cnats' version) times at
+// most while the server refuses authentication (each retry logged at debug level).
+natsStatus Connect(natsConnection** nc, natsOptions* opts, const config::NatsTarget& target);
 
 // The one way the producer, the consumer and cleanup connect: a connection that reconnects
 // forever, its connection changes feeding the watch (and one log line each), and its JetStream
@@ -65,9 +71,10 @@ class JetStreamConnection {
   JetStreamConnection(const JetStreamConnection&) = delete;
   JetStreamConnection& operator=(const JetStreamConnection&) = delete;
 
-  // Connects (each server tried once, cnats' 2 s connect timeout each) and makes the JetStream
-  // context. `name` labels the connection on the server. False with `error` on failure, with
-  // health.refused set when retrying cannot help (credentials, certificate, TLS).
+  // Connects (each server tried once per attempt, cnats' 2 s connect timeout each; Connect's
+  // attempts while authentication is refused) and makes the JetStream context. `name` labels the
+  // connection on the server. False with `error` on failure, with health.refused set when retrying
+  // cannot help (credentials, certificate, TLS).
   bool Open(const config::NatsTarget& target, const char* name, bool send_asap, std::string& error);
   // Deregisters from health (closing is not an outage), closes, and waits (at most 5 s) for
   // cnats' closed callback, after which no callback of this connection runs (its reader thread is
