@@ -10,6 +10,11 @@
                              prints one line: the partition count of each topic whose name
                              starts with PREFIX ("partitions=3,3"), then for every broker the
                              metadata lists how many of those partitions it leads ("1=2 2=2 3=2").
+  probe.py kafka-end-offsets HOST:PORT PREFIX
+                             prints one line: for every broker leading a partition of the topics
+                             whose names start with PREFIX, the sum of those partitions' end
+                             offsets ("1=1200 2=800 3=1000"): the messages stored in a fresh
+                             topic, by leader.
   probe.py nats HOST:PORT    exits 0 when JetStream answers $JS.API.INFO
                              (account info) with no error.
   probe.py nats-info HOST:PORT
@@ -134,6 +139,63 @@ def kafka_leader_counts(address, prefix):
     if not sizes:
         raise ValueError(f"no topic starts with {prefix}")
     print("partitions=" + ",".join(sizes) + "".join(f" {b}={n}" for b, n in sorted(led.items())))
+
+
+def kafka_request(address, api_key, version, body):
+    """One request of `api_key` at `version` to `address`: the reply after its correlation id."""
+    client_id = b"brokerload-probe"
+    correlation_id = 9
+    head = struct.pack(">hhih", api_key, version, correlation_id, len(client_id)) + client_id
+    with socket.create_connection(split_address(address), timeout=TIMEOUT_S) as sock:
+        sock.sendall(struct.pack(">i", len(head) + len(body)) + head + body)
+        (size,) = struct.unpack(">i", read_exact(sock, 4))
+        reply = read_exact(sock, size)
+    if struct.unpack_from(">i", reply)[0] != correlation_id:
+        raise ValueError("wrong correlation id")
+    return reply[4:]
+
+
+def kafka_end_offsets(address, prefix):
+    brokers, topics = kafka_metadata(address, [])
+    hosts = {node: f"{host}:{port}" for node, host, port in brokers}
+    by_leader = {}  # leader -> {topic: [partitions]}
+    for name in sorted(t for t in topics if t.startswith(prefix)):
+        error, partitions = topics[name]
+        if error:
+            raise ValueError(f"topic {name}: error {error}")
+        for partition, (p_error, leader, _, _) in partitions.items():
+            if p_error or leader < 0:
+                raise ValueError(f"{name}/{partition}: error {p_error}, leader {leader}")
+            by_leader.setdefault(leader, {}).setdefault(name, []).append(partition)
+    if not by_leader:
+        raise ValueError(f"no topic starts with {prefix}")
+    ends = {}
+    for leader, wanted in sorted(by_leader.items()):
+        # ListOffsets v1: replica -1, each partition at timestamp -1 (the end).
+        body = struct.pack(">ii", -1, len(wanted))
+        for name, partitions in wanted.items():
+            body += struct.pack(">h", len(name)) + name.encode() + struct.pack(">i", len(partitions))
+            for partition in partitions:
+                body += struct.pack(">iq", partition, -1)
+        reply = kafka_request(hosts[leader], 2, 1, body)
+        at = 0
+        (count,) = struct.unpack_from(">i", reply, at)
+        at += 4
+        total = 0
+        for _ in range(count):
+            (n,) = struct.unpack_from(">h", reply, at)
+            name = reply[at + 2:at + 2 + n].decode()
+            at += 2 + n
+            (partitions,) = struct.unpack_from(">i", reply, at)
+            at += 4
+            for _ in range(partitions):
+                partition, error, _, offset = struct.unpack_from(">ihqq", reply, at)
+                at += 22
+                if error:
+                    raise ValueError(f"{name}/{partition}: ListOffsets error {error}")
+                total += offset
+        ends[leader] = total
+    print(" ".join(f"{b}={n}" for b, n in sorted(ends.items())))
 
 
 def kafka_topics(address, prefix):
@@ -263,6 +325,7 @@ def main(argv):
                 "nats-pending": (nats_pending, 2, 2), "nats-times": (nats_times, 2, 2),
                 "kafka-topics": (kafka_topics, 2, 2), "nats-streams": (nats_streams, 2, 2),
                 "kafka-leader-counts": (kafka_leader_counts, 2, 2),
+                "kafka-end-offsets": (kafka_end_offsets, 2, 2),
                 "nats-server-name": (nats_server_name, 1, 1)}
     command = commands.get(argv[1] if len(argv) > 1 else "")
     if not command or not command[1] <= len(argv) - 2 <= command[2]:

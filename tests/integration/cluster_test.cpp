@@ -261,5 +261,72 @@ TEST(Cluster, KafkaPerBrokerPartitionsGiveEveryBrokerALeadershipAndTheGaugeShows
   EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
 }
 
+// Publish and end-to-end latency by broker on 3 brokers, each leading partitions (per_broker):
+// every acknowledged message is under the broker that acknowledged it, every received one under
+// the broker it was fetched from, and each broker's count is what Kafka stored in the partitions
+// it leads, less brokerload's readiness probes there (one per partition and probe round, sent
+// every 2 s until they come back).
+TEST(Cluster, KafkaLatencyByBrokerCountsWhatEachLeaderStored) {
+  std::string bootstrap;
+  ASSERT_TRUE(LoadBrokerAddress("KAFKA_CLUSTER_BOOTSTRAP", bootstrap));
+  const std::string prefix = UniqueName("by-broker");
+  constexpr double kMessages = 3'000;
+  BrokerloadProcess process("targets:\n  kafka:\n    bootstrap_servers: \"" + bootstrap +
+                            "\"\n    topic: {partitions: per_broker}\n"
+                            "workload: {topics: 2, topic_prefix: " +
+                            prefix +
+                            "}\n"
+                            "profile:\n  stages: [{name: bounded, rate: 500, messages: 3000}]\n"
+                            "metrics: {listen: \"127.0.0.1:0\"}\n"
+                            "run: {warmup: 0s}\n");
+  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(30));
+  ASSERT_NE(port, 0) << process.Log();
+  std::string metrics;
+  const std::map<std::string, std::string> kafka{{"target", "kafka"}};
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        metrics = HttpGet(port, "/metrics").second;
+        return SumMetric(metrics, "brokerload_broker_end_to_end_latency_seconds_count", kafka) >=
+                   kMessages &&
+               SumMetric(metrics, "brokerload_broker_publish_latency_seconds_count", kafka) >=
+                   kMessages;
+      },
+      std::chrono::seconds(90)))
+      << metrics << process.Log();
+  const std::string first = bootstrap.substr(0, bootstrap.find(','));
+  const auto [led_status, led_line] = Probe("kafka-leader-counts " + first + " " + prefix);
+  const auto [ends_status, ends_line] = Probe("kafka-end-offsets " + first + " " + prefix);
+  ASSERT_EQ(led_status, 0) << led_line;
+  ASSERT_EQ(ends_status, 0) << ends_line;
+  const KafkaLeaderCounts led = ParseLeaderCounts(led_line);
+  const std::map<std::string, int> stored = ParseLeaderCounts(ends_line).led;
+  ASSERT_EQ(led.led.size(), 3u) << led_line;
+  double published = 0, received = 0;
+  for (const auto& [broker, partitions] : led.led) {
+    const std::map<std::string, std::string> labels{{"target", "kafka"}, {"broker", broker}};
+    const double acks =
+        SumMetric(metrics, "brokerload_broker_publish_latency_seconds_count", labels);
+    const double arrivals =
+        SumMetric(metrics, "brokerload_broker_end_to_end_latency_seconds_count", labels);
+    const double probes = stored.at(broker) - acks;
+    EXPECT_GE(partitions, 1) << "broker " << broker;
+    EXPECT_GT(acks, 0) << "broker " << broker;
+    // The consumer reads each partition from its leader: the broker it names is the producer's.
+    EXPECT_EQ(arrivals, acks) << "broker " << broker;
+    EXPECT_GE(probes, partitions) << "broker " << broker << ": kafka stored " << ends_line;
+    EXPECT_LE(probes, 30 * partitions) << "broker " << broker << ": kafka stored " << ends_line;
+    published += acks;
+    received += arrivals;
+    std::printf(
+        "broker %s leads %d partitions: kafka stored %d, brokerload acked %.0f and "
+        "received %.0f there (probes %.0f)\n",
+        broker.c_str(), partitions, stored.at(broker), acks, arrivals, probes);
+  }
+  EXPECT_EQ(published, kMessages) << metrics;
+  EXPECT_EQ(received, kMessages) << metrics;
+  EXPECT_EQ(SumMetric(metrics, "brokerload_publish_latency_seconds_count", kafka), kMessages);
+  EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
+}
+
 }  // namespace
 }  // namespace brokerload::testing

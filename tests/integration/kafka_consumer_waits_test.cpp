@@ -79,7 +79,8 @@ class Frozen {
 
 class Ignore final : public driver::MessageListener {
  public:
-  void OnMessage(std::size_t, std::uint32_t, std::span<const std::byte>, bool) override {}
+  void OnMessage(std::size_t, std::uint32_t, std::int32_t, std::span<const std::byte>,
+                 bool) override {}
 };
 
 milliseconds Since(steady_clock::time_point start) {

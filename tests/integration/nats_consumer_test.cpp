@@ -26,7 +26,8 @@ using std::chrono::milliseconds;
 
 class Counting final : public MessageListener {
  public:
-  void OnMessage(std::size_t, std::uint32_t, std::span<const std::byte>, bool) override {
+  void OnMessage(std::size_t, std::uint32_t, std::int32_t, std::span<const std::byte>,
+                 bool) override {
     received.fetch_add(1);
   }
   std::atomic<int> received{0};

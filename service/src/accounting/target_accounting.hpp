@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "accounting/broker_latencies.hpp"
 #include "accounting/latency_histogram.hpp"
 #include "accounting/negative_latency.hpp"
 #include "accounting/sequence_tracker.hpp"
@@ -192,6 +193,9 @@ class TargetAccounting {
     // are its warm-up, kept out of the latency histograms: the sender's run.warmup when the same,
     // to within the order in which its first messages arrive. 0: every message is measured.
     std::int64_t source_warmup_ns = 0;
+    // Publish and end-to-end latency also by broker (BrokerLatencies), where the client names
+    // the broker of each message (Kafka).
+    bool per_broker = false;
   };
 
   explicit TargetAccounting(const Options& options);
@@ -219,7 +223,9 @@ class TargetAccounting {
               std::int64_t intended_ns, std::size_t bytes = 0);
   void OnSendFailed(std::uint16_t topic, driver::Status status, std::int64_t intended_ns);
   void OnDropped(std::uint16_t topic, std::uint64_t count, std::size_t phase);
-  void OnAck(std::span<const std::byte> payload, std::int64_t now_ns);
+  // `broker`: where it was produced to (driver::AckListener::OnAck).
+  void OnAck(std::span<const std::byte> payload, std::int64_t now_ns,
+             std::int32_t broker = driver::kUnknownBroker);
   void OnAckFailed(std::span<const std::byte> payload, driver::Status status);
 
   // kAnySource: messages scheduled before `from_ns` (Unix ns) are skipped as kBeforeStart, all
@@ -240,9 +246,10 @@ class TargetAccounting {
   // (sent after the last message received) is invisible: nothing follows it and no ack is known.
   // Other instances' probes are ignored.
   // `partition`: where it was read from (driver::MessageListener::OnMessage); each partition's
-  // highest arrival is a horizon for that partition's gaps.
+  // highest arrival is a horizon for that partition's gaps. `broker`: the broker it was read from.
   bool OnReceived(std::size_t topic_hint, std::span<const std::byte> payload, std::int64_t now_ns,
-                  WorkItem& item, bool replayed = false, std::uint32_t partition = 0);
+                  WorkItem& item, bool replayed = false, std::uint32_t partition = 0,
+                  std::int32_t broker = driver::kUnknownBroker);
   void OnProcessed(const WorkItem& item);
   // The client library discarded `count` messages of `topic` inside brokerload.
   void OnClientDropped(std::size_t topic, std::uint64_t count);
@@ -307,6 +314,8 @@ class TargetAccounting {
   // Only with Options::phase_histograms.
   const PhaseLatencies& PhaseLatency(std::size_t phase) const { return *phase_latencies_[phase]; }
   const LatencyHistogram& SendLag() const { return send_lag_; }
+  // Only with Options::per_broker; null otherwise.
+  const BrokerLatencies* Brokers() const { return brokers_.get(); }
 
  private:
   // A phase's first sequence before the phase began; a key's last sequence before any.
@@ -337,7 +346,7 @@ class TargetAccounting {
   }
   void CountForeign(std::size_t topic, ForeignReason reason);
   bool OnReceivedFromAny(const message::Header& header, std::size_t bytes, std::uint32_t partition,
-                         std::int64_t now_ns, WorkItem& item, bool replayed);
+                         std::int64_t now_ns, WorkItem& item, bool replayed, std::int32_t broker);
   // Notes that `sequence` arrived from `partition` (stream's mutex held).
   static void ArrivedFrom(Stream& stream, std::uint32_t partition, std::uint64_t sequence);
   // The lowest of the partitions' ends (stream's mutex held); 0 before every one of `partitions`
@@ -346,7 +355,7 @@ class TargetAccounting {
   // Counts an accounted arrival's outcome and latencies; true when it is new.
   bool Account(const message::Header& header, std::size_t phase, bool measured,
                SequenceTracker::Outcome outcome, std::uint8_t source, std::int64_t now_ns,
-               WorkItem& item, bool replayed);
+               WorkItem& item, bool replayed, std::int32_t broker);
   // Adds a checkpoint at `horizon` (every sequence below it followed by a later arrival of its
   // partition, or handed over by a consumer that reached the broker's end) and declares lost what
   // is below the newest checkpoint at least grace old.
@@ -379,6 +388,7 @@ class TargetAccounting {
   std::vector<std::atomic<std::uint64_t>> last_key_sequence_;
   LatencyHistogram send_lag_;
   NegativeLatencyWindow negative_latency_;
+  std::unique_ptr<BrokerLatencies> brokers_;  // Options::per_broker
 };
 
 }  // namespace brokerload::accounting

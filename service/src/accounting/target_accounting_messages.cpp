@@ -53,7 +53,8 @@ void TargetAccounting::OnDropped(std::uint16_t topic, std::uint64_t count, std::
   At(topic, std::min(phase, windows_.size() - 1)).dropped_sends.fetch_add(count, kRelaxed);
 }
 
-void TargetAccounting::OnAck(std::span<const std::byte> payload, std::int64_t now_ns) {
+void TargetAccounting::OnAck(std::span<const std::byte> payload, std::int64_t now_ns,
+                             std::int32_t broker) {
   const std::optional<message::Header> header = message::Decode(payload);
   if (!header || header->topic >= topics_ || message::IsProbe(*header)) return;
   const std::size_t phase = PhaseOf(header->intended_ns);
@@ -64,6 +65,7 @@ void TargetAccounting::OnAck(std::span<const std::byte> payload, std::int64_t no
   const std::int64_t latency = now_ns - header->actual_ns;
   latencies_[header->topic]->publish.Record(latency);
   if (!phase_latencies_.empty()) phase_latencies_[phase]->publish.Record(latency);
+  if (brokers_) brokers_->RecordPublish(broker, latency);
 }
 
 void TargetAccounting::OnAckFailed(std::span<const std::byte> payload, driver::Status status) {
@@ -83,14 +85,14 @@ void TargetAccounting::CountForeign(std::size_t topic, ForeignReason reason) {
 
 bool TargetAccounting::OnReceived(std::size_t topic_hint, std::span<const std::byte> payload,
                                   std::int64_t now_ns, WorkItem& item, bool replayed,
-                                  std::uint32_t partition) {
+                                  std::uint32_t partition, std::int32_t broker) {
   const std::optional<message::Header> header = message::Decode(payload);
   if (!header || header->topic >= topics_) {
     CountForeign(topic_hint % topics_, ForeignReason::kInvalidHeader);
     return false;
   }
   if (receive_ == ReceiveMode::kAnySource) {
-    return OnReceivedFromAny(*header, payload.size(), partition, now_ns, item, replayed);
+    return OnReceivedFromAny(*header, payload.size(), partition, now_ns, item, replayed, broker);
   }
   if (header->run_id != identity_.run_id || header->producer_id != identity_.producer_id) {
     CountForeign(header->topic, ForeignReason::kOtherRun);
@@ -113,12 +115,13 @@ bool TargetAccounting::OnReceived(std::size_t topic_hint, std::span<const std::b
     ArrivedFrom(stream, partition, header->sequence);
     if (!stream.lost.empty()) Attribute(header->topic, stream, false);
   }
-  return Account(*header, phase, windows_[phase].measured, outcome, 0, now_ns, item, replayed);
+  return Account(*header, phase, windows_[phase].measured, outcome, 0, now_ns, item, replayed,
+                 broker);
 }
 
 bool TargetAccounting::OnReceivedFromAny(const message::Header& header, std::size_t bytes,
                                          std::uint32_t partition, std::int64_t now_ns,
-                                         WorkItem& item, bool replayed) {
+                                         WorkItem& item, bool replayed, std::int32_t broker) {
   if (message::IsProbe(header)) return false;  // another instance's readiness probe
   if (header.intended_ns < accept_from_ns_.load(kRelaxed)) {
     CountForeign(header.topic, ForeignReason::kBeforeStart);
@@ -148,12 +151,13 @@ bool TargetAccounting::OnReceivedFromAny(const message::Header& header, std::siz
   if (!stream.lost.empty()) Attribute(header.topic, stream, false);
   const bool measured = header.intended_ns >= stream.warmup_end_ns;
   locked->lock.unlock();
-  return Account(header, 0, measured, outcome, locked->slot, now_ns, item, replayed);
+  return Account(header, 0, measured, outcome, locked->slot, now_ns, item, replayed, broker);
 }
 
 bool TargetAccounting::Account(const message::Header& header, std::size_t phase, bool measured,
                                SequenceTracker::Outcome outcome, std::uint8_t source,
-                               std::int64_t now_ns, WorkItem& item, bool replayed) {
+                               std::int64_t now_ns, WorkItem& item, bool replayed,
+                               std::int32_t broker) {
   PhaseCounters& c = At(header.topic, phase);
   switch (outcome) {
     case SequenceTracker::Outcome::kDuplicate:
@@ -190,6 +194,7 @@ bool TargetAccounting::Account(const message::Header& header, std::size_t phase,
   if (!measured) return true;
   TopicLatencies& latencies = *latencies_[header.topic];
   latencies.end_to_end.Record(e2e);
+  if (brokers_) brokers_->RecordEndToEnd(broker, e2e);
   const std::int64_t from_send = now_ns - header.actual_ns;
   latencies.end_to_end_service.Record(from_send);
   if (!phase_latencies_.empty()) {

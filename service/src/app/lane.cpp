@@ -2,11 +2,11 @@
 
 namespace brokerload::app {
 
-void LaneListener::OnMessage(std::size_t topic, std::uint32_t partition,
+void LaneListener::OnMessage(std::size_t topic, std::uint32_t partition, std::int32_t broker,
                              std::span<const std::byte> payload, bool replayed) {
   accounting::WorkItem item;
   if (accounting_.OnReceived(lane_ + topic * lanes_, payload, clock_.NowNs(), item, replayed,
-                             partition)) {
+                             partition, broker)) {
     pool_.Submit(WorkerFor(item), item);
   }
 }

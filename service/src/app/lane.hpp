@@ -23,8 +23,8 @@ class LaneAcks final : public driver::AckListener {
  public:
   LaneAcks(accounting::TargetAccounting& accounting, const pacing::Clock& clock)
       : accounting_(accounting), clock_(clock) {}
-  void OnAck(std::span<const std::byte> payload) override {
-    accounting_.OnAck(payload, clock_.NowNs());
+  void OnAck(std::span<const std::byte> payload, std::int32_t broker) override {
+    accounting_.OnAck(payload, clock_.NowNs(), broker);
     doorbell.Settled();
   }
   void OnAckFailed(std::span<const std::byte> payload, driver::Status status) override {
@@ -55,8 +55,8 @@ class LaneListener final : public driver::MessageListener {
         lane_(lane),
         lanes_(lanes) {}
 
-  void OnMessage(std::size_t topic, std::uint32_t partition, std::span<const std::byte> payload,
-                 bool replayed) override;
+  void OnMessage(std::size_t topic, std::uint32_t partition, std::int32_t broker,
+                 std::span<const std::byte> payload, bool replayed) override;
   bool MayWait() const override { return may_wait_; }
   void OnClientDropped(std::size_t topic, std::uint64_t count) override {
     accounting_.OnClientDropped(lane_ + topic * lanes_, count);

@@ -37,7 +37,7 @@ TargetRuntime::TargetRuntime(driver::Backend backend, std::uint8_t index,
               role_ == config::Role::kFull          ? accounting::ReceiveMode::kOwnRun
               : role_ == config::Role::kProduceOnly ? accounting::ReceiveMode::kNone
                                                     : accounting::ReceiveMode::kAnySource,
-              context.config.run.warmup.count()})) {
+              context.config.run.warmup.count(), backend == driver::Backend::kKafka})) {
   const config::Workload& workload = context.config.workload;
   const auto lanes = static_cast<std::size_t>(workload.publishers);
   const bool may_wait = context.pool.Size() > 0 || workload.work != config::WorkMode::kNone;

@@ -37,7 +37,8 @@ inline std::chrono::milliseconds SetupWait(std::chrono::steady_clock::time_point
 class AckListener {
  public:
   virtual ~AckListener() = default;
-  virtual void OnAck(std::span<const std::byte> payload) = 0;
+  // `broker`: the one that acknowledged it (kUnknownBroker where the client does not say).
+  virtual void OnAck(std::span<const std::byte> payload, std::int32_t broker) = 0;
   virtual void OnAckFailed(std::span<const std::byte> payload, Status status) = 0;
 };
 
@@ -102,8 +103,9 @@ class MessageListener {
   // delivery count is above 1 or whose stream sequence is at or below the highest delivered so
   // far on its stream. A second arrival that is replayed is a redelivery (at-least-once); one
   // that is not is a second copy in the broker (docs/metrics.md). `partition`: the Kafka partition
-  // it was read from (0 where the broker has none: a JetStream stream is one ordered log).
-  virtual void OnMessage(std::size_t topic, std::uint32_t partition,
+  // it was read from (0 where the broker has none: a JetStream stream is one ordered log);
+  // `broker`: the one it was read from (kUnknownBroker where the client does not say).
+  virtual void OnMessage(std::size_t topic, std::uint32_t partition, std::int32_t broker,
                          std::span<const std::byte> payload, bool replayed) = 0;
   // True when OnMessage may wait (a worker pool's full queue, simulated work). The consumer then
   // keeps a client-side buffer between the socket and the listener, so that a slow consumer's

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace brokerload::driver {
@@ -21,6 +22,10 @@ enum class Status {
 };
 
 inline constexpr std::size_t kStatusCount = 9;
+
+// The broker a message was produced to or read from, as the client names it: Kafka's node id
+// (rd_kafka_message_broker_id); kUnknownBroker where the client does not say (JetStream).
+inline constexpr std::int32_t kUnknownBroker = -1;
 
 // Bounded label values for brokerload_publish_errors_total{reason}.
 constexpr std::string_view StatusName(Status status) {

@@ -42,6 +42,8 @@ enum class FamilyId : std::uint8_t {
   kEndToEndLatency,
   kEndToEndServiceLatency,
   kSendLag,
+  kBrokerPublishLatency,
+  kBrokerEndToEndLatency,
   kEndToEndLatencyWindow,
   kNegativeLatency,
   kMostNegativeLatency,

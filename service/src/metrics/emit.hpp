@@ -40,6 +40,12 @@ struct Buckets {
   std::vector<double> seconds;
   std::vector<std::int64_t> ns;
 };
+// The target histograms' bounds (metrics.latency_buckets) and the per-broker ones: every second
+// of those (the first, the third, ...), which halves each broker's series.
+struct LatencyBuckets {
+  Buckets target;
+  Buckets broker;
+};
 
 struct Window {
   std::string_view label;
@@ -116,7 +122,7 @@ void EmitProcess(Families& families, const QueueDepthProbe& queue_depth);
 void EmitCounters(Families& families, const TargetState& target);
 // emit_latency.cpp: the latency histograms and their window quantiles; AdvanceWindows closes the
 // windows' intervals.
-void EmitLatency(Families& families, const TargetState& target, const Buckets& buckets);
+void EmitLatency(Families& families, const TargetState& target, const LatencyBuckets& buckets);
 void AdvanceWindows(TargetState& target, std::int64_t now_ns);
 // emit_target.cpp: role and versions, the publisher's stage, rate and priority, the connection and
 // health checks, the partitions each broker leads; and the little a target being set up exports.

@@ -1,4 +1,5 @@
 #include <limits>
+#include <string>
 
 #include "metrics/emit.hpp"
 
@@ -55,9 +56,29 @@ void AddWindowQuantiles(Families& families, FamilyId id, const TargetLabels& lab
   }
 }
 
+// Each broker's histograms (Kafka): its label set built per scrape, as the brokers change with
+// the cluster.
+void AddBrokerHistograms(Families& families, const TargetView& t, const Buckets& buckets,
+                         bool publishes, bool consumes) {
+  const accounting::BrokerLatencies* brokers = t.accounting->Brokers();
+  if (brokers == nullptr) return;
+  for (std::size_t i = 0; i < brokers->Size(); ++i) {
+    const Labels labels = Resolve(kTargetBroker, {t.name, std::to_string(brokers->Broker(i))});
+    if (publishes) {
+      AddHistogram(families, FamilyId::kBrokerPublishLatency, labels,
+                   brokers->Publish(i).Snapshot(), buckets);
+    }
+    if (consumes) {
+      AddHistogram(families, FamilyId::kBrokerEndToEndLatency, labels,
+                   brokers->EndToEnd(i).Snapshot(), buckets);
+    }
+  }
+}
+
 }  // namespace
 
-void EmitLatency(Families& families, const TargetState& target, const Buckets& buckets) {
+void EmitLatency(Families& families, const TargetState& target, const LatencyBuckets& latency) {
+  const Buckets& buckets = latency.target;
   const TargetSnapshots s = Snapshots(target.view);
   const TargetLabels& labels = target.labels;
   if (Publishes(target.view.role)) {
@@ -74,6 +95,8 @@ void EmitLatency(Families& families, const TargetState& target, const Buckets& b
     AddWindowQuantiles(families, FamilyId::kEndToEndLatencyWindow, labels, target.end_to_end,
                        s.end_to_end);
   }
+  AddBrokerHistograms(families, target.view, latency.broker, Publishes(target.view.role),
+                      Consumes(target.view.role));
 }
 
 void AdvanceWindows(TargetState& target, std::int64_t now_ns) {

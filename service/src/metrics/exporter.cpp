@@ -7,9 +7,17 @@
 namespace brokerload::metrics {
 namespace {
 
-Buckets MakeBuckets(std::vector<double> seconds) {
-  Buckets buckets{std::move(seconds), {}};
-  for (double bound : buckets.seconds) buckets.ns.push_back(std::llround(bound * 1e9));
+LatencyBuckets MakeBuckets(const std::vector<double>& seconds) {
+  LatencyBuckets buckets;
+  for (std::size_t i = 0; i < seconds.size(); ++i) {
+    const std::int64_t ns = std::llround(seconds[i] * 1e9);
+    buckets.target.seconds.push_back(seconds[i]);
+    buckets.target.ns.push_back(ns);
+    if (i % 2 == 0) {
+      buckets.broker.seconds.push_back(seconds[i]);
+      buckets.broker.ns.push_back(ns);
+    }
+  }
   return buckets;
 }
 
@@ -19,8 +27,8 @@ double Seconds(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
-Exporter::Exporter(std::string version, std::vector<double> latency_buckets_seconds)
-    : buckets_(std::make_unique<const Buckets>(MakeBuckets(std::move(latency_buckets_seconds)))),
+Exporter::Exporter(std::string version, const std::vector<double>& latency_buckets_seconds)
+    : buckets_(std::make_unique<const LatencyBuckets>(MakeBuckets(latency_buckets_seconds))),
       run_(std::make_unique<RunState>(version)) {}
 
 Exporter::~Exporter() = default;

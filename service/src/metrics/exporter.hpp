@@ -29,14 +29,16 @@
 // takes.
 namespace brokerload::metrics {
 
-struct Buckets;
+struct LatencyBuckets;
 struct RunState;
 struct StartingTarget;
 struct TargetState;
 
 class Exporter final : public prometheus::Collectable {
  public:
-  Exporter(std::string version, std::vector<double> latency_buckets_seconds);
+  // `latency_buckets_seconds`: the target histograms' bounds; the per-broker histograms take every
+  // second one of them.
+  Exporter(std::string version, const std::vector<double>& latency_buckets_seconds);
   ~Exporter() override;
   Exporter(const Exporter&) = delete;
   Exporter& operator=(const Exporter&) = delete;
@@ -68,7 +70,7 @@ class Exporter final : public prometheus::Collectable {
   static constexpr std::int64_t kLongestWindowNs = 300'000'000'000;
 
  private:
-  const std::unique_ptr<const Buckets> buckets_;
+  const std::unique_ptr<const LatencyBuckets> buckets_;
   mutable std::mutex mutex_;
   std::unique_ptr<RunState> run_;                          // mutex_
   std::vector<std::unique_ptr<StartingTarget>> starting_;  // mutex_

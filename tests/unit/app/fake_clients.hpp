@@ -78,8 +78,9 @@ class FakeBroker {
       queue_.pop_front();
       busy_ = true;
       // Callbacks under the lock: Detach waits for one under way, as a client's Stop does.
-      m.acks->OnAck(m.payload);
-      if (listener_ != nullptr && !stuck_) listener_->OnMessage(m.topic, 0, m.payload, false);
+      m.acks->OnAck(m.payload, driver::kUnknownBroker);
+      if (listener_ != nullptr && !stuck_)
+        listener_->OnMessage(m.topic, 0, driver::kUnknownBroker, m.payload, false);
       busy_ = false;
       wake_.notify_all();
     }

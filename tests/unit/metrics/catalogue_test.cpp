@@ -51,6 +51,8 @@ constexpr Expected kExpected[] = {
     {"brokerload_end_to_end_latency_seconds", MetricType::Histogram},
     {"brokerload_end_to_end_service_latency_seconds", MetricType::Histogram},
     {"brokerload_send_lag_seconds", MetricType::Histogram},
+    {"brokerload_broker_publish_latency_seconds", MetricType::Histogram},
+    {"brokerload_broker_end_to_end_latency_seconds", MetricType::Histogram},
     {"brokerload_end_to_end_latency_window_seconds", MetricType::Gauge},
     {"brokerload_messages_negative_latency_total", MetricType::Counter},
     {"brokerload_end_to_end_latency_most_negative_seconds", MetricType::Gauge},

@@ -27,11 +27,13 @@ struct ExporterScene {
   }
 
   static accounting::TargetAccounting::Options Options(std::size_t topics,
-                                                       accounting::ReceiveMode receive) {
+                                                       accounting::ReceiveMode receive,
+                                                       bool per_broker = false) {
     accounting::TargetAccounting::Options o;
     o.topics = topics;
     o.identity = {1, 0};
     o.receive = receive;
+    o.per_broker = per_broker;
     return o;
   }
 
@@ -87,7 +89,10 @@ struct ExporterScene {
     for (std::uint16_t topic = 0; topic < 2; ++topic) {
       for (std::uint64_t s = 0; s < 4; ++s) {
         full.OnSent(topic, s, 300'000 * static_cast<std::int64_t>(s + 1), 0, 64);
-        if (s < 3) full.OnAck(Payload(1, topic, s), 2'000'000 * static_cast<std::int64_t>(s + 1));
+        // Topic 0's partitions led by broker 1, topic 1's by broker 2.
+        if (s < 3) {
+          full.OnAck(Payload(1, topic, s), 2'000'000 * static_cast<std::int64_t>(s + 1), topic + 1);
+        }
       }
     }
     full.OnSendFailed(0, driver::Status::kTimeout, 0);
@@ -99,7 +104,8 @@ struct ExporterScene {
     exporter.Advance(0);
     accounting::WorkItem item;
     for (std::uint64_t s = 0; s < 3; ++s) {
-      full.OnReceived(0, Payload(1, 0, s), 5'000'000 * static_cast<std::int64_t>(s + 1), item);
+      full.OnReceived(0, Payload(1, 0, s), 5'000'000 * static_cast<std::int64_t>(s + 1), item,
+                      false, 0, 1);
       full.OnProcessed(item);
     }
     full.OnReceived(0, Payload(1, 0, 1), 9'000'000, item);  // again
@@ -115,7 +121,7 @@ struct ExporterScene {
 
   driver::Health full_health, produce_health, consume_health, starting_health;
   driver::Link full_link{full_health}, produce_link{produce_health}, consume_link{consume_health};
-  accounting::TargetAccounting full{Options(2, accounting::ReceiveMode::kOwnRun)};
+  accounting::TargetAccounting full{Options(2, accounting::ReceiveMode::kOwnRun, true)};
   accounting::TargetAccounting produce{Options(1, accounting::ReceiveMode::kNone)};
   accounting::TargetAccounting consume{Options(1, accounting::ReceiveMode::kAnySource)};
   Exporter exporter{"9.9.9", {0.001, 0.01}};

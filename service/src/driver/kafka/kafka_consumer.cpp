@@ -319,6 +319,7 @@ class KafkaConsumer final : public Consumer {
       link_.SetUp();  // one load once up: back after an outage without a new assignment
       const std::size_t topic = TopicIndex(message->rkt);
       listener_->OnMessage(topic, static_cast<std::uint32_t>(std::max(message->partition, 0)),
+                           rd_kafka_message_broker_id(message.get()),
                            std::span(static_cast<const std::byte*>(message->payload), message->len),
                            Replayed(topic, message->partition, message->offset));
     }

@@ -26,7 +26,7 @@ class KafkaProducer final : public Producer {
     const std::span payload(static_cast<const std::byte*>(message->payload), message->len);
     if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (self->link_.SetUp()) LOG_INFO("kafka: producer delivering");
-      self->acks_.OnAck(payload);
+      self->acks_.OnAck(payload, rd_kafka_message_broker_id(message));
     } else {
       self->acks_.OnAckFailed(payload, MapError(message->err));
     }

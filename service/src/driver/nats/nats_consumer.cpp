@@ -298,7 +298,7 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
 
   void Deliver(Topic& t, natsMsg* msg) {
     const char* reply = natsMsg_GetReply(msg);
-    listener_->OnMessage(t.index, 0,
+    listener_->OnMessage(t.index, 0, kUnknownBroker,
                          std::span(reinterpret_cast<const std::byte*>(natsMsg_GetData(msg)),
                                    static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
                          Replayed(t, reply));

@@ -174,7 +174,7 @@ class NatsProducer final : public Producer, private ReaderHandler {
         natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg))));
     window_.Complete(number, [&](std::span<const std::byte> header) {
       if (status == Status::kOk) {
-        acks_.OnAck(header);
+        acks_.OnAck(header, kUnknownBroker);
       } else {
         acks_.OnAckFailed(header, status);
       }
