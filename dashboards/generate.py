@@ -529,7 +529,8 @@ def latency():
         unit="s", width=24,
         description="A line per broker: publish latency by the broker that acknowledged, "
                     "end-to-end by the broker the message was read from (its id). One broker's "
-                    "line far above the others': that broker is the slow one. histogram_quantile "
+                    "line far above the others': that broker is the slow one (alert "
+                    "BrokerloadBrokerSlow). histogram_quantile "
                     "over every second bound of the target histograms' (within 19 %), all "
                     "instances together. JetStream has no per-server figures. " + NO_WARMUP)
     b.panel("Send lag heatmap",
