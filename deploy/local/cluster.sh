@@ -18,6 +18,10 @@
 # Environment (defaults in brackets):
 #   KAFKA_CLUSTER_PORTS ["19092 19093 19094"]             client (PLAINTEXT) port per node
 #   KAFKA_CLUSTER_CONTROLLER_PORTS ["19192 19193 19194"]  KRaft controller port per node
+#   KAFKA_CLUSTER_PROXIED_PORTS ["19095 19096 19097"]     a second client listener per node,
+#                                                         PROXIED; node 2 advertises it at
+#   KAFKA_CLUSTER_PROXY_PORT [19098]                      where nothing listens until a test
+#                                                         puts a proxy (e.g. a delay) there
 #   NATS_CLUSTER_PORTS ["14222 14223 14224"]              client port per node
 #   NATS_CLUSTER_ROUTE_PORTS ["14248 14249 14250"]        cluster route port per node
 #   KAFKA_VERSION [3.9.1]  NATS_VERSION [unset: Debian's nats-server; else built with go install]
@@ -27,7 +31,10 @@
 # The ports are read at start and kept in the state directory: kill and restart need none.
 #
 # After start, $BROKERLOAD_CLUSTER_DIR/env holds KAFKA_CLUSTER_BOOTSTRAP=host:port,... and
-# NATS_CLUSTER_URLS=nats://host:port,... (the nodes in order 1..3).
+# NATS_CLUSTER_URLS=nats://host:port,... (the nodes in order 1..3); KAFKA_CLUSTER_PROXIED_BOOTSTRAP
+# (nodes 1 and 3's PROXIED listeners: clients bootstrapped there reach node 2 only through
+# KAFKA_CLUSTER_PROXY_PORT) and KAFKA_CLUSTER_PROXY_UPSTREAM (node 2's PROXIED port, where such a
+# proxy forwards to). Replication and the controllers use the PLAINTEXT and CONTROLLER listeners.
 # Exit codes: 0 ok, 1 a node failed to start or stop, 2 usage, 3 a missing prerequisite.
 set -euo pipefail
 
@@ -41,7 +48,7 @@ log_name=cluster
 source "$here/lib.sh"
 reuse_started_versions
 
-usage() { sed -n '2,29p' "${BASH_SOURCE[0]}" >&2; exit 2; }
+usage() { sed -n '2,38p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
 # Ports: from the state directory once started, else from the environment.
 load_ports() {
@@ -53,9 +60,11 @@ load_ports() {
     read -ra controller_ports <<<"${KAFKA_CLUSTER_CONTROLLER_PORTS:-19192 19193 19194}"
     read -ra nats_ports <<<"${NATS_CLUSTER_PORTS:-14222 14223 14224}"
     read -ra route_ports <<<"${NATS_CLUSTER_ROUTE_PORTS:-14248 14249 14250}"
+    read -ra proxied_ports <<<"${KAFKA_CLUSTER_PROXIED_PORTS:-19095 19096 19097}"
+    proxy_port=${KAFKA_CLUSTER_PROXY_PORT:-19098}
   fi
   local list count
-  for list in kafka_ports controller_ports nats_ports route_ports; do
+  for list in kafka_ports controller_ports nats_ports route_ports proxied_ports; do
     eval "count=\${#$list[@]}"
     ((count == 3)) || die 2 "$list: expected three ports"
   done
@@ -63,23 +72,25 @@ load_ports() {
 
 save_ports() {
   local list
-  for list in kafka_ports controller_ports nats_ports route_ports; do
+  for list in kafka_ports controller_ports nats_ports route_ports proxied_ports; do
     eval "echo \"$list=(\${$list[*]})\""  # plain assignments: sourced inside a function
   done >"$state_dir/ports"
+  echo "proxy_port=$proxy_port" >>"$state_dir/ports"
 }
 
 kafka_conf() {  # node
-  local i=$1 voters="" n
+  local i=$1 voters="" n advertised=${proxied_ports[$1 - 1]}
+  ((i != 2)) || advertised=$proxy_port
   for n in 1 2 3; do voters+="${voters:+,}$n@127.0.0.1:${controller_ports[n - 1]}"; done
   cat >"$state_dir/kafka-$i.properties" <<PROPS
 process.roles=broker,controller
 node.id=$i
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://127.0.0.1:${kafka_ports[i - 1]},CONTROLLER://127.0.0.1:${controller_ports[i - 1]}
-advertised.listeners=PLAINTEXT://127.0.0.1:${kafka_ports[i - 1]}
+listeners=PLAINTEXT://127.0.0.1:${kafka_ports[i - 1]},CONTROLLER://127.0.0.1:${controller_ports[i - 1]},PROXIED://127.0.0.1:${proxied_ports[i - 1]}
+advertised.listeners=PLAINTEXT://127.0.0.1:${kafka_ports[i - 1]},PROXIED://127.0.0.1:$advertised
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PROXIED:PLAINTEXT
 log.dirs=$state_dir/kafka-$i-data
 num.partitions=3
 default.replication.factor=3
@@ -133,6 +144,10 @@ start_kafka() {
     bootstrap+="${bootstrap:+,}127.0.0.1:${kafka_ports[i - 1]}"
   done
   echo "KAFKA_CLUSTER_BOOTSTRAP=$bootstrap" >>"$state_dir/env"
+  echo "KAFKA_CLUSTER_PROXIED_BOOTSTRAP=127.0.0.1:${proxied_ports[0]},127.0.0.1:${proxied_ports[2]}" \
+    >>"$state_dir/env"
+  echo "KAFKA_CLUSTER_PROXY_PORT=$proxy_port" >>"$state_dir/env"
+  echo "KAFKA_CLUSTER_PROXY_UPSTREAM=127.0.0.1:${proxied_ports[1]}" >>"$state_dir/env"
   log "kafka $kafka_version 3-node cluster ready at $bootstrap (KRaft, data $state_dir/kafka-N-data)"
 }
 

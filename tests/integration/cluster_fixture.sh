@@ -13,9 +13,9 @@ export NATS_VERSION=${NATS_VERSION-$CURRENT_NATS_VERSION}
 
 if [[ $action == start ]]; then
   "$cluster" stop >/dev/null 2>&1 || true  # leftovers of an interrupted run hold ports
-  read -r k1 k2 k3 c1 c2 c3 n1 n2 n3 r1 r2 r3 < <(python3 - <<'PY'
+  read -r k1 k2 k3 c1 c2 c3 n1 n2 n3 r1 r2 r3 p1 p2 p3 proxy < <(python3 - <<'PY'
 import socket
-socks = [socket.socket() for _ in range(12)]
+socks = [socket.socket() for _ in range(16)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))
@@ -23,5 +23,6 @@ PY
 )
   export KAFKA_CLUSTER_PORTS="$k1 $k2 $k3" KAFKA_CLUSTER_CONTROLLER_PORTS="$c1 $c2 $c3"
   export NATS_CLUSTER_PORTS="$n1 $n2 $n3" NATS_CLUSTER_ROUTE_PORTS="$r1 $r2 $r3"
+  export KAFKA_CLUSTER_PROXIED_PORTS="$p1 $p2 $p3" KAFKA_CLUSTER_PROXY_PORT=$proxy
 fi
 exec "$cluster" "$action"

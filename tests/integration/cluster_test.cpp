@@ -12,12 +12,15 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <tuple>
+#include <vector>
 
 #include "broker_env.hpp"
 #include "brokerload_process.hpp"
+#include "delay_proxy.hpp"
 #include "leaders.hpp"
 
 namespace brokerload::testing {
@@ -325,6 +328,168 @@ TEST(Cluster, KafkaLatencyByBrokerCountsWhatEachLeaderStored) {
   EXPECT_EQ(published, kMessages) << metrics;
   EXPECT_EQ(received, kMessages) << metrics;
   EXPECT_EQ(SumMetric(metrics, "brokerload_publish_latency_seconds_count", kafka), kMessages);
+  EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
+}
+
+// One broker's cumulative histogram buckets in a scrape of `family` (a per-broker histogram): each
+// bound's count by increasing bound, +Inf last.
+std::vector<std::pair<std::string, double>> BrokerBuckets(const std::string& exposition,
+                                                          const std::string& family,
+                                                          const std::string& broker) {
+  std::vector<std::pair<std::string, double>> buckets;
+  const std::string prefix = family + "_bucket{target=\"kafka\",broker=\"" + broker + "\",le=\"";
+  std::istringstream in(exposition);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(prefix, 0) != 0) continue;
+    const std::size_t end = line.find('"', prefix.size());
+    buckets.emplace_back(line.substr(prefix.size(), end - prefix.size()),
+                         std::stod(line.substr(line.rfind(' ') + 1)));
+  }
+  return buckets;
+}
+
+// Quantile `q` of the values recorded between two scrapes' buckets, interpolated linearly inside
+// its bucket as Prometheus' histogram_quantile does; -1 when none.
+double QuantileBetween(const std::vector<std::pair<std::string, double>>& before,
+                       const std::vector<std::pair<std::string, double>>& after, double q) {
+  if (after.size() != before.size() || after.empty()) return -1;
+  const double total = after.back().second - before.back().second;
+  if (total <= 0) return -1;
+  double lower = 0, below = 0;
+  for (std::size_t i = 0; i + 1 < after.size(); ++i) {
+    const double upper = std::stod(after[i].first);
+    const double count = after[i].second - before[i].second;
+    if (count >= q * total) return lower + (upper - lower) * (q * total - below) / (count - below);
+    lower = upper;
+    below = count;
+  }
+  return lower;
+}
+
+// One broker slowed (a delay proxy on its client listener, 10 ms each way): its publish latency
+// label moves by the round trip injected, 20 ms, the others' do not, and alert
+// BrokerloadBrokerSlow (the chart's default rules) fires for it alone on the scraped series
+// (promtool, each scrape taken as a minute). Node 2 is reachable only through
+// KAFKA_CLUSTER_PROXY_PORT on the PROXIED listeners (deploy/local/cluster.sh); replication and
+// the other tests use PLAINTEXT.
+TEST(Cluster, AKafkaBrokerSlowedByADelayMovesItsLatencyLabelAloneAndTheOutlierAlertFires) {
+  std::string bootstrap, proxy_port, upstream;
+  ASSERT_TRUE(LoadBrokerAddress("KAFKA_CLUSTER_PROXIED_BOOTSTRAP", bootstrap));
+  ASSERT_TRUE(LoadBrokerAddress("KAFKA_CLUSTER_PROXY_PORT", proxy_port));
+  ASSERT_TRUE(LoadBrokerAddress("KAFKA_CLUSTER_PROXY_UPSTREAM", upstream));
+  constexpr auto kDelay = std::chrono::milliseconds(10);
+  DelayProxy proxy(upstream.substr(0, upstream.find(':')),
+                   static_cast<unsigned short>(std::stoi(upstream.substr(upstream.find(':') + 1))),
+                   kDelay, static_cast<unsigned short>(std::stoi(proxy_port)));
+  BrokerloadProcess process("targets:\n  kafka:\n    bootstrap_servers: \"" + bootstrap +
+                            "\"\n    topic: {partitions: per_broker}\n"
+                            "workload: {topics: 2, topic_prefix: " +
+                            UniqueName("slow-broker") +
+                            "}\n"
+                            "profile:\n  stages: [{name: steady, rate: 60, duration: 10m}]\n"
+                            "metrics: {listen: \"127.0.0.1:0\"}\n"
+                            "run: {warmup: 3s}\n");
+  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(30));
+  ASSERT_NE(port, 0) << process.Log();
+  const std::string family = "brokerload_broker_publish_latency_seconds";
+  const std::vector<std::string> brokers{"1", "2", "3"};
+  std::string metrics;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        metrics = HttpGet(port, "/metrics").second;
+        for (const std::string& b : brokers) {
+          if (SumMetric(metrics, family + "_count", {{"target", "kafka"}, {"broker", b}}) < 100) {
+            return false;
+          }
+        }
+        return true;
+      },
+      std::chrono::seconds(60)))
+      << metrics << process.Log();
+  constexpr int kScrapes = 16;
+  std::vector<std::string> scrapes;
+  for (int i = 0; i < kScrapes; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::seconds(2));
+    scrapes.push_back(HttpGet(port, "/metrics").second);
+  }
+  std::map<std::string, double> p50, mean;
+  for (const std::string& b : brokers) {
+    p50[b] = QuantileBetween(BrokerBuckets(scrapes.front(), family, b),
+                             BrokerBuckets(scrapes.back(), family, b), 0.5);
+    const std::map<std::string, std::string> labels{{"target", "kafka"}, {"broker", b}};
+    mean[b] = (SumMetric(scrapes.back(), family + "_sum", labels) -
+               SumMetric(scrapes.front(), family + "_sum", labels)) /
+              (SumMetric(scrapes.back(), family + "_count", labels) -
+               SumMetric(scrapes.front(), family + "_count", labels));
+    const double p90 = QuantileBetween(BrokerBuckets(scrapes.front(), family, b),
+                                       BrokerBuckets(scrapes.back(), family, b), 0.9);
+    const double p99 = QuantileBetween(BrokerBuckets(scrapes.front(), family, b),
+                                       BrokerBuckets(scrapes.back(), family, b), 0.99);
+    std::printf("broker %s: publish p50 %.2f ms, p90 %.2f, p99 %.2f, mean %.2f ms over %d s\n",
+                b.c_str(), p50[b] * 1e3, p90 * 1e3, p99 * 1e3, mean[b] * 1e3, 2 * (kScrapes - 1));
+  }
+  const double injected = 2 * std::chrono::duration<double>(kDelay).count();
+  EXPECT_GT(p50["1"], 0);
+  EXPECT_GT(p50["3"], 0);
+  EXPECT_LT(p50["1"], injected / 2) << "broker 1 is not slowed";
+  EXPECT_LT(p50["3"], injected / 2) << "broker 3 is not slowed";
+  // Every publish to broker 2 crosses the proxy both ways: its mean (exact: _sum / _count) moves
+  // by at least the round trip injected. Measured on this machine: 23-24 ms for 20 ms, the mean
+  // and the p50 alike (Kafka's and librdkafka's own share of a slower round trip); the p50 is
+  // interpolated within the per-broker ladder's 19 % wide buckets.
+  const double mean_shift = mean["2"] - (mean["1"] + mean["3"]) / 2;
+  const double p50_shift = p50["2"] - (p50["1"] + p50["3"]) / 2;
+  EXPECT_GE(mean_shift, injected);
+  EXPECT_LE(mean_shift, 1.3 * injected);
+  EXPECT_GE(p50_shift, 0.8 * injected);
+  EXPECT_LE(p50_shift, 1.4 * injected);
+  std::printf(
+      "broker 2 slower by %.2f ms at the mean, %.2f ms at the p50 (injected %.0f ms round "
+      "trip; proxy lateness %lld us)\n",
+      mean_shift * 1e3, p50_shift * 1e3, injected * 1e3,
+      static_cast<long long>(proxy.MedianLateness().count()));
+
+  // The scrapes as promtool input, a minute apart: BrokerloadBrokerSlow must fire for broker 2
+  // alone (rate's 5 minutes, then its `for` of 10 minutes, within the 15).
+  const std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) / UniqueName("slow-broker-rules");
+  std::filesystem::create_directories(dir);
+  std::ostringstream test;
+  test << "rule_files: [" BROKERLOAD_SOURCE_DIR "/deploy/prometheus/brokerload-rules.yml]\n"
+       << "evaluation_interval: 1m\n"
+       << "group_eval_order: [brokerload-recording, brokerload-alerts]\n"
+       << "tests:\n  - interval: 1m\n    input_series:\n";
+  for (const std::string& b : brokers) {
+    const auto first = BrokerBuckets(scrapes.front(), family, b);
+    for (std::size_t i = 0; i < first.size(); ++i) {
+      test << "      - series: '" << family << "_bucket{job=\"brokerload\",instance=\"a\","
+           << "replica=\"brokerload-0\",target=\"kafka\",broker=\"" << b << "\",le=\""
+           << first[i].first << "\"}'\n        values: '";
+      for (const std::string& scrape : scrapes) {
+        test << BrokerBuckets(scrape, family, b).at(i).second << " ";
+      }
+      test << "'\n";
+    }
+  }
+  test << "    promql_expr_test:\n"
+       << "      - expr: ALERTS{alertname=\"BrokerloadBrokerSlow\", alertstate=\"firing\"}\n"
+       << "        eval_time: 15m\n"
+       << "        exp_samples:\n"
+       << "          - labels: 'ALERTS{alertname=\"BrokerloadBrokerSlow\", alertstate=\"firing\", "
+       << "severity=\"warning\", job=\"brokerload\", instance=\"a\", "
+       << "replica=\"brokerload-0\", target=\"kafka\", broker=\"2\"}'\n"
+       << "            value: 1\n";
+  std::ofstream((dir / "slow.test.yml").string()) << test.str();
+  const std::string command = "promtool test rules " + (dir / "slow.test.yml").string() + " >" +
+                              (dir / "promtool.out").string() + " 2>&1";
+  std::string promtool_out;
+  const int status = std::system(command.c_str());
+  {
+    std::ifstream file((dir / "promtool.out").string());
+    promtool_out.assign(std::istreambuf_iterator<char>(file), {});
+  }
+  EXPECT_EQ(status, 0) << promtool_out << "\n(test file " << (dir / "slow.test.yml").string()
+                       << ")";
   EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
 }
 

@@ -50,7 +50,7 @@ bool WriteAll(int fd, const std::string& bytes) {
 }  // namespace
 
 DelayProxy::DelayProxy(std::string upstream_host, unsigned short upstream_port,
-                       std::chrono::microseconds delay)
+                       std::chrono::microseconds delay, unsigned short listen_port)
     : upstream_host_(std::move(upstream_host)), upstream_port_(upstream_port), delay_(delay) {
   listener_ = socket(AF_INET, SOCK_STREAM, 0);
   const int one = 1;
@@ -58,6 +58,7 @@ DelayProxy::DelayProxy(std::string upstream_host, unsigned short upstream_port,
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(listen_port);
   socklen_t length = sizeof address;
   if (bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
       listen(listener_, 64) != 0 ||

@@ -26,10 +26,10 @@ namespace brokerload::testing {
 
 class DelayProxy {
  public:
-  // Listens on 127.0.0.1 (a free port) and forwards to `upstream_host`:`upstream_port`.
-  // Throws std::runtime_error when it cannot listen.
+  // Listens on 127.0.0.1 (`listen_port`, or a free port for 0) and forwards to
+  // `upstream_host`:`upstream_port`. Throws std::runtime_error when it cannot listen.
   DelayProxy(std::string upstream_host, unsigned short upstream_port,
-             std::chrono::microseconds delay);
+             std::chrono::microseconds delay, unsigned short listen_port = 0);
   ~DelayProxy();
   DelayProxy(const DelayProxy&) = delete;
   DelayProxy& operator=(const DelayProxy&) = delete;
