@@ -522,17 +522,18 @@ def latency():
                     description="brokerload's own quantiles (0.8 % resolution), per instance; "
                                 "histogram_quantile above is within 10 % and aggregates instances. "
                                 + NO_WARMUP)
-    b.panel("p99 by broker (Kafka)", [
+    b.panel("p99 by broker", [
         (f'histogram_quantile(0.99, sum by (target, broker, le) (rate(brokerload_broker_{metric}_seconds_bucket{{{SEL}}}[$__rate_interval])))',
          f"{{{{target}}}} broker {{{{broker}}}} {label}")
         for metric, label in (("publish_latency", "publish"), ("end_to_end_latency", "end-to-end"))],
         unit="s", width=24,
         description="A line per broker: publish latency by the broker that acknowledged, "
-                    "end-to-end by the broker the message was read from (its id). One broker's "
+                    "end-to-end by the broker the message was read from (Kafka: its id; "
+                    "JetStream: the server leading the stream, asked every 5 s). One broker's "
                     "line far above the others': that broker is the slow one (alert "
                     "BrokerloadBrokerSlow). histogram_quantile "
                     "over every second bound of the target histograms' (within 19 %), all "
-                    "instances together. JetStream has no per-server figures. " + NO_WARMUP)
+                    "instances together. " + NO_WARMUP)
     b.panel("Send lag heatmap",
             [(f"sum by (le) (rate(brokerload_send_lag_seconds_bucket{{{SEL}}}[$__rate_interval]))", "{{le}}")],
             kind="heatmap", description=NO_WARMUP)

@@ -6,7 +6,9 @@
 // arrived must carry its cause (a publish error, a redelivery).
 // The clusters come from deploy/local/cluster.sh (ctest fixture `cluster`).
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -511,6 +513,110 @@ TEST(Cluster, AKafkaBrokerSlowedByADelayMovesItsLatencyLabelAloneAndTheOutlierAl
   }
   EXPECT_EQ(status, 0) << promtool_out << "\n(test file " << (dir / "slow.test.yml").string()
                        << ")";
+  EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
+}
+
+// The mean of one broker's `family` values between two scrapes (exact: _sum over _count).
+double MeanBetween(const std::string& before, const std::string& after, const std::string& family,
+                   const std::string& target, const std::string& broker) {
+  const std::map<std::string, std::string> labels{{"target", target}, {"broker", broker}};
+  const double count =
+      SumMetric(after, family + "_count", labels) - SumMetric(before, family + "_count", labels);
+  return count <= 0 ? -1
+                    : (SumMetric(after, family + "_sum", labels) -
+                       SumMetric(before, family + "_sum", labels)) /
+                          count;
+}
+
+// One JetStream server paused in bursts (SIGSTOP for 30 ms of every 100 ms): the streams it leads
+// answer late, so its publish label's mean moves by what a pause holds a message on average,
+// 30 ms x 30 % / 2 = 4.5 ms, while the other servers' stay (R3 streams: their leaders need one of
+// two followers, and brokerload talks to n1 only). The label is the stream's leader as brokerload
+// last asked (every 5 s), stable here.
+TEST(Cluster, ANatsServerPausedInBurstsMovesTheLatencyLabelOfItsStreamsAlone) {
+  std::string urls;
+  ASSERT_TRUE(LoadBrokerAddress("NATS_CLUSTER_URLS", urls));
+  const std::string n1 = urls.substr(0, urls.find(','));
+  BrokerloadProcess process("targets:\n  nats:\n    servers: [\"" + n1 +
+                            "\"]\n    stream: {replicas: 3}\n"
+                            "workload: {topics: 6, topic_prefix: " +
+                            UniqueName("paused-server") +
+                            "}\n"
+                            "profile:\n  stages: [{name: steady, rate: 300, duration: 10m}]\n"
+                            "metrics: {listen: \"127.0.0.1:0\"}\n"
+                            "run: {warmup: 3s}\n");
+  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(30));
+  ASSERT_NE(port, 0) << process.Log();
+  const std::string family = "brokerload_broker_publish_latency_seconds";
+  std::string metrics, paused;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        metrics = HttpGet(port, "/metrics").second;
+        const std::map<std::string, int> led = PartitionsLed(metrics, "nats");
+        paused.clear();
+        for (const std::string server : {"n2", "n3"}) {
+          if (led.count(server) != 0 && led.at(server) > 0) paused = server;
+        }
+        return !paused.empty() && SumMetric(metrics, family + "_count",
+                                            {{"target", "nats"}, {"broker", paused}}) > 100;
+      },
+      std::chrono::seconds(60)))
+      << "no stream led by n2 or n3 yet\n"
+      << metrics << process.Log();
+  std::map<std::string, int> led = PartitionsLed(metrics, "nats");
+  pid_t pid = 0;
+  std::ifstream(StateDir() + "/nats-" + paused.substr(1) + ".pid") >> pid;
+  ASSERT_GT(pid, 0);
+
+  const std::string a = HttpGet(port, "/metrics").second;
+  std::this_thread::sleep_for(std::chrono::seconds(10));
+  const std::string b = HttpGet(port, "/metrics").second;
+  std::atomic<bool> stop{false};
+  std::thread pauser([&] {
+    while (!stop.load()) {
+      kill(pid, SIGSTOP);
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      kill(pid, SIGCONT);
+      std::this_thread::sleep_for(std::chrono::milliseconds(70));
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // the backlog of the first pause settles
+  const std::string c = HttpGet(port, "/metrics").second;
+  std::this_thread::sleep_for(std::chrono::seconds(20));
+  const std::string d = HttpGet(port, "/metrics").second;
+  stop.store(true);
+  pauser.join();
+  kill(pid, SIGCONT);
+
+  const double expected = 0.030 * 0.3 / 2;
+  double others_shift = 0;
+  int others = 0;
+  double paused_shift = 0;
+  for (const auto& [server, streams] : led) {
+    if (streams == 0) continue;
+    const double quiet = MeanBetween(a, b, family, "nats", server);
+    const double bursts = MeanBetween(c, d, family, "nats", server);
+    std::printf("server %s leads %d streams: publish mean %.2f ms, %.2f ms while %s paused\n",
+                server.c_str(), streams, quiet * 1e3, bursts * 1e3, paused.c_str());
+    EXPECT_GT(quiet, 0) << server;
+    EXPECT_GT(bursts, 0) << server;
+    if (server == paused) {
+      paused_shift = bursts - quiet;
+    } else {
+      others_shift += bursts - quiet;
+      ++others;
+    }
+  }
+  EXPECT_GE(paused_shift, 0.6 * expected) << "expected about " << expected * 1e3 << " ms";
+  EXPECT_LE(paused_shift, 2.0 * expected) << "expected about " << expected * 1e3 << " ms";
+  if (others > 0) {
+    EXPECT_LT(others_shift / others, paused_shift / 3);
+  }
+  std::printf(
+      "server %s paused 30 ms of every 100: its mean moved %.2f ms (expected %.2f), the "
+      "others' %.2f ms\n",
+      paused.c_str(), paused_shift * 1e3, expected * 1e3,
+      others > 0 ? others_shift / others * 1e3 : 0.0);
   EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
 }
 

@@ -348,9 +348,9 @@ groups:
           description: "{{ $who }}: {{ $target }} broker or server {{ "{{" }} $labels.broker {{ "}}" }} has led none of this run's partitions or streams for {{ $a.brokerLeadsNoPartition.for }} while others lead some: brokerload measures nothing of it. Kafka: targets.kafka.topic.partitions per_broker (for new topics) or a preferred leader election; JetStream: more topics, or R3 streams."
 
       - alert: BrokerloadBrokerSlow
-        # Kafka: one broker's publish p99 far above its peers' (the median over the target's
-        # brokers, per instance), from the per-broker histograms (every message under the broker
-        # that acknowledged it). A fault of the cluster (every broker slow) is the regression
+        # One broker's (JetStream: server's) publish p99 far above its peers' (the median over the
+        # target's brokers, per instance), from the per-broker histograms (every message under the
+        # broker that acknowledged it). A fault of the cluster (every broker slow) is the regression
         # alerts'; this one names the broker.
         expr: |
           (

@@ -27,7 +27,11 @@ TargetAccounting::TargetAccounting(const Options& options)
       counters_(std::make_unique<PhaseCounters[]>(topics_ * windows_.size())),
       last_receive_ns_(std::make_unique<std::atomic<std::int64_t>[]>(windows_.size())),
       last_key_sequence_(receive_ == ReceiveMode::kOwnRun ? topics_ * keys_ : 0),
-      negative_latency_(topics_) {
+      negative_latency_(topics_),
+      topic_broker_(std::make_unique<std::atomic<std::int32_t>[]>(topics_)) {
+  for (std::size_t i = 0; i < topics_; ++i) {
+    topic_broker_[i].store(driver::kUnknownBroker, std::memory_order_relaxed);
+  }
   for (auto& last : last_key_sequence_) last.store(kNoSequence, std::memory_order_relaxed);
   for (std::size_t i = 0; i < topics_; ++i) {
     auto state = std::make_unique<TopicState>();

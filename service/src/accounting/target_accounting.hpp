@@ -193,8 +193,8 @@ class TargetAccounting {
     // are its warm-up, kept out of the latency histograms: the sender's run.warmup when the same,
     // to within the order in which its first messages arrive. 0: every message is measured.
     std::int64_t source_warmup_ns = 0;
-    // Publish and end-to-end latency also by broker (BrokerLatencies), where the client names
-    // the broker of each message (Kafka).
+    // Publish and end-to-end latency also by broker (BrokerLatencies): the broker the client
+    // names for each message (Kafka), else its topic's (SetTopicBroker: JetStream).
     bool per_broker = false;
   };
 
@@ -223,10 +223,16 @@ class TargetAccounting {
               std::int64_t intended_ns, std::size_t bytes = 0);
   void OnSendFailed(std::uint16_t topic, driver::Status status, std::int64_t intended_ns);
   void OnDropped(std::uint16_t topic, std::uint64_t count, std::size_t phase);
-  // `broker`: where it was produced to (driver::AckListener::OnAck).
+  // `broker`: where it was produced to (driver::AckListener::OnAck), or its topic's.
   void OnAck(std::span<const std::byte> payload, std::int64_t now_ns,
              std::int32_t broker = driver::kUnknownBroker);
   void OnAckFailed(std::span<const std::byte> payload, driver::Status status);
+
+  // The broker of `topic`'s messages where the client names none (JetStream: the server leading
+  // its stream, as last asked); driver::kUnknownBroker until set. Any thread.
+  void SetTopicBroker(std::size_t topic, std::int32_t broker) {
+    topic_broker_[topic].store(broker, std::memory_order_relaxed);
+  }
 
   // kAnySource: messages scheduled before `from_ns` (Unix ns) are skipped as kBeforeStart, all
   // are until this is called. Call once the consumers subscribed: what was scheduled after that
@@ -246,7 +252,8 @@ class TargetAccounting {
   // (sent after the last message received) is invisible: nothing follows it and no ack is known.
   // Other instances' probes are ignored.
   // `partition`: where it was read from (driver::MessageListener::OnMessage); each partition's
-  // highest arrival is a horizon for that partition's gaps. `broker`: the broker it was read from.
+  // highest arrival is a horizon for that partition's gaps. `broker`: the broker it was read from,
+  // or its topic's.
   bool OnReceived(std::size_t topic_hint, std::span<const std::byte> payload, std::int64_t now_ns,
                   WorkItem& item, bool replayed = false, std::uint32_t partition = 0,
                   std::int32_t broker = driver::kUnknownBroker);
@@ -388,7 +395,8 @@ class TargetAccounting {
   std::vector<std::atomic<std::uint64_t>> last_key_sequence_;
   LatencyHistogram send_lag_;
   NegativeLatencyWindow negative_latency_;
-  std::unique_ptr<BrokerLatencies> brokers_;  // Options::per_broker
+  std::unique_ptr<BrokerLatencies> brokers_;                   // Options::per_broker
+  std::unique_ptr<std::atomic<std::int32_t>[]> topic_broker_;  // per topic: SetTopicBroker
 };
 
 }  // namespace brokerload::accounting

@@ -98,6 +98,7 @@ void LeaderWatch::Refresh(driver::Producer& producer, Clock::time_point now,
     }
     logged_ = std::move(line);
   }
+  leaders_ = leadership->leaders;
   const std::lock_guard lock(mutex_);
   counts_ = std::move(counts);
 }
@@ -105,6 +106,29 @@ void LeaderWatch::Refresh(driver::Producer& producer, Clock::time_point now,
 std::vector<metrics::BrokerLeads> LeaderWatch::Counts() const {
   const std::lock_guard lock(mutex_);
   return counts_;
+}
+
+std::vector<std::int32_t> LeaderWatch::LeaderNumbers() {
+  std::vector<std::int32_t> numbers;
+  numbers.reserve(leaders_.size());
+  const std::lock_guard lock(mutex_);
+  for (const std::string& leader : leaders_) {
+    if (leader.empty()) {
+      numbers.push_back(driver::kUnknownBroker);
+      continue;
+    }
+    auto at = std::find(names_.begin(), names_.end(), leader);
+    if (at == names_.end()) at = names_.insert(names_.end(), leader);
+    numbers.push_back(static_cast<std::int32_t>(at - names_.begin()));
+  }
+  return numbers;
+}
+
+std::string LeaderWatch::NameOf(std::int32_t number) const {
+  const std::lock_guard lock(mutex_);
+  return number >= 0 && static_cast<std::size_t>(number) < names_.size()
+             ? names_[static_cast<std::size_t>(number)]
+             : std::string();
 }
 
 }  // namespace brokerload::app

@@ -93,7 +93,13 @@ void ServeTargets(const Engine& engine, metrics::Exporter& exporter) {
                         PublisherProbeOf(target->Publisher(), target->PublisherThread()),
                         target->Description().broker_version, target->Description().client_version,
                         engine.RunConfig().run.role, ConsumerAcks(engine.RunConfig(), *target),
-                        [&leaders = target->Leaders()] { return leaders.Counts(); }});
+                        [&leaders = target->Leaders()] { return leaders.Counts(); },
+                        target->Backend() == driver::Backend::kNats
+                            ? std::function<std::string(std::int32_t)>(
+                                  [&leaders = target->Leaders()](std::int32_t number) {
+                                    return leaders.NameOf(number);
+                                  })
+                            : nullptr});
   }
   exporter.SetReady(true);
 }

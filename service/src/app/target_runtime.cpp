@@ -37,7 +37,7 @@ TargetRuntime::TargetRuntime(driver::Backend backend, std::uint8_t index,
               role_ == config::Role::kFull          ? accounting::ReceiveMode::kOwnRun
               : role_ == config::Role::kProduceOnly ? accounting::ReceiveMode::kNone
                                                     : accounting::ReceiveMode::kAnySource,
-              context.config.run.warmup.count(), backend == driver::Backend::kKafka})) {
+              context.config.run.warmup.count(), true})) {
   const config::Workload& workload = context.config.workload;
   const auto lanes = static_cast<std::size_t>(workload.publishers);
   const bool may_wait = context.pool.Size() > 0 || workload.work != config::WorkMode::kNone;
@@ -102,6 +102,7 @@ bool TargetRuntime::Setup(const std::atomic<bool>& cancel,
     // Every partition has a leader by now (Kafka's setup waited for them): who they are.
     leaders_.Refresh(*producer, std::chrono::steady_clock::now(),
                      std::min(driver::SetupWait(deadline), kFirstLeadersWait));
+    AttributeStreams();
   }
   std::size_t producers = 0, consumers = 0;
   for (const driver::Clients& lane : clients_) {
@@ -211,8 +212,17 @@ void TargetRuntime::Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns) {
   accounting_->Sweep(now_ns, loss_grace_ns);
   if (!clients_.empty() && clients_.front().producer) {
     leaders_.Refresh(*clients_.front().producer, std::chrono::steady_clock::now());
+    AttributeStreams();
   }
   if (++maintain_calls_ % 10 == 0) problems_.Log(*accounting_, topics_.size(), "10 s");
+}
+
+void TargetRuntime::AttributeStreams() {
+  if (backend_ != driver::Backend::kNats) return;
+  const std::vector<std::int32_t> numbers = leaders_.LeaderNumbers();
+  for (std::size_t t = 0; t < numbers.size() && t < topics_.size(); ++t) {
+    accounting_->SetTopicBroker(t, numbers[t]);
+  }
 }
 
 void TargetRuntime::RecordBrokerBacklogs(std::int64_t now_ns) {

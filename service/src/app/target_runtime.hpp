@@ -114,6 +114,9 @@ class TargetRuntime {
   bool CreateLane(std::size_t k, std::chrono::steady_clock::time_point deadline,
                   const std::atomic<bool>& cancel, std::string& error);
   void RecordBrokerBacklogs(std::int64_t now_ns);
+  // JetStream: each topic's latencies under the server leading its stream (cnats names none), as
+  // the leaders were last asked.
+  void AttributeStreams();
 
   driver::Backend backend_;
   std::string name_;

@@ -98,10 +98,12 @@ constexpr std::array<FamilySpec, kFamilyCount> kCatalogue = {{
     {FamilyId::kSendLag, "brokerload_send_lag_seconds",
      "How far behind its schedule each send was made.", MetricType::Histogram, kTargetLabel},
     {FamilyId::kBrokerPublishLatency, "brokerload_broker_publish_latency_seconds",
-     "Kafka: from send to broker acknowledgement, by the broker that acknowledged (its id).",
+     "From send to broker acknowledgement, by the broker that acknowledged (Kafka: its id; "
+     "JetStream: the server leading the stream).",
      MetricType::Histogram, kTargetBroker},
     {FamilyId::kBrokerEndToEndLatency, "brokerload_broker_end_to_end_latency_seconds",
-     "Kafka: from scheduled send time to receipt, by the broker it was read from (its id).",
+     "From scheduled send time to receipt, by the broker it was read from (Kafka: its id; "
+     "JetStream: the server leading the stream).",
      MetricType::Histogram, kTargetBroker},
     {FamilyId::kEndToEndLatencyWindow, "brokerload_end_to_end_latency_window_seconds",
      "Exact end-to-end latency quantile over the last `window` (1m, 5m), to 0.8%; "

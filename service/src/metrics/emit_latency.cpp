@@ -63,7 +63,9 @@ void AddBrokerHistograms(Families& families, const TargetView& t, const Buckets&
   const accounting::BrokerLatencies* brokers = t.accounting->Brokers();
   if (brokers == nullptr) return;
   for (std::size_t i = 0; i < brokers->Size(); ++i) {
-    const Labels labels = Resolve(kTargetBroker, {t.name, std::to_string(brokers->Broker(i))});
+    const std::int32_t broker = brokers->Broker(i);
+    const std::string name = t.broker_name ? t.broker_name(broker) : std::to_string(broker);
+    const Labels labels = Resolve(kTargetBroker, {t.name, name});
     if (publishes) {
       AddHistogram(families, FamilyId::kBrokerPublishLatency, labels,
                    brokers->Publish(i).Snapshot(), buckets);

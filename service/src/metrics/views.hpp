@@ -61,6 +61,9 @@ struct TargetView {
   bool consumer_acks = false;
   // Who leads its partitions or streams (brokerload_broker_partitions_led); empty: not exported.
   LeadsProbe leads = {};
+  // The `broker` label of a number its accounting's per-broker latencies hold (JetStream: a
+  // server's name); empty: the number itself (Kafka's broker ids).
+  std::function<std::string(std::int32_t)> broker_name = {};
 };
 
 }  // namespace brokerload::metrics

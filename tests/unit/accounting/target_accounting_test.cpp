@@ -86,6 +86,33 @@ TEST(PerBroker, LatenciesAreRecordedUnderTheBrokerTheClientNamed) {
   EXPECT_EQ(accounting.Latencies(0).publish.Snapshot().Count(), 3u);  // unknown broker included
 }
 
+// A client that names no broker (JetStream): each topic's messages under its topic's broker as
+// last set, none before.
+TEST(PerBroker, WithoutABrokerFromTheClientTheTopicsBrokerIsTaken) {
+  TargetAccounting::Options options = Options(2);
+  options.per_broker = true;
+  TargetAccounting accounting(options);
+  accounting.OnAck(Payload(0, 0), 3'000, driver::kUnknownBroker);  // no broker known yet
+  accounting.SetTopicBroker(0, 5);
+  accounting.SetTopicBroker(1, 6);
+  accounting.OnAck(Payload(0, 1), 4'000, driver::kUnknownBroker);
+  accounting.OnAck(Payload(1, 0), 4'000, driver::kUnknownBroker);
+  accounting.OnAck(Payload(1, 1), 4'000, 7);  // the client's word wins
+  WorkItem item;
+  ASSERT_TRUE(accounting.OnReceived(1, Payload(1, 0), 9'000, item));
+  accounting.SetTopicBroker(0, 6);  // a new leader of topic 0's stream
+  accounting.OnAck(Payload(0, 2), 4'000, driver::kUnknownBroker);
+  const BrokerLatencies& brokers = *accounting.Brokers();
+  ASSERT_EQ(brokers.Size(), 3u);
+  EXPECT_EQ(brokers.Broker(0), 5);
+  EXPECT_EQ(brokers.Publish(0).Snapshot().Count(), 1u);
+  EXPECT_EQ(brokers.Broker(1), 6);
+  EXPECT_EQ(brokers.Publish(1).Snapshot().Count(), 2u);
+  EXPECT_EQ(brokers.EndToEnd(1).Snapshot().Count(), 1u);
+  EXPECT_EQ(brokers.Broker(2), 7);
+  EXPECT_EQ(brokers.Publish(2).Snapshot().Count(), 1u);
+}
+
 TEST(PerBroker, IsOffUnlessAsked) {
   TargetAccounting accounting(Options(1));
   accounting.OnAck(Payload(0, 0), 3'000, 2);

@@ -116,5 +116,26 @@ TEST(LeaderWatch, WithoutAnyAnswerThereIsNothingToExport) {
   EXPECT_THAT(watch.Counts(), IsEmpty());
 }
 
+// JetStream's per-server latencies: each stream's leader as a number that names the server back,
+// the same number for the same server across answers, kUnknownBroker for a stream electing one.
+TEST(LeaderWatch, LeaderNumbersNameEachServerOnceAcrossAnswers) {
+  ScriptedProducer producer;
+  producer.answers = {driver::Leadership{{"n1", "n2", "n3"}, {"n2", "n1", "n2"}},
+                      driver::Leadership{{"n1", "n2", "n3"}, {"n3", "", "n2"}}};
+  LeaderWatch watch("nats", driver::Backend::kNats);
+  EXPECT_THAT(watch.LeaderNumbers(), IsEmpty());  // never asked
+  const LeaderWatch::Clock::time_point start{std::chrono::seconds(100)};
+  watch.Refresh(producer, start);
+  EXPECT_THAT(watch.LeaderNumbers(), ElementsAre(0, 1, 0));
+  EXPECT_EQ(watch.NameOf(0), "n2");
+  EXPECT_EQ(watch.NameOf(1), "n1");
+  watch.Refresh(producer, start + LeaderWatch::kInterval);
+  EXPECT_THAT(watch.LeaderNumbers(), ElementsAre(2, driver::kUnknownBroker, 0));
+  EXPECT_EQ(watch.NameOf(2), "n3");
+  EXPECT_EQ(watch.NameOf(0), "n2");
+  EXPECT_EQ(watch.NameOf(3), "");
+  EXPECT_EQ(watch.NameOf(driver::kUnknownBroker), "");
+}
+
 }  // namespace
 }  // namespace brokerload::app

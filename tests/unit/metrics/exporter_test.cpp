@@ -122,6 +122,29 @@ TEST(ExporterLeadershipTest, EachBrokerHasASeriesOfThePartitionsItLeadsZeroInclu
   EXPECT_THAT(scrape(), Not(HasSubstr("broker=\"3\"")));
 }
 
+// JetStream's per-broker series are labelled with the server's name the view gives for each
+// number the accounting holds.
+TEST(ExporterPerBrokerTest, ANamedBrokerIsLabelledWithItsName) {
+  accounting::TargetAccounting::Options options{0, 1, 0, {1, 0}, 1'000'000, 1, false};
+  options.per_broker = true;
+  accounting::TargetAccounting accounting{options};
+  std::vector<std::byte> payload(64);
+  message::Header h;
+  h.run_id = 1;
+  h.actual_ns = 1'000;
+  message::Encode(h, payload);
+  accounting.SetTopicBroker(0, 0);
+  accounting.OnAck(payload, 3'000, driver::kUnknownBroker);
+  driver::Health health;
+  Exporter exporter{"9.9.9", {0.001}};
+  metrics::TargetView view{"nats", {"t-0"}, &accounting, &health, nullptr};
+  view.broker_name = [](std::int32_t number) { return "n" + std::to_string(number + 1); };
+  exporter.AddTarget(view);
+  const std::string text = prometheus::TextSerializer().Serialize(exporter.Collect());
+  EXPECT_THAT(text, HasSubstr("brokerload_broker_publish_latency_seconds_count{target=\"nats\","
+                              "broker=\"n1\"} 1"));
+}
+
 TEST(ExporterStartTest, ATargetBeingSetUpIsUnhealthyFromTheFirstScrape) {
   Exporter exporter{"9.9.9", {0.001}};
   driver::Health health;
