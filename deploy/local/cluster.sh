@@ -55,6 +55,9 @@ load_ports() {
   if [[ -f $state_dir/ports ]]; then
     # shellcheck disable=SC1091
     source "$state_dir/ports"
+    # A state directory of an older cluster.sh has no PROXIED ports: its nodes have no such listener.
+    [[ -v proxied_ports ]] || read -ra proxied_ports <<<"${KAFKA_CLUSTER_PROXIED_PORTS:-19095 19096 19097}"
+    : "${proxy_port:=${KAFKA_CLUSTER_PROXY_PORT:-19098}}"
   else
     read -ra kafka_ports <<<"${KAFKA_CLUSTER_PORTS:-19092 19093 19094}"
     read -ra controller_ports <<<"${KAFKA_CLUSTER_CONTROLLER_PORTS:-19192 19193 19194}"

@@ -109,6 +109,11 @@ TEST(Cluster, AKafkaPartitionLeaderKilledUnderReplicationThreeLosesAndDuplicates
   std::map<std::string, double> before;
   for (const std::string broker : {"1", "2", "3"}) before[broker] = acked_by(broker);
   ASSERT_TRUE(KillForTenSeconds("kafka", leader));
+  // What each acknowledged while the leader was down (and since its restart, a moment ago: it
+  // leads nothing again before Kafka's leader rebalance, every 300 s).
+  metrics = HttpGet(port, "/metrics").second;
+  std::map<std::string, double> down;
+  for (const std::string broker : {"1", "2", "3"}) down[broker] = acked_by(broker) - before[broker];
 
   const bool accounted = WaitFor(
       [&] {
@@ -134,18 +139,18 @@ TEST(Cluster, AKafkaPartitionLeaderKilledUnderReplicationThreeLosesAndDuplicates
   std::printf("kafka leader %s killed: %.0f redelivered (re-read from committed offsets)\n",
               leader.c_str(), value("brokerload_messages_redelivered_total"));
   // Every acknowledgement is under a broker, and the killed leader's partitions went to the
-  // others: it acknowledged next to nothing after the kill (what was in flight to it; restarted,
-  // it leads nothing again before Kafka's leader rebalance, every 300 s).
-  double after_kill = 0, sum = 0;
+  // others: it acknowledged next to nothing while down (what was in flight to it).
+  double others_down = 0, sum = 0;
   for (const std::string broker : {"1", "2", "3"}) {
     sum += acked_by(broker);
-    if (broker != leader) after_kill += acked_by(broker) - before[broker];
-    std::printf("broker %s acknowledged %.0f before the kill, %.0f after\n", broker.c_str(),
-                before[broker], acked_by(broker) - before[broker]);
+    if (broker != leader) others_down += down[broker];
+    std::printf("broker %s acknowledged %.0f before the kill, %.0f while its leader was down\n",
+                broker.c_str(), before[broker], down[broker]);
   }
   EXPECT_EQ(sum, kMessages);
   EXPECT_GT(before[leader], 0);
-  EXPECT_LT(acked_by(leader) - before[leader], after_kill / 10) << "killed broker " << leader;
+  EXPECT_GT(others_down, 0);
+  EXPECT_LT(down[leader], others_down / 10) << "killed broker " << leader;
   EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
 }
 
@@ -389,8 +394,8 @@ double QuantileBetween(const std::vector<std::pair<std::string, double>>& before
   return lower;
 }
 
-// One broker slowed (a delay proxy on its client listener, 10 ms each way): its publish latency
-// label moves by the round trip injected, 20 ms, the others' do not, and alert
+// One broker slowed (a delay proxy on its client listener, 20 ms each way): its publish latency
+// label moves by the round trip injected, 40 ms, the others' do not, and alert
 // BrokerloadBrokerSlow (the chart's default rules) fires for it alone on the scraped series
 // (promtool, each scrape taken as a minute). Node 2 is reachable only through
 // KAFKA_CLUSTER_PROXY_PORT on the PROXIED listeners (deploy/local/cluster.sh); replication and
@@ -400,7 +405,7 @@ TEST(Cluster, AKafkaBrokerSlowedByADelayMovesItsLatencyLabelAloneAndTheOutlierAl
   ASSERT_TRUE(LoadBrokerAddress("KAFKA_CLUSTER_PROXIED_BOOTSTRAP", bootstrap));
   ASSERT_TRUE(LoadBrokerAddress("KAFKA_CLUSTER_PROXY_PORT", proxy_port));
   ASSERT_TRUE(LoadBrokerAddress("KAFKA_CLUSTER_PROXY_UPSTREAM", upstream));
-  constexpr auto kDelay = std::chrono::milliseconds(10);
+  constexpr auto kDelay = std::chrono::milliseconds(20);
   DelayProxy proxy(upstream.substr(0, upstream.find(':')),
                    static_cast<unsigned short>(std::stoi(upstream.substr(upstream.find(':') + 1))),
                    kDelay, static_cast<unsigned short>(std::stoi(proxy_port)));
@@ -432,7 +437,7 @@ TEST(Cluster, AKafkaBrokerSlowedByADelayMovesItsLatencyLabelAloneAndTheOutlierAl
   constexpr int kScrapes = 16;
   std::vector<std::string> scrapes;
   for (int i = 0; i < kScrapes; ++i) {
-    if (i > 0) std::this_thread::sleep_for(std::chrono::seconds(2));
+    if (i > 0) std::this_thread::sleep_for(std::chrono::seconds(3));
     scrapes.push_back(HttpGet(port, "/metrics").second);
   }
   std::map<std::string, double> p50, mean;
@@ -457,15 +462,15 @@ TEST(Cluster, AKafkaBrokerSlowedByADelayMovesItsLatencyLabelAloneAndTheOutlierAl
   EXPECT_LT(p50["1"], injected / 2) << "broker 1 is not slowed";
   EXPECT_LT(p50["3"], injected / 2) << "broker 3 is not slowed";
   // Every publish to broker 2 crosses the proxy both ways: its mean (exact: _sum / _count) moves
-  // by at least the round trip injected. Measured on this machine: 23-24 ms for 20 ms, the mean
-  // and the p50 alike (Kafka's and librdkafka's own share of a slower round trip); the p50 is
-  // interpolated within the per-broker ladder's 19 % wide buckets.
+  // by at least the round trip injected, and by more where Kafka and librdkafka add their own
+  // share to a slower round trip (10 ms each way moved it 23-24 ms on this machine, the mean and
+  // the p50 alike); the p50 is interpolated within the per-broker ladder's 19 % wide buckets.
   const double mean_shift = mean["2"] - (mean["1"] + mean["3"]) / 2;
   const double p50_shift = p50["2"] - (p50["1"] + p50["3"]) / 2;
   EXPECT_GE(mean_shift, injected);
-  EXPECT_LE(mean_shift, 1.3 * injected);
+  EXPECT_LE(mean_shift, 1.6 * injected);
   EXPECT_GE(p50_shift, 0.8 * injected);
-  EXPECT_LE(p50_shift, 1.4 * injected);
+  EXPECT_LE(p50_shift, 1.6 * injected);
   std::printf(
       "broker 2 slower by %.2f ms at the mean, %.2f ms at the p50 (injected %.0f ms round "
       "trip; proxy lateness %lld us)\n",
@@ -528,9 +533,9 @@ double MeanBetween(const std::string& before, const std::string& after, const st
                           count;
 }
 
-// One JetStream server paused in bursts (SIGSTOP for 30 ms of every 100 ms): the streams it leads
+// One JetStream server paused in bursts (SIGSTOP for 40 ms of every 100 ms): the streams it leads
 // answer late, so its publish label's mean moves by what a pause holds a message on average,
-// 30 ms x 30 % / 2 = 4.5 ms, while the other servers' stay (R3 streams: their leaders need one of
+// 40 ms x 40 % / 2 = 8 ms, while the other servers' stay (R3 streams: their leaders need one of
 // two followers, and brokerload talks to n1 only). The label is the stream's leader as brokerload
 // last asked (every 5 s), stable here.
 TEST(Cluster, ANatsServerPausedInBurstsMovesTheLatencyLabelOfItsStreamsAlone) {
@@ -575,9 +580,9 @@ TEST(Cluster, ANatsServerPausedInBurstsMovesTheLatencyLabelOfItsStreamsAlone) {
   std::thread pauser([&] {
     while (!stop.load()) {
       kill(pid, SIGSTOP);
-      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      std::this_thread::sleep_for(std::chrono::milliseconds(40));
       kill(pid, SIGCONT);
-      std::this_thread::sleep_for(std::chrono::milliseconds(70));
+      std::this_thread::sleep_for(std::chrono::milliseconds(60));
     }
   });
   std::this_thread::sleep_for(std::chrono::seconds(2));  // the backlog of the first pause settles
@@ -588,7 +593,7 @@ TEST(Cluster, ANatsServerPausedInBurstsMovesTheLatencyLabelOfItsStreamsAlone) {
   pauser.join();
   kill(pid, SIGCONT);
 
-  const double expected = 0.030 * 0.3 / 2;
+  const double expected = 0.040 * 0.4 / 2;
   double others_shift = 0;
   int others = 0;
   double paused_shift = 0;
@@ -610,10 +615,10 @@ TEST(Cluster, ANatsServerPausedInBurstsMovesTheLatencyLabelOfItsStreamsAlone) {
   EXPECT_GE(paused_shift, 0.6 * expected) << "expected about " << expected * 1e3 << " ms";
   EXPECT_LE(paused_shift, 2.0 * expected) << "expected about " << expected * 1e3 << " ms";
   if (others > 0) {
-    EXPECT_LT(others_shift / others, paused_shift / 3);
+    EXPECT_LT(others_shift / others, paused_shift / 2);
   }
   std::printf(
-      "server %s paused 30 ms of every 100: its mean moved %.2f ms (expected %.2f), the "
+      "server %s paused 40 ms of every 100: its mean moved %.2f ms (expected %.2f), the "
       "others' %.2f ms\n",
       paused.c_str(), paused_shift * 1e3, expected * 1e3,
       others > 0 ? others_shift / others * 1e3 : 0.0);

@@ -348,8 +348,8 @@ groups:
           description: "{{ $who }}: {{ $target }} broker or server {{ "{{" }} $labels.broker {{ "}}" }} has led none of this run's partitions or streams for {{ $a.brokerLeadsNoPartition.for }} while others lead some: brokerload measures nothing of it. Kafka: targets.kafka.topic.partitions per_broker (for new topics) or a preferred leader election; JetStream: more topics, or R3 streams."
 
       - alert: BrokerloadBrokerSlow
-        # One broker's (JetStream: server's) publish p99 far above its peers' (the median over the
-        # target's brokers, per instance), from the per-broker histograms (every message under the
+        # One broker's (JetStream: server's) publish p99 far above the others' (the median over
+        # the target's brokers with traffic, itself included, per instance), from the per-broker histograms (every message under the
         # broker that acknowledged it). A fault of the cluster (every broker slow) is the regression
         # alerts'; this one names the broker.
         expr: |
@@ -358,14 +358,15 @@ groups:
               (rate(brokerload_broker_publish_latency_seconds_bucket[5m])))
             > on (job, instance, target) group_left ()
             (
+              # `>= 0` drops the NaN of a broker without traffic (its slot stays exported).
               {{ $a.brokerSlow.ratio }} * quantile by (job, instance, target) (0.5,
                 histogram_quantile(0.99, sum by (job, instance, replica, target, broker, le)
-                  (rate(brokerload_broker_publish_latency_seconds_bucket[5m]))))
+                  (rate(brokerload_broker_publish_latency_seconds_bucket[5m]))) >= 0)
             )
           ) > {{ $a.brokerSlow.floorSeconds }}
         {{- include "brokerload.rules.meta" (dict "r" $r "name" "BrokerloadBrokerSlow" "a" $a.brokerSlow) | nindent 8 }}
           summary: "{{ $target }} broker {{ "{{" }} $labels.broker {{ "}}" }} publishes {{ $a.brokerSlow.ratio }}x slower than its peers"
-          description: "{{ $who }}: {{ $target }} broker {{ "{{" }} $labels.broker {{ "}}" }} has a publish p99 of {{ $valueDuration }} (5 minutes, messages it acknowledged), at least {{ $a.brokerSlow.ratio }} times the median of the target's brokers' and above {{ "{{" }} {{ $a.brokerSlow.floorSeconds }} | humanizeDuration {{ "}}" }}, for {{ $a.brokerSlow.for }}."
+          description: "{{ $who }}: {{ $target }} broker {{ "{{" }} $labels.broker {{ "}}" }} has a publish p99 of {{ $valueDuration }} (5 minutes, messages it acknowledged), more than {{ $a.brokerSlow.ratio }} times the median of the target's brokers' (itself included) and above {{ "{{" }} {{ $a.brokerSlow.floorSeconds }} | humanizeDuration {{ "}}" }}, for {{ $a.brokerSlow.for }}."
 
       # --- brokerload itself ---
       - alert: BrokerloadSaturated

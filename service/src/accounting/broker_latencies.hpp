@@ -8,11 +8,12 @@
 
 #include "accounting/latency_histogram.hpp"
 
-// A target's publish and end-to-end latency by broker (driver::kUnknownBroker's counterpart: the
-// node id a message was produced to, or read from), for the first kCapacity brokers seen; a
-// later one's latencies are left out here (the target's histograms keep them) and counted in
-// Overflow(). Record* may be called from any thread and are lock-free: a broker takes its slot
-// once, by compare-and-swap, and slots are taken in order, so the first Size() are in use.
+// A target's publish and end-to-end latency by broker (a number: Kafka's node id a message was
+// produced to or read from; JetStream's LeaderWatch number of its stream's leader), for the first
+// kCapacity brokers seen; a later one's latencies are left out here (the target's histograms keep
+// them) and counted in Overflow(). Record* may be called from any thread and are lock-free: a
+// broker takes its slot once, by compare-and-swap, and slots are taken in order, so the first
+// Size() are in use.
 namespace brokerload::accounting {
 
 class BrokerLatencies {

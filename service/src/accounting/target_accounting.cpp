@@ -48,7 +48,7 @@ TargetAccounting::TargetAccounting(const Options& options)
       phase_latencies_.push_back(std::make_unique<PhaseLatencies>());
     }
   }
-  if (options.per_broker) brokers_ = std::make_unique<BrokerLatencies>();
+  if (options.latency_by_broker) brokers_ = std::make_unique<BrokerLatencies>();
 }
 
 void TargetAccounting::SetPhases(const std::vector<PhaseWindow>& windows) {

@@ -195,7 +195,7 @@ class TargetAccounting {
     std::int64_t source_warmup_ns = 0;
     // Publish and end-to-end latency also by broker (BrokerLatencies): the broker the client
     // names for each message (Kafka), else its topic's (SetTopicBroker: JetStream).
-    bool per_broker = false;
+    bool latency_by_broker = false;
   };
 
   explicit TargetAccounting(const Options& options);
@@ -321,7 +321,7 @@ class TargetAccounting {
   // Only with Options::phase_histograms.
   const PhaseLatencies& PhaseLatency(std::size_t phase) const { return *phase_latencies_[phase]; }
   const LatencyHistogram& SendLag() const { return send_lag_; }
-  // Only with Options::per_broker; null otherwise.
+  // Only with Options::latency_by_broker; null otherwise.
   const BrokerLatencies* Brokers() const { return brokers_.get(); }
 
  private:
@@ -395,7 +395,7 @@ class TargetAccounting {
   std::vector<std::atomic<std::uint64_t>> last_key_sequence_;
   LatencyHistogram send_lag_;
   NegativeLatencyWindow negative_latency_;
-  std::unique_ptr<BrokerLatencies> brokers_;                   // Options::per_broker
+  std::unique_ptr<BrokerLatencies> brokers_;                   // Options::latency_by_broker
   std::unique_ptr<std::atomic<std::int32_t>[]> topic_broker_;  // per topic: SetTopicBroker
 };
 

@@ -214,7 +214,18 @@ void TargetRuntime::Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns) {
     leaders_.Refresh(*clients_.front().producer, std::chrono::steady_clock::now());
     AttributeStreams();
   }
+  WarnBrokerOverflow();
   if (++maintain_calls_ % 10 == 0) problems_.Log(*accounting_, topics_.size(), "10 s");
+}
+
+void TargetRuntime::WarnBrokerOverflow() {
+  const accounting::BrokerLatencies* brokers = accounting_->Brokers();
+  if (overflow_warned_ || brokers == nullptr || brokers->Overflow() == 0) return;
+  overflow_warned_ = true;
+  LOG_WARN(
+      "%s: more than %zu brokers: the latency by broker leaves the further ones out (the "
+      "target's figures keep them)",
+      name_.c_str(), accounting::BrokerLatencies::kCapacity);
 }
 
 void TargetRuntime::AttributeStreams() {

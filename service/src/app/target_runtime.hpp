@@ -117,6 +117,8 @@ class TargetRuntime {
   // JetStream: each topic's latencies under the server leading its stream (cnats names none), as
   // the leaders were last asked.
   void AttributeStreams();
+  // Once, when the latency by broker met more brokers than it keeps.
+  void WarnBrokerOverflow();
 
   driver::Backend backend_;
   std::string name_;
@@ -126,6 +128,7 @@ class TargetRuntime {
   ProblemLog problems_;
   LeaderWatch leaders_;
   int maintain_calls_ = 0;
+  bool overflow_warned_ = false;  // Maintain's thread
   driver::Description description_;
   std::unique_ptr<accounting::TargetAccounting> accounting_;
   driver::Health health_;

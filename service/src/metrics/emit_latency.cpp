@@ -56,8 +56,7 @@ void AddWindowQuantiles(Families& families, FamilyId id, const TargetLabels& lab
   }
 }
 
-// Each broker's histograms (Kafka): its label set built per scrape, as the brokers change with
-// the cluster.
+// Each broker's histograms: its label set built per scrape, as the brokers change with the cluster.
 void AddBrokerHistograms(Families& families, const TargetView& t, const Buckets& buckets,
                          bool publishes, bool consumes) {
   const accounting::BrokerLatencies* brokers = t.accounting->Brokers();

@@ -56,11 +56,11 @@ class TargetAccountingTest : public ::testing::Test {
   Totals Topic(std::size_t topic) const { return accounting_.TopicTotals(topic); }
 };
 
-// With per_broker, publish and end-to-end latency are also recorded under the broker the client
-// named, measured phases only, as the target's.
+// With latency_by_broker, publish and end-to-end latency are also recorded under the broker the
+// client named, measured phases only, as the target's.
 TEST(PerBroker, LatenciesAreRecordedUnderTheBrokerTheClientNamed) {
   TargetAccounting::Options options = Options(1, 0, 2);
-  options.per_broker = true;
+  options.latency_by_broker = true;
   TargetAccounting accounting(options);
   accounting.SetPhases({{0, 10 * kSecond, false}, {10 * kSecond}});
   const auto measured = [](std::uint64_t sequence) {
@@ -90,7 +90,7 @@ TEST(PerBroker, LatenciesAreRecordedUnderTheBrokerTheClientNamed) {
 // last set, none before.
 TEST(PerBroker, WithoutABrokerFromTheClientTheTopicsBrokerIsTaken) {
   TargetAccounting::Options options = Options(2);
-  options.per_broker = true;
+  options.latency_by_broker = true;
   TargetAccounting accounting(options);
   accounting.OnAck(Payload(0, 0), 3'000, driver::kUnknownBroker);  // no broker known yet
   accounting.SetTopicBroker(0, 5);

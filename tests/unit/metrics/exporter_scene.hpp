@@ -28,12 +28,12 @@ struct ExporterScene {
 
   static accounting::TargetAccounting::Options Options(std::size_t topics,
                                                        accounting::ReceiveMode receive,
-                                                       bool per_broker = false) {
+                                                       bool by_broker = false) {
     accounting::TargetAccounting::Options o;
     o.topics = topics;
     o.identity = {1, 0};
     o.receive = receive;
-    o.per_broker = per_broker;
+    o.latency_by_broker = by_broker;
     return o;
   }
 

@@ -126,7 +126,7 @@ TEST(ExporterLeadershipTest, EachBrokerHasASeriesOfThePartitionsItLeadsZeroInclu
 // number the accounting holds.
 TEST(ExporterPerBrokerTest, ANamedBrokerIsLabelledWithItsName) {
   accounting::TargetAccounting::Options options{0, 1, 0, {1, 0}, 1'000'000, 1, false};
-  options.per_broker = true;
+  options.latency_by_broker = true;
   accounting::TargetAccounting accounting{options};
   std::vector<std::byte> payload(64);
   message::Header h;
