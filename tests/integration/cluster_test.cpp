@@ -359,6 +359,20 @@ TEST(Cluster, KafkaLatencyByBrokerCountsWhatEachLeaderStored) {
   EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
 }
 
+// `target_yaml` (the inside of `targets:`) paced at `rate` msg/s over `topics` topics for ten
+// minutes (the test stops it earlier), 3 s of warm-up, metrics on a free port.
+std::string SteadyConfig(const std::string& target_yaml, int topics, const std::string& prefix,
+                         int rate) {
+  return "targets:\n" + target_yaml + "workload: {topics: " + std::to_string(topics) +
+         ", topic_prefix: " + UniqueName(prefix) +
+         "}\n"
+         "profile:\n  stages: [{name: steady, rate: " +
+         std::to_string(rate) +
+         ", duration: 10m}]\n"
+         "metrics: {listen: \"127.0.0.1:0\"}\n"
+         "run: {warmup: 3s}\n";
+}
+
 // One broker's cumulative histogram buckets in a scrape of `family` (a per-broker histogram): each
 // bound's count by increasing bound, +Inf last.
 std::vector<std::pair<std::string, double>> BrokerBuckets(const std::string& exposition,
@@ -409,14 +423,9 @@ TEST(Cluster, AKafkaBrokerSlowedByADelayMovesItsLatencyLabelAloneAndTheOutlierAl
   DelayProxy proxy(upstream.substr(0, upstream.find(':')),
                    static_cast<unsigned short>(std::stoi(upstream.substr(upstream.find(':') + 1))),
                    kDelay, static_cast<unsigned short>(std::stoi(proxy_port)));
-  BrokerloadProcess process("targets:\n  kafka:\n    bootstrap_servers: \"" + bootstrap +
-                            "\"\n    topic: {partitions: per_broker}\n"
-                            "workload: {topics: 2, topic_prefix: " +
-                            UniqueName("slow-broker") +
-                            "}\n"
-                            "profile:\n  stages: [{name: steady, rate: 60, duration: 10m}]\n"
-                            "metrics: {listen: \"127.0.0.1:0\"}\n"
-                            "run: {warmup: 3s}\n");
+  BrokerloadProcess process(SteadyConfig("  kafka:\n    bootstrap_servers: \"" + bootstrap +
+                                             "\"\n    topic: {partitions: per_broker}\n",
+                                         2, "slow-broker", 60));
   const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(30));
   ASSERT_NE(port, 0) << process.Log();
   const std::string family = "brokerload_broker_publish_latency_seconds";
@@ -542,14 +551,9 @@ TEST(Cluster, ANatsServerPausedInBurstsMovesTheLatencyLabelOfItsStreamsAlone) {
   std::string urls;
   ASSERT_TRUE(LoadBrokerAddress("NATS_CLUSTER_URLS", urls));
   const std::string n1 = urls.substr(0, urls.find(','));
-  BrokerloadProcess process("targets:\n  nats:\n    servers: [\"" + n1 +
-                            "\"]\n    stream: {replicas: 3}\n"
-                            "workload: {topics: 6, topic_prefix: " +
-                            UniqueName("paused-server") +
-                            "}\n"
-                            "profile:\n  stages: [{name: steady, rate: 300, duration: 10m}]\n"
-                            "metrics: {listen: \"127.0.0.1:0\"}\n"
-                            "run: {warmup: 3s}\n");
+  BrokerloadProcess process(
+      SteadyConfig("  nats:\n    servers: [\"" + n1 + "\"]\n    stream: {replicas: 3}\n", 6,
+                   "paused-server", 300));
   const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(30));
   ASSERT_NE(port, 0) << process.Log();
   const std::string family = "brokerload_broker_publish_latency_seconds";
