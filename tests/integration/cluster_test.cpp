@@ -408,6 +408,18 @@ double QuantileBetween(const std::vector<std::pair<std::string, double>>& before
   return lower;
 }
 
+// The mean of one broker's `family` values between two scrapes (exact: _sum over _count).
+double MeanBetween(const std::string& before, const std::string& after, const std::string& family,
+                   const std::string& target, const std::string& broker) {
+  const std::map<std::string, std::string> labels{{"target", target}, {"broker", broker}};
+  const double count =
+      SumMetric(after, family + "_count", labels) - SumMetric(before, family + "_count", labels);
+  return count <= 0 ? -1
+                    : (SumMetric(after, family + "_sum", labels) -
+                       SumMetric(before, family + "_sum", labels)) /
+                          count;
+}
+
 // One broker slowed (a delay proxy on its client listener, 20 ms each way): its publish latency
 // label moves by the round trip injected, 40 ms, the others' do not, and alert
 // BrokerloadBrokerSlow (the chart's default rules) fires for it alone on the scraped series
@@ -449,19 +461,18 @@ TEST(Cluster, AKafkaBrokerSlowedByADelayMovesItsLatencyLabelAloneAndTheOutlierAl
     if (i > 0) std::this_thread::sleep_for(std::chrono::seconds(3));
     scrapes.push_back(HttpGet(port, "/metrics").second);
   }
+  // Each broker's buckets in each scrape, parsed once.
+  std::map<std::string, std::vector<std::vector<std::pair<std::string, double>>>> buckets;
+  for (const std::string& b : brokers) {
+    for (const std::string& scrape : scrapes)
+      buckets[b].push_back(BrokerBuckets(scrape, family, b));
+  }
   std::map<std::string, double> p50, mean;
   for (const std::string& b : brokers) {
-    p50[b] = QuantileBetween(BrokerBuckets(scrapes.front(), family, b),
-                             BrokerBuckets(scrapes.back(), family, b), 0.5);
-    const std::map<std::string, std::string> labels{{"target", "kafka"}, {"broker", b}};
-    mean[b] = (SumMetric(scrapes.back(), family + "_sum", labels) -
-               SumMetric(scrapes.front(), family + "_sum", labels)) /
-              (SumMetric(scrapes.back(), family + "_count", labels) -
-               SumMetric(scrapes.front(), family + "_count", labels));
-    const double p90 = QuantileBetween(BrokerBuckets(scrapes.front(), family, b),
-                                       BrokerBuckets(scrapes.back(), family, b), 0.9);
-    const double p99 = QuantileBetween(BrokerBuckets(scrapes.front(), family, b),
-                                       BrokerBuckets(scrapes.back(), family, b), 0.99);
+    p50[b] = QuantileBetween(buckets[b].front(), buckets[b].back(), 0.5);
+    mean[b] = MeanBetween(scrapes.front(), scrapes.back(), family, "kafka", b);
+    const double p90 = QuantileBetween(buckets[b].front(), buckets[b].back(), 0.9);
+    const double p99 = QuantileBetween(buckets[b].front(), buckets[b].back(), 0.99);
     std::printf("broker %s: publish p50 %.2f ms, p90 %.2f, p99 %.2f, mean %.2f ms over %d s\n",
                 b.c_str(), p50[b] * 1e3, p90 * 1e3, p99 * 1e3, mean[b] * 1e3, 2 * (kScrapes - 1));
   }
@@ -497,14 +508,12 @@ TEST(Cluster, AKafkaBrokerSlowedByADelayMovesItsLatencyLabelAloneAndTheOutlierAl
        << "group_eval_order: [brokerload-recording, brokerload-alerts]\n"
        << "tests:\n  - interval: 1m\n    input_series:\n";
   for (const std::string& b : brokers) {
-    const auto first = BrokerBuckets(scrapes.front(), family, b);
+    const auto& first = buckets[b].front();
     for (std::size_t i = 0; i < first.size(); ++i) {
       test << "      - series: '" << family << "_bucket{job=\"brokerload\",instance=\"a\","
            << "replica=\"brokerload-0\",target=\"kafka\",broker=\"" << b << "\",le=\""
            << first[i].first << "\"}'\n        values: '";
-      for (const std::string& scrape : scrapes) {
-        test << BrokerBuckets(scrape, family, b).at(i).second << " ";
-      }
+      for (const auto& scrape : buckets[b]) test << scrape.at(i).second << " ";
       test << "'\n";
     }
   }
@@ -528,18 +537,6 @@ TEST(Cluster, AKafkaBrokerSlowedByADelayMovesItsLatencyLabelAloneAndTheOutlierAl
   EXPECT_EQ(status, 0) << promtool_out << "\n(test file " << (dir / "slow.test.yml").string()
                        << ")";
   EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
-}
-
-// The mean of one broker's `family` values between two scrapes (exact: _sum over _count).
-double MeanBetween(const std::string& before, const std::string& after, const std::string& family,
-                   const std::string& target, const std::string& broker) {
-  const std::map<std::string, std::string> labels{{"target", target}, {"broker", broker}};
-  const double count =
-      SumMetric(after, family + "_count", labels) - SumMetric(before, family + "_count", labels);
-  return count <= 0 ? -1
-                    : (SumMetric(after, family + "_sum", labels) -
-                       SumMetric(before, family + "_sum", labels)) /
-                          count;
 }
 
 // One JetStream server paused in bursts (SIGSTOP for 40 ms of every 100 ms): the streams it leads

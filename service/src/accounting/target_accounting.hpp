@@ -352,6 +352,10 @@ class TargetAccounting {
     return counters_[topic * windows_.size() + phase];
   }
   void CountForeign(std::size_t topic, ForeignReason reason);
+  // `broker` when the client named one, else `topic`'s (SetTopicBroker).
+  std::int32_t BrokerOf(std::size_t topic, std::int32_t broker) const {
+    return broker >= 0 ? broker : topic_broker_[topic].load(std::memory_order_relaxed);
+  }
   bool OnReceivedFromAny(const message::Header& header, std::size_t bytes, std::uint32_t partition,
                          std::int64_t now_ns, WorkItem& item, bool replayed, std::int32_t broker);
   // Notes that `sequence` arrived from `partition` (stream's mutex held).

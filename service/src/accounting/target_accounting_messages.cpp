@@ -65,10 +65,7 @@ void TargetAccounting::OnAck(std::span<const std::byte> payload, std::int64_t no
   const std::int64_t latency = now_ns - header->actual_ns;
   latencies_[header->topic]->publish.Record(latency);
   if (!phase_latencies_.empty()) phase_latencies_[phase]->publish.Record(latency);
-  if (brokers_) {
-    brokers_->RecordPublish(broker >= 0 ? broker : topic_broker_[header->topic].load(kRelaxed),
-                            latency);
-  }
+  if (brokers_) brokers_->RecordPublish(BrokerOf(header->topic, broker), latency);
 }
 
 void TargetAccounting::OnAckFailed(std::span<const std::byte> payload, driver::Status status) {
@@ -197,10 +194,7 @@ bool TargetAccounting::Account(const message::Header& header, std::size_t phase,
   if (!measured) return true;
   TopicLatencies& latencies = *latencies_[header.topic];
   latencies.end_to_end.Record(e2e);
-  if (brokers_) {
-    brokers_->RecordEndToEnd(broker >= 0 ? broker : topic_broker_[header.topic].load(kRelaxed),
-                             e2e);
-  }
+  if (brokers_) brokers_->RecordEndToEnd(BrokerOf(header.topic, broker), e2e);
   const std::int64_t from_send = now_ns - header.actual_ns;
   latencies.end_to_end_service.Record(from_send);
   if (!phase_latencies_.empty()) {
