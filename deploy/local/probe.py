@@ -15,6 +15,10 @@
                              whose names start with PREFIX, the sum of those partitions' end
                              offsets ("1=1200 2=800 3=1000"): the messages stored in a fresh
                              topic, by leader.
+  probe.py kafka-delete-records HOST:PORT TOPIC PARTITION
+                             deletes the partition's records up to its end (DeleteRecords at its
+                             leader) and prints one line: its leader and how many records were
+                             deleted ("leader=2 deleted=412"): a loss Kafka made, of a known size.
   probe.py nats HOST:PORT    exits 0 when JetStream answers $JS.API.INFO
                              (account info) with no error.
   probe.py nats-info HOST:PORT
@@ -198,6 +202,40 @@ def kafka_end_offsets(address, prefix):
     print(" ".join(f"{b}={n}" for b, n in sorted(ends.items())))
 
 
+def kafka_partition_offset(address, topic, partition, timestamp):
+    """ListOffsets v1 at the partition's leader: its end (-1) or its first offset (-2)."""
+    body = struct.pack(">ii", -1, 1) + struct.pack(">h", len(topic)) + topic.encode()
+    body += struct.pack(">iiq", 1, partition, timestamp)
+    reply = kafka_request(address, 2, 1, body)
+    at = 4 + 2 + len(topic) + 4  # topic count, name, partition count
+    _, error, _, offset = struct.unpack_from(">ihqq", reply, at)
+    if error:
+        raise ValueError(f"{topic}/{partition}: ListOffsets error {error}")
+    return offset
+
+
+def kafka_delete_records(address, topic, partition):
+    brokers, topics = kafka_metadata(address, [topic])
+    hosts = {node: f"{host}:{port}" for node, host, port in brokers}
+    error, partitions = topics.get(topic, (3, {}))
+    partition = int(partition)
+    if error or partition not in partitions:
+        raise ValueError(f"topic {topic}: error {error}")
+    _, leader, _, _ = partitions[partition]
+    first = kafka_partition_offset(hosts[leader], topic, partition, -2)
+    end = kafka_partition_offset(hosts[leader], topic, partition, -1)
+    # DeleteRecords v1: the partition up to `end`, 10 s for the replicas to follow.
+    body = struct.pack(">i", 1) + struct.pack(">h", len(topic)) + topic.encode()
+    body += struct.pack(">iiqi", 1, partition, end, 10_000)
+    reply = kafka_request(hosts[leader], 21, 1, body)
+    at = 4 + 4 + 2 + len(topic) + 4  # throttle, topic count, name, partition count
+    _, low_watermark, error = struct.unpack_from(">iqh", reply, at)
+    if error or low_watermark != end:
+        raise ValueError(f"{topic}/{partition}: DeleteRecords error {error}, "
+                         f"low watermark {low_watermark} for {end}")
+    print(f"leader={leader} deleted={end - first}")
+
+
 def kafka_topics(address, prefix):
     _, topics = kafka_metadata(address, [])
     for name in sorted(topics):
@@ -326,6 +364,7 @@ def main(argv):
                 "kafka-topics": (kafka_topics, 2, 2), "nats-streams": (nats_streams, 2, 2),
                 "kafka-leader-counts": (kafka_leader_counts, 2, 2),
                 "kafka-end-offsets": (kafka_end_offsets, 2, 2),
+                "kafka-delete-records": (kafka_delete_records, 3, 3),
                 "nats-server-name": (nats_server_name, 1, 1)}
     command = commands.get(argv[1] if len(argv) > 1 else "")
     if not command or not command[1] <= len(argv) - 2 <= command[2]:

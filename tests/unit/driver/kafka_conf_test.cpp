@@ -72,7 +72,7 @@ TEST(KafkaClientSettings, TheConsumerGetsItsGroupAndDefaultsThenSecurityThenTheU
       ClientSettings(target, ClientKind::kConsumer),
       ElementsAre(Pair("bootstrap.servers", "k:9092"), Pair("client.id", "brokerload-consumer"),
                   Pair("group.id", "g"), Pair("enable.auto.commit", "true"),
-                  Pair("auto.offset.reset", "latest"), Pair("enable.partition.eof", "false"),
+                  Pair("auto.offset.reset", "earliest"), Pair("enable.partition.eof", "false"),
                   Pair("partition.assignment.strategy", "range,roundrobin"),
                   Pair("fetch.wait.max.ms", "100"), Pair("session.timeout.ms", "10000"),
                   Pair("heartbeat.interval.ms", "2000"), Pair("security.protocol", "plaintext"),

@@ -47,7 +47,12 @@ config::Properties ConsumerDefaults(const config::KafkaTarget& target) {
   return {
       {"group.id", target.consumer_group},
       {"enable.auto.commit", "true"},
-      {"auto.offset.reset", "latest"},
+      // Where a partition's position is gone (its records deleted ahead of the consumer by
+      // retention or DeleteRecords: out of range) or was never committed, resume at the first
+      // record still stored: only what the broker no longer holds is missed (and counted lost).
+      // "latest" skipped what was written in between too, which the broker still held. The
+      // run's first assignment starts at the ends explicitly (StartAtEnds).
+      {"auto.offset.reset", "earliest"},
       {"enable.partition.eof", "false"},
       // librdkafka 2.0.2 has known bugs in cooperative-sticky; stay with eager strategies.
       {"partition.assignment.strategy", "range,roundrobin"},
