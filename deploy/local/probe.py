@@ -226,9 +226,9 @@ def nats_replies(sock, reader):
             yield line.split()[1].decode(), json.loads(reader.read(size + 2)[:size])
 
 
-def nats_request(address, subject, payload=b""):
+def nats_request(address, subject, payload=b"", timeout=TIMEOUT_S):
     """One request to a NATS server over a raw connection; the reply's JSON."""
-    with socket.create_connection(split_address(address), timeout=TIMEOUT_S) as sock:
+    with socket.create_connection(split_address(address), timeout=timeout) as sock:
         reader = sock.makefile("rb")
         info = reader.readline()
         if not info.startswith(b"INFO "):
@@ -262,7 +262,8 @@ def nats_stream_leader(address, stream):
 
 
 def nats_stream_state(address, stream):
-    info = nats_request(address, f"$JS.API.STREAM.INFO.{stream}")
+    # 1 s: asked in a loop while the stream elects a leader, when no server may answer.
+    info = nats_request(address, f"$JS.API.STREAM.INFO.{stream}", timeout=1.0)
     leader = info.get("cluster", {}).get("leader") or ""
     print(f"leader={leader} messages={info['state']['messages']}")
 
