@@ -29,6 +29,12 @@
                              prints the server_name the server announces in its INFO line.
   probe.py nats-stream-leader HOST:PORT STREAM
                              prints the name of the server leading that stream.
+  probe.py nats-stream-state HOST:PORT STREAM
+                             prints one line: the server leading the stream (empty while it
+                             elects one) and the messages it holds ("leader=n2 messages=1200").
+  probe.py nats-stream-stepdown HOST:PORT STREAM
+                             asks the stream's leader to step down
+                             ($JS.API.STREAM.LEADER.STEPDOWN); exits 0 when JetStream agreed.
   probe.py nats-pending HOST:PORT STREAM
                              prints how many of the stream's messages its one consumer
                              has not delivered yet (num_pending).
@@ -258,9 +264,9 @@ def nats_replies(sock, reader):
             yield line.split()[1].decode(), json.loads(reader.read(size + 2)[:size])
 
 
-def nats_request(address, subject, payload=b""):
+def nats_request(address, subject, payload=b"", timeout=TIMEOUT_S):
     """One request to a NATS server over a raw connection; the reply's JSON."""
-    with socket.create_connection(split_address(address), timeout=TIMEOUT_S) as sock:
+    with socket.create_connection(split_address(address), timeout=timeout) as sock:
         reader = sock.makefile("rb")
         info = reader.readline()
         if not info.startswith(b"INFO "):
@@ -291,6 +297,18 @@ def nats_stream_leader(address, stream):
     if not leader:
         raise ValueError(f"stream {stream} has no leader")
     print(leader)
+
+
+def nats_stream_state(address, stream):
+    # 1 s: asked in a loop while the stream elects a leader, when no server may answer.
+    info = nats_request(address, f"$JS.API.STREAM.INFO.{stream}", timeout=1.0)
+    leader = info.get("cluster", {}).get("leader") or ""
+    print(f"leader={leader} messages={info['state']['messages']}")
+
+
+def nats_stream_stepdown(address, stream):
+    if not nats_request(address, f"$JS.API.STREAM.LEADER.STEPDOWN.{stream}").get("success"):
+        raise ValueError(f"stream {stream}: the step-down was not done")
 
 
 def nats_pending(address, stream):
@@ -360,6 +378,8 @@ def main(argv):
     commands = {"kafka": (probe_kafka, 1, 2), "kafka-leader": (kafka_leader, 3, 3),
                 "nats": (probe_nats, 1, 1), "nats-info": (probe_nats_info, 1, 1),
                 "nats-stream-leader": (nats_stream_leader, 2, 2),
+                "nats-stream-state": (nats_stream_state, 2, 2),
+                "nats-stream-stepdown": (nats_stream_stepdown, 2, 2),
                 "nats-pending": (nats_pending, 2, 2), "nats-times": (nats_times, 2, 2),
                 "kafka-topics": (kafka_topics, 2, 2), "nats-streams": (nats_streams, 2, 2),
                 "kafka-leader-counts": (kafka_leader_counts, 2, 2),

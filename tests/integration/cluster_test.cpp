@@ -1,9 +1,10 @@
-// A node of a 3-node cluster killed (SIGKILL) mid-run and restarted on its data, under the
-// settings that promise no loss: Kafka with replication factor 3, min.insync.replicas 2, acks=all
-// and idempotence; JetStream with an R3 file stream. The node killed is the one that leads (the
-// topic's partition 0, the stream), so that the fault reaches the write path. brokerload must
-// count no message lost and none duplicated; every difference between what it sent and what
-// arrived must carry its cause (a publish error, a redelivery).
+// Tests on the local 3-node clusters. A Kafka node killed (SIGKILL) mid-run and restarted on its
+// data, under the settings that promise no loss: replication factor 3, min.insync.replicas 2,
+// acks=all and idempotence; the node killed leads the topic's partition 0, so that the fault
+// reaches the write path. brokerload must count no message lost and none duplicated; every
+// difference between what it sent and what arrived must carry its cause (a publish error, a
+// redelivery). JetStream's counterpart, with its latency label, is cluster_leaders_test.cpp. Then
+// the spread of leaders and the latency by broker, one node slowed.
 // The clusters come from deploy/local/cluster.sh (ctest fixture `cluster`).
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -22,53 +23,12 @@
 
 #include "broker_env.hpp"
 #include "brokerload_process.hpp"
+#include "cluster_helpers.hpp"
 #include "delay_proxy.hpp"
 #include "leaders.hpp"
 
 namespace brokerload::testing {
 namespace {
-
-std::string StateDir() {
-  return std::filesystem::path(std::getenv("BROKERLOAD_BROKERS_ENV")).parent_path().string();
-}
-
-// Runs deploy/local/cluster.sh or probe.py with `args`; the exit code and standard output.
-std::pair<int, std::string> Local(const std::string& program, const std::string& args) {
-  const std::string out = StateDir() + "/command.out";
-  const std::string command = "BROKERLOAD_CLUSTER_DIR=" + StateDir() +
-                              " " BROKERLOAD_SOURCE_DIR "/deploy/local/" + program + " " + args +
-                              " >" + out + " 2>>" + StateDir() + "/commands.log";
-  const int status = std::system(command.c_str());
-  std::ifstream file(out);
-  std::string text;
-  std::getline(file, text);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
-}
-
-// Kills node `node` of `broker` (SIGKILL), waits 10 s and starts it again on its data. It
-// restarts the node even when the kill failed, so that the next test finds the whole cluster.
-::testing::AssertionResult KillForTenSeconds(const std::string& broker, const std::string& node) {
-  const int killed = Local("cluster.sh", "kill " + broker + " " + node).first;
-  if (killed == 0) std::this_thread::sleep_for(std::chrono::seconds(10));
-  const int restarted = Local("cluster.sh", "restart " + broker + " " + node).first;
-  if (killed == 0 && restarted == 0) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << "cluster.sh kill " << broker << " " << node << " exited " << killed
-         << ", restart exited " << restarted << "; see " << StateDir() << "/commands.log";
-}
-
-// `publish_timeout` bounds each publish (Kafka: message.timeout.ms); see each test for its choice.
-std::string Config(const std::string& target_yaml, const std::string& prefix, int messages,
-                   const std::string& publish_timeout) {
-  return "targets:\n" + target_yaml + "workload: {topics: 1, topic_prefix: " + prefix +
-         "}\n"
-         "profile:\n  stages: [{name: steady, rate: 200, messages: " +
-         std::to_string(messages) +
-         "}]\n"
-         "metrics: {listen: \"127.0.0.1:0\"}\n"
-         "run: {loss_grace: 90s, publish_timeout: " +
-         publish_timeout + ", drain_timeout: 60s, warmup: 0s}\n";
-}
 
 TEST(Cluster, AKafkaPartitionLeaderKilledUnderReplicationThreeLosesAndDuplicatesNothing) {
   std::string bootstrap;
@@ -151,93 +111,6 @@ TEST(Cluster, AKafkaPartitionLeaderKilledUnderReplicationThreeLosesAndDuplicates
   EXPECT_GT(before[leader], 0);
   EXPECT_GT(others_down, 0);
   EXPECT_LT(down[leader], others_down / 10) << "killed broker " << leader;
-  EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
-}
-
-TEST(Cluster, ANatsStreamLeaderKilledUnderR3LosesAndDuplicatesNothing) {
-  std::string urls;
-  ASSERT_TRUE(LoadBrokerAddress("NATS_CLUSTER_URLS", urls));
-  constexpr int kMessages = 8'000;
-  const std::string topic_prefix = UniqueName("r3");
-  std::string servers;  // ["nats://a", "nats://b", ...]
-  for (std::size_t at = 0; at < urls.size();) {
-    const std::size_t end = std::min(urls.find(',', at), urls.size());
-    servers += (servers.empty() ? "\"" : ", \"") + urls.substr(at, end - at) + "\"";
-    at = end + 1;
-  }
-  BrokerloadProcess process(Config("  nats:\n    servers: [" + servers +
-                                       "]\n"
-                                       "    stream: {storage: file, replicas: 3}\n",
-                                   topic_prefix, kMessages, "10s"));
-  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(30));
-  ASSERT_NE(port, 0) << process.Log();
-  std::string metrics;
-  auto value = [&](const std::string& name) {
-    return SumMetric(metrics, name, {{"target", "nats"}});
-  };
-  ASSERT_TRUE(WaitForAbove(port, metrics, "brokerload_messages_consumed_total", "nats", 2000,
-                           std::chrono::seconds(60)))
-      << process.Log();
-
-  const std::string first = urls.substr(urls.find("//") + 2, urls.find(',') - urls.find("//") - 2);
-  const auto [found, leader] =
-      Local("probe.py",
-            "nats-stream-leader " + first + " " + topic_prefix + "-0");  // server names are n1..n3
-  ASSERT_EQ(found, 0) << "no leader for stream " << topic_prefix << "-0";
-  ASSERT_EQ(leader.size(), 2u);
-  // brokerload_broker_partitions_led names the same leader, the two replicas' servers at 0.
-  metrics = HttpGet(port, "/metrics").second;
-  std::map<std::string, int> led = PartitionsLed(metrics, "nats");
-  EXPECT_EQ(led.size(), 3u) << metrics;
-  EXPECT_EQ(led.count(leader) != 0 ? led.at(leader) : -1, 1) << metrics;
-  ASSERT_TRUE(KillForTenSeconds("nats", leader.substr(1)));
-
-  const bool accounted = WaitFor(
-      [&] {
-        metrics = HttpGet(port, "/metrics").second;
-        return value("brokerload_messages_acked_total") +
-                       value("brokerload_publish_errors_total") ==
-                   kMessages &&
-               value("brokerload_messages_consumed_total") -
-                       value("brokerload_messages_redelivered_total") -
-                       value("brokerload_messages_delivered_after_error_total") >=
-                   value("brokerload_messages_acked_total");
-      },
-      std::chrono::seconds(120));
-  EXPECT_TRUE(accounted) << process.Log();
-  // The leadership moved to another server, and the gauge (asked every 5 s) follows it.
-  std::string new_leader;
-  const bool followed = WaitFor(
-      [&] {
-        int found_new = 0;
-        std::tie(found_new, new_leader) =
-            Local("probe.py", "nats-stream-leader " + first + " " + topic_prefix + "-0");
-        led = PartitionsLed(HttpGet(port, "/metrics").second, "nats");
-        return found_new == 0 && led.count(new_leader) != 0 && led.at(new_leader) == 1;
-      },
-      std::chrono::seconds(30));
-  EXPECT_TRUE(followed) << "stream leader " << new_leader << "; " << process.Log();
-  EXPECT_NE(new_leader, leader);
-  // Until the two others elect a new leader, publishes fail: unanswered (timeouts) while the
-  // cluster still routes to the dead leader, then "no responders" (unknown_topic). Those are
-  // errors, each counted by its reason; what was acknowledged is all there, once.
-  EXPECT_EQ(value("brokerload_messages_lost_total"), 0);
-  EXPECT_EQ(value("brokerload_messages_duplicated_total"), 0);
-  EXPECT_EQ(value("brokerload_messages_consumed_total") -
-                value("brokerload_messages_redelivered_total") -
-                value("brokerload_messages_delivered_after_error_total"),
-            value("brokerload_messages_acked_total"));
-  EXPECT_GT(value("brokerload_messages_acked_total"), kMessages / 2);
-  std::printf(
-      "nats stream leader %s killed: %.0f acked, %.0f timeouts, %.0f no responders, %.0f "
-      "delivered after error, %.0f redelivered\n",
-      leader.c_str(), value("brokerload_messages_acked_total"),
-      SumMetric(metrics, "brokerload_publish_errors_total",
-                {{"target", "nats"}, {"reason", "timeout"}}),
-      SumMetric(metrics, "brokerload_publish_errors_total",
-                {{"target", "nats"}, {"reason", "unknown_topic"}}),
-      value("brokerload_messages_delivered_after_error_total"),
-      value("brokerload_messages_redelivered_total"));
   EXPECT_EQ(process.Terminate(std::chrono::seconds(60)), 0) << process.Log();
 }
 

@@ -109,19 +109,17 @@ std::vector<metrics::BrokerLeads> LeaderWatch::Counts() const {
 }
 
 std::vector<std::int32_t> LeaderWatch::LeaderNumbers() {
-  std::vector<std::int32_t> numbers;
-  numbers.reserve(leaders_.size());
+  numbers_.resize(leaders_.size(), driver::kUnknownBroker);
   const std::lock_guard lock(mutex_);
-  for (const std::string& leader : leaders_) {
-    if (leader.empty()) {
-      numbers.push_back(driver::kUnknownBroker);
-      continue;
-    }
-    auto at = std::find(names_.begin(), names_.end(), leader);
-    if (at == names_.end()) at = names_.insert(names_.end(), leader);
-    numbers.push_back(static_cast<std::int32_t>(at - names_.begin()));
+  for (std::size_t i = 0; i < leaders_.size(); ++i) {
+    // No leader named: an election under way. The stream acknowledges nothing until it has one,
+    // and then, until the next ask, under the leader before, as when an ask goes unanswered.
+    if (leaders_[i].empty()) continue;
+    auto at = std::find(names_.begin(), names_.end(), leaders_[i]);
+    if (at == names_.end()) at = names_.insert(names_.end(), leaders_[i]);
+    numbers_[i] = static_cast<std::int32_t>(at - names_.begin());
   }
-  return numbers;
+  return numbers_;
 }
 
 std::string LeaderWatch::NameOf(std::int32_t number) const {

@@ -67,9 +67,10 @@ class LeaderWatch {
   std::vector<metrics::BrokerLeads> Counts() const;
   const LeaderWords& Words() const { return words_; }
   // The last answer's leaders (driver::Leadership::leaders) as numbers that NameOf turns back
-  // into names: each name's place in the order first seen, from 0; driver::kUnknownBroker for
-  // none. For the per-broker latencies of a target whose client names no broker (JetStream: the
-  // server leading each stream). Refresh's thread only.
+  // into names: each name's place in the order first seen, from 0. Where an answer names no
+  // leader (an election), the one an earlier answer named stays; driver::kUnknownBroker until
+  // one is named. For the per-broker latencies of a target whose client names no broker
+  // (JetStream: the server leading each stream). Refresh's thread only.
   std::vector<std::int32_t> LeaderNumbers();
   // The name of a number LeaderNumbers gave; "" for any other. Any thread.
   std::string NameOf(std::int32_t number) const;
@@ -80,6 +81,7 @@ class LeaderWatch {
   std::optional<Clock::time_point> asked_;  // Refresh's thread only
   std::string logged_;                      // the same: the spread line last logged
   std::vector<std::string> leaders_;        // the same: the last answer's leaders
+  std::vector<std::int32_t> numbers_;       // the same: LeaderNumbers' last result
   mutable std::mutex mutex_;
   std::vector<metrics::BrokerLeads> counts_;  // guarded by mutex_
   std::vector<std::string> names_;            // guarded by mutex_: LeaderNumbers' names

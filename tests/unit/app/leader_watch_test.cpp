@@ -117,11 +117,11 @@ TEST(LeaderWatch, WithoutAnyAnswerThereIsNothingToExport) {
 }
 
 // JetStream's per-server latencies: each stream's leader as a number that names the server back,
-// the same number for the same server across answers, kUnknownBroker for a stream electing one.
+// the same number for the same server across answers.
 TEST(LeaderWatch, LeaderNumbersNameEachServerOnceAcrossAnswers) {
   ScriptedProducer producer;
   producer.answers = {driver::Leadership{{"n1", "n2", "n3"}, {"n2", "n1", "n2"}},
-                      driver::Leadership{{"n1", "n2", "n3"}, {"n3", "", "n2"}}};
+                      driver::Leadership{{"n1", "n2", "n3"}, {"n3", "n1", "n2"}}};
   LeaderWatch watch("nats", driver::Backend::kNats);
   EXPECT_THAT(watch.LeaderNumbers(), IsEmpty());  // never asked
   const LeaderWatch::Clock::time_point start{std::chrono::seconds(100)};
@@ -130,11 +130,33 @@ TEST(LeaderWatch, LeaderNumbersNameEachServerOnceAcrossAnswers) {
   EXPECT_EQ(watch.NameOf(0), "n2");
   EXPECT_EQ(watch.NameOf(1), "n1");
   watch.Refresh(producer, start + LeaderWatch::kInterval);
-  EXPECT_THAT(watch.LeaderNumbers(), ElementsAre(2, driver::kUnknownBroker, 0));
+  EXPECT_THAT(watch.LeaderNumbers(), ElementsAre(2, 1, 0));
   EXPECT_EQ(watch.NameOf(2), "n3");
   EXPECT_EQ(watch.NameOf(0), "n2");
   EXPECT_EQ(watch.NameOf(3), "");
   EXPECT_EQ(watch.NameOf(driver::kUnknownBroker), "");
+}
+
+// A stream electing a leader (named none) keeps the leader named before, so that what its new
+// leader acknowledges before the next ask is counted under a server, as when an ask goes
+// unanswered; a stream that never had one named has none.
+TEST(LeaderWatch, AStreamElectingALeaderKeepsTheOneNamedBefore) {
+  ScriptedProducer producer;
+  producer.answers = {driver::Leadership{{"n1", "n2", "n3"}, {"n2", ""}},
+                      driver::Leadership{{"n1", "n2", "n3"}, {"", "n3"}},
+                      driver::Leadership{{"n1", "n2", "n3"}, {"n1", "n3"}}};
+  LeaderWatch watch("nats", driver::Backend::kNats);
+  const LeaderWatch::Clock::time_point start{std::chrono::seconds(100)};
+  watch.Refresh(producer, start);
+  EXPECT_THAT(watch.LeaderNumbers(), ElementsAre(0, driver::kUnknownBroker));
+  watch.Refresh(producer, start + LeaderWatch::kInterval);
+  EXPECT_THAT(watch.LeaderNumbers(), ElementsAre(0, 1));  // stream 0 electing: still n2's
+  EXPECT_EQ(watch.NameOf(0), "n2");
+  // The gauge tells the truth of the answer: no server leads stream 0.
+  EXPECT_THAT(watch.Counts(), ElementsAre(Leads{"n1", 0}, Leads{"n2", 0}, Leads{"n3", 1}));
+  watch.Refresh(producer, start + 2 * LeaderWatch::kInterval);
+  EXPECT_THAT(watch.LeaderNumbers(), ElementsAre(2, 1));
+  EXPECT_EQ(watch.NameOf(2), "n1");
 }
 
 }  // namespace
