@@ -29,7 +29,7 @@ constexpr std::string_view kUsage =
     "  brokerload run --config FILE [--log-level debug|info|warn|error]\n"
     "  brokerload compare --config FILE --out DIR [--profile seed] [--seed-rate R]\n"
     "                     [--seed-min-duration DURATION] [--warmup DURATION]\n"
-    "                     [--side-by-side] [--baseline OLD.json]\n"
+    "                     [--side-by-side] [--repeat N] [--baseline OLD.json]\n"
     "                     [--max-throughput-drop PCT] [--max-p99-rise PCT]\n"
     "  brokerload validate-config FILE\n"
     "  brokerload cleanup --config FILE [--replicas N] [--dry-run] [--wait DURATION]\n"
@@ -141,6 +141,18 @@ int CompareCommand(const std::vector<std::string>& args) {
       options.warmup = *warmup;
     } else if (flag == "--baseline") {
       options.baseline = value;
+    } else if (flag == "--repeat") {
+      try {
+        std::size_t used = 0;
+        options.repeat = std::stoi(value, &used);
+        if (used != value.size()) options.repeat = 0;
+      } catch (const std::exception&) {
+        options.repeat = 0;
+      }
+      if (options.repeat < 1 || options.repeat > 20) {
+        return Usage("compare: --repeat: expected a number of runs from 1 to 20, got '" + value +
+                     "'");
+      }
     } else if (flag == "--max-throughput-drop") {
       if (!ParsePercent(value, options.tolerances.throughput_drop)) {
         return Usage("compare: --max-throughput-drop: expected a percentage, got '" + value + "'");

@@ -208,6 +208,41 @@ TEST_F(CompareTest, TheHtmlRendersInChromiumWithoutConsoleErrorsAndWithItsCharts
   EXPECT_THAT(rendered.output, HasSubstr("<polyline class=\"line\""));
 }
 
+// --repeat: every repetition's figures in the report, and a gate that judges them by rank: a
+// baseline whose three runs were all ten times as fast (doctored) is beaten by all three of this
+// run's, which the rank test finds (p = 1/20) beyond the tolerance.
+TEST_F(CompareTest, RepetitionsAreReportedAndGatedByTheirRanks) {
+  const std::string config = (dir_ / "repeat.yaml").string();
+  std::ofstream(config) << "targets:\n  nats: {servers: [\"" << nats_ << "\"]}\n"
+                        << "workload: {topic_prefix: " << prefix_ << "-r}\n"
+                        << "profile: {stages: [{name: s, rate: 2000, duration: 2s}]}\n";
+  const auto compare = [&](const std::string& out, const std::string& extra) {
+    return Shell(std::string(BROKERLOAD_BINARY) + " compare --config " + config +
+                 " --warmup 1s --repeat 3 --out " + (dir_ / out).string() + " " + extra);
+  };
+  const Outcome first = compare("repeated", "");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  nlohmann::json report = nlohmann::json::parse(Read(dir_ / "repeated" / "report.json"));
+  EXPECT_EQ(report["repetitions"], 3);
+  ASSERT_EQ(report["repeated"].size(), 1u);
+  EXPECT_EQ(report["repeated"][0]["end_to_end_p99_ms"].size(), 3u);
+  for (const auto& p99 : report["repeated"][0]["end_to_end_p99_ms"]) EXPECT_GT(p99, 0);
+  EXPECT_THAT(Read(dir_ / "repeated" / "report.md"), HasSubstr("## Repetitions"));
+
+  for (auto& p99 : report["repeated"][0]["end_to_end_p99_ms"]) p99 = 0.001;
+  for (auto& rate : report["repeated"][0]["achieved_rate"]) rate = 20'000;
+  std::ofstream(dir_ / "fast3.json") << report.dump();
+  const Outcome gated = compare("gated3", "--baseline " + (dir_ / "fast3.json").string());
+  EXPECT_EQ(gated.exit_code, 5) << gated.output;
+  EXPECT_THAT(gated.output, HasSubstr("REGRESSION nats s: p99 end-to-end latency median 0.00 ms"));
+  EXPECT_THAT(gated.output, HasSubstr("regression (rank test, 3 vs 3 runs, p 0.05 worse"));
+  EXPECT_THAT(Read(dir_ / "gated3" / "report.md"), HasSubstr("## Against the baseline"));
+
+  const Outcome bad = compare("bad", "--repeat 0");
+  EXPECT_EQ(bad.exit_code, 64) << bad.output;
+  EXPECT_THAT(bad.output, HasSubstr("--repeat: expected a number of runs from 1 to 20, got '0'"));
+}
+
 TEST_F(CompareTest, ABaselineGatesRegressions) {
   ASSERT_EQ(Compare("baseline").exit_code, 0);
   // A baseline that achieved ten times the offered rate with a p99 of 1 us, which no run can:

@@ -101,6 +101,24 @@ int RunTargets(RunLoop& loop, const config::Config& config,
   return kExitOk;
 }
 
+// The whole profile on every target: at once (side by side) or one target after the other.
+int RunProfile(RunLoop& loop, const config::Config& config, const CompareOptions& options,
+               report::Comparison& comparison) {
+  const std::vector<driver::Backend> backends = Backends(config);
+  if (options.side_by_side) return RunTargets(loop, config, backends, options, comparison);
+  for (driver::Backend backend : backends) {
+    if (loop.Interrupted()) {
+      if (comparison.interrupted.empty()) {
+        comparison.interrupted = "by signal " + std::to_string(loop.Signal()) + " (before " +
+                                 std::string(driver::BackendName(backend)) + " ran)";
+      }
+      break;
+    }
+    if (int rc = RunTargets(loop, config, {backend}, options, comparison)) return rc;
+  }
+  return kExitOk;
+}
+
 bool WriteFile(const std::filesystem::path& path, const std::string& text) {
   std::ofstream file(path);
   file << text;
@@ -191,19 +209,28 @@ int Compare(const config::Config& config, const CompareOptions& options) {
   driver::InitializeClientLibraries();
   RunLoop loop;  // signals from here on: the first stops the stages, the report says so
   report::Comparison comparison = NewComparison(config, options);
-  const std::vector<driver::Backend> backends = Backends(config);
-  if (options.side_by_side) {
-    if (int rc = RunTargets(loop, config, backends, options, comparison)) return rc;
-  } else {
-    for (driver::Backend backend : backends) {
-      if (loop.Interrupted()) {
-        if (comparison.interrupted.empty()) {
-          comparison.interrupted = "by signal " + std::to_string(loop.Signal()) + " (before " +
-                                   std::string(driver::BackendName(backend)) + " ran)";
-        }
-        break;
+  if (int rc = RunProfile(loop, config, options, comparison)) return rc;
+  if (options.repeat > 1) report::AddRepetition(comparison, comparison);
+  for (int r = 2; r <= options.repeat && comparison.interrupted.empty(); ++r) {
+    std::fprintf(stderr, "compare: repetition %d of %d\n", r, options.repeat);
+    report::Comparison again = NewComparison(config, options);
+    if (int rc = RunProfile(loop, config, options, again)) return rc;
+    if (!again.interrupted.empty()) {  // a cut repetition is left out of the figures
+      comparison.interrupted = again.interrupted + " (repetition " + std::to_string(r) + ")";
+      break;
+    }
+    report::AddRepetition(comparison, again);
+  }
+  std::vector<report::Verdict> regressions;
+  if (options.baseline && comparison.interrupted.empty()) {
+    comparison.baseline = *options.baseline;
+    comparison.verdicts = report::Judge(comparison, baseline, options.tolerances);
+    for (const report::Verdict& v : comparison.verdicts) {
+      if (v.change != report::Change::kWithinNoise) {
+        std::printf("%s %s\n", v.change == report::Change::kRegression ? "REGRESSION" : "IMPROVED",
+                    v.ToString().c_str());
       }
-      if (int rc = RunTargets(loop, config, {backend}, options, comparison)) return rc;
+      if (v.change == report::Change::kRegression) regressions.push_back(v);
     }
   }
   // A signal after the last stage was measured cut nothing: the report is whole.
@@ -214,10 +241,6 @@ int Compare(const config::Config& config, const CompareOptions& options) {
     return kExitInterrupted + loop.Signal();
   }
   if (!options.baseline) return kExitOk;
-  const auto regressions = report::FindRegressions(comparison, baseline, options.tolerances);
-  for (const report::Regression& r : regressions) {
-    std::printf("REGRESSION %s\n", r.ToString().c_str());
-  }
   if (!regressions.empty()) return kExitRegression;
   std::printf("compare: no regression against %s\n", options.baseline->c_str());
   return kExitOk;

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <functional>
 
+#include "report/baseline.hpp"
+
 namespace brokerload::report {
 namespace {
 
@@ -29,6 +31,13 @@ std::string Better(const std::string& a_name, double a, const std::string& b_nam
 }
 
 }  // namespace
+
+const Repeated* Comparison::RepeatedOf(const std::string& target, const std::string& stage) const {
+  for (const Repeated& r : repeated) {
+    if (r.target == target && r.stage == stage) return &r;
+  }
+  return nullptr;
+}
 
 const StageResult* Comparison::Find(const std::string& target, const std::string& stage) const {
   for (const StageResult& r : results) {
@@ -255,6 +264,50 @@ std::vector<std::string> Findings(const Comparison& c) {
     findings.push_back("No message was lost or duplicated in any stage of any target.");
   }
   return findings;
+}
+
+namespace {
+
+// "995.1 median (990.2 to 998.0, 3 runs)", or "not supported" when no run supports it.
+std::string Spread(const std::vector<double>& all, const char* unit) {
+  std::vector<double> values;
+  for (double v : all) {
+    if (std::isfinite(v)) values.push_back(v);
+  }
+  if (values.empty()) return "not supported by any run";
+  const auto [low, high] = std::minmax_element(values.begin(), values.end());
+  char text[160];
+  const double median = Median(values);
+  std::snprintf(text, sizeof text,
+                "%.2f%s median (%.2f to %.2f, %zu of %zu runs; range %.0f %% of the median)",
+                median, unit, *low, *high, values.size(), all.size(),
+                median > 0 ? 100.0 * (*high - *low) / median : 0.0);
+  return text;
+}
+
+}  // namespace
+
+std::vector<std::string> RepetitionLines(const Comparison& c) {
+  std::vector<std::string> lines;
+  if (c.repetitions <= 1) return lines;
+  for (const Repeated& r : c.repeated) {
+    lines.push_back(r.target + " " + r.stage + ": throughput " + Spread(r.achieved_rate, " msg/s") +
+                    "; end-to-end p99 " + Spread(r.end_to_end_p99_ms, " ms"));
+  }
+  return lines;
+}
+
+std::vector<std::string> VerdictLines(const Comparison& c) {
+  std::vector<std::string> lines;
+  if (c.baseline.empty()) return lines;
+  lines.push_back(
+      "Against " + c.baseline +
+      ": a regression (improvement) is a change of the medians beyond the tolerance that, where "
+      "both sides have 3 or more runs, a one-sided Mann-Whitney rank test over the runs also "
+      "finds (exact, at 5 % unless set); with fewer runs the noise is not measured and the "
+      "tolerance alone decides.");
+  for (const Verdict& v : c.verdicts) lines.push_back(v.ToString());
+  return lines;
 }
 
 }  // namespace brokerload::report

@@ -44,5 +44,10 @@ std::string DurabilityDifference(const Comparison& comparison);
 std::vector<Winner> Winners(const Comparison& comparison);
 std::vector<std::string> Trends(const Comparison& comparison);
 std::vector<std::string> Findings(const Comparison& comparison);
+// compare --repeat: each (target, stage)'s figures over the repetitions (median, range); empty
+// with one repetition.
+std::vector<std::string> RepetitionLines(const Comparison& comparison);
+// With a baseline: how figures were judged, then each figure's verdict; empty without one.
+std::vector<std::string> VerdictLines(const Comparison& comparison);
 
 }  // namespace brokerload::report

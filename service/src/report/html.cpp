@@ -321,6 +321,8 @@ std::string ToHtml(const Comparison& c) {
   return Head(c) + Introduction(c) + Overview(c) + "<h2>Charts</h2>\n" + ThroughputChart(c) +
          TailLatencyChart(c) + PercentileChart(c) + WinnerTable(c) +
          BulletList("Trends across stages", Trends(c)) + BulletList("Findings", Findings(c)) +
+         (c.repetitions > 1 ? BulletList("Repetitions", RepetitionLines(c)) : "") +
+         (c.baseline.empty() ? "" : BulletList("Against the baseline", VerdictLines(c))) +
          "</body></html>\n";
 }
 

@@ -136,6 +136,52 @@ json Array(const std::vector<Item>& items, json (*to_json)(const Item&)) {
   return array;
 }
 
+// NaN (a figure a repetition could not support) as null.
+json Values(const std::vector<double>& values) {
+  json array = json::array();
+  for (double v : values) array.push_back(std::isfinite(v) ? json(v) : json(nullptr));
+  return array;
+}
+
+std::vector<double> Values(const json& array) {
+  std::vector<double> values;
+  for (const json& v : array) values.push_back(v.is_null() ? std::nan("") : v.get<double>());
+  return values;
+}
+
+json RepeatedJson(const Repeated& r) {
+  return {{"target", r.target},
+          {"stage", r.stage},
+          {"achieved_rate", Values(r.achieved_rate)},
+          {"end_to_end_p99_ms", Values(r.end_to_end_p99_ms)}};
+}
+
+const char* ChangeName(Change change) {
+  switch (change) {
+    case Change::kRegression:
+      return "regression";
+    case Change::kImprovement:
+      return "improvement";
+    case Change::kWithinNoise:
+      break;
+  }
+  return "within_noise";
+}
+
+json VerdictJson(const Verdict& v) {
+  return {{"target", v.target},
+          {"stage", v.stage},
+          {"metric", v.metric},
+          {"change", ChangeName(v.change)},
+          {"baseline", Values(v.baseline)},
+          {"current", Values(v.current)},
+          {"baseline_median", v.baseline_median},
+          {"current_median", v.current_median},
+          {"noise_measured", v.noise_measured},
+          {"p_worse", v.noise_measured ? json(v.p_worse) : json(nullptr)},
+          {"p_better", v.noise_measured ? json(v.p_better) : json(nullptr)}};
+}
+
 }  // namespace
 
 std::string ToJson(const Comparison& c) {
@@ -155,6 +201,10 @@ std::string ToJson(const Comparison& c) {
       {"target_info", Array(c.target_info, TargetInfoJson)},
       {"overall", Array(c.overall, OverallJson)},
       {"results", Array(c.results, ResultJson)},
+      {"repetitions", c.repetitions},
+      {"repeated", Array(c.repeated, RepeatedJson)},
+      {"baseline", c.baseline.empty() ? json(nullptr) : json(c.baseline)},
+      {"verdicts", Array(c.verdicts, VerdictJson)},
   };
   return document.dump(2) + "\n";
 }
@@ -196,6 +246,13 @@ bool FromJson(const std::string& text, Comparison& c, std::string& error) {
       s.end_to_end_ms = Latency(r.at("end_to_end_latency_ms"));
       s.behind_schedule = r.value("behind_schedule", false);
       c.results.push_back(std::move(s));
+    }
+    c.repetitions = j.value("repetitions", 1);
+    if (j.contains("repeated")) {
+      for (const json& r : j.at("repeated")) {
+        c.repeated.push_back({r.at("target").get<std::string>(), r.at("stage").get<std::string>(),
+                              Values(r.at("achieved_rate")), Values(r.at("end_to_end_p99_ms"))});
+      }
     }
   } catch (const nlohmann::json::exception& e) {
     error = std::string("invalid report.json: ") + e.what();

@@ -300,8 +300,11 @@ std::string BulletList(const char* heading, const std::vector<std::string>& line
 std::string ToMarkdown(const Comparison& c) {
   std::string md = Introduction(c) + WhatWasCompared(c) + Overview(c);
   for (const std::string& stage : c.stages) md += StageTable(c, stage);
-  return md + Pooled(c) + WinnerTable(c) + BulletList("Trends across stages", Trends(c)) +
-         BulletList("Findings", Findings(c));
+  md += Pooled(c) + WinnerTable(c) + BulletList("Trends across stages", Trends(c)) +
+        BulletList("Findings", Findings(c));
+  if (c.repetitions > 1) md += BulletList("Repetitions", RepetitionLines(c));
+  if (!c.baseline.empty()) md += BulletList("Against the baseline", VerdictLines(c));
+  return md;
 }
 
 }  // namespace brokerload::report

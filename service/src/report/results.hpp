@@ -128,6 +128,33 @@ struct Overall {
   int stages_not_steady = 0;  // stages whose latency was still settling
 };
 
+// One (target, stage)'s figures in each repetition of a comparison (compare --repeat), in run
+// order; NaN where that repetition could not support the figure (see StageResult).
+struct Repeated {
+  std::string target;
+  std::string stage;
+  std::vector<double> achieved_rate;
+  std::vector<double> end_to_end_p99_ms;
+};
+
+// A figure judged against a baseline (report/baseline.hpp says how).
+enum class Change { kWithinNoise, kRegression, kImprovement };
+struct Verdict {
+  std::string target;
+  std::string stage;
+  std::string metric;            // "throughput" | "p99 end-to-end latency"
+  std::vector<double> baseline;  // the values judged, one a repetition
+  std::vector<double> current;
+  double baseline_median = 0;
+  double current_median = 0;
+  bool noise_measured = false;  // both sides had 3 or more values: the rank test decided
+  double p_worse = 1;           // the rank test's one-sided p-values (1 when not tested)
+  double p_better = 1;
+  Change change = Change::kWithinNoise;
+
+  std::string ToString() const;
+};
+
 struct Comparison {
   int schema_version = 2;
   std::string brokerload_version;
@@ -146,6 +173,13 @@ struct Comparison {
   std::vector<StageResult> results;
   std::vector<TargetInfo> target_info;  // in run order
   std::vector<Overall> overall;         // in run order
+  // compare --repeat: how many times every stage ran, and each one's figures; the tables above
+  // (results, overall) are the first repetition's.
+  int repetitions = 1;
+  std::vector<Repeated> repeated;
+  std::string baseline;  // with --baseline: its path, and each figure's verdict
+  std::vector<Verdict> verdicts;
+  const Repeated* RepeatedOf(const std::string& target, const std::string& stage) const;
 
   const TargetInfo* Info(const std::string& target) const;
   const Overall* OverallOf(const std::string& target) const;

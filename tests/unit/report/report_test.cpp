@@ -1,6 +1,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <random>
+
 #include "report/analysis.hpp"
 #include "report/baseline.hpp"
 #include "report/json.hpp"
@@ -164,18 +167,32 @@ TEST(Analysis, ASingleTargetHasNoWinners) {
   EXPECT_THAT(Findings(c), ::testing::Contains(HasSubstr("No message was lost or duplicated")));
 }
 
-TEST(Baseline, FlagsThroughputDropsAndP99RisesBeyondTolerance) {
+// The regressions among the verdicts.
+std::vector<Verdict> Regressions(const Comparison& current, const Comparison& baseline,
+                                 const Tolerances& tolerances) {
+  std::vector<Verdict> regressions;
+  for (const Verdict& v : Judge(current, baseline, tolerances)) {
+    if (v.change == Change::kRegression) regressions.push_back(v);
+  }
+  return regressions;
+}
+
+TEST(Baseline, WithOneRunASideTheToleranceAloneFlagsThroughputDropsAndP99Rises) {
   const Comparison baseline = TwoTargets();
   Comparison current = TwoTargets();
   current.results[0].achieved_rate = 850;     // -15% > 10%
   current.results[1].achieved_rate = 900;     // -9%: within
   current.results[2].end_to_end_ms.p99 = 3;   // +50% > 20%
   current.results[3].end_to_end_ms.p99 = 44;  // +10%: within
-  const std::vector<Regression> r = FindRegressions(current, baseline, Tolerances{});
+  const std::vector<Verdict> r = Regressions(current, baseline, Tolerances{});
   ASSERT_EQ(r.size(), 2u);
-  EXPECT_EQ(r[0].ToString(), "kafka low: throughput 1000.00 msg/s -> 850.00 msg/s (-15.0%)");
-  EXPECT_EQ(r[1].ToString(), "nats low: p99 end-to-end latency 2.00 ms -> 3.00 ms (+50.0%)");
-  EXPECT_TRUE(FindRegressions(current, baseline, Tolerances{0.5, 0.6}).empty());
+  EXPECT_EQ(r[0].ToString(),
+            "kafka low: throughput median 1000.00 msg/s -> 850.00 msg/s (-15.0%): regression "
+            "(noise not measured (1 vs 1 runs): fixed tolerance)");
+  EXPECT_EQ(r[1].ToString(),
+            "nats low: p99 end-to-end latency median 2.00 ms -> 3.00 ms (+50.0%): regression "
+            "(noise not measured (1 vs 1 runs): fixed tolerance)");
+  EXPECT_TRUE(Regressions(current, baseline, Tolerances{0.5, 0.6}).empty());
 }
 
 TEST(Baseline, StagesMissingFromTheBaselineAreIgnored) {
@@ -183,7 +200,92 @@ TEST(Baseline, StagesMissingFromTheBaselineAreIgnored) {
   baseline.results.resize(1);
   Comparison current = TwoTargets();
   current.results[3].achieved_rate = 1;
-  EXPECT_TRUE(FindRegressions(current, baseline, Tolerances{}).empty());
+  EXPECT_TRUE(Regressions(current, baseline, Tolerances{}).empty());
+}
+
+TEST(RankTest, IsExactForSmallSamples) {
+  // All 3 above all 3: one split in C(6,3) = 20 is as extreme.
+  EXPECT_DOUBLE_EQ(RankTestGreater({4, 5, 6}, {1, 2, 3}), 1.0 / 20);
+  EXPECT_DOUBLE_EQ(RankTestGreater({1, 2, 3}, {4, 5, 6}), 1.0);
+  // U = 8 of 9 (one pair the other way): 2 splits of 20 reach it.
+  EXPECT_DOUBLE_EQ(RankTestGreater({3.5, 5, 6}, {1, 2, 4}), 2.0 / 20);
+  // Identical values: every split ties, nothing is greater.
+  EXPECT_DOUBLE_EQ(RankTestGreater({1, 1, 1}, {1, 1, 1}), 1.0);
+  // 20 vs 20 takes the normal approximation: a clear shift, a tiny p.
+  std::vector<double> high, low;
+  for (int i = 0; i < 20; ++i) {
+    high.push_back(100 + i);
+    low.push_back(50 + i);
+  }
+  EXPECT_LT(RankTestGreater(high, low), 1e-6);
+  EXPECT_GT(RankTestGreater(low, high), 0.99);
+}
+
+// Repetitions of one (target, stage) with `p99s` as their end-to-end p99s (and rates).
+Comparison Repeated(const std::vector<double>& p99s, const std::vector<double>& rates) {
+  Comparison c = TwoTargets();
+  c.results.resize(1);  // kafka low
+  Comparison repetition = c;
+  for (std::size_t i = 0; i < p99s.size(); ++i) {
+    repetition.results[0].end_to_end_ms.p99 = p99s[i];
+    repetition.results[0].achieved_rate = rates[i];
+    AddRepetition(c, repetition);
+  }
+  c.results[0].end_to_end_ms.p99 = p99s[0];
+  c.results[0].achieved_rate = rates[0];
+  return c;
+}
+
+// Medians 25 % apart, by chance: the runs overlap, the rank test finds nothing and the gate stays
+// quiet, where one run a side (the first of each) would have paged.
+TEST(Baseline, AChangeWithinTheMeasuredNoiseIsNoRegression) {
+  const std::vector<double> rates(5, 1000);
+  const Comparison baseline = Repeated({10, 11, 12, 30, 31}, rates);
+  const Comparison current = Repeated({15, 10.5, 11.5, 29, 32}, rates);
+  const std::vector<Verdict> verdicts = Judge(current, baseline, Tolerances{});
+  ASSERT_EQ(verdicts.size(), 2u);
+  const Verdict& p99 = verdicts[1];
+  EXPECT_EQ(p99.metric, "p99 end-to-end latency");
+  EXPECT_EQ(p99.baseline_median, 12);
+  EXPECT_EQ(p99.current_median, 15);
+  EXPECT_TRUE(p99.noise_measured);
+  EXPECT_GT(p99.p_worse, 0.2);
+  EXPECT_EQ(p99.change, Change::kWithinNoise);
+  Comparison one_run = current;
+  one_run.repeated.clear();
+  Comparison one_run_baseline = baseline;
+  one_run_baseline.repeated.clear();
+  EXPECT_EQ(Regressions(one_run, one_run_baseline, Tolerances{}).size(), 1u);  // 10 -> 15 ms
+}
+
+// Synthetic repetitions: 400 trials of 5 runs a side drawn from one distribution (p99 around
+// 10 ms, 25 % run-to-run noise, log-normal) flag at most alpha of them; the same noise with the
+// current runs twice as slow is caught in nearly every trial, and twice as fast is an
+// improvement. (At 1.5 times, 5 runs a side catch about 70 %: more runs, more power.)
+TEST(Baseline, PureNoiseIsRarelyFlaggedAndARealShiftIsCaught) {
+  std::mt19937 random(20261207);
+  std::lognormal_distribution<double> noise(0.0, 0.25);
+  const std::vector<double> rates(5, 1000);
+  const auto draw = [&](double scale) {
+    std::vector<double> p99s;
+    for (int i = 0; i < 5; ++i) p99s.push_back(10 * scale * noise(random));
+    return p99s;
+  };
+  int false_alarms = 0, caught = 0, improvements = 0;
+  constexpr int kTrials = 400;
+  for (int t = 0; t < kTrials; ++t) {
+    const Comparison baseline = Repeated(draw(1), rates);
+    false_alarms += static_cast<int>(Regressions(Repeated(draw(1), rates), baseline, {}).size());
+    caught += static_cast<int>(Regressions(Repeated(draw(2), rates), baseline, {}).size());
+    for (const Verdict& v : Judge(Repeated(draw(0.5), rates), baseline, {})) {
+      improvements += v.change == Change::kImprovement ? 1 : 0;
+    }
+  }
+  std::printf("false alarms %d, caught %d, improvements %d of %d\n", false_alarms, caught,
+              improvements, kTrials);
+  EXPECT_LE(false_alarms, kTrials * 5 / 100);
+  EXPECT_GE(caught, kTrials * 90 / 100);
+  EXPECT_GE(improvements, kTrials * 90 / 100);
 }
 
 TEST(Json, RoundTripsWhatTheBaselineNeeds) {
@@ -200,7 +302,29 @@ TEST(Json, RoundTripsWhatTheBaselineNeeds) {
   ASSERT_EQ(read.results.size(), 4u);
   EXPECT_EQ(read.results[3].achieved_rate, 700);
   EXPECT_EQ(read.results[3].end_to_end_ms.p99, 40);
-  EXPECT_TRUE(FindRegressions(original, read, Tolerances{}).empty());
+  EXPECT_TRUE(Regressions(original, read, Tolerances{}).empty());
+}
+
+TEST(Json, RepetitionsAndVerdictsAreInEveryFormat) {
+  Comparison c = Repeated({10, 12, std::nan("")}, {1000, 990, 980});
+  std::string error;
+  Comparison read;
+  ASSERT_TRUE(FromJson(ToJson(c), read, error)) << error;
+  EXPECT_EQ(read.repetitions, 3);
+  ASSERT_EQ(read.repeated.size(), 1u);
+  EXPECT_EQ(read.repeated[0].end_to_end_p99_ms[1], 12);
+  EXPECT_TRUE(std::isnan(read.repeated[0].end_to_end_p99_ms[2]));  // null: not supported
+  EXPECT_THAT(ToMarkdown(c), HasSubstr("## Repetitions"));
+  EXPECT_THAT(ToMarkdown(c), HasSubstr("kafka low: throughput 990.00 msg/s median (980.00 to "
+                                       "1000.00, 3 of 3 runs; range 2 % of the median); "
+                                       "end-to-end p99 11.00 ms median (10.00 to 12.00, 2 of 3 "
+                                       "runs; range 18 % of the median)"));
+  EXPECT_THAT(ToHtml(c), HasSubstr("Repetitions"));
+  c.baseline = "old.json";
+  c.verdicts = Judge(c, c, Tolerances{});
+  EXPECT_THAT(ToMarkdown(c), HasSubstr("## Against the baseline"));
+  EXPECT_THAT(ToMarkdown(c), HasSubstr("within noise (rank test, 3 vs 3 runs"));
+  EXPECT_THAT(ToJson(c), HasSubstr("\"change\": \"within_noise\""));
 }
 
 TEST(Json, AnInterruptedComparisonSaysSoInEveryFormat) {
