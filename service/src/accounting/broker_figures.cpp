@@ -2,7 +2,7 @@
 
 namespace brokerload::accounting {
 
-static_assert(BrokerFigures::kCapacity < 255, "AckedBy stores a slot + 1 in a byte");
+static_assert(BrokerFigures::kCapacity < 31, "AckedBy stores a slot + 1 in five bits");
 
 BrokerFigures::BrokerFigures() : slots_(std::make_unique<Slot[]>(kCapacity)) {
   for (std::atomic<std::int32_t>& id : ids_) id.store(kFree, std::memory_order_relaxed);
@@ -59,11 +59,10 @@ AckedBy::AckedBy() : entries_(std::make_unique<std::atomic<std::uint8_t>[]>(kWin
   for (std::uint64_t i = 0; i < kWindow; ++i) entries_[i].store(0, std::memory_order_relaxed);
 }
 
-std::optional<std::size_t> AckedBy::SlotOf(std::uint64_t sequence, std::uint64_t acked_end) const {
-  if (acked_end > sequence + kWindow) return std::nullopt;  // its entry may be a later one's
+std::optional<std::size_t> AckedBy::SlotOf(std::uint64_t sequence) const {
   const std::uint8_t entry = At(sequence).load(std::memory_order_relaxed);
-  if (entry == 0) return std::nullopt;
-  return std::size_t{entry} - 1;
+  if ((entry & kSlotBits) == 0 || (entry & ~kSlotBits) != Tag(sequence)) return std::nullopt;
+  return std::size_t{static_cast<std::uint8_t>(entry & kSlotBits)} - 1;
 }
 
 }  // namespace brokerload::accounting

@@ -81,24 +81,30 @@ class BrokerFigures {
 };
 
 // Which broker acknowledged each of a topic's last kWindow sequences, for telling under which
-// broker a message later found lost is counted. The publisher thread clears a sequence's entry
-// as it sends it (Sent), the ack thread sets it (Acked); the thread declaring a loss reads it.
-// An entry read for a sequence whose slot a later sequence (sequence + kWindow) may have taken
-// (`acked_end`, one past the highest sequence acknowledged, above sequence + kWindow) is not
-// trusted: nullopt, as for one never acknowledged. 1 byte per sequence: 128 KiB per topic.
+// broker a message later found lost is counted. Only the ack thread writes (Acked); the thread
+// declaring a loss reads. Each entry holds the slot and a tag of its sequence's round of the
+// window, so an entry a sequence never wrote (never acknowledged: an earlier round's) is not
+// taken for its own; a sequence acknowledged more than 7 rounds after another of its entry is
+// not told apart, nor one read after a later round's acknowledgement took its entry (callers
+// read only the last kWindow sequences below the highest acknowledged). 1 byte per sequence:
+// 128 KiB per topic.
 class AckedBy {
  public:
   static constexpr std::uint64_t kWindow = std::uint64_t{1} << 17;
 
   AckedBy();
-  void Sent(std::uint64_t sequence) { At(sequence).store(0, std::memory_order_relaxed); }
   void Acked(std::uint64_t sequence, std::size_t slot) {
-    At(sequence).store(static_cast<std::uint8_t>(slot + 1), std::memory_order_relaxed);
+    At(sequence).store(static_cast<std::uint8_t>(Tag(sequence) | (slot + 1)),
+                       std::memory_order_relaxed);
   }
   // The BrokerFigures slot that acknowledged `sequence`, when known.
-  std::optional<std::size_t> SlotOf(std::uint64_t sequence, std::uint64_t acked_end) const;
+  std::optional<std::size_t> SlotOf(std::uint64_t sequence) const;
 
  private:
+  static constexpr std::uint8_t kSlotBits = 0x1F;  // slot + 1: up to 31
+  static std::uint8_t Tag(std::uint64_t sequence) {
+    return static_cast<std::uint8_t>(((sequence / kWindow) & 7) << 5);
+  }
   std::atomic<std::uint8_t>& At(std::uint64_t sequence) const {
     return entries_[sequence % kWindow];
   }

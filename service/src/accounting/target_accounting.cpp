@@ -51,7 +51,10 @@ TargetAccounting::TargetAccounting(const Options& options)
   }
   if (options.latency_by_broker) {
     brokers_ = std::make_unique<BrokerFigures>();
-    for (auto& state : topic_state_) state->acked_by = std::make_unique<AckedBy>();
+    // Only where acknowledgements and losses are both known: this instance's own messages.
+    if (receive_ == ReceiveMode::kOwnRun) {
+      for (auto& state : topic_state_) state->acked_by = std::make_unique<AckedBy>();
+    }
   }
 }
 

@@ -235,6 +235,14 @@ class TargetAccounting {
   // its stream, as last asked); driver::kUnknownBroker until set. Any thread.
   void SetTopicBroker(std::size_t topic, std::int32_t broker) {
     topic_broker_[topic].store(broker, std::memory_order_relaxed);
+    if (broker >= 0) topic_brokers_named_.store(true, std::memory_order_relaxed);
+  }
+  // Losses can be told by broker: this instance's own messages (the broker that acknowledged
+  // each), or its topics' brokers named (JetStream). A consume-only Kafka target cannot: a lost
+  // message's partition, hence its broker, is not known.
+  bool LossesByBroker() const {
+    return brokers_ && (receive_ == ReceiveMode::kOwnRun ||
+                        topic_brokers_named_.load(std::memory_order_relaxed));
   }
 
   // kAnySource: messages scheduled before `from_ns` (Unix ns) are skipped as kBeforeStart, all
@@ -346,7 +354,7 @@ class TargetAccounting {
     std::atomic<std::uint64_t> client_dropped{0};  // not yet matched to a gap
     std::vector<std::atomic<std::uint64_t>> first_sequence;  // per phase; publisher writes
     std::size_t publisher_phase = 0;                         // publisher thread only
-    std::unique_ptr<AckedBy> acked_by;                       // with BrokerFigures
+    std::unique_ptr<AckedBy> acked_by;  // with BrokerFigures, kOwnRun: the ack thread writes
   };
 
   PhaseCounters& At(std::size_t topic, std::size_t phase) {
@@ -409,6 +417,7 @@ class TargetAccounting {
   NegativeLatencyWindow negative_latency_;
   std::unique_ptr<BrokerFigures> brokers_;                     // Options::latency_by_broker
   std::unique_ptr<std::atomic<std::int32_t>[]> topic_broker_;  // per topic: SetTopicBroker
+  std::atomic<bool> topic_brokers_named_{false};
 };
 
 }  // namespace brokerload::accounting

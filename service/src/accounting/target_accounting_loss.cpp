@@ -72,29 +72,46 @@ void TargetAccounting::Attribute(std::size_t topic, Stream& stream, bool final_s
 }
 
 // What is lost of a range was acknowledged, as a rule (what was not is unconfirmed, or failed and
-// never a gap): so the brokers that acknowledged its sequences take it, as far as their counts go.
+// never a gap): so the brokers that acknowledged its sequences take it, in proportion to how many
+// each acknowledged when some of the range went to other causes (client drops); what no known
+// acknowledgement covers goes to the topic's broker (JetStream's stream leader), else to none.
 void TargetAccounting::CountLostByBroker(std::size_t topic, std::uint64_t first, std::uint64_t end,
                                          std::uint64_t lost) {
   if (!brokers_ || lost == 0) return;
   const TopicState& state = *topic_state_[topic];
-  const std::uint64_t acked_end = state.acked_end.load(kRelaxed);
   std::array<std::uint64_t, BrokerFigures::kCapacity> acked{};
-  // Entries further back than the window are later sequences' (AckedBy::SlotOf).
-  const std::uint64_t from =
-      acked_end > AckedBy::kWindow ? std::max(first, acked_end - AckedBy::kWindow) : first;
-  for (std::uint64_t s = from; s < end; ++s) {
-    if (const std::optional<std::size_t> slot = state.acked_by->SlotOf(s, acked_end))
-      ++acked[*slot];
+  std::uint64_t known = 0;
+  if (state.acked_by) {
+    // Only the last kWindow sequences below the highest acknowledged can hold their own entry.
+    const std::uint64_t acked_end = state.acked_end.load(std::memory_order_acquire);
+    const std::uint64_t from =
+        acked_end > AckedBy::kWindow ? std::max(first, acked_end - AckedBy::kWindow) : first;
+    for (std::uint64_t s = from; s < std::min(end, acked_end); ++s) {
+      if (const std::optional<std::size_t> slot = state.acked_by->SlotOf(s)) {
+        ++acked[*slot];
+        ++known;
+      }
+    }
   }
-  for (std::size_t slot = 0; slot < acked.size() && lost > 0; ++slot) {
-    const std::uint64_t count = std::min(acked[slot], lost);
+  const std::uint64_t share = std::min(known, lost);
+  std::uint64_t given = 0;
+  for (std::size_t slot = 0; slot < acked.size() && known > 0; ++slot) {
+    const std::uint64_t count = acked[slot] * share / known;  // < 2^17 * 2^17: no overflow
+    acked[slot] -= count;
+    given += count;
     if (count > 0) brokers_->CountLostAt(slot, count);
-    lost -= count;
   }
-  if (lost == 0) return;
+  // The rounding's remainder, one each to the brokers with the most left.
+  for (; given < share; ++given) {
+    const auto most =
+        static_cast<std::size_t>(std::max_element(acked.begin(), acked.end()) - acked.begin());
+    --acked[most];
+    brokers_->CountLostAt(most, 1);
+  }
+  if (lost == share) return;
   if (const std::optional<std::size_t> slot =
           brokers_->SlotOf(topic_broker_[topic].load(kRelaxed))) {
-    brokers_->CountLostAt(*slot, lost);
+    brokers_->CountLostAt(*slot, lost - share);
   }
 }
 

@@ -40,7 +40,6 @@ void TargetAccounting::OnSent(std::uint16_t topic, std::uint64_t sequence, std::
   c.published.fetch_add(1, kRelaxed);
   c.published_bytes.fetch_add(bytes, kRelaxed);
   if (lag_ns > late_threshold_ns_) c.late_sends.fetch_add(1, kRelaxed);
-  if (state.acked_by) state.acked_by->Sent(sequence);
   if (!phase_latencies_.empty()) phase_latencies_[phase]->send_lag.Record(lag_ns);
   if (windows_[phase].measured) send_lag_.Record(lag_ns);
 }
@@ -64,7 +63,7 @@ void TargetAccounting::OnAck(std::span<const std::byte> payload, std::int64_t no
   std::optional<std::size_t> slot;
   if (brokers_) {
     slot = brokers_->SlotOf(BrokerOf(header->topic, broker));
-    if (slot) state.acked_by->Acked(header->sequence, *slot);
+    if (slot && state.acked_by) state.acked_by->Acked(header->sequence, *slot);
   }
   if (header->sequence + 1 > state.acked_end.load(kRelaxed)) {
     state.acked_end.store(header->sequence + 1);

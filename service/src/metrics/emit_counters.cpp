@@ -118,7 +118,9 @@ void EmitBrokerCounters(Families& families, const TargetView& t) {
     }
     if (Consumes(t.role)) {
       const Labels labels = Resolve(kTargetBroker, {t.name, name});
-      Add(families, FamilyId::kBrokerLost, labels, static_cast<double>(brokers->Lost(i)));
+      if (t.accounting->LossesByBroker()) {
+        Add(families, FamilyId::kBrokerLost, labels, static_cast<double>(brokers->Lost(i)));
+      }
       Add(families, FamilyId::kBrokerDuplicated, labels,
           static_cast<double>(brokers->Duplicated(i)));
     }

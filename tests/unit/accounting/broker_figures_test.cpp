@@ -106,19 +106,18 @@ TEST(BrokerFigures, CountsErrorsDuplicatesAndLossesBySlot) {
   EXPECT_EQ(brokers.Lost(0), 0u);
 }
 
-TEST(AckedBy, TellsTheSlotThatAcknowledgedASequenceWhileItsEntryIsItsOwn) {
+TEST(AckedBy, TellsTheSlotThatAcknowledgedASequenceAndNoOtherRoundsEntry) {
   AckedBy acked;
   constexpr std::uint64_t kLater = 5 + AckedBy::kWindow;  // shares sequence 5's entry
-  acked.Sent(5);
-  EXPECT_EQ(acked.SlotOf(5, 5), std::nullopt);  // sent, not acknowledged
+  EXPECT_EQ(acked.SlotOf(5), std::nullopt);               // never acknowledged
   acked.Acked(5, 3);
-  EXPECT_EQ(acked.SlotOf(5, 6), std::optional<std::size_t>(3));
-  acked.Sent(kLater);
-  EXPECT_EQ(acked.SlotOf(kLater, kLater), std::nullopt);  // the older acknowledgement is gone
+  EXPECT_EQ(acked.SlotOf(5), std::optional<std::size_t>(3));
+  EXPECT_EQ(acked.SlotOf(kLater), std::nullopt);  // not acknowledged: 5's entry is not its own
   acked.Acked(kLater, 15);
-  EXPECT_EQ(acked.SlotOf(kLater, kLater + 1), std::optional<std::size_t>(15));
-  // Once the later sequence is acknowledged, the entry is no longer sequence 5's.
-  EXPECT_EQ(acked.SlotOf(5, kLater + 1), std::nullopt);
+  EXPECT_EQ(acked.SlotOf(kLater), std::optional<std::size_t>(15));
+  EXPECT_EQ(acked.SlotOf(5), std::nullopt);      // its entry is the later round's now
+  acked.Acked(6, BrokerFigures::kCapacity - 1);  // the highest slot fits
+  EXPECT_EQ(acked.SlotOf(6), std::optional<std::size_t>(BrokerFigures::kCapacity - 1));
 }
 
 }  // namespace

@@ -170,5 +170,88 @@ TEST(PerBroker, DuplicatesAndPublishErrorsAreCountedUnderTheirBroker) {
   EXPECT_EQ(accounting.TopicTotals(0).redelivered, 1u);
 }
 
+// The acknowledgement can come before the publisher counts the send (the client answers before
+// Send returns): the loss is still under the broker that acknowledged it.
+TEST(PerBroker, AnAcknowledgementBeforeItsSendStillNamesTheBroker) {
+  TargetAccounting accounting(Options(1));
+  accounting.OnAck(Payload(0, 1), 2'000, 4);  // before its OnSent
+  for (std::uint64_t s = 0; s < 3; ++s) accounting.OnSent(0, s, 0, 1'000);
+  accounting.OnAck(Payload(0, 0), 2'000, 4);
+  accounting.OnAck(Payload(0, 2), 2'000, 4);
+  WorkItem item;
+  ASSERT_TRUE(accounting.OnReceived(0, Payload(0, 0), 3'000, item, false, 0, 4));
+  ASSERT_TRUE(accounting.OnReceived(0, Payload(0, 2), 3'000, item, false, 0, 4));
+  accounting.Sweep(1 * kSecond, 5 * kSecond);
+  accounting.Sweep(6 * kSecond, 5 * kSecond);
+  EXPECT_EQ(accounting.TopicTotals(0).lost, 1u);
+  EXPECT_EQ(LostAt(*accounting.Brokers(), 4), 1u);
+}
+
+// A sequence whose entry a later round took (acknowledged AckedBy::kWindow later by another
+// broker) and that was itself never acknowledged is counted under no broker (Kafka), never under
+// the later one's.
+TEST(PerBroker, ALaterRoundsAcknowledgementIsNotTakenForALostOnes) {
+  TargetAccounting accounting(Options(1));
+  constexpr std::uint64_t kLater = AckedBy::kWindow + 1;
+  accounting.OnAck(Payload(0, 0), 2'000, 1);
+  accounting.OnAck(Payload(0, kLater), 2'000, 2);  // takes sequence 1's entry
+  WorkItem item;
+  ASSERT_TRUE(accounting.OnReceived(0, Payload(0, 0), 3'000, item, false, 0, 1));
+  ASSERT_TRUE(accounting.OnReceived(0, Payload(0, 2), 3'000, item, false, 0, 1));
+  accounting.Sweep(1 * kSecond, 5 * kSecond);
+  accounting.Sweep(6 * kSecond, 5 * kSecond);
+  EXPECT_EQ(accounting.TopicTotals(0).lost, 1u);  // sequence 1
+  EXPECT_EQ(LostAt(*accounting.Brokers(), 2), 0u);
+  EXPECT_EQ(LostAt(*accounting.Brokers(), 1), 0u);
+}
+
+// Where the client discarded some of a gap (brokerload's loss), the rest of it is the broker's,
+// shared by the brokers that acknowledged the gap in proportion: never more than the target's.
+TEST(PerBroker, AGapPartlyDroppedByTheClientIsSharedInProportion) {
+  TargetAccounting accounting(Options(1));
+  for (std::uint64_t s = 0; s < 10; ++s) {
+    accounting.OnSent(0, s, 0, 1'000);
+    accounting.OnAck(Payload(0, s), 2'000, s < 5 ? 1 : 2);  // 1..4 by broker 1, 5..8 by 2
+  }
+  accounting.OnClientDropped(0, 4);
+  WorkItem item;
+  ASSERT_TRUE(accounting.OnReceived(0, Payload(0, 0), 3'000, item, false, 0, 1));
+  ASSERT_TRUE(accounting.OnReceived(0, Payload(0, 9), 3'000, item, false, 0, 2));
+  accounting.Sweep(1 * kSecond, 5 * kSecond);
+  accounting.Sweep(6 * kSecond, 5 * kSecond);
+  const Totals t = accounting.TopicTotals(0);
+  EXPECT_EQ(t.dropped_by_client, 4u);
+  EXPECT_EQ(t.lost, 4u);
+  EXPECT_EQ(LostAt(*accounting.Brokers(), 1), 2u);
+  EXPECT_EQ(LostAt(*accounting.Brokers(), 2), 2u);
+}
+
+// Consume-only knows no acknowledgements: a gap goes under the topic's broker where one is named
+// (JetStream), and Kafka's losses are not told by broker at all.
+TEST(PerBroker, ConsumeOnlyCountsLossesUnderTheTopicsBrokerOrNone) {
+  TargetAccounting::Options options = Options(1);
+  options.receive = ReceiveMode::kAnySource;
+  TargetAccounting kafka(options);
+  kafka.AcceptFrom(0);
+  WorkItem item;
+  ASSERT_TRUE(kafka.OnReceived(0, Payload(0, 0), 3'000, item, false, 0, 1));
+  ASSERT_TRUE(kafka.OnReceived(0, Payload(0, 1'000'000), 3'000, item, false, 0, 1));
+  kafka.Sweep(1 * kSecond, 5 * kSecond);
+  kafka.Sweep(6 * kSecond, 5 * kSecond);
+  EXPECT_EQ(kafka.TopicTotals(0).lost, 999'999u);
+  EXPECT_FALSE(kafka.LossesByBroker());
+  EXPECT_EQ(LostAt(*kafka.Brokers(), 1), 0u);
+
+  TargetAccounting nats(options);
+  nats.AcceptFrom(0);
+  nats.SetTopicBroker(0, 3);
+  ASSERT_TRUE(nats.OnReceived(0, Payload(0, 0), 3'000, item));
+  ASSERT_TRUE(nats.OnReceived(0, Payload(0, 5), 3'000, item));
+  nats.Sweep(1 * kSecond, 5 * kSecond);
+  nats.Sweep(6 * kSecond, 5 * kSecond);
+  EXPECT_TRUE(nats.LossesByBroker());
+  EXPECT_EQ(LostAt(*nats.Brokers(), 3), 4u);
+}
+
 }  // namespace
 }  // namespace brokerload::accounting
