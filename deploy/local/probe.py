@@ -15,6 +15,14 @@
                              whose names start with PREFIX, the sum of those partitions' end
                              offsets ("1=1200 2=800 3=1000"): the messages stored in a fresh
                              topic, by leader.
+  probe.py kafka-coordinator HOST:PORT GROUP
+                             prints the node id of the group's coordinator, as Kafka's
+                             FindCoordinator answers.
+  probe.py kafka-committed HOST:PORT GROUP PREFIX
+                             prints one line: the sum of the offsets GROUP has committed over
+                             every partition of the topics whose names start with PREFIX, and
+                             how many of those partitions have none ("committed=1200 unset=0"),
+                             as the group's coordinator answers OffsetFetch.
   probe.py nats HOST:PORT    exits 0 when JetStream answers $JS.API.INFO
                              (account info) with no error.
   probe.py nats-info HOST:PORT
@@ -198,6 +206,59 @@ def kafka_end_offsets(address, prefix):
     print(" ".join(f"{b}={n}" for b, n in sorted(ends.items())))
 
 
+def find_coordinator(address, group):
+    """FindCoordinator v0 for `group`: (node id, host:port)."""
+    reply = kafka_request(address, 10, 0, struct.pack(">h", len(group)) + group.encode())
+    error, node = struct.unpack_from(">hi", reply, 0)
+    (n,) = struct.unpack_from(">h", reply, 6)
+    host = reply[8:8 + n].decode()
+    (port,) = struct.unpack_from(">i", reply, 8 + n)
+    if error:
+        raise ValueError(f"group {group}: FindCoordinator error {error}")
+    return node, f"{host}:{port}"
+
+
+def kafka_coordinator(address, group):
+    print(find_coordinator(address, group)[0])
+
+
+def kafka_committed(address, group, prefix):
+    _, topics = kafka_metadata(address, [])
+    wanted = {name: sorted(topics[name][1]) for name in topics if name.startswith(prefix)}
+    if not wanted:
+        raise ValueError(f"no topic starts with {prefix}")
+    # OffsetFetch v1 at the coordinator: the group, each topic with its partitions.
+    body = struct.pack(">h", len(group)) + group.encode() + struct.pack(">i", len(wanted))
+    for name, partitions in sorted(wanted.items()):
+        body += struct.pack(">h", len(name)) + name.encode() + struct.pack(">i", len(partitions))
+        body += b"".join(struct.pack(">i", p) for p in partitions)
+    reply = kafka_request(find_coordinator(address, group)[1], 9, 1, body)
+    at = 0
+    (count,) = struct.unpack_from(">i", reply, at)
+    at += 4
+    total = unset = 0
+    for _ in range(count):
+        (n,) = struct.unpack_from(">h", reply, at)
+        name = reply[at + 2:at + 2 + n].decode()
+        at += 2 + n
+        (partitions,) = struct.unpack_from(">i", reply, at)
+        at += 4
+        for _ in range(partitions):
+            partition, offset = struct.unpack_from(">iq", reply, at)
+            at += 12
+            (m,) = struct.unpack_from(">h", reply, at)
+            at += 2 + max(m, 0)
+            (error,) = struct.unpack_from(">h", reply, at)
+            at += 2
+            if error:
+                raise ValueError(f"{name}/{partition}: OffsetFetch error {error}")
+            if offset < 0:
+                unset += 1
+            else:
+                total += offset
+    print(f"committed={total} unset={unset}")
+
+
 def kafka_topics(address, prefix):
     _, topics = kafka_metadata(address, [])
     for name in sorted(topics):
@@ -326,6 +387,8 @@ def main(argv):
                 "kafka-topics": (kafka_topics, 2, 2), "nats-streams": (nats_streams, 2, 2),
                 "kafka-leader-counts": (kafka_leader_counts, 2, 2),
                 "kafka-end-offsets": (kafka_end_offsets, 2, 2),
+                "kafka-coordinator": (kafka_coordinator, 2, 2),
+                "kafka-committed": (kafka_committed, 3, 3),
                 "nats-server-name": (nats_server_name, 1, 1)}
     command = commands.get(argv[1] if len(argv) > 1 else "")
     if not command or not command[1] <= len(argv) - 2 <= command[2]:

@@ -65,6 +65,10 @@ enum class FamilyId : std::uint8_t {
   kBrokerBacklog,
   kBrokerAckPending,
   kBrokerPartitionsLed,
+  // Kafka's consumer groups: coordinator and timed commits (emit_commits.cpp).
+  kGroupCoordinator,
+  kBrokerCommitLatency,
+  kBrokerCommitFailures,
   kWorkerQueueDepth,
   kProcessCpu,
   kProcessResidentMemory,
@@ -89,6 +93,7 @@ inline constexpr std::array<std::string_view, 2> kTargetRole{"target", "role"};
 inline constexpr std::array<std::string_view, 2> kTargetStage{"target", "stage"};
 inline constexpr std::array<std::string_view, 2> kTargetCheck{"target", "check"};
 inline constexpr std::array<std::string_view, 2> kTargetBroker{"target", "broker"};
+inline constexpr std::array<std::string_view, 3> kTargetBrokerReason{"target", "broker", "reason"};
 inline constexpr std::array<std::string_view, 3> kTargetQuantileWindow{"target", "quantile",
                                                                        "window"};
 inline constexpr std::array<std::string_view, 3> kTargetVersions{"target", "broker_version",
