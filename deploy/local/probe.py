@@ -17,12 +17,12 @@
                              topic, by leader.
   probe.py kafka-coordinator HOST:PORT GROUP
                              prints the node id of the group's coordinator, as Kafka's
-                             FindCoordinator answers.
+                             FindCoordinator (v1) answers.
   probe.py kafka-committed HOST:PORT GROUP PREFIX
                              prints one line: the sum of the offsets GROUP has committed over
                              every partition of the topics whose names start with PREFIX, and
                              how many of those partitions have none ("committed=1200 unset=0"),
-                             as the group's coordinator answers OffsetFetch.
+                             as the group's coordinator answers OffsetFetch (v1).
   probe.py nats HOST:PORT    exits 0 when JetStream answers $JS.API.INFO
                              (account info) with no error.
   probe.py nats-info HOST:PORT
@@ -207,12 +207,14 @@ def kafka_end_offsets(address, prefix):
 
 
 def find_coordinator(address, group):
-    """FindCoordinator v0 for `group`: (node id, host:port)."""
-    reply = kafka_request(address, 10, 0, struct.pack(">h", len(group)) + group.encode())
-    error, node = struct.unpack_from(">hi", reply, 0)
-    (n,) = struct.unpack_from(">h", reply, 6)
-    host = reply[8:8 + n].decode()
-    (port,) = struct.unpack_from(">i", reply, 8 + n)
+    """FindCoordinator v1 (Kafka 4 serves v1 and later) for `group`: (node id, host:port)."""
+    reply = kafka_request(address, 10, 1, struct.pack(">h", len(group)) + group.encode() + b"\0")
+    _, error, n = struct.unpack_from(">ihh", reply, 0)  # throttle, error, message (-1: null)
+    at = 8 + max(n, 0)
+    (node,) = struct.unpack_from(">i", reply, at)
+    (n,) = struct.unpack_from(">h", reply, at + 4)
+    host = reply[at + 6:at + 6 + n].decode()
+    (port,) = struct.unpack_from(">i", reply, at + 6 + n)
     if error:
         raise ValueError(f"group {group}: FindCoordinator error {error}")
     return node, f"{host}:{port}"
