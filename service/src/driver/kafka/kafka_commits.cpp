@@ -4,6 +4,8 @@
 #include <array>
 #include <memory>
 
+#include "driver/kafka/kafka_client.hpp"
+#include "driver/kafka/kafka_conf.hpp"
 #include "driver/kafka/kafka_errors.hpp"
 #include "log/log.hpp"
 
@@ -52,6 +54,22 @@ std::optional<std::int32_t> GroupCoordinator(rd_kafka_t* rk, const std::string& 
   const rd_kafka_Node_t* node = rd_kafka_ConsumerGroupDescription_coordinator(described[0]);
   if (node == nullptr) return std::nullopt;
   return rd_kafka_Node_id(node);
+}
+
+std::unique_ptr<CoordinatorAsker> CoordinatorAsker::Create(const config::KafkaTarget& target,
+                                                           std::string group, std::string& error) {
+  config::Properties settings = ClientSettings(target, ClientKind::kAdmin);
+  settings.emplace_back("metadata.max.age.ms", "1000");
+  ConfPtr conf;
+  if (!BuildConf(settings, conf, error)) return nullptr;
+  KafkaPtr rk = NewClient(RD_KAFKA_PRODUCER, std::move(conf), error);
+  if (!rk) return nullptr;
+  return std::unique_ptr<CoordinatorAsker>(new CoordinatorAsker(std::move(rk), std::move(group)));
+}
+
+std::optional<std::int32_t> CoordinatorAsker::Ask(std::chrono::milliseconds timeout) {
+  rd_kafka_poll(rk_.get(), 0);  // serves what its client queued (errors are logged by librdkafka)
+  return GroupCoordinator(rk_.get(), group_, timeout);
 }
 
 TimedCommitter::TimedCommitter(rd_kafka_t* rk) : rk_(rk), queue_(rd_kafka_queue_new(rk)) {

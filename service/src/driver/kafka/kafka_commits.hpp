@@ -5,11 +5,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "config/config.hpp"
 #include "driver/driver.hpp"
 #include "driver/kafka/kafka_handles.hpp"
 
@@ -22,6 +24,27 @@ namespace brokerload::driver::kafka {
 // or with an error for the group.
 std::optional<std::int32_t> GroupCoordinator(rd_kafka_t* rk, const std::string& group,
                                              std::chrono::milliseconds timeout);
+
+// Asks which broker coordinates one group, on a small admin client of its own. Not on the
+// consumer's client: librdkafka's admin requests take the coordinator from a cache that a
+// NOT_COORDINATOR answer does not evict and that expires only metadata.max.age.ms (15 min) after
+// its last use (2.0.2 and 2.8.0 alike), so asked every 5 s there, a coordinator that moved would
+// never be seen (the cluster test saw exactly that). This client keeps that age at 1 s: each ask
+// looks the coordinator up afresh. Its threads and a connection or two are the cost. One thread
+// at a time (housekeeping).
+class CoordinatorAsker {
+ public:
+  // Nullptr with `error` when the client cannot be made (the settings the consumer's were made
+  // with: the same failure would have stopped it first).
+  static std::unique_ptr<CoordinatorAsker> Create(const config::KafkaTarget& target,
+                                                  std::string group, std::string& error);
+  std::optional<std::int32_t> Ask(std::chrono::milliseconds timeout);
+
+ private:
+  CoordinatorAsker(KafkaPtr rk, std::string group) : rk_(std::move(rk)), group_(std::move(group)) {}
+  KafkaPtr rk_;
+  std::string group_;
+};
 
 // Timed asynchronous commits of a consumer's stored offsets (what the poll thread handed over:
 // the offsets auto-commit commits at its next tick), one outstanding at a time, on a queue of

@@ -51,9 +51,9 @@ class KafkaConsumer final : public Consumer {
     rk_ = NewClient(RD_KAFKA_CONSUMER, std::move(conf), error);
     if (!rk_) return false;
     rd_kafka_poll_set_consumer(rk_.get());
-    group_ = target.consumer_group;
     committer_ = std::make_unique<TimedCommitter>(rk_.get());
-    return true;
+    asker_ = CoordinatorAsker::Create(target, target.consumer_group, error);
+    return asker_ != nullptr;
   }
 
   bool Start(MessageListener& listener, std::chrono::milliseconds timeout,
@@ -198,8 +198,8 @@ class KafkaConsumer final : public Consumer {
   }
 
   std::optional<std::int32_t> Coordinator(std::chrono::milliseconds timeout) override {
-    if (!rk_ || !running_.load()) return std::nullopt;
-    return GroupCoordinator(rk_.get(), group_, timeout);
+    if (!asker_ || !running_.load()) return std::nullopt;
+    return asker_->Ask(timeout);
   }
 
   // Only while subscribed with an assignment: before it, or while revoked, librdkafka has nothing
@@ -368,7 +368,7 @@ class KafkaConsumer final : public Consumer {
   bool assigned_all_ = false;
   PartitionListPtr assignment_;  // the current assignment (mutex_), for Backlog
   std::atomic<bool> running_{false};
-  std::string group_;  // group.id
+  std::unique_ptr<CoordinatorAsker> asker_;  // a client of its own (CoordinatorAsker)
   KafkaPtr rk_;
   std::unique_ptr<TimedCommitter> committer_;  // on rk_; closed before rk_ is destroyed
   std::thread thread_;
