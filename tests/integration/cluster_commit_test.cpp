@@ -201,8 +201,18 @@ TEST(Cluster, KafkaGroupCoordinatorIsNamedAsKafkaSaysAndItsCommitLatencyMovesByT
       group.c_str());
   EXPECT_GT(fast, 0) << "no commit timed under node 1";
   EXPECT_LT(fast, injected / 2) << "node 1 is not slowed";
-  // One OffsetCommit request and its answer cross the proxy once each way.
-  EXPECT_GE(slow - fast, injected);
+  // Each commit under node 2 crossed the proxy once each way: not one faster than 25 ms (the
+  // bound below 40 ms), and their mean at least the round trip injected.
+  const std::map<std::string, std::string> under_two{
+      {"target", "kafka"}, {"broker", "2"}, {"le", "0.025"}};
+  EXPECT_EQ(SumMetric(slow_to, kCommitFamily + "_bucket", under_two) -
+                SumMetric(slow_from, kCommitFamily + "_bucket", under_two),
+            0);
+  EXPECT_GE(slow, injected);
+  // Against the commits under node 1, timed in the next minute (not at the same time: one group
+  // has one coordinator), whose mean moves with the machine's load by a few ms (5.6 and 11.1 ms
+  // in two runs): the shift is the round trip injected, give or take that.
+  EXPECT_GE(slow - fast, 0.75 * injected);
   EXPECT_LE(slow - fast, 1.6 * injected);
 
   // Stopped gracefully (auto-commit's final commit in the close): the group has committed the

@@ -76,7 +76,8 @@ TimedCommitter::TimedCommitter(rd_kafka_t* rk) : rk_(rk), queue_(rd_kafka_queue_
   rd_kafka_queue_cb_event_enable(queue_.get(), OnAnswer, this);
 }
 
-// librdkafka's thread, under the queue's lock (the event is queued): only the time.
+// librdkafka's thread, as the answer is queued: only the time (Take falls back to its own
+// reading in the rare case it sees the event before the stamp).
 void TimedCommitter::OnAnswer(rd_kafka_t*, void* opaque) {
   static_cast<TimedCommitter*>(opaque)->answered_ns_.store(SteadyNs());
 }
@@ -88,7 +89,7 @@ Consumer::TimedCommitsAnswer TimedCommitter::Take(bool start) {
   while (const EventPtr event{rd_kafka_queue_poll(queue_.get(), 0)}) {
     if (rd_kafka_event_type(event.get()) != RD_KAFKA_EVENT_OFFSET_COMMIT) continue;
     std::int64_t answered = answered_ns_.exchange(0);
-    if (answered == 0) answered = SteadyNs();  // the stamp not seen yet: an upper bound
+    if (answered == 0) answered = SteadyNs();  // an upper bound
     outstanding_ = false;
     rd_kafka_resp_err_t err = rd_kafka_event_error(event.get());
     if (err == RD_KAFKA_RESP_ERR__NO_OFFSET) continue;  // nothing new: no request was sent
