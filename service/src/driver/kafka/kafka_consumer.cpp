@@ -198,7 +198,8 @@ class KafkaConsumer final : public Consumer {
   }
 
   std::optional<std::int32_t> Coordinator(std::chrono::milliseconds timeout) override {
-    if (!asker_ || !running_.load()) return std::nullopt;
+    // Down: no wait on housekeeping's thread for an answer that cannot come (as Backlog).
+    if (!asker_ || !running_.load() || !link_.Up()) return std::nullopt;
     return asker_->Ask(timeout);
   }
 
