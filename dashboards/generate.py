@@ -504,6 +504,17 @@ def overview():
                    "sends nothing to it first and measures nothing of it (alert "
                    "BrokerloadBrokerLeadsNoPartition); a leader change shows here. A broker down "
                    "is not in Kafka's metadata: its line ends.")
+    b.panel("Errors, losses and duplicates by broker", [
+        (f"sum by (target, broker) (rate(brokerload_broker_{metric}{{{SEL}}}[$__rate_interval]))",
+         f"{{{{target}}}} broker {{{{broker}}}} {label}")
+        for metric, label in (("publish_errors_total", "publish errors"),
+                              ("messages_lost_total", "lost"),
+                              ("messages_duplicated_total", "duplicated"))],
+        unit="ops", description="Per second, by broker: publishes the broker failed (by the broker "
+                                "that failed them or they were sent to), losses (by the broker that "
+                                "acknowledged the lost message; JetStream: the stream's leader), "
+                                "second copies (by the broker they were read from). Their sums over "
+                                "brokers can fall short of the target's: see docs/metrics.md.")
     b.write()
 
 
@@ -534,6 +545,14 @@ def latency():
                     "BrokerloadBrokerSlow). histogram_quantile "
                     "over every second bound of the target histograms' (within 19 %), all "
                     "instances together. " + NO_WARMUP)
+    b.panel("p99 by broker, exact over the last minute", [
+        (f'brokerload_broker_{metric}_window_seconds{{{SEL}, quantile="0.99", window="1m"}}',
+         f"{{{{instance}}}} {{{{target}}}} broker {{{{broker}}}} {label}")
+        for metric, label in (("publish_latency", "publish"), ("end_to_end_latency", "end-to-end"))],
+        unit="s", width=24,
+        description="brokerload's own quantiles by broker (0.8 % resolution), per instance: the "
+                    "precise figure beside the histogram_quantile above. NaN (a gap) while a "
+                    "broker had no message in the minute. " + NO_WARMUP)
     commits = "brokerload_broker_commit_latency_seconds"
     b.panel("Offset commit latency by group coordinator (Kafka)", [
         (f"sum by (target, broker) (rate({commits}_sum{{{SEL}}}[$__rate_interval])) / "

@@ -12,7 +12,8 @@ std::uint64_t TargetAccounting::EstimateBytes(std::uint64_t topics, std::uint64_
   const std::uint64_t stream = SequenceTracker::BytesFor(SequenceTracker::kDefaultWindow) +
                                sizeof(Stream) + keys * sizeof(std::uint64_t);
   const std::uint64_t streams = receive == ReceiveMode::kAnySource ? SourceTable::kCapacity : 1;
-  return topics * (sizeof(TopicLatencies) + sizeof(TopicState) + streams * stream);
+  return topics *
+         (sizeof(TopicLatencies) + sizeof(TopicState) + AckedBy::kWindow + streams * stream);
 }
 
 TargetAccounting::TargetAccounting(const Options& options)
@@ -48,7 +49,10 @@ TargetAccounting::TargetAccounting(const Options& options)
       phase_latencies_.push_back(std::make_unique<PhaseLatencies>());
     }
   }
-  if (options.latency_by_broker) brokers_ = std::make_unique<BrokerLatencies>();
+  if (options.latency_by_broker) {
+    brokers_ = std::make_unique<BrokerFigures>();
+    for (auto& state : topic_state_) state->acked_by = std::make_unique<AckedBy>();
+  }
 }
 
 void TargetAccounting::SetPhases(const std::vector<PhaseWindow>& windows) {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "accounting/broker_latencies.hpp"
+#include "accounting/broker_figures.hpp"
 #include "accounting/latency_histogram.hpp"
 #include "accounting/negative_latency.hpp"
 #include "accounting/sequence_tracker.hpp"
@@ -193,8 +193,10 @@ class TargetAccounting {
     // are its warm-up, kept out of the latency histograms: the sender's run.warmup when the same,
     // to within the order in which its first messages arrive. 0: every message is measured.
     std::int64_t source_warmup_ns = 0;
-    // Publish and end-to-end latency also by broker (BrokerLatencies): the broker the client
-    // names for each message (Kafka), else its topic's (SetTopicBroker: JetStream).
+    // Figures also by broker (BrokerFigures): latencies, publish errors and duplicates under the
+    // broker the client names for each message (Kafka), else its topic's (SetTopicBroker:
+    // JetStream); a loss under the broker that acknowledged the message (AckedBy), else its
+    // topic's.
     bool latency_by_broker = false;
   };
 
@@ -226,7 +228,8 @@ class TargetAccounting {
   // `broker`: where it was produced to (driver::AckListener::OnAck), or its topic's.
   void OnAck(std::span<const std::byte> payload, std::int64_t now_ns,
              std::int32_t broker = driver::kUnknownBroker);
-  void OnAckFailed(std::span<const std::byte> payload, driver::Status status);
+  void OnAckFailed(std::span<const std::byte> payload, driver::Status status,
+                   std::int32_t broker = driver::kUnknownBroker);
 
   // The broker of `topic`'s messages where the client names none (JetStream: the server leading
   // its stream, as last asked); driver::kUnknownBroker until set. Any thread.
@@ -322,7 +325,7 @@ class TargetAccounting {
   const PhaseLatencies& PhaseLatency(std::size_t phase) const { return *phase_latencies_[phase]; }
   const LatencyHistogram& SendLag() const { return send_lag_; }
   // Only with Options::latency_by_broker; null otherwise.
-  const BrokerLatencies* Brokers() const { return brokers_.get(); }
+  const BrokerFigures* Brokers() const { return brokers_.get(); }
 
  private:
   // A phase's first sequence before the phase began; a key's last sequence before any.
@@ -343,6 +346,7 @@ class TargetAccounting {
     std::atomic<std::uint64_t> client_dropped{0};  // not yet matched to a gap
     std::vector<std::atomic<std::uint64_t>> first_sequence;  // per phase; publisher writes
     std::size_t publisher_phase = 0;                         // publisher thread only
+    std::unique_ptr<AckedBy> acked_by;                       // with BrokerFigures
   };
 
   PhaseCounters& At(std::size_t topic, std::size_t phase) {
@@ -376,6 +380,10 @@ class TargetAccounting {
   // far as its phase's unacknowledged go; every one with `unconfirmed_only`).
   void Attribute(std::size_t topic, Stream& stream, bool final_sweep,
                  bool unconfirmed_only = false);
+  // Counts `lost` of `topic`'s sequences [first, end) by broker: under the brokers that
+  // acknowledged sequences of the range, as far as they go, the rest under the topic's broker.
+  void CountLostByBroker(std::size_t topic, std::uint64_t first, std::uint64_t end,
+                         std::uint64_t lost);
 
   std::uint8_t target_index_;
   ReceiveMode receive_;
@@ -399,7 +407,7 @@ class TargetAccounting {
   std::vector<std::atomic<std::uint64_t>> last_key_sequence_;
   LatencyHistogram send_lag_;
   NegativeLatencyWindow negative_latency_;
-  std::unique_ptr<BrokerLatencies> brokers_;                   // Options::latency_by_broker
+  std::unique_ptr<BrokerFigures> brokers_;                     // Options::latency_by_broker
   std::unique_ptr<std::atomic<std::int32_t>[]> topic_broker_;  // per topic: SetTopicBroker
 };
 

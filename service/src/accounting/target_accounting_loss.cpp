@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -64,9 +65,37 @@ void TargetAccounting::Attribute(std::size_t topic, Stream& stream, bool final_s
         count -= unconfirmed;
       }
       c.lost.fetch_add(count, kRelaxed);
+      CountLostByBroker(topic, first, end, count);
     }
   }
   stream.lost.clear();
+}
+
+// What is lost of a range was acknowledged, as a rule (what was not is unconfirmed, or failed and
+// never a gap): so the brokers that acknowledged its sequences take it, as far as their counts go.
+void TargetAccounting::CountLostByBroker(std::size_t topic, std::uint64_t first, std::uint64_t end,
+                                         std::uint64_t lost) {
+  if (!brokers_ || lost == 0) return;
+  const TopicState& state = *topic_state_[topic];
+  const std::uint64_t acked_end = state.acked_end.load(kRelaxed);
+  std::array<std::uint64_t, BrokerFigures::kCapacity> acked{};
+  // Entries further back than the window are later sequences' (AckedBy::SlotOf).
+  const std::uint64_t from =
+      acked_end > AckedBy::kWindow ? std::max(first, acked_end - AckedBy::kWindow) : first;
+  for (std::uint64_t s = from; s < end; ++s) {
+    if (const std::optional<std::size_t> slot = state.acked_by->SlotOf(s, acked_end))
+      ++acked[*slot];
+  }
+  for (std::size_t slot = 0; slot < acked.size() && lost > 0; ++slot) {
+    const std::uint64_t count = std::min(acked[slot], lost);
+    if (count > 0) brokers_->CountLostAt(slot, count);
+    lost -= count;
+  }
+  if (lost == 0) return;
+  if (const std::optional<std::size_t> slot =
+          brokers_->SlotOf(topic_broker_[topic].load(kRelaxed))) {
+    brokers_->CountLostAt(*slot, lost);
+  }
 }
 
 void TargetAccounting::SweepStream(std::size_t topic, Stream& stream, std::uint64_t horizon_now,

@@ -40,6 +40,7 @@ void TargetAccounting::OnSent(std::uint16_t topic, std::uint64_t sequence, std::
   c.published.fetch_add(1, kRelaxed);
   c.published_bytes.fetch_add(bytes, kRelaxed);
   if (lag_ns > late_threshold_ns_) c.late_sends.fetch_add(1, kRelaxed);
+  if (state.acked_by) state.acked_by->Sent(sequence);
   if (!phase_latencies_.empty()) phase_latencies_[phase]->send_lag.Record(lag_ns);
   if (windows_[phase].measured) send_lag_.Record(lag_ns);
 }
@@ -59,19 +60,28 @@ void TargetAccounting::OnAck(std::span<const std::byte> payload, std::int64_t no
   if (!header || header->topic >= topics_ || message::IsProbe(*header)) return;
   const std::size_t phase = PhaseOf(header->intended_ns);
   At(header->topic, phase).acked.fetch_add(1, kRelaxed);
-  std::atomic<std::uint64_t>& acked_end = topic_state_[header->topic]->acked_end;
-  if (header->sequence + 1 > acked_end.load(kRelaxed)) acked_end.store(header->sequence + 1);
+  TopicState& state = *topic_state_[header->topic];
+  std::optional<std::size_t> slot;
+  if (brokers_) {
+    slot = brokers_->SlotOf(BrokerOf(header->topic, broker));
+    if (slot) state.acked_by->Acked(header->sequence, *slot);
+  }
+  if (header->sequence + 1 > state.acked_end.load(kRelaxed)) {
+    state.acked_end.store(header->sequence + 1);
+  }
   if (!windows_[phase].measured) return;
   const std::int64_t latency = now_ns - header->actual_ns;
   latencies_[header->topic]->publish.Record(latency);
   if (!phase_latencies_.empty()) phase_latencies_[phase]->publish.Record(latency);
-  if (brokers_) brokers_->RecordPublish(BrokerOf(header->topic, broker), latency);
+  if (slot) brokers_->RecordPublishAt(*slot, latency);
 }
 
-void TargetAccounting::OnAckFailed(std::span<const std::byte> payload, driver::Status status) {
+void TargetAccounting::OnAckFailed(std::span<const std::byte> payload, driver::Status status,
+                                   std::int32_t broker) {
   const std::optional<message::Header> header = message::Decode(payload);
   if (!header || header->topic >= topics_ || message::IsProbe(*header)) return;
   At(header->topic, PhaseOf(header->intended_ns)).ack_errors[Index(status)].fetch_add(1, kRelaxed);
+  if (brokers_) brokers_->CountPublishError(BrokerOf(header->topic, broker), status);
   if (receive_ != ReceiveMode::kOwnRun) return;
   Stream& stream = *streams_[header->topic];
   std::lock_guard lock(stream.mutex);
@@ -162,6 +172,7 @@ bool TargetAccounting::Account(const message::Header& header, std::size_t phase,
   switch (outcome) {
     case SequenceTracker::Outcome::kDuplicate:
       (replayed ? c.redelivered : c.duplicated).fetch_add(1, kRelaxed);
+      if (!replayed && brokers_) brokers_->CountDuplicated(BrokerOf(header.topic, broker));
       return false;
     case SequenceTracker::Outcome::kOlderThanWindow:
       c.older_than_window.fetch_add(1, kRelaxed);

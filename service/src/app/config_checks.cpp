@@ -16,7 +16,7 @@ std::optional<std::string> CheckTrackingMemory(const config::Config& config) {
   const auto keys = static_cast<std::uint64_t>(config.workload.keys);
   const std::uint64_t bytes =
       targets * accounting::TargetAccounting::EstimateBytes(topics, keys, receive) +
-      targets * accounting::BrokerLatencies::Bytes();  // the latencies by broker
+      targets * accounting::BrokerFigures::Bytes();  // the latencies by broker
   if (bytes <= kMaxBytes) return std::nullopt;
   return std::to_string(topics) + " topics x " + std::to_string(keys) + " keys on " +
          std::to_string(targets) + " target(s) would need about " + std::to_string(bytes >> 20) +

@@ -27,8 +27,9 @@ class LaneAcks final : public driver::AckListener {
     accounting_.OnAck(payload, clock_.NowNs(), broker);
     doorbell.Settled();
   }
-  void OnAckFailed(std::span<const std::byte> payload, driver::Status status) override {
-    accounting_.OnAckFailed(payload, status);
+  void OnAckFailed(std::span<const std::byte> payload, driver::Status status,
+                   std::int32_t broker) override {
+    accounting_.OnAckFailed(payload, status, broker);
     doorbell.Settled();
   }
   pacing::Doorbell doorbell;

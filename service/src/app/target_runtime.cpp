@@ -234,13 +234,13 @@ void TargetRuntime::WatchGroups() {
 }
 
 void TargetRuntime::WarnBrokerOverflow() {
-  const accounting::BrokerLatencies* brokers = accounting_->Brokers();
+  const accounting::BrokerFigures* brokers = accounting_->Brokers();
   if (overflow_warned_ || brokers == nullptr || brokers->Overflow() == 0) return;
   overflow_warned_ = true;
   LOG_WARN(
       "%s: more than %zu brokers: the latency by broker leaves the further ones out (the "
       "target's figures keep them)",
-      name_.c_str(), accounting::BrokerLatencies::kCapacity);
+      name_.c_str(), accounting::BrokerFigures::kCapacity);
 }
 
 void TargetRuntime::AttributeStreams() {

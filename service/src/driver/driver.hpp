@@ -37,9 +37,11 @@ inline std::chrono::milliseconds SetupWait(std::chrono::steady_clock::time_point
 class AckListener {
  public:
   virtual ~AckListener() = default;
-  // `broker`: the one that acknowledged it (kUnknownBroker where the client does not say).
+  // `broker`: the one that acknowledged it, or that failed it or it was sent to (kUnknownBroker
+  // where the client does not say, or it was never sent).
   virtual void OnAck(std::span<const std::byte> payload, std::int32_t broker) = 0;
-  virtual void OnAckFailed(std::span<const std::byte> payload, Status status) = 0;
+  virtual void OnAckFailed(std::span<const std::byte> payload, Status status,
+                           std::int32_t broker) = 0;
 };
 
 // What a report needs to say what was compared: versions and the settings that decide the outcome.

@@ -105,6 +105,26 @@ constexpr std::array<FamilySpec, kFamilyCount> kCatalogue = {{
      "From scheduled send time to receipt, by the broker it was read from (Kafka: its id; "
      "JetStream: the server leading the stream).",
      MetricType::Histogram, kTargetBroker},
+    {FamilyId::kBrokerPublishLatencyWindow, "brokerload_broker_publish_latency_window_seconds",
+     "Exact publish latency quantile over the last `window` (1m, 5m), to 0.8%, by the broker "
+     "that acknowledged; NaN when empty.",
+     MetricType::Gauge, kTargetBrokerQuantileWindow},
+    {FamilyId::kBrokerEndToEndLatencyWindow, "brokerload_broker_end_to_end_latency_window_seconds",
+     "Exact end-to-end latency quantile over the last `window` (1m, 5m), to 0.8%, by the broker "
+     "it was read from; NaN when empty.",
+     MetricType::Gauge, kTargetBrokerQuantileWindow},
+    {FamilyId::kBrokerPublishErrors, "brokerload_broker_publish_errors_total",
+     "Publishes the broker failed (not those the client refused), by the broker that failed it "
+     "or it was sent to, and reason.",
+     MetricType::Counter, kTargetBrokerReason},
+    {FamilyId::kBrokerLost, "brokerload_broker_messages_lost_total",
+     "Messages lost (as brokerload_messages_lost_total), by the broker that acknowledged them "
+     "(JetStream: the server leading the stream).",
+     MetricType::Counter, kTargetBroker},
+    {FamilyId::kBrokerDuplicated, "brokerload_broker_messages_duplicated_total",
+     "Second copies from a new place in the broker (as brokerload_messages_duplicated_total), "
+     "by the broker they were read from.",
+     MetricType::Counter, kTargetBroker},
     {FamilyId::kEndToEndLatencyWindow, "brokerload_end_to_end_latency_window_seconds",
      "Exact end-to-end latency quantile over the last `window` (1m, 5m), to 0.8%; "
      "NaN when empty.",

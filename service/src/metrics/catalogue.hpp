@@ -44,6 +44,11 @@ enum class FamilyId : std::uint8_t {
   kSendLag,
   kBrokerPublishLatency,
   kBrokerEndToEndLatency,
+  kBrokerPublishLatencyWindow,
+  kBrokerEndToEndLatencyWindow,
+  kBrokerPublishErrors,
+  kBrokerLost,
+  kBrokerDuplicated,
   kEndToEndLatencyWindow,
   kNegativeLatency,
   kMostNegativeLatency,
@@ -93,9 +98,11 @@ inline constexpr std::array<std::string_view, 2> kTargetRole{"target", "role"};
 inline constexpr std::array<std::string_view, 2> kTargetStage{"target", "stage"};
 inline constexpr std::array<std::string_view, 2> kTargetCheck{"target", "check"};
 inline constexpr std::array<std::string_view, 2> kTargetBroker{"target", "broker"};
-inline constexpr std::array<std::string_view, 3> kTargetBrokerReason{"target", "broker", "reason"};
 inline constexpr std::array<std::string_view, 3> kTargetQuantileWindow{"target", "quantile",
                                                                        "window"};
+inline constexpr std::array<std::string_view, 4> kTargetBrokerQuantileWindow{"target", "broker",
+                                                                             "quantile", "window"};
+inline constexpr std::array<std::string_view, 3> kTargetBrokerReason{"target", "broker", "reason"};
 inline constexpr std::array<std::string_view, 3> kTargetVersions{"target", "broker_version",
                                                                  "client_version"};
 

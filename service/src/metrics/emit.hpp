@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "accounting/broker_figures.hpp"
 #include "metrics/catalogue.hpp"
 #include "metrics/exporter.hpp"
 #include "metrics/target_health.hpp"
@@ -81,6 +82,12 @@ struct TargetLabels {
   mutable Labels stage;
 };
 
+// One broker's window quantiles (a slot of accounting::BrokerFigures).
+struct BrokerWindows {
+  WindowedQuantiles publish{Exporter::kWindowIntervalNs, Exporter::kLongestWindowNs};
+  WindowedQuantiles end_to_end{Exporter::kWindowIntervalNs, Exporter::kLongestWindowNs};
+};
+
 // A running target: its view, its labels, and what Advance keeps for it.
 struct TargetState {
   explicit TargetState(TargetView target);
@@ -89,6 +96,7 @@ struct TargetState {
   WindowedQuantiles end_to_end{Exporter::kWindowIntervalNs, Exporter::kLongestWindowNs};
   WindowedQuantiles publish{Exporter::kWindowIntervalNs, Exporter::kLongestWindowNs};
   WindowedQuantiles send_lag{Exporter::kWindowIntervalNs, Exporter::kLongestWindowNs};
+  std::array<BrokerWindows, accounting::BrokerFigures::kCapacity> brokers;  // by slot
   TargetHealth health;  // fed by Advance, once a second
 };
 
@@ -118,10 +126,10 @@ struct RunState {
 void EmitRun(Families& families, const RunState& run, bool ready);
 void EmitProcess(Families& families, const QueueDepthProbe& queue_depth);
 // emit_counters.cpp: the per-topic counters of the publisher and the consumer side, and their
-// per-target sums and backlogs.
+// per-target sums and backlogs; the counters by broker.
 void EmitCounters(Families& families, const TargetState& target);
-// emit_latency.cpp: the latency histograms and their window quantiles; AdvanceWindows closes the
-// windows' intervals.
+// emit_latency.cpp: the latency histograms and their window quantiles, the target's and each
+// broker's; AdvanceWindows closes the windows' intervals.
 void EmitLatency(Families& families, const TargetState& target, const LatencyBuckets& buckets);
 void AdvanceWindows(TargetState& target, std::int64_t now_ns);
 // emit_target.cpp: role and versions, the publisher's stage, rate and priority, the connection and

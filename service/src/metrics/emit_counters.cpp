@@ -1,5 +1,6 @@
 #include <limits>
 #include <optional>
+#include <string>
 
 #include "metrics/emit.hpp"
 
@@ -98,6 +99,32 @@ void EmitTargetSums(Families& families, const TargetState& target, const TargetS
   }
 }
 
+// By broker: what the broker failed of the publishes (the reasons an acknowledgement can carry),
+// what was lost and duplicated; label sets built per scrape, as the brokers change.
+void EmitBrokerCounters(Families& families, const TargetView& t) {
+  const accounting::BrokerFigures* brokers = t.accounting->Brokers();
+  if (brokers == nullptr) return;
+  for (std::size_t i = 0; i < brokers->Size(); ++i) {
+    const std::int32_t broker = brokers->Broker(i);
+    const std::string name = t.broker_name ? t.broker_name(broker) : std::to_string(broker);
+    if (Publishes(t.role)) {
+      for (std::size_t r = 0; r < driver::kStatusCount; ++r) {
+        const auto status = static_cast<driver::Status>(r);
+        if (status == driver::Status::kOk || status == driver::Status::kQueueFull) continue;
+        Add(families, FamilyId::kBrokerPublishErrors,
+            Resolve(kTargetBrokerReason, {t.name, name, driver::StatusName(status)}),
+            static_cast<double>(brokers->PublishErrors(i, status)));
+      }
+    }
+    if (Consumes(t.role)) {
+      const Labels labels = Resolve(kTargetBroker, {t.name, name});
+      Add(families, FamilyId::kBrokerLost, labels, static_cast<double>(brokers->Lost(i)));
+      Add(families, FamilyId::kBrokerDuplicated, labels,
+          static_cast<double>(brokers->Duplicated(i)));
+    }
+  }
+}
+
 }  // namespace
 
 void EmitCounters(Families& families, const TargetState& target) {
@@ -116,6 +143,7 @@ void EmitCounters(Families& families, const TargetState& target) {
     }
   }
   EmitTargetSums(families, target, sums);
+  EmitBrokerCounters(families, t);
 }
 
 }  // namespace brokerload::metrics

@@ -56,69 +56,6 @@ class TargetAccountingTest : public ::testing::Test {
   Totals Topic(std::size_t topic) const { return accounting_.TopicTotals(topic); }
 };
 
-// With latency_by_broker, publish and end-to-end latency are also recorded under the broker the
-// client named, measured phases only, as the target's.
-TEST(PerBroker, LatenciesAreRecordedUnderTheBrokerTheClientNamed) {
-  TargetAccounting::Options options = Options(1, 0, 2);
-  options.latency_by_broker = true;
-  TargetAccounting accounting(options);
-  accounting.SetPhases({{0, 10 * kSecond, false}, {10 * kSecond}});
-  const auto measured = [](std::uint64_t sequence) {
-    return Payload(0, sequence, message::kNoKey, kRun, 11 * kSecond, 11 * kSecond + 1'000);
-  };
-  accounting.OnAck(Payload(0, 0), 3'000, 2);  // warm-up: counted, not recorded
-  accounting.OnAck(measured(1), 11 * kSecond + 5'000, 2);
-  accounting.OnAck(measured(2), 11 * kSecond + 9'000, 4);
-  accounting.OnAck(measured(3), 11 * kSecond + 9'000, driver::kUnknownBroker);
-  WorkItem item;
-  ASSERT_TRUE(accounting.OnReceived(0, measured(1), 12 * kSecond, item, false, 0, 4));
-  const BrokerLatencies* brokers = accounting.Brokers();
-  ASSERT_NE(brokers, nullptr);
-  ASSERT_EQ(brokers->Size(), 2u);
-  EXPECT_EQ(brokers->Broker(0), 2);
-  EXPECT_EQ(brokers->Broker(1), 4);
-  EXPECT_EQ(brokers->Publish(0).Snapshot().Count(), 1u);
-  EXPECT_EQ(brokers->Publish(0).Snapshot().MaxNs(), 4'000);
-  EXPECT_EQ(brokers->Publish(1).Snapshot().Count(), 1u);
-  EXPECT_EQ(brokers->EndToEnd(0).Snapshot().Count(), 0u);
-  EXPECT_EQ(brokers->EndToEnd(1).Snapshot().Count(), 1u);
-  EXPECT_EQ(brokers->EndToEnd(1).Snapshot().MaxNs(), kSecond);
-  EXPECT_EQ(accounting.Latencies(0).publish.Snapshot().Count(), 3u);  // unknown broker included
-}
-
-// A client that names no broker (JetStream): each topic's messages under its topic's broker as
-// last set, none before.
-TEST(PerBroker, WithoutABrokerFromTheClientTheTopicsBrokerIsTaken) {
-  TargetAccounting::Options options = Options(2);
-  options.latency_by_broker = true;
-  TargetAccounting accounting(options);
-  accounting.OnAck(Payload(0, 0), 3'000, driver::kUnknownBroker);  // no broker known yet
-  accounting.SetTopicBroker(0, 5);
-  accounting.SetTopicBroker(1, 6);
-  accounting.OnAck(Payload(0, 1), 4'000, driver::kUnknownBroker);
-  accounting.OnAck(Payload(1, 0), 4'000, driver::kUnknownBroker);
-  accounting.OnAck(Payload(1, 1), 4'000, 7);  // the client's word wins
-  WorkItem item;
-  ASSERT_TRUE(accounting.OnReceived(1, Payload(1, 0), 9'000, item));
-  accounting.SetTopicBroker(0, 6);  // a new leader of topic 0's stream
-  accounting.OnAck(Payload(0, 2), 4'000, driver::kUnknownBroker);
-  const BrokerLatencies& brokers = *accounting.Brokers();
-  ASSERT_EQ(brokers.Size(), 3u);
-  EXPECT_EQ(brokers.Broker(0), 5);
-  EXPECT_EQ(brokers.Publish(0).Snapshot().Count(), 1u);
-  EXPECT_EQ(brokers.Broker(1), 6);
-  EXPECT_EQ(brokers.Publish(1).Snapshot().Count(), 2u);
-  EXPECT_EQ(brokers.EndToEnd(1).Snapshot().Count(), 1u);
-  EXPECT_EQ(brokers.Broker(2), 7);
-  EXPECT_EQ(brokers.Publish(2).Snapshot().Count(), 1u);
-}
-
-TEST(PerBroker, IsOffUnlessAsked) {
-  TargetAccounting accounting(Options(1));
-  accounting.OnAck(Payload(0, 0), 3'000, 2);
-  EXPECT_EQ(accounting.Brokers(), nullptr);
-}
-
 TEST_F(TargetAccountingTest, CountsConsumedAndRecordsBothEndToEndLatencies) {
   ASSERT_TRUE(Receive(1, 0, 10'000));
   EXPECT_EQ(item_.topic, 1);

@@ -269,5 +269,54 @@ TEST_F(ExporterTest, ReloadsAreCountedByResultAndOnlyAnAppliedOneMovesTheLoadedT
   EXPECT_EQ(Sample(text, "brokerload_config_loaded_timestamp_seconds"), 2e9);
 }
 
+// Each broker's window quantiles hold its own values, in windows that begin at its first value;
+// its counters carry the broker's label.
+TEST(ExporterPerBrokerTest, EachBrokersWindowQuantilesAndCountersAreItsOwn) {
+  constexpr std::int64_t kSecond = 1'000'000'000;
+  accounting::TargetAccounting::Options options{0, 1, 0, {1, 0}, 1'000'000, 1, false};
+  options.latency_by_broker = true;
+  accounting::TargetAccounting accounting{options};
+  driver::Health health;
+  Exporter exporter{"9.9.9", {0.001}};
+  exporter.AddTarget({"kafka", {"t-0"}, &accounting, &health, nullptr});
+  std::uint64_t sequence = 0;
+  const auto ack = [&](std::int64_t now_ns, std::int64_t latency_ns, std::int32_t broker) {
+    std::vector<std::byte> payload(64);
+    message::Header h;
+    h.run_id = 1;
+    h.sequence = sequence++;
+    h.actual_ns = now_ns - latency_ns;
+    message::Encode(h, payload);
+    accounting.OnAck(payload, now_ns, broker);
+  };
+  const auto window = [](const char* broker, const char* quantile, const char* w) {
+    return std::string(
+               "brokerload_broker_publish_latency_window_seconds{target=\"kafka\",broker=\"") +
+           broker + "\",quantile=\"" + quantile + "\",window=\"" + w + "\"}";
+  };
+  for (int i = 0; i < 3; ++i) ack(0, 1'000'000, 1);  // in broker 1's first interval, [0 s, 10 s)
+  exporter.Advance(0);
+  exporter.Advance(10 * kSecond);
+  ack(11 * kSecond, 2'000'000, 1);
+  for (std::int64_t s = 20; s <= 30; s += 10) exporter.Advance(s * kSecond);
+  ack(35 * kSecond, 5'000'000, 2);  // broker 2's first value: its first interval is [40 s, 50 s)
+  std::vector<std::byte> failed(64);
+  message::Encode(message::Header{.run_id = 1}, failed);
+  accounting.OnAckFailed(failed, driver::Status::kTimeout, 2);
+  for (std::int64_t s = 40; s <= 70; s += 10) exporter.Advance(s * kSecond);
+  const std::string text = prometheus::TextSerializer().Serialize(exporter.Collect());
+  // At 70 s broker 1's interval [0 s, 10 s) has left the minute, not the five minutes.
+  EXPECT_NEAR(Sample(text, window("1", "0.5", "1m")), 2e-3, 1e-9);
+  EXPECT_NEAR(Sample(text, window("1", "0.5", "5m")), 1.001471e-3, 1e-9);
+  EXPECT_NEAR(Sample(text, window("2", "0.5", "1m")), 4.997119e-3, 1e-9);  // its bucket's middle
+  EXPECT_NEAR(Sample(text, window("2", "0.5", "5m")), 4.997119e-3, 1e-9);
+  EXPECT_THAT(text, HasSubstr("brokerload_broker_publish_errors_total{target=\"kafka\","
+                              "broker=\"2\",reason=\"timeout\"} 1"));
+  EXPECT_THAT(text, HasSubstr("brokerload_broker_publish_errors_total{target=\"kafka\","
+                              "broker=\"1\",reason=\"timeout\"} 0"));
+  EXPECT_THAT(text, HasSubstr("brokerload_broker_messages_lost_total{target=\"kafka\","
+                              "broker=\"2\"} 0"));
+}
+
 }  // namespace
 }  // namespace brokerload::metrics

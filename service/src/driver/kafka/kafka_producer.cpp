@@ -28,7 +28,7 @@ class KafkaProducer final : public Producer {
       if (self->link_.SetUp()) LOG_INFO("kafka: producer delivering");
       self->acks_.OnAck(payload, rd_kafka_message_broker_id(message));
     } else {
-      self->acks_.OnAckFailed(payload, MapError(message->err));
+      self->acks_.OnAckFailed(payload, MapError(message->err), rd_kafka_message_broker_id(message));
     }
   }
 

@@ -142,7 +142,7 @@ class NatsProducer final : public Producer, private ReaderHandler {
 
   void ExpireTimedOut() {
     window_.Expire(SteadyNs() - publish_timeout_ns_, [this](std::span<const std::byte> header) {
-      acks_.OnAckFailed(header, Status::kTimeout);
+      acks_.OnAckFailed(header, Status::kTimeout, kUnknownBroker);
     });
   }
 
@@ -176,7 +176,7 @@ class NatsProducer final : public Producer, private ReaderHandler {
       if (status == Status::kOk) {
         acks_.OnAck(header, kUnknownBroker);
       } else {
-        acks_.OnAckFailed(header, status);
+        acks_.OnAckFailed(header, status, kUnknownBroker);
       }
     });
   }
