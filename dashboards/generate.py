@@ -553,6 +553,20 @@ def latency():
         description="brokerload's own quantiles by broker (0.8 % resolution), per instance: the "
                     "precise figure beside the histogram_quantile above. NaN (a gap) while a "
                     "broker had no message in the minute. " + NO_WARMUP)
+    commits = "brokerload_broker_commit_latency_seconds"
+    b.panel("Offset commit latency by group coordinator (Kafka)", [
+        (f"sum by (target, broker) (rate({commits}_sum{{{SEL}}}[$__rate_interval])) / "
+         f"sum by (target, broker) (rate({commits}_count{{{SEL}}}[$__rate_interval]))",
+         "{{target}} coordinator {{broker}} mean"),
+        (f"histogram_quantile(0.99, sum by (target, broker, le) (rate({commits}_bucket{{{SEL}}}[$__rate_interval])))",
+         "{{target}} coordinator {{broker}} p99")],
+        unit="s", width=24,
+        description="From an offset commit request to the consumer group coordinator's answer, "
+                    "a line per coordinator (broker id, asked every 5 s: "
+                    "brokerload_kafka_group_coordinator). brokerload times one commit of the "
+                    "consumed offsets every 5 s per group beside auto-commit. A line that jumps "
+                    "when the coordinator moves: that broker is slow to answer commits. Failed "
+                    "commits: brokerload_broker_commit_failures_total{reason}.")
     b.panel("Send lag heatmap",
             [(f"sum by (le) (rate(brokerload_send_lag_seconds_bucket{{{SEL}}}[$__rate_interval]))", "{{le}}")],
             kind="heatmap", description=NO_WARMUP)

@@ -8,6 +8,9 @@
 #   kill     SIGKILL of that node (nothing flushed, as a crash)
 #   restart  starts that node again on its data and waits until it serves and, for Kafka, the
 #            metadata lists all three brokers (stops it first with SIGTERM when running)
+#        deploy/local/cluster.sh kafka-tool CLASS [ARG...]
+#   runs one of Kafka's command-line tools from the cluster's jars, e.g.
+#   org.apache.kafka.tools.LeaderElectionCommand --bootstrap-server HOST:PORT ...
 #
 # Kafka: replication factor 3 and min.insync.replicas 2 by default for every topic, the offsets
 # and transaction topics included; no unclean leader election. NATS: server names n1..n3,
@@ -48,7 +51,7 @@ log_name=cluster
 source "$here/lib.sh"
 reuse_started_versions
 
-usage() { sed -n '2,38p' "${BASH_SOURCE[0]}" >&2; exit 2; }
+usage() { sed -n '2,41p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
 # Ports: from the state directory once started, else from the environment.
 load_ports() {
@@ -210,6 +213,7 @@ case "$command" in
     done
     ;;
   kill | restart) node_arg "$@" ;;
+  kafka-tool) [[ -n ${1:-} ]] || usage ;;
   *) usage ;;
 esac
 
@@ -254,6 +258,11 @@ case "$command" in
     while pid_alive "$state_dir/$1-$2.pid"; do sleep 0.1; done
     rm -f "$state_dir/$1-$2.pid"
     log "$1-$2 killed (SIGKILL)"
+    ;;
+  kafka-tool)
+    fetch_kafka_jars
+    kafka_java_opts
+    exec java "${java_opts[@]}" "$@"
     ;;
   restart)
     stop_one "$1-$2"

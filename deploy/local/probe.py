@@ -19,6 +19,14 @@
                              deletes the partition's records up to its end (DeleteRecords at its
                              leader) and prints one line: its leader and how many records were
                              deleted ("leader=2 deleted=412"): a loss Kafka made, of a known size.
+  probe.py kafka-coordinator HOST:PORT GROUP
+                             prints the node id of the group's coordinator, as Kafka's
+                             FindCoordinator (v1) answers.
+  probe.py kafka-committed HOST:PORT GROUP PREFIX
+                             prints one line: the sum of the offsets GROUP has committed over
+                             every partition of the topics whose names start with PREFIX, and
+                             how many of those partitions have none ("committed=1200 unset=0"),
+                             as the group's coordinator answers OffsetFetch (v1).
   probe.py nats HOST:PORT    exits 0 when JetStream answers $JS.API.INFO
                              (account info) with no error.
   probe.py nats-info HOST:PORT
@@ -240,6 +248,59 @@ def kafka_delete_records(address, topic, partition):
         raise ValueError(f"{topic}/{partition}: DeleteRecords error {error}, "
                          f"low watermark {low_watermark} for {end}")
     print(f"leader={leader} deleted={end - first}")
+def find_coordinator(address, group):
+    """FindCoordinator v1 (Kafka 4 serves v1 and later) for `group`: (node id, host:port)."""
+    reply = kafka_request(address, 10, 1, struct.pack(">h", len(group)) + group.encode() + b"\0")
+    _, error, n = struct.unpack_from(">ihh", reply, 0)  # throttle, error, message (-1: null)
+    at = 8 + max(n, 0)
+    (node,) = struct.unpack_from(">i", reply, at)
+    (n,) = struct.unpack_from(">h", reply, at + 4)
+    host = reply[at + 6:at + 6 + n].decode()
+    (port,) = struct.unpack_from(">i", reply, at + 6 + n)
+    if error:
+        raise ValueError(f"group {group}: FindCoordinator error {error}")
+    return node, f"{host}:{port}"
+
+
+def kafka_coordinator(address, group):
+    print(find_coordinator(address, group)[0])
+
+
+def kafka_committed(address, group, prefix):
+    _, topics = kafka_metadata(address, [])
+    wanted = {name: sorted(topics[name][1]) for name in topics if name.startswith(prefix)}
+    if not wanted:
+        raise ValueError(f"no topic starts with {prefix}")
+    # OffsetFetch v1 at the coordinator: the group, each topic with its partitions.
+    body = struct.pack(">h", len(group)) + group.encode() + struct.pack(">i", len(wanted))
+    for name, partitions in sorted(wanted.items()):
+        body += struct.pack(">h", len(name)) + name.encode() + struct.pack(">i", len(partitions))
+        body += b"".join(struct.pack(">i", p) for p in partitions)
+    reply = kafka_request(find_coordinator(address, group)[1], 9, 1, body)
+    at = 0
+    (count,) = struct.unpack_from(">i", reply, at)
+    at += 4
+    total = unset = 0
+    for _ in range(count):
+        (n,) = struct.unpack_from(">h", reply, at)
+        name = reply[at + 2:at + 2 + n].decode()
+        at += 2 + n
+        (partitions,) = struct.unpack_from(">i", reply, at)
+        at += 4
+        for _ in range(partitions):
+            partition, offset = struct.unpack_from(">iq", reply, at)
+            at += 12
+            (m,) = struct.unpack_from(">h", reply, at)
+            at += 2 + max(m, 0)
+            (error,) = struct.unpack_from(">h", reply, at)
+            at += 2
+            if error:
+                raise ValueError(f"{name}/{partition}: OffsetFetch error {error}")
+            if offset < 0:
+                unset += 1
+            else:
+                total += offset
+    print(f"committed={total} unset={unset}")
 
 
 def kafka_topics(address, prefix):
@@ -385,6 +446,8 @@ def main(argv):
                 "kafka-leader-counts": (kafka_leader_counts, 2, 2),
                 "kafka-end-offsets": (kafka_end_offsets, 2, 2),
                 "kafka-delete-records": (kafka_delete_records, 3, 3),
+                "kafka-coordinator": (kafka_coordinator, 2, 2),
+                "kafka-committed": (kafka_committed, 3, 3),
                 "nats-server-name": (nats_server_name, 1, 1)}
     command = commands.get(argv[1] if len(argv) > 1 else "")
     if not command or not command[1] <= len(argv) - 2 <= command[2]:

@@ -159,8 +159,9 @@ def answer_of(ask, *args):
 
 # The most series one scrape of brokerload may return with the example config (both targets,
 # 5 topics, default buckets): latency histograms are per target, and per broker (or server) with
-# half the bounds, to stay within it. 1,853 measured (docs/metrics.md, "Series count").
-SERIES_BUDGET = 1860
+# half the bounds, to stay within it. 1,870 measured, the Kafka group's 17 (coordinator, commit
+# latency) included (docs/metrics.md, "Series count").
+SERIES_BUDGET = 1880
 
 
 def live(tmp, binary):

@@ -99,6 +99,10 @@ void ServeTargets(const Engine& engine, metrics::Exporter& exporter) {
                                   [&leaders = target->Leaders()](std::int32_t number) {
                                     return leaders.NameOf(number);
                                   })
+                            : nullptr,
+                        target->Backend() == driver::Backend::kKafka
+                            ? metrics::GroupCommitsProbe(
+                                  [&groups = target->Groups()] { return groups.Snapshot(); })
                             : nullptr});
   }
   exporter.SetReady(true);

@@ -30,6 +30,7 @@ TargetRuntime::TargetRuntime(driver::Backend backend, std::uint8_t index,
       topics_(std::move(topics)),
       problems_(name_),
       leaders_(name_, backend),
+      groups_(name_),
       accounting_(
           std::make_unique<accounting::TargetAccounting>(accounting::TargetAccounting::Options{
               index, topics_.size(), static_cast<std::uint32_t>(context.config.workload.keys),
@@ -209,6 +210,7 @@ void TargetRuntime::Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns) {
     if (lane.consumer) lane.consumer->Maintain();
   }
   RecordBrokerBacklogs(now_ns);
+  WatchGroups();
   accounting_->Sweep(now_ns, loss_grace_ns);
   if (!clients_.empty() && clients_.front().producer) {
     leaders_.Refresh(*clients_.front().producer, std::chrono::steady_clock::now());
@@ -216,6 +218,19 @@ void TargetRuntime::Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns) {
   }
   WarnBrokerOverflow();
   if (++maintain_calls_ % 10 == 0) problems_.Log(*accounting_, topics_.size(), "10 s");
+}
+
+void TargetRuntime::WatchGroups() {
+  if (backend_ != driver::Backend::kKafka || !context_.config.kafka) return;
+  std::vector<driver::Consumer*> consumers;
+  std::vector<std::string> groups;
+  for (std::size_t k = 0; k < clients_.size(); ++k) {
+    consumers.push_back(clients_[k].consumer.get());
+    // As CreateLane names them.
+    groups.push_back(context_.config.kafka->consumer_group +
+                     (clients_.size() > 1 ? "-c" + std::to_string(k) : ""));
+  }
+  groups_.Refresh(consumers, groups, std::chrono::steady_clock::now());
 }
 
 void TargetRuntime::WarnBrokerOverflow() {

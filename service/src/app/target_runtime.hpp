@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "accounting/target_accounting.hpp"
+#include "app/group_watch.hpp"
 #include "app/lane.hpp"
 #include "app/leader_watch.hpp"
 #include "app/problem_log.hpp"
@@ -67,6 +68,8 @@ class TargetRuntime {
   const driver::Health& Health() const { return health_; }
   // Who leads its partitions or streams: asked once Setup succeeded, then by Maintain.
   const LeaderWatch& Leaders() const { return leaders_; }
+  // Kafka: its consumer groups' coordinators and timed commits, refreshed by Maintain.
+  const GroupWatch& Groups() const { return groups_; }
   // Lane 0's publisher and thread (stage, rate, real-time state: the same in every lane); null
   // before StartPublishing and in consume-only.
   const pacing::Publisher* Publisher() const {
@@ -105,8 +108,8 @@ class TargetRuntime {
   void StopConsuming();
   // Housekeeping, about once a second: the producer's and consumer's upkeep after reconnects, the
   // consumers' backlogs as the broker sees them, the loss sweep, every LeaderWatch::kInterval the
-  // leaders (each may wait for the broker, bounded; never on the publisher's thread), and every
-  // tenth call the problem log.
+  // leaders (each may wait for the broker, bounded; never on the publisher's thread), Kafka's
+  // group coordinators and timed commits (GroupWatch), and every tenth call the problem log.
   void Maintain(std::int64_t now_ns, std::int64_t loss_grace_ns);
 
  private:
@@ -114,6 +117,8 @@ class TargetRuntime {
   bool CreateLane(std::size_t k, std::chrono::steady_clock::time_point deadline,
                   const std::atomic<bool>& cancel, std::string& error);
   void RecordBrokerBacklogs(std::int64_t now_ns);
+  // Kafka: GroupWatch::Refresh over the lanes' consumers.
+  void WatchGroups();
   // JetStream: each topic's latencies under the server leading its stream (cnats names none), as
   // the leaders were last asked.
   void AttributeStreams();
@@ -127,6 +132,7 @@ class TargetRuntime {
   std::vector<std::string> topics_;
   ProblemLog problems_;
   LeaderWatch leaders_;
+  GroupWatch groups_;
   int maintain_calls_ = 0;
   bool overflow_warned_ = false;  // Maintain's thread
   driver::Description description_;

@@ -159,6 +159,29 @@ class Consumer {
   // topic until the 500 ms are spent, the next call going on from there) and stops asking at the
   // first request that fails.
   virtual std::vector<std::optional<TopicBacklog>> Backlog() { return {}; }
+  // The broker id of the consumer group's coordinator, asked of the broker now (Kafka: the group
+  // described, FindCoordinator then DescribeGroups); nullopt without an answer within `timeout`,
+  // or where the backend has no group (the default). Housekeeping's thread, never concurrently
+  // with itself or TimedCommits; waits at most about `timeout`.
+  virtual std::optional<std::int32_t> Coordinator(std::chrono::milliseconds /*timeout*/) {
+    return std::nullopt;
+  }
+  // One commit of the consumed offsets that brokerload timed, as its coordinator answered it.
+  struct CommitResult {
+    std::chrono::nanoseconds latency{0};  // from the request to the coordinator's answer
+    CommitFailure failure = CommitFailure::kNone;
+  };
+  struct TimedCommitsAnswer {
+    std::vector<CommitResult> answered;  // at most one: one commit is outstanding at a time
+    bool started = false;                // a new commit was started after them
+  };
+  // Housekeeping (its thread, never concurrently with Coordinator): the answers to timed commits
+  // that arrived since the last call; then, when `start` and none is outstanding, the next timed
+  // commit of the offsets already handed to the listener (Kafka: the stored offsets, exactly what
+  // auto-commit commits at its next tick; it goes on as before). Never waits for the broker; the
+  // answer is timed on the client's thread when it arrives, not when this is next called.
+  // Default: no commits (JetStream acknowledges messages instead).
+  virtual TimedCommitsAnswer TimedCommits(bool /*start*/) { return {}; }
   // Stops delivering and closes the subscription, within a bound each backend states whatever
   // the broker does (Kafka: kConsumerStopBound, kafka_consumer.hpp), plus a listener's OnMessage
   // under way. A close that the broker does not answer in time is abandoned: the broker ends the

@@ -52,4 +52,39 @@ constexpr std::string_view StatusName(Status status) {
   return "other";
 }
 
+// Why a commit of consumed offsets failed (Consumer::TimedCommits), as
+// brokerload_broker_commit_failures_total{reason} counts it. Each backend maps its native error
+// to it in one function.
+enum class CommitFailure {
+  kNone,
+  kTimeout,       // no answer in time
+  kCoordinator,   // the broker asked is not (or not yet) the group's coordinator
+  kRebalance,     // the group is rebalancing, or this member's generation is over
+  kTransport,     // no connection to the coordinator
+  kUnauthorized,  // the group or a topic refused (an ACL)
+  kOther,
+};
+
+inline constexpr std::size_t kCommitFailureCount = 7;
+
+constexpr std::string_view CommitFailureName(CommitFailure failure) {
+  switch (failure) {
+    case CommitFailure::kNone:
+      return "none";
+    case CommitFailure::kTimeout:
+      return "timeout";
+    case CommitFailure::kCoordinator:
+      return "coordinator";
+    case CommitFailure::kRebalance:
+      return "rebalance";
+    case CommitFailure::kTransport:
+      return "transport";
+    case CommitFailure::kUnauthorized:
+      return "unauthorized";
+    case CommitFailure::kOther:
+      break;
+  }
+  return "other";
+}
+
 }  // namespace brokerload::driver

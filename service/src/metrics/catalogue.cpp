@@ -193,6 +193,20 @@ constexpr std::array<FamilySpec, kFamilyCount> kCatalogue = {{
      "Partitions (Kafka) or streams (JetStream) of this run's topics that the broker leads, as "
      "last asked (every 5 s); 0: it leads none, and brokerload does not measure it.",
      MetricType::Gauge, kTargetBroker},
+    // Kafka's consumer groups: coordinator and timed commits.
+    {FamilyId::kGroupCoordinator, "brokerload_kafka_group_coordinator",
+     "Kafka: of this run's consumer groups (one per lane), how many the broker coordinates, as "
+     "last asked (every 5 s); only coordinators are listed.",
+     MetricType::Gauge, kTargetBroker},
+    {FamilyId::kBrokerCommitLatency, "brokerload_broker_commit_latency_seconds",
+     "Kafka: from an offset commit request to the coordinator's answer, by the group's "
+     "coordinator when it started (brokerload's timed commit every 5 s of each group's consumed "
+     "offsets, beside auto-commit); successful commits only.",
+     MetricType::Histogram, kTargetBroker},
+    {FamilyId::kBrokerCommitFailures, "brokerload_broker_commit_failures_total",
+     "Kafka: timed offset commits that failed, by the group's coordinator when it started and "
+     "reason: timeout, coordinator, rebalance, transport, unauthorized, other.",
+     MetricType::Counter, kTargetBrokerReason},
     {FamilyId::kWorkerQueueDepth, "brokerload_worker_queue_depth",
      "Messages waiting for a worker, over all workers.", MetricType::Gauge, kNoLabels},
     {FamilyId::kProcessCpu, "process_cpu_seconds_total", "User and system CPU time spent.",

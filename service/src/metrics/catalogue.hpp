@@ -70,6 +70,10 @@ enum class FamilyId : std::uint8_t {
   kBrokerBacklog,
   kBrokerAckPending,
   kBrokerPartitionsLed,
+  // Kafka's consumer groups: coordinator and timed commits (emit_commits.cpp).
+  kGroupCoordinator,
+  kBrokerCommitLatency,
+  kBrokerCommitFailures,
   kWorkerQueueDepth,
   kProcessCpu,
   kProcessResidentMemory,

@@ -139,5 +139,7 @@ void EmitPublisher(Families& families, const TargetState& target);
 void EmitHealth(Families& families, const TargetState& target);
 void EmitLeadership(Families& families, const TargetState& target);
 void EmitStarting(Families& families, const StartingTarget& target);
+// emit_commits.cpp: Kafka's consumer group coordinators and the commits timed against them.
+void EmitCommits(Families& families, const TargetState& target);
 
 }  // namespace brokerload::metrics

@@ -82,6 +82,7 @@ std::vector<prometheus::MetricFamily> Exporter::Collect() const {
     EmitPublisher(families, *target);
     EmitHealth(families, *target);
     EmitLeadership(families, *target);
+    EmitCommits(families, *target);
   }
   for (const auto& target : starting_) EmitStarting(families, *target);
   EmitProcess(families, queue_depth_);

@@ -44,6 +44,29 @@ struct BrokerLeads {
 // mutex that its writer holds only to swap in a new answer.
 using LeadsProbe = std::function<std::vector<BrokerLeads>()>;
 
+// A Kafka target's consumer groups (one per lane) as housekeeping last saw them: who coordinates
+// them, and the commits brokerload timed against them (Consumer::TimedCommits).
+struct GroupCommits {
+  struct Coordinator {
+    std::string broker;        // the broker id
+    std::uint32_t groups = 0;  // of this target's groups, how many it coordinates
+  };
+  struct Latency {
+    std::string broker;  // the coordinator when the commit started; "unknown" while none known
+    accounting::HistogramSnapshot committed;  // request to answer, of the commits that succeeded
+  };
+  struct Failures {
+    std::string broker;       // as Latency::broker
+    std::string_view reason;  // driver::CommitFailureName
+    std::uint64_t count = 0;
+  };
+  std::vector<Coordinator> coordinators;  // empty while none is known
+  std::vector<Latency> latency;
+  std::vector<Failures> failures;
+};
+// A copy under a mutex that its writer (housekeeping) holds only to record or swap in an answer.
+using GroupCommitsProbe = std::function<GroupCommits()>;
+
 // A target that is set up and running. The pointers and the probe must outlive the exporter's use
 // of the target (until the caller stops serving scrapes).
 struct TargetView {
@@ -64,6 +87,8 @@ struct TargetView {
   // The `broker` label of a number its accounting's per-broker latencies hold (JetStream: a
   // server's name); empty: the number itself (Kafka's broker ids).
   std::function<std::string(std::int32_t)> broker_name = {};
+  // Kafka: its consumer groups' coordinators and timed commits; empty: not exported.
+  GroupCommitsProbe commits = {};
 };
 
 }  // namespace brokerload::metrics

@@ -37,6 +37,18 @@ struct ExporterScene {
     return o;
   }
 
+  // Kafka's group: coordinated by broker 2, two commits of 3 and 30 ms under it, one timed out.
+  static GroupCommits GroupCommitsOf() {
+    GroupCommits commits;
+    commits.coordinators = {{"2", 1}};
+    accounting::LatencyHistogram latency;
+    latency.Record(3'000'000);
+    latency.Record(30'000'000);
+    commits.latency.push_back({"2", latency.Snapshot()});
+    commits.failures.push_back({"2", "timeout", 1});
+    return commits;
+  }
+
   ExporterScene() {
     full_link.SetUp();
     produce_link.SetUp();
@@ -64,7 +76,9 @@ struct ExporterScene {
                         false,
                         [] {
                           return std::vector<BrokerLeads>{{"1", 2}, {"2", 0}};
-                        }});
+                        },
+                        nullptr,
+                        [] { return GroupCommitsOf(); }});
     exporter.AddTarget({"nats",
                         {"p-0"},
                         &produce,

@@ -10,6 +10,7 @@
 
 #include "driver/kafka/kafka_admin.hpp"
 #include "driver/kafka/kafka_client.hpp"
+#include "driver/kafka/kafka_commits.hpp"
 #include "driver/kafka/kafka_conf.hpp"
 #include "driver/kafka/kafka_end_offsets.hpp"
 #include "log/log.hpp"
@@ -35,6 +36,7 @@ class KafkaConsumer final : public Consumer {
   // After Stop(), the client goes without a second close: Stop() closed it, or gave up waiting.
   ~KafkaConsumer() override {
     Stop();
+    committer_.reset();  // its queue goes before the client: librdkafka's destroy waits for it
     if (closed_) rd_kafka_destroy_flags(rk_.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
   }
 
@@ -49,7 +51,9 @@ class KafkaConsumer final : public Consumer {
     rk_ = NewClient(RD_KAFKA_CONSUMER, std::move(conf), error);
     if (!rk_) return false;
     rd_kafka_poll_set_consumer(rk_.get());
-    return true;
+    committer_ = std::make_unique<TimedCommitter>(rk_.get());
+    asker_ = CoordinatorAsker::Create(target, target.consumer_group, error);
+    return asker_ != nullptr;
   }
 
   bool Start(MessageListener& listener, std::chrono::milliseconds timeout,
@@ -193,6 +197,23 @@ class KafkaConsumer final : public Consumer {
     return result;
   }
 
+  std::optional<std::int32_t> Coordinator(std::chrono::milliseconds timeout) override {
+    // Down: no wait on housekeeping's thread for an answer that cannot come (as Backlog).
+    if (!asker_ || !running_.load() || !link_.Up()) return std::nullopt;
+    return asker_->Ask(timeout);
+  }
+
+  // Only while subscribed with an assignment: before it, or while revoked, librdkafka has nothing
+  // to commit for this member.
+  TimedCommitsAnswer TimedCommits(bool start) override {
+    bool assigned = false;
+    {
+      std::lock_guard lock(mutex_);
+      assigned = assignment_ && assignment_->cnt > 0;
+    }
+    return committer_->Take(start && assigned && running_.load() && link_.Up());
+  }
+
   // The poll thread ends within a poll (100 ms) or the end-offset request under way (1 s); the
   // close (the final commit, leaving the group) is given kCloseWait, then abandoned: the broker
   // then drops this member after session.timeout.ms, and auto-commit has committed all but the
@@ -200,6 +221,7 @@ class KafkaConsumer final : public Consumer {
   // librdkafka's requests (with the broker frozen, its LeaveGroup timed out after 5 s here).
   void Stop() override {
     if (!running_.exchange(false)) return;
+    committer_->Close();  // auto-commit's final commit in the close is what counts
     if (thread_.joinable()) thread_.join();
     Close(std::chrono::steady_clock::now() + kCloseWait);
   }
@@ -347,7 +369,9 @@ class KafkaConsumer final : public Consumer {
   bool assigned_all_ = false;
   PartitionListPtr assignment_;  // the current assignment (mutex_), for Backlog
   std::atomic<bool> running_{false};
+  std::unique_ptr<CoordinatorAsker> asker_;  // a client of its own (CoordinatorAsker)
   KafkaPtr rk_;
+  std::unique_ptr<TimedCommitter> committer_;  // on rk_; closed before rk_ is destroyed
   std::thread thread_;
 };
 

@@ -15,6 +15,9 @@ namespace brokerload::driver::kafka {
 // The one mapping from librdkafka's errors to the engine's Status.
 Status MapError(rd_kafka_resp_err_t err);
 
+// The one mapping from a failed offset commit's error to CommitFailure (kNone for NO_ERROR).
+CommitFailure MapCommitError(rd_kafka_resp_err_t err);
+
 // True for the authorizer's refusals (a missing ACL): waiting cannot fix them.
 bool IsAuthorization(rd_kafka_resp_err_t code);
 
