@@ -69,13 +69,14 @@ SequenceTracker::Outcome SequenceTracker::Observe(std::uint64_t s,
   return Outcome::kNew;
 }
 
-void SequenceTracker::MarkNotSent(std::uint64_t s, std::vector<SequenceRange>& lost) {
-  if (s < floor_) return;
+bool SequenceTracker::MarkNotSent(std::uint64_t s, std::vector<SequenceRange>& lost) {
+  if (s < floor_) return true;
   if (s >= base_ + window_) Slide(s - window_ + 1, lost);
-  if (Test(resolved_, Slot(s))) return;  // it arrived before its publish was declared failed
+  if (Test(resolved_, Slot(s))) return true;  // it arrived before its publish was declared failed
   Set(failed_, Slot(s));
   Resolve(s);
   AdvanceFloor();
+  return false;
 }
 
 void SequenceTracker::Restart(std::uint64_t first) {

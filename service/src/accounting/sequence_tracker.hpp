@@ -40,9 +40,10 @@ class SequenceTracker {
   Outcome Observe(std::uint64_t sequence, std::vector<SequenceRange>& lost);
 
   // The publish of `sequence` failed: its gap is expected, never a loss, and should it arrive
-  // after all it is kAfterError. A sequence already received stays received. Appends to `lost`
-  // as Observe does.
-  void MarkNotSent(std::uint64_t sequence, std::vector<SequenceRange>& lost);
+  // after all it is kAfterError. A sequence already received stays received: true then (also
+  // below the floor, where nothing is declared lost before its publish could fail). Appends to
+  // `lost` as Observe does.
+  bool MarkNotSent(std::uint64_t sequence, std::vector<SequenceRange>& lost);
 
   // Declares lost every unresolved sequence below `horizon`, including ones never seen past the
   // highest arrival (the stream's tail); appends them to `lost`.

@@ -105,7 +105,7 @@ struct alignas(64) PhaseCounters {
   std::atomic<std::uint64_t> consumed_in_window{0};    // first arrivals within the send window
   std::atomic<std::uint64_t> duplicated{0};
   std::atomic<std::uint64_t> redelivered{0};
-  std::atomic<std::uint64_t> delivered_after_error{0};
+  std::atomic<std::uint64_t> delivered_after_error{0};  // also the ack thread: failed after it came
   std::atomic<std::uint64_t> arrived_after_lost{0};
   std::atomic<std::uint64_t> older_than_window{0};
   std::atomic<std::uint64_t> negative_latency{0};  // received before its scheduled send time

@@ -84,7 +84,11 @@ void TargetAccounting::OnAckFailed(std::span<const std::byte> payload, driver::S
   if (receive_ != ReceiveMode::kOwnRun) return;
   Stream& stream = *streams_[header->topic];
   std::lock_guard lock(stream.mutex);
-  stream.tracker.MarkNotSent(header->sequence, stream.lost);
+  // Received before its publish was declared failed: delivered after error as well, whichever
+  // came first.
+  if (stream.tracker.MarkNotSent(header->sequence, stream.lost)) {
+    At(header->topic, PhaseOf(header->intended_ns)).delivered_after_error.fetch_add(1, kRelaxed);
+  }
   Attribute(header->topic, stream, false);
 }
 

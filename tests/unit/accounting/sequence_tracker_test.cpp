@@ -84,7 +84,7 @@ TEST(SequenceTracker, AFailedPublishIsNeverALoss) {
   SequenceTracker t(1024);
   std::vector<SequenceRange> lost;
   t.Observe(0, lost);
-  t.MarkNotSent(1, lost);
+  EXPECT_FALSE(t.MarkNotSent(1, lost));
   t.Observe(2, lost);
   EXPECT_EQ(t.Floor(), 3u);
   t.ExpireBelow(3, lost);
@@ -94,7 +94,7 @@ TEST(SequenceTracker, AFailedPublishIsNeverALoss) {
 TEST(SequenceTracker, AFailedPublishThatArrivesIsDeliveredAfterErrorThenDuplicate) {
   SequenceTracker t(1024);
   std::vector<SequenceRange> lost;
-  t.MarkNotSent(0, lost);  // timed out, yet the broker had stored it
+  EXPECT_FALSE(t.MarkNotSent(0, lost));  // timed out, yet the broker had stored it
   EXPECT_EQ(t.Observe(0, lost), Outcome::kAfterError);
   EXPECT_EQ(t.Observe(0, lost), Outcome::kDuplicate);
 }
@@ -103,7 +103,7 @@ TEST(SequenceTracker, AFailureReportedAfterTheArrivalKeepsItReceived) {
   SequenceTracker t(1024);
   std::vector<SequenceRange> lost;
   t.Observe(5, lost);
-  t.MarkNotSent(5, lost);
+  EXPECT_TRUE(t.MarkNotSent(5, lost));  // it had arrived
   EXPECT_EQ(t.Observe(5, lost), Outcome::kDuplicate);
 }
 

@@ -5,28 +5,14 @@
 #include <vector>
 
 #include "message/header.hpp"
+#include "payloads.hpp"
 
 namespace brokerload::accounting {
 namespace {
 
-constexpr RunIdentity kRun{0xABCDEF, 3};
-constexpr std::int64_t kSecond = 1'000'000'000;
-
-std::vector<std::byte> Payload(std::uint16_t topic, std::uint64_t sequence,
-                               std::uint32_t key = message::kNoKey, RunIdentity run = kRun,
-                               std::int64_t intended_ns = 1'000, std::int64_t actual_ns = 2'000) {
-  std::vector<std::byte> payload(64);
-  message::Header h;
-  h.run_id = run.run_id;
-  h.producer_id = run.producer_id;
-  h.topic = topic;
-  h.key = key;
-  h.sequence = sequence;
-  h.intended_ns = intended_ns;
-  h.actual_ns = actual_ns;
-  message::Encode(h, payload);
-  return payload;
-}
+using testing::kRun;
+using testing::kSecond;
+using testing::Payload;
 
 TargetAccounting::Options Options(std::size_t topics, std::uint32_t keys = 0,
                                   std::size_t phases = 1) {
@@ -287,6 +273,21 @@ TEST_F(TargetAccountingTest, AFailedPublishThatArrivesIsDeliveredAfterErrorNotAD
   EXPECT_EQ(Topic(0).duplicated, 0u);
   EXPECT_FALSE(Receive(0, 0));  // now a true duplicate
   EXPECT_EQ(Topic(0).duplicated, 1u);
+}
+
+// The other order: it arrived first, then its publish timed out (a PubAck lost in an election):
+// delivered after error as well, so that received - delivered after error = acknowledged.
+TEST_F(TargetAccountingTest, APublishFailedAfterItsMessageArrivedIsDeliveredAfterErrorToo) {
+  accounting_.OnSent(0, 0, 0, 1'000);
+  accounting_.OnSent(0, 1, 0, 1'000);
+  accounting_.OnAck(Payload(0, 1), 2'000);
+  EXPECT_TRUE(Receive(0, 0));
+  EXPECT_TRUE(Receive(0, 1));
+  accounting_.OnAckFailed(Payload(0, 0), driver::Status::kTimeout);
+  const Totals t = Topic(0);
+  EXPECT_EQ(t.delivered_after_error, 1u);
+  EXPECT_EQ(t.Received() - t.delivered_after_error, t.acked);
+  EXPECT_EQ(t.AckErrors(), 1u);
 }
 
 TEST_F(TargetAccountingTest, GapsExplainedByClientDropsAreBrokerloadsNotTheBrokers) {

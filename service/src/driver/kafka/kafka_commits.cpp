@@ -12,12 +12,6 @@
 namespace brokerload::driver::kafka {
 namespace {
 
-struct AdminOptionsDeleter {
-  void operator()(rd_kafka_AdminOptions_t* options) const {
-    rd_kafka_AdminOptions_destroy(options);
-  }
-};
-
 std::int64_t SteadyNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -28,32 +22,19 @@ std::int64_t SteadyNs() {
 
 std::optional<std::int32_t> GroupCoordinator(rd_kafka_t* rk, const std::string& group,
                                              std::chrono::milliseconds timeout) {
-  const int ms = static_cast<int>(std::max<std::int64_t>(timeout.count(), 1));
-  std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
-      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS));
-  if (!options) return std::nullopt;
-  std::array<char, 256> text{};
-  rd_kafka_AdminOptions_set_request_timeout(options.get(), ms, text.data(), text.size());
-  QueuePtr queue(rd_kafka_queue_new(rk));
-  const char* groups[] = {group.c_str()};
-  rd_kafka_DescribeConsumerGroups(rk, groups, 1, options.get(), queue.get());
-  // The request's own timeout ends it; the extra 100 ms lets its answer (or error) arrive.
-  const EventPtr event(rd_kafka_queue_poll(queue.get(), ms + 100));
-  if (!event || rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+  const rd_kafka_group_list* list = nullptr;
+  const rd_kafka_resp_err_t err = rd_kafka_list_groups(
+      rk, group.c_str(), &list, static_cast<int>(std::max<std::int64_t>(timeout.count(), 1)));
+  if (list == nullptr) return std::nullopt;
+  const std::unique_ptr<const rd_kafka_group_list, void (*)(const rd_kafka_group_list*)> owned(
+      list, rd_kafka_group_list_destroy);
+  // __PARTIAL: a broker did not answer in time, but the group's coordinator did. Two brokers
+  // listing it (a move under way): no answer.
+  if ((err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__PARTIAL) ||
+      list->group_cnt != 1 || list->groups[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return std::nullopt;
   }
-  const rd_kafka_DescribeConsumerGroups_result_t* result =
-      rd_kafka_event_DescribeConsumerGroups_result(event.get());
-  if (result == nullptr) return std::nullopt;
-  std::size_t count = 0;
-  const rd_kafka_ConsumerGroupDescription_t** described =
-      rd_kafka_DescribeConsumerGroups_result_groups(result, &count);
-  if (count != 1 || rd_kafka_ConsumerGroupDescription_error(described[0]) != nullptr) {
-    return std::nullopt;
-  }
-  const rd_kafka_Node_t* node = rd_kafka_ConsumerGroupDescription_coordinator(described[0]);
-  if (node == nullptr) return std::nullopt;
-  return rd_kafka_Node_id(node);
+  return list->groups[0].broker.id;
 }
 
 std::unique_ptr<CoordinatorAsker> CoordinatorAsker::Create(const config::KafkaTarget& target,

@@ -19,19 +19,21 @@
 // auto-commit (which goes on as before: it commits on its interval, on revoke and on close).
 namespace brokerload::driver::kafka {
 
-// The broker id of `group`'s coordinator as Kafka describes the group (FindCoordinator, then
-// DescribeGroups at the coordinator found), waiting up to `timeout`; nullopt without an answer
-// or with an error for the group.
+// The broker id of `group`'s coordinator: the one broker that lists the group when every broker
+// is asked (librdkafka's rd_kafka_list_groups: ListGroups to each broker, DescribeGroups where
+// it is listed), waiting up to `timeout`; nullopt without an answer, with an error for the group,
+// or while two brokers list it (a move under way). Not the admin API's DescribeConsumerGroups:
+// librdkafka's coordinator-targeted admin requests abort the process when the broker's
+// connection fails while one is in flight (`rd_kafka_enq_once_del_source_return: Assertion
+// eonce->refcnt > 0`, seen here with a frozen broker on 2.0.2; still open upstream, librdkafka
+// PR #5397); list_groups was made to be timed out and returned from.
 std::optional<std::int32_t> GroupCoordinator(rd_kafka_t* rk, const std::string& group,
                                              std::chrono::milliseconds timeout);
 
-// Asks which broker coordinates one group, on a small admin client of its own. Not on the
-// consumer's client: librdkafka's admin requests take the coordinator from a cache that a
-// NOT_COORDINATOR answer does not evict and that expires only metadata.max.age.ms (15 min) after
-// its last use (2.0.2 and 2.8.0 alike), so asked every 5 s there, a coordinator that moved would
-// never be seen (the cluster test saw exactly that). This client keeps that age at 1 s: each ask
-// looks the coordinator up afresh. Its threads and a connection or two are the cost. One thread
-// at a time (housekeeping).
+// Asks which broker coordinates one group, on a small client of its own (its metadata at most
+// 1 s old, so that its broker list is current), so that a blocking ask never waits on the
+// consumer's client. Its threads and a connection or two are the cost. One thread at a time
+// (housekeeping).
 class CoordinatorAsker {
  public:
   // Nullptr with `error` when the client cannot be made (the settings the consumer's were made
