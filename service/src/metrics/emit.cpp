@@ -114,6 +114,10 @@ void Add(Families& families, FamilyId id, const Labels& labels, double value) {
   family.metric.push_back(std::move(metric));
 }
 
+std::string BrokerName(const TargetView& target, std::int32_t broker) {
+  return target.broker_name ? target.broker_name(broker) : std::to_string(broker);
+}
+
 TargetState::TargetState(TargetView target)
     : view(std::move(target)),
       labels(ResolveTarget(view)),

@@ -33,6 +33,9 @@ std::vector<prometheus::MetricFamily> Release(Families& families);
 // `names` (the catalogue's) paired with `values`, one each.
 Labels Resolve(LabelNames names, std::initializer_list<std::string_view> values);
 
+// The `broker` label of a number a target's accounting holds by broker (TargetView::broker_name).
+std::string BrokerName(const TargetView& target, std::int32_t broker);
+
 // One sample of a counter or gauge family.
 void Add(Families& families, FamilyId id, const Labels& labels, double value);
 

@@ -105,8 +105,7 @@ void EmitBrokerCounters(Families& families, const TargetView& t) {
   const accounting::BrokerFigures* brokers = t.accounting->Brokers();
   if (brokers == nullptr) return;
   for (std::size_t i = 0; i < brokers->Size(); ++i) {
-    const std::int32_t broker = brokers->Broker(i);
-    const std::string name = t.broker_name ? t.broker_name(broker) : std::to_string(broker);
+    const std::string name = BrokerName(t, brokers->Broker(i));
     if (Publishes(t.role)) {
       for (std::size_t r = 0; r < driver::kStatusCount; ++r) {
         const auto status = static_cast<driver::Status>(r);

@@ -68,8 +68,7 @@ void AddBrokerLatencies(Families& families, const TargetState& target, const Buc
   if (brokers == nullptr) return;
   std::array<Labels, kWindows.size() * kQuantiles.size()> windows;
   for (std::size_t i = 0; i < brokers->Size(); ++i) {
-    const std::int32_t broker = brokers->Broker(i);
-    const std::string name = t.broker_name ? t.broker_name(broker) : std::to_string(broker);
+    const std::string name = BrokerName(t, brokers->Broker(i));
     const Labels labels = Resolve(kTargetBroker, {t.name, name});
     std::size_t w = 0;
     for (const Window& window : kWindows) {
