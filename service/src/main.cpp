@@ -175,8 +175,10 @@ int CompareCommand(const std::vector<std::string>& args) {
   ApplyConfigLogLevel(*config, log_level_given);
   if (profile == "seed") {  // the seed's stages; the config's burst_interval still applies
     const config::Duration burst_interval = config->profile.burst_interval;
+    const bool burst_auto = config->profile.burst_auto;
     config->profile = config::SeedProfile(seed_rate, seed_min_duration);
     config->profile.burst_interval = burst_interval;
+    config->profile.burst_auto = burst_auto;
   }
   return app::Compare(*config, options);
 }

@@ -140,6 +140,7 @@ report::Comparison NewComparison(const config::Config& config, const CompareOpti
   comparison.workers = config.workload.workers;
   comparison.burst_interval_seconds =
       std::chrono::duration<double>(config.profile.burst_interval).count();
+  comparison.burst_interval_auto = config.profile.burst_auto;
   return comparison;
 }
 
@@ -192,11 +193,19 @@ int Compare(const config::Config& config, const CompareOptions& options) {
   report::Comparison baseline;
   if (options.baseline && !ReadBaseline(*options.baseline, baseline)) return kExitConfig;
   const double bursts = std::chrono::duration<double>(config.profile.burst_interval).count();
-  if (options.baseline && baseline.burst_interval_seconds != bursts) {
+  if (options.baseline && (baseline.burst_interval_seconds != bursts ||
+                           baseline.burst_interval_auto != config.profile.burst_auto)) {
+    const auto text = [](bool automatic, double seconds) {
+      char buffer[32];
+      std::snprintf(buffer, sizeof buffer, "%g s", seconds);
+      return automatic ? std::string("auto") : std::string(buffer);
+    };
     LOG_ERROR(
-        "--baseline %s: its messages went in bursts of %g s, this comparison's in bursts of %g s "
-        "(profile.burst_interval; 0: none): their latencies measure different loads",
-        options.baseline->c_str(), baseline.burst_interval_seconds, bursts);
+        "--baseline %s: its messages went in bursts of %s, this comparison's in bursts of %s "
+        "(profile.burst_interval; 0 s: none): their latencies measure different loads",
+        options.baseline->c_str(),
+        text(baseline.burst_interval_auto, baseline.burst_interval_seconds).c_str(),
+        text(config.profile.burst_auto, bursts).c_str());
     return kExitConfig;
   }
   std::error_code dir_error;

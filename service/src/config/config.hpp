@@ -176,6 +176,9 @@ struct Profile {
   // through the client and the broker) per interval instead of per message. 0: each at its own
   // time.
   Duration burst_interval{0};
+  // `burst_interval: auto`: each stage's interval from its rate instead
+  // (pacing::AutoBurstIntervalNs); burst_interval is then 0.
+  bool burst_auto = false;
 
   bool operator==(const Profile&) const = default;
 };

@@ -128,12 +128,14 @@ void ReadProfile(YamlReader& r, const YAML::Node& node, Profile& profile) {
     if (unpaced) {
       r.Error(node["burst_interval"], path + ".burst_interval",
               "no value with rate: max (nothing is due at a time)");
+    } else if (node["burst_interval"].IsScalar() && node["burst_interval"].Scalar() == "auto") {
+      profile.burst_auto = true;
     } else {
       r.Duration(node, path, "burst_interval", profile.burst_interval, true);
       if (profile.burst_interval != Duration{0} &&
           (profile.burst_interval < std::chrono::microseconds(100) ||
            profile.burst_interval > std::chrono::seconds(1))) {
-        r.Error(node["burst_interval"], path + ".burst_interval", "0s, or from 100us to 1s");
+        r.Error(node["burst_interval"], path + ".burst_interval", "0s, auto, or from 100us to 1s");
       }
     }
   }

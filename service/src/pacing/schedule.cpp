@@ -27,10 +27,19 @@ std::uint64_t CountDue(double rate, std::int64_t since_ns) {
 
 }  // namespace
 
+std::int64_t AutoBurstIntervalNs(double rate) {
+  if (!(rate > 0)) return 0;
+  const double interval_ns =
+      std::min(kAutoBurstMessages / rate * 1e9, static_cast<double>(kAutoBurstLongestNs));
+  return rate * interval_ns / 1e9 < 2 ? 0 : static_cast<std::int64_t>(interval_ns);
+}
+
 Schedule::Schedule(const config::Profile& profile, std::int64_t warmup_ns)
-    : repeat_(profile.repeat),
-      unpaced_window_(profile.max_in_flight),
-      burst_ns_(profile.max_in_flight ? 0 : profile.burst_interval.count()) {
+    : repeat_(profile.repeat), unpaced_window_(profile.max_in_flight) {
+  const auto burst_ns = [&profile](double rate) -> std::int64_t {
+    if (profile.max_in_flight) return 0;
+    return profile.burst_auto ? AutoBurstIntervalNs(rate) : profile.burst_interval.count();
+  };
   std::uint64_t first = 0;
   std::int64_t start = 0;
   for (const config::Stage& stage : profile.stages) {
@@ -39,6 +48,8 @@ Schedule::Schedule(const config::Profile& profile, std::int64_t warmup_ns)
     plan.rate = stage.rate;
     plan.first_message = first;
     plan.start_ns = start;
+    plan.burst_ns = burst_ns(stage.rate);
+    bursts_ = bursts_ || plan.burst_ns > 0;
     if (stage.messages) {
       plan.messages = *stage.messages;
       plan.duration_ns = Intended(stage.rate, plan.messages);
@@ -60,7 +71,9 @@ Schedule::Schedule(const config::Profile& profile, std::int64_t warmup_ns)
     prefix_rate_ = cycle_.front().rate;
     prefix_ns_ = warmup_ns;
     prefix_messages_ = CountDue(prefix_rate_, warmup_ns - 1);
-    stages_.push_back({"warmup", prefix_rate_, prefix_messages_, 0, 0, warmup_ns});
+    stages_.push_back(
+        {"warmup", prefix_rate_, prefix_messages_, 0, 0, warmup_ns, burst_ns(prefix_rate_)});
+    bursts_ = bursts_ || stages_.back().burst_ns > 0;
   }
   for (StagePlan plan : cycle_) {
     plan.first_message += prefix_messages_;
@@ -70,43 +83,47 @@ Schedule::Schedule(const config::Profile& profile, std::int64_t warmup_ns)
 }
 
 std::uint64_t Schedule::DueAt(std::int64_t elapsed_ns) const {
-  if (burst_ns_ <= 0 || elapsed_ns < 0) return EvenDueAt(elapsed_ns);
+  if (!bursts_ || elapsed_ns < 0) return EvenDueAt(elapsed_ns);
   // Due: every message whose even offset is before the end of the burst interval in progress.
-  const auto [stage_start, stage_end] = StageSpanAt(elapsed_ns);
-  const std::int64_t burst_start = stage_start + (elapsed_ns - stage_start) / burst_ns_ * burst_ns_;
-  const std::int64_t burst_end = burst_start > std::numeric_limits<std::int64_t>::max() - burst_ns_
-                                     ? std::numeric_limits<std::int64_t>::max()
-                                     : burst_start + burst_ns_;
-  return EvenDueAt(std::min(burst_end, stage_end) - 1);
+  const Span stage = StageSpanAt(elapsed_ns);
+  if (stage.burst_ns <= 0) return EvenDueAt(elapsed_ns);
+  const std::int64_t burst_start =
+      stage.start + (elapsed_ns - stage.start) / stage.burst_ns * stage.burst_ns;
+  const std::int64_t burst_end =
+      burst_start > std::numeric_limits<std::int64_t>::max() - stage.burst_ns
+          ? std::numeric_limits<std::int64_t>::max()
+          : burst_start + stage.burst_ns;
+  return EvenDueAt(std::min(burst_end, stage.end) - 1);
 }
 
 std::int64_t Schedule::IntendedOffsetNs(std::uint64_t n) const {
   const std::int64_t even = EvenOffsetNs(n);
-  if (burst_ns_ <= 0) return even;
-  const std::int64_t stage_start = StageSpanAt(even).first;
-  return stage_start + (even - stage_start) / burst_ns_ * burst_ns_;
+  if (!bursts_) return even;
+  const Span stage = StageSpanAt(even);
+  if (stage.burst_ns <= 0) return even;
+  return stage.start + (even - stage.start) / stage.burst_ns * stage.burst_ns;
 }
 
-std::pair<std::int64_t, std::int64_t> Schedule::StageSpanAt(std::int64_t elapsed_ns) const {
+Schedule::Span Schedule::StageSpanAt(std::int64_t elapsed_ns) const {
   constexpr std::int64_t kEnd = std::numeric_limits<std::int64_t>::max();
-  if (elapsed_ns < prefix_ns_) return {0, prefix_ns_};
+  if (elapsed_ns < prefix_ns_) return {0, prefix_ns_, stages_.front().burst_ns};
   std::int64_t base = prefix_ns_;
   std::int64_t in_cycle = elapsed_ns - prefix_ns_;
   if (bounded_ && cycle_ns_ > 0) {
-    if (!repeat_ && in_cycle >= cycle_ns_) return {prefix_ns_ + cycle_ns_, kEnd};
+    if (!repeat_ && in_cycle >= cycle_ns_) return {prefix_ns_ + cycle_ns_, kEnd, 0};
     if (repeat_) {
       base += in_cycle / cycle_ns_ * cycle_ns_;
       in_cycle %= cycle_ns_;
     }
   }
-  std::pair<std::int64_t, std::int64_t> span{base,
-                                             bounded_ && cycle_ns_ > 0 ? base + cycle_ns_ : kEnd};
+  Span span{base, bounded_ && cycle_ns_ > 0 ? base + cycle_ns_ : kEnd, 0};
   for (const StagePlan& stage : cycle_) {
     if (in_cycle < stage.start_ns) {
-      span.second = base + stage.start_ns;
+      span.end = base + stage.start_ns;
       break;
     }
-    span.first = base + stage.start_ns;
+    span.start = base + stage.start_ns;
+    span.burst_ns = stage.burst_ns;
   }
   return span;
 }

@@ -4,7 +4,6 @@
 #include <limits>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "config/config.hpp"
@@ -12,13 +11,23 @@
 // The open-loop schedule: message n of the run is due at a fixed offset from the start, computed
 // from the profile alone (message k of a stage at stage start + k / rate), so sending never
 // drifts whatever happened before. An optional warm-up comes first, at the first stage's rate,
-// as a stage named "warmup" that a repeating profile does not repeat. With profile.burst_interval
-// I, each message is due at the start of the interval of its stage ([start + jI, start + (j+1)I),
-// cut at the stage's end) that its even offset falls in: the same messages per stage, in bursts.
+// as a stage named "warmup" that a repeating profile does not repeat. With a burst interval I
+// (profile.burst_interval, or with `auto` each stage's AutoBurstIntervalNs of its rate), each
+// message is due at the start of the interval of its stage ([start + jI, start + (j+1)I), cut at
+// the stage's end) that its even offset falls in: the same messages per stage, in bursts.
 // Pure and immutable: thread-safe.
 namespace brokerload::pacing {
 
 inline constexpr std::uint64_t kUnbounded = std::numeric_limits<std::uint64_t>::max();
+
+// profile.burst_interval: auto. A stage at `rate` sends a burst every
+// min(kAutoBurstMessages / rate, kAutoBurstLongestNs): at most 100 messages a burst (what each
+// client sends within a tick, so none counts late) and at most 40 ms between bursts; 0 (each
+// message at its own time) where fewer than two messages would share a burst (below 50 msg/s).
+// Chosen by measurement: docs/benchmarks.md, "Bursts".
+inline constexpr double kAutoBurstMessages = 100;
+inline constexpr std::int64_t kAutoBurstLongestNs = 40'000'000;
+std::int64_t AutoBurstIntervalNs(double rate);
 
 struct StagePlan {
   std::string name;
@@ -27,6 +36,7 @@ struct StagePlan {
   std::uint64_t first_message = 0;      // index of its first message within a cycle
   std::int64_t start_ns = 0;            // offset of its start within a cycle
   std::int64_t duration_ns = std::numeric_limits<std::int64_t>::max();
+  std::int64_t burst_ns = 0;  // its burst interval; 0: each message at its own time
 };
 
 class Schedule {
@@ -61,9 +71,14 @@ class Schedule {
   // Without bursts: message n at its even offset.
   std::uint64_t EvenDueAt(std::int64_t elapsed_ns) const;
   std::int64_t EvenOffsetNs(std::uint64_t n) const;
-  // The start and end of the stage in progress `elapsed_ns` (>= 0) after the start of the run;
-  // after a bounded profile's end, that end and the largest offset.
-  std::pair<std::int64_t, std::int64_t> StageSpanAt(std::int64_t elapsed_ns) const;
+  struct Span {
+    std::int64_t start = 0;
+    std::int64_t end = 0;
+    std::int64_t burst_ns = 0;
+  };
+  // The start, end and burst interval of the stage in progress `elapsed_ns` (>= 0) after the
+  // start of the run; after a bounded profile's end, that end, the largest offset and no bursts.
+  Span StageSpanAt(std::int64_t elapsed_ns) const;
   // The profile's own cycle, without the warm-up.
   std::uint64_t CycleDueAt(std::int64_t elapsed_ns) const;
   std::size_t CycleStageOf(std::uint64_t n) const;
@@ -80,7 +95,7 @@ class Schedule {
   bool bounded_ = true;  // every stage ends
   std::uint64_t cycle_messages_ = 0;
   std::int64_t cycle_ns_ = 0;
-  std::int64_t burst_ns_ = 0;  // 0: no bursts
+  bool bursts_ = false;  // some stage has a burst interval
 };
 
 }  // namespace brokerload::pacing

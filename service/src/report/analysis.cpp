@@ -87,10 +87,14 @@ std::string RateText(double rate, bool estimable) {
 }
 
 std::string BurstNote(const Comparison& comparison) {
-  if (comparison.burst_interval_seconds <= 0) return "";
-  return " Messages were sent in bursts (profile.burst_interval " +
-         FormatNumber(comparison.burst_interval_seconds * 1e3, "%g") +
-         " ms): each interval's messages were due at its start, so in every latency figure a "
+  if (comparison.burst_interval_seconds <= 0 && !comparison.burst_interval_auto) return "";
+  const std::string interval =
+      comparison.burst_interval_auto
+          ? "auto: each stage's interval the shorter of 100 messages and 40 ms at its rate, none "
+            "below 50 msg/s"
+          : FormatNumber(comparison.burst_interval_seconds * 1e3, "%g") + " ms";
+  return " Messages were sent in bursts (profile.burst_interval " + interval +
+         "): each interval's messages were due at its start, so in every latency figure a "
          "burst's later messages include their wait behind its earlier ones.";
 }
 

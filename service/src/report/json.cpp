@@ -194,6 +194,7 @@ std::string ToJson(const Comparison& c) {
       {"interrupted", c.interrupted.empty() ? json(nullptr) : json(c.interrupted)},
       {"warmup_seconds", c.warmup_seconds},
       {"burst_interval_seconds", c.burst_interval_seconds},
+      {"burst_interval_auto", c.burst_interval_auto},
       {"workload",
        {{"topics", c.topics}, {"message_size", c.message_size}, {"workers", c.workers}}},
       {"targets", c.targets},
@@ -230,6 +231,7 @@ bool FromJson(const std::string& text, Comparison& c, std::string& error) {
     }
     c.warmup_seconds = j.value("warmup_seconds", 0.0);
     c.burst_interval_seconds = j.value("burst_interval_seconds", 0.0);
+    c.burst_interval_auto = j.value("burst_interval_auto", false);
     c.targets = j.at("targets").get<std::vector<std::string>>();
     c.stages = j.at("stages").get<std::vector<std::string>>();
     for (const json& r : j.at("results")) {

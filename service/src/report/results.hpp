@@ -165,6 +165,7 @@ struct Comparison {
   std::string interrupted;
   double warmup_seconds = 0;
   double burst_interval_seconds = 0;  // profile.burst_interval; 0: each message at its own time
+  bool burst_interval_auto = false;   // profile.burst_interval: auto (each stage's from its rate)
   int topics = 0;
   int message_size = 0;
   int workers = 0;

@@ -304,9 +304,18 @@ TEST(ConfigLoader, BurstIntervalIsAPacedProfilesFromAHundredMicrosecondsToASecon
             std::chrono::seconds(1));
   EXPECT_THAT(Errors(kTargets + "profile: {rate: max, burst_interval: 5ms}\n"),
               ElementsAre(HasSubstr("profile.burst_interval: expected no value with rate: max")));
+  EXPECT_FALSE(Valid(kTargets + "profile: {rate: 5}\n").profile.burst_auto);
+  const Config automatic = Valid(kTargets + "profile: {rate: 1000, burst_interval: auto}\n");
+  EXPECT_TRUE(automatic.profile.burst_auto);
+  EXPECT_EQ(automatic.profile.burst_interval, Duration{0});
+  EXPECT_TRUE(
+      Valid(kTargets + "profile: {builtin: seed, burst_interval: auto}\n").profile.burst_auto);
+  EXPECT_THAT(Errors(kTargets + "profile: {rate: max, burst_interval: auto}\n"),
+              ElementsAre(HasSubstr("profile.burst_interval: expected no value with rate: max")));
   for (const char* bad : {"50us", "2s"}) {
-    EXPECT_THAT(Errors(kTargets + "profile: {rate: 10, burst_interval: " + bad + "}\n"),
-                ElementsAre(HasSubstr("profile.burst_interval: expected 0s, or from 100us to 1s")))
+    EXPECT_THAT(
+        Errors(kTargets + "profile: {rate: 10, burst_interval: " + bad + "}\n"),
+        ElementsAre(HasSubstr("profile.burst_interval: expected 0s, auto, or from 100us to 1s")))
         << bad;
   }
 }

@@ -189,5 +189,56 @@ TEST(Schedule, BurstsKeepEveryMessageInItsStageAndIntervalWithWarmupStagesAndRep
   }
 }
 
+TEST(Schedule, AutoBurstIntervalIsAHundredMessagesAtMost40MsAndNoneBelowTwoMessages) {
+  EXPECT_EQ(AutoBurstIntervalNs(10'000), 10 * kMs);  // 100 messages
+  EXPECT_EQ(AutoBurstIntervalNs(100'000), kMs);      // 100 messages
+  EXPECT_EQ(AutoBurstIntervalNs(1'000), 40 * kMs);   // 40 messages: the longest interval
+  EXPECT_EQ(AutoBurstIntervalNs(2'500), 40 * kMs);   // exactly 100 messages
+  EXPECT_EQ(AutoBurstIntervalNs(100), 40 * kMs);     // 4 messages
+  EXPECT_EQ(AutoBurstIntervalNs(50), 40 * kMs);      // 2 messages
+  EXPECT_EQ(AutoBurstIntervalNs(49), 0);             // fewer than 2: each at its own time
+  EXPECT_EQ(AutoBurstIntervalNs(0), 0);
+}
+
+TEST(Schedule, AutoBurstsTakeEachStagesIntervalFromItsRateWarmupIncluded) {
+  // Warm-up 100 ms at a's rate (10,000 msg/s: 10 ms), a 1,000 messages at 10,000 msg/s (10 ms),
+  // b 1 s at 1,000 msg/s (40 ms), c at 10 msg/s (none).
+  config::Profile p;
+  p.stages = {config::Stage{"a", 10'000, std::nullopt, 1'000},
+              config::Stage{"b", 1'000, config::Duration(kSecond), std::nullopt},
+              config::Stage{"c", 10, std::nullopt, std::nullopt}};
+  p.burst_auto = true;
+  const Schedule s(p, 100 * kMs);
+  ASSERT_EQ(s.Stages().size(), 4u);
+  EXPECT_EQ(s.Stages()[0].burst_ns, 10 * kMs);
+  EXPECT_EQ(s.Stages()[1].burst_ns, 10 * kMs);
+  EXPECT_EQ(s.Stages()[2].burst_ns, 40 * kMs);
+  EXPECT_EQ(s.Stages()[3].burst_ns, 0);
+  EXPECT_EQ(s.DueAt(0), 100u);            // the warm-up's first 10 ms
+  EXPECT_EQ(s.DueAt(100 * kMs), 1'100u);  // a's first 100 at its start
+  EXPECT_EQ(s.IntendedOffsetNs(1'099), 100 * kMs);
+  EXPECT_EQ(s.IntendedOffsetNs(1'100), 110 * kMs);
+  const std::int64_t b_start = 200 * kMs;  // a: 1,000 messages at 10,000 msg/s
+  EXPECT_EQ(s.Stages()[2].first_message, 2'000u);
+  EXPECT_EQ(s.IntendedOffsetNs(2'000), b_start);
+  EXPECT_EQ(s.IntendedOffsetNs(2'039), b_start);  // b's first 40 at its start
+  EXPECT_EQ(s.IntendedOffsetNs(2'040), b_start + 40 * kMs);
+  EXPECT_EQ(s.DueAt(b_start + 40 * kMs - 1), 2'040u);
+  EXPECT_EQ(s.DueAt(b_start + 40 * kMs), 2'080u);
+  // c: each message at its own time, 100 ms apart.
+  const std::int64_t c_start = b_start + kSecond;
+  const std::uint64_t c_first = s.Stages()[3].first_message;
+  EXPECT_EQ(s.IntendedOffsetNs(c_first), c_start);
+  EXPECT_EQ(s.IntendedOffsetNs(c_first + 1), c_start + 100 * kMs);
+  EXPECT_EQ(s.DueAt(c_start + 100 * kMs - 1), c_first + 1);
+}
+
+TEST(Schedule, AutoBurstsOfAnUnpacedProfileAreNone) {
+  config::Profile p{{config::Stage{"max", 1e7, std::nullopt, std::nullopt}}, false};
+  p.max_in_flight = 100;
+  p.burst_auto = true;
+  EXPECT_EQ(Schedule(p).Stages()[0].burst_ns, 0);
+}
+
 }  // namespace
 }  // namespace brokerload::pacing

@@ -352,6 +352,14 @@ TEST(Json, BurstsAreSaidInEveryFormat) {
   const char* note = "Messages were sent in bursts (profile.burst_interval 5 ms)";
   EXPECT_THAT(ToMarkdown(c), HasSubstr(note));
   EXPECT_THAT(ToHtml(c), HasSubstr(note));
+  EXPECT_FALSE(read.burst_interval_auto);
+  c.burst_interval_seconds = 0;
+  c.burst_interval_auto = true;
+  ASSERT_TRUE(FromJson(ToJson(c), read, error)) << error;
+  EXPECT_TRUE(read.burst_interval_auto);
+  const char* automatic = "Messages were sent in bursts (profile.burst_interval auto: each stage's";
+  EXPECT_THAT(ToMarkdown(c), HasSubstr(automatic));
+  EXPECT_THAT(ToHtml(c), HasSubstr(automatic));
 }
 
 TEST(Writers, WhoLedWhatIsInTheReportAndABrokerThatLedNoneIsNamed) {
