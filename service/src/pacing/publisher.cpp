@@ -239,7 +239,12 @@ void Publisher::UpdateStage(std::int64_t now_ns) {
   const StagePlan* stage = &schedule_->Stages()[index];
   if (stage != stage_.load(std::memory_order_relaxed)) {
     stage_.store(stage, std::memory_order_release);
-    if (lane_.index == 0) LOG_INFO("stage %s: %.0f msg/s", stage->name.c_str(), stage->rate);
+    if (lane_.index == 0 && stage->burst_ns > 0) {
+      LOG_INFO("stage %s: %.0f msg/s, in bursts every %.3g ms", stage->name.c_str(), stage->rate,
+               static_cast<double>(stage->burst_ns) / 1e6);
+    } else if (lane_.index == 0) {
+      LOG_INFO("stage %s: %.0f msg/s", stage->name.c_str(), stage->rate);
+    }
   }
   const bool finished = ScheduleDone() && !pending_;
   if (finished != finished_.load(std::memory_order_relaxed)) finished_.store(finished);
