@@ -12,8 +12,10 @@ time throttled (the cgroup's cpu.stat). A quota puts the process in a cgroup of 
 (cgroup v1 cpu controller or v2) with cfs_quota = cores x 100 ms per 100 ms period.
 
 usage: bench/pod_resources.py [--binary B] [--rates 1000,20000] [--seconds 60] [--settle 20]
-                              [--variants 'LABEL=QUOTA_CORES/REALTIME_PRIORITY;...']
-         default variants: 'fifo=-/10;normal=-/0' ('-': no quota); e.g. 'quota0.5=0.5/0'
+                              [--variants 'LABEL=QUOTA_CORES/REALTIME_PRIORITY[/BURSTS];...']
+         default variants: 'fifo=-/10;normal=-/0' ('-': no quota); e.g. 'quota0.5=0.5/0';
+         BURSTS: the profile's burst_interval, the chart's `auto` unless given ('-': none,
+         e.g. 'steady=-/10/-')
        (root for SCHED_FIFO and the cgroups; brokers from deploy/local/brokers.sh)
 """
 import argparse
@@ -34,14 +36,15 @@ TARGETS = ("kafka", "nats")
 PERIOD_US = 100_000
 
 
-def config(rate, port, env, tag, realtime):
+def config(rate, port, env, tag, realtime, bursts):
     # The chart's default sections (helm/brokerload/values.yaml, configDefaults) with the local
-    # brokers as targets; fine latency buckets for exact-enough quantiles.
+    # brokers as targets; fine latency buckets for exact-enough quantiles. `bursts`: the
+    # profile's burst_interval (the chart's: auto), or "" for none.
     return (f'targets:\n  kafka: {{bootstrap_servers: "{env["KAFKA_BOOTSTRAP"]}"}}\n'
             f'  nats: {{servers: ["{env["NATS_URL"]}"], stream: {{max_bytes: 67108864}}}}\n'
             f"workload: {{topics: 5, topics_per_replica: true, message_size: 256, workers: 0, "
             f"topic_prefix: res-{tag}-{rate}-{os.getpid()}}}\n"
-            f"profile: {{rate: {rate}}}\n"
+            f"profile: {{rate: {rate}{', burst_interval: ' + bursts if bursts else ''}}}\n"
             f'metrics: {{listen: "127.0.0.1:{port}", latency_buckets: {ladder()}}}\n'
             f"run: {{realtime_priority: {realtime}, warmup: 5s}}\n")
 
@@ -98,12 +101,12 @@ def rss_mib(pid):
     return 0.0
 
 
-def run_one(args, env, workdir, label, rate, quota_cores, realtime):
+def run_one(args, env, workdir, label, rate, quota_cores, realtime, bursts):
     port = free_port()
     tag = re.sub(r"[^a-z0-9-]+", "-", label.lower())
     path = os.path.join(workdir, f"{tag}-{rate}.yaml")
     with open(path, "w") as f:
-        f.write(config(rate, port, env, tag, realtime))
+        f.write(config(rate, port, env, tag, realtime, bursts))
     quota = Quota(quota_cores, f"brokerload-bench-{os.getpid()}-{tag}") if quota_cores else None
     log_path = os.path.join(workdir, f"{tag}-{rate}.log")
     with open(log_path, "w") as log:
@@ -171,10 +174,12 @@ def main():
     for rate in (int(float(r)) for r in args.rates.split(",")):
         for variant in (v for v in args.variants.split(";") if v.strip()):
             label, _, spec = variant.partition("=")
-            quota_text, _, realtime = spec.partition("/")
+            quota_text, _, rest = spec.partition("/")
+            realtime, _, bursts = rest.partition("/")
             quota_cores = None if quota_text.strip() in ("", "-") else float(quota_text)
+            bursts = "auto" if not bursts.strip() else "" if bursts.strip() == "-" else bursts
             for r in run_one(args, env, workdir, label.strip(), rate, quota_cores,
-                             int(realtime or 10)):
+                             int(realtime or 10), bursts.strip()):
                 th = r["throttled"]
                 print(f"| {r['label']} | {r['rate']:,} | {r['target']} | {r['acked']:,.0f} | "
                       f"{r['cpu']:.3f} cores | {r['rss']:.0f} / {r['peak']:.0f} MiB | "

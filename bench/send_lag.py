@@ -12,8 +12,8 @@ end of the window (the cores may be shared). Before brokerload, per rate, a "mac
 bench/wake_floor.cpp, a bare thread that sleeps to each due time as the publisher does (1 ns timer
 slack, SCHED_FIFO where permitted) but sends nothing and never spins, for as long as brokerload
 is measured: how late the kernel alone wakes a thread on this machine, and what each wake costs;
-then cyclictest (rt-tests) at the same interval, with --laptop and holding /dev/cpu_dma_latency
-at 0; the last column is brokerload's send-lag p99 over cyclictest's (with the same PM QoS
+then cyclictest (rt-tests) at the interval the publisher wakes at (a message's, or a variant's
+profile.burst_interval), with --laptop and holding /dev/cpu_dma_latency at 0; the last column is brokerload's send-lag p99 over cyclictest's (with the same PM QoS
 setting as the run: run.cpu_dma_latency). --each-target runs each target in a process of its own
 and ends with the goals of issue 26 (CPU per target, CPU per message, send lag against
 cyclictest's). --threads also prints, per binary and rate, each
@@ -25,7 +25,7 @@ are interpolated linearly within a bucket.
 
 usage: bench/send_lag.py [--before OLD_BINARY] [--after NEW_BINARY] [--rates 1000,10000] [--threads]
                          [--duration 30] [--warmup 5] [--variants 'LABEL=RUN|KAFKA|NATS|PROFILE;...']
-                         [--each-target]
+                         [--each-target] [--targets kafka,nats]
                          (brokers from deploy/local/brokers.sh)
 """
 import argparse
@@ -191,12 +191,30 @@ def floor_row(binary, rate, args):
     return json.loads(out)
 
 
-def cyclictest_row(rate, args, pm_qos):
+def duration_us(text, key, default):
+    """The value of `key: DURATION` in a variant's settings, in µs; `default` where absent."""
+    found = re.search(key + r":\s*([\d.]+)\s*(us|ms|s)\b", text)
+    return float(found.group(1)) * {"us": 1, "ms": 1e3, "s": 1e6}[found.group(2)] if found else default
+
+
+def wake_interval_us(rate, run_settings):
+    """How often the publisher wakes: once per message, at most once per run.min_wake (250 µs by
+    default: above 4,000 msg/s it sends in batches), or once per profile.burst_interval (auto:
+    pacing::AutoBurstIntervalNs)."""
+    run, _, _, profile = (run_settings.split("|") + ["", "", ""])[:4]
+    burst = duration_us(profile, "burst_interval", 0)
+    if re.search(r"burst_interval:\s*auto\b", profile):  # pacing::AutoBurstIntervalNs
+        burst = min(100 / rate * 1e6, 40e3) if rate * min(100 / rate, 0.04) >= 2 else 0
+    return int(max(1e6 / rate, duration_us(run, "min_wake", 250), burst, 50))
+
+
+def cyclictest_row(interval, args, pm_qos):
     """cyclictest (Debian's rt-tests) waking a SCHED_FIFO thread at brokerload's default priority
-    every 1/rate s for as long as brokerload is measured, without spinning; with `pm_qos` it holds
-    /dev/cpu_dma_latency at 0 as cyclictest does by default, else --laptop (as brokerload by
-    default). p50 and p99 of how late it woke, in µs."""
-    interval = max(int(1e6 / rate), 50)
+    every `interval` µs (the publisher's: a message's interval, or a burst's) for as long as
+    brokerload is measured, without spinning; with `pm_qos` it holds /dev/cpu_dma_latency at 0 as
+    cyclictest does by default, else --laptop (as brokerload by default). p50 and p99 of how late
+    it woke, in µs: the kernel's own lateness for a thread that wakes as often as the publisher
+    (a longer sleep lets the cores reach deeper idle states, which take longer to leave)."""
     command = ["cyclictest", "-m", "-q", "-t1", "-p10", f"-i{interval}", f"-D{args.duration}",
                "-h20000"] + ([] if pm_qos else ["--laptop"])
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
@@ -239,14 +257,17 @@ def main():
     parser.add_argument("--each-target", action="store_true",
                         help="run each target alone (its own process), so that the CPU figures "
                         "are one target's; default: both targets in one process")
+    parser.add_argument("--targets", default=",".join(TARGETS),
+                        help="the targets to run, of kafka,nats (default both)")
     parser.add_argument("--threads", action="store_true",
                         help="print each thread's CPU and context switches to stderr")
     args = parser.parse_args()
     env = broker_env()
     workdir = tempfile.mkdtemp(prefix="brokerload-send-lag-")
-    sets = [(t,) for t in TARGETS] if args.each_target else [TARGETS]
+    chosen = tuple(t for t in TARGETS if t in args.targets.split(","))
+    sets = [(t,) for t in chosen] if args.each_target else [chosen]
     print(f"brokerload send lag: {os.cpu_count()} cores, "
-          f"{'each target alone' if args.each_target else 'kafka + nats in one process'}, 256 B, "
+          f"{'each target alone' if args.each_target else ' + '.join(chosen) + ' in one process'}, 256 B, "
           f"5 topics, {args.warmup} s warm-up then {args.duration} s measured; logs in {workdir}\n")
     print("| binary | rate msg/s | target | acked msg/s | send lag p50 | send lag p99 | "
           "publish p50 | publish p99 | end-to-end p50 | end-to-end p99 | late | dropped | "
@@ -262,23 +283,26 @@ def main():
               f"- | - | - | - | - | - | - | {floor['cpu_per_wake_us'] * rate / 1e6:.2f} cores "
               f"({floor['cpu_per_wake_us']:.0f} µs per wake) | - | - | {os.getloadavg()[0]:.1f} | - |",
               flush=True)
-        cyclic = {}
-        for pm_qos in (False, True):
-            c = cyclictest_row(rate, args, pm_qos)
-            cyclic[pm_qos] = c
-            print(f"| cyclictest {'(holding cpu_dma_latency 0)' if pm_qos else '--laptop'} | "
-                  f"{rate:,} | - | - | {c['p50']} µs | {c['p99']} µs | - | - | - | - | - | - | - | - | "
-                  f"- | - | {os.getloadavg()[0]:.1f} | - |", flush=True)
         runs = [("before", args.before, "")] if args.before else []
         if args.variants:
             runs += [(v.split("=", 1)[0].strip(), args.after, v.split("=", 1)[1].strip())
                      for v in args.variants.split(";") if v.strip()]
         else:
             runs.append(("after", args.after, ""))
+        cyclic = {}
+        for interval in sorted({wake_interval_us(rate, settings) for _, _, settings in runs}):
+            for pm_qos in (False, True):
+                c = cyclictest_row(interval, args, pm_qos)
+                cyclic[interval, pm_qos] = c
+                print(f"| cyclictest {'(holding cpu_dma_latency 0)' if pm_qos else '--laptop'}, "
+                      f"every {us(interval * 1e-6)} | {rate:,} | - | - | {c['p50']} µs | "
+                      f"{c['p99']} µs | - | - | - | - | - | - | - | - | "
+                      f"- | - | {os.getloadavg()[0]:.1f} | - |", flush=True)
         for targets in sets:
             for tag, binary, run_settings in runs:
                 for r in run_one(binary, tag, rate, args, env, workdir, run_settings, targets):
-                    floor_p99 = cyclic[r["pm_qos"]]["p99"] * 1e-6
+                    floor_p99 = cyclic[wake_interval_us(rate, run_settings),
+                                       r["pm_qos"]]["p99"] * 1e-6
                     r["ratio"] = r["lag"][1] / floor_p99 if r["lag"][1] and floor_p99 else None
                     results.append(r)
                     print(f"| {r['binary']} | {r['rate']:,} | {r['target']} | {r['acked']:,.0f} | "
