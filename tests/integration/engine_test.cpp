@@ -1,5 +1,6 @@
 // brokerload run against the real brokers: a short profile on each target and on both at once,
 // with and without keys; every figure is read back from a scrape of /metrics.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -14,6 +15,9 @@
 
 namespace brokerload::testing {
 namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr int kMessages = 3'000;  // per target, over 5 topics
 // run.warmup: 1 s at the stage's 1,500 msg/s, sent first: counted, never in a histogram.
@@ -177,6 +181,25 @@ TEST(Engine, AnUnresolvableKafkaHostEndsTheStartNamingTheHostAndTheCause) {
   ASSERT_NE(at, std::string::npos) << log;
   const std::string line = log.substr(at, log.find('\n', at) - at);
   EXPECT_NE(line.find("Failed to resolve 'no-such-host.invalid:9092'"), std::string::npos) << line;
+}
+
+// Settings that librdkafka refuses only when it creates the client (here max.in.flight above 5
+// with the idempotence brokerload turns on): the start ends at once with librdkafka's words, not
+// after run.startup_timeout's retries.
+TEST(Engine, KafkaClientSettingsLibrdkafkaRefusesEndTheStartAtOnce) {
+  std::string kafka;
+  ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
+  BrokerloadProcess process("targets:\n  kafka: {bootstrap_servers: \"" + kafka +
+                            "\", producer: {max.in.flight: \"15\"}}\n"
+                            "profile: {rate: 100}\n"
+                            "metrics: {listen: \"127.0.0.1:0\"}\n"
+                            "run: {startup_timeout: 60s, warmup: 0s}\n");
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(process.WaitForExit(std::chrono::seconds(90)), 3) << process.Log();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15)) << process.Log();
+  EXPECT_THAT(process.Log(), HasSubstr("cannot create the Kafka client: `max.in.flight` must be "
+                                       "set <= 5 when `enable.idempotence` is true"));
+  EXPECT_THAT(process.Log(), Not(HasSubstr("setup attempt 2 failed")));
 }
 
 }  // namespace
