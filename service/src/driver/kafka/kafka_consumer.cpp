@@ -49,7 +49,10 @@ class KafkaConsumer final : public Consumer {
     SetCertificateCallback(conf.get(), OnCertificate);
     rd_kafka_conf_set_rebalance_cb(conf.get(), OnRebalance);
     rk_ = NewClient(RD_KAFKA_CONSUMER, std::move(conf), error);
-    if (!rk_) return false;
+    if (!rk_) {  // settings librdkafka refuses together: retrying cannot help
+      health_.refused.store(true);
+      return false;
+    }
     rd_kafka_poll_set_consumer(rk_.get());
     committer_ = std::make_unique<TimedCommitter>(rk_.get());
     asker_ = CoordinatorAsker::Create(target, target.consumer_group, error);
