@@ -73,6 +73,10 @@ if config_of kafka-only | grep -q "nats:"; then echo "helm: kafka-only renders t
 config_of nats-only | grep -q "nats://nats-0.nats:4222" || { echo "helm: nats-only: no nats" >&2; exit 1; }
 if config_of nats-only | grep -q "kafka:"; then echo "helm: nats-only renders the default Kafka target" >&2; exit 1; fi
 if config_of stages | grep -q "^      rate: 1000$"; then echo "helm: the default rate beside stages" >&2; exit 1; fi
+# The default profile is a canary's: bursts chosen from the rate (brokerload accepted it above).
+config_of default | grep -q "^      burst_interval: auto$" ||
+  { config_of default >&2; echo "helm: the default profile does not send in auto bursts" >&2; exit 1; }
+if config_of stages | grep -q "burst_interval"; then echo "helm: the default bursts beside stages" >&2; exit 1; fi
 config_of seed | grep -q "builtin: seed" && config_of seed | grep -q "^      rate: 10000$" ||
   { config_of seed >&2; echo "helm: the seed profile at 10000 not rendered as written" >&2; exit 1; }
 config_of full | grep -q "^      keys: 64$"
