@@ -89,9 +89,10 @@ void Publisher::Switch() {
   PublisherSettings& next = *pending_;
   std::uint64_t first = 0;
   // Settings taken after their start: what the current schedule sent from then on stays sent,
-  // and the new schedule starts after the last of it.
+  // and the new schedule starts after the last of it: after its place in the steady schedule,
+  // since a burst sent before the switch covers that far past its own start.
   if (next_ >= lanes_) {
-    const std::int64_t last_ns = start_ns_ + schedule_->IntendedOffsetNs(next_ - lanes_);
+    const std::int64_t last_ns = start_ns_ + schedule_->EvenOffsetNs(next_ - lanes_);
     if (last_ns >= next.start_ns) first = next.schedule->CutAt(last_ns - next.start_ns + 1);
   }
   Install(next, first);

@@ -30,8 +30,10 @@ std::uint64_t CountDue(double rate, std::int64_t since_ns) {
 std::int64_t AutoBurstIntervalNs(double rate) {
   if (!(rate > 0)) return 0;
   const double interval_ns =
-      std::min(kAutoBurstMessages / rate * 1e9, static_cast<double>(kAutoBurstLongestNs));
-  return rate * interval_ns / 1e9 < 2 ? 0 : static_cast<std::int64_t>(interval_ns);
+      std::min(kAutoBurstMessages * 1e9 / rate, static_cast<double>(kAutoBurstLongestNs));
+  if (rate * interval_ns / 1e9 < 2 || interval_ns < static_cast<double>(kAutoBurstShortestNs))
+    return 0;
+  return static_cast<std::int64_t>(interval_ns);
 }
 
 Schedule::Schedule(const config::Profile& profile, std::int64_t warmup_ns)

@@ -22,11 +22,13 @@ inline constexpr std::uint64_t kUnbounded = std::numeric_limits<std::uint64_t>::
 
 // profile.burst_interval: auto. A stage at `rate` sends a burst every
 // min(kAutoBurstMessages / rate, kAutoBurstLongestNs): at most 100 messages a burst (what each
-// client sends within a tick, so none counts late) and at most 40 ms between bursts; 0 (each
-// message at its own time) where fewer than two messages would share a burst (below 50 msg/s).
-// Chosen by measurement: docs/benchmarks.md, "Bursts".
+// client sends within a tick on a quiet machine: Kafka about 140 us, JetStream 0.2-0.7 ms) and at
+// most 40 ms between bursts; 0 (each message at its own time) where fewer than two messages would
+// share a burst (below 50 msg/s) or the interval would be shorter than an explicit one may be
+// (100 us: above 1,000,000 msg/s). Chosen by measurement: docs/benchmarks.md, "Bursts".
 inline constexpr double kAutoBurstMessages = 100;
 inline constexpr std::int64_t kAutoBurstLongestNs = 40'000'000;
+inline constexpr std::int64_t kAutoBurstShortestNs = 100'000;
 std::int64_t AutoBurstIntervalNs(double rate);
 
 struct StagePlan {
@@ -47,6 +49,9 @@ class Schedule {
   std::uint64_t DueAt(std::int64_t elapsed_ns) const;
   // Offset from the start at which message n is due.
   std::int64_t IntendedOffsetNs(std::uint64_t n) const;
+  // Offset at which message n would be due without bursts (its place in the steady schedule,
+  // which a burst covers up to its end); IntendedOffsetNs without bursts.
+  std::int64_t EvenOffsetNs(std::uint64_t n) const;
   // How many messages a schedule cut at `elapsed_ns` (a reload's switch) sends: those whose even
   // offset is before it. Without bursts DueAt(elapsed_ns - 1); with them, a burst that straddles
   // the cut sends only its messages before it.
@@ -70,7 +75,6 @@ class Schedule {
  private:
   // Without bursts: message n at its even offset.
   std::uint64_t EvenDueAt(std::int64_t elapsed_ns) const;
-  std::int64_t EvenOffsetNs(std::uint64_t n) const;
   struct Span {
     std::int64_t start = 0;
     std::int64_t end = 0;

@@ -70,6 +70,22 @@ TEST_F(PublisherReloadTest, ABurstThatStraddlesTheSwitchSendsOnlyItsMessagesBefo
   EXPECT_EQ(IntendedUs(producer_.sent), expected);  // 32: as many as 0..31 ms steady, no extra
 }
 
+TEST_F(PublisherReloadTest, ABurstSentWholeBeforeTheOfferIsNotSentAgainByTheNewSchedule) {
+  config::Profile profile{{config::Stage{"c", 1'000, std::nullopt, std::nullopt}}};
+  profile.burst_interval = std::chrono::milliseconds(5);
+  const Schedule bursts(profile);
+  Publisher p = Make(bursts);  // bursts of 5 at 0, 5, 10 ... ms
+  p.Step(kStart + 10 * kMs);   // the burst at 10 ms whole: its 10..14 ms messages
+  p.Offer(Settings(workload_, run_, bursts, kStart + 12 * kMs));
+  p.Step(kStart + 12 * kMs);  // the new schedule's burst at 12 ms, less its 12..14 ms
+  p.Step(kStart + 30 * kMs);
+  std::vector<std::int64_t> expected;
+  for (std::int64_t at : {0, 5, 10}) expected.insert(expected.end(), 5, at * 1'000);
+  expected.insert(expected.end(), 2, 12'000);  // 15 and 16 ms
+  for (std::int64_t at : {17, 22, 27}) expected.insert(expected.end(), 5, at * 1'000);
+  EXPECT_EQ(IntendedUs(producer_.sent), expected);  // 32: as many as 0..31 ms steady, no extra
+}
+
 TEST_F(PublisherReloadTest, SettingsTakenAfterTheirStartSendNothingTwice) {
   Publisher p = Make(schedule_);
   p.Step(kStart + 20 * kMs);  // 0..20 ms sent before the offer was seen

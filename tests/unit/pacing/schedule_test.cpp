@@ -198,6 +198,8 @@ TEST(Schedule, AutoBurstIntervalIsAHundredMessagesAtMost40MsAndNoneBelowTwoMessa
   EXPECT_EQ(AutoBurstIntervalNs(50), 40 * kMs);      // 2 messages
   EXPECT_EQ(AutoBurstIntervalNs(49), 0);             // fewer than 2: each at its own time
   EXPECT_EQ(AutoBurstIntervalNs(0), 0);
+  EXPECT_EQ(AutoBurstIntervalNs(1'000'000), 100'000);  // the shortest explicit interval
+  EXPECT_EQ(AutoBurstIntervalNs(2'000'000), 0);        // shorter: none
 }
 
 TEST(Schedule, AutoBurstsTakeEachStagesIntervalFromItsRateWarmupIncluded) {
