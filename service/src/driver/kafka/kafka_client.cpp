@@ -20,6 +20,8 @@ KafkaPtr NewClient(rd_kafka_type_t type, ConfPtr conf, std::string& error) {
   return rk;
 }
 
+bool ClientSettingsRefused() { return rd_kafka_last_error() == RD_KAFKA_RESP_ERR__INVALID_ARG; }
+
 rd_kafka_resp_err_t AskMetadata(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
   const rd_kafka_metadata_t* metadata = nullptr;
   const rd_kafka_resp_err_t err =

@@ -17,6 +17,10 @@ std::string LibraryVersion();
 
 // Creates the client; the conf passes to librdkafka only on success.
 KafkaPtr NewClient(rd_kafka_type_t type, ConfPtr conf, std::string& error);
+// After NewClient failed on this thread: whether librdkafka refused the settings themselves
+// (conflicting properties, SASL or TLS material it cannot use), which no retry can change, rather
+// than a resource of the machine (a thread it could not start).
+bool ClientSettingsRefused();
 
 // Asks for metadata once, waiting up to `timeout`: NO_ERROR when a broker answered. Polls
 // nothing, so no callback runs on the caller's thread (housekeeping may ask: an idle client's way

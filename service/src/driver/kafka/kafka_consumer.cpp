@@ -49,8 +49,8 @@ class KafkaConsumer final : public Consumer {
     SetCertificateCallback(conf.get(), OnCertificate);
     rd_kafka_conf_set_rebalance_cb(conf.get(), OnRebalance);
     rk_ = NewClient(RD_KAFKA_CONSUMER, std::move(conf), error);
-    if (!rk_) {  // settings librdkafka refuses together: retrying cannot help
-      health_.refused.store(true);
+    if (!rk_) {
+      if (ClientSettingsRefused()) health_.refused.store(true);  // retrying cannot help
       return false;
     }
     rd_kafka_poll_set_consumer(rk_.get());

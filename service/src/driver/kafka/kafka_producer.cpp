@@ -60,8 +60,8 @@ class KafkaProducer final : public Producer {
     rd_kafka_conf_set_log_cb(conf.get(), OnLog);
     SetCertificateCallback(conf.get(), OnCertificate);
     rk_ = NewClient(RD_KAFKA_PRODUCER, std::move(conf), error);
-    if (!rk_) {  // settings librdkafka refuses together: retrying cannot help
-      health_.refused.store(true);
+    if (!rk_) {
+      if (ClientSettingsRefused()) health_.refused.store(true);  // retrying cannot help
       return false;
     }
     // Credentials and certificates are checked here, before anything waits 30 s on a broker that
