@@ -104,8 +104,10 @@ expect_refused "config.profile.stages[0]: expected exactly one of duration and m
   --set 'config.profile.stages[0].rate=10'
 expect_refused "config.profile.max_in_flight: expected no value without rate: max" \
   --set config.profile.rate=100 --set config.profile.max_in_flight=10
-expect_refused "config.profile.burst_interval: expected no value with rate: max" \
+expect_refused "config.profile.burst_interval: expected no value but auto with rate: max" \
   --set config.profile.rate=max --set config.profile.burst_interval=5ms
+# The default profile's `burst_interval: auto` beside an unpaced rate is none, not a refusal.
+render_and_validate default-unpaced --set configDefaults.profile.rate=max
 # The schema: brokerload's sections and keys it knows (unknown keys refused), at every level.
 expect_refused "additional properties 'bogus' not allowed" --set bogus=1
 expect_refused "additional properties 'profiles' not allowed" --set config.profiles.rate=1

@@ -74,8 +74,8 @@ workload sets it. Also checks what brokerload would refuse and Helm can see, so 
 {{- if and (hasKey . "max_in_flight") (ne (toString (.rate | default "")) "max") -}}
 {{- fail "config.profile.max_in_flight: expected no value without rate: max" -}}
 {{- end -}}
-{{- if and (hasKey . "burst_interval") (eq (toString (.rate | default "")) "max") -}}
-{{- fail "config.profile.burst_interval: expected no value with rate: max (nothing is due at a time)" -}}
+{{- if and (hasKey . "burst_interval") (ne (toString .burst_interval) "auto") (eq (toString (.rate | default "")) "max") -}}
+{{- fail "config.profile.burst_interval: expected no value but auto with rate: max (nothing is due at a time)" -}}
 {{- end -}}
 {{- range $i, $stage := (.stages | default list) -}}
 {{- if eq (hasKey $stage "duration") (hasKey $stage "messages") -}}

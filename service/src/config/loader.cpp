@@ -125,11 +125,13 @@ void ReadProfile(YamlReader& r, const YAML::Node& node, Profile& profile) {
     r.Error(node["max_in_flight"], path + ".max_in_flight", "no value without rate: max");
   }
   if (node["burst_interval"]) {
-    if (unpaced) {
+    const bool automatic =
+        node["burst_interval"].IsScalar() && node["burst_interval"].Scalar() == "auto";
+    if (automatic) {
+      profile.burst_auto = true;  // with rate: max, none (nothing is due at a time)
+    } else if (unpaced) {
       r.Error(node["burst_interval"], path + ".burst_interval",
-              "no value with rate: max (nothing is due at a time)");
-    } else if (node["burst_interval"].IsScalar() && node["burst_interval"].Scalar() == "auto") {
-      profile.burst_auto = true;
+              "no value but auto with rate: max (nothing is due at a time)");
     } else {
       r.Duration(node, path, "burst_interval", profile.burst_interval, true);
       if (profile.burst_interval != Duration{0} &&
