@@ -1,12 +1,27 @@
 #include "app/engine.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <string>
 #include <thread>
 
 #include "log/log.hpp"
 
 namespace brokerload::app {
 namespace {
+
+// Names each stage's burst interval (profile.burst_interval, auto's choice included), once.
+void LogBursts(const pacing::Schedule& schedule) {
+  std::string bursts;
+  for (const pacing::StagePlan& stage : schedule.Stages()) {
+    if (stage.burst_ns <= 0) continue;
+    char text[96];
+    std::snprintf(text, sizeof text, "%s%s every %.3g ms", bursts.empty() ? "" : ", ",
+                  stage.name.c_str(), static_cast<double>(stage.burst_ns) / 1e6);
+    bursts += text;
+  }
+  if (!bursts.empty()) LOG_INFO("sending in bursts (profile.burst_interval): %s", bursts.c_str());
+}
 
 void SimulateWork(config::WorkMode mode, std::chrono::nanoseconds time) {
   if (mode == config::WorkMode::kSpin) {
@@ -128,6 +143,7 @@ void Engine::Start() {
     LOG_INFO("warm-up: %.1f s at %.0f msg/s, excluded from latency figures",
              static_cast<double>(schedule_.WarmupNs()) * 1e-9, schedule_.Stages().front().rate);
   }
+  if (config_.run.role != config::Role::kConsumeOnly) LogBursts(schedule_);
 }
 
 void Engine::Maintain() {
@@ -142,6 +158,7 @@ std::int64_t Engine::Reload(const config::Config& next) {
   const std::int64_t warmup_left =
       schedule_.HasWarmup() ? std::max<std::int64_t>(0, MeasureFromNs() - start_ns) : 0;
   auto schedule = std::make_unique<const pacing::Schedule>(next.profile, warmup_left);
+  if (next.run.role != config::Role::kConsumeOnly) LogBursts(*schedule);
   for (auto& target : targets_) target->Reload(next.workload, next.run, *schedule, start_ns);
   reloaded_schedules_.push_back(std::move(schedule));
   work_mode_.store(next.workload.work, std::memory_order_relaxed);
