@@ -204,7 +204,8 @@ def wake_interval_us(rate, run_settings):
     run, _, _, profile = (run_settings.split("|") + ["", "", ""])[:4]
     burst = duration_us(profile, "burst_interval", 0)
     if re.search(r"burst_interval:\s*auto\b", profile):  # pacing::AutoBurstIntervalNs
-        burst = min(100 / rate * 1e6, 40e3) if rate * min(100 / rate, 0.04) >= 2 else 0
+        burst = min(100e6 / rate, 40e3)
+        burst = burst if rate * burst / 1e6 >= 2 and burst >= 100 else 0
     return int(max(1e6 / rate, duration_us(run, "min_wake", 250), burst, 50))
 
 
