@@ -145,7 +145,10 @@ struct Workload {
   int min_size = 256;  // bytes, header included
   int max_size = 256;
   PayloadKind payload = PayloadKind::kRandom;
-  int keys = 0;             // 0: no key; N: N aggregate keys, each consumed in order
+  int keys = 0;  // 0: no key; N: N aggregate keys, each consumed in order
+  // 0: the keys in turn (message n of a topic gets key n % keys); s > 0: each message's key drawn
+  // at random with the Zipf law, key k (from 0) with a probability proportional to 1/(k+1)^s.
+  double key_skew = 0;
   int workers = 0;          // 0: accounting on the consumer's thread; N: a pool (for `work`)
   int worker_queue = 1024;  // per worker, messages
   WorkMode work = WorkMode::kNone;

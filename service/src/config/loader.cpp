@@ -46,7 +46,7 @@ void ReadWorkload(YamlReader& r, const YAML::Node& node, Workload& w) {
   const std::string path = "workload";
   if (!r.CheckMap(node, path,
                   {"topics", "topic_prefix", "topics_per_replica", "message_size", "payload",
-                   "keys", "workers", "worker_queue", "work", "publishers"})) {
+                   "keys", "key_skew", "workers", "worker_queue", "work", "publishers"})) {
     return;
   }
   const std::size_t errors_before = r.ErrorCount();
@@ -83,6 +83,11 @@ void ReadWorkload(YamlReader& r, const YAML::Node& node, Workload& w) {
   r.Enum(node, path, "payload", w.payload,
          {{"random", PayloadKind::kRandom}, {"compressible", PayloadKind::kCompressible}});
   r.Int(node, path, "keys", w.keys, 0, 1'000'000);
+  r.Number(node, path, "key_skew", w.key_skew, 0, 10);
+  if (w.key_skew > 0 && (w.keys < 2 || w.keys > 100'000)) {
+    r.Error(node["key_skew"], path + ".key_skew",
+            "0 unless " + path + ".keys is from 2 to 100000 (a skew draws among the keys)");
+  }
   r.Int(node, path, "workers", w.workers, 0, 4'096);
   r.Int(node, path, "worker_queue", w.worker_queue, 16, 1'000'000);
   if (const YAML::Node work = node["work"];

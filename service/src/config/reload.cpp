@@ -123,6 +123,7 @@ void DiffWorkload(Differ& d, Workload& a, Workload& b) {
   a.min_size = b.min_size = a.max_size = b.max_size = 0;
   d.Reloadable(a.payload, b.payload, "workload.payload");
   d.Fixed(a.keys, b.keys, "workload.keys");
+  d.Fixed(a.key_skew, b.key_skew, "workload.key_skew");
   d.Fixed(a.workers, b.workers, "workload.workers");
   d.Fixed(a.worker_queue, b.worker_queue, "workload.worker_queue");
   d.Reloadable(a.work, b.work, "workload.work.mode");

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <limits>
@@ -194,6 +195,21 @@ void YamlReader::Rate(const YAML::Node& map, const std::string& path, const char
   double value = 0;
   if (!Scalar(node, Join(path, key), expected)) return;
   if (!ParseNumber(node.Scalar(), value) || !(value > 0) || value > 1e7) {
+    Error(node, Join(path, key), expected);
+    return;
+  }
+  out = value;
+}
+
+void YamlReader::Number(const YAML::Node& map, const std::string& path, const char* key,
+                        double& out, double min, double max) {
+  const YAML::Node node = map[key];
+  if (!node) return;
+  char expected[96];
+  std::snprintf(expected, sizeof expected, "a number from %g to %g", min, max);
+  double value = 0;
+  if (!Scalar(node, Join(path, key), expected)) return;
+  if (!ParseNumber(node.Scalar(), value) || !(value >= min) || !(value <= max)) {
     Error(node, Join(path, key), expected);
     return;
   }

@@ -50,6 +50,9 @@ class YamlReader {
   // `or_max`: the error also offers `max` (which the caller reads itself).
   void Rate(const YAML::Node& map, const std::string& path, const char* key, double& out,
             bool or_max = false);
+  // A number from min to max, both included.
+  void Number(const YAML::Node& map, const std::string& path, const char* key, double& out,
+              double min, double max);
   void Bool(const YAML::Node& map, const std::string& path, const char* key, bool& out);
   void String(const YAML::Node& map, const std::string& path, const char* key, std::string& out);
   void Duration(const YAML::Node& map, const std::string& path, const char* key,

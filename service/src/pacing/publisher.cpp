@@ -48,7 +48,8 @@ Publisher::Publisher(const config::Workload& workload, const config::Run& run,
       identity_(identity),
       clock_(clock),
       topics_(static_cast<std::uint32_t>(workload.topics)),
-      keys_(static_cast<std::uint32_t>(workload.keys)),
+      keys_(static_cast<std::uint32_t>(workload.keys), workload.key_skew,
+            identity.run_id ^ (std::uint64_t{lane.index} << 48)),
       lane_(lane),
       lanes_(std::max<std::uint32_t>(lane.count, 1)),
       count_(lane.index),
@@ -204,8 +205,7 @@ driver::Status Publisher::SendOne(std::int64_t intended_ns, std::int64_t actual_
   header.run_id = identity_.run_id;
   header.producer_id = identity_.producer_id;
   header.topic = topic;
-  header.key =
-      keys_ == 0 ? message::kNoKey : static_cast<std::uint32_t>((count_ / topics_) % keys_);
+  header.key = keys_.KeyOf(count_, topics_);
   header.sequence = sequence_[topic];
   header.intended_ns = intended_ns;
   header.actual_ns = actual_ns;

@@ -14,6 +14,7 @@
 #include "driver/driver.hpp"
 #include "pacing/clock.hpp"
 #include "pacing/doorbell.hpp"
+#include "pacing/keys.hpp"
 #include "pacing/schedule.hpp"
 #include "pacing/wake_lead.hpp"
 
@@ -157,7 +158,7 @@ class Publisher {
   accounting::RunIdentity identity_;
   const Clock& clock_;
   std::uint32_t topics_;
-  std::uint32_t keys_;
+  KeyChooser keys_;
   Lane lane_;
   std::uint64_t lanes_;  // lane_.count
   // The settings in effect (Install).

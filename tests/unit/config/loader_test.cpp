@@ -148,10 +148,11 @@ TEST(ConfigLoader, DisabledTargetsAreLeftOut) {
 }
 
 TEST(ConfigLoader, UnknownKeysAreRejectedWithTheirPlaceAndTheAllowedKeys) {
-  EXPECT_THAT(Errors(kTargets + "workload:\n  topicz: 3\n"),
-              ElementsAre("test.yaml:4:3 workload.topicz: unknown key (allowed here: topics, "
-                          "topic_prefix, topics_per_replica, message_size, payload, keys, "
-                          "workers, worker_queue, work, publishers)"));
+  EXPECT_THAT(
+      Errors(kTargets + "workload:\n  topicz: 3\n"),
+      ElementsAre("test.yaml:4:3 workload.topicz: unknown key (allowed here: topics, "
+                  "topic_prefix, topics_per_replica, message_size, payload, keys, key_skew, "
+                  "workers, worker_queue, work, publishers)"));
   EXPECT_THAT(Errors("targets:\n  rabbit: {}\n  nats: {}\n"),
               ElementsAre(HasSubstr("test.yaml:2:3 targets.rabbit: unknown key (allowed here: "
                                     "kafka, nats)")));
@@ -290,6 +291,21 @@ TEST(ConfigLoader, RateMaxIsAnUnpacedProfileWithABoundedWindow) {
   EXPECT_EQ(Valid(kTargets + "profile: {rate: max, max_in_flight: 500}\n").profile.max_in_flight,
             500u);
   EXPECT_FALSE(Valid(kTargets + "profile: {rate: 5}\n").profile.max_in_flight);
+}
+
+TEST(ConfigLoader, AKeySkewNeedsFromTwoTo100000KeysAndIsFrom0To10) {
+  EXPECT_EQ(Valid(kTargets + "workload: {keys: 8}\n").workload.key_skew, 0);
+  EXPECT_EQ(Valid(kTargets + "workload: {keys: 8, key_skew: 1.2}\n").workload.key_skew, 1.2);
+  EXPECT_THAT(Errors(kTargets + "workload: {key_skew: 1}\n"),
+              ElementsAre(HasSubstr("workload.key_skew: expected 0 unless workload.keys is from 2 "
+                                    "to 100000")));
+  EXPECT_THAT(Errors(kTargets + "workload: {keys: 200000, key_skew: 1}\n"),
+              ElementsAre(HasSubstr("workload.key_skew: expected 0 unless")));
+  for (const char* bad : {"-1", "11", "a lot"}) {
+    EXPECT_THAT(Errors(kTargets + "workload: {keys: 8, key_skew: " + bad + "}\n"),
+                ElementsAre(HasSubstr("workload.key_skew: expected a number from 0 to 10")))
+        << bad;
+  }
 }
 
 TEST(ConfigLoader, BurstIntervalIsAPacedProfilesFromAHundredMicrosecondsToASecond) {

@@ -143,6 +143,7 @@ TEST(ConfigDiff, EachFixedKeyIsNamedAloneWhenItChanges) {
       {"workload.topics", [](Config& c) { c.workload.topics = 6; }},
       {"workload.topic_prefix", [](Config& c) { c.workload.topic_prefix = "other"; }},
       {"workload.keys", [](Config& c) { c.workload.keys = 8; }},
+      {"workload.key_skew", [](Config& c) { c.workload.key_skew = 1.2; }},
       {"workload.workers", [](Config& c) { c.workload.workers = 3; }},
       {"workload.worker_queue", [](Config& c) { c.workload.worker_queue = 64; }},
       {"metrics.listen", [](Config& c) { c.metrics.listen = "127.0.0.1:1"; }},

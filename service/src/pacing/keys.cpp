@@ -1,0 +1,42 @@
+#include "pacing/keys.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "message/header.hpp"
+
+namespace brokerload::pacing {
+
+KeyChooser::KeyChooser(std::uint32_t keys, double skew, std::uint64_t seed)
+    : keys_(keys), state_(seed) {
+  if (keys_ < 2 || !(skew > 0)) return;
+  cumulative_.resize(keys_);
+  double sum = 0;
+  for (std::uint32_t k = 0; k < keys_; ++k) {
+    sum += std::pow(static_cast<double>(k) + 1, -skew);
+    cumulative_[k] = sum;
+  }
+  for (double& c : cumulative_) c /= sum;
+  cumulative_.back() = 1;
+}
+
+std::uint32_t KeyChooser::KeyOf(std::uint64_t n, std::uint32_t topics) {
+  if (keys_ == 0) return message::kNoKey;
+  if (cumulative_.empty()) return static_cast<std::uint32_t>((n / topics) % keys_);
+  // splitmix64, then the top 53 bits as a fraction in [0, 1).
+  std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31;
+  const double u = static_cast<double>(z >> 11) * 0x1.0p-53;
+  const auto at = std::upper_bound(cumulative_.begin(), cumulative_.end(), u);
+  return static_cast<std::uint32_t>(std::min<std::ptrdiff_t>(at - cumulative_.begin(), keys_ - 1));
+}
+
+double KeyChooser::Probability(std::uint32_t k) const {
+  if (k >= keys_) return 0;
+  if (cumulative_.empty()) return 1.0 / keys_;
+  return cumulative_[k] - (k == 0 ? 0 : cumulative_[k - 1]);
+}
+
+}  // namespace brokerload::pacing
