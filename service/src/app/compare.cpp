@@ -138,6 +138,8 @@ report::Comparison NewComparison(const config::Config& config, const CompareOpti
   comparison.topics = config.workload.topics;
   comparison.message_size = config.workload.min_size;
   comparison.workers = config.workload.workers;
+  comparison.keys = config.workload.keys;
+  comparison.key_skew = config.workload.key_skew;
   comparison.burst_interval_seconds =
       std::chrono::duration<double>(config.profile.burst_interval).count();
   comparison.burst_interval_auto = config.profile.burst_auto;

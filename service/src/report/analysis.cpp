@@ -86,6 +86,14 @@ std::string RateText(double rate, bool estimable) {
   return estimable ? FormatNumber(rate, "%.1f") : std::string("n/a (window too short)");
 }
 
+std::string KeysText(const Comparison& comparison) {
+  if (comparison.keys == 0) return "";
+  return ", " + std::to_string(comparison.keys) + " keys " +
+         (comparison.key_skew > 0
+              ? "drawn with Zipf skew " + FormatNumber(comparison.key_skew, "%g")
+              : std::string("in turn"));
+}
+
 std::string BurstNote(const Comparison& comparison) {
   if (comparison.burst_interval_seconds <= 0 && !comparison.burst_interval_auto) return "";
   const std::string interval =

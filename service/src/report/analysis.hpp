@@ -38,6 +38,9 @@ std::string RateText(double rate, bool estimable);
 // One sentence when the messages went in bursts (profile.burst_interval), preceded by a space;
 // empty otherwise.
 std::string BurstNote(const Comparison& comparison);
+// The keys of the workload after a comma ("64 keys in turn", "64 keys drawn with Zipf skew
+// 1.2"); empty without keys.
+std::string KeysText(const Comparison& comparison);
 // One sentence when the targets differ in durability, naming each; empty otherwise.
 std::string DurabilityDifference(const Comparison& comparison);
 // Per metric, for two targets over the same stages; none for an interrupted comparison.

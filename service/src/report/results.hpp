@@ -168,6 +168,8 @@ struct Comparison {
   bool burst_interval_auto = false;   // profile.burst_interval: auto (each stage's from its rate)
   int topics = 0;
   int message_size = 0;
+  int keys = 0;         // workload.keys; 0: none
+  double key_skew = 0;  // workload.key_skew; 0: the keys in turn
   int workers = 0;
   std::vector<std::string> targets;  // in run order
   std::vector<std::string> stages;   // in run order

@@ -362,6 +362,19 @@ TEST(Json, BurstsAreSaidInEveryFormat) {
   EXPECT_THAT(ToHtml(c), HasSubstr(automatic));
 }
 
+TEST(Writers, TheKeysAndTheirSkewAreSaidInEveryFormat) {
+  Comparison c = TwoTargets();
+  c.message_size = 256;
+  EXPECT_THAT(ToMarkdown(c), Not(HasSubstr(" keys ")));
+  c.keys = 64;
+  EXPECT_THAT(ToMarkdown(c), HasSubstr("256-byte messages, 64 keys in turn, "));
+  c.key_skew = 1.2;
+  EXPECT_THAT(ToMarkdown(c), HasSubstr("-byte messages, 64 keys drawn with Zipf skew 1.2, "));
+  EXPECT_THAT(ToHtml(c), HasSubstr("-byte messages, 64 keys drawn with Zipf skew 1.2; "));
+  EXPECT_THAT(ToJson(c), HasSubstr("\"key_skew\": 1.2"));
+  EXPECT_THAT(ToJson(c), HasSubstr("\"keys\": 64"));
+}
+
 TEST(Writers, WhoLedWhatIsInTheReportAndABrokerThatLedNoneIsNamed) {
   Comparison c = TwoTargets();
   c.target_info = {{"kafka", "3.9", "librdkafka 2.0.2", {}, "on disk", 1, 0.1, 10, "", {}, ""},
