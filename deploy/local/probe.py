@@ -15,6 +15,10 @@
                              whose names start with PREFIX, the sum of those partitions' end
                              offsets ("1=1200 2=800 3=1000"): the messages stored in a fresh
                              topic, by leader.
+  probe.py kafka-partition-ends HOST:PORT PREFIX
+                             prints one line: for every partition number, the sum of its end
+                             offsets over the topics whose names start with PREFIX ("0=12 1=80"):
+                             the messages stored in each partition of a fresh topic.
   probe.py kafka-delete-records HOST:PORT TOPIC PARTITION
                              deletes the partition's records up to its end (DeleteRecords at its
                              leader) and prints one line: its leader and how many records were
@@ -173,7 +177,8 @@ def kafka_request(address, api_key, version, body):
     return reply[4:]
 
 
-def kafka_end_offsets(address, prefix):
+def end_offsets(address, prefix):
+    """{(leader, topic, partition): end offset} of the topics whose names start with prefix."""
     brokers, topics = kafka_metadata(address, [])
     hosts = {node: f"{host}:{port}" for node, host, port in brokers}
     by_leader = {}  # leader -> {topic: [partitions]}
@@ -199,7 +204,6 @@ def kafka_end_offsets(address, prefix):
         at = 0
         (count,) = struct.unpack_from(">i", reply, at)
         at += 4
-        total = 0
         for _ in range(count):
             (n,) = struct.unpack_from(">h", reply, at)
             name = reply[at + 2:at + 2 + n].decode()
@@ -211,9 +215,22 @@ def kafka_end_offsets(address, prefix):
                 at += 22
                 if error:
                     raise ValueError(f"{name}/{partition}: ListOffsets error {error}")
-                total += offset
-        ends[leader] = total
+                ends[leader, name, partition] = offset
+    return ends
+
+
+def kafka_end_offsets(address, prefix):
+    ends = {}
+    for (leader, _, _), offset in end_offsets(address, prefix).items():
+        ends[leader] = ends.get(leader, 0) + offset
     print(" ".join(f"{b}={n}" for b, n in sorted(ends.items())))
+
+
+def kafka_partition_ends(address, prefix):
+    ends = {}
+    for (_, _, partition), offset in end_offsets(address, prefix).items():
+        ends[partition] = ends.get(partition, 0) + offset
+    print(" ".join(f"{p}={n}" for p, n in sorted(ends.items())))
 
 
 def kafka_partition_offset(address, topic, partition, timestamp):
@@ -445,6 +462,7 @@ def main(argv):
                 "kafka-topics": (kafka_topics, 2, 2), "nats-streams": (nats_streams, 2, 2),
                 "kafka-leader-counts": (kafka_leader_counts, 2, 2),
                 "kafka-end-offsets": (kafka_end_offsets, 2, 2),
+                "kafka-partition-ends": (kafka_partition_ends, 2, 2),
                 "kafka-delete-records": (kafka_delete_records, 3, 3),
                 "kafka-coordinator": (kafka_coordinator, 2, 2),
                 "kafka-committed": (kafka_committed, 3, 3),

@@ -3,10 +3,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <array>
+#include <bit>
 #include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -181,6 +187,72 @@ TEST(Engine, AnUnresolvableKafkaHostEndsTheStartNamingTheHostAndTheCause) {
   ASSERT_NE(at, std::string::npos) << log;
   const std::string line = log.substr(at, log.find('\n', at) - at);
   EXPECT_NE(line.find("Failed to resolve 'no-such-host.invalid:9092'"), std::string::npos) << line;
+}
+
+// CRC-32 (IEEE, reflected), librdkafka's rd_crc32: its default partitioner (consistent_random)
+// puts a keyed message in partition crc32(key) % partitions.
+std::uint32_t Crc32(const unsigned char* data, std::size_t size) {
+  std::uint32_t crc = 0xFFFFFFFFu;
+  for (std::size_t i = 0; i < size; ++i) {
+    crc ^= data[i];
+    for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+// workload.key_skew: keys drawn by the Zipf law reach Kafka's partitions in the shares that the
+// law and librdkafka's partitioner give them. The outside truth is the broker's end offset of
+// each partition (deploy/local/probe.py kafka-partition-ends); keys in turn would give each of
+// these 4 partitions 25 %, the skew 54.7 / 20.6 / 10.0 / 14.6 %.
+TEST(Engine, SkewedKeysFillKafkasPartitionsInTheirZipfShares) {
+  constexpr int kSkewedMessages = 6'000;
+  constexpr std::uint32_t kKeys = 8;
+  constexpr double kSkew = 1.5;
+  constexpr std::uint32_t kPartitions = 4;
+  std::string kafka;
+  ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
+  const std::string prefix = UniqueName("zipf");
+  BrokerloadProcess process("targets:\n  kafka: {bootstrap_servers: \"" + kafka +
+                            "\", topic: {partitions: 4}}\n"
+                            "workload: {topics: 1, topic_prefix: " +
+                            prefix +
+                            ", keys: 8, key_skew: 1.5}\n"
+                            "profile: {stages: [{name: s, rate: 3000, messages: 6000}]}\n"
+                            "metrics: {listen: \"127.0.0.1:0\"}\n"
+                            "run: {warmup: 0s}\n");
+  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(90));
+  ASSERT_NE(port, 0) << process.Log();
+  std::string metrics;
+  ASSERT_TRUE(WaitForAbove(port, metrics, "brokerload_messages_acked_total", "kafka",
+                           kSkewedMessages - 1, std::chrono::seconds(60)))
+      << process.Log();
+  EXPECT_EQ(process.Terminate(std::chrono::seconds(30)), 0) << process.Log();
+  const CommandOutput ends =
+      Command("python3 " BROKERLOAD_SOURCE_DIR "/deploy/local/probe.py kafka-partition-ends " +
+              kafka + " " + prefix + "-");
+  ASSERT_EQ(ends.exit_code, 0) << ends.text;
+  std::map<std::uint32_t, double> stored;
+  std::istringstream fields(ends.text);
+  for (std::string field; fields >> field;) {
+    stored[static_cast<std::uint32_t>(std::stoul(field.substr(0, field.find('='))))] =
+        std::stod(field.substr(field.find('=') + 1));
+  }
+  ASSERT_EQ(stored.size(), kPartitions) << ends.text;
+  double norm = 0;
+  for (std::uint32_t k = 0; k < kKeys; ++k) norm += std::pow(k + 1.0, -kSkew);
+  std::vector<double> share(kPartitions, 0);
+  for (std::uint32_t k = 0; k < kKeys; ++k) {
+    const auto bytes = std::bit_cast<std::array<unsigned char, 4>>(k);  // the key as sent
+    share[Crc32(bytes.data(), bytes.size()) % kPartitions] += std::pow(k + 1.0, -kSkew) / norm;
+  }
+  for (std::uint32_t p = 0; p < kPartitions; ++p) {
+    const double expected = kSkewedMessages * share[p];
+    const double sigma = std::sqrt(kSkewedMessages * share[p] * (1 - share[p]));
+    // Each partition also holds the readiness probe brokerload sent it.
+    EXPECT_NEAR(stored[p] - 1, expected, 5 * sigma + 0.5)
+        << "partition " << p << " (" << ends.text << ")";
+  }
+  EXPECT_EQ(Cleanup(process.ConfigPath()).exit_code, 0);
 }
 
 // Settings that librdkafka refuses only when it creates the client (here max.in.flight above 5
