@@ -219,7 +219,8 @@ TEST(Engine, SkewedKeysFillKafkasPartitionsInTheirZipfShares) {
                             ", keys: 8, key_skew: 1.5}\n"
                             "profile: {stages: [{name: s, rate: 3000, messages: 6000}]}\n"
                             "metrics: {listen: \"127.0.0.1:0\"}\n"
-                            "run: {warmup: 0s}\n");
+                            // A stall of the shared machine delays sends, never drops them.
+                            "run: {warmup: 0s, max_send_lag: 60s}\n");
   const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(90));
   ASSERT_NE(port, 0) << process.Log();
   std::string metrics;
@@ -248,7 +249,8 @@ TEST(Engine, SkewedKeysFillKafkasPartitionsInTheirZipfShares) {
   for (std::uint32_t p = 0; p < kPartitions; ++p) {
     const double expected = kSkewedMessages * share[p];
     const double sigma = std::sqrt(kSkewedMessages * share[p] * (1 - share[p]));
-    // Each partition also holds the readiness probe brokerload sent it.
+    // Each partition also holds brokerload's readiness probe (one, or a few where a round of
+    // probes was sent again before every answer came back: within the tolerance).
     EXPECT_NEAR(stored[p] - 1, expected, 5 * sigma + 0.5)
         << "partition " << p << " (" << ends.text << ")";
   }

@@ -12,9 +12,9 @@
 // run.max_send_lag, run.min_wake and log.level; run.startup_timeout and run.warmup are accepted
 // and take effect at the next start. Everything else is fixed for the life of the process: the
 // targets (addresses, credentials, TLS, client properties, topic and stream settings), the topics
-// (workload.topics, topic_prefix), workload.keys, workers and worker_queue (the accounting and
-// the pool are sized by them), metrics (the endpoint and the histograms' buckets), run.tick and
-// run.publish_timeout (the clients are configured with them).
+// (workload.topics, topic_prefix), workload.keys, key_skew, workers and worker_queue (the
+// accounting, the pool and the key table are sized by them), metrics (the endpoint and the
+// histograms' buckets), run.tick and run.publish_timeout (the clients are configured with them).
 namespace brokerload::config {
 
 // The keys whose values differ between two configs, as dotted paths in the file's order (e.g.

@@ -8,7 +8,7 @@
 namespace brokerload::pacing {
 
 KeyChooser::KeyChooser(std::uint32_t keys, double skew, std::uint64_t seed)
-    : keys_(keys), state_(seed) {
+    : keys_(keys), seed_(seed) {
   if (keys_ < 2 || !(skew > 0)) return;
   cumulative_.resize(keys_);
   double sum = 0;
@@ -20,11 +20,11 @@ KeyChooser::KeyChooser(std::uint32_t keys, double skew, std::uint64_t seed)
   cumulative_.back() = 1;
 }
 
-std::uint32_t KeyChooser::KeyOf(std::uint64_t n, std::uint32_t topics) {
+std::uint32_t KeyChooser::KeyOf(std::uint64_t n, std::uint32_t topics) const {
   if (keys_ == 0) return message::kNoKey;
   if (cumulative_.empty()) return static_cast<std::uint32_t>((n / topics) % keys_);
-  // splitmix64, then the top 53 bits as a fraction in [0, 1).
-  std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+  // splitmix64's n-th output for the seed, then its top 53 bits as a fraction in [0, 1).
+  std::uint64_t z = seed_ + (n + 1) * 0x9E3779B97F4A7C15ULL;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
   z ^= z >> 31;
