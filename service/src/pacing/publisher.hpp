@@ -49,9 +49,9 @@ struct Lane {
 // each message's intended time being its send time (closed loop: no send lag, no coordinated-
 // omission correction), in the warm-up stage until the warm-up's time has passed; offered
 // settings take over at their start_ns. Message n of the run goes to topic n % topics; with
-// keys, to key (n / topics) % keys, or a Zipf draw of n (KeyChooser). A send refused with kQueueFull is retried at the next step
-// (so lag grows, and sends count as late); messages more than max_send_lag behind are dropped
-// and counted, so nothing queues without bound. Not thread-safe: one thread calls Step(),
+// keys, to key (n / topics) % keys, or a Zipf draw of n (KeyChooser). A send refused with
+// kQueueFull is retried at the next step (so lag grows, and sends count as late); messages more
+// than max_send_lag behind are dropped and counted, so nothing queues without bound. Not thread-safe: one thread calls Step(),
 // NextWakeNs(), NextDueNs(), SettlesForRoom() and RoomWaitUntilNs(); Offer(), Finished() and
 // CurrentStagePlan() may be called from any thread.
 //
