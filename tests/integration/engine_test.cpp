@@ -207,17 +207,17 @@ std::uint32_t Crc32(const unsigned char* data, std::size_t size) {
 TEST(Engine, SkewedKeysFillKafkasPartitionsInTheirZipfShares) {
   constexpr int kSkewedMessages = 6'000;
   constexpr std::uint32_t kKeys = 8;
-  constexpr double kSkew = 1.5;
+  constexpr double kSkew = 1.5;  // as written in the config below
   constexpr std::uint32_t kPartitions = 4;
   std::string kafka;
   ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
   const std::string prefix = UniqueName("zipf");
   BrokerloadProcess process("targets:\n  kafka: {bootstrap_servers: \"" + kafka +
-                            "\", topic: {partitions: 4}}\n"
-                            "workload: {topics: 1, topic_prefix: " +
-                            prefix +
-                            ", keys: 8, key_skew: 1.5}\n"
-                            "profile: {stages: [{name: s, rate: 3000, messages: 6000}]}\n"
+                            "\", topic: {partitions: " + std::to_string(kPartitions) +
+                            "}}\nworkload: {topics: 1, topic_prefix: " + prefix +
+                            ", keys: " + std::to_string(kKeys) + ", key_skew: 1.5}\n" +
+                            "profile: {stages: [{name: s, rate: 3000, messages: " +
+                            std::to_string(kSkewedMessages) + "}]}\n"
                             "metrics: {listen: \"127.0.0.1:0\"}\n"
                             // A stall of the shared machine delays sends, never drops them.
                             "run: {warmup: 0s, max_send_lag: 60s}\n");
