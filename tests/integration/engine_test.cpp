@@ -212,15 +212,15 @@ TEST(Engine, SkewedKeysFillKafkasPartitionsInTheirZipfShares) {
   std::string kafka;
   ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
   const std::string prefix = UniqueName("zipf");
-  BrokerloadProcess process("targets:\n  kafka: {bootstrap_servers: \"" + kafka +
-                            "\", topic: {partitions: " + std::to_string(kPartitions) +
-                            "}}\nworkload: {topics: 1, topic_prefix: " + prefix +
-                            ", keys: " + std::to_string(kKeys) + ", key_skew: 1.5}\n" +
-                            "profile: {stages: [{name: s, rate: 3000, messages: " +
-                            std::to_string(kSkewedMessages) + "}]}\n"
-                            "metrics: {listen: \"127.0.0.1:0\"}\n"
-                            // A stall of the shared machine delays sends, never drops them.
-                            "run: {warmup: 0s, max_send_lag: 60s}\n");
+  BrokerloadProcess process(
+      "targets:\n  kafka: {bootstrap_servers: \"" + kafka + "\", topic: {partitions: " +
+      std::to_string(kPartitions) + "}}\nworkload: {topics: 1, topic_prefix: " + prefix +
+      ", keys: " + std::to_string(kKeys) + ", key_skew: 1.5}\n" +
+      "profile: {stages: [{name: s, rate: 3000, messages: " + std::to_string(kSkewedMessages) +
+      "}]}\n"
+      "metrics: {listen: \"127.0.0.1:0\"}\n"
+      // A stall of the shared machine delays sends, never drops them.
+      "run: {warmup: 0s, max_send_lag: 60s}\n");
   const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(90));
   ASSERT_NE(port, 0) << process.Log();
   std::string metrics;

@@ -51,9 +51,9 @@ struct Lane {
 // settings take over at their start_ns. Message n of the run goes to topic n % topics; with
 // keys, to key (n / topics) % keys, or a Zipf draw of n (KeyChooser). A send refused with
 // kQueueFull is retried at the next step (so lag grows, and sends count as late); messages more
-// than max_send_lag behind are dropped and counted, so nothing queues without bound. Not thread-safe: one thread calls Step(),
-// NextWakeNs(), NextDueNs(), SettlesForRoom() and RoomWaitUntilNs(); Offer(), Finished() and
-// CurrentStagePlan() may be called from any thread.
+// than max_send_lag behind are dropped and counted, so nothing queues without bound. Not
+// thread-safe: one thread calls Step(), NextWakeNs(), NextDueNs(), SettlesForRoom() and
+// RoomWaitUntilNs(); Offer(), Finished() and CurrentStagePlan() may be called from any thread.
 //
 // Lanes (workload.publishers): N publishers share one schedule, each on its own producer
 // connection and thread; lane k of N sends the schedule's messages n with n % N == k, so the N
