@@ -8,6 +8,7 @@
 
 #include "accounting/target_accounting.hpp"
 #include "message/header.hpp"
+#include "payloads.hpp"
 
 namespace brokerload::accounting {
 namespace {
@@ -17,20 +18,11 @@ constexpr RunIdentity kB{0xB, 1};
 constexpr std::int64_t kSecond = 1'000'000'000;
 constexpr std::int64_t kGrace = 5 * kSecond;
 
+// A message of sender `from`, sent 100 ns after its scheduled time.
 std::vector<std::byte> Payload(RunIdentity from, std::uint16_t topic, std::uint64_t sequence,
                                std::int64_t intended_ns = 1'000,
                                std::uint32_t key = message::kNoKey) {
-  std::vector<std::byte> payload(64);
-  message::Header h;
-  h.run_id = from.run_id;
-  h.producer_id = from.producer_id;
-  h.topic = topic;
-  h.key = key;
-  h.sequence = sequence;
-  h.intended_ns = intended_ns;
-  h.actual_ns = intended_ns + 100;
-  message::Encode(h, payload);
-  return payload;
+  return testing::Payload(topic, sequence, key, from, intended_ns, intended_ns + 100);
 }
 
 TargetAccounting::Options AnySource(std::size_t topics, std::uint32_t keys = 0,
