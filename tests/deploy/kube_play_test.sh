@@ -8,7 +8,8 @@
 #   - the pod comes up and every probe of the rendered pod answers 200 at its path, port and
 #     scheme, without credentials (podman 4.3 runs none of them here: below);
 #   - /metrics refuses a scrape without the basic-auth password (from the Secret) and answers
-#     with it; on each target published, acked and consumed grow and stay together, nothing lost;
+#     with it; on each target published, acked and consumed grow and stay together, nothing lost,
+#     sent in the chart's default auto bursts (the log names their interval);
 #   - the container runs as uid/gid 10001 with no capability, no_new_privs and a seccomp filter,
 #     and its root file system and config directory are read-only;
 #   - a new config written into the ConfigMap's directory as the kubelet does (a new timestamped
@@ -90,7 +91,7 @@ config:
     kafka: {bootstrap_servers: "127.0.0.1:9092"}
     nats: {servers: ["nats://127.0.0.1:4222"], user: brokerload, password: "\${env:NATS_PASSWORD}"}
   workload: {topic_prefix: kubeplay, topics: 2}
-  profile: {rate: 200}
+  profile: {rate: 200, burst_interval: auto}   # the chart's default profile's bursts
   run: {warmup: 2s, startup_timeout: 120s}
   metrics:
     listen: 0.0.0.0:9464
@@ -249,6 +250,11 @@ while read -r target published acked consumed lost; do
     fail "$target: published $published, acked $acked, consumed $consumed apart by more than 1 s"
   (( lost == 0 )) || fail "$target: $lost lost"
 done <"$tmp/t2"
+
+# The chart's auto bursts in effect: 200 msg/s in 40 ms bursts (pacing::AutoBurstIntervalNs).
+"${podman[@]}" logs "$ctr" 2>&1 | grep -q "sending in bursts (profile.burst_interval): warmup every 40 ms, constant every 40 ms" ||
+  fail "no auto bursts logged: $("${podman[@]}" logs --tail 20 "$ctr" 2>&1)"
+log "auto bursts: every 40 ms at 200 msg/s"
 
 # Non-root, no capability, no privilege escalation, seccomp, read-only root and config.
 [[ $("${podman[@]}" exec "$ctr" /usr/bin/id -u) == 10001 && $("${podman[@]}" exec "$ctr" /usr/bin/id -g) == 10001 ]] ||
