@@ -53,6 +53,16 @@
   probe.py nats-times HOST:PORT STREAM
                              prints the time the server stored each of the stream's messages,
                              in nanoseconds since the epoch, one a line, in sequence order.
+  probe.py nats-sizes HOST:PORT STREAM
+                             prints the size in bytes of each of the stream's messages'
+                             payloads, one a line, in sequence order.
+  probe.py nats-payloads HOST:PORT STREAM
+                             prints each of the stream's messages' payloads in hex, one a line,
+                             in sequence order.
+  probe.py kafka-values HOST:PORT TOPIC
+                             prints "PARTITION OFFSET VALUE" for every record the topic holds
+                             (Fetch v4 at each partition's leader; the value in hex; uncompressed
+                             batches only), in partition then offset order.
   probe.py kafka-topics HOST:PORT PREFIX
                              prints the topics whose names start with PREFIX, one a line.
   probe.py nats-streams HOST:PORT PREFIX
@@ -233,6 +243,86 @@ def kafka_partition_ends(address, prefix):
     print(" ".join(f"{p}={n}" for p, n in sorted(ends.items())))
 
 
+def varint(data, at):
+    """A zig-zag varint (Kafka's record fields) at `at`: (value, next position)."""
+    shift = result = 0
+    while True:
+        byte = data[at]
+        at += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return (result >> 1) ^ -(result & 1), at
+        shift += 7
+
+
+def record_values(records, partition):
+    """(offset, value) of each record in a Fetch answer's record batches (v2, uncompressed)."""
+    at = 0
+    while at + 61 <= len(records):
+        base_offset, length = struct.unpack_from(">qi", records, at)
+        end = at + 12 + length
+        if end > len(records):
+            break  # a batch cut at the answer's size limit: fetched again from its offset
+        attributes = struct.unpack_from(">h", records, at + 21)[0]
+        if records[at + 16] != 2:
+            raise ValueError(f"partition {partition}: record batch magic {records[at + 16]}")
+        if attributes & 0x07:
+            raise ValueError(f"partition {partition}: a compressed batch (codec "
+                             f"{attributes & 0x07}), which this probe does not decode")
+        count = struct.unpack_from(">i", records, at + 57)[0]
+        pos = at + 61
+        for _ in range(count):
+            size, pos = varint(records, pos)
+            record_end = pos + size
+            pos += 1  # attributes
+            _, pos = varint(records, pos)  # timestamp delta
+            delta, pos = varint(records, pos)
+            key_length, pos = varint(records, pos)
+            pos += max(key_length, 0)
+            value_length, pos = varint(records, pos)
+            value = records[pos:pos + value_length] if value_length >= 0 else b""
+            if not attributes & 0x20:  # not a control batch
+                yield base_offset + delta, value
+            pos = record_end
+        at = end
+
+
+def kafka_values(address, topic):
+    brokers, topics = kafka_metadata(address, [topic])
+    hosts = {node: f"{host}:{port}" for node, host, port in brokers}
+    error, partitions = topics.get(topic, (3, {}))
+    if error:
+        raise ValueError(f"topic {topic}: error {error}")
+    for partition, (_, leader, _, _) in sorted(partitions.items()):
+        end = kafka_partition_offset(hosts[leader], topic, partition, -1)
+        offset = kafka_partition_offset(hosts[leader], topic, partition, -2)
+        while offset < end:
+            # Fetch v4: replica -1, no wait, up to 8 MiB from `offset`, read uncommitted.
+            body = struct.pack(">iiiib", -1, 0, 0, 8 << 20, 0) + struct.pack(">i", 1)
+            body += struct.pack(">h", len(topic)) + topic.encode()
+            body += struct.pack(">iiqi", 1, partition, offset, 8 << 20)
+            reply = kafka_request(hosts[leader], 1, 4, body)
+            at = 4 + 4  # throttle time, topic count
+            (n,) = struct.unpack_from(">h", reply, at)
+            at += 2 + n + 4  # the topic, its partition count
+            _, p_error, _, _ = struct.unpack_from(">ihqq", reply, at)
+            at += 22
+            if p_error:
+                raise ValueError(f"{topic}/{partition}: Fetch error {p_error}")
+            (aborted,) = struct.unpack_from(">i", reply, at)
+            at += 4 + 16 * max(aborted, 0)
+            (size,) = struct.unpack_from(">i", reply, at)
+            got = 0
+            for record_offset, value in record_values(reply[at + 4:at + 4 + max(size, 0)],
+                                                      partition):
+                if record_offset >= offset:
+                    print(partition, record_offset, value.hex())
+                    offset = record_offset + 1
+                    got += 1
+            if not got:
+                raise ValueError(f"{topic}/{partition}: no record at offset {offset} of {end}")
+
+
 def kafka_partition_offset(address, topic, partition, timestamp):
     """ListOffsets v1 at the partition's leader: its end (-1) or its first offset (-2)."""
     body = struct.pack(">ii", -1, 1) + struct.pack(">h", len(topic)) + topic.encode()
@@ -404,29 +494,44 @@ def stored_ns(rfc3339):
     return int(whole.timestamp()) * 1_000_000_000 + int((fraction + "000000000")[:9])
 
 
-def nats_times(address, stream):
+def nats_messages(address, stream):
+    """Every message the stream holds, as $JS.API.STREAM.MSG.GET answers it, in sequence order."""
     last = nats_request(address, f"$JS.API.STREAM.INFO.{stream}")["state"]["last_seq"]
     # One connection, every request sent at once, each with a reply subject of its own.
     with socket.create_connection(split_address(address), timeout=TIMEOUT_S) as sock:
         reader = sock.makefile("rb")
         if not reader.readline().startswith(b"INFO "):
             raise ValueError("unexpected greeting")
-        requests = [b'CONNECT {"verbose":false,"pedantic":false}\r\nSUB _INBOX.times.* 1\r\n']
+        requests = [b'CONNECT {"verbose":false,"pedantic":false}\r\nSUB _INBOX.get.* 1\r\n']
         for seq in range(1, last + 1):
             body = json.dumps({"seq": seq}).encode()
-            requests.append(f"PUB $JS.API.STREAM.MSG.GET.{stream} _INBOX.times.{seq} "
+            requests.append(f"PUB $JS.API.STREAM.MSG.GET.{stream} _INBOX.get.{seq} "
                             f"{len(body)}\r\n".encode() + body + b"\r\n")
         sock.sendall(b"".join(requests))
-        times = {}
+        messages = {}
         for subject, reply in nats_replies(sock, reader) if last else ():
             seq = int(subject.rsplit(".", 1)[1])
             if "error" in reply:
                 raise ValueError(f"JetStream: message {seq}: {reply['error']}")
-            times[seq] = stored_ns(reply["message"]["time"])
-            if len(times) == last:
+            messages[seq] = reply["message"]
+            if len(messages) == last:
                 break
-    for seq in range(1, last + 1):
-        print(times[seq])
+    return [messages[seq] for seq in range(1, last + 1)]
+
+
+def nats_times(address, stream):
+    for message in nats_messages(address, stream):
+        print(stored_ns(message["time"]))
+
+
+def nats_sizes(address, stream):
+    for message in nats_messages(address, stream):
+        print(len(base64.b64decode(message.get("data") or "")))
+
+
+def nats_payloads(address, stream):
+    for message in nats_messages(address, stream):
+        print(base64.b64decode(message.get("data") or "").hex())
 
 
 def probe_nats_info(address):
@@ -459,6 +564,8 @@ def main(argv):
                 "nats-stream-state": (nats_stream_state, 2, 2),
                 "nats-stream-stepdown": (nats_stream_stepdown, 2, 2),
                 "nats-pending": (nats_pending, 2, 2), "nats-times": (nats_times, 2, 2),
+                "nats-sizes": (nats_sizes, 2, 2), "nats-payloads": (nats_payloads, 2, 2),
+                "kafka-values": (kafka_values, 2, 2),
                 "kafka-topics": (kafka_topics, 2, 2), "nats-streams": (nats_streams, 2, 2),
                 "kafka-leader-counts": (kafka_leader_counts, 2, 2),
                 "kafka-end-offsets": (kafka_end_offsets, 2, 2),

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <chrono>
@@ -11,13 +12,16 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "broker_env.hpp"
 #include "brokerload_process.hpp"
+#include "message/header.hpp"
 
 namespace brokerload::testing {
 namespace {
@@ -255,6 +259,129 @@ TEST(Engine, SkewedKeysFillKafkasPartitionsInTheirZipfShares) {
         << "partition " << p << " (" << ends.text << ")";
   }
   EXPECT_EQ(Cleanup(process.ConfigPath()).exit_code, 0);
+}
+
+// workload.message_size as a log-normal: the sizes JetStream stored (deploy/local/probe.py
+// nats-sizes, every message of the stream) have the configured median and 99th percentile, within
+// 5 sigma of their ranks, stay within min and max, and add up to brokerload's own
+// bytes_published_total.
+TEST(Engine, LogNormalSizesAreWhatJetStreamStores) {
+  constexpr int kSized = 3'000;
+  constexpr std::uint32_t kP50 = 1'000;
+  constexpr std::uint32_t kP99 = 20'000;
+  constexpr std::uint32_t kMax = 65'536;
+  std::string nats, address;
+  ASSERT_TRUE(SingleTargetYaml("nats", nats, address));
+  const std::string prefix = UniqueName("sizes");
+  BrokerloadProcess process(
+      nats + "workload: {topics: 1, topic_prefix: " + prefix +
+      ", message_size: {distribution: lognormal, p50: " + std::to_string(kP50) +
+      ", p99: " + std::to_string(kP99) + ", max: " + std::to_string(kMax) + "}}\n" +
+      "profile: {stages: [{name: s, rate: 3000, messages: " + std::to_string(kSized) +
+      "}]}\n"
+      "metrics: {listen: \"127.0.0.1:0\"}\n"
+      "run: {warmup: 0s, max_send_lag: 60s}\n");
+  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(90));
+  ASSERT_NE(port, 0) << process.Log();
+  std::string metrics;
+  ASSERT_TRUE(WaitForAbove(port, metrics, "brokerload_messages_acked_total", "nats", kSized - 1,
+                           std::chrono::seconds(60)))
+      << process.Log();
+  const double published_bytes =
+      SumMetric(metrics, "brokerload_bytes_published_total", {{"target", "nats"}});
+  EXPECT_EQ(process.Terminate(std::chrono::seconds(30)), 0) << process.Log();
+  const CommandOutput out =
+      Command("python3 " BROKERLOAD_SOURCE_DIR "/deploy/local/probe.py nats-sizes " +
+              address.substr(address.find("//") + 2) + " " + prefix + "-0");
+  ASSERT_EQ(out.exit_code, 0) << out.text;
+  std::vector<std::uint32_t> stored;
+  std::istringstream lines(out.text);
+  for (std::uint32_t size = 0; lines >> size;) stored.push_back(size);
+  // The readiness probe's messages come first: the run's are the last kSized.
+  ASSERT_GE(stored.size(), static_cast<std::size_t>(kSized)) << out.text;
+  std::vector<std::uint32_t> sizes(stored.end() - kSized, stored.end());
+  double sum = 0;
+  for (std::uint32_t size : sizes) sum += size;
+  EXPECT_EQ(sum, published_bytes);
+  std::sort(sizes.begin(), sizes.end());
+  EXPECT_GE(sizes.front(), 56u);  // the header
+  EXPECT_LE(sizes.back(), kMax);
+  for (const auto& [q, size] : {std::pair{0.5, kP50}, {0.99, kP99}}) {
+    const double spread = 5 * std::sqrt(kSized * q * (1 - q));
+    EXPECT_LE(sizes[static_cast<std::size_t>(kSized * q - spread)], size) << q;
+    EXPECT_GE(
+        sizes[std::min<std::size_t>(static_cast<std::size_t>(kSized * q + spread), kSized - 1)],
+        size)
+        << q;
+  }
+  EXPECT_EQ(Cleanup(process.ConfigPath()).exit_code, 0);
+}
+
+// workload.payload samples, sent in turn after brokerload's header: what Kafka and JetStream
+// stored (deploy/local/probe.py kafka-values, every record of the topic; nats-payloads, every
+// message of the stream) is each run message's header, then exactly sample (sequence % 5), once
+// per sequence number.
+TEST(Engine, SamplePayloadsAreStoredWholeAfterTheHeader) {
+  constexpr int kSampled = 600;
+  const std::vector<std::string> samples = {R"({"id":1,"name":"alpha"})",
+                                            R"({"id":2,"tags":["x","y"],"nested":{"k":"v"}})",
+                                            R"({"id":3})", R"({"id":4,"text":"caf\u00e9 \u2603"})",
+                                            R"({"id":5,"pad":")" + std::string(700, 'p') + R"("})"};
+  const std::string file =
+      std::filesystem::temp_directory_path() / (UniqueName("samples") + ".jsonl");
+  {
+    std::ofstream out(file);
+    for (const std::string& sample : samples) out << sample << "\n";
+  }
+  std::string targets, kafka, nats;
+  ASSERT_TRUE(BothTargetsYaml(targets));
+  ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
+  ASSERT_TRUE(LoadBrokerAddress("NATS_URL", nats));
+  const std::string prefix = UniqueName("samples");
+  BrokerloadProcess process(
+      targets + "workload: {topics: 1, topic_prefix: " + prefix + ", payload: {samples: " + file +
+      "}}\n" + "profile: {stages: [{name: s, rate: 600, messages: " + std::to_string(kSampled) +
+      "}]}\n"
+      "metrics: {listen: \"127.0.0.1:0\"}\n"
+      "run: {warmup: 0s, max_send_lag: 60s}\n");
+  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(90));
+  ASSERT_NE(port, 0) << process.Log();
+  std::string metrics;
+  for (const char* target : {"kafka", "nats"}) {
+    ASSERT_TRUE(WaitForAbove(port, metrics, "brokerload_messages_acked_total", target, kSampled - 1,
+                             std::chrono::seconds(60)))
+        << target << process.Log();
+  }
+  EXPECT_EQ(process.Terminate(std::chrono::seconds(30)), 0) << process.Log();
+  const auto check = [&](const std::string& target, const std::string& command, bool kafka_lines) {
+    const CommandOutput out = Command("python3 " BROKERLOAD_SOURCE_DIR "/deploy/local/probe.py " +
+                                      command + " " + prefix + "-0");
+    ASSERT_EQ(out.exit_code, 0) << target << ": " << out.text;
+    std::set<std::uint64_t> sequences;
+    std::istringstream lines(out.text);
+    for (std::string line; std::getline(lines, line);) {
+      const std::string hex = kafka_lines ? line.substr(line.rfind(' ') + 1) : line;
+      std::vector<std::byte> payload;
+      for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+        payload.push_back(static_cast<std::byte>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+      }
+      const std::optional<message::Header> header = message::Decode(payload);
+      ASSERT_TRUE(header) << target << ": a stored message without brokerload's header: " << line;
+      if (message::IsProbe(*header)) continue;
+      const std::string body(reinterpret_cast<const char*>(payload.data()) + message::kHeaderSize,
+                             payload.size() - message::kHeaderSize);
+      EXPECT_EQ(body, samples[header->sequence % samples.size()])
+          << target << " sequence " << header->sequence;
+      EXPECT_TRUE(sequences.insert(header->sequence).second)
+          << target << ": sequence " << header->sequence << " stored twice";
+    }
+    EXPECT_EQ(sequences.size(), static_cast<std::size_t>(kSampled)) << target;
+    EXPECT_EQ(*sequences.rbegin(), kSampled - 1u) << target;
+  };
+  check("kafka", "kafka-values " + kafka, true);
+  check("nats", "nats-payloads " + nats.substr(nats.find("//") + 2), false);
+  EXPECT_EQ(Cleanup(process.ConfigPath()).exit_code, 0);
+  std::filesystem::remove(file);
 }
 
 // Settings that librdkafka refuses only when it creates the client (here max.in.flight above 5

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "pacing/publisher.hpp"
+#include "pacing/sizes.hpp"
 
 namespace brokerload::app {
 namespace {
@@ -70,8 +71,7 @@ report::StageResult Measure(const TargetRuntime& target, const config::Config& c
   r.rate_estimable = end_ns == window.end_ns && r.window_seconds >= 1.0 &&
                      r.window_seconds * 1e3 >= 10 * r.end_to_end_ms.p99;
   r.achieved_rate = static_cast<double>(r.consumed_in_window) / std::max(r.window_seconds, 1e-9);
-  const double mean_size = (config.workload.min_size + config.workload.max_size) / 2.0;
-  r.achieved_mb_per_s = r.achieved_rate * mean_size / 1e6;
+  r.achieved_mb_per_s = r.achieved_rate * pacing::SizeChooser(config.workload, 0).Mean() / 1e6;
   const accounting::HistogramSnapshot lag = latency.send_lag.Snapshot();
   r.send_lag_p50_ms = Ms(lag.QuantileNs(0.5));
   r.send_lag_p99_ms = Ms(lag.QuantileNs(0.99));

@@ -2,12 +2,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "log/log.hpp"
+#include "message/samples.hpp"
 
 // brokerload's configuration, as read from YAML by loader.hpp. Every field has the default that
 // config/brokerload.yaml documents; docs/configuration.md is the reference.
@@ -19,7 +21,27 @@ using Properties = std::vector<std::pair<std::string, std::string>>;
 enum class Storage { kMemory, kFile };
 enum class Discard { kOld, kNew };
 enum class AckPolicy { kNone, kAll, kExplicit };
-enum class PayloadKind { kRandom, kCompressible };
+enum class PayloadKind { kRandom, kCompressible, kSamples };
+// workload.payload: {samples: PATH, order: ...}: the sample payloads, loaded (and checked) with
+// the config. Equal when the path, the order and the samples' bytes are.
+struct PayloadSamples {
+  std::string path;
+  bool random_order = false;  // order: random (each message's sample drawn); else in turn
+  std::shared_ptr<const message::Samples> data;
+
+  bool operator==(const PayloadSamples& other) const {
+    return path == other.path && random_order == other.random_order &&
+           (data == other.data || (data && other.data && data->Digest() == other.data->Digest()));
+  }
+};
+// How each message's size is drawn between workload.min_size and max_size.
+enum class SizeDistribution { kUniform, kLogNormal, kTable };
+struct SizeWeight {
+  int size = 0;  // bytes, header included
+  double weight = 0;
+
+  bool operator==(const SizeWeight&) const = default;
+};
 enum class WorkMode { kNone, kSpin, kSleep };
 // What an instance does (docs/scaling.md): publish and consume its own messages; only publish;
 // or only consume, accounting for every producer's messages by their headers.
@@ -142,10 +164,20 @@ struct Workload {
   // Producer connections (each with its own publisher thread) and consumer connections per
   // target; a multiple of it must be `topics`: lane k publishes and consumes topics t % N == k.
   int publishers = 1;
-  int min_size = 256;  // bytes, header included
+  // Each message's size, header included: min_size when max_size equals it; else drawn for each
+  // message by size_distribution (pacing::SizeChooser): uniform from min_size to max_size; log-
+  // normal with median size_p50 and 99th percentile size_p99, cut to [min_size, max_size]; or
+  // one of size_table's sizes with a probability proportional to its weight (min_size and
+  // max_size are then its smallest and largest).
+  int min_size = 256;
   int max_size = 256;
+  SizeDistribution size_distribution = SizeDistribution::kUniform;
+  int size_p50 = 0;
+  int size_p99 = 0;
+  std::vector<SizeWeight> size_table;
   PayloadKind payload = PayloadKind::kRandom;
-  int keys = 0;  // 0: no key; N: N aggregate keys, each consumed in order
+  PayloadSamples samples;  // with PayloadKind::kSamples
+  int keys = 0;            // 0: no key; N: N aggregate keys, each consumed in order
   // 0: the keys in turn (message n of a topic gets key n % keys); s > 0: each message's key drawn
   // at random with the Zipf law, key k (from 0) with a probability proportional to 1/(k+1)^s.
   double key_skew = 0;

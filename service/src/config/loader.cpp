@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -42,6 +43,137 @@ bool ValidListen(const std::string& listen) {
   return port >= 0 && port <= 65535;
 }
 
+constexpr int kMinSize = static_cast<int>(message::kHeaderSize);
+constexpr int kMaxSize = 1 << 20;
+constexpr std::size_t kMaxTableSizes = 1'000;
+
+// workload.message_size as a map: {min, max} (uniform), {distribution: lognormal, p50, p99[, min,
+// max]} or {distribution: table, sizes: {SIZE: WEIGHT, ...}}.
+void ReadSizeDistribution(YamlReader& r, const YAML::Node& size, const std::string& path,
+                          Workload& w) {
+  if (!r.CheckMap(size, path, {"distribution", "min", "max", "p50", "p99", "sizes"})) return;
+  r.Enum(size, path, "distribution", w.size_distribution,
+         {{"uniform", SizeDistribution::kUniform},
+          {"lognormal", SizeDistribution::kLogNormal},
+          {"table", SizeDistribution::kTable}});
+  const auto refuse = [&](const char* key, const std::string& why) {
+    if (size[key]) r.Error(size[key], path + "." + key, why);
+  };
+  const std::size_t errors_before = r.ErrorCount();
+  switch (w.size_distribution) {
+    case SizeDistribution::kUniform:
+      for (const char* key : {"p50", "p99", "sizes"})
+        refuse(key, "absent unless distribution is lognormal or table");
+      r.Int(size, path, "min", w.min_size, kMinSize, kMaxSize);
+      r.Int(size, path, "max", w.max_size, kMinSize, kMaxSize);
+      break;
+    case SizeDistribution::kLogNormal:
+      refuse("sizes", "absent unless distribution is table");
+      w.min_size = kMinSize;
+      w.max_size = kMaxSize;
+      r.Int(size, path, "min", w.min_size, kMinSize, kMaxSize);
+      r.Int(size, path, "max", w.max_size, kMinSize, kMaxSize);
+      if (!size["p50"] || !size["p99"]) {
+        r.Error(size, path + (size["p50"] ? ".p99" : ".p50"),
+                "the log-normal's median (p50) and 99th percentile (p99) in bytes");
+        return;
+      }
+      r.Int(size, path, "p50", w.size_p50, kMinSize, kMaxSize);
+      r.Int(size, path, "p99", w.size_p99, kMinSize, kMaxSize);
+      if (r.ErrorCount() != errors_before) return;
+      if (w.size_p99 <= w.size_p50) {
+        r.Error(size["p99"], path + ".p99",
+                "a size above p50 (" + std::to_string(w.size_p50) + ")");
+      } else if (w.size_p50 < w.min_size || w.size_p99 > w.max_size) {
+        r.Error(size, path,
+                "min <= p50 and p99 <= max (" + std::to_string(w.min_size) +
+                    " <= " + std::to_string(w.size_p50) + ", " + std::to_string(w.size_p99) +
+                    " <= " + std::to_string(w.max_size) + ")");
+      }
+      return;
+    case SizeDistribution::kTable: {
+      for (const char* key : {"min", "max", "p50", "p99"}) {
+        refuse(key, "absent with distribution table (its sizes bound it)");
+      }
+      const YAML::Node sizes = size["sizes"];
+      if (!sizes || !sizes.IsMap() || sizes.size() == 0 || sizes.size() > kMaxTableSizes) {
+        r.Error(sizes ? sizes : size, path + ".sizes",
+                "a map of 1 to 1000 sizes in bytes to their weights, e.g. {256: 90, 4096: 10}");
+        return;
+      }
+      w.size_table.clear();
+      for (const auto& entry : sizes) {
+        const std::string key = path + ".sizes." + entry.first.Scalar();
+        SizeWeight sw;
+        std::size_t used = 0;
+        try {
+          sw.size = std::stoi(entry.first.Scalar(), &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used == 0 || used != entry.first.Scalar().size() || sw.size < kMinSize ||
+            sw.size > kMaxSize) {
+          r.Error(entry.first, key,
+                  "a size in bytes from " + std::to_string(kMinSize) + " (the header) to " +
+                      std::to_string(kMaxSize));
+          continue;
+        }
+        used = 0;
+        if (entry.second.IsScalar()) {
+          try {
+            sw.weight = std::stod(entry.second.Scalar(), &used);
+          } catch (const std::exception&) {
+            used = 0;
+          }
+        }
+        if (used == 0 || used != entry.second.Scalar().size() || !(sw.weight > 0) ||
+            !std::isfinite(sw.weight)) {
+          r.Error(entry.second, key, "a weight: a number above 0");
+          continue;
+        }
+        w.size_table.push_back(sw);
+      }
+      if (r.ErrorCount() != errors_before || w.size_table.empty()) return;
+      std::sort(w.size_table.begin(), w.size_table.end(),
+                [](const SizeWeight& a, const SizeWeight& b) { return a.size < b.size; });
+      w.min_size = w.size_table.front().size;
+      w.max_size = w.size_table.back().size;
+      return;
+    }
+  }
+  if (r.ErrorCount() == errors_before && w.max_size < w.min_size) {
+    r.Error(size["max"] ? size["max"] : size, path + ".max",
+            "a size of at least min (" + std::to_string(w.min_size) + ")");
+  }
+}
+
+// workload.payload: {samples: PATH, order: sequential|random}: loads the samples now, so that
+// validate-config names a sample that cannot be sent (message::Samples::Load).
+void ReadSamples(YamlReader& r, const YAML::Node& payload, const std::string& path, Workload& w) {
+  if (!r.CheckMap(payload, path, {"samples", "order"})) return;
+  if (!payload["samples"]) {
+    r.Error(payload, path + ".samples",
+            "a file of newline-delimited samples or a directory of one sample a file");
+    return;
+  }
+  std::string file;
+  r.String(payload, path, "samples", file);
+  bool random = false;
+  r.Enum(payload, path, "order", random, {{"sequential", false}, {"random", true}});
+  if (file.empty()) return;
+  std::string error;
+  std::shared_ptr<const message::Samples> samples = message::Samples::Load(file, error);
+  if (!samples) {
+    const YAML::Mark mark = payload["samples"].Mark();
+    r.ErrorAtLine(mark.line + 1, mark.column + 1, path + ".samples", error);
+    return;
+  }
+  w.payload = PayloadKind::kSamples;
+  w.samples = {file, random, std::move(samples)};
+  w.min_size = static_cast<int>(message::kHeaderSize);
+  w.max_size = static_cast<int>(message::kHeaderSize + w.samples.data->Largest());
+}
+
 void ReadWorkload(YamlReader& r, const YAML::Node& node, Workload& w) {
   const std::string path = "workload";
   if (!r.CheckMap(node, path,
@@ -65,23 +197,23 @@ void ReadWorkload(YamlReader& r, const YAML::Node& node, Workload& w) {
     r.Error(node["topic_prefix"], path + ".topic_prefix",
             "letters, digits, '-' and '_' only (it names Kafka topics and NATS streams)");
   }
-  const int min_size = static_cast<int>(message::kHeaderSize);
-  constexpr int kMaxSize = 1 << 20;
   if (const YAML::Node size = node["message_size"]; size && size.IsMap()) {
-    if (r.CheckMap(size, path + ".message_size", {"min", "max"})) {
-      r.Int(size, path + ".message_size", "min", w.min_size, min_size, kMaxSize);
-      r.Int(size, path + ".message_size", "max", w.max_size, min_size, kMaxSize);
-      if (w.max_size < w.min_size) {
-        r.Error(size["max"] ? size["max"] : size, path + ".message_size.max",
-                "a size of at least min (" + std::to_string(w.min_size) + ")");
-      }
-    }
+    ReadSizeDistribution(r, size, path + ".message_size", w);
   } else {
-    r.Int(node, path, "message_size", w.min_size, min_size, kMaxSize);
+    r.Int(node, path, "message_size", w.min_size, kMinSize, kMaxSize);
     w.max_size = w.min_size;
   }
-  r.Enum(node, path, "payload", w.payload,
-         {{"random", PayloadKind::kRandom}, {"compressible", PayloadKind::kCompressible}});
+  if (const YAML::Node payload = node["payload"]; payload && payload.IsMap()) {
+    ReadSamples(r, payload, path + ".payload", w);
+    if (w.payload == PayloadKind::kSamples && node["message_size"]) {
+      r.Error(node["message_size"], path + ".message_size",
+              "absent with payload samples (each message is its sample after brokerload's "
+              "56-byte header)");
+    }
+  } else {
+    r.Enum(node, path, "payload", w.payload,
+           {{"random", PayloadKind::kRandom}, {"compressible", PayloadKind::kCompressible}});
+  }
   r.Int(node, path, "keys", w.keys, 0, 1'000'000);
   r.Number(node, path, "key_skew", w.key_skew, 0, 10);
   if (w.key_skew > 0 && (w.keys < 2 || w.keys > 100'000)) {

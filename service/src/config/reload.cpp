@@ -1,5 +1,6 @@
 #include "config/reload.hpp"
 
+#include <tuple>
 #include <utility>
 
 namespace brokerload::config {
@@ -116,12 +117,27 @@ void DiffWorkload(Differ& d, Workload& a, Workload& b) {
   d.Fixed(a.topics_per_replica, b.topics_per_replica, "workload.topics_per_replica");
   d.Fixed(a.publishers, b.publishers, "workload.publishers");
   d.Fixed(a.topic_prefix, b.topic_prefix, "workload.topic_prefix");
-  // One key for both bounds, as the file writes them (`256` or `{min, max}`).
-  std::pair size_a{a.min_size, a.max_size};
-  std::pair size_b{b.min_size, b.max_size};
+  // Samples set the sizes: a change of samples is a change of payload only.
+  if (a.payload == PayloadKind::kSamples || b.payload == PayloadKind::kSamples) {
+    a.min_size = b.min_size;
+    a.max_size = b.max_size;
+  }
+  // One key for the whole size, as the file writes it (`256`, `{min, max}` or a distribution).
+  std::tuple size_a{a.min_size, a.max_size, a.size_distribution,
+                    a.size_p50, a.size_p99, a.size_table};
+  std::tuple size_b{b.min_size, b.max_size, b.size_distribution,
+                    b.size_p50, b.size_p99, b.size_table};
   d.Reloadable(size_a, size_b, "workload.message_size");
-  a.min_size = b.min_size = a.max_size = b.max_size = 0;
-  d.Reloadable(a.payload, b.payload, "workload.payload");
+  a.min_size = b.min_size = a.max_size = b.max_size = a.size_p50 = b.size_p50 = a.size_p99 =
+      b.size_p99 = 0;
+  a.size_distribution = b.size_distribution = SizeDistribution::kUniform;
+  a.size_table.clear();
+  b.size_table.clear();
+  std::pair payload_a{a.payload, a.samples};
+  std::pair payload_b{b.payload, b.samples};
+  d.Reloadable(payload_a, payload_b, "workload.payload");
+  a.payload = b.payload = PayloadKind::kRandom;
+  a.samples = b.samples = PayloadSamples{};
   d.Fixed(a.keys, b.keys, "workload.keys");
   d.Fixed(a.key_skew, b.key_skew, "workload.key_skew");
   d.Fixed(a.workers, b.workers, "workload.workers");

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "message/header.hpp"
+#include "pacing/draw.hpp"
 
 namespace brokerload::pacing {
 
@@ -23,12 +24,7 @@ KeyChooser::KeyChooser(std::uint32_t keys, double skew, std::uint64_t seed)
 std::uint32_t KeyChooser::KeyOf(std::uint64_t n, std::uint32_t topics) const {
   if (keys_ == 0) return message::kNoKey;
   if (cumulative_.empty()) return static_cast<std::uint32_t>((n / topics) % keys_);
-  // splitmix64's n-th output for the seed, then its top 53 bits as a fraction in [0, 1).
-  std::uint64_t z = seed_ + (n + 1) * 0x9E3779B97F4A7C15ULL;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  z ^= z >> 31;
-  const double u = static_cast<double>(z >> 11) * 0x1.0p-53;
+  const double u = UniformDraw(seed_, n);
   const auto at = std::upper_bound(cumulative_.begin(), cumulative_.end(), u);
   return static_cast<std::uint32_t>(std::min<std::ptrdiff_t>(at - cumulative_.begin(), keys_ - 1));
 }

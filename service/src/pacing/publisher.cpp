@@ -9,10 +9,12 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <random>
 #include <utility>
 
 #include "log/log.hpp"
 #include "message/header.hpp"
+#include "pacing/draw.hpp"
 
 namespace brokerload::pacing {
 
@@ -22,13 +24,18 @@ PublisherSettings MakeSettings(const config::Workload& workload, const config::R
   PublisherSettings s;
   s.schedule = &schedule;
   s.start_ns = start_ns;
-  s.min_size = static_cast<std::uint32_t>(workload.min_size);
-  s.max_size = static_cast<std::uint32_t>(workload.max_size);
-  s.payload.resize(s.max_size);
+  s.sizes = SizeChooser(workload, seed);
+  if (workload.payload == config::PayloadKind::kSamples) {
+    s.samples = workload.samples.data;
+    s.random_samples = workload.samples.random_order;
+    s.payload.resize(message::kHeaderSize + s.samples->Largest());
+  } else {
+    s.payload.resize(s.sizes.Max());
+  }
   if (workload.payload == config::PayloadKind::kRandom) {
     std::mt19937_64 random(seed);
     for (std::byte& b : s.payload) b = static_cast<std::byte>(random() & 0xFF);
-  } else {
+  } else if (workload.payload == config::PayloadKind::kCompressible) {
     const char pattern[] = "brokerload compressible payload 0123456789 ";
     for (std::size_t i = 0; i < s.payload.size(); ++i) {
       s.payload[i] = static_cast<std::byte>(pattern[i % (sizeof pattern - 1)]);
@@ -54,6 +61,7 @@ Publisher::Publisher(const config::Workload& workload, const config::Run& run,
       lanes_(std::max<std::uint32_t>(lane.count, 1)),
       count_(lane.index),
       sequence_(topics_, 0) {
+  seed_ = identity.run_id ^ 0x5A3D'1E5A'3D1E'5A3DULL;  // samples' draws apart from keys' and sizes'
   PublisherSettings settings = MakeSettings(workload, run, schedule, start_ns, identity.run_id);
   Install(settings, 0);
   if (!schedule.Stages().empty()) stage_.store(&schedule.Stages().front());
@@ -69,8 +77,9 @@ void Publisher::Install(PublisherSettings& settings, std::uint64_t first) {
   window_ = schedule_->UnpacedWindow();
   unpaced_.store(window_.has_value(), std::memory_order_relaxed);
   total_ = window_ ? std::nullopt : schedule_->TotalMessages();
-  min_size_ = settings.min_size;
-  max_size_ = settings.max_size;
+  std::swap(sizes_, settings.sizes);
+  samples_.swap(settings.samples);
+  random_samples_ = settings.random_samples;
   payload_.swap(settings.payload);
   next_ = Align(first);
 }
@@ -98,11 +107,6 @@ void Publisher::Switch() {
   }
   Install(next, first);
   pending_.reset();  // frees the previous payload: once per reload, never per message
-}
-
-std::uint32_t Publisher::NextSize() {
-  if (min_size_ == max_size_) return min_size_;
-  return min_size_ + static_cast<std::uint32_t>(size_random_() % (max_size_ - min_size_ + 1));
 }
 
 // Counts this lane's messages in [next_, until) as dropped, split by accounting phase and spread
@@ -209,7 +213,20 @@ driver::Status Publisher::SendOne(std::int64_t intended_ns, std::int64_t actual_
   header.sequence = sequence_[topic];
   header.intended_ns = intended_ns;
   header.actual_ns = actual_ns;
-  const std::span payload(payload_.data(), NextSize());
+  std::size_t size = 0;
+  if (samples_) {
+    const std::size_t count = samples_->Count();
+    const std::span<const std::byte> sample = samples_->Sample(
+        random_samples_ ? std::min(static_cast<std::size_t>(UniformDraw(seed_, count_) *
+                                                            static_cast<double>(count)),
+                                   count - 1)
+                        : static_cast<std::size_t>(count_ % count));
+    std::memcpy(payload_.data() + message::kHeaderSize, sample.data(), sample.size());
+    size = message::kHeaderSize + sample.size();
+  } else {
+    size = sizes_.SizeOf(count_);
+  }
+  const std::span payload(payload_.data(), size);
   message::Encode(header, payload);
   std::array<std::byte, 4> key_bytes{};
   std::span<const std::byte> key;

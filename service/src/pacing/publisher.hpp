@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -12,10 +11,12 @@
 #include "accounting/target_accounting.hpp"
 #include "config/config.hpp"
 #include "driver/driver.hpp"
+#include "message/samples.hpp"
 #include "pacing/clock.hpp"
 #include "pacing/doorbell.hpp"
 #include "pacing/keys.hpp"
 #include "pacing/schedule.hpp"
+#include "pacing/sizes.hpp"
 #include "pacing/wake_lead.hpp"
 
 namespace brokerload::pacing {
@@ -25,11 +26,13 @@ namespace brokerload::pacing {
 struct PublisherSettings {
   const Schedule* schedule = nullptr;  // not owned; at least one stage; outlives the Publisher
   std::int64_t start_ns = 0;           // when the schedule's message 0 is due (Unix ns)
-  std::uint32_t min_size = 0;          // bytes, header included
-  std::uint32_t max_size = 0;
-  std::vector<std::byte> payload;  // max_size bytes: the pattern every message is cut from
-  std::int64_t max_lag_ns = 0;     // run.max_send_lag
-  std::int64_t min_wake_ns = 0;    // run.min_wake
+  SizeChooser sizes;                   // each message's size, header included (without samples)
+  std::vector<std::byte> payload;      // the largest message: the pattern every message is cut from
+  // workload.payload samples: message n is the header then sample n % count, or a drawn one.
+  std::shared_ptr<const message::Samples> samples;
+  bool random_samples = false;
+  std::int64_t max_lag_ns = 0;   // run.max_send_lag
+  std::int64_t min_wake_ns = 0;  // run.min_wake
 };
 
 // Settings for `schedule` from `start_ns`: the workload's sizes and payload kind (random bytes
@@ -49,7 +52,9 @@ struct Lane {
 // each message's intended time being its send time (closed loop: no send lag, no coordinated-
 // omission correction), in the warm-up stage until the warm-up's time has passed; offered
 // settings take over at their start_ns. Message n of the run goes to topic n % topics; with
-// keys, to key (n / topics) % keys, or a Zipf draw of n (KeyChooser). A send refused with
+// keys, to key (n / topics) % keys, or a Zipf draw of n (KeyChooser); its size is SizeChooser's
+// for n, or with samples its sample's (n % samples, or drawn from the run id and n), copied after
+// the header into the publisher's own buffer. A send refused with
 // kQueueFull is retried at the next step (so lag grows, and sends count as late); messages more
 // than max_send_lag behind are dropped and counted, so nothing queues without bound. Not
 // thread-safe: one thread calls Step(), NextWakeNs(), NextDueNs(), SettlesForRoom() and
@@ -146,7 +151,6 @@ class Publisher {
   // on kQueueFull nothing changes, so the same message goes next time.
   driver::Status SendOne(std::int64_t intended_ns, std::int64_t actual_ns);
   void UpdateStage(std::int64_t now_ns);
-  std::uint32_t NextSize();
   void Drop(std::uint64_t until);
   // The first index at or after `n` that is this lane's.
   std::uint64_t Align(std::uint64_t n) const {
@@ -169,14 +173,15 @@ class Publisher {
   std::optional<std::uint64_t> total_;
   std::optional<std::uint64_t> window_;  // unpaced: at most this many in flight
   bool last_step_sent_ = false;
-  std::uint32_t min_size_ = 0;
-  std::uint32_t max_size_ = 0;
+  SizeChooser sizes_;
+  std::shared_ptr<const message::Samples> samples_;
+  bool random_samples_ = false;
+  std::uint64_t seed_ = 0;          // the run id: draws of samples
   std::vector<std::byte> payload_;  // reused for every message: no allocation per send
   std::uint64_t next_ = 0;          // the next message's index in schedule_ (this lane's)
   std::uint64_t count_ = 0;  // the run's messages handled (sent, failed or dropped) before the
                              // next, every lane's: this lane's next is message count_ of the run
-  std::vector<std::uint64_t> sequence_;  // per topic: the next sequence number to send
-  std::minstd_rand size_random_{42};
+  std::vector<std::uint64_t> sequence_;               // per topic: the next sequence number to send
   std::atomic<PublisherSettings*> offered_{nullptr};  // owned; Offer() -> TakeOffer()
   std::unique_ptr<PublisherSettings> pending_;        // taken, waiting for its start_ns
   std::atomic<const StagePlan*> stage_{nullptr};

@@ -94,6 +94,11 @@ std::string KeysText(const Comparison& comparison) {
               : std::string("in turn"));
 }
 
+std::string SizesText(const Comparison& c) {
+  if (!c.message_sizes.empty()) return c.message_sizes;
+  return std::to_string(c.message_size) + "-byte messages";
+}
+
 std::string BurstNote(const Comparison& comparison) {
   if (comparison.burst_interval_seconds <= 0 && !comparison.burst_interval_auto) return "";
   const std::string interval =

@@ -35,6 +35,8 @@ std::string Quantile(const LatencySummary& summary, double q, double value,
                      const char* format = "%.2f");
 // The achieved rate as text, or why there is none.
 std::string RateText(double rate, bool estimable);
+// The messages' sizes as the workload line names them ("256-byte messages").
+std::string SizesText(const Comparison& comparison);
 // One sentence when the messages went in bursts (profile.burst_interval), preceded by a space;
 // empty otherwise.
 std::string BurstNote(const Comparison& comparison);

@@ -204,8 +204,8 @@ std::string Introduction(const Comparison& c) {
   std::string html =
       "<h1>brokerload comparison: " + Escape(Title(c)) + "</h1>\n<p>Generated " +
       Escape(c.generated_at) + " by brokerload " + Escape(c.brokerload_version) + "; " +
-      std::to_string(c.topics) + " topics, " + std::to_string(c.message_size) + "-byte messages" +
-      Escape(KeysText(c)) + "; targets run " + Escape(c.mode) + "; after readiness, a " +
+      std::to_string(c.topics) + " topics, " + Escape(SizesText(c)) + Escape(KeysText(c)) +
+      "; targets run " + Escape(c.mode) + "; after readiness, a " +
       FormatNumber(c.warmup_seconds, "%g") + " s warm-up excluded from every figure." +
       Escape(BurstNote(c)) +
       " Latency charts use a log scale. Full tables (versions, settings, durability): report.md; "

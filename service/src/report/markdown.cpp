@@ -127,8 +127,8 @@ std::string Introduction(const Comparison& c) {
     md += "**Interrupted " + c.interrupted + "**: " + kInterruptedNote + "\n\n";
   }
   return md + "Generated " + c.generated_at + " by brokerload " + c.brokerload_version +
-         ". Workload: " + std::to_string(c.topics) + " topics, " + std::to_string(c.message_size) +
-         "-byte messages" + KeysText(c) + ", " +
+         ". Workload: " + std::to_string(c.topics) + " topics, " + SizesText(c) + KeysText(c) +
+         ", " +
          (c.workers == 0 ? std::string("accounting on the consumer threads")
                          : std::to_string(c.workers) + " consumer workers") +
          "; targets run " + c.mode +

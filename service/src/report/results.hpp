@@ -167,9 +167,12 @@ struct Comparison {
   double burst_interval_seconds = 0;  // profile.burst_interval; 0: each message at its own time
   bool burst_interval_auto = false;   // profile.burst_interval: auto (each stage's from its rate)
   int topics = 0;
-  int message_size = 0;
-  int keys = 0;         // workload.keys; 0: none
-  double key_skew = 0;  // workload.key_skew; 0: the keys in turn
+  int message_size = 0;      // workload.message_size: the smallest, header included
+  int message_size_max = 0;  // the largest
+  double message_size_mean = 0;
+  std::string message_sizes;  // as the report names them: "256-byte messages"
+  int keys = 0;               // workload.keys; 0: none
+  double key_skew = 0;        // workload.key_skew; 0: the keys in turn
   int workers = 0;
   std::vector<std::string> targets;  // in run order
   std::vector<std::string> stages;   // in run order

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -306,6 +307,100 @@ TEST(ConfigLoader, AKeySkewNeedsFromTwoTo100000KeysAndIsFrom0To10) {
                 ElementsAre(HasSubstr("workload.key_skew: expected a number from 0 to 10")))
         << bad;
   }
+}
+
+TEST(ConfigLoader, MessageSizesAreUniformLogNormalOrATable) {
+  const Config uniform = Valid(kTargets + "workload: {message_size: {min: 100, max: 2000}}\n");
+  EXPECT_EQ(uniform.workload.size_distribution, SizeDistribution::kUniform);
+  EXPECT_EQ(uniform.workload.max_size, 2'000);
+  const Config lognormal = Valid(
+      kTargets + "workload: {message_size: {distribution: lognormal, p50: 1024, p99: 16384}}\n");
+  EXPECT_EQ(lognormal.workload.size_distribution, SizeDistribution::kLogNormal);
+  EXPECT_EQ(lognormal.workload.size_p50, 1'024);
+  EXPECT_EQ(lognormal.workload.size_p99, 16'384);
+  EXPECT_EQ(lognormal.workload.min_size, 56);       // the header
+  EXPECT_EQ(lognormal.workload.max_size, 1 << 20);  // the largest message
+  const Config cut = Valid(kTargets +
+                           "workload: {message_size: {distribution: lognormal, p50: 1024, "
+                           "p99: 16384, min: 512, max: 16384}}\n");
+  EXPECT_EQ(cut.workload.min_size, 512);
+  EXPECT_EQ(cut.workload.max_size, 16'384);
+  const Config table = Valid(kTargets +
+                             "workload: {message_size: {distribution: table, sizes: {4096: 9, "
+                             "256: 90, 65536: 0.5}}}\n");
+  EXPECT_EQ(table.workload.size_distribution, SizeDistribution::kTable);
+  EXPECT_EQ(table.workload.size_table,
+            (std::vector<SizeWeight>{{256, 90}, {4'096, 9}, {65'536, 0.5}}));
+  EXPECT_EQ(table.workload.min_size, 256);
+  EXPECT_EQ(table.workload.max_size, 65'536);
+}
+
+TEST(ConfigLoader, SizeDistributionProblemsNameTheKey) {
+  const std::string w = kTargets + "workload:\n  message_size: ";
+  EXPECT_THAT(Errors(w + "{distribution: lognormal, p50: 1024}\n"),
+              ElementsAre(HasSubstr("workload.message_size.p99: expected the log-normal's median "
+                                    "(p50) and 99th percentile (p99) in bytes")));
+  EXPECT_THAT(Errors(w + "{distribution: lognormal, p50: 1024, p99: 1024}\n"),
+              ElementsAre(HasSubstr("workload.message_size.p99: expected a size above p50 (1024), "
+                                    "got '1024'")));
+  EXPECT_THAT(Errors(w + "{distribution: lognormal, p50: 1024, p99: 4096, max: 2048}\n"),
+              ElementsAre(HasSubstr("workload.message_size: expected min <= p50 and p99 <= max "
+                                    "(56 <= 1024, 4096 <= 2048)")));
+  EXPECT_THAT(Errors(w + "{distribution: lognormal, p50: 10, p99: 4096}\n"),
+              ElementsAre(HasSubstr("workload.message_size.p50: expected an integer from 56")));
+  EXPECT_THAT(Errors(w + "{distribution: normal}\n"),
+              ElementsAre(HasSubstr("workload.message_size.distribution: expected one of "
+                                    "lognormal|table|uniform")));
+  EXPECT_THAT(Errors(w + "{min: 100, max: 200, p50: 150}\n"),
+              ElementsAre(HasSubstr("workload.message_size.p50: expected absent unless "
+                                    "distribution is lognormal or table")));
+  EXPECT_THAT(Errors(w + "{distribution: table, sizes: {256: 1}, max: 300}\n"),
+              ElementsAre(HasSubstr("workload.message_size.max: expected absent with "
+                                    "distribution table (its sizes bound it)")));
+  EXPECT_THAT(Errors(w + "{distribution: table}\n"),
+              ElementsAre(HasSubstr("workload.message_size.sizes: expected a map of 1 to 1000 "
+                                    "sizes in bytes to their weights")));
+  EXPECT_THAT(Errors(w + "{distribution: table, sizes: {big: 1, 20: 1, 256: 0, 512: x}}\n"),
+              ElementsAre(HasSubstr("workload.message_size.sizes.big: expected a size in bytes "
+                                    "from 56 (the header) to 1048576, got 'big'"),
+                          HasSubstr("workload.message_size.sizes.20: expected a size in bytes"),
+                          HasSubstr("workload.message_size.sizes.256: expected a weight: a "
+                                    "number above 0, got '0'"),
+                          HasSubstr("workload.message_size.sizes.512: expected a weight")));
+}
+
+TEST(ConfigLoader, SamplePayloadsAreLoadedWithTheConfigAndSetTheSizes) {
+  const std::string path = ::testing::TempDir() + "loader_samples.jsonl";
+  std::ofstream(path) << "{\"a\":1}\n{\"long\":\"0123456789\"}\n";
+  const Config config =
+      Valid(kTargets + "workload: {payload: {samples: " + path + ", order: random}}\n");
+  EXPECT_EQ(config.workload.payload, PayloadKind::kSamples);
+  EXPECT_EQ(config.workload.samples.path, path);
+  EXPECT_TRUE(config.workload.samples.random_order);
+  ASSERT_TRUE(config.workload.samples.data);
+  EXPECT_EQ(config.workload.samples.data->Count(), 2u);
+  EXPECT_EQ(config.workload.max_size, 56 + 21);
+  EXPECT_FALSE(Valid(kTargets + "workload: {payload: {samples: " + path + "}}\n")
+                   .workload.samples.random_order);
+}
+
+TEST(ConfigLoader, SamplePayloadProblemsNameTheSampleFile) {
+  const std::string path = ::testing::TempDir() + "loader_samples_empty.jsonl";
+  std::ofstream(path) << "\n";
+  EXPECT_THAT(Errors(kTargets + "workload:\n  payload: {samples: " + path + "}\n"),
+              ElementsAre("test.yaml:4:22 workload.payload.samples: " + path +
+                          ": no sample (no non-empty line)"));
+  EXPECT_THAT(Errors(kTargets + "workload:\n  payload: {order: random}\n"),
+              ElementsAre(HasSubstr("workload.payload.samples: expected a file of "
+                                    "newline-delimited samples or a directory of one sample a "
+                                    "file")));
+  const std::string good = ::testing::TempDir() + "loader_samples_good.jsonl";
+  std::ofstream(good) << "x\n";
+  EXPECT_THAT(Errors(kTargets + "workload:\n  payload: {samples: " + good + ", order: shuffled}\n"),
+              ElementsAre(HasSubstr("workload.payload.order: expected one of random|sequential")));
+  EXPECT_THAT(
+      Errors(kTargets + "workload:\n  message_size: 100\n  payload: {samples: " + good + "}\n"),
+      ElementsAre(HasSubstr("workload.message_size: expected absent with payload samples")));
 }
 
 TEST(ConfigLoader, BurstIntervalIsAPacedProfilesFromAHundredMicrosecondsToASecond) {

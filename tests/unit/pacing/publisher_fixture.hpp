@@ -28,7 +28,8 @@ class FakeProducer final : public driver::Producer {
     std::vector<std::byte> key;
     message::Header header;
     std::size_t size;
-    std::byte last;  // the payload's last byte
+    std::byte last;               // the payload's last byte
+    std::vector<std::byte> body;  // the payload after the header
   };
 
   driver::Status Send(std::size_t topic, std::span<const std::byte> key,
@@ -42,7 +43,8 @@ class FakeProducer final : public driver::Producer {
                     {key.begin(), key.end()},
                     *message::Decode(payload),
                     payload.size(),
-                    payload.back()});
+                    payload.back(),
+                    {payload.begin() + message::kHeaderSize, payload.end()}});
     return driver::Status::kOk;
   }
   bool Flush(std::chrono::milliseconds) override { return true; }

@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -103,8 +105,12 @@ TEST_F(PublisherTest, SizesStayWithinMinAndMax) {
   workload_.min_size = 60;
   workload_.max_size = 90;
   Publisher p = Make(schedule_);
+  for (clock_.now = kStart; clock_.now < kStart + 999 * kMs; clock_.now += 50 * kMs) {
+    p.Step(clock_.now);
+  }
   clock_.now = kStart + 999 * kMs;
   p.Step(clock_.now);
+  ASSERT_EQ(producer_.sent.size(), 1'000u);
   std::size_t smallest = 1'000, largest = 0;
   for (const auto& s : producer_.sent) {
     smallest = std::min(smallest, s.size);
@@ -112,6 +118,64 @@ TEST_F(PublisherTest, SizesStayWithinMinAndMax) {
   }
   EXPECT_EQ(smallest, 60u);
   EXPECT_EQ(largest, 90u);
+}
+
+// Sample payloads from a file of three lines, for the tests below.
+config::PayloadSamples ThreeSamples(bool random_order) {
+  const std::string path = ::testing::TempDir() + "publisher_samples.jsonl";
+  std::ofstream(path) << "{\"a\":1}\n{\"bb\":22}\n{\"ccc\":333}\n";
+  std::string error;
+  config::PayloadSamples samples{path, random_order, message::Samples::Load(path, error)};
+  EXPECT_TRUE(samples.data) << error;
+  return samples;
+}
+
+std::string Text(const std::vector<std::byte>& bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+TEST_F(PublisherTest, SamplesAreSentInTurnAfterTheHeader) {
+  workload_.payload = config::PayloadKind::kSamples;
+  workload_.samples = ThreeSamples(false);
+  Publisher p = Make(schedule_);
+  clock_.now = kStart + 5 * kMs;
+  ASSERT_EQ(p.Step(clock_.now), 6u);
+  const char* expected[] = {"{\"a\":1}", "{\"bb\":22}", "{\"ccc\":333}"};
+  for (std::size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(Text(producer_.sent[i].body), expected[i % 3]) << i;
+    EXPECT_EQ(producer_.sent[i].size, message::kHeaderSize + std::strlen(expected[i % 3])) << i;
+    EXPECT_EQ(producer_.sent[i].header.intended_ns, kStart + static_cast<std::int64_t>(i) * kMs);
+  }
+}
+
+TEST_F(PublisherTest, SamplesDrawnAtRandomTakeEachInItsShareAndARetryKeepsItsSample) {
+  workload_.payload = config::PayloadKind::kSamples;
+  workload_.samples = ThreeSamples(true);
+  Publisher p = Make(schedule_);
+  producer_.refusals = {driver::Status::kOk, driver::Status::kQueueFull};
+  clock_.now = kStart + 2 * kMs;
+  ASSERT_EQ(p.Step(clock_.now), 1u);  // message 1 refused
+  for (; clock_.now <= kStart + 2'999 * kMs; clock_.now += 50 * kMs) p.Step(clock_.now);
+  clock_.now = kStart + 2'999 * kMs;
+  p.Step(clock_.now);
+  ASSERT_EQ(producer_.sent.size(), 3'000u);
+  std::map<std::string, int> counts;
+  for (const auto& sent : producer_.sent) ++counts[Text(sent.body)];
+  ASSERT_EQ(counts.size(), 3u);
+  for (const auto& [text, count] : counts)
+    EXPECT_NEAR(count, 1'000, 5 * std::sqrt(3'000 * 2 / 9.0)) << text;
+  // The same run and message index draw the same sample: a second publisher agrees throughout,
+  // the refused message included.
+  FakeProducer again;
+  Publisher q(workload_, run_, schedule_, again, accounting_, kRun, clock_, kStart);
+  for (clock_.now = kStart; clock_.now <= kStart + 2'999 * kMs; clock_.now += 50 * kMs) {
+    q.Step(clock_.now);
+  }
+  clock_.now = kStart + 2'999 * kMs;
+  q.Step(clock_.now);
+  ASSERT_EQ(again.sent.size(), 3'000u);
+  for (std::size_t i = 0; i < 3'000; ++i)
+    ASSERT_EQ(again.sent[i].body, producer_.sent[i].body) << i;
 }
 
 TEST_F(PublisherTest, FinishesWhenABoundedProfileIsDone) {

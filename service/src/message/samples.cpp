@@ -1,0 +1,121 @@
+#include "message/samples.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+namespace brokerload::message {
+namespace {
+
+std::string Thousands(std::size_t n) {
+  std::string digits = std::to_string(n);
+  for (std::size_t i = digits.size(); i > 3;) {
+    i -= 3;
+    digits.insert(i, ",");
+  }
+  return digits;
+}
+
+bool ReadFile(const std::filesystem::path& path, std::vector<char>& out, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = path.string() + ": cannot read it (" + std::strerror(errno) + ")";
+    return false;
+  }
+  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    error = path.string() + ": read failed";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::shared_ptr<const Samples> Samples::Load(const std::string& path, std::string& error) {
+  auto samples = std::make_shared<Samples>();
+  samples->path_ = path;
+  const auto add = [&](const std::string& where, const char* data, std::size_t size) {
+    if (size > kMaxSampleSize) {
+      error = where + ": a sample of " + Thousands(size) + " bytes; at most " +
+              Thousands(kMaxSampleSize) + " (1 MiB less brokerload's 56-byte header)";
+      return false;
+    }
+    if (samples->Count() >= kMaxSamples) {
+      error = where + ": more than " + Thousands(kMaxSamples) + " samples";
+      return false;
+    }
+    if (samples->bytes_.size() + size > kMaxSamplesBytes) {
+      error = where + ": the samples pass " + Thousands(kMaxSamplesBytes >> 20) +
+              " MiB together (the most brokerload holds in memory)";
+      return false;
+    }
+    const auto* bytes = reinterpret_cast<const std::byte*>(data);
+    samples->bytes_.insert(samples->bytes_.end(), bytes, bytes + size);
+    samples->offsets_.push_back(samples->bytes_.size());
+    samples->largest_ = std::max(samples->largest_, size);
+    return true;
+  };
+  std::error_code ec;
+  const std::filesystem::path root(path);
+  std::vector<char> content;
+  if (std::filesystem::is_directory(root, ec)) {
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
+      if (entry.is_regular_file() && entry.path().filename().string().front() != '.') {
+        files.push_back(entry.path());
+      }
+    }
+    if (ec) {
+      error = path + ": cannot list it (" + ec.message() + ")";
+      return nullptr;
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+      if (!ReadFile(file, content, error) || !add(file.string(), content.data(), content.size())) {
+        return nullptr;
+      }
+    }
+  } else {
+    if (!ReadFile(root, content, error)) return nullptr;
+    std::size_t line = 0;
+    for (std::size_t start = 0; start < content.size();) {
+      ++line;
+      const auto end_it =
+          std::find(content.begin() + static_cast<std::ptrdiff_t>(start), content.end(), '\n');
+      const auto end = static_cast<std::size_t>(end_it - content.begin());
+      std::size_t size = end - start;
+      if (size > 0 && content[start + size - 1] == '\r') --size;
+      if (size > 0 && !add(path + ":" + std::to_string(line), content.data() + start, size)) {
+        return nullptr;
+      }
+      start = end + 1;
+    }
+  }
+  if (samples->Count() == 0) {
+    error =
+        path + ": no sample (" +
+        (std::filesystem::is_directory(root, ec) ? "no regular file in it" : "no non-empty line") +
+        ")";
+    return nullptr;
+  }
+  std::uint64_t digest = 0xCBF29CE484222325ULL;
+  const auto mix = [&digest](std::uint64_t value) {
+    for (int i = 0; i < 8; ++i) {
+      digest ^= (value >> (8 * i)) & 0xFF;
+      digest *= 0x100000001B3ULL;
+    }
+  };
+  for (const std::byte b : samples->bytes_) {
+    digest ^= static_cast<std::uint64_t>(b);
+    digest *= 0x100000001B3ULL;
+  }
+  for (const std::size_t offset : samples->offsets_) mix(offset);
+  samples->digest_ = digest;
+  return samples;
+}
+
+}  // namespace brokerload::message
