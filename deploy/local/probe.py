@@ -63,6 +63,10 @@
                              prints "PARTITION OFFSET VALUE" for every record the topic holds
                              (Fetch v4 at each partition's leader; the value in hex; uncompressed
                              batches only), in partition then offset order.
+  probe.py kafka-log-bytes HOST:PORT PREFIX
+                             prints one line: the bytes the brokers' log directories hold for
+                             the topics whose names start with PREFIX, over every replica, and
+                             how many partitions ("bytes=81920 partitions=1"; DescribeLogDirs v1).
   probe.py kafka-topics HOST:PORT PREFIX
                              prints the topics whose names start with PREFIX, one a line.
   probe.py nats-streams HOST:PORT PREFIX
@@ -323,6 +327,40 @@ def kafka_values(address, topic):
                 raise ValueError(f"{topic}/{partition}: no record at offset {offset} of {end}")
 
 
+def kafka_log_bytes(address, prefix):
+    """The bytes every broker's log directories hold for the topics whose names start with
+    prefix (DescribeLogDirs v1 at each broker, every replica), and how many partitions."""
+    brokers, _ = kafka_metadata(address, [])
+    total = partitions = 0
+    for _, host, port in brokers:
+        reply = kafka_request(f"{host}:{port}", 35, 1, struct.pack(">i", -1))  # every topic
+        at = 4  # throttle time
+        (dirs,) = struct.unpack_from(">i", reply, at)
+        at += 4
+        for _ in range(dirs):
+            error, n = struct.unpack_from(">hh", reply, at)
+            at += 4 + n
+            if error:
+                raise ValueError(f"DescribeLogDirs error {error}")
+            (topics,) = struct.unpack_from(">i", reply, at)
+            at += 4
+            for _ in range(topics):
+                (n,) = struct.unpack_from(">h", reply, at)
+                name = reply[at + 2:at + 2 + n].decode()
+                at += 2 + n
+                (count,) = struct.unpack_from(">i", reply, at)
+                at += 4
+                for _ in range(count):
+                    _, size, _, _ = struct.unpack_from(">iqq?", reply, at)
+                    at += 21
+                    if name.startswith(prefix):
+                        total += size
+                        partitions += 1
+    if not partitions:
+        raise ValueError(f"no log directory holds a topic starting with {prefix}")
+    print(f"bytes={total} partitions={partitions}")
+
+
 def kafka_partition_offset(address, topic, partition, timestamp):
     """ListOffsets v1 at the partition's leader: its end (-1) or its first offset (-2)."""
     body = struct.pack(">ii", -1, 1) + struct.pack(">h", len(topic)) + topic.encode()
@@ -565,7 +603,7 @@ def main(argv):
                 "nats-stream-stepdown": (nats_stream_stepdown, 2, 2),
                 "nats-pending": (nats_pending, 2, 2), "nats-times": (nats_times, 2, 2),
                 "nats-sizes": (nats_sizes, 2, 2), "nats-payloads": (nats_payloads, 2, 2),
-                "kafka-values": (kafka_values, 2, 2),
+                "kafka-values": (kafka_values, 2, 2), "kafka-log-bytes": (kafka_log_bytes, 2, 2),
                 "kafka-topics": (kafka_topics, 2, 2), "nats-streams": (nats_streams, 2, 2),
                 "kafka-leader-counts": (kafka_leader_counts, 2, 2),
                 "kafka-end-offsets": (kafka_end_offsets, 2, 2),

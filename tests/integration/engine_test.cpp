@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -381,6 +382,72 @@ TEST(Engine, SamplePayloadsAreStoredWholeAfterTheHeader) {
   check("kafka", "kafka-values " + kafka, true);
   check("nats", "nats-payloads " + nats.substr(nats.find("//") + 2), false);
   EXPECT_EQ(Cleanup(process.ConfigPath()).exit_code, 0);
+  std::filesystem::remove(file);
+}
+
+// Kafka's compression.type on JSON samples: the ratio brokerload reports (its producer's bytes on
+// the wire, brokerload_producer_sent_bytes_total, over the bytes it published) against the one the
+// broker's own log shows (the topic's log size, probe.py kafka-log-bytes: DescribeLogDirs), with
+// and without zstd.
+TEST(Engine, KafkaCompressionRatioIsTheOneTheBrokersLogShows) {
+  constexpr int kCompressed = 3'000;
+  const std::string file =
+      std::filesystem::temp_directory_path() / (UniqueName("events") + ".jsonl");
+  {
+    std::ofstream out(file);
+    const char* paths[] = {"/api/orders", "/api/users/42", "/health", "/api/cart/items"};
+    for (int i = 0; i < 200; ++i) {
+      out << R"({"ts":"2026-12-07T10:)" << 10 + i % 50 << R"(:00Z","method":"GET","path":")"
+          << paths[i % 4] << R"(","status":)" << (i % 7 == 0 ? 500 : 200) << R"(,"latency_ms":)"
+          << i % 97 << R"j(,"agent":"Mozilla/5.0 (X11; Linux x86_64)"})j"
+          << "\n";
+    }
+  }
+  std::string kafka;
+  ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
+  // {brokerload's ratio, the broker's}
+  const auto ratios = [&](const std::string& codec) -> std::pair<double, double> {
+    const std::string prefix = UniqueName("codec");
+    BrokerloadProcess process(
+        "targets:\n  kafka: {bootstrap_servers: \"" + kafka +
+        "\", producer: {compression.type: " + codec +
+        ", linger.ms: \"20\", statistics.interval.ms: \"500\"}}\n"
+        "workload: {topics: 1, topic_prefix: " +
+        prefix + ", payload: {samples: " + file +
+        "}}\nprofile: {stages: [{name: s, rate: 3000, messages: " + std::to_string(kCompressed) +
+        "}]}\nmetrics: {listen: \"127.0.0.1:0\"}\nrun: {warmup: 0s, max_send_lag: 60s}\n");
+    const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(90));
+    EXPECT_NE(port, 0) << process.Log();
+    std::string metrics;
+    EXPECT_TRUE(port != 0 && WaitForAbove(port, metrics, "brokerload_messages_acked_total", "kafka",
+                                          kCompressed - 1, std::chrono::seconds(60)))
+        << process.Log();
+    // Two statistics intervals after the last ack: librdkafka has counted every request.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1'200));
+    metrics = HttpGet(port, "/metrics").second;
+    const double sent = SumMetric(metrics, "brokerload_producer_sent_bytes_total");
+    const double published = SumMetric(metrics, "brokerload_bytes_published_total");
+    EXPECT_EQ(process.Terminate(std::chrono::seconds(30)), 0) << process.Log();
+    const CommandOutput logs =
+        Command("python3 " BROKERLOAD_SOURCE_DIR "/deploy/local/probe.py kafka-log-bytes " + kafka +
+                " " + prefix + "-");
+    EXPECT_EQ(logs.exit_code, 0) << logs.text;
+    const double stored = logs.exit_code == 0 ? std::stod(logs.text.substr(6)) : 0;
+    EXPECT_EQ(Cleanup(process.ConfigPath()).exit_code, 0);
+    EXPECT_GT(published, 0) << codec;
+    return {sent / published, stored / published};
+  };
+  const auto [none_ours, none_broker] = ratios("none");
+  const auto [zstd_ours, zstd_broker] = ratios("zstd");
+  std::printf("sent/published against stored/published: none %.3f / %.3f, zstd %.3f / %.3f\n",
+              none_ours, none_broker, zstd_ours, zstd_broker);
+  // Uncompressed the log holds what was published and a record's framing; so does the wire.
+  EXPECT_NEAR(none_broker, 1.0, 0.15);
+  EXPECT_NEAR(none_ours, none_broker, 0.15 * none_broker);
+  // zstd: well under half, and brokerload says the same as the broker's log within 15 %.
+  EXPECT_LT(zstd_broker, 0.5 * none_broker);
+  EXPECT_NEAR(zstd_ours, zstd_broker, 0.15 * zstd_broker)
+      << "brokerload's " << zstd_ours << " against the log's " << zstd_broker;
   std::filesystem::remove(file);
 }
 

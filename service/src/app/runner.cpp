@@ -103,7 +103,8 @@ void ServeTargets(const Engine& engine, metrics::Exporter& exporter) {
                         target->Backend() == driver::Backend::kKafka
                             ? metrics::GroupCommitsProbe(
                                   [&groups = target->Groups()] { return groups.Snapshot(); })
-                            : nullptr});
+                            : nullptr,
+                        [&runtime = *target] { return runtime.SentBytes(); }});
   }
   exporter.SetReady(true);
 }

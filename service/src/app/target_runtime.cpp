@@ -150,6 +150,17 @@ void TargetRuntime::StartPublishing(std::int64_t start_ns) {
   }
 }
 
+std::optional<std::uint64_t> TargetRuntime::SentBytes() const {
+  std::uint64_t sum = 0;
+  for (const driver::Clients& lane : clients_) {
+    const std::optional<std::uint64_t> sent =
+        lane.producer ? lane.producer->SentBytes() : std::nullopt;
+    if (!sent) return std::nullopt;
+    sum += *sent;
+  }
+  return clients_.empty() ? std::nullopt : std::optional<std::uint64_t>(sum);
+}
+
 bool TargetRuntime::PublishingFinished() const {
   if (publishers_.empty()) return false;
   for (const auto& publisher : publishers_) {

@@ -61,6 +61,9 @@ class TargetRuntime {
   TargetRuntime& operator=(const TargetRuntime&) = delete;
 
   const std::string& Name() const { return name_; }
+  // What its producers' clients say they sent (driver::Producer::SentBytes), summed over its
+  // lanes; nullopt while any lane's is unknown. Any thread.
+  std::optional<std::uint64_t> SentBytes() const;
   driver::Backend Backend() const { return backend_; }
   const std::vector<std::string>& Topics() const { return topics_; }
   accounting::TargetAccounting& Accounting() { return *accounting_; }

@@ -94,6 +94,11 @@ class Producer {
   // Waits up to `timeout` for every outstanding message; true when none is left. Called once
   // sending has stopped, from the thread that stopped it.
   virtual bool Flush(std::chrono::milliseconds timeout) = 0;
+  // The bytes the client says it has sent to the brokers so far; nullopt where it cannot tell
+  // (the default). Kafka: librdkafka's tx_bytes (the requests on the wire, after the producer's
+  // compression), as its statistics last reported it (every statistics.interval.ms, 5 s by
+  // default); NATS: cnats' outBytes (the payloads published). Any thread; never blocks.
+  virtual std::optional<std::uint64_t> SentBytes() const { return std::nullopt; }
 };
 
 // Receives consumed messages. For any one topic, calls come from one thread at a time.

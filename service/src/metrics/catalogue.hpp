@@ -66,6 +66,7 @@ enum class FamilyId : std::uint8_t {
   kTargetHealthy,
   kBytesPublished,
   kBytesConsumed,
+  kProducerSentBytes,
   kConsumerBacklog,
   kBrokerBacklog,
   kBrokerAckPending,

@@ -17,6 +17,11 @@ void EmitPublisher(Families& families, const TargetState& target) {
   if (stage.back().value != publisher.stage) stage.back().value = publisher.stage;
   Add(families, FamilyId::kStageInfo, stage, 1);
   if (publisher.realtime) Add(families, FamilyId::kPublisherRealtime, labels, *publisher.realtime);
+  if (target.view.sent_bytes) {
+    if (const std::optional<std::uint64_t> sent = target.view.sent_bytes()) {
+      Add(families, FamilyId::kProducerSentBytes, labels, static_cast<double>(*sent));
+    }
+  }
 }
 
 void EmitHealth(Families& families, const TargetState& target) {

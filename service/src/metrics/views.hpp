@@ -89,6 +89,9 @@ struct TargetView {
   std::function<std::string(std::int32_t)> broker_name = {};
   // Kafka: its consumer groups' coordinators and timed commits; empty: not exported.
   GroupCommitsProbe commits = {};
+  // What its producers' clients say they sent (driver::Producer::SentBytes, over its lanes);
+  // empty, or nullopt while unknown: not exported.
+  std::function<std::optional<std::uint64_t>()> sent_bytes = {};
 };
 
 }  // namespace brokerload::metrics

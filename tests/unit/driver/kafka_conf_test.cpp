@@ -27,12 +27,12 @@ TEST(KafkaClientSettings, TheProducerGetsItsDefaultsThenSecurityThenTheUsersThen
   target.producer = {{"linger.ms", "5"}};
   EXPECT_THAT(
       ClientSettings(target, ClientKind::kProducer, std::chrono::milliseconds(3'000)),
-      ElementsAre(Pair("bootstrap.servers", "k:9092"), Pair("client.id", "brokerload-producer"),
-                  Pair("linger.ms", "1"), Pair("max.in.flight", "5"),
-                  Pair("message.timeout.ms", "3000"),
-                  Pair("queue.buffering.max.messages", "500000"),
-                  Pair("enable.idempotence", "true"), Pair("security.protocol", "plaintext"),
-                  Pair("linger.ms", "5"), Pair("debug", "feature")));
+      ElementsAre(
+          Pair("bootstrap.servers", "k:9092"), Pair("client.id", "brokerload-producer"),
+          Pair("linger.ms", "1"), Pair("max.in.flight", "5"), Pair("message.timeout.ms", "3000"),
+          Pair("queue.buffering.max.messages", "500000"), Pair("statistics.interval.ms", "5000"),
+          Pair("enable.idempotence", "true"), Pair("security.protocol", "plaintext"),
+          Pair("linger.ms", "5"), Pair("debug", "feature")));
 }
 
 TEST(KafkaClientSettings, IdempotenceOnlyWithAcksAll) {

@@ -75,6 +75,7 @@ constexpr Expected kExpected[] = {
     {"brokerload_target_healthy", MetricType::Gauge},
     {"brokerload_bytes_published_total", MetricType::Counter},
     {"brokerload_bytes_consumed_total", MetricType::Counter},
+    {"brokerload_producer_sent_bytes_total", MetricType::Counter},
     {"brokerload_consumer_backlog_messages", MetricType::Gauge},
     {"brokerload_broker_backlog_messages", MetricType::Gauge},
     {"brokerload_broker_ack_pending_messages", MetricType::Gauge},

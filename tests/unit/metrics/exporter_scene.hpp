@@ -78,7 +78,8 @@ struct ExporterScene {
                           return std::vector<BrokerLeads>{{"1", 2}, {"2", 0}};
                         },
                         nullptr,
-                        [] { return GroupCommitsOf(); }});
+                        [] { return GroupCommitsOf(); },
+                        [] { return std::optional<std::uint64_t>(331); }});
     exporter.AddTarget({"nats",
                         {"p-0"},
                         &produce,

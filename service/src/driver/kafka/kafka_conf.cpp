@@ -30,6 +30,8 @@ config::Properties ProducerDefaults(const config::KafkaTarget& target,
       {"max.in.flight", "5"},
       {"message.timeout.ms", std::to_string(publish_timeout.count())},
       {"queue.buffering.max.messages", "500000"},
+      // What the producer sent, after compression (Producer::SentBytes): librdkafka's tx_bytes.
+      {"statistics.interval.ms", "5000"},
   };
   // Idempotent by default, as Kafka's own clients are since 3.0: a retry after a leader change
   // or a rolling restart writes no second copy (a broker-side duplicate, which pages). It needs

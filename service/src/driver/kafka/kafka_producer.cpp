@@ -2,7 +2,10 @@
 
 #include <array>
 #include <atomic>
+#include <charconv>
 #include <cstring>
+#include <optional>
+#include <string_view>
 #include <thread>
 
 #include "driver/kafka/kafka_admin.hpp"
@@ -58,6 +61,7 @@ class KafkaProducer final : public Producer {
     rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_error_cb(conf.get(), OnClientError);
     rd_kafka_conf_set_log_cb(conf.get(), OnLog);
+    rd_kafka_conf_set_stats_cb(conf.get(), OnStatistics);
     SetCertificateCallback(conf.get(), OnCertificate);
     rk_ = NewClient(RD_KAFKA_PRODUCER, std::move(conf), error);
     if (!rk_) {
@@ -168,6 +172,26 @@ class KafkaProducer final : public Producer {
     return status;
   }
 
+  std::optional<std::uint64_t> SentBytes() const override {
+    const std::int64_t sent = sent_bytes_.load(std::memory_order_relaxed);
+    return sent < 0 ? std::nullopt : std::optional<std::uint64_t>(static_cast<std::uint64_t>(sent));
+  }
+
+  // On the polling thread (rd_kafka_poll serves it): the top-level "tx_bytes" of librdkafka's
+  // statistics, a name no nested object uses. 0: librdkafka frees the JSON.
+  static int OnStatistics(rd_kafka_t*, char* json, size_t length, void* opaque) {
+    const std::string_view text(json, length);
+    constexpr std::string_view kKey = "\"tx_bytes\":";
+    if (const std::size_t at = text.find(kKey); at != std::string_view::npos) {
+      std::int64_t value = 0;
+      const char* first = text.data() + at + kKey.size();
+      if (std::from_chars(first, text.data() + text.size(), value).ec == std::errc()) {
+        static_cast<KafkaProducer*>(opaque)->sent_bytes_.store(value, std::memory_order_relaxed);
+      }
+    }
+    return 0;
+  }
+
   static int OnCertificate(rd_kafka_t*, const char*, int32_t, int* x509_error, int, const char*,
                            size_t, char* errstr, size_t errstr_size, void* opaque) {
     return VerifyCertificate(x509_error, errstr, errstr_size,
@@ -220,6 +244,9 @@ class KafkaProducer final : public Producer {
   FatalError fatal_;             // outlives rk_: the error callback writes it
   ApiVersionsLog api_versions_;  // outlives rk_: the log callback writes it
   int max_log_level_ = 6;        // set before rk_ exists
+  // librdkafka's tx_bytes as its statistics last said; -1 before the first. Outlives rk_: the
+  // statistics callback writes it.
+  std::atomic<std::int64_t> sent_bytes_{-1};
   config::KafkaTarget target_;
   std::vector<std::string> topic_names_;
   std::vector<std::size_t> partitions_;

@@ -120,6 +120,17 @@ class NatsProducer final : public Producer, private ReaderHandler {
     return StreamLeaders(connection_.js(), subjects_, SetupBudget(timeout, kNeverCancelled));
   }
 
+  std::optional<std::uint64_t> SentBytes() const override {
+    natsStatistics* stats = nullptr;
+    if (natsStatistics_Create(&stats) != NATS_OK) return std::nullopt;
+    std::uint64_t out_bytes = 0;
+    const bool got =
+        natsConnection_GetStats(connection_.connection(), stats) == NATS_OK &&
+        natsStatistics_GetCounts(stats, nullptr, nullptr, nullptr, &out_bytes, nullptr) == NATS_OK;
+    natsStatistics_Destroy(stats);
+    return got ? std::optional<std::uint64_t>(out_bytes) : std::nullopt;
+  }
+
   bool Flush(std::chrono::milliseconds timeout) override {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     natsConnection_FlushTimeout(connection_.connection(),
