@@ -13,8 +13,13 @@ rate: max, closed loop like the peers), which has no rate to keep up with: its r
 "moved at most" ratio. CPU per message is brokerload's CPU over the messages consumed (publish,
 consume and accounting of each). Prints Markdown.
 
+With --samples FILE (newline-delimited: bench/samples/make.py writes sets) every tool sends real
+payloads: brokerload `payload: {samples: FILE}` (each message its 56-byte header, then a line),
+kafka-producer-perf-test `--payload-file FILE` (the lines alone), and natscli, which takes one
+size, the lines' mean size plus 56 bytes, so that each tool moves the same bytes a message.
+
 usage: bench/run.py [--scenarios kafka,nats,both] [--rates 25000,50000,...,max] [--duration 15]
-                    [--warmup 5] [--workers 0] [--binary PATH]
+                    [--warmup 5] [--workers 0] [--binary PATH] [--samples FILE]
                     (brokers from deploy/local/brokers.sh; the binary: build/release's, or PATH,
                     e.g. build/dev/trixie's, built with Debian 13's libraries by tests/trixie)
 """
@@ -81,7 +86,14 @@ def fraction_at_most(before, after, bound):
     return at_most / count if count else 0.0
 
 
-def config(scenario, rate, port, env, workers, duration, topics, publishers=1):
+def samples_mean(path):
+    """The mean size of the non-empty lines of `path`, as brokerload loads them."""
+    sizes = [len(line.rstrip(b"\r")) for line in open(path, "rb").read().split(b"\n")]
+    sizes = [n for n in sizes if n]
+    return sum(sizes) / len(sizes)
+
+
+def config(scenario, rate, port, env, workers, duration, topics, publishers=1, samples=None):
     targets = ""
     if scenario in ("kafka", "both"):
         targets += f'  kafka: {{bootstrap_servers: "{env["KAFKA_BOOTSTRAP"]}"}}\n'
@@ -92,8 +104,9 @@ def config(scenario, rate, port, env, workers, duration, topics, publishers=1):
     profile = ("profile: {rate: max}\n" if rate == "max" else
                f"profile:\n  stages: [{{name: bench, rate: {rate}, duration: {duration}s}}]\n")
     return (f"targets:\n{targets}"
-            f"workload: {{topics: {topics}, topic_prefix: {prefix}, message_size: 256, workers: {workers}, "
-            f"publishers: {publishers}}}\n"
+            f"workload: {{topics: {topics}, topic_prefix: {prefix}, "
+            + (f"payload: {{samples: {samples}}}, " if samples else "message_size: 256, ") +
+            f"workers: {workers}, publishers: {publishers}}}\n"
             + profile +
             f'metrics: {{listen: "127.0.0.1:{port}"}}\n'
             # loss_grace above publish_timeout (10 s); this script does its own warm-up.
@@ -105,7 +118,7 @@ def run_one(scenario, rate, args, env, workdir, publishers=1):
     path = os.path.join(workdir, f"{scenario}-{rate}-{publishers}.yaml")
     with open(path, "w") as f:
         f.write(config(scenario, rate, port, env, args.workers, args.warmup + args.duration + 2,
-                       args.topics, publishers))
+                       args.topics, publishers, args.samples))
     log = open(os.path.join(workdir, f"{scenario}-{rate}-{publishers}.log"), "w")
     proc = subprocess.Popen([args.binary, "run", "--config", path], stdout=subprocess.PIPE,
                             stderr=log, text=True)
@@ -184,13 +197,13 @@ def natscli():
     return path
 
 
-def nats_peer(nats, url, messages):
+def nats_peer(nats, url, messages, size=256):
     """`nats bench js pub async` and `nats bench js consume` at the same time on one memory
-    stream, 256 B, no consumer acks (as brokerload's default ack_policy none): the lower of the two
-    rates is what the pair sustains."""
+    stream, `size` bytes, no consumer acks (as brokerload's default ack_policy none): the lower of
+    the two rates is what the pair sustains."""
     stream = f"peer{os.getpid()}"
     base = [nats, "-s", url, "bench", "js"]
-    common = ["--stream", stream, "--size", "256", "--no-progress"]
+    common = ["--stream", stream, "--size", str(size), "--no-progress"]
     subprocess.run(base + ["pub", "async", f"{stream}.s", "--create", "--storage", "memory",
                            "--msgs", "1", *common], capture_output=True, timeout=60)
     consume = subprocess.Popen(base + ["consume", "--acks", "none", "--msgs", str(messages + 1),
@@ -207,7 +220,7 @@ def nats_peer(nats, url, messages):
     pub_rate, sub_rate = (float(m.group(1).replace(",", "")) if m else 0.0 for m in found)
     return min(pub_rate, sub_rate), (
         f"- natscli v{NATSCLI}, `nats bench js pub async` and `nats bench js consume --acks none` "
-        f"together (memory stream, 256 B, {messages:,} msgs): publish {pub_rate:,.0f} msg/s, "
+        f"together (memory stream, {size} B, {messages:,} msgs): publish {pub_rate:,.0f} msg/s, "
         f"consume {sub_rate:,.0f} msg/s")
 
 
@@ -216,19 +229,22 @@ def peers(env, args, rates):
     tools = os.path.expanduser("~/.cache/brokerload/kafka-3.9.1/libs")
     if os.path.isdir(tools) and "KAFKA_BOOTSTRAP" in env:
         topic = f"bench-peer-{os.getpid()}"
+        payload = (["--payload-file", args.samples] if args.samples else ["--record-size", "256"])
         out = subprocess.run(
             ["java", "-cp", tools + "/*", "org.apache.kafka.tools.ProducerPerformance",
-             "--topic", topic, "--num-records", str(args.peer_messages), "--record-size", "256",
+             "--topic", topic, "--num-records", str(args.peer_messages), *payload,
              "--throughput", "-1", "--producer-props", f"bootstrap.servers={env['KAFKA_BOOTSTRAP']}",
              "acks=all", "linger.ms=1"],
             capture_output=True, text=True, timeout=300).stdout.strip().splitlines()
         m = re.search(r"records sent, ([\d.]+) records/sec", out[-1] if out else "")
         rates["kafka"] = float(m.group(1)) if m else 0.0
         lines.append(f"- kafka-producer-perf-test (Kafka 3.9.1 tools, acks=all, linger.ms=1, "
-                     f"256 B, {args.peer_messages:,} records): `{out[-1] if out else 'no output'}`")
+                     f"{'--payload-file ' + args.samples if args.samples else '256 B'}, "
+                     f"{args.peer_messages:,} records): `{out[-1] if out else 'no output'}`")
     nats = natscli()
     if nats and "NATS_URL" in env:
-        rates["nats"], line = nats_peer(nats, env["NATS_URL"], args.peer_messages)
+        size = round(samples_mean(args.samples)) + 56 if args.samples else 256
+        rates["nats"], line = nats_peer(nats, env["NATS_URL"], args.peer_messages, size)
         lines.append(line)
     return lines
 
@@ -243,6 +259,8 @@ def main():
     parser.add_argument("--topics", type=int, default=5)
     parser.add_argument("--peer-messages", type=int, default=1_000_000)
     parser.add_argument("--binary", default=BINARY)
+    parser.add_argument("--samples", default=None,
+                        help="a file of newline-delimited payloads that every tool sends")
     parser.add_argument("--publishers", default="1",
                         help="workload.publishers values to run each rate with, e.g. 1,2 "
                              "(each must divide --topics)")
@@ -251,7 +269,8 @@ def main():
     version = subprocess.run([args.binary, "--version"], capture_output=True, text=True).stdout
     print("brokerload bench: " + "; ".join(" ".join(line.split()) for line in version.splitlines()[1:]))
     workdir = tempfile.mkdtemp(prefix="brokerload-bench-")
-    print(f"brokerload bench: {os.cpu_count()} cores, 256 B, {args.topics} topics, {args.workers} workers, "
+    sizes = f"samples {args.samples}" if args.samples else "256 B"
+    print(f"brokerload bench: {os.cpu_count()} cores, {sizes}, {args.topics} topics, {args.workers} workers, "
           f"{args.warmup} s warm-up then {args.duration} s measured; logs in {workdir}\n")
     print("| scenario | publishers | target | rate msg/s | acked msg/s | consumed msg/s | send lag p99 | "
           "e2e p50 | e2e p99 | lost | dropped | keeps up | brokerload CPU | CPU per message | RSS MB | "
