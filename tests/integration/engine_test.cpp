@@ -319,9 +319,9 @@ TEST(Engine, LogNormalSizesAreWhatJetStreamStores) {
 }
 
 // workload.payload samples, sent in turn after brokerload's header: what Kafka and JetStream
-// stored (deploy/local/probe.py kafka-values, every record of the topic; nats-payloads, every
-// message of the stream) is each run message's header, then exactly sample (sequence % 5), once
-// per sequence number.
+// stored (deploy/local/probe.py kafka-values, every record of the topics; nats-payloads, every
+// message of the streams) is each run message's header, then exactly sample (n % 5) for the
+// run's message n, once per n, over two topics.
 TEST(Engine, SamplePayloadsAreStoredWholeAfterTheHeader) {
   constexpr int kSampled = 600;
   const std::vector<std::string> samples = {R"({"id":1,"name":"alpha"})",
@@ -355,11 +355,15 @@ TEST(Engine, SamplePayloadsAreStoredWholeAfterTheHeader) {
   }
   EXPECT_EQ(process.Terminate(std::chrono::seconds(30)), 0) << process.Log();
   const auto check = [&](const std::string& target, const std::string& command, bool kafka_lines) {
-    const CommandOutput out = Command("python3 " BROKERLOAD_SOURCE_DIR "/deploy/local/probe.py " +
-                                      command + " " + prefix + "-0");
-    ASSERT_EQ(out.exit_code, 0) << target << ": " << out.text;
-    std::set<std::uint64_t> sequences;
-    std::istringstream lines(out.text);
+    std::string text;
+    for (const char* topic : {"-0", "-1"}) {
+      const CommandOutput out = Command("python3 " BROKERLOAD_SOURCE_DIR "/deploy/local/probe.py " +
+                                        command + " " + prefix + topic);
+      ASSERT_EQ(out.exit_code, 0) << target << ": " << out.text;
+      text += out.text;
+    }
+    std::set<std::uint64_t> indexes;  // each run message's index: sequence * 2 + topic
+    std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) {
       const std::string hex = kafka_lines ? line.substr(line.rfind(' ') + 1) : line;
       std::vector<std::byte> payload;
@@ -371,13 +375,13 @@ TEST(Engine, SamplePayloadsAreStoredWholeAfterTheHeader) {
       if (message::IsProbe(*header)) continue;
       const std::string body(reinterpret_cast<const char*>(payload.data()) + message::kHeaderSize,
                              payload.size() - message::kHeaderSize);
-      EXPECT_EQ(body, samples[header->sequence % samples.size()])
-          << target << " sequence " << header->sequence;
-      EXPECT_TRUE(sequences.insert(header->sequence).second)
-          << target << ": sequence " << header->sequence << " stored twice";
+      // Message n of the run goes to topic n % 2 as its sequence n / 2, with sample n % 5.
+      const std::uint64_t n = header->sequence * 2 + header->topic;
+      EXPECT_EQ(body, samples[n % samples.size()]) << target << " message " << n;
+      EXPECT_TRUE(indexes.insert(n).second) << target << ": message " << n << " stored twice";
     }
-    EXPECT_EQ(sequences.size(), static_cast<std::size_t>(kSampled)) << target;
-    EXPECT_EQ(*sequences.rbegin(), kSampled - 1u) << target;
+    EXPECT_EQ(indexes.size(), static_cast<std::size_t>(kSampled)) << target;
+    EXPECT_EQ(*indexes.rbegin(), kSampled - 1u) << target;
   };
   check("kafka", "kafka-values " + kafka, true);
   check("nats", "nats-payloads " + nats.substr(nats.find("//") + 2), false);

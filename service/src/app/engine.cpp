@@ -161,6 +161,8 @@ std::int64_t Engine::Reload(const config::Config& next) {
   if (next.run.role != config::Role::kConsumeOnly) LogBursts(*schedule);
   for (auto& target : targets_) target->Reload(next.workload, next.run, *schedule, start_ns);
   reloaded_schedules_.push_back(std::move(schedule));
+  reloaded_samples_[1] = std::move(reloaded_samples_[0]);
+  reloaded_samples_[0] = next.workload.samples.data;
   work_mode_.store(next.workload.work, std::memory_order_relaxed);
   work_time_ns_.store(next.workload.work_time.count(), std::memory_order_relaxed);
   loss_grace_ns_ = next.run.loss_grace.count();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -101,6 +102,10 @@ class Engine {
   pacing::RunClock clock_;
   pacing::Schedule schedule_;
   std::vector<std::unique_ptr<const pacing::Schedule>> reloaded_schedules_;
+  // The sample payloads of the last two reloads (workload.payload samples, up to 256 MiB): held
+  // here so that the publishers, dropping the settings they switch from, never free them on
+  // their threads; the third-last goes at a reload, on the reloading thread.
+  std::array<std::shared_ptr<const message::Samples>, 2> reloaded_samples_;
   bool phase_per_stage_;
   std::int64_t loss_grace_ns_;
   // workload.work, read by the workers for each message.

@@ -134,6 +134,12 @@ void ReadSizeDistribution(YamlReader& r, const YAML::Node& size, const std::stri
         w.size_table.push_back(sw);
       }
       if (r.ErrorCount() != errors_before || w.size_table.empty()) return;
+      double total = 0;
+      for (const SizeWeight& entry : w.size_table) total += entry.weight;
+      if (!std::isfinite(total)) {
+        r.Error(sizes, path + ".sizes", "weights whose sum is a finite number");
+        return;
+      }
       std::sort(w.size_table.begin(), w.size_table.end(),
                 [](const SizeWeight& a, const SizeWeight& b) { return a.size < b.size; });
       w.min_size = w.size_table.front().size;
@@ -170,7 +176,7 @@ void ReadSamples(YamlReader& r, const YAML::Node& payload, const std::string& pa
   }
   w.payload = PayloadKind::kSamples;
   w.samples = {file, random, std::move(samples)};
-  w.min_size = static_cast<int>(message::kHeaderSize);
+  w.min_size = static_cast<int>(message::kHeaderSize + w.samples.data->Smallest());
   w.max_size = static_cast<int>(message::kHeaderSize + w.samples.data->Largest());
 }
 

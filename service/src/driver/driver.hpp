@@ -97,7 +97,9 @@ class Producer {
   // The bytes the client says it has sent to the brokers so far; nullopt where it cannot tell
   // (the default). Kafka: librdkafka's tx_bytes (the requests on the wire, after the producer's
   // compression), as its statistics last reported it (every statistics.interval.ms, 5 s by
-  // default); NATS: cnats' outBytes (the payloads published). Any thread; never blocks.
+  // default); NATS: cnats' outBytes (the payloads published and JetStream API requests on the
+  // producer's connection). Any thread; never waits for the broker (NATS takes the connection's
+  // lock for a moment).
   virtual std::optional<std::uint64_t> SentBytes() const { return std::nullopt; }
 };
 

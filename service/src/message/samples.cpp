@@ -20,15 +20,38 @@ std::string Thousands(std::size_t n) {
   return out;
 }
 
-bool ReadFile(const std::filesystem::path& path, std::vector<char>& out, std::string& error) {
+// Reads `path` whole, refusing what is not a regular file or exceeds `limit` bytes (checked
+// before reading, and while reading: the file may grow).
+bool ReadFile(const std::filesystem::path& path, std::size_t limit, std::vector<char>& out,
+              std::string& error) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    error = path.string() + ": " +
+            (std::filesystem::exists(path, ec) ? std::string("not a regular file")
+                                               : "cannot read it (No such file or directory)");
+    return false;
+  }
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > limit) {
+    error = path.string() + ": " + Thousands(size) + " bytes; the samples may hold " +
+            Thousands(kMaxSamplesBytes >> 20) + " MiB together";
+    return false;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = path.string() + ": cannot read it (" + std::strerror(errno) + ")";
     return false;
   }
-  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  out.resize(std::min<std::size_t>(ec ? 0 : size, limit) + 1);
+  in.read(out.data(), static_cast<std::streamsize>(out.size()));
+  out.resize(static_cast<std::size_t>(in.gcount()));
   if (in.bad()) {
     error = path.string() + ": read failed";
+    return false;
+  }
+  if (out.size() > limit) {
+    error = path.string() + ": more than " + Thousands(limit) + " bytes; the samples may hold " +
+            Thousands(kMaxSamplesBytes >> 20) + " MiB together";
     return false;
   }
   return true;
@@ -51,13 +74,14 @@ std::shared_ptr<const Samples> Samples::Load(const std::string& path, std::strin
     }
     if (samples->bytes_.size() + size > kMaxSamplesBytes) {
       error = where + ": the samples pass " + Thousands(kMaxSamplesBytes >> 20) +
-              " MiB together (the most brokerload holds in memory)";
+              " MiB together (the most brokerload loads)";
       return false;
     }
     const auto* bytes = reinterpret_cast<const std::byte*>(data);
     samples->bytes_.insert(samples->bytes_.end(), bytes, bytes + size);
     samples->offsets_.push_back(samples->bytes_.size());
     samples->largest_ = std::max(samples->largest_, size);
+    samples->smallest_ = samples->Count() == 1 ? size : std::min(samples->smallest_, size);
     return true;
   };
   std::error_code ec;
@@ -76,12 +100,14 @@ std::shared_ptr<const Samples> Samples::Load(const std::string& path, std::strin
     }
     std::sort(files.begin(), files.end());
     for (const auto& file : files) {
-      if (!ReadFile(file, content, error) || !add(file.string(), content.data(), content.size())) {
+      if (!ReadFile(file, kMaxSamplesBytes - samples->bytes_.size(), content, error) ||
+          !add(file.string(), content.data(), content.size())) {
         return nullptr;
       }
     }
   } else {
-    if (!ReadFile(root, content, error)) return nullptr;
+    // A line's end is not part of its sample: the file may hold that much more.
+    if (!ReadFile(root, 2 * kMaxSamplesBytes, content, error)) return nullptr;
     std::size_t line = 0;
     for (std::size_t start = 0; start < content.size();) {
       ++line;

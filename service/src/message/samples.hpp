@@ -11,7 +11,8 @@
 // its header instead of made-up bytes. PATH is a file of newline-delimited samples (each line one
 // message, without its line end: "\n" or "\r\n"; empty lines are skipped) or a directory whose
 // regular files are one sample each, taken in name order (files starting with "." are skipped).
-// Loaded whole into memory once and immutable after: thread-safe to read.
+// Only regular files are read. Loaded whole into memory once and immutable after: thread-safe to
+// read.
 namespace brokerload::message {
 
 // The limits a set of samples is checked against when it is loaded.
@@ -31,6 +32,7 @@ class Samples {
     return {bytes_.data() + offsets_[i], offsets_[i + 1] - offsets_[i]};
   }
   std::size_t Largest() const { return largest_; }
+  std::size_t Smallest() const { return smallest_; }
   double MeanSize() const {
     return static_cast<double>(bytes_.size()) / static_cast<double>(Count());
   }
@@ -43,6 +45,7 @@ class Samples {
   std::vector<std::byte> bytes_;         // every sample, one after the other
   std::vector<std::size_t> offsets_{0};  // sample i is [offsets_[i], offsets_[i + 1])
   std::size_t largest_ = 0;
+  std::size_t smallest_ = 0;
   std::uint64_t digest_ = 0;
 };
 

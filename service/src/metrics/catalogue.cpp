@@ -178,8 +178,9 @@ constexpr std::array<FamilySpec, kFamilyCount> kCatalogue = {{
      "Payload bytes of every arrival counted in consumed.", MetricType::Counter, kTargetLabel},
     {FamilyId::kProducerSentBytes, "brokerload_producer_sent_bytes_total",
      "Bytes the producer's client says it sent: Kafka's requests on the wire after compression "
-     "(librdkafka's tx_bytes, every 5 s), NATS' published payloads (cnats' outBytes). Over "
-     "brokerload_bytes_published_total: the compression ratio.",
+     "(librdkafka's tx_bytes, every statistics.interval.ms), NATS' published payloads and "
+     "JetStream API requests (cnats' outBytes). Over brokerload_bytes_published_total: the "
+     "compression ratio.",
      MetricType::Counter, kTargetLabel},
     {FamilyId::kConsumerBacklog, "brokerload_consumer_backlog_messages",
      "Acknowledged and not yet received, lost or discarded: what this instance's "

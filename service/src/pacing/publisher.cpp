@@ -221,7 +221,9 @@ driver::Status Publisher::SendOne(std::int64_t intended_ns, std::int64_t actual_
                                                             static_cast<double>(count)),
                                    count - 1)
                         : static_cast<std::size_t>(count_ % count));
-    std::memcpy(payload_.data() + message::kHeaderSize, sample.data(), sample.size());
+    if (!sample.empty()) {
+      std::memcpy(payload_.data() + message::kHeaderSize, sample.data(), sample.size());
+    }
     size = message::kHeaderSize + sample.size();
   } else {
     size = sizes_.SizeOf(count_);

@@ -357,6 +357,9 @@ TEST(ConfigLoader, SizeDistributionProblemsNameTheKey) {
   EXPECT_THAT(Errors(w + "{distribution: table, sizes: {256: 1}, max: 300}\n"),
               ElementsAre(HasSubstr("workload.message_size.max: expected absent with "
                                     "distribution table (its sizes bound it)")));
+  EXPECT_THAT(Errors(w + "{distribution: table, sizes: {256: 1e308, 512: 1e308}}\n"),
+              ElementsAre(HasSubstr("workload.message_size.sizes: expected weights whose sum is "
+                                    "a finite number")));
   EXPECT_THAT(Errors(w + "{distribution: table}\n"),
               ElementsAre(HasSubstr("workload.message_size.sizes: expected a map of 1 to 1000 "
                                     "sizes in bytes to their weights")));

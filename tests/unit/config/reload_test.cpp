@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
@@ -90,6 +91,36 @@ TEST(ConfigDiff, OnlyTheMaximumSizeChangingIsAMessageSizeChange) {
   const ConfigDiff diff = DiffAfter([](Config& c) { c.workload.max_size = 300; });
   EXPECT_THAT(diff.reloadable, ElementsAre("workload.message_size"));
   EXPECT_THAT(diff.fixed, IsEmpty());
+}
+
+TEST(ConfigDiff, ADistributionOfSizesIsAMessageSizeChange) {
+  const ConfigDiff diff = DiffAfter([](Config& c) {
+    c.workload.size_distribution = SizeDistribution::kLogNormal;
+    c.workload.size_p50 = 300;
+    c.workload.size_p99 = 3'000;
+  });
+  EXPECT_THAT(diff.reloadable, ElementsAre("workload.message_size"));
+  EXPECT_THAT(diff.fixed, IsEmpty());
+}
+
+TEST(ConfigDiff, SamplesAreComparedByTheirBytesAndTheirChangeIsAPayloadChange) {
+  const std::string one = ::testing::TempDir() + "diff_samples_one.jsonl";
+  const std::string two = ::testing::TempDir() + "diff_samples_two.jsonl";
+  std::ofstream(one) << "{\"a\":1}\n";
+  std::ofstream(two) << "{\"a\":2}\n";
+  const std::string with = "workload: {topics: 5, payload: {samples: ";
+  const auto config = [&](const std::string& file) {
+    std::string yaml = kBase;
+    yaml.replace(yaml.find("workload: {topics: 5, message_size: 256"),
+                 std::string("workload: {topics: 5, message_size: 256").size(), with + file + "}");
+    return Load(yaml);
+  };
+  // The same file loaded twice: other objects, the same bytes.
+  EXPECT_TRUE(Diff(config(one), config(one)).Empty());
+  EXPECT_THAT(Diff(config(one), config(two)).reloadable, ElementsAre("workload.payload"));
+  // From sizes to samples and back: a change of payload alone (samples set the sizes).
+  EXPECT_THAT(Diff(Load(kBase), config(one)).reloadable, ElementsAre("workload.payload"));
+  EXPECT_THAT(Diff(config(one), Load(kBase)).reloadable, ElementsAre("workload.payload"));
 }
 
 struct FixedCase {

@@ -36,6 +36,7 @@ TEST(Samples, AFileIsOneSampleALineWithoutItsLineEndAndEmptyLinesSkipped) {
   EXPECT_EQ(Text(samples->Sample(1)), "{\"b\":2}");
   EXPECT_EQ(Text(samples->Sample(2)), "last without end");
   EXPECT_EQ(samples->Largest(), 16u);
+  EXPECT_EQ(samples->Smallest(), 7u);
   EXPECT_DOUBLE_EQ(samples->MeanSize(), (7 + 7 + 16) / 3.0);
 }
 
@@ -77,6 +78,8 @@ TEST(Samples, ProblemsNameTheFileTheLineAndTheLimit) {
   EXPECT_FALSE(Samples::Load(dir + "/big.jsonl", error));
   EXPECT_THAT(error, HasSubstr("big.jsonl:2: a sample of 1,048,521 bytes; at most 1,048,520 "
                                "(1 MiB less brokerload's 56-byte header)"));
+  EXPECT_FALSE(Samples::Load("/dev/zero", error));
+  EXPECT_THAT(error, HasSubstr("/dev/zero: not a regular file"));
   const std::string empty_dir = Dir("samples_empty_dir");
   EXPECT_FALSE(Samples::Load(empty_dir, error));
   EXPECT_THAT(error, HasSubstr("no sample (no regular file in it)"));

@@ -2,7 +2,9 @@
 // manual clock.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "publisher_fixture.hpp"
@@ -159,6 +161,35 @@ TEST_F(PublisherReloadTest, TheNewMessageSizeAndPayloadApplyFromTheSwitch) {
     EXPECT_EQ(producer_.sent[n].size, n < 3 ? 100u : 200u) << n;
   }
   EXPECT_EQ(producer_.sent[5].last, static_cast<std::byte>(pattern[199 % (sizeof pattern - 1)]));
+}
+
+TEST_F(PublisherReloadTest, SamplesThenSizesThenSamplesAgainSwitchAtEachStart) {
+  // One sample of 300 bytes, larger than the sizes' 100: each switch brings its own buffer.
+  const std::string path = ::testing::TempDir() + "reload_samples.txt";
+  std::ofstream(path) << std::string(300, 's') << "\n";
+  std::string error;
+  config::Workload samples = workload_;
+  samples.payload = config::PayloadKind::kSamples;
+  samples.samples = {path, false, message::Samples::Load(path, error)};
+  ASSERT_TRUE(samples.samples.data) << error;
+  Publisher p = Make(schedule_);  // 100 bytes
+  p.Offer(Settings(samples, run_, schedule_, kStart + 2 * kMs));
+  p.Step(kStart + 3 * kMs);
+  p.Offer(Settings(workload_, run_, schedule_, kStart + 5 * kMs));
+  p.Step(kStart + 5 * kMs);
+  p.Offer(Settings(samples, run_, schedule_, kStart + 7 * kMs));
+  p.Step(kStart + 8 * kMs);
+  ASSERT_EQ(producer_.sent.size(), 9u);
+  const std::size_t with_sample = message::kHeaderSize + 300;
+  // Samples from 2 ms, sizes from 5 ms, samples again from 7 ms.
+  const std::vector<std::size_t> expected = {100, 100, with_sample, with_sample, with_sample,
+                                             100, 100, with_sample, with_sample};
+  for (std::size_t n = 0; n < 9; ++n) {
+    EXPECT_EQ(producer_.sent[n].size, expected[n]) << n;
+    if (expected[n] == with_sample) {
+      EXPECT_EQ(producer_.sent[n].body, std::vector<std::byte>(300, std::byte{'s'})) << n;
+    }
+  }
 }
 
 TEST_F(PublisherReloadTest, TheLatestOfferWinsOverOneNotYetInEffect) {

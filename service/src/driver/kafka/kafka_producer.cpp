@@ -178,14 +178,17 @@ class KafkaProducer final : public Producer {
   }
 
   // On the polling thread (rd_kafka_poll serves it): the top-level "tx_bytes" of librdkafka's
-  // statistics, a name no nested object uses. 0: librdkafka frees the JSON.
+  // statistics, a name no nested object uses, searched from the end (it follows the brokers' and
+  // topics' objects). 0: librdkafka frees the JSON.
   static int OnStatistics(rd_kafka_t*, char* json, size_t length, void* opaque) {
     const std::string_view text(json, length);
     constexpr std::string_view kKey = "\"tx_bytes\":";
-    if (const std::size_t at = text.find(kKey); at != std::string_view::npos) {
+    if (const std::size_t at = text.rfind(kKey); at != std::string_view::npos) {
       std::int64_t value = 0;
       const char* first = text.data() + at + kKey.size();
-      if (std::from_chars(first, text.data() + text.size(), value).ec == std::errc()) {
+      const char* end = text.data() + text.size();
+      while (first != end && *first == ' ') ++first;
+      if (std::from_chars(first, end, value).ec == std::errc()) {
         static_cast<KafkaProducer*>(opaque)->sent_bytes_.store(value, std::memory_order_relaxed);
       }
     }
