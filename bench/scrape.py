@@ -57,6 +57,24 @@ def buckets(samples, name, **labels):
     return sorted(by_le.items())
 
 
+def quantile(before, after, q):
+    """Quantile q of the observations between two scrapes, interpolated within its bucket."""
+    old = dict(before)
+    delta = [(le, c - old.get(le, 0)) for le, c in after]
+    count = delta[-1][1] if delta else 0
+    if count <= 0:
+        return None
+    rank, low, below = q * count, 0.0, 0
+    for le, cumulative in delta:
+        if cumulative >= rank:
+            if le == float("inf"):
+                return le
+            inside = cumulative - below
+            return low + (le - low) * ((rank - below) / inside if inside else 1)
+        low, below = le, cumulative
+    return float("inf")
+
+
 def wait_ready(port, seconds=90):
     """Waits up to `seconds` for brokerload's /readyz to answer 200; True when it did."""
     deadline = time.time() + seconds

@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 
-from scrape import broker_env, buckets, free_port, scrape, total, wait_ready
+from scrape import broker_env, buckets, free_port, quantile, scrape, total, wait_ready
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGETS = ("kafka", "nats")
@@ -50,24 +50,6 @@ def ladder():
         bounds.append(round(value, 9))
         value *= 1.05
     return sorted(set(bounds))
-
-
-def quantile(before, after, q):
-    """Quantile q of the observations between two scrapes, interpolated within its bucket."""
-    old = dict(before)
-    delta = [(le, c - old.get(le, 0)) for le, c in after]
-    count = delta[-1][1] if delta else 0
-    if count <= 0:
-        return None
-    rank, low, below = q * count, 0.0, 0
-    for le, cumulative in delta:
-        if cumulative >= rank:
-            if le == float("inf"):
-                return le
-            inside = cumulative - below
-            return low + (le - low) * ((rank - below) / inside if inside else 1)
-        low, below = le, cumulative
-    return float("inf")
 
 
 def config(rate, port, env, duration, tag, settings="", targets=TARGETS, warmup=5):

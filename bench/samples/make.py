@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""Writes the sample sets bench/codecs.py measures codecs on, newline-delimited (one message a
+"""Writes the sample sets bench/compression.py measures codecs on, newline-delimited (one message a
 line: brokerload's workload.payload samples and kafka-producer-perf-test's --payload-file alike).
 The same files on every machine: seeded, no download.
 
   events.jsonl  2,000 JSON events of a web service (timestamp, request id, method, path, status,
                 latency, user agent, a few nested fields): structured, repetitive keys, varied
-                values; 280-520 bytes.
+                values; 270-460 bytes, 329 on average.
   text.txt      the paragraphs of the GNU GPL 3 text Debian ships (/usr/share/common-licenses),
-                one a line, empty lines skipped: English prose; 50-1,600 bytes.
+                one a line, empty lines skipped: English prose.
   random.b64    2,000 lines of 300 random bytes in base64 (400 bytes): the incompressible end.
 
 usage: bench/samples/make.py OUT_DIR

@@ -16,7 +16,7 @@ same brokers: kafka-producer-perf-test (the Kafka tools of the local broker, ack
 linger.ms=1, in the linger.ms 1 rows) sending the same file (--payload-file: the samples alone, without brokerload's
 header) with the same codec, unpaced: records/s and MB/s.
 
-usage: bench/codecs.py [--samples DIR] [--sets events.jsonl,text.txt,random.b64]
+usage: bench/compression.py [--samples DIR] [--sets events.jsonl,text.txt,random.b64]
                        [--codecs none,gzip,snappy,lz4,zstd] [--lingers 1,20] [--rate 10000]
                        [--duration 20]
                        [--warmup 5] [--peer-records 200000] [--binary PATH]
@@ -30,28 +30,10 @@ import sys
 import tempfile
 import time
 
-from scrape import broker_env, buckets, free_port, scrape, total, wait_ready
+from scrape import broker_env, buckets, free_port, quantile, scrape, total, wait_ready
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROBE = os.path.join(ROOT, "deploy/local/probe.py")
-
-
-def quantile(before, after, q):
-    """Quantile q of the observations between two scrapes, interpolated within its bucket."""
-    old = dict(before)
-    delta = [(le, c - old.get(le, 0)) for le, c in after]
-    count = delta[-1][1] if delta else 0
-    if count <= 0:
-        return None
-    rank, low, below = q * count, 0.0, 0
-    for le, cumulative in delta:
-        if cumulative >= rank:
-            if le == float("inf"):
-                return le
-            inside = cumulative - below
-            return low + (le - low) * ((rank - below) / inside if inside else 1)
-        low, below = le, cumulative
-    return float("inf")
 
 
 def ms(seconds):
