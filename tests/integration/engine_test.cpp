@@ -340,7 +340,7 @@ TEST(Engine, SamplePayloadsAreStoredWholeAfterTheHeader) {
   ASSERT_TRUE(LoadBrokerAddress("NATS_URL", nats));
   const std::string prefix = UniqueName("samples");
   BrokerloadProcess process(
-      targets + "workload: {topics: 1, topic_prefix: " + prefix + ", payload: {samples: " + file +
+      targets + "workload: {topics: 2, topic_prefix: " + prefix + ", payload: {samples: " + file +
       "}}\n" + "profile: {stages: [{name: s, rate: 600, messages: " + std::to_string(kSampled) +
       "}]}\n"
       "metrics: {listen: \"127.0.0.1:0\"}\n"
