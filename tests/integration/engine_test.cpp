@@ -205,6 +205,30 @@ std::uint32_t Crc32(const unsigned char* data, std::size_t size) {
   return ~crc;
 }
 
+// deploy/local/probe.py with `args`: the outside truth of the tests below.
+CommandOutput Probe(const std::string& args) {
+  return Command("python3 " BROKERLOAD_SOURCE_DIR "/deploy/local/probe.py " + args);
+}
+
+// Waits until `process` (a bounded profile) has `messages` acknowledged on each of `targets`,
+// then stops it (exit 0); the last scrape, or empty with the failure recorded when it did not
+// get there.
+std::string AckedThenStopped(BrokerloadProcess& process, std::initializer_list<const char*> targets,
+                             int messages) {
+  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(90));
+  EXPECT_NE(port, 0) << process.Log();
+  std::string metrics;
+  for (const char* target : targets) {
+    if (port == 0 || !WaitForAbove(port, metrics, "brokerload_messages_acked_total", target,
+                                   messages - 1, std::chrono::seconds(60))) {
+      ADD_FAILURE() << target << ": " << messages << " not acknowledged\n" << process.Log();
+      return "";
+    }
+  }
+  EXPECT_EQ(process.Terminate(std::chrono::seconds(30)), 0) << process.Log();
+  return metrics;
+}
+
 // workload.key_skew: keys drawn by the Zipf law reach Kafka's partitions in the shares that the
 // law and librdkafka's partitioner give them. The outside truth is the broker's end offset of
 // each partition (deploy/local/probe.py kafka-partition-ends); keys in turn would give each of
@@ -226,16 +250,8 @@ TEST(Engine, SkewedKeysFillKafkasPartitionsInTheirZipfShares) {
       "metrics: {listen: \"127.0.0.1:0\"}\n"
       // A stall of the shared machine delays sends, never drops them.
       "run: {warmup: 0s, max_send_lag: 60s}\n");
-  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(90));
-  ASSERT_NE(port, 0) << process.Log();
-  std::string metrics;
-  ASSERT_TRUE(WaitForAbove(port, metrics, "brokerload_messages_acked_total", "kafka",
-                           kSkewedMessages - 1, std::chrono::seconds(60)))
-      << process.Log();
-  EXPECT_EQ(process.Terminate(std::chrono::seconds(30)), 0) << process.Log();
-  const CommandOutput ends =
-      Command("python3 " BROKERLOAD_SOURCE_DIR "/deploy/local/probe.py kafka-partition-ends " +
-              kafka + " " + prefix + "-");
+  ASSERT_FALSE(AckedThenStopped(process, {"kafka"}, kSkewedMessages).empty());
+  const CommandOutput ends = Probe("kafka-partition-ends " + kafka + " " + prefix + "-");
   ASSERT_EQ(ends.exit_code, 0) << ends.text;
   std::map<std::uint32_t, double> stored;
   std::istringstream fields(ends.text);
@@ -282,18 +298,12 @@ TEST(Engine, LogNormalSizesAreWhatJetStreamStores) {
       "}]}\n"
       "metrics: {listen: \"127.0.0.1:0\"}\n"
       "run: {warmup: 0s, max_send_lag: 60s}\n");
-  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(90));
-  ASSERT_NE(port, 0) << process.Log();
-  std::string metrics;
-  ASSERT_TRUE(WaitForAbove(port, metrics, "brokerload_messages_acked_total", "nats", kSized - 1,
-                           std::chrono::seconds(60)))
-      << process.Log();
+  const std::string metrics = AckedThenStopped(process, {"nats"}, kSized);
+  ASSERT_FALSE(metrics.empty());
   const double published_bytes =
       SumMetric(metrics, "brokerload_bytes_published_total", {{"target", "nats"}});
-  EXPECT_EQ(process.Terminate(std::chrono::seconds(30)), 0) << process.Log();
   const CommandOutput out =
-      Command("python3 " BROKERLOAD_SOURCE_DIR "/deploy/local/probe.py nats-sizes " +
-              address.substr(address.find("//") + 2) + " " + prefix + "-0");
+      Probe("nats-sizes " + address.substr(address.find("//") + 2) + " " + prefix + "-0");
   ASSERT_EQ(out.exit_code, 0) << out.text;
   std::vector<std::uint32_t> stored;
   std::istringstream lines(out.text);
@@ -345,20 +355,11 @@ TEST(Engine, SamplePayloadsAreStoredWholeAfterTheHeader) {
       "}]}\n"
       "metrics: {listen: \"127.0.0.1:0\"}\n"
       "run: {warmup: 0s, max_send_lag: 60s}\n");
-  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(90));
-  ASSERT_NE(port, 0) << process.Log();
-  std::string metrics;
-  for (const char* target : {"kafka", "nats"}) {
-    ASSERT_TRUE(WaitForAbove(port, metrics, "brokerload_messages_acked_total", target, kSampled - 1,
-                             std::chrono::seconds(60)))
-        << target << process.Log();
-  }
-  EXPECT_EQ(process.Terminate(std::chrono::seconds(30)), 0) << process.Log();
+  ASSERT_FALSE(AckedThenStopped(process, {"kafka", "nats"}, kSampled).empty());
   const auto check = [&](const std::string& target, const std::string& command, bool kafka_lines) {
     std::string text;
     for (const char* topic : {"-0", "-1"}) {
-      const CommandOutput out = Command("python3 " BROKERLOAD_SOURCE_DIR "/deploy/local/probe.py " +
-                                        command + " " + prefix + topic);
+      const CommandOutput out = Probe(command + " " + prefix + topic);
       ASSERT_EQ(out.exit_code, 0) << target << ": " << out.text;
       text += out.text;
     }
@@ -432,9 +433,7 @@ TEST(Engine, KafkaCompressionRatioIsTheOneTheBrokersLogShows) {
     const double sent = SumMetric(metrics, "brokerload_producer_sent_bytes_total");
     const double published = SumMetric(metrics, "brokerload_bytes_published_total");
     EXPECT_EQ(process.Terminate(std::chrono::seconds(30)), 0) << process.Log();
-    const CommandOutput logs =
-        Command("python3 " BROKERLOAD_SOURCE_DIR "/deploy/local/probe.py kafka-log-bytes " + kafka +
-                " " + prefix + "-");
+    const CommandOutput logs = Probe("kafka-log-bytes " + kafka + " " + prefix + "-");
     EXPECT_EQ(logs.exit_code, 0) << logs.text;
     const double stored = logs.exit_code == 0 ? std::stod(logs.text.substr(6)) : 0;
     EXPECT_EQ(Cleanup(process.ConfigPath()).exit_code, 0);
