@@ -181,7 +181,7 @@ report::Comparison NewComparison(const config::Config& config, const CompareOpti
   comparison.topics = config.workload.topics;
   comparison.message_size = config.workload.min_size;
   comparison.message_size_max = config.workload.max_size;
-  comparison.message_size_mean = pacing::SizeChooser(config.workload, 0).Mean();
+  comparison.message_size_mean = pacing::MeanMessageSize(config.workload);
   comparison.message_sizes = SizesText(config.workload);
   comparison.workers = config.workload.workers;
   comparison.keys = config.workload.keys;

@@ -27,10 +27,10 @@ report::LatencySummary Summarize(const accounting::HistogramSnapshot& h) {
 }
 
 // One target's stage, from its accounting phase.
-// Sending stopped at `stop_ns`: the window ends there if it had not ended yet.
-report::StageResult Measure(const TargetRuntime& target, const config::Config& config,
-                            const pacing::StagePlan& stage, std::size_t phase,
-                            std::int64_t stop_ns) {
+// Sending stopped at `stop_ns`: the window ends there if it had not ended yet. `mean_size`: the
+// workload's mean message size (pacing::MeanMessageSize), for MB/s.
+report::StageResult Measure(const TargetRuntime& target, const pacing::StagePlan& stage,
+                            std::size_t phase, std::int64_t stop_ns, double mean_size) {
   const accounting::TargetAccounting& a = target.Accounting();
   const accounting::PhaseWindow& window = a.Window(phase);
   const accounting::Totals t = a.PhaseTotals(phase);
@@ -71,7 +71,7 @@ report::StageResult Measure(const TargetRuntime& target, const config::Config& c
   r.rate_estimable = end_ns == window.end_ns && r.window_seconds >= 1.0 &&
                      r.window_seconds * 1e3 >= 10 * r.end_to_end_ms.p99;
   r.achieved_rate = static_cast<double>(r.consumed_in_window) / std::max(r.window_seconds, 1e-9);
-  r.achieved_mb_per_s = r.achieved_rate * pacing::SizeChooser(config.workload, 0).Mean() / 1e6;
+  r.achieved_mb_per_s = r.achieved_rate * mean_size / 1e6;
   const accounting::HistogramSnapshot lag = latency.send_lag.Snapshot();
   r.send_lag_p50_ms = Ms(lag.QuantileNs(0.5));
   r.send_lag_p99_ms = Ms(lag.QuantileNs(0.99));
@@ -160,6 +160,7 @@ void ShareCpu(std::vector<report::StageResult>& results, std::size_t first_resul
 void AddResults(const Engine& engine, const ResourceSampler& sampler, std::int64_t stop_ns,
                 report::Comparison& comparison) {
   const pacing::Schedule& schedule = engine.Schedule();
+  const double mean_size = pacing::MeanMessageSize(engine.RunConfig().workload);
   const std::size_t first_stage = schedule.HasWarmup() ? 1 : 0;
   const std::size_t first_result = comparison.results.size();
   for (std::size_t i = 0; i < engine.Targets().size(); ++i) {
@@ -167,7 +168,7 @@ void AddResults(const Engine& engine, const ResourceSampler& sampler, std::int64
     for (std::size_t p = first_stage; p < schedule.Stages().size(); ++p) {
       const accounting::PhaseWindow& w = target.Accounting().Window(p);
       if (w.start_ns >= stop_ns) break;  // not begun when sending stopped
-      report::StageResult r = Measure(target, engine.RunConfig(), schedule.Stages()[p], p, stop_ns);
+      report::StageResult r = Measure(target, schedule.Stages()[p], p, stop_ns, mean_size);
       const std::int64_t end_ns = std::min(w.end_ns, stop_ns);
       r.resources = sampler.Over(w.start_ns, end_ns,
                                  end_ns + static_cast<std::int64_t>(r.drain_seconds * 1e9));

@@ -87,7 +87,8 @@ std::shared_ptr<const Samples> Samples::Load(const std::string& path, std::strin
   std::error_code ec;
   const std::filesystem::path root(path);
   std::vector<char> content;
-  if (std::filesystem::is_directory(root, ec)) {
+  const bool directory = std::filesystem::is_directory(root, ec);
+  if (directory) {
     std::vector<std::filesystem::path> files;
     for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
       if (entry.is_regular_file() && entry.path().filename().string().front() != '.') {
@@ -124,9 +125,7 @@ std::shared_ptr<const Samples> Samples::Load(const std::string& path, std::strin
   }
   if (samples->Count() == 0) {
     error =
-        path + ": no sample (" +
-        (std::filesystem::is_directory(root, ec) ? "no regular file in it" : "no non-empty line") +
-        ")";
+        path + ": no sample (" + (directory ? "no regular file in it" : "no non-empty line") + ")";
     return nullptr;
   }
   std::uint64_t digest = 0xCBF29CE484222325ULL;

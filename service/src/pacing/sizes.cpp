@@ -51,41 +51,54 @@ SizeChooser::SizeChooser(const config::Workload& workload, std::uint64_t seed)
       min_(static_cast<std::uint32_t>(workload.min_size)),
       max_(static_cast<std::uint32_t>(workload.max_size)),
       seed_(seed ^ kSizeStream) {
-  if (workload.payload == config::PayloadKind::kSamples && workload.samples.data) {
-    mean_ = static_cast<double>(message::kHeaderSize) + workload.samples.data->MeanSize();
-    return;
+  if (distribution_ == config::SizeDistribution::kLogNormal) {
+    mu_ = std::log(static_cast<double>(workload.size_p50));
+    sigma_ = (std::log(static_cast<double>(workload.size_p99)) - mu_) / kNormalP99;
+  } else if (distribution_ == config::SizeDistribution::kTable) {
+    double total = 0;
+    for (const config::SizeWeight& entry : workload.size_table) total += entry.weight;
+    double sum = 0;
+    for (const config::SizeWeight& entry : workload.size_table) {
+      sum += entry.weight;
+      sizes_.push_back(static_cast<std::uint32_t>(entry.size));
+      cumulative_.push_back(sum / total);
+    }
+    if (!cumulative_.empty()) cumulative_.back() = 1;
   }
-  switch (distribution_) {
+}
+
+double MeanMessageSize(const config::Workload& workload) {
+  if (workload.payload == config::PayloadKind::kSamples && workload.samples.data) {
+    return static_cast<double>(message::kHeaderSize) + workload.samples.data->MeanSize();
+  }
+  const auto min = static_cast<double>(workload.min_size);
+  const auto max = static_cast<double>(workload.max_size);
+  switch (workload.size_distribution) {
     case config::SizeDistribution::kUniform:
-      mean_ = (static_cast<double>(min_) + max_) / 2;
-      break;
+      return (min + max) / 2;
     case config::SizeDistribution::kLogNormal: {
-      mu_ = std::log(static_cast<double>(workload.size_p50));
-      sigma_ = (std::log(static_cast<double>(workload.size_p99)) - mu_) / kNormalP99;
       // The midpoint rule over the draw's range: each of kSteps equal shares of messages.
+      const double mu = std::log(static_cast<double>(workload.size_p50));
+      const double sigma = (std::log(static_cast<double>(workload.size_p99)) - mu) / kNormalP99;
       constexpr int kSteps = 100'000;
       double sum = 0;
       for (int i = 0; i < kSteps; ++i) {
-        sum += std::clamp(std::round(std::exp(mu_ + sigma_ * NormalQuantile((i + 0.5) / kSteps))),
-                          static_cast<double>(min_), static_cast<double>(max_));
+        sum += std::clamp(std::round(std::exp(mu + sigma * NormalQuantile((i + 0.5) / kSteps))),
+                          min, max);
       }
-      mean_ = sum / kSteps;
-      break;
+      return sum / kSteps;
     }
     case config::SizeDistribution::kTable: {
       double total = 0;
-      for (const config::SizeWeight& entry : workload.size_table) total += entry.weight;
-      double sum = 0;
+      double weighted = 0;
       for (const config::SizeWeight& entry : workload.size_table) {
-        sum += entry.weight;
-        sizes_.push_back(static_cast<std::uint32_t>(entry.size));
-        cumulative_.push_back(sum / total);
-        mean_ += entry.size * (entry.weight / total);
+        total += entry.weight;
+        weighted += entry.size * entry.weight;
       }
-      if (!cumulative_.empty()) cumulative_.back() = 1;
-      break;
+      return total > 0 ? weighted / total : min;
     }
   }
+  return min;
 }
 
 std::uint32_t SizeChooser::SizeOf(std::uint64_t n) const {

@@ -23,21 +23,22 @@ class SizeChooser {
   std::uint32_t SizeOf(std::uint64_t n) const;
   std::uint32_t Min() const { return min_; }
   std::uint32_t Max() const { return max_; }
-  // The mean size of a message (the log-normal's by numerical integration, to about 0.1 %; with
-  // payload samples, the header's and their mean size, which SizeOf does not draw).
-  double Mean() const { return mean_; }
 
  private:
   config::SizeDistribution distribution_ = config::SizeDistribution::kUniform;
   std::uint32_t min_ = 0;
   std::uint32_t max_ = 0;
   std::uint64_t seed_ = 0;
-  double mu_ = 0;     // log-normal: ln of the median
-  double sigma_ = 0;  // log-normal: (ln p99 - ln p50) / the normal's 99th percentile
-  double mean_ = 0;
-  std::vector<double> cumulative_;    // table: the share of sizes up to each, the last exactly 1
+  double mu_ = 0;                   // log-normal: ln of the median
+  double sigma_ = 0;                // log-normal: (ln p99 - ln p50) / the normal's 99th percentile
+  std::vector<double> cumulative_;  // table: the share of sizes up to each, the last exactly 1
   std::vector<std::uint32_t> sizes_;  // table: its sizes, ascending
 };
+
+// The mean size of `workload`'s messages, header included: exact for one size, uniform, a table
+// and samples; a log-normal's by numerical integration (100,000 quantiles, to about 0.1 %), so
+// called for reports, not per message.
+double MeanMessageSize(const config::Workload& workload);
 
 // The standard normal's quantile function: z with P(Z <= z) = p, for p in (0, 1) (Acklam's
 // rational approximation, relative error below 1.2e-9).

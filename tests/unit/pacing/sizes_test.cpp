@@ -48,7 +48,7 @@ TEST(SizeChooser, OneSizeWhenMinEqualsMax) {
   w.min_size = w.max_size = 300;
   const SizeChooser sizes(w, kSeed);
   for (std::uint64_t n = 0; n < 1'000; ++n) ASSERT_EQ(sizes.SizeOf(n), 300u);
-  EXPECT_EQ(sizes.Mean(), 300);
+  EXPECT_EQ(MeanMessageSize(w), 300);
 }
 
 TEST(SizeChooser, UniformDrawsEverySizeFromMinToMaxInItsShare) {
@@ -65,11 +65,12 @@ TEST(SizeChooser, UniformDrawsEverySizeFromMinToMaxInItsShare) {
   for (const auto& [size, count] : counts) {
     EXPECT_NEAR(count, expected, 5 * std::sqrt(expected * 0.9)) << size;
   }
-  EXPECT_DOUBLE_EQ(sizes.Mean(), 104.5);
+  EXPECT_DOUBLE_EQ(MeanMessageSize(w), 104.5);
 }
 
 TEST(SizeChooser, LogNormalHasItsMedianAndNinetyNinthPercentile) {
-  const SizeChooser sizes(LogNormal(1'000, 20'000, 56, 1 << 20), kSeed);
+  const config::Workload w = LogNormal(1'000, 20'000, 56, 1 << 20);
+  const SizeChooser sizes(w, kSeed);
   const std::vector<std::uint32_t> draws = Draws(sizes);
   // The empirical quantile at rank q * n, within 5 sigma of the rank (binomial).
   const auto at = [&](double q, double sigmas) {
@@ -85,12 +86,13 @@ TEST(SizeChooser, LogNormalHasItsMedianAndNinetyNinthPercentile) {
   EXPECT_GE(p99_high, 20'000u);
   // Uncut, the mean is exp(mu + sigma^2 / 2).
   const double sigma = std::log(20.0) / NormalQuantile(0.99);
-  EXPECT_NEAR(sizes.Mean(), 1'000 * std::exp(sigma * sigma / 2), 1'000 * 0.002);
+  EXPECT_NEAR(MeanMessageSize(w), 1'000 * std::exp(sigma * sigma / 2), 1'000 * 0.002);
 }
 
 TEST(SizeChooser, LogNormalIsCutAtMinAndMax) {
   // p99 = max: the top 1 % of draws are max itself; the median below min's share stays min.
-  const SizeChooser sizes(LogNormal(300, 5'000, 200, 5'000), kSeed);
+  const config::Workload w = LogNormal(300, 5'000, 200, 5'000);
+  const SizeChooser sizes(w, kSeed);
   const std::vector<std::uint32_t> draws = Draws(sizes);
   EXPECT_EQ(draws.front(), 200u);
   EXPECT_EQ(draws.back(), 5'000u);
@@ -104,7 +106,7 @@ TEST(SizeChooser, LogNormalIsCutAtMinAndMax) {
               5 * std::sqrt(kDraws * share_min * (1 - share_min)));
   double sum = 0;
   for (std::uint32_t size : draws) sum += size;
-  EXPECT_NEAR(sizes.Mean(), sum / kDraws, sizes.Mean() * 0.01);
+  EXPECT_NEAR(MeanMessageSize(w), sum / kDraws, MeanMessageSize(w) * 0.01);
 }
 
 TEST(SizeChooser, TableDrawsEachSizeInItsWeightsShare) {
@@ -120,7 +122,7 @@ TEST(SizeChooser, TableDrawsEachSizeInItsWeightsShare) {
   for (const auto& [size, share] : {std::pair{256u, 0.9}, {4'096u, 0.09}, {65'536u, 0.01}}) {
     EXPECT_NEAR(counts[size], kDraws * share, 5 * std::sqrt(kDraws * share * (1 - share))) << size;
   }
-  EXPECT_DOUBLE_EQ(sizes.Mean(), 256 * 0.9 + 4'096 * 0.09 + 65'536 * 0.01);
+  EXPECT_DOUBLE_EQ(MeanMessageSize(w), 256 * 0.9 + 4'096 * 0.09 + 65'536 * 0.01);
 }
 
 TEST(SizeChooser, AMessageKeepsItsSizeAndSeedsDiffer) {
