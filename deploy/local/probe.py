@@ -63,6 +63,13 @@
                              prints "PARTITION OFFSET VALUE" for every record the topic holds
                              (Fetch v4 at each partition's leader; the value in hex; uncompressed
                              batches only), in partition then offset order.
+  probe.py kafka-records HOST:PORT TOPIC
+                             as kafka-values ("-" for an empty value), each line followed by
+                             " KEY=VALUE" for each of the record's headers (the value in hex).
+  probe.py nats-records HOST:PORT STREAM
+                             as nats-payloads ("-" for an empty payload), each line followed by
+                             " NAME=VALUE" for each of the message's headers (the value's text in
+                             hex).
   probe.py kafka-log-bytes HOST:PORT PREFIX
                              prints one line: the bytes the brokers' log directories hold for
                              the topics whose names start with PREFIX, over every replica, and
@@ -259,8 +266,9 @@ def varint(data, at):
         shift += 7
 
 
-def record_values(records, partition):
-    """(offset, value) of each record in a Fetch answer's record batches (v2, uncompressed)."""
+def record_values(records, partition, with_headers=False):
+    """(offset, value) of each record in a Fetch answer's record batches (v2, uncompressed);
+    (offset, value, [(header key, header value), ...]) `with_headers`."""
     at = 0
     while at + 61 <= len(records):
         base_offset, length = struct.unpack_from(">qi", records, at)
@@ -285,13 +293,25 @@ def record_values(records, partition):
             pos += max(key_length, 0)
             value_length, pos = varint(records, pos)
             value = records[pos:pos + value_length] if value_length >= 0 else b""
+            pos += max(value_length, 0)
+            headers = []
+            count_headers, pos = varint(records, pos)
+            for _ in range(count_headers):
+                key_length, pos = varint(records, pos)
+                name = records[pos:pos + key_length].decode()
+                pos += key_length
+                header_length, pos = varint(records, pos)
+                headers.append((name, records[pos:pos + max(header_length, 0)]))
+                pos += max(header_length, 0)
             if not attributes & 0x20:  # not a control batch
-                yield base_offset + delta, value
+                yield (base_offset + delta, value) + ((headers,) if with_headers else ())
             pos = record_end
         at = end
 
 
-def kafka_values(address, topic):
+def kafka_values(address, topic, with_headers=False):
+    """Each record of `topic`: "partition offset value-hex", and with_headers " key=value-hex"
+    for each of its headers."""
     brokers, topics = kafka_metadata(address, [topic])
     hosts = {node: f"{host}:{port}" for node, host, port in brokers}
     error, partitions = topics.get(topic, (3, {}))
@@ -317,10 +337,11 @@ def kafka_values(address, topic):
             at += 4 + 16 * max(aborted, 0)
             (size,) = struct.unpack_from(">i", reply, at)
             got = 0
-            for record_offset, value in record_values(reply[at + 4:at + 4 + max(size, 0)],
-                                                      partition):
+            for record_offset, value, *headers in record_values(
+                    reply[at + 4:at + 4 + max(size, 0)], partition, with_headers):
                 if record_offset >= offset:
-                    print(partition, record_offset, value.hex())
+                    print(partition, record_offset, value.hex() or ("-" if headers else ""),
+                          *(f"{key}={v.hex()}" for key, v in (headers[0] if headers else [])))
                     offset = record_offset + 1
                     got += 1
             if not got:
@@ -572,6 +593,22 @@ def nats_payloads(address, stream):
         print(base64.b64decode(message.get("data") or "").hex())
 
 
+def kafka_records(address, topic):
+    kafka_values(address, topic, True)
+
+
+def nats_records(address, stream):
+    """Each message: "payload-hex", then " name=value-hex" for each header of its NATS/1.0 block."""
+    for message in nats_messages(address, stream):
+        fields = [base64.b64decode(message.get("data") or "").hex() or "-"]
+        block = base64.b64decode(message.get("hdrs") or "").decode()
+        for line in block.split("\r\n")[1:]:
+            if line:
+                name, value = line.split(":", 1)
+                fields.append(f"{name}={value.strip().encode().hex()}")
+        print(*fields)
+
+
 def probe_nats_info(address):
     with socket.create_connection(split_address(address), timeout=TIMEOUT_S) as sock:
         info = sock.makefile("rb").readline()
@@ -603,7 +640,8 @@ def main(argv):
                 "nats-stream-stepdown": (nats_stream_stepdown, 2, 2),
                 "nats-pending": (nats_pending, 2, 2), "nats-times": (nats_times, 2, 2),
                 "nats-sizes": (nats_sizes, 2, 2), "nats-payloads": (nats_payloads, 2, 2),
-                "kafka-values": (kafka_values, 2, 2), "kafka-log-bytes": (kafka_log_bytes, 2, 2),
+                "kafka-values": (kafka_values, 2, 2), "kafka-records": (kafka_records, 2, 2),
+                "nats-records": (nats_records, 2, 2), "kafka-log-bytes": (kafka_log_bytes, 2, 2),
                 "kafka-topics": (kafka_topics, 2, 2), "nats-streams": (nats_streams, 2, 2),
                 "kafka-leader-counts": (kafka_leader_counts, 2, 2),
                 "kafka-end-offsets": (kafka_end_offsets, 2, 2),

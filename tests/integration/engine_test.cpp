@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -23,6 +24,7 @@
 #include "broker_env.hpp"
 #include "brokerload_process.hpp"
 #include "message/header.hpp"
+#include "message/message_headers.hpp"
 
 namespace brokerload::testing {
 namespace {
@@ -386,6 +388,104 @@ TEST(Engine, SamplePayloadsAreStoredWholeAfterTheHeader) {
   };
   check("kafka", "kafka-values " + kafka, true);
   check("nats", "nats-payloads " + nats.substr(nats.find("//") + 2), false);
+  EXPECT_EQ(Cleanup(process.ConfigPath()).exit_code, 0);
+  std::filesystem::remove(file);
+}
+
+// workload.brokerload_header: message_header: the broker stores each sample exactly as it is (a
+// JSON consumer reads it as such), brokerload's header travels in the Kafka record header or NATS
+// message header "brokerload" (binary, or base64), the extra headers beside it; and brokerload
+// still accounts every message by that header: consumed as acknowledged, none foreign.
+TEST(Engine, AMessageHeaderCarriesTheHeaderSoTheSampleIsStoredAsItIs) {
+  constexpr int kSampled = 400;
+  const std::vector<std::string> samples = {R"({"id":1,"name":"alpha"})", R"({"id":2})",
+                                            R"([1,2,3])"};
+  const std::string file =
+      std::filesystem::temp_directory_path() / (UniqueName("headers") + ".jsonl");
+  {
+    std::ofstream out(file);
+    for (const std::string& sample : samples) out << sample << "\n";
+  }
+  std::string targets, kafka, nats;
+  ASSERT_TRUE(BothTargetsYaml(targets));
+  ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
+  ASSERT_TRUE(LoadBrokerAddress("NATS_URL", nats));
+  const std::string prefix = UniqueName("headers");
+  BrokerloadProcess process(
+      targets + "workload: {topics: 2, topic_prefix: " + prefix + ", payload: {samples: " + file +
+      "}, brokerload_header: message_header, headers: {count: 2, size: 24}}\n" +
+      "profile: {stages: [{name: s, rate: 400, messages: " + std::to_string(kSampled) +
+      "}]}\n"
+      "metrics: {listen: \"127.0.0.1:0\"}\n"
+      "run: {warmup: 0s, max_send_lag: 60s}\n");
+  const unsigned short port = process.WaitForMetricsPort(std::chrono::seconds(90));
+  ASSERT_NE(port, 0) << process.Log();
+  std::string metrics;
+  for (const char* target : {"kafka", "nats"}) {
+    ASSERT_TRUE(WaitForAbove(port, metrics, "brokerload_messages_consumed_total", target,
+                             kSampled - 1, std::chrono::seconds(60)))
+        << target << "\n"
+        << process.Log();
+  }
+  for (const char* target : {"kafka", "nats"}) {
+    EXPECT_EQ(SumMetric(metrics, "brokerload_messages_consumed_total", {{"target", target}}),
+              kSampled)
+        << target;
+    EXPECT_EQ(SumMetric(metrics, "brokerload_messages_foreign_total", {{"target", target}}), 0)
+        << target;
+  }
+  EXPECT_EQ(process.Terminate(std::chrono::seconds(30)), 0) << process.Log();
+  const auto bytes = [](const std::string& hex) {
+    std::string out;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+      out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    }
+    return out;
+  };
+  const auto check = [&](const std::string& target, const std::string& command, bool kafka_lines) {
+    std::string text;
+    for (const char* topic : {"-0", "-1"}) {
+      const CommandOutput out = Probe(command + " " + prefix + topic);
+      ASSERT_EQ(out.exit_code, 0) << target << ": " << out.text;
+      text += out.text;
+    }
+    std::set<std::uint64_t> indexes;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream fields(line);
+      std::string field;
+      if (kafka_lines) fields >> field >> field;  // partition, offset
+      std::string payload_hex;
+      fields >> payload_hex;  // "-": empty (a readiness probe's: its header only)
+      if (payload_hex == "-") payload_hex.clear();
+      std::map<std::string, std::string> headers;
+      while (fields >> field) {
+        headers[field.substr(0, field.find('='))] = bytes(field.substr(field.find('=') + 1));
+      }
+      ASSERT_EQ(headers.count("brokerload"), 1u) << target << ": " << line;
+      std::array<std::byte, message::kHeaderSize> raw{};
+      const std::string& carried = headers["brokerload"];
+      if (kafka_lines) {
+        ASSERT_EQ(carried.size(), message::kHeaderSize) << line;
+        std::memcpy(raw.data(), carried.data(), raw.size());
+      } else {
+        ASSERT_TRUE(message::HeaderFromText(carried, raw)) << line;
+      }
+      const std::optional<message::Header> header = message::Decode(raw);
+      ASSERT_TRUE(header) << target << ": " << line;
+      if (message::IsProbe(*header)) continue;
+      const std::uint64_t n = header->sequence * 2 + header->topic;
+      EXPECT_EQ(bytes(payload_hex), samples[n % samples.size()]) << target << " message " << n;
+      for (const char* extra : {"x-brokerload-1", "x-brokerload-2"}) {
+        EXPECT_EQ(headers[extra].size(), 24u) << target << " " << extra << ": " << line;
+      }
+      EXPECT_NE(headers["x-brokerload-1"], headers["x-brokerload-2"]) << line;
+      EXPECT_TRUE(indexes.insert(n).second) << target << ": message " << n << " stored twice";
+    }
+    EXPECT_EQ(indexes.size(), static_cast<std::size_t>(kSampled)) << target;
+  };
+  check("kafka", "kafka-records " + kafka, true);
+  check("nats", "nats-records " + nats.substr(nats.find("//") + 2), false);
   EXPECT_EQ(Cleanup(process.ConfigPath()).exit_code, 0);
   std::filesystem::remove(file);
 }

@@ -79,7 +79,7 @@ class Frozen {
 
 class Ignore final : public driver::MessageListener {
  public:
-  void OnMessage(std::size_t, std::uint32_t, std::int32_t, std::span<const std::byte>,
+  void OnMessage(std::size_t, std::uint32_t, std::int32_t, std::span<const std::byte>, std::size_t,
                  bool) override {}
 };
 

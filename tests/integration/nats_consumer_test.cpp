@@ -26,7 +26,7 @@ using std::chrono::milliseconds;
 
 class Counting final : public MessageListener {
  public:
-  void OnMessage(std::size_t, std::uint32_t, std::int32_t, std::span<const std::byte>,
+  void OnMessage(std::size_t, std::uint32_t, std::int32_t, std::span<const std::byte>, std::size_t,
                  bool) override {
     received.fetch_add(1);
   }

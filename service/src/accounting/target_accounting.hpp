@@ -265,9 +265,18 @@ class TargetAccounting {
   // `partition`: where it was read from (driver::MessageListener::OnMessage); each partition's
   // highest arrival is a horizon for that partition's gaps. `broker`: the broker it was read from,
   // or its topic's.
+  // `header`: the bytes that start with the message's brokerload header; `bytes`: its size
+  // (driver::MessageListener::OnMessage).
+  bool OnReceived(std::size_t topic_hint, std::span<const std::byte> header, std::size_t bytes,
+                  std::int64_t now_ns, WorkItem& item, bool replayed = false,
+                  std::uint32_t partition = 0, std::int32_t broker = driver::kUnknownBroker);
+  // A message whose payload starts with its header.
   bool OnReceived(std::size_t topic_hint, std::span<const std::byte> payload, std::int64_t now_ns,
                   WorkItem& item, bool replayed = false, std::uint32_t partition = 0,
-                  std::int32_t broker = driver::kUnknownBroker);
+                  std::int32_t broker = driver::kUnknownBroker) {
+    return OnReceived(topic_hint, payload, payload.size(), now_ns, item, replayed, partition,
+                      broker);
+  }
   void OnProcessed(const WorkItem& item);
   // The client library discarded `count` messages of `topic` inside brokerload.
   void OnClientDropped(std::size_t topic, std::uint64_t count);

@@ -96,16 +96,16 @@ void TargetAccounting::CountForeign(std::size_t topic, ForeignReason reason) {
   topic_state_[topic]->foreign[static_cast<std::size_t>(reason)].fetch_add(1, kRelaxed);
 }
 
-bool TargetAccounting::OnReceived(std::size_t topic_hint, std::span<const std::byte> payload,
-                                  std::int64_t now_ns, WorkItem& item, bool replayed,
-                                  std::uint32_t partition, std::int32_t broker) {
-  const std::optional<message::Header> header = message::Decode(payload);
+bool TargetAccounting::OnReceived(std::size_t topic_hint, std::span<const std::byte> carrier,
+                                  std::size_t bytes, std::int64_t now_ns, WorkItem& item,
+                                  bool replayed, std::uint32_t partition, std::int32_t broker) {
+  const std::optional<message::Header> header = message::Decode(carrier);
   if (!header || header->topic >= topics_) {
     CountForeign(topic_hint % topics_, ForeignReason::kInvalidHeader);
     return false;
   }
   if (receive_ == ReceiveMode::kAnySource) {
-    return OnReceivedFromAny(*header, payload.size(), partition, now_ns, item, replayed, broker);
+    return OnReceivedFromAny(*header, bytes, partition, now_ns, item, replayed, broker);
   }
   if (header->run_id != identity_.run_id || header->producer_id != identity_.producer_id) {
     CountForeign(header->topic, ForeignReason::kOtherRun);
@@ -119,7 +119,7 @@ bool TargetAccounting::OnReceived(std::size_t topic_hint, std::span<const std::b
   const std::size_t phase = PhaseOf(header->intended_ns);
   PhaseCounters& c = At(header->topic, phase);
   c.consumed.fetch_add(1, kRelaxed);
-  c.consumed_bytes.fetch_add(payload.size(), kRelaxed);
+  c.consumed_bytes.fetch_add(bytes, kRelaxed);
   SequenceTracker::Outcome outcome;
   {
     Stream& stream = *streams_[header->topic];

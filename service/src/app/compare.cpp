@@ -34,8 +34,10 @@ std::string SizesText(const config::Workload& w) {
     return "sample payloads from " + w.samples.path + " (" +
            std::to_string(w.samples.data->Count()) + " samples, " +
            (w.samples.random_order ? "drawn at random" : "in turn") + ", mean " +
-           report::FormatNumber(w.samples.data->MeanSize(), "%.0f") +
-           " B after brokerload's 56-byte header)";
+           report::FormatNumber(w.samples.data->MeanSize(), "%.0f") + " B" +
+           (w.brokerload_header == config::HeaderPlace::kPayload
+                ? " after brokerload's 56-byte header)"
+                : ", as they are)");
   }
   if (w.min_size == w.max_size) return std::to_string(w.min_size) + "-byte messages";
   switch (w.size_distribution) {
@@ -64,6 +66,20 @@ std::string SizesText(const config::Workload& w) {
     }
   }
   return "";
+}
+
+// Where brokerload's header went and the extra headers, after the sizes (which count the header).
+std::string HeadersText(const config::Workload& w) {
+  std::string text;
+  if (w.brokerload_header == config::HeaderPlace::kMessageHeader) {
+    text += "; brokerload's header in the message header \"brokerload\"";
+  }
+  if (w.extra_headers > 0) {
+    text += "; " + std::to_string(w.extra_headers) + " extra header" +
+            (w.extra_headers == 1 ? "" : "s") + " of " + std::to_string(w.extra_header_size) +
+            " characters";
+  }
+  return text;
 }
 
 std::string UtcNow() {
@@ -182,7 +198,7 @@ report::Comparison NewComparison(const config::Config& config, const CompareOpti
   comparison.message_size = config.workload.min_size;
   comparison.message_size_max = config.workload.max_size;
   comparison.message_size_mean = pacing::MeanMessageSize(config.workload);
-  comparison.message_sizes = SizesText(config.workload);
+  comparison.message_sizes = SizesText(config.workload) + HeadersText(config.workload);
   comparison.workers = config.workload.workers;
   comparison.keys = config.workload.keys;
   comparison.key_skew = config.workload.key_skew;

@@ -3,9 +3,9 @@
 namespace brokerload::app {
 
 void LaneListener::OnMessage(std::size_t topic, std::uint32_t partition, std::int32_t broker,
-                             std::span<const std::byte> payload, bool replayed) {
+                             std::span<const std::byte> header, std::size_t bytes, bool replayed) {
   accounting::WorkItem item;
-  if (accounting_.OnReceived(lane_ + topic * lanes_, payload, clock_.NowNs(), item, replayed,
+  if (accounting_.OnReceived(lane_ + topic * lanes_, header, bytes, clock_.NowNs(), item, replayed,
                              partition, broker)) {
     pool_.Submit(WorkerFor(item), item);
   }

@@ -57,7 +57,7 @@ class LaneListener final : public driver::MessageListener {
         lanes_(lanes) {}
 
   void OnMessage(std::size_t topic, std::uint32_t partition, std::int32_t broker,
-                 std::span<const std::byte> payload, bool replayed) override;
+                 std::span<const std::byte> header, std::size_t bytes, bool replayed) override;
   bool MayWait() const override { return may_wait_; }
   void OnClientDropped(std::size_t topic, std::uint64_t count) override {
     accounting_.OnClientDropped(lane_ + topic * lanes_, count);

@@ -22,6 +22,8 @@ enum class Storage { kMemory, kFile };
 enum class Discard { kOld, kNew };
 enum class AckPolicy { kNone, kAll, kExplicit };
 enum class PayloadKind { kRandom, kCompressible, kSamples };
+// workload.brokerload_header: where each message carries brokerload's header.
+enum class HeaderPlace { kPayload, kMessageHeader };
 // workload.payload: {samples: PATH, order: ...}: the sample payloads, loaded (and checked) with
 // the config. Equal when the path, the order and the samples' bytes are.
 struct PayloadSamples {
@@ -177,7 +179,15 @@ struct Workload {
   std::vector<SizeWeight> size_table;
   PayloadKind payload = PayloadKind::kRandom;
   PayloadSamples samples;  // with PayloadKind::kSamples
-  int keys = 0;            // 0: no key; N: N aggregate keys, each consumed in order
+  // kPayload: the header is the payload's first 56 bytes; kMessageHeader: it travels in a Kafka
+  // record header or NATS message header named "brokerload" (message/message_headers.hpp) and the
+  // payload is the rest (its sample as it is). Sizes count the header either way.
+  HeaderPlace brokerload_header = HeaderPlace::kPayload;
+  // workload.headers: extra headers on every message, `extra_headers` of them, each value
+  // `extra_header_size` characters (message::ExtraHeaders); not part of message sizes.
+  int extra_headers = 0;
+  int extra_header_size = 32;
+  int keys = 0;  // 0: no key; N: N aggregate keys, each consumed in order
   // 0: the keys in turn (message n of a topic gets key n % keys); s > 0: each message's key drawn
   // at random with the Zipf law, key k (from 0) with a probability proportional to 1/(k+1)^s.
   double key_skew = 0;

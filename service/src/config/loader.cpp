@@ -184,7 +184,8 @@ void ReadWorkload(YamlReader& r, const YAML::Node& node, Workload& w) {
   const std::string path = "workload";
   if (!r.CheckMap(node, path,
                   {"topics", "topic_prefix", "topics_per_replica", "message_size", "payload",
-                   "keys", "key_skew", "workers", "worker_queue", "work", "publishers"})) {
+                   "keys", "key_skew", "workers", "worker_queue", "work", "publishers",
+                   "brokerload_header", "headers"})) {
     return;
   }
   const std::size_t errors_before = r.ErrorCount();
@@ -219,6 +220,13 @@ void ReadWorkload(YamlReader& r, const YAML::Node& node, Workload& w) {
   } else {
     r.Enum(node, path, "payload", w.payload,
            {{"random", PayloadKind::kRandom}, {"compressible", PayloadKind::kCompressible}});
+  }
+  r.Enum(node, path, "brokerload_header", w.brokerload_header,
+         {{"payload", HeaderPlace::kPayload}, {"message_header", HeaderPlace::kMessageHeader}});
+  if (const YAML::Node headers = node["headers"];
+      headers && r.CheckMap(headers, path + ".headers", {"count", "size"})) {
+    r.Int(headers, path + ".headers", "count", w.extra_headers, 0, 64);
+    r.Int(headers, path + ".headers", "size", w.extra_header_size, 1, 4'096);
   }
   r.Int(node, path, "keys", w.keys, 0, 1'000'000);
   r.Number(node, path, "key_skew", w.key_skew, 0, 10);

@@ -138,6 +138,9 @@ void DiffWorkload(Differ& d, Workload& a, Workload& b) {
   d.Reloadable(payload_a, payload_b, "workload.payload");
   a.payload = b.payload = PayloadKind::kRandom;
   a.samples = b.samples = PayloadSamples{};
+  d.Fixed(a.brokerload_header, b.brokerload_header, "workload.brokerload_header");
+  d.Fixed(a.extra_headers, b.extra_headers, "workload.headers.count");
+  d.Fixed(a.extra_header_size, b.extra_header_size, "workload.headers.size");
   d.Fixed(a.keys, b.keys, "workload.keys");
   d.Fixed(a.key_skew, b.key_skew, "workload.key_skew");
   d.Fixed(a.workers, b.workers, "workload.workers");

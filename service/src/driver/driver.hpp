@@ -25,7 +25,8 @@ inline std::chrono::milliseconds SetupWait(std::chrono::steady_clock::time_point
   return std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(30'000));
 }
 
-// Receives the broker's verdict on each sent message, with the payload that was sent, as soon as
+// Receives the broker's verdict on each sent message, with the bytes that start with its brokerload
+// header (the payload sent, or the value of the message header that carried it), as soon as
 // the client has it (the listener timestamps acks on arrival). Called on a thread of the client's
 // own, never the publisher's: Kafka's producer poll thread (or the thread in Flush()); for
 // JetStream the producer connection's reader thread with the reader hook, otherwise cnats'
@@ -39,8 +40,8 @@ class AckListener {
   virtual ~AckListener() = default;
   // `broker`: the one that acknowledged it, or that failed it or it was sent to (kUnknownBroker
   // where the client does not say, or it was never sent).
-  virtual void OnAck(std::span<const std::byte> payload, std::int32_t broker) = 0;
-  virtual void OnAckFailed(std::span<const std::byte> payload, Status status,
+  virtual void OnAck(std::span<const std::byte> header, std::int32_t broker) = 0;
+  virtual void OnAckFailed(std::span<const std::byte> header, Status status,
                            std::int32_t broker) = 0;
 };
 
@@ -75,7 +76,10 @@ class Producer {
   }
   // Versions and effective settings. May ask the broker: bounded, not for the message path.
   virtual Description Describe() const = 0;
-  // Hands one message to the client; copies key and payload; never blocks. kQueueFull is
+  // Hands one message to the client; copies key and payload; never blocks. `payload` starts with
+  // brokerload's header; with workload.brokerload_header: message_header the client sends that
+  // header in a message header named "brokerload" and the rest as the payload, with the
+  // workload's extra headers (message/message_headers.hpp). kQueueFull is
   // backpressure (try later). Called from one thread (the publisher's).
   virtual Status Send(std::size_t topic, std::span<const std::byte> key,
                       std::span<const std::byte> payload) = 0;
@@ -113,9 +117,13 @@ class MessageListener {
   // far on its stream. A second arrival that is replayed is a redelivery (at-least-once); one
   // that is not is a second copy in the broker (docs/metrics.md). `partition`: the Kafka partition
   // it was read from (0 where the broker has none: a JetStream stream is one ordered log);
-  // `broker`: the one it was read from (kUnknownBroker where the client does not say).
+  // `broker`: the one it was read from (kUnknownBroker where the client does not say). `header`:
+  // the bytes that start with brokerload's header: the payload, or the value of the message header
+  // that carries it (workload.brokerload_header: message_header; empty where the message has no
+  // such header); `bytes`: the message's size as the workload counts it (the payload, and
+  // message::kHeaderSize more where the header came in a message header).
   virtual void OnMessage(std::size_t topic, std::uint32_t partition, std::int32_t broker,
-                         std::span<const std::byte> payload, bool replayed) = 0;
+                         std::span<const std::byte> header, std::size_t bytes, bool replayed) = 0;
   // True when OnMessage may wait (a worker pool's full queue, simulated work). The consumer then
   // keeps a client-side buffer between the socket and the listener, so that a slow consumer's
   // backlog is in brokerload (its to process) and not left in the broker (lost with a memory

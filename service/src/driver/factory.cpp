@@ -37,17 +37,19 @@ bool CreateClients(Backend backend, const config::Config& config,
   if (backend == Backend::kKafka) {
     if (with_producer) {
       clients.producer = kafka::CreateProducer(*config.kafka, config.run, topics, acks, health,
-                                               deadline, cancel, detail);
+                                               deadline, cancel, detail, config.workload);
     }
     if ((clients.producer || !with_producer) && consumes)
-      clients.consumer = kafka::CreateConsumer(*config.kafka, subscribed, health, detail);
+      clients.consumer =
+          kafka::CreateConsumer(*config.kafka, subscribed, health, detail, config.workload);
   } else {
     if (with_producer) {
       clients.producer = nats::CreateProducer(*config.nats, config.run, topics, acks, health,
-                                              deadline, cancel, detail);
+                                              deadline, cancel, detail, config.workload);
     }
     if ((clients.producer || !with_producer) && consumes)
-      clients.consumer = nats::CreateConsumer(*config.nats, subscribed, health, detail);
+      clients.consumer =
+          nats::CreateConsumer(*config.nats, subscribed, health, detail, config.workload);
   }
   if ((clients.producer || !with_producer) && (clients.consumer || !consumes)) return true;
   error = std::string(BackendName(backend)) + ": " + detail;

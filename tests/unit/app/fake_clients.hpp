@@ -80,7 +80,8 @@ class FakeBroker {
       // Callbacks under the lock: Detach waits for one under way, as a client's Stop does.
       m.acks->OnAck(m.payload, driver::kUnknownBroker);
       if (listener_ != nullptr && !stuck_)
-        listener_->OnMessage(m.topic, 0, driver::kUnknownBroker, m.payload, false);
+        listener_->OnMessage(m.topic, 0, driver::kUnknownBroker, m.payload, m.payload.size(),
+                             false);
       busy_ = false;
       wake_.notify_all();
     }

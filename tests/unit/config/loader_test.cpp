@@ -153,7 +153,7 @@ TEST(ConfigLoader, UnknownKeysAreRejectedWithTheirPlaceAndTheAllowedKeys) {
       Errors(kTargets + "workload:\n  topicz: 3\n"),
       ElementsAre("test.yaml:4:3 workload.topicz: unknown key (allowed here: topics, "
                   "topic_prefix, topics_per_replica, message_size, payload, keys, key_skew, "
-                  "workers, worker_queue, work, publishers)"));
+                  "workers, worker_queue, work, publishers, brokerload_header, headers)"));
   EXPECT_THAT(Errors("targets:\n  rabbit: {}\n  nats: {}\n"),
               ElementsAre(HasSubstr("test.yaml:2:3 targets.rabbit: unknown key (allowed here: "
                                     "kafka, nats)")));
@@ -292,6 +292,32 @@ TEST(ConfigLoader, RateMaxIsAnUnpacedProfileWithABoundedWindow) {
   EXPECT_EQ(Valid(kTargets + "profile: {rate: max, max_in_flight: 500}\n").profile.max_in_flight,
             500u);
   EXPECT_FALSE(Valid(kTargets + "profile: {rate: 5}\n").profile.max_in_flight);
+}
+
+TEST(ConfigLoader, TheHeaderGoesInThePayloadUnlessAMessageHeaderIsAskedFor) {
+  EXPECT_EQ(Valid(kTargets).workload.brokerload_header, config::HeaderPlace::kPayload);
+  EXPECT_EQ(Valid(kTargets + "workload: {brokerload_header: message_header}\n")
+                .workload.brokerload_header,
+            config::HeaderPlace::kMessageHeader);
+  EXPECT_THAT(Errors(kTargets + "workload: {brokerload_header: kafka}\n"),
+              ElementsAre("test.yaml:3:31 workload.brokerload_header: expected one of "
+                          "message_header|payload, got 'kafka'"));
+}
+
+TEST(ConfigLoader, ExtraHeadersAreUpTo64OfUpTo4096Characters) {
+  const Config none = Valid(kTargets);
+  EXPECT_EQ(none.workload.extra_headers, 0);
+  const Config some = Valid(kTargets + "workload: {headers: {count: 3, size: 100}}\n");
+  EXPECT_EQ(some.workload.extra_headers, 3);
+  EXPECT_EQ(some.workload.extra_header_size, 100);
+  EXPECT_EQ(Valid(kTargets + "workload: {headers: {count: 2}}\n").workload.extra_header_size, 32);
+  EXPECT_THAT(Errors(kTargets + "workload: {headers: {count: 65}}\n"),
+              ElementsAre(HasSubstr("workload.headers.count")));
+  EXPECT_THAT(Errors(kTargets + "workload: {headers: {count: 1, size: 0}}\n"),
+              ElementsAre(HasSubstr("workload.headers.size")));
+  EXPECT_THAT(Errors(kTargets + "workload: {headers: {number: 1}}\n"),
+              ElementsAre(HasSubstr("workload.headers.number: unknown key (allowed here: count, "
+                                    "size)")));
 }
 
 TEST(ConfigLoader, AKeySkewNeedsFromTwoTo100000KeysAndIsFrom0To10) {

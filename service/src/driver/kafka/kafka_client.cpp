@@ -4,10 +4,24 @@
 
 #include "driver/kafka/bounded_retry.hpp"
 #include "log/log.hpp"
+#include "message/message_headers.hpp"
 
 namespace brokerload::driver::kafka {
 
 std::string LibraryVersion() { return rd_kafka_version_str(); }
+
+std::span<const std::byte> BrokerloadHeader(const rd_kafka_message_t* message) {
+  rd_kafka_headers_t* headers = nullptr;
+  const void* value = nullptr;
+  std::size_t size = 0;
+  if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+      rd_kafka_header_get_last(headers, message::kHeaderName.data(), &value, &size) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR ||
+      value == nullptr) {
+    return {};
+  }
+  return {static_cast<const std::byte*>(value), size};
+}
 
 KafkaPtr NewClient(rd_kafka_type_t type, ConfPtr conf, std::string& error) {
   std::array<char, 512> text{};

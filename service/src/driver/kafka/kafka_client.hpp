@@ -3,7 +3,9 @@
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
+#include <span>
 #include <string>
 
 #include "driver/kafka/kafka_errors.hpp"
@@ -34,6 +36,11 @@ rd_kafka_resp_err_t AskMetadata(rd_kafka_t* rk, std::chrono::milliseconds timeou
 // asked between requests: true ends the wait (false, "cancelled").
 bool WaitForBroker(rd_kafka_t* rk, const FatalError& fatal, std::chrono::milliseconds timeout,
                    std::string& error, const std::function<bool()>& cancelled = {});
+
+// The value of a produced or consumed message's record header "brokerload" (brokerload's header,
+// with workload.brokerload_header: message_header); empty where it has none. librdkafka parses a
+// consumed message's headers at the first call (on that message's thread).
+std::span<const std::byte> BrokerloadHeader(const rd_kafka_message_t* message);
 
 // A client's log_cb's way into brokerload's log, with librdkafka's facility: syslog levels 0-3 as
 // errors, 4 as warnings, 5-7 as info (the caller decides which levels to forward). Runs on

@@ -14,6 +14,7 @@
 #include "driver/kafka/kafka_conf.hpp"
 #include "driver/kafka/kafka_end_offsets.hpp"
 #include "log/log.hpp"
+#include "message/header.hpp"
 
 namespace brokerload::driver::kafka {
 namespace {
@@ -27,8 +28,9 @@ struct MessageDeleter {
 
 class KafkaConsumer final : public Consumer {
  public:
-  KafkaConsumer(std::vector<std::string> topics, Health& health)
-      : topic_names_(std::move(topics)),
+  KafkaConsumer(std::vector<std::string> topics, Health& health, bool header_in_message)
+      : header_in_message_(header_in_message),
+        topic_names_(std::move(topics)),
         highest_offset_(topic_names_.size()),
         last_end_(topic_names_.size()),
         health_(health) {}
@@ -343,13 +345,16 @@ class KafkaConsumer final : public Consumer {
       }
       link_.SetUp();  // one load once up: back after an outage without a new assignment
       const std::size_t topic = TopicIndex(message->rkt);
+      const std::span payload(static_cast<const std::byte*>(message->payload), message->len);
       listener_->OnMessage(topic, static_cast<std::uint32_t>(std::max(message->partition, 0)),
                            rd_kafka_message_broker_id(message.get()),
-                           std::span(static_cast<const std::byte*>(message->payload), message->len),
+                           header_in_message_ ? BrokerloadHeader(message.get()) : payload,
+                           payload.size() + (header_in_message_ ? message::kHeaderSize : 0),
                            Replayed(topic, message->partition, message->offset));
     }
   }
 
+  const bool header_in_message_;  // workload.brokerload_header: message_header
   std::vector<std::string> topic_names_;
   std::vector<const rd_kafka_topic_t*> topic_handles_;     // poll thread only
   std::vector<std::vector<std::int64_t>> highest_offset_;  // [topic][partition]; poll thread
@@ -382,8 +387,9 @@ class KafkaConsumer final : public Consumer {
 
 std::unique_ptr<Consumer> CreateConsumer(const config::KafkaTarget& target,
                                          const std::vector<std::string>& topics, Health& health,
-                                         std::string& error) {
-  auto consumer = std::make_unique<KafkaConsumer>(topics, health);
+                                         std::string& error, const config::Workload& workload) {
+  auto consumer = std::make_unique<KafkaConsumer>(
+      topics, health, workload.brokerload_header == config::HeaderPlace::kMessageHeader);
   if (!consumer->Init(target, error)) return nullptr;
   return consumer;
 }

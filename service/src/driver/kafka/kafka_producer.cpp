@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 #include <optional>
+#include <random>
 #include <string_view>
 #include <thread>
 
@@ -13,25 +14,34 @@
 #include "driver/kafka/kafka_conf.hpp"
 #include "driver/kafka/kafka_describe.hpp"
 #include "log/log.hpp"
+#include "message/message_headers.hpp"
 
 namespace brokerload::driver::kafka {
 namespace {
 
 class KafkaProducer final : public Producer {
  public:
-  KafkaProducer(AckListener& acks, Health& health) : acks_(acks), health_(health) {}
+  KafkaProducer(AckListener& acks, Health& health, const config::Workload& workload)
+      : acks_(acks),
+        health_(health),
+        header_in_message_(workload.brokerload_header == config::HeaderPlace::kMessageHeader),
+        extra_(workload.extra_headers, workload.extra_header_size),
+        extra_seed_(std::random_device{}()) {}
 
   // The poll thread is stopped before any member goes: no delivery report runs after this.
   ~KafkaProducer() override { StopPolling(); }
 
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
     auto* self = static_cast<KafkaProducer*>(opaque);
-    const std::span payload(static_cast<const std::byte*>(message->payload), message->len);
+    const std::span header =
+        self->header_in_message_
+            ? BrokerloadHeader(message)
+            : std::span(static_cast<const std::byte*>(message->payload), message->len);
     if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (self->link_.SetUp()) LOG_INFO("kafka: producer delivering");
-      self->acks_.OnAck(payload, rd_kafka_message_broker_id(message));
+      self->acks_.OnAck(header, rd_kafka_message_broker_id(message));
     } else {
-      self->acks_.OnAckFailed(payload, MapError(message->err), rd_kafka_message_broker_id(message));
+      self->acks_.OnAckFailed(header, MapError(message->err), rd_kafka_message_broker_id(message));
     }
   }
 
@@ -146,10 +156,12 @@ class KafkaProducer final : public Producer {
     return false;
   }
 
-  // One produceva call: a key when given, the partitioner's choice unless `partition` is set.
+  // One produceva call: a key when given, the partitioner's choice unless `partition` is set;
+  // brokerload's header as the payload's start or as the record header "brokerload", and the
+  // workload's extra headers (librdkafka copies each, as it copies the payload).
   Status Produce(std::size_t topic, std::span<const std::byte> key,
                  std::span<const std::byte> payload, std::int32_t partition) {
-    std::array<rd_kafka_vu_t, 5> fields{};
+    std::array<rd_kafka_vu_t, 6 + kMaxExtraHeaders> fields{};
     fields[0].vtype = RD_KAFKA_VTYPE_RKT;
     fields[0].u.rkt = topics_[topic].get();
     fields[1].vtype = RD_KAFKA_VTYPE_VALUE;
@@ -157,6 +169,25 @@ class KafkaProducer final : public Producer {
     fields[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
     fields[2].u.i = RD_KAFKA_MSG_F_COPY;
     std::size_t count = 3;
+    if (header_in_message_ && payload.size() >= message::kHeaderSize) {
+      fields[1].u.mem = {const_cast<std::byte*>(payload.data()) + message::kHeaderSize,
+                         payload.size() - message::kHeaderSize};
+      fields[count].vtype = RD_KAFKA_VTYPE_HEADER;
+      fields[count++].u.header = {message::kHeaderName.data(), payload.data(),
+                                  static_cast<ssize_t>(message::kHeaderSize)};
+    }
+    if (extra_.Count() > 0) {
+      // The publisher's thread, and the setup's for probes: a buffer per thread, sized once.
+      thread_local std::vector<char> values;
+      values.resize(extra_.Count() * (extra_.ValueSize() + 1));
+      extra_.Fill(extra_seed_, extra_index_.fetch_add(1, std::memory_order_relaxed), values);
+      for (std::size_t i = 0; i < extra_.Count(); ++i) {
+        fields[count].vtype = RD_KAFKA_VTYPE_HEADER;
+        fields[count++].u.header = {extra_.Name(i).c_str(),
+                                    values.data() + i * (extra_.ValueSize() + 1),
+                                    static_cast<ssize_t>(extra_.ValueSize())};
+      }
+    }
     if (!key.empty()) {
       fields[count].vtype = RD_KAFKA_VTYPE_KEY;
       fields[count++].u.mem = {const_cast<std::byte*>(key.data()), key.size()};
@@ -239,8 +270,14 @@ class KafkaProducer final : public Producer {
     poller_.join();
   }
 
+  static constexpr std::size_t kMaxExtraHeaders = 64;  // workload.headers.count's limit
+
   AckListener& acks_;
   Health& health_;
+  const bool header_in_message_;
+  const message::ExtraHeaders extra_;
+  const std::uint64_t extra_seed_;
+  std::atomic<std::uint64_t> extra_index_{0};
   // Up once a broker answered at setup; down on a transport error or every broker down, up again
   // on a delivery or a metadata answer (Maintain).
   Link link_{health_};
@@ -268,8 +305,9 @@ std::unique_ptr<Producer> CreateProducer(const config::KafkaTarget& target, cons
                                          const std::vector<std::string>& topics, AckListener& acks,
                                          Health& health,
                                          std::chrono::steady_clock::time_point deadline,
-                                         const std::atomic<bool>& cancel, std::string& error) {
-  auto producer = std::make_unique<KafkaProducer>(acks, health);
+                                         const std::atomic<bool>& cancel, std::string& error,
+                                         const config::Workload& workload) {
+  auto producer = std::make_unique<KafkaProducer>(acks, health, workload);
   if (!producer->Init(target, run, topics, deadline, cancel, error)) return nullptr;
   return producer;
 }

@@ -1,6 +1,7 @@
 #include "driver/nats/nats_consumer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <optional>
 #include <string_view>
@@ -14,14 +15,17 @@
 #include "driver/nats/reader_handler.hpp"
 #include "driver/nats/setup_budget.hpp"
 #include "log/log.hpp"
+#include "message/message_headers.hpp"
 
 namespace brokerload::driver::nats {
 namespace {
 
 class NatsConsumer final : public Consumer, private ReaderHandler {
  public:
-  NatsConsumer(const config::NatsTarget& target, std::vector<std::string> topics, Health& health)
-      : ack_policy_(target.ack_policy),
+  NatsConsumer(const config::NatsTarget& target, std::vector<std::string> topics, Health& health,
+               bool header_in_message)
+      : header_in_message_(header_in_message),
+        ack_policy_(target.ack_policy),
         max_ack_pending_(target.max_ack_pending),
         topics_(std::move(topics)),
         connection_(health),
@@ -298,10 +302,21 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
 
   void Deliver(Topic& t, natsMsg* msg) {
     const char* reply = natsMsg_GetReply(msg);
-    listener_->OnMessage(t.index, 0, kUnknownBroker,
-                         std::span(reinterpret_cast<const std::byte*>(natsMsg_GetData(msg)),
-                                   static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
-                         Replayed(t, reply));
+    const std::span payload(reinterpret_cast<const std::byte*>(natsMsg_GetData(msg)),
+                            static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+    if (header_in_message_) {
+      // The header's base64 in the message header "brokerload" (cnats parses the headers then).
+      std::array<std::byte, message::kHeaderSize> header{};
+      const char* text = nullptr;
+      const bool found = natsMsgHeader_Get(msg, message::kHeaderName.data(), &text) == NATS_OK &&
+                         text != nullptr && message::HeaderFromText(text, header);
+      listener_->OnMessage(
+          t.index, 0, kUnknownBroker,
+          found ? std::span<const std::byte>(header) : std::span<const std::byte>(),
+          payload.size() + message::kHeaderSize, Replayed(t, reply));
+    } else {
+      listener_->OnMessage(t.index, 0, kUnknownBroker, payload, payload.size(), Replayed(t, reply));
+    }
     if (ack_policy_ != config::AckPolicy::kNone && reply != nullptr) {
       natsConnection_Publish(connection_.connection(), reply, "+ACK", 4);  // as cnats' natsMsg_Ack
     }
@@ -332,6 +347,7 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
     natsMsg_Destroy(msg);
   }
 
+  const bool header_in_message_;  // workload.brokerload_header: message_header
   config::AckPolicy ack_policy_;
   int max_ack_pending_;
   std::vector<std::string> topics_;
@@ -350,8 +366,9 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
 
 std::unique_ptr<Consumer> CreateConsumer(const config::NatsTarget& target,
                                          const std::vector<std::string>& topics, Health& health,
-                                         std::string& error) {
-  auto consumer = std::make_unique<NatsConsumer>(target, topics, health);
+                                         std::string& error, const config::Workload& workload) {
+  auto consumer = std::make_unique<NatsConsumer>(
+      target, topics, health, workload.brokerload_header == config::HeaderPlace::kMessageHeader);
   if (!consumer->Init(target, error)) return nullptr;
   return consumer;
 }

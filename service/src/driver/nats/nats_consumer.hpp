@@ -25,6 +25,6 @@ namespace brokerload::driver::nats {
 // "consumers: cancelled ...".
 std::unique_ptr<Consumer> CreateConsumer(const config::NatsTarget& target,
                                          const std::vector<std::string>& topics, Health& health,
-                                         std::string& error);
+                                         std::string& error, const config::Workload& workload = {});
 
 }  // namespace brokerload::driver::nats

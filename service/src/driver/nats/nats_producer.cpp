@@ -6,6 +6,7 @@
 #include <bit>
 #include <charconv>
 #include <cstring>
+#include <random>
 #include <thread>
 
 #include "driver/nats/nats_connection.hpp"
@@ -16,15 +17,20 @@
 #include "driver/nats/reader_handler.hpp"
 #include "driver/nats/server_info.hpp"
 #include "log/log.hpp"
+#include "message/message_headers.hpp"
 
 namespace brokerload::driver::nats {
 namespace {
 
 class NatsProducer final : public Producer, private ReaderHandler {
  public:
-  NatsProducer(AckListener& acks, Health& health, std::int64_t max_pending)
+  NatsProducer(AckListener& acks, Health& health, std::int64_t max_pending,
+               const config::Workload& workload)
       : acks_(acks),
         health_(health),
+        header_in_message_(workload.brokerload_header == config::HeaderPlace::kMessageHeader),
+        extra_(workload.extra_headers, workload.extra_header_size),
+        extra_seed_(std::random_device{}()),
         connection_(health),
         max_pending_(static_cast<std::uint64_t>(max_pending)),
         // Twice the bound: a stuck slot is passed over, and there are always free ones.
@@ -87,9 +93,12 @@ class NatsProducer final : public Producer, private ReaderHandler {
     const std::size_t prefix = std::min(reply_prefix_.size(), reply.size() - 21);
     std::memcpy(reply.data(), reply_prefix_.data(), prefix);
     std::to_chars(reply.data() + prefix, reply.data() + reply.size() - 1, *number);
-    const natsStatus s = natsConnection_PublishRequest(
-        connection_.connection(), subjects_[topic].c_str(), reply.data(), payload.data(),
-        static_cast<int>(payload.size()));
+    const natsStatus s =
+        header_in_message_ || extra_.Count() > 0
+            ? PublishWithHeaders(subjects_[topic].c_str(), reply.data(), payload, *number)
+            : natsConnection_PublishRequest(connection_.connection(), subjects_[topic].c_str(),
+                                            reply.data(), payload.data(),
+                                            static_cast<int>(payload.size()));
     if (s == NATS_OK) return Status::kOk;
     window_.Cancel(*number);
     return MapError(s, jsErrCode{});
@@ -151,6 +160,35 @@ class NatsProducer final : public Producer, private ReaderHandler {
         .count();
   }
 
+  // A publish with headers (HPUB): cnats takes them only on a message of its own, which it
+  // allocates and copies into, headers as text (brokerload's header in base64).
+  natsStatus PublishWithHeaders(const char* subject, const char* reply,
+                                std::span<const std::byte> payload, std::uint64_t number) {
+    const std::span body = header_in_message_ && payload.size() >= message::kHeaderSize
+                               ? payload.subspan(message::kHeaderSize)
+                               : payload;
+    natsMsg* msg = nullptr;
+    natsStatus s = natsMsg_Create(&msg, subject, reply, reinterpret_cast<const char*>(body.data()),
+                                  static_cast<int>(body.size()));
+    if (s == NATS_OK && body.size() != payload.size()) {
+      s = natsMsgHeader_Set(msg, message::kHeaderName.data(),
+                            message::HeaderText(payload.first(message::kHeaderSize)).data());
+    }
+    if (s == NATS_OK && extra_.Count() > 0) {
+      // The publisher's thread, and the setup's for probes: a buffer per thread, sized once.
+      thread_local std::vector<char> values;
+      values.resize(extra_.Count() * (extra_.ValueSize() + 1));
+      extra_.Fill(extra_seed_, number, values);
+      for (std::size_t i = 0; i < extra_.Count() && s == NATS_OK; ++i) {
+        s = natsMsgHeader_Set(msg, extra_.Name(i).c_str(),
+                              values.data() + i * (extra_.ValueSize() + 1));
+      }
+    }
+    if (s == NATS_OK) s = natsConnection_PublishMsg(connection_.connection(), msg);
+    natsMsg_Destroy(msg);
+    return s;
+  }
+
   void ExpireTimedOut() {
     window_.Expire(SteadyNs() - publish_timeout_ns_, [this](std::span<const std::byte> header) {
       acks_.OnAckFailed(header, Status::kTimeout, kUnknownBroker);
@@ -194,6 +232,9 @@ class NatsProducer final : public Producer, private ReaderHandler {
 
   AckListener& acks_;
   Health& health_;
+  const bool header_in_message_;  // workload.brokerload_header: message_header
+  const message::ExtraHeaders extra_;
+  const std::uint64_t extra_seed_;
   // Teardown order: the PubAck subscription, then the connection (closed in the destructor).
   JetStreamConnection connection_;
   const std::uint64_t max_pending_;
@@ -215,8 +256,9 @@ std::unique_ptr<Producer> CreateProducer(const config::NatsTarget& target, const
                                          const std::vector<std::string>& topics, AckListener& acks,
                                          Health& health,
                                          std::chrono::steady_clock::time_point deadline,
-                                         const std::atomic<bool>& cancel, std::string& error) {
-  auto producer = std::make_unique<NatsProducer>(acks, health, target.max_pending);
+                                         const std::atomic<bool>& cancel, std::string& error,
+                                         const config::Workload& workload) {
+  auto producer = std::make_unique<NatsProducer>(acks, health, target.max_pending, workload);
   if (!producer->Init(target, run, topics, deadline, cancel, error)) return nullptr;
   return producer;
 }

@@ -21,11 +21,14 @@ namespace brokerload::driver::nats {
 // run.publish_timeout fails as kTimeout from the housekeeping thread's Maintain (so up to a
 // second later) or from Flush. At most `max_pending` publishes are outstanding: past that Send()
 // answers kQueueFull at once. Creates the streams first when configured, within `deadline` and
-// until `cancel` is set (SetupBudget: a request in flight finishes first).
+// until `cancel` is set (SetupBudget: a request in flight finishes first). `workload`: where
+// brokerload's header goes and the extra headers (Producer::Send); a message with headers costs a
+// message that cnats allocates and copies into.
 std::unique_ptr<Producer> CreateProducer(const config::NatsTarget& target, const config::Run& run,
                                          const std::vector<std::string>& topics, AckListener& acks,
                                          Health& health,
                                          std::chrono::steady_clock::time_point deadline,
-                                         const std::atomic<bool>& cancel, std::string& error);
+                                         const std::atomic<bool>& cancel, std::string& error,
+                                         const config::Workload& workload = {});
 
 }  // namespace brokerload::driver::nats
