@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -165,6 +166,29 @@ TEST_F(CompareTest, WritesTheThreeReportsWithEveryStageOfBothTargets) {
             nlohmann::json({{server.output.substr(0, server.output.find('\n')), stream_count}}));
   ASSERT_EQ(report["overall"].size(), 2u);
   EXPECT_EQ(report["overall"][0]["end_to_end_latency_ms"]["count"], 44'000);
+  // The bytes on the wire against the broker's own log (probe.py kafka-log-bytes): uncompressed,
+  // the log holds every message (the warm-up's and the probes' too) in its batches' framing, and
+  // the wire carried those batches in produce requests, whose own framing (per request, topic and
+  // partition) adds more the fewer messages a batch has (here 1-2 per partition and linger).
+  const nlohmann::json& kafka_overall = report["overall"][0];
+  const double offered = kafka_overall["offered_bytes"].get<double>();
+  EXPECT_GE(offered, 256.0 * 44'000);
+  EXPECT_EQ(std::fmod(offered, 256.0), 0.0);
+  const Outcome logs = Shell(probe + "kafka-log-bytes " + kafka_ + " " + prefix_ + "-");
+  ASSERT_EQ(logs.exit_code, 0) << logs.output;
+  const double stored = std::stod(logs.output.substr(6));
+  ASSERT_TRUE(kafka_overall["wire_ratio"].is_number()) << kafka_overall.dump();
+  EXPECT_GE(kafka_overall["wire_ratio"].get<double>(), stored / offered)
+      << kafka_overall.dump() << " " << logs.output;
+  EXPECT_LE(kafka_overall["wire_ratio"].get<double>(), 1.25 * stored / offered)
+      << kafka_overall.dump() << " " << logs.output;
+  EXPECT_NEAR(kafka_overall["wire_ratio"].get<double>(),
+              kafka_overall["wire_bytes"].get<double>() / offered, 1e-9);
+  // NATS: every publish's protocol line and its JetStream API requests on top of the payloads.
+  const nlohmann::json& nats_overall = report["overall"][1];
+  ASSERT_TRUE(nats_overall["wire_ratio"].is_number()) << nats_overall.dump();
+  EXPECT_GT(nats_overall["wire_ratio"].get<double>(), 1.0);
+  EXPECT_LT(nats_overall["wire_ratio"].get<double>(), 1.6);
   const std::string md = Read(dir_ / "first" / "report.md");
   EXPECT_THAT(md, HasSubstr("## Winner per metric"));
   EXPECT_THAT(md, HasSubstr("## Stage extreme"));

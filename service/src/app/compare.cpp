@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <thread>
 
 #include "app/compare_results.hpp"
 #include "app/engine.hpp"
@@ -147,6 +149,15 @@ int RunTargets(RunLoop& loop, const config::Config& config,
   const bool cut =
       result.outcome == RunLoop::Outcome::kInterrupted &&
       result.stop_ns < engine.StartNs() + engine.Schedule().TotalDurationNs().value_or(0);
+  // The clients' counts of bytes on the wire may lag the last send (Kafka: until its next
+  // statistics): wait that long once, sending being over, so the report's figure is whole.
+  std::chrono::milliseconds delay{0};
+  for (const auto& t : engine.Targets()) delay = std::max(delay, t->SentBytesDelay());
+  if (delay.count() > 0) {
+    LOG_INFO("compare: waiting %lld ms for the clients' counts of bytes sent",
+             static_cast<long long>(delay.count() + 500));
+    std::this_thread::sleep_for(delay + std::chrono::milliseconds(500));
+  }
   AddResults(engine, sampler, cut ? result.stop_ns : std::numeric_limits<std::int64_t>::max(),
              comparison);
   if (cut) {

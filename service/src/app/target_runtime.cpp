@@ -161,6 +161,14 @@ std::optional<std::uint64_t> TargetRuntime::SentBytes() const {
   return clients_.empty() ? std::nullopt : std::optional<std::uint64_t>(sum);
 }
 
+std::chrono::milliseconds TargetRuntime::SentBytesDelay() const {
+  std::chrono::milliseconds delay{0};
+  for (const driver::Clients& lane : clients_) {
+    if (lane.producer) delay = std::max(delay, lane.producer->SentBytesDelay());
+  }
+  return delay;
+}
+
 bool TargetRuntime::PublishingFinished() const {
   if (publishers_.empty()) return false;
   for (const auto& publisher : publishers_) {

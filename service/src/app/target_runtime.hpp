@@ -64,6 +64,8 @@ class TargetRuntime {
   // What its producers' clients say they sent (driver::Producer::SentBytes), summed over its
   // lanes; nullopt while any lane's is unknown. Any thread.
   std::optional<std::uint64_t> SentBytes() const;
+  // The longest of its producers' driver::Producer::SentBytesDelay.
+  std::chrono::milliseconds SentBytesDelay() const;
   driver::Backend Backend() const { return backend_; }
   const std::vector<std::string>& Topics() const { return topics_; }
   accounting::TargetAccounting& Accounting() { return *accounting_; }

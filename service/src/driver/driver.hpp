@@ -105,6 +105,10 @@ class Producer {
   // producer's connection). Any thread; never waits for the broker (NATS takes the connection's
   // lock for a moment).
   virtual std::optional<std::uint64_t> SentBytes() const { return std::nullopt; }
+  // How long after the last send SentBytes may still leave some of it out: Kafka,
+  // statistics.interval.ms (0 where statistics are off: SentBytes is then nullopt); 0 where the
+  // count is live (NATS, the default). Any thread.
+  virtual std::chrono::milliseconds SentBytesDelay() const { return {}; }
 };
 
 // Receives consumed messages. For any one topic, calls come from one thread at a time.

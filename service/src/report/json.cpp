@@ -124,6 +124,11 @@ json OverallJson(const Overall& o) {
           {"success_rate", o.success_rate},
           {"memory_delta_mb", o.memory_delta_mb},
           {"cpu_us_per_message", o.cpu_us_per_message},
+          {"offered_bytes", o.offered_bytes},
+          {"wire_bytes", o.wire_bytes < 0 ? json(nullptr) : json(o.wire_bytes)},
+          {"wire_ratio", o.wire_bytes < 0 || o.offered_bytes <= 0
+                             ? json(nullptr)
+                             : json(o.wire_bytes / o.offered_bytes)},
           {"stages_behind", o.stages_behind},
           {"stages_not_steady", o.stages_not_steady}};
 }

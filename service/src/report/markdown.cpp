@@ -256,6 +256,14 @@ std::string Pooled(const Comparison& c) {
        [](const Overall& o) { return FormatNumber(o.memory_delta_mb); }},
       {"brokerload CPU per message (us)",
        [](const Overall& o) { return FormatNumber(o.cpu_us_per_message, "%.1f"); }},
+      {"bytes offered / on the wire (MB), wire / offered",
+       [](const Overall& o) {
+         if (o.wire_bytes < 0) return FormatNumber(o.offered_bytes / 1e6) + " / n/a";
+         return FormatNumber(o.offered_bytes / 1e6) + " / " + FormatNumber(o.wire_bytes / 1e6) +
+                ", " +
+                (o.offered_bytes > 0 ? FormatNumber(o.wire_bytes / o.offered_bytes, "%.3f")
+                                     : std::string("n/a"));
+       }},
       {"stages behind schedule / not steady",
        [](const Overall& o) {
          return std::to_string(o.stages_behind) + " / " + std::to_string(o.stages_not_steady);

@@ -124,6 +124,12 @@ struct Overall {
   double success_rate = 0;
   double memory_delta_mb = 0;  // mean over stages
   double cpu_us_per_message = 0;
+  // The bytes brokerload's messages made (header included: bytes_published) and the bytes its
+  // producers' clients sent to the brokers (after the client's compression, with the protocol's
+  // framing and headers), over the whole run, warm-up included; wire_bytes < 0 where the client
+  // cannot tell (driver::Producer::SentBytes).
+  double offered_bytes = 0;
+  double wire_bytes = -1;
   int stages_behind = 0;      // stages where brokerload fell behind its schedule
   int stages_not_steady = 0;  // stages whose latency was still settling
 };

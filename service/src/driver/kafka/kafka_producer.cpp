@@ -3,6 +3,7 @@
 #include <array>
 #include <atomic>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <random>
@@ -67,6 +68,11 @@ class KafkaProducer final : public Producer {
                        std::chrono::duration_cast<std::chrono::milliseconds>(run.publish_timeout));
     ConfPtr conf;
     if (!BuildConf(settings, conf, error)) return false;
+    for (const auto& [name, value] : settings) {
+      if (name == "statistics.interval.ms") {
+        statistics_interval_ = std::chrono::milliseconds(std::atoll(value.c_str()));
+      }
+    }
     rd_kafka_conf_set_dr_msg_cb(conf.get(), OnDelivery);
     rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_error_cb(conf.get(), OnClientError);
@@ -203,6 +209,8 @@ class KafkaProducer final : public Producer {
     return status;
   }
 
+  std::chrono::milliseconds SentBytesDelay() const override { return statistics_interval_; }
+
   std::optional<std::uint64_t> SentBytes() const override {
     const std::int64_t sent = sent_bytes_.load(std::memory_order_relaxed);
     return sent < 0 ? std::nullopt : std::optional<std::uint64_t>(static_cast<std::uint64_t>(sent));
@@ -287,6 +295,7 @@ class KafkaProducer final : public Producer {
   // librdkafka's tx_bytes as its statistics last said; -1 before the first. Outlives rk_: the
   // statistics callback writes it.
   std::atomic<std::int64_t> sent_bytes_{-1};
+  std::chrono::milliseconds statistics_interval_{0};  // set before rk_ exists
   config::KafkaTarget target_;
   std::vector<std::string> topic_names_;
   std::vector<std::size_t> partitions_;
