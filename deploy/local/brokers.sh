@@ -31,7 +31,8 @@
 #   BROKERS_START_TIMEOUT [90]     seconds to wait for each broker to become ready
 #   KAFKA_HEAP_OPTS [-Xms512m -Xmx1g]
 #
-# After start, $BROKERLOAD_BROKERS_DIR/env holds KAFKA_BOOTSTRAP=... and NATS_URL=...; with
+# After start, $BROKERLOAD_BROKERS_DIR/env holds KAFKA_BOOTSTRAP=..., NATS_URL=... and
+# NATS_STORE_DIR=... (the server's JetStream store directory); with
 # SECURE=1 also KAFKA_SASL_SSL, KAFKA_MTLS, KAFKA_EXPIRED, NATS_TLS_URL, NATS_JWT_URL,
 # NATS_MTLS_URL, NATS_EXPIRED_URL, NATS_TOKEN_URL and SECURE_DIR (ca.pem,
 # client.pem, client-key.pem, other-ca.pem, kafka.password, nats.password, nats.token,
@@ -142,6 +143,7 @@ start_nats() {
   echo $! >"$state_dir/nats.pid"
   wait_ready nats "127.0.0.1:$nats_port" "$state_dir/nats.log"
   echo "NATS_URL=nats://127.0.0.1:$nats_port" >>"$state_dir/env"
+  echo "NATS_STORE_DIR=$state_dir/nats-store" >>"$state_dir/env"
   log "nats ready at nats://127.0.0.1:$nats_port (JetStream, store $state_dir/nats-store)"
   [[ $secure == 1 ]] || return 0
   start_nats_secure nats-tls "$nats_tls_port" "authorization {

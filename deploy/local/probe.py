@@ -56,6 +56,11 @@
   probe.py nats-sizes HOST:PORT STREAM
                              prints the size in bytes of each of the stream's messages'
                              payloads, one a line, in sequence order.
+  probe.py nats-stream-bytes HOST:PORT STREAM
+                             prints "bytes=B messages=M": the stream's state as the server
+                             reports it (bytes before any compression of its files).
+  probe.py nats-version HOST:PORT
+                             prints the server's version from its INFO line.
   probe.py nats-payloads HOST:PORT STREAM
                              prints each of the stream's messages' payloads in hex, one a line,
                              in sequence order.
@@ -533,6 +538,19 @@ def nats_stream_state(address, stream):
     print(f"leader={leader} messages={info['state']['messages']}")
 
 
+def nats_stream_bytes(address, stream):
+    state = nats_request(address, f"$JS.API.STREAM.INFO.{stream}")["state"]
+    print(f"bytes={state['bytes']} messages={state['messages']}")
+
+
+def nats_version(address):
+    with socket.create_connection(split_address(address), timeout=TIMEOUT_S) as sock:
+        info = sock.makefile("rb").readline()
+    if not info.startswith(b"INFO "):
+        raise ValueError(f"unexpected greeting {info[:40]!r}")
+    print(json.loads(info[5:])["version"])
+
+
 def nats_stream_stepdown(address, stream):
     if not nats_request(address, f"$JS.API.STREAM.LEADER.STEPDOWN.{stream}").get("success"):
         raise ValueError(f"stream {stream}: the step-down was not done")
@@ -637,6 +655,8 @@ def main(argv):
                 "nats": (probe_nats, 1, 1), "nats-info": (probe_nats_info, 1, 1),
                 "nats-stream-leader": (nats_stream_leader, 2, 2),
                 "nats-stream-state": (nats_stream_state, 2, 2),
+                "nats-stream-bytes": (nats_stream_bytes, 2, 2),
+                "nats-version": (nats_version, 1, 1),
                 "nats-stream-stepdown": (nats_stream_stepdown, 2, 2),
                 "nats-pending": (nats_pending, 2, 2), "nats-times": (nats_times, 2, 2),
                 "nats-sizes": (nats_sizes, 2, 2), "nats-payloads": (nats_payloads, 2, 2),

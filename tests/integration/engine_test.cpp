@@ -490,6 +490,91 @@ TEST(Engine, AMessageHeaderCarriesTheHeaderSoTheSampleIsStoredAsItIs) {
   std::filesystem::remove(file);
 }
 
+// targets.nats.stream.compression: s2: what the server reports it stores (the stream's bytes,
+// before compression) against what the stream's message blocks take on its disk (the fixture's
+// store directory), on JSON samples, with and without S2. The server compresses a block once it
+// is full: max_bytes 120,000 gives the smallest blocks (32 kB, nats-server's dynBlkSize), and 300
+// messages (about 90 kB, under the limit) fill two. A server before 2.10 ignores the setting:
+// brokerload then refuses to start, naming it.
+TEST(Engine, JetStreamS2CompressesTheStreamsFiles) {
+  constexpr int kStored = 300;
+  std::string nats, store;
+  ASSERT_TRUE(LoadBrokerAddress("NATS_URL", nats));
+  ASSERT_TRUE(LoadBrokerAddress("NATS_STORE_DIR", store));
+  const std::string address = nats.substr(nats.find("//") + 2);
+  const CommandOutput version = Probe("nats-version " + address);
+  ASSERT_EQ(version.exit_code, 0) << version.text;
+  const int major = std::stoi(version.text);
+  const int minor = std::stoi(version.text.substr(version.text.find('.') + 1));
+  const std::string file = std::filesystem::temp_directory_path() / (UniqueName("s2") + ".jsonl");
+  {
+    std::ofstream out(file);
+    for (int i = 0; i < 100; ++i) {
+      out << R"({"ts":"2026-12-07T11:)" << 10 + i % 50 << R"(:00Z","method":"POST","path":"/api/)"
+          << (i % 3 == 0 ? "orders" : "users") << R"(","status":200,"latency_ms":)" << i % 89
+          << R"(,"agent":"curl/8.5.0","region":"eu-west-1"})"
+          << "\n";
+    }
+  }
+  const auto yaml = [&](const std::string& prefix, const char* compression, const char* startup) {
+    return "targets:\n  nats: {servers: [\"" + nats +
+           "\"], stream: {storage: file, max_bytes: 120000, compression: " + compression +
+           "}}\nworkload: {topics: 1, topic_prefix: " + prefix + ", payload: {samples: " + file +
+           "}}\nprofile: {stages: [{name: s, rate: 1000, messages: " + std::to_string(kStored) +
+           "}]}\nmetrics: {listen: \"127.0.0.1:0\"}\n"
+           "run: {warmup: 0s, max_send_lag: 60s, startup_timeout: " +
+           startup + "}\n";
+  };
+  if (major < 2 || (major == 2 && minor < 10)) {
+    BrokerloadProcess process(yaml(UniqueName("s2old"), "s2", "5s"));
+    EXPECT_EQ(process.WaitForExit(std::chrono::seconds(60)), 3) << process.Log();
+    EXPECT_THAT(process.Log(), ::testing::HasSubstr("needs nats-server 2.10 or later"));
+    Cleanup(process.ConfigPath());  // the stream it created uncompressed
+    std::filesystem::remove(file);
+    return;
+  }
+  // The blocks' bytes on disk over the stream's bytes, once the last full block is compressed
+  // (the server does it in the background: until it stops changing, at most 10 s).
+  const auto ratio = [&](const char* compression) {
+    const std::string prefix = UniqueName(std::string("s2") + compression);
+    BrokerloadProcess process(yaml(prefix, compression, "60s"));
+    EXPECT_FALSE(AckedThenStopped(process, {"nats"}, kStored).empty());
+    const CommandOutput state = Probe("nats-stream-bytes " + address + " " + prefix + "-0");
+    EXPECT_EQ(state.exit_code, 0) << state.text;
+    const double stored = state.exit_code == 0 ? std::stod(state.text.substr(6)) : 0;
+    const std::filesystem::path blocks =
+        std::filesystem::path(store) / "jetstream" / "$G" / "streams" / (prefix + "-0") / "msgs";
+    const auto disk = [&] {
+      double bytes = 0;
+      std::error_code ec;
+      for (const auto& entry : std::filesystem::directory_iterator(blocks, ec)) {
+        if (entry.path().extension() == ".blk") bytes += static_cast<double>(entry.file_size());
+      }
+      return bytes;
+    };
+    double on_disk = disk();
+    for (int i = 0; i < 100; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      const double now = disk();
+      if (now == on_disk && i >= 10) break;
+      on_disk = now;
+    }
+    EXPECT_EQ(Cleanup(process.ConfigPath()).exit_code, 0);
+    EXPECT_GT(stored, 60'000) << compression << ": " << state.text;
+    EXPECT_LT(stored, 120'000) << compression << ": " << state.text;
+    return stored > 0 ? on_disk / stored : 0.0;
+  };
+  const double plain = ratio("none");
+  const double compressed = ratio("s2");
+  std::printf("disk / stream bytes: none %.3f, s2 %.3f\n", plain, compressed);
+  // Uncompressed, the blocks hold exactly the records the stream counts.
+  EXPECT_NEAR(plain, 1.0, 0.05);
+  // S2: two full blocks of repetitive JSON shrink, the block being written does not.
+  EXPECT_LT(compressed, 0.75);
+  EXPECT_LT(compressed, plain - 0.25);
+  std::filesystem::remove(file);
+}
+
 // Kafka's compression.type on JSON samples: the ratio brokerload reports (its producer's bytes on
 // the wire, brokerload_producer_sent_bytes_total, over the bytes it published) against the one the
 // broker's own log shows (the topic's log size, probe.py kafka-log-bytes: DescribeLogDirs), with

@@ -130,6 +130,9 @@ struct NatsStreamSettings {
   Duration max_age = std::chrono::hours(1);  // 0: unlimited
   Discard discard = Discard::kOld;
   bool create = true;
+  // The server compresses the stream's file blocks with S2 (nats-server 2.10 and later; file
+  // storage only): stream.compression: s2.
+  bool compress_s2 = false;
 
   bool operator==(const NatsStreamSettings&) const = default;
 };

@@ -99,6 +99,7 @@ void DiffNats(Differ& d, NatsTarget& a, NatsTarget& b) {
   d.Fixed(a.stream.max_age, b.stream.max_age, k + ".stream.max_age");
   d.Fixed(a.stream.discard, b.stream.discard, k + ".stream.discard");
   d.Fixed(a.stream.create, b.stream.create, k + ".stream.create");
+  d.Fixed(a.stream.compress_s2, b.stream.compress_s2, k + ".stream.compression");
   d.Fixed(a.ack_policy, b.ack_policy, k + ".ack_policy");
   d.Fixed(a.max_ack_pending, b.max_ack_pending, k + ".max_ack_pending");
   d.Fixed(a.max_pending, b.max_pending, k + ".max_pending");

@@ -82,7 +82,8 @@ void ReadNats(YamlReader& r, const YAML::Node& node, std::optional<NatsTarget>& 
   const std::string stream_path = path + ".stream";
   if (const YAML::Node stream = node["stream"];
       stream && r.CheckMap(stream, stream_path,
-                           {"storage", "replicas", "max_bytes", "max_age", "discard", "create"})) {
+                           {"storage", "replicas", "max_bytes", "max_age", "discard", "create",
+                            "compression"})) {
     r.Enum(stream, stream_path, "storage", nats.stream.storage,
            {{"memory", Storage::kMemory}, {"file", Storage::kFile}});
     r.Int(stream, stream_path, "replicas", nats.stream.replicas, 1, 5);
@@ -91,6 +92,13 @@ void ReadNats(YamlReader& r, const YAML::Node& node, std::optional<NatsTarget>& 
     r.Enum(stream, stream_path, "discard", nats.stream.discard,
            {{"old", Discard::kOld}, {"new", Discard::kNew}});
     r.Bool(stream, stream_path, "create", nats.stream.create);
+    r.Enum(stream, stream_path, "compression", nats.stream.compress_s2,
+           {{"none", false}, {"s2", true}});
+    if (nats.stream.compress_s2 && nats.stream.storage != Storage::kFile) {
+      r.Error(stream["compression"], stream_path + ".compression",
+              "none unless " + stream_path +
+                  ".storage is file (nats-server compresses the blocks of file streams only)");
+    }
   }
   if (enabled) out = std::move(nats);
 }

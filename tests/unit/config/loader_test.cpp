@@ -304,6 +304,17 @@ TEST(ConfigLoader, TheHeaderGoesInThePayloadUnlessAMessageHeaderIsAskedFor) {
                           "message_header|payload, got 'kafka'"));
 }
 
+TEST(ConfigLoader, StreamCompressionIsS2OnFileStreamsOnly) {
+  const std::string nats = "targets:\n  nats: {stream: {storage: file, compression: s2}}\n";
+  EXPECT_TRUE(Valid(nats).nats->stream.compress_s2);
+  EXPECT_FALSE(Valid("targets:\n  nats: {}\n").nats->stream.compress_s2);
+  EXPECT_THAT(Errors("targets:\n  nats: {stream: {compression: s2}}\n"),
+              ElementsAre(HasSubstr("targets.nats.stream.compression: expected none unless "
+                                    "targets.nats.stream.storage is file")));
+  EXPECT_THAT(Errors("targets:\n  nats: {stream: {storage: file, compression: zstd}}\n"),
+              ElementsAre(HasSubstr("expected one of none|s2, got 'zstd'")));
+}
+
 TEST(ConfigLoader, ExtraHeadersAreUpTo64OfUpTo4096Characters) {
   const Config none = Valid(kTargets);
   EXPECT_EQ(none.workload.extra_headers, 0);

@@ -156,6 +156,7 @@ TEST(ConfigDiff, EachFixedKeyIsNamedAloneWhenItChanges) {
       {"targets.nats.servers", [](Config& c) { c.nats->servers = {"nats://m:4222"}; }},
       {"targets.nats.stream.storage", [](Config& c) { c.nats->stream.storage = Storage::kFile; }},
       {"targets.nats.stream.replicas", [](Config& c) { c.nats->stream.replicas = 3; }},
+      {"targets.nats.stream.compression", [](Config& c) { c.nats->stream.compress_s2 = true; }},
       {"targets.nats.stream.max_bytes", [](Config& c) { c.nats->stream.max_bytes = -1; }},
       {"targets.nats.stream.max_age",
        [](Config& c) { c.nats->stream.max_age = std::chrono::seconds(1); }},

@@ -58,8 +58,8 @@ class NatsProducer final : public Producer, private ReaderHandler {
                                                   deadline - std::chrono::steady_clock::now()),
                                               std::chrono::milliseconds(0)),
                                      cancel);
-    if (target.stream.create &&
-        !EnsureStreams(connection_.js(), target.stream, topics, streams_budget, error)) {
+    if (target.stream.create && !EnsureStreams(connection_.connection(), connection_.js(),
+                                               target.stream, topics, streams_budget, error)) {
       return false;
     }
     // One subscription for every PubAck: <inbox>.<slot number>.
@@ -112,7 +112,7 @@ class NatsProducer final : public Producer, private ReaderHandler {
     ConnectionWatch& watch = connection_.watch();
     if (!create_streams_ || !watch.reconnected.load(std::memory_order_relaxed)) return;
     std::string error;
-    if (EnsureStreams(connection_.js(), stream_settings_, subjects_,
+    if (EnsureStreams(connection_.connection(), connection_.js(), stream_settings_, subjects_,
                       SetupBudget(kMaintainBudget, kNeverCancelled), error)) {
       watch.reconnected.store(false);
       LOG_INFO("nats: streams checked after reconnect");

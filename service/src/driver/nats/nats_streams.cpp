@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string_view>
 
 #include "driver/nats/nats_status.hpp"
 #include "log/log.hpp"
@@ -10,8 +11,56 @@ namespace brokerload::driver::nats {
 
 namespace {
 
-natsStatus EnsureStream(jsCtx* js, const config::NatsStreamSettings& settings,
+// JetStream's error code for a stream that exists with another config (cnats'
+// JSStreamNameExistErr).
+constexpr int kStreamNameExist = 10058;
+
+// With compression: cnats 3.4's jsStreamConfig has no compression, so the stream is created by
+// the JetStream API's own request ($JS.API.STREAM.CREATE.<name>, the JSON a client sends), and
+// the server's answer must show the compression (a server before 2.10 ignores the field).
+natsStatus CreateCompressedStream(natsConnection* nc, const config::NatsStreamSettings& settings,
+                                  const std::string& topic, std::int64_t wait_ms,
+                                  std::string& error) {
+  const std::string request =
+      "{\"name\":\"" + topic + "\",\"subjects\":[\"" + topic + "\"],\"storage\":\"" +
+      (settings.storage == config::Storage::kMemory ? "memory" : "file") +
+      "\",\"num_replicas\":" + std::to_string(settings.replicas) +
+      ",\"max_bytes\":" + std::to_string(settings.max_bytes) +
+      ",\"max_age\":" + std::to_string(settings.max_age.count()) + ",\"discard\":\"" +
+      (settings.discard == config::Discard::kOld ? "old" : "new") + "\",\"compression\":\"s2\"}";
+  natsMsg* reply = nullptr;
+  const natsStatus s =
+      natsConnection_Request(&reply, nc, ("$JS.API.STREAM.CREATE." + topic).c_str(), request.data(),
+                             static_cast<int>(request.size()), std::max<std::int64_t>(1, wait_ms));
+  if (s != NATS_OK) {
+    error = "stream " + topic + ": " + LastError(s) + " (is JetStream enabled?)";
+    return s;
+  }
+  const std::string answer(natsMsg_GetData(reply),
+                           static_cast<std::size_t>(natsMsg_GetDataLength(reply)));
+  natsMsg_Destroy(reply);
+  if (answer.find("\"error\"") != std::string::npos) {
+    if (answer.find("\"err_code\":" + std::to_string(kStreamNameExist)) != std::string::npos) {
+      LOG_INFO("nats: stream %s exists with another config; using it as it is", topic.c_str());
+      return NATS_OK;
+    }
+    error = "stream " + topic + ": the server refused it: " + answer +
+            " (set targets.nats.stream.create: false for managed streams)";
+    return NATS_ERR;
+  }
+  if (answer.find("\"compression\":\"s2\"") == std::string::npos) {
+    error = "stream " + topic +
+            ": the server created it uncompressed (targets.nats.stream.compression: s2 needs "
+            "nats-server 2.10 or later)";
+    return NATS_ERR;
+  }
+  LOG_INFO("nats: stream %s ready (S2-compressed)", topic.c_str());
+  return NATS_OK;
+}
+
+natsStatus EnsureStream(natsConnection* nc, jsCtx* js, const config::NatsStreamSettings& settings,
                         const std::string& topic, std::int64_t wait_ms, std::string& error) {
+  if (settings.compress_s2) return CreateCompressedStream(nc, settings, topic, wait_ms, error);
   jsStreamConfig config;
   jsStreamConfig_Init(&config);
   config.Name = topic.c_str();
@@ -46,13 +95,13 @@ natsStatus EnsureStream(jsCtx* js, const config::NatsStreamSettings& settings,
 
 }  // namespace
 
-bool EnsureStreams(jsCtx* js, const config::NatsStreamSettings& settings,
+bool EnsureStreams(natsConnection* nc, jsCtx* js, const config::NatsStreamSettings& settings,
                    const std::vector<std::string>& topics, const SetupBudget& budget,
                    std::string& error) {
   std::string step_error;
   const Steps steps =
       RunWithin(topics.size(), budget, kRequestWait, [&](std::size_t i, std::int64_t wait_ms) {
-        return StepOf(EnsureStream(js, settings, topics[i], wait_ms, step_error));
+        return StepOf(EnsureStream(nc, js, settings, topics[i], wait_ms, step_error));
       });
   if (steps.Complete(topics.size())) return true;
   error = StepsError(steps, topics.size(), budget, "streams", "ready", step_error);

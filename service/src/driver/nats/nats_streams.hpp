@@ -17,8 +17,9 @@ namespace brokerload::driver::nats {
 // Adds one memory- or file-backed stream per topic (stream and subject named as the topic),
 // accepting streams that already exist, one request after another within `budget` (each given
 // what is left, at most 5 s). False with `error` at the first refusal, or when the budget ends
-// ("streams: timed out after <ms> ms with <n> of <N> ready").
-bool EnsureStreams(jsCtx* js, const config::NatsStreamSettings& settings,
+// ("streams: timed out after <ms> ms with <n> of <N> ready"). With compression (S2) the
+// server's answer must show it: a server that ignores it (before 2.10) is a refusal.
+bool EnsureStreams(natsConnection* nc, jsCtx* js, const config::NatsStreamSettings& settings,
                    const std::vector<std::string>& topics, const SetupBudget& budget,
                    std::string& error);
 

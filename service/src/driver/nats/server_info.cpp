@@ -83,6 +83,7 @@ Description DescribeTarget(natsConnection* nc, const config::NatsTarget& target)
   d.settings = {
       {"stream.storage", memory ? "memory" : "file"},
       {"stream.replicas", std::to_string(target.stream.replicas)},
+      {"stream.compression", target.stream.compress_s2 ? "s2" : "none"},
       {"ack_policy", target.ack_policy == config::AckPolicy::kNone  ? "none"
                      : target.ack_policy == config::AckPolicy::kAll ? "all"
                                                                     : "explicit"},
