@@ -301,6 +301,18 @@ TEST_F(CompareTest, ABaselineGatesRegressions) {
   EXPECT_EQ(other_load.exit_code, 2) << other_load.output;
   EXPECT_THAT(other_load.output, HasSubstr("its messages went in bursts of 0.005 s, this "
                                            "comparison's in bursts of 0 s"));
+
+  // Nor does one of other messages (sizes, samples, headers, keys): named, refused.
+  nlohmann::json larger = nlohmann::json::parse(Read(dir_ / "baseline" / "report.json"));
+  larger["workload"]["message_sizes"] = "1024-byte messages";
+  larger["workload"]["keys"] = 8;
+  std::ofstream(dir_ / "larger.json") << larger.dump();
+  const Outcome other_messages = Compare("others", "--baseline " + (dir_ / "larger.json").string());
+  EXPECT_EQ(other_messages.exit_code, 2) << other_messages.output;
+  EXPECT_THAT(other_messages.output,
+              HasSubstr("it measured other messages (messages: the baseline's 1024-byte "
+                        "messages, this comparison's 256-byte messages; workload.keys: the "
+                        "baseline's 8, this comparison's 0)"));
 }
 
 // Started by a script in the background, where SIGINT is ignored: a SIGINT still stops it, with

@@ -21,6 +21,7 @@
 #include "log/log.hpp"
 #include "pacing/sizes.hpp"
 #include "report/analysis.hpp"
+#include "report/baseline.hpp"
 #include "report/json.hpp"
 #include "report/writers.hpp"
 
@@ -282,6 +283,15 @@ int Compare(const config::Config& config, const CompareOptions& options) {
         text(baseline.burst_interval_auto, baseline.burst_interval_seconds).c_str(),
         text(config.profile.burst_auto, bursts).c_str());
     return kExitConfig;
+  }
+  if (options.baseline) {
+    const std::string difference =
+        report::WorkloadDifference(NewComparison(config, options), baseline);
+    if (!difference.empty()) {
+      LOG_ERROR("--baseline %s: it measured other messages (%s): their figures do not compare",
+                options.baseline->c_str(), difference.c_str());
+      return kExitConfig;
+    }
   }
   std::error_code dir_error;
   std::filesystem::create_directories(options.out_dir, dir_error);

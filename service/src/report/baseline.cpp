@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <string>
 
 namespace brokerload::report {
 namespace {
@@ -200,6 +201,39 @@ std::vector<Verdict> Judge(const Comparison& current, const Comparison& baseline
     }
   }
   return verdicts;
+}
+
+std::string WorkloadDifference(const Comparison& current, const Comparison& baseline) {
+  std::string out;
+  const auto differ = [&out](const std::string& what, const std::string& then,
+                             const std::string& now) {
+    out += (out.empty() ? "" : "; ") + what + ": the baseline's " + then + ", this comparison's " +
+           now;
+  };
+  if (baseline.topics > 0 && baseline.topics != current.topics) {
+    differ("workload.topics", std::to_string(baseline.topics), std::to_string(current.topics));
+  }
+  if (!baseline.message_sizes.empty()) {
+    if (baseline.message_sizes != current.message_sizes) {
+      differ("messages", baseline.message_sizes, current.message_sizes);
+    }
+  } else if (baseline.message_size > 0 && (baseline.message_size != current.message_size ||
+                                           baseline.message_size_max != current.message_size_max)) {
+    differ("workload.message_size",
+           std::to_string(baseline.message_size) + "-" + std::to_string(baseline.message_size_max),
+           std::to_string(current.message_size) + "-" + std::to_string(current.message_size_max));
+  }
+  if (baseline.keys >= 0 && baseline.keys != current.keys) {
+    differ("workload.keys", std::to_string(baseline.keys), std::to_string(current.keys));
+  }
+  if (baseline.key_skew >= 0 && baseline.key_skew != current.key_skew) {
+    char then[32];
+    char now[32];
+    std::snprintf(then, sizeof then, "%g", baseline.key_skew);
+    std::snprintf(now, sizeof now, "%g", current.key_skew);
+    differ("workload.key_skew", then, now);
+  }
+  return out;
 }
 
 }  // namespace brokerload::report

@@ -31,6 +31,13 @@ struct Tolerances {
 std::vector<Verdict> Judge(const Comparison& current, const Comparison& baseline,
                            const Tolerances& tolerances);
 
+// How `baseline`'s workload differs from `current`'s, as "<what>: the baseline's <x>, this
+// comparison's <y>" parts joined by "; ", or "" when both measured the same messages: topics,
+// message sizes (as message_sizes names them: a distribution, sample payloads, where the header
+// went, extra headers), keys and their skew. A field the baseline's report.json lacks (written by
+// an older brokerload: 0, "" or negative here) is not judged.
+std::string WorkloadDifference(const Comparison& current, const Comparison& baseline);
+
 // P(U >= u) for the Mann-Whitney U of `first` over `second` (pairs where first's value is the
 // greater, ties as halves) when every split of the pooled values is equally likely: exact by
 // enumeration up to 200,000 splits, else the normal approximation with tie correction.

@@ -244,6 +244,18 @@ bool FromJson(const std::string& text, Comparison& c, std::string& error) {
     c.warmup_seconds = j.value("warmup_seconds", 0.0);
     c.burst_interval_seconds = j.value("burst_interval_seconds", 0.0);
     c.burst_interval_auto = j.value("burst_interval_auto", false);
+    // What the workload was (absent from older reports: left unknown, WorkloadDifference).
+    c.keys = -1;
+    c.key_skew = -1;
+    if (j.contains("workload") && j.at("workload").is_object()) {
+      const json& w = j.at("workload");
+      c.topics = w.value("topics", 0);
+      c.message_size = w.value("message_size", 0);
+      c.message_size_max = w.value("message_size_max", c.message_size);
+      c.message_sizes = w.value("message_sizes", "");
+      c.keys = w.value("keys", -1);
+      c.key_skew = w.value("key_skew", -1.0);
+    }
     c.targets = j.at("targets").get<std::vector<std::string>>();
     c.stages = j.at("stages").get<std::vector<std::string>>();
     for (const json& r : j.at("results")) {

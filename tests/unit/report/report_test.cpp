@@ -305,6 +305,43 @@ TEST(Json, RoundTripsWhatTheBaselineNeeds) {
   EXPECT_TRUE(Regressions(original, read, Tolerances{}).empty());
 }
 
+TEST(Baseline, AnotherWorkloadIsNamedFieldByField) {
+  Comparison current = TwoTargets();
+  current.topics = 5;
+  current.message_size = current.message_size_max = 256;
+  current.message_sizes = "256-byte messages";
+  current.keys = 0;
+  current.key_skew = 0;
+  Comparison read;
+  std::string error;
+  ASSERT_TRUE(FromJson(ToJson(current), read, error)) << error;
+  EXPECT_EQ(WorkloadDifference(current, read), "");  // itself, through its report.json
+  Comparison other = current;
+  other.topics = 6;
+  other.message_sizes =
+      "sample payloads from /s.jsonl (3 samples, in turn, mean 40 B after "
+      "brokerload's 56-byte header)";
+  other.keys = 8;
+  other.key_skew = 1.5;
+  EXPECT_EQ(WorkloadDifference(other, read),
+            "workload.topics: the baseline's 5, this comparison's 6; messages: the baseline's "
+            "256-byte messages, this comparison's sample payloads from /s.jsonl (3 samples, in "
+            "turn, mean 40 B after brokerload's 56-byte header); workload.keys: the baseline's 0, "
+            "this comparison's 8; workload.key_skew: the baseline's 0, this comparison's 1.5");
+  // A report from before these fields were written is not judged on them.
+  Comparison old;
+  ASSERT_TRUE(FromJson(R"({"schema": "brokerload.compare", "version": 2, "targets": [],
+                           "stages": [], "results": []})",
+                       old, error))
+      << error;
+  EXPECT_EQ(WorkloadDifference(other, old), "");
+  // One with sizes only (no message_sizes): judged on those.
+  old.message_size = 256;
+  old.message_size_max = 512;
+  EXPECT_EQ(WorkloadDifference(current, old),
+            "workload.message_size: the baseline's 256-512, this comparison's 256-256");
+}
+
 TEST(Json, RepetitionsAndVerdictsAreInEveryFormat) {
   Comparison c = Repeated({10, 12, std::nan("")}, {1000, 990, 980});
   std::string error;
