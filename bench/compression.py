@@ -16,11 +16,17 @@ same brokers: kafka-producer-perf-test (the Kafka tools of the local broker, ack
 linger.ms=1, in the linger.ms 1 rows) sending the same file (--payload-file: the samples alone, without brokerload's
 header) with the same codec, unpaced: records/s and MB/s.
 
+With --jetstream, JetStream's stream compression instead (targets.nats.stream.compression: none
+and s2, file storage, one stream without limits: 8 MB blocks): the same columns but the stored
+ratio, which is read from the server's disk, since its stream bytes are before compression: the
+stream's full blocks (the server compresses a block once it is full) over the bytes they hold, i.e.
+(the *.blk files' size - the last block's) / (the stream's bytes - the last block's); no peer.
+
 usage: bench/compression.py [--samples DIR] [--sets events.jsonl,text.txt,random.b64]
                        [--codecs none,gzip,snappy,lz4,zstd] [--lingers 1,20] [--rate 10000]
                        [--duration 20]
-                       [--warmup 5] [--peer-records 200000] [--binary PATH]
-                       (Kafka from deploy/local/brokers.sh)
+                       [--warmup 5] [--peer-records 200000] [--binary PATH] [--jetstream]
+                       (Kafka, or nats-server 2.10 or later, from deploy/local/brokers.sh)
 """
 import argparse
 import os
@@ -40,16 +46,36 @@ def ms(seconds):
     return "-" if seconds is None else f"{seconds * 1e3:,.2f} ms"
 
 
+def target_yaml(args, env, codec, linger):
+    if args.jetstream:
+        return (f'  nats: {{servers: ["{env["NATS_URL"]}"], stream: {{storage: file, '
+                f'max_bytes: -1, max_age: 0s, compression: {codec}}}}}\n')
+    return (f'  kafka: {{bootstrap_servers: "{env["KAFKA_BOOTSTRAP"]}", '
+            f'producer: {{compression.type: {codec}, linger.ms: "{linger}", '
+            f'statistics.interval.ms: "1000"}}}}\n')
+
+
+def stream_blocks(env, stream):
+    """(the stream's bytes as the server counts them, its *.blk files' bytes, the last block's)."""
+    state = subprocess.run([sys.executable, PROBE, "nats-stream-bytes",
+                            env["NATS_URL"].split("//")[1], stream],
+                           capture_output=True, text=True, check=True).stdout
+    directory = os.path.join(env["NATS_STORE_DIR"], "jetstream", "$G", "streams", stream, "msgs")
+    blocks = sorted((int(name.split(".")[0]), os.path.getsize(os.path.join(directory, name)))
+                    for name in os.listdir(directory) if name.endswith(".blk"))
+    return int(state.split()[0].split("=")[1]), sum(size for _, size in blocks), blocks[-1][1]
+
+
 def run_one(args, env, workdir, samples, codec, linger):
     port = free_port()
     prefix = f"codec-{codec}-{os.getpid()}-{int(time.time())}"
     messages = args.rate * (args.warmup + args.duration)
     path = os.path.join(workdir, f"{prefix}.yaml")
+    topics = 1 if args.jetstream else 5
     with open(path, "w") as f:
-        f.write(f'targets:\n  kafka: {{bootstrap_servers: "{env["KAFKA_BOOTSTRAP"]}", '
-                f'producer: {{compression.type: {codec}, linger.ms: "{linger}", '
-                f'statistics.interval.ms: "1000"}}}}\n'
-                f"workload: {{topics: 5, topic_prefix: {prefix}, payload: {{samples: {samples}}}}}\n"
+        f.write("targets:\n" + target_yaml(args, env, codec, linger) +
+                f"workload: {{topics: {topics}, topic_prefix: {prefix}, "
+                f"payload: {{samples: {samples}}}}}\n"
                 f"profile: {{stages: [{{name: s, rate: {args.rate}, messages: {messages}}}]}}\n"
                 f'metrics: {{listen: "127.0.0.1:{port}"}}\n'
                 "run: {warmup: 0s, max_send_lag: 60s}\n")
@@ -72,10 +98,16 @@ def run_one(args, env, workdir, samples, codec, linger):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
-    stored = subprocess.run([sys.executable, PROBE, "kafka-log-bytes", env["KAFKA_BOOTSTRAP"],
-                             prefix + "-"], capture_output=True, text=True, check=True).stdout
-    subprocess.run([args.binary, "cleanup", "--config", path], capture_output=True)
     published = total(s3, "brokerload_bytes_published_total")
+    if args.jetstream:
+        time.sleep(2)  # the server compresses the last full block in the background
+        stream_bytes, disk, last = stream_blocks(env, prefix + "-0")
+        stored = (disk - last) / max(stream_bytes - last, 1)
+    else:
+        out = subprocess.run([sys.executable, PROBE, "kafka-log-bytes", env["KAFKA_BOOTSTRAP"],
+                              prefix + "-"], capture_output=True, text=True, check=True).stdout
+        stored = int(out.split()[0].split("=")[1]) / published
+    subprocess.run([args.binary, "cleanup", "--config", path], capture_output=True)
     window = t2 - t1
     acked = total(s2, "brokerload_messages_acked_total") - total(s1, "brokerload_messages_acked_total")
     lat = {name: [quantile(buckets(s1, name), buckets(s2, name), q) for q in (0.5, 0.99)]
@@ -86,7 +118,7 @@ def run_one(args, env, workdir, samples, codec, linger):
         "acked": acked / window,
         "mean": published / messages,
         "wire": total(s3, "brokerload_producer_sent_bytes_total") / published,
-        "stored": int(stored.split()[0].split("=")[1]) / published,
+        "stored": stored,
         "cpu_us": (total(s2, "process_cpu_seconds_total") - total(s1, "process_cpu_seconds_total"))
         / max(acked, 1) * 1e6,
         "pub": lat["brokerload_publish_latency_seconds"],
@@ -127,7 +159,12 @@ def main():
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--peer-records", type=int, default=200000)
     parser.add_argument("--binary", default=os.path.join(ROOT, "build/release/service/brokerload"))
+    parser.add_argument("--jetstream", action="store_true",
+                        help="JetStream's stream compression (none, s2) instead of Kafka's codecs")
     args = parser.parse_args()
+    if args.jetstream:
+        args.codecs = "none,s2" if args.codecs == parser.get_default("codecs") else args.codecs
+        args.lingers = "-"
     env = broker_env()
     workdir = tempfile.mkdtemp(prefix="brokerload-codecs-")
     samples = args.samples or workdir
@@ -136,10 +173,13 @@ def main():
                        check=True)
     version = subprocess.run([args.binary, "--version"], capture_output=True, text=True).stdout
     print("brokerload codecs: " + "; ".join(" ".join(l.split()) for l in version.splitlines()))
-    print(f"brokerload codecs: {os.cpu_count()} cores, Kafka alone, 5 topics, {args.rate:,} msg/s, "
+    where = ("JetStream alone, 1 file stream" if args.jetstream else "Kafka alone, 5 topics")
+    print(f"brokerload codecs: {os.cpu_count()} cores, {where}, {args.rate:,} msg/s, "
           f"{args.warmup} s warm-up then {args.duration} s measured; logs in {workdir}\n")
+    stored = ("full blocks on disk / their bytes (server)" if args.jetstream
+              else "log / published (broker)")
     print("| samples | codec | linger.ms | mean message | MB/s offered | wire / published (brokerload) | "
-          "log / published (broker) | CPU per message | publish p50 / p99 | end-to-end p50 / p99 "
+          f"{stored} | CPU per message | publish p50 / p99 | end-to-end p50 / p99 "
           "| peer records/s | peer MB/s |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in args.sets.split(","):
@@ -148,7 +188,8 @@ def main():
             for linger in args.lingers.split(","):
                 r = run_one(args, env, workdir, path, codec, linger)
                 # The peer at linger.ms=1 (as brokerload's default), once per set and codec.
-                peer_rate, peer_mb = peer(args, env, path, codec) if linger == "1" else ("-", "-")
+                peer_rate, peer_mb = (peer(args, env, path, codec)
+                                      if linger == "1" and not args.jetstream else ("-", "-"))
                 print(f"| {name} | {codec} | {linger} | {r['mean']:,.0f} B | {r['mb_s']:.2f} | {r['wire']:.3f} | "
                       f"{r['stored']:.3f} | {r['cpu_us']:.1f} µs | {ms(r['pub'][0])} / {ms(r['pub'][1])} | "
                       f"{ms(r['e2e'][0])} / {ms(r['e2e'][1])} | {peer_rate} | {peer_mb} |", flush=True)

@@ -24,7 +24,7 @@ Quantiles are exact to about 2.5%: the run's config asks for a fine geometric bu
 are interpolated linearly within a bucket.
 
 usage: bench/send_lag.py [--before OLD_BINARY] [--after NEW_BINARY] [--rates 1000,10000] [--threads]
-                         [--duration 30] [--warmup 5] [--variants 'LABEL=RUN|KAFKA|NATS|PROFILE;...']
+                         [--duration 30] [--warmup 5] [--variants 'LABEL=RUN|KAFKA|NATS|PROFILE|WORKLOAD;...']
                          [--each-target] [--targets kafka,nats]
                          (brokers from deploy/local/brokers.sh)
 """
@@ -53,9 +53,9 @@ def ladder():
 
 
 def config(rate, port, env, duration, tag, settings="", targets=TARGETS, warmup=5):
-    """`settings`: RUN[|KAFKA[|NATS[|PROFILE]]], each a flow mapping's inside, added to run:, to
-    targets.kafka, to targets.nats and to profile:."""
-    run_settings, kafka, nats, profile = (settings.split("|") + ["", "", ""])[:4]
+    """`settings`: RUN[|KAFKA[|NATS[|PROFILE[|WORKLOAD]]]], each a flow mapping's inside, added
+    to run:, to targets.kafka, to targets.nats, to profile: and to workload:."""
+    run_settings, kafka, nats, profile, workload = (settings.split("|") + ["", "", "", ""])[:5]
     return ("targets:\n" +
             (f'  kafka: {{bootstrap_servers: "{env["KAFKA_BOOTSTRAP"]}"'
              f'{", " + kafka if kafka else ""}}}\n' if "kafka" in targets else "") +
@@ -63,7 +63,7 @@ def config(rate, port, env, duration, tag, settings="", targets=TARGETS, warmup=
             (f'  nats: {{servers: ["{env["NATS_URL"]}"], stream: {{max_bytes: 16777216}}'
              f'{", " + nats if nats else ""}}}\n' if "nats" in targets else "") +
             f"workload: {{topics: 5, topic_prefix: lag-{tag}-{rate}-{os.getpid()}, "
-            f"message_size: 256}}\n"
+            f"message_size: 256{', ' + workload if workload else ''}}}\n"
             f"profile: {{stages: [{{name: bench, rate: {rate}, duration: {duration}s}}]"
             f"{', ' + profile if profile else ''}}}\n"
             f'metrics: {{listen: "127.0.0.1:{port}", latency_buckets: {ladder()}}}\n'
@@ -231,12 +231,14 @@ def main():
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--variants", default="",
-                        help="run the new binary once per LABEL=RUN[|KAFKA[|NATS[|PROFILE]]], "
+                        help="run the new binary once per "
+                        "LABEL=RUN[|KAFKA[|NATS[|PROFILE[|WORKLOAD]]]], "
                         "';'-separated, "
                         "e.g. 'normal=realtime_priority: 0;fifo=realtime_priority: 10' (keys of "
                         "run:), 'linger5=|producer: {linger.ms: \"5\"}' (of targets.kafka), "
                         "'asap=||send_asap: true' (of targets.nats), 'burst5=|||burst_interval: "
-                        "5ms' (of profile)")
+                        "5ms' (of profile), 'hdr=||||brokerload_header: message_header' (of "
+                        "workload)")
     parser.add_argument("--each-target", action="store_true",
                         help="run each target alone (its own process), so that the CPU figures "
                         "are one target's; default: both targets in one process")

@@ -184,11 +184,12 @@ TEST_F(CompareTest, WritesTheThreeReportsWithEveryStageOfBothTargets) {
       << kafka_overall.dump() << " " << logs.output;
   EXPECT_NEAR(kafka_overall["wire_ratio"].get<double>(),
               kafka_overall["wire_bytes"].get<double>() / offered, 1e-9);
-  // NATS: every publish's protocol line and its JetStream API requests on top of the payloads.
+  // NATS: cnats counts the payloads it published (the protocol's framing not), so the messages
+  // and the few JetStream API requests of the setup.
   const nlohmann::json& nats_overall = report["overall"][1];
   ASSERT_TRUE(nats_overall["wire_ratio"].is_number()) << nats_overall.dump();
-  EXPECT_GT(nats_overall["wire_ratio"].get<double>(), 1.0);
-  EXPECT_LT(nats_overall["wire_ratio"].get<double>(), 1.6);
+  EXPECT_GE(nats_overall["wire_ratio"].get<double>(), 1.0);
+  EXPECT_LT(nats_overall["wire_ratio"].get<double>(), 1.01);
   const std::string md = Read(dir_ / "first" / "report.md");
   EXPECT_THAT(md, HasSubstr("## Winner per metric"));
   EXPECT_THAT(md, HasSubstr("## Stage extreme"));
