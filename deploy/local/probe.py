@@ -544,11 +544,7 @@ def nats_stream_bytes(address, stream):
 
 
 def nats_version(address):
-    with socket.create_connection(split_address(address), timeout=TIMEOUT_S) as sock:
-        info = sock.makefile("rb").readline()
-    if not info.startswith(b"INFO "):
-        raise ValueError(f"unexpected greeting {info[:40]!r}")
-    print(json.loads(info[5:])["version"])
+    print(nats_info(address)["version"])
 
 
 def nats_stream_stepdown(address, stream):
@@ -634,12 +630,17 @@ def probe_nats_info(address):
             raise ValueError(f"unexpected greeting {info[:40]!r}")
 
 
-def nats_server_name(address):
+def nats_info(address):
+    """The server's INFO line, parsed."""
     with socket.create_connection(split_address(address), timeout=TIMEOUT_S) as sock:
         info = sock.makefile("rb").readline()
     if not info.startswith(b"INFO "):
         raise ValueError(f"unexpected greeting {info[:40]!r}")
-    print(json.loads(info[5:])["server_name"])
+    return json.loads(info[5:])
+
+
+def nats_server_name(address):
+    print(nats_info(address)["server_name"])
 
 
 def main(argv):

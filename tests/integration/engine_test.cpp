@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -212,6 +213,38 @@ CommandOutput Probe(const std::string& args) {
   return Command("python3 " BROKERLOAD_SOURCE_DIR "/deploy/local/probe.py " + args);
 }
 
+// A new temporary file of `lines`, one a line (workload.payload's samples); its path.
+std::string WriteSampleFile(const std::string& name, const std::vector<std::string>& lines) {
+  const std::string file = std::filesystem::temp_directory_path() / (UniqueName(name) + ".jsonl");
+  std::ofstream out(file);
+  for (const std::string& line : lines) out << line << "\n";
+  return file;
+}
+
+// What `probe.py COMMAND PREFIX-0` and `... PREFIX-1` print, one after the other (the payload
+// tests' two topics); empty, with the failure recorded, where either fails.
+std::string ProbeTwoTopics(const std::string& command, const std::string& prefix) {
+  std::string text;
+  for (const char* topic : {"-0", "-1"}) {
+    const CommandOutput out = Probe(command + " " + prefix + topic);
+    if (out.exit_code != 0) {
+      ADD_FAILURE() << command << " " << prefix << topic << ": " << out.text;
+      return "";
+    }
+    text += out.text;
+  }
+  return text;
+}
+
+// The bytes that `hex` spells, two digits each.
+std::string FromHex(const std::string& hex) {
+  std::string out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
 // Waits until `process` (a bounded profile) has `messages` acknowledged on each of `targets`,
 // then stops it (exit 0); the last scrape, or empty with the failure recorded when it did not
 // get there.
@@ -340,12 +373,7 @@ TEST(Engine, SamplePayloadsAreStoredWholeAfterTheHeader) {
                                             R"({"id":2,"tags":["x","y"],"nested":{"k":"v"}})",
                                             R"({"id":3})", R"({"id":4,"text":"caf\u00e9 \u2603"})",
                                             R"({"id":5,"pad":")" + std::string(700, 'p') + R"("})"};
-  const std::string file =
-      std::filesystem::temp_directory_path() / (UniqueName("samples") + ".jsonl");
-  {
-    std::ofstream out(file);
-    for (const std::string& sample : samples) out << sample << "\n";
-  }
+  const std::string file = WriteSampleFile("samples", samples);
   std::string targets, kafka, nats;
   ASSERT_TRUE(BothTargetsYaml(targets));
   ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
@@ -359,25 +387,15 @@ TEST(Engine, SamplePayloadsAreStoredWholeAfterTheHeader) {
       "run: {warmup: 0s, max_send_lag: 60s}\n");
   ASSERT_FALSE(AckedThenStopped(process, {"kafka", "nats"}, kSampled).empty());
   const auto check = [&](const std::string& target, const std::string& command, bool kafka_lines) {
-    std::string text;
-    for (const char* topic : {"-0", "-1"}) {
-      const CommandOutput out = Probe(command + " " + prefix + topic);
-      ASSERT_EQ(out.exit_code, 0) << target << ": " << out.text;
-      text += out.text;
-    }
     std::set<std::uint64_t> indexes;  // each run message's index: sequence * 2 + topic
-    std::istringstream lines(text);
+    std::istringstream lines(ProbeTwoTopics(command, prefix));
     for (std::string line; std::getline(lines, line);) {
-      const std::string hex = kafka_lines ? line.substr(line.rfind(' ') + 1) : line;
-      std::vector<std::byte> payload;
-      for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-        payload.push_back(static_cast<std::byte>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-      }
-      const std::optional<message::Header> header = message::Decode(payload);
+      const std::string payload = FromHex(kafka_lines ? line.substr(line.rfind(' ') + 1) : line);
+      const std::optional<message::Header> header =
+          message::Decode(std::as_bytes(std::span(payload)));
       ASSERT_TRUE(header) << target << ": a stored message without brokerload's header: " << line;
       if (message::IsProbe(*header)) continue;
-      const std::string body(reinterpret_cast<const char*>(payload.data()) + message::kHeaderSize,
-                             payload.size() - message::kHeaderSize);
+      const std::string body = payload.substr(message::kHeaderSize);
       // Message n of the run goes to topic n % 2 as its sequence n / 2, with sample n % 5.
       const std::uint64_t n = header->sequence * 2 + header->topic;
       EXPECT_EQ(body, samples[n % samples.size()]) << target << " message " << n;
@@ -400,12 +418,7 @@ TEST(Engine, AMessageHeaderCarriesTheHeaderSoTheSampleIsStoredAsItIs) {
   constexpr int kSampled = 400;
   const std::vector<std::string> samples = {R"({"id":1,"name":"alpha"})", R"({"id":2})",
                                             R"([1,2,3])"};
-  const std::string file =
-      std::filesystem::temp_directory_path() / (UniqueName("headers") + ".jsonl");
-  {
-    std::ofstream out(file);
-    for (const std::string& sample : samples) out << sample << "\n";
-  }
+  const std::string file = WriteSampleFile("headers", samples);
   std::string targets, kafka, nats;
   ASSERT_TRUE(BothTargetsYaml(targets));
   ASSERT_TRUE(LoadBrokerAddress("KAFKA_BOOTSTRAP", kafka));
@@ -435,22 +448,9 @@ TEST(Engine, AMessageHeaderCarriesTheHeaderSoTheSampleIsStoredAsItIs) {
         << target;
   }
   EXPECT_EQ(process.Terminate(std::chrono::seconds(30)), 0) << process.Log();
-  const auto bytes = [](const std::string& hex) {
-    std::string out;
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-      out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-    }
-    return out;
-  };
   const auto check = [&](const std::string& target, const std::string& command, bool kafka_lines) {
-    std::string text;
-    for (const char* topic : {"-0", "-1"}) {
-      const CommandOutput out = Probe(command + " " + prefix + topic);
-      ASSERT_EQ(out.exit_code, 0) << target << ": " << out.text;
-      text += out.text;
-    }
     std::set<std::uint64_t> indexes;
-    std::istringstream lines(text);
+    std::istringstream lines(ProbeTwoTopics(command, prefix));
     for (std::string line; std::getline(lines, line);) {
       std::istringstream fields(line);
       std::string field;
@@ -460,7 +460,7 @@ TEST(Engine, AMessageHeaderCarriesTheHeaderSoTheSampleIsStoredAsItIs) {
       if (payload_hex == "-") payload_hex.clear();
       std::map<std::string, std::string> headers;
       while (fields >> field) {
-        headers[field.substr(0, field.find('='))] = bytes(field.substr(field.find('=') + 1));
+        headers[field.substr(0, field.find('='))] = FromHex(field.substr(field.find('=') + 1));
       }
       ASSERT_EQ(headers.count("brokerload"), 1u) << target << ": " << line;
       std::array<std::byte, message::kHeaderSize> raw{};
@@ -475,7 +475,7 @@ TEST(Engine, AMessageHeaderCarriesTheHeaderSoTheSampleIsStoredAsItIs) {
       ASSERT_TRUE(header) << target << ": " << line;
       if (message::IsProbe(*header)) continue;
       const std::uint64_t n = header->sequence * 2 + header->topic;
-      EXPECT_EQ(bytes(payload_hex), samples[n % samples.size()]) << target << " message " << n;
+      EXPECT_EQ(FromHex(payload_hex), samples[n % samples.size()]) << target << " message " << n;
       for (const char* extra : {"x-brokerload-1", "x-brokerload-2"}) {
         EXPECT_EQ(headers[extra].size(), 24u) << target << " " << extra << ": " << line;
       }
