@@ -46,7 +46,9 @@ class NatsConsumerStart : public ::testing::Test {
     std::string error;
     ASSERT_TRUE(admin_.Open(target_, "brokerload-test-admin", false, error)) << error;
     const SetupBudget budget(std::chrono::seconds(60), kNeverCancelled);
-    ASSERT_TRUE(EnsureStreams(admin_.js(), target_.stream, topics_, budget, error)) << error;
+    ASSERT_TRUE(
+        EnsureStreams(admin_.connection(), admin_.js(), target_.stream, topics_, budget, error))
+        << error;
     consumer_ = CreateConsumer(target_, topics_, health_, error);
     ASSERT_TRUE(consumer_) << error;
   }
@@ -158,7 +160,7 @@ TEST(NatsStreams, EnsureStreamsEndsAtItsBudget) {
   std::string error;
   ASSERT_TRUE(admin.Open(target, "brokerload-test-admin", false, error)) << error;
   const auto started = Clock::now();
-  EXPECT_FALSE(EnsureStreams(admin.js(), target.stream, topics,
+  EXPECT_FALSE(EnsureStreams(admin.connection(), admin.js(), target.stream, topics,
                              SetupBudget(milliseconds(10), kNeverCancelled), error));
   EXPECT_LT(Clock::now() - started, milliseconds(500));
   EXPECT_NE(error.find("streams: timed out after 10 ms with "), std::string::npos) << error;
