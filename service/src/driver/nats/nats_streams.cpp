@@ -41,7 +41,29 @@ natsStatus CreateCompressedStream(natsConnection* nc, const config::NatsStreamSe
   natsMsg_Destroy(reply);
   if (answer.find("\"error\"") != std::string::npos) {
     if (answer.find("\"err_code\":" + std::to_string(kStreamNameExist)) != std::string::npos) {
-      LOG_INFO("nats: stream %s exists with another config; using it as it is", topic.c_str());
+      // Another config: used as it is, as other streams are, but only if it compresses, since
+      // the report says s2 (a stream left by an uncompressed run of the same prefix would not).
+      natsMsg* info = nullptr;
+      const natsStatus i =
+          natsConnection_Request(&info, nc, ("$JS.API.STREAM.INFO." + topic).c_str(), nullptr, 0,
+                                 std::max<std::int64_t>(1, wait_ms));
+      const bool compressed =
+          i == NATS_OK && std::string_view(natsMsg_GetData(info),
+                                           static_cast<std::size_t>(natsMsg_GetDataLength(info)))
+                                  .find("\"compression\":\"s2\"") != std::string_view::npos;
+      natsMsg_Destroy(info);
+      if (i != NATS_OK) {
+        error = "stream " + topic + ": exists with another config, and its info: " + LastError(i);
+        return i;
+      }
+      if (!compressed) {
+        error = "stream " + topic +
+                " exists uncompressed (left by an earlier run?): targets.nats.stream.compression: "
+                "s2 needs it gone (brokerload cleanup) or another workload.topic_prefix";
+        return NATS_ERR;
+      }
+      LOG_INFO("nats: stream %s exists (S2-compressed) with another config; using it as it is",
+               topic.c_str());
       return NATS_OK;
     }
     error = "stream " + topic + ": the server refused it: " + answer +
