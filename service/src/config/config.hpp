@@ -160,6 +160,8 @@ struct NatsTarget {
   bool operator==(const NatsTarget&) const = default;
 };
 
+inline constexpr int kMaxExtraHeaders = 64;  // workload.headers.count
+
 struct Workload {
   int topics = 5;
   std::string topic_prefix = "brokerload";
@@ -186,8 +188,9 @@ struct Workload {
   // record header or NATS message header named "brokerload" (message/message_headers.hpp) and the
   // payload is the rest (its sample as it is). Sizes count the header either way.
   HeaderPlace brokerload_header = HeaderPlace::kPayload;
-  // workload.headers: extra headers on every message, `extra_headers` of them, each value
-  // `extra_header_size` characters (message::ExtraHeaders); not part of message sizes.
+  // workload.headers: extra headers on every message, `extra_headers` of them (at most
+  // kMaxExtraHeaders), each value `extra_header_size` characters (message::ExtraHeaders); not
+  // part of message sizes.
   int extra_headers = 0;
   int extra_header_size = 32;
   int keys = 0;  // 0: no key; N: N aggregate keys, each consumed in order

@@ -225,7 +225,7 @@ void ReadWorkload(YamlReader& r, const YAML::Node& node, Workload& w) {
          {{"payload", HeaderPlace::kPayload}, {"message_header", HeaderPlace::kMessageHeader}});
   if (const YAML::Node headers = node["headers"];
       headers && r.CheckMap(headers, path + ".headers", {"count", "size"})) {
-    r.Int(headers, path + ".headers", "count", w.extra_headers, 0, 64);
+    r.Int(headers, path + ".headers", "count", w.extra_headers, 0, kMaxExtraHeaders);
     r.Int(headers, path + ".headers", "size", w.extra_header_size, 1, 4'096);
   }
   r.Int(node, path, "keys", w.keys, 0, 1'000'000);

@@ -77,6 +77,13 @@ std::size_t ExtraHeaders::Bytes() const {
   return bytes;
 }
 
+std::size_t ExtraHeaders::NatsBlockBytes(bool with_header) const {
+  std::size_t bytes = std::string_view("NATS/1.0\r\n\r\n").size();
+  if (with_header) bytes += kHeaderName.size() + 2 + kHeaderTextSize + 2;
+  for (const std::string& name : names_) bytes += name.size() + 2 + size_ + 2;
+  return bytes;
+}
+
 void ExtraHeaders::Fill(std::uint64_t seed, std::uint64_t index, std::span<char> out) const {
   constexpr std::string_view kHex = "0123456789abcdef";
   std::uint64_t state = seed ^ SplitMix(index + 0x9E3779B97F4A7C15ULL);

@@ -40,6 +40,10 @@ class ExtraHeaders {
   std::size_t ValueSize() const { return size_; }
   // The bytes they add to a message, names and values (as Kafka counts a header's key and value).
   std::size_t Bytes() const;
+  // The most a NATS header block takes with these headers and, with `with_header`, brokerload's:
+  // "NATS/1.0\r\n", each "name: value\r\n", and the closing "\r\n" (what counts against
+  // the server's max_payload with the payload).
+  std::size_t NatsBlockBytes(bool with_header) const;
   const std::string& Name(std::size_t i) const { return names_[i]; }
   // Writes every header's value for message `index` of a run with `seed`, one after the other,
   // each NUL-terminated, into `out` (at least Count() * (ValueSize() + 1) characters); value i

@@ -60,6 +60,15 @@ TEST(ExtraHeaders, NamesAndBytes) {
   EXPECT_EQ(ExtraHeaders().Count(), 0u);
 }
 
+TEST(ExtraHeaders, TheNatsBlockIsCountedAsTheServerCountsIt) {
+  // "NATS/1.0\r\n" ... "\r\n", each header "name: value\r\n".
+  EXPECT_EQ(ExtraHeaders().NatsBlockBytes(false), 12u);
+  EXPECT_EQ(ExtraHeaders().NatsBlockBytes(true), 12u + std::string("brokerload: ").size() +
+                                                     kHeaderTextSize + 2);
+  EXPECT_EQ(ExtraHeaders(2, 10).NatsBlockBytes(false),
+            12u + 2 * (std::string("x-brokerload-1: ").size() + 10 + 2));
+}
+
 TEST(ExtraHeaders, ValuesAreHexTerminatedAndNewForEachMessage) {
   const ExtraHeaders headers(2, 40);
   std::vector<char> a(2 * 41, 'z');

@@ -31,6 +31,7 @@ class NatsProducer final : public Producer, private ReaderHandler {
         header_in_message_(workload.brokerload_header == config::HeaderPlace::kMessageHeader),
         extra_(workload.extra_headers, workload.extra_header_size),
         extra_seed_(std::random_device{}()),
+        largest_message_(workload.max_size),
         connection_(health),
         max_pending_(static_cast<std::uint64_t>(max_pending)),
         // Twice the bound: a stuck slot is passed over, and there are always free ones.
@@ -54,6 +55,23 @@ class NatsProducer final : public Producer, private ReaderHandler {
             const std::vector<std::string>& topics, std::chrono::steady_clock::time_point deadline,
             const std::atomic<bool>& cancel, std::string& error) {
     if (!connection_.Open(target, "brokerload-producer", target.send_asap, error)) return false;
+    // cnats holds only a payload to the server's max_payload; the server counts the header block
+    // too, and closes the connection over it: a workload that can get there is refused here.
+    if (header_in_message_ || extra_.Count() > 0) {
+      const std::int64_t limit = natsConnection_GetMaxPayload(connection_.connection());
+      const std::size_t block = extra_.NatsBlockBytes(header_in_message_);
+      const std::size_t largest = static_cast<std::size_t>(largest_message_) -
+                                  (header_in_message_ ? message::kHeaderSize : 0) + block;
+      if (limit > 0 && largest > static_cast<std::size_t>(limit)) {
+        error = "the largest message with its headers (" + std::to_string(largest) +
+                " B, of which " + std::to_string(block) +
+                " B of header block: workload.brokerload_header, workload.headers) exceeds the "
+                "server's max_payload (" +
+                std::to_string(limit) + " B)";
+        health_.refused.store(true);  // the server will not change its limit for a retry
+        return false;
+      }
+    }
     const SetupBudget streams_budget(std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                   deadline - std::chrono::steady_clock::now()),
                                               std::chrono::milliseconds(0)),
@@ -235,6 +253,7 @@ class NatsProducer final : public Producer, private ReaderHandler {
   const bool header_in_message_;  // workload.brokerload_header: message_header
   const message::ExtraHeaders extra_;
   const std::uint64_t extra_seed_;
+  const int largest_message_;  // workload.message_size's largest, header included
   // Teardown order: the PubAck subscription, then the connection (closed in the destructor).
   JetStreamConnection connection_;
   const std::uint64_t max_pending_;
