@@ -566,6 +566,16 @@ TEST(Engine, JetStreamS2CompressesTheStreamsFiles) {
   };
   const double plain = ratio("none");
   const double compressed = ratio("s2");
+  {
+    // A stream an uncompressed run left under the same name is not taken for a compressed one.
+    const std::string reused = UniqueName("s2reuse");
+    BrokerloadProcess uncompressed(yaml(reused, "none", "60s"));
+    EXPECT_FALSE(AckedThenStopped(uncompressed, {"nats"}, kStored).empty());
+    BrokerloadProcess again(yaml(reused, "s2", "5s"));
+    EXPECT_EQ(again.WaitForExit(std::chrono::seconds(60)), 3) << again.Log();
+    EXPECT_THAT(again.Log(), ::testing::HasSubstr("exists uncompressed"));
+    EXPECT_EQ(Cleanup(uncompressed.ConfigPath()).exit_code, 0);
+  }
   std::printf("disk / stream bytes: none %.3f, s2 %.3f\n", plain, compressed);
   // Uncompressed, the blocks hold exactly the records the stream counts.
   EXPECT_NEAR(plain, 1.0, 0.05);
@@ -573,6 +583,27 @@ TEST(Engine, JetStreamS2CompressesTheStreamsFiles) {
   EXPECT_LT(compressed, 0.75);
   EXPECT_LT(compressed, plain - 0.25);
   std::filesystem::remove(file);
+}
+
+// NATS counts a message's header block against its max_payload with the payload (cnats checks the
+// payload alone, and the server closes the connection over it): a workload whose largest message
+// would pass it with its headers is refused at the start, without retrying, naming both sizes.
+TEST(Engine, AHeaderBlockOverTheServersMaxPayloadIsRefusedAtTheStart) {
+  std::string nats;
+  ASSERT_TRUE(LoadBrokerAddress("NATS_URL", nats));
+  BrokerloadProcess process("targets:\n  nats: {servers: [\"" + nats +
+                            "\"]}\nworkload: {topics: 1, topic_prefix: " + UniqueName("maxpay") +
+                            ", message_size: 1048576, brokerload_header: message_header}\n"
+                            "profile: {stages: [{name: s, rate: 10, messages: 10}]}\n"
+                            "metrics: {listen: \"127.0.0.1:0\"}\n"
+                            "run: {warmup: 0s, startup_timeout: 60s}\n");
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(process.WaitForExit(std::chrono::seconds(60)), 3) << process.Log();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));  // no retries
+  // 1,048,576 - 56 + "NATS/1.0\r\n\r\n" (12) + "brokerload: " + 76 + "\r\n" (90).
+  EXPECT_THAT(process.Log(), ::testing::HasSubstr("the largest message with its headers "
+                                                  "(1048622 B, of which 102 B of header block"));
+  EXPECT_THAT(process.Log(), ::testing::HasSubstr("exceeds the server's max_payload (1048576 B)"));
 }
 
 // Kafka's compression.type on JSON samples: the ratio brokerload reports (its producer's bytes on

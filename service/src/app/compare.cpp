@@ -71,9 +71,11 @@ std::string SizesText(const config::Workload& w) {
   return "";
 }
 
-// Where brokerload's header went and the extra headers, after the sizes (which count the header).
+// What the payloads were where not samples (random bytes unsaid), where brokerload's header went
+// and the extra headers, after the sizes (which count the header).
 std::string HeadersText(const config::Workload& w) {
   std::string text;
+  if (w.payload == config::PayloadKind::kCompressible) text += "; compressible payloads";
   if (w.brokerload_header == config::HeaderPlace::kMessageHeader) {
     text += "; brokerload's header in the message header \"brokerload\"";
   }
@@ -151,10 +153,12 @@ int RunTargets(RunLoop& loop, const config::Config& config,
       result.outcome == RunLoop::Outcome::kInterrupted &&
       result.stop_ns < engine.StartNs() + engine.Schedule().TotalDurationNs().value_or(0);
   // The clients' counts of bytes on the wire may lag the last send (Kafka: until its next
-  // statistics): wait that long once, sending being over, so the report's figure is whole.
+  // statistics): wait that long once (at most 10 s; not after a signal), sending being over, so
+  // the report's figure is whole.
   std::chrono::milliseconds delay{0};
   for (const auto& t : engine.Targets()) delay = std::max(delay, t->SentBytesDelay());
-  if (delay.count() > 0) {
+  delay = std::min(delay, std::chrono::milliseconds(9'500));
+  if (delay.count() > 0 && result.outcome == RunLoop::Outcome::kDone) {
     LOG_INFO("compare: waiting %lld ms for the clients' counts of bytes sent",
              static_cast<long long>(delay.count() + 500));
     std::this_thread::sleep_for(delay + std::chrono::milliseconds(500));

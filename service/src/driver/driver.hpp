@@ -123,9 +123,10 @@ class MessageListener {
   // it was read from (0 where the broker has none: a JetStream stream is one ordered log);
   // `broker`: the one it was read from (kUnknownBroker where the client does not say). `header`:
   // the bytes that start with brokerload's header: the payload, or the value of the message header
-  // that carries it (workload.brokerload_header: message_header; empty where the message has no
-  // such header); `bytes`: the message's size as the workload counts it (the payload, and
-  // message::kHeaderSize more where the header came in a message header).
+  // that carries it (workload.brokerload_header: message_header; the payload where the message has
+  // no such header, as a producer in payload mode sends it); `bytes`: the message's size as the
+  // workload counts it (the payload, and message::kHeaderSize more where the header came in a
+  // message header).
   virtual void OnMessage(std::size_t topic, std::uint32_t partition, std::int32_t broker,
                          std::span<const std::byte> header, std::size_t bytes, bool replayed) = 0;
   // True when OnMessage may wait (a worker pool's full queue, simulated work). The consumer then

@@ -346,10 +346,14 @@ class KafkaConsumer final : public Consumer {
       link_.SetUp();  // one load once up: back after an outage without a new assignment
       const std::size_t topic = TopicIndex(message->rkt);
       const std::span payload(static_cast<const std::byte*>(message->payload), message->len);
+      // Without the record header (a producer in payload mode, as during a change of mode), the
+      // header is looked for at the payload's start, as in payload mode.
+      const std::span header =
+          header_in_message_ ? BrokerloadHeader(message.get()) : std::span<const std::byte>();
       listener_->OnMessage(topic, static_cast<std::uint32_t>(std::max(message->partition, 0)),
                            rd_kafka_message_broker_id(message.get()),
-                           header_in_message_ ? BrokerloadHeader(message.get()) : payload,
-                           payload.size() + (header_in_message_ ? message::kHeaderSize : 0),
+                           header.empty() ? payload : header,
+                           payload.size() + (header.empty() ? 0 : message::kHeaderSize),
                            Replayed(topic, message->partition, message->offset));
     }
   }

@@ -310,10 +310,10 @@ class NatsConsumer final : public Consumer, private ReaderHandler {
       const char* text = nullptr;
       const bool found = natsMsgHeader_Get(msg, message::kHeaderName.data(), &text) == NATS_OK &&
                          text != nullptr && message::HeaderFromText(text, header);
-      listener_->OnMessage(
-          t.index, 0, kUnknownBroker,
-          found ? std::span<const std::byte>(header) : std::span<const std::byte>(),
-          payload.size() + message::kHeaderSize, Replayed(t, reply));
+      // Without it (a producer in payload mode, as during a change of mode), the payload's start.
+      listener_->OnMessage(t.index, 0, kUnknownBroker,
+                           found ? std::span<const std::byte>(header) : payload,
+                           payload.size() + (found ? message::kHeaderSize : 0), Replayed(t, reply));
     } else {
       listener_->OnMessage(t.index, 0, kUnknownBroker, payload, payload.size(), Replayed(t, reply));
     }
