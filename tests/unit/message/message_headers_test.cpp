@@ -63,8 +63,8 @@ TEST(ExtraHeaders, NamesAndBytes) {
 TEST(ExtraHeaders, TheNatsBlockIsCountedAsTheServerCountsIt) {
   // "NATS/1.0\r\n" ... "\r\n", each header "name: value\r\n".
   EXPECT_EQ(ExtraHeaders().NatsBlockBytes(false), 12u);
-  EXPECT_EQ(ExtraHeaders().NatsBlockBytes(true), 12u + std::string("brokerload: ").size() +
-                                                     kHeaderTextSize + 2);
+  EXPECT_EQ(ExtraHeaders().NatsBlockBytes(true),
+            12u + std::string("brokerload: ").size() + kHeaderTextSize + 2);
   EXPECT_EQ(ExtraHeaders(2, 10).NatsBlockBytes(false),
             12u + 2 * (std::string("x-brokerload-1: ").size() + 10 + 2));
 }
