@@ -68,11 +68,8 @@ class KafkaProducer final : public Producer {
                        std::chrono::duration_cast<std::chrono::milliseconds>(run.publish_timeout));
     ConfPtr conf;
     if (!BuildConf(settings, conf, error)) return false;
-    for (const auto& [name, value] : settings) {
-      if (name == "statistics.interval.ms") {
-        statistics_interval_ = std::chrono::milliseconds(std::atoll(value.c_str()));
-      }
-    }
+    statistics_interval_ = std::chrono::milliseconds(
+        std::atoll(ConfValue(conf.get(), "statistics.interval.ms").c_str()));
     rd_kafka_conf_set_dr_msg_cb(conf.get(), OnDelivery);
     rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_error_cb(conf.get(), OnClientError);
