@@ -138,9 +138,7 @@ report::Overall Pool(const TargetRuntime& target, const std::vector<report::Stag
                        : 100.0 * static_cast<double>(consumed) / static_cast<double>(published);
   o.memory_delta_mb /= std::max(stages, 1);
   o.cpu_us_per_message = published == 0 ? 0 : cpu * 1e6 / static_cast<double>(published);
-  for (std::size_t p = 0; p < a.Phases(); ++p) {
-    o.offered_bytes += static_cast<double>(a.PhaseTotals(p).published_bytes);
-  }
+  o.offered_bytes = static_cast<double>(a.Sum().published_bytes);
   if (const std::optional<std::uint64_t> wire = target.SentBytes()) {
     o.wire_bytes = static_cast<double>(*wire);
   }
