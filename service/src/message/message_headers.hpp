@@ -46,9 +46,13 @@ class ExtraHeaders {
   std::size_t NatsBlockBytes(bool with_header) const;
   const std::string& Name(std::size_t i) const { return names_[i]; }
   // Writes every header's value for message `index` of a run with `seed`, one after the other,
-  // each NUL-terminated, into `out` (at least Count() * (ValueSize() + 1) characters); value i
-  // starts at i * (ValueSize() + 1). No allocation.
+  // each NUL-terminated, into `out` (at least FilledSize() characters). No allocation.
   void Fill(std::uint64_t seed, std::uint64_t index, std::span<char> out) const;
+  std::size_t FilledSize() const { return names_.size() * (size_ + 1); }
+  // Header i's value in what Fill wrote.
+  const char* Value(std::span<const char> filled, std::size_t i) const {
+    return filled.data() + i * (size_ + 1);
+  }
 
  private:
   std::vector<std::string> names_;

@@ -89,6 +89,9 @@ TEST(ExtraHeaders, ValuesAreHexTerminatedAndNewForEachMessage) {
     }
   }
   EXPECT_NE(std::string(a.data()), std::string(a.data() + 41));  // each header its own value
+  EXPECT_EQ(headers.FilledSize(), 2 * 41u);
+  EXPECT_EQ(headers.Value(a, 0), a.data());
+  EXPECT_EQ(headers.Value(a, 1), a.data() + 41);
   std::vector<char> other_seed(2 * 41);
   headers.Fill(8, 1, other_seed);
   EXPECT_NE(a, other_seed);

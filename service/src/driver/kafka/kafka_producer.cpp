@@ -183,12 +183,11 @@ class KafkaProducer final : public Producer {
     if (extra_.Count() > 0) {
       // The publisher's thread, and the setup's for probes: a buffer per thread, sized once.
       thread_local std::vector<char> values;
-      values.resize(extra_.Count() * (extra_.ValueSize() + 1));
+      values.resize(extra_.FilledSize());
       extra_.Fill(extra_seed_, extra_index_.fetch_add(1, std::memory_order_relaxed), values);
       for (std::size_t i = 0; i < extra_.Count(); ++i) {
         fields[count].vtype = RD_KAFKA_VTYPE_HEADER;
-        fields[count++].u.header = {extra_.Name(i).c_str(),
-                                    values.data() + i * (extra_.ValueSize() + 1),
+        fields[count++].u.header = {extra_.Name(i).c_str(), extra_.Value(values, i),
                                     static_cast<ssize_t>(extra_.ValueSize())};
       }
     }

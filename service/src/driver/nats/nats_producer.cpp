@@ -195,11 +195,10 @@ class NatsProducer final : public Producer, private ReaderHandler {
     if (s == NATS_OK && extra_.Count() > 0) {
       // The publisher's thread, and the setup's for probes: a buffer per thread, sized once.
       thread_local std::vector<char> values;
-      values.resize(extra_.Count() * (extra_.ValueSize() + 1));
+      values.resize(extra_.FilledSize());
       extra_.Fill(extra_seed_, number, values);
       for (std::size_t i = 0; i < extra_.Count() && s == NATS_OK; ++i) {
-        s = natsMsgHeader_Set(msg, extra_.Name(i).c_str(),
-                              values.data() + i * (extra_.ValueSize() + 1));
+        s = natsMsgHeader_Set(msg, extra_.Name(i).c_str(), extra_.Value(values, i));
       }
     }
     if (s == NATS_OK) s = natsConnection_PublishMsg(connection_.connection(), msg);
