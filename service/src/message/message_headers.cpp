@@ -71,12 +71,6 @@ ExtraHeaders::ExtraHeaders(int count, int size) : size_(static_cast<std::size_t>
   for (int i = 1; i <= count; ++i) names_.push_back("x-brokerload-" + std::to_string(i));
 }
 
-std::size_t ExtraHeaders::Bytes() const {
-  std::size_t bytes = 0;
-  for (const std::string& name : names_) bytes += name.size() + size_;
-  return bytes;
-}
-
 std::size_t ExtraHeaders::NatsBlockBytes(bool with_header) const {
   std::size_t bytes = std::string_view("NATS/1.0\r\n\r\n").size();
   if (with_header) bytes += kHeaderName.size() + 2 + kHeaderTextSize + 2;

@@ -38,8 +38,6 @@ class ExtraHeaders {
 
   std::size_t Count() const { return names_.size(); }
   std::size_t ValueSize() const { return size_; }
-  // The bytes they add to a message, names and values (as Kafka counts a header's key and value).
-  std::size_t Bytes() const;
   // The most a NATS header block takes with these headers and, with `with_header`, brokerload's:
   // "NATS/1.0\r\n", each "name: value\r\n", and the closing "\r\n" (what counts against
   // the server's max_payload with the payload).
