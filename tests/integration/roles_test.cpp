@@ -14,11 +14,13 @@ namespace {
 constexpr int kMessages = 3'000;
 const char* const kTargets[] = {"kafka", "nats"};
 
-// `lanes`: workload.publishers (on 4 topics when above 1).
-std::string Config(const std::string& prefix, const std::string& role, int lanes) {
+// `lanes`: workload.publishers (on 4 topics when above 1); `header`: workload.brokerload_header.
+std::string Config(const std::string& prefix, const std::string& role, int lanes,
+                   const std::string& header) {
   std::string targets;
   EXPECT_TRUE(BothTargetsYaml(targets));
   return targets + "workload: {topic_prefix: " + prefix + ", topics_per_replica: true" +
+         ", brokerload_header: " + header +
          (lanes > 1 ? ", topics: 4, publishers: " + std::to_string(lanes) : std::string()) +
          "}\n"
          "profile:\n  stages: [{name: s, rate: 1000, messages: " +
@@ -29,16 +31,20 @@ std::string Config(const std::string& prefix, const std::string& role, int lanes
          role + ", warmup: 0s}\n";
 }
 
-void RunPair(int lanes) {
+// `consumer_header`: the consume-only instance's workload.brokerload_header (the producer's is
+// payload).
+void RunPair(int lanes, const std::string& consumer_header = "payload") {
   const std::string prefix = UniqueName("roles");
-  BrokerloadProcess consumer(Config(prefix, "consume-only", lanes), "BROKERLOAD_PRODUCER_ID=5");
+  BrokerloadProcess consumer(Config(prefix, "consume-only", lanes, consumer_header),
+                             "BROKERLOAD_PRODUCER_ID=5");
   const unsigned short consumer_port = consumer.WaitForMetricsPort(std::chrono::seconds(10));
   ASSERT_NE(consumer_port, 0) << consumer.Log();
   // Listening before the producer starts: every message it sends is scheduled after that.
   ASSERT_TRUE(WaitFor([&] { return HttpGet(consumer_port, "/readyz").first == 200; },
                       std::chrono::seconds(60)))
       << consumer.Log();
-  BrokerloadProcess producer(Config(prefix, "produce-only", lanes), "BROKERLOAD_PRODUCER_ID=5");
+  BrokerloadProcess producer(Config(prefix, "produce-only", lanes, "payload"),
+                             "BROKERLOAD_PRODUCER_ID=5");
   const unsigned short producer_port = producer.WaitForMetricsPort(std::chrono::seconds(10));
   ASSERT_NE(producer_port, 0) << producer.Log();
 
@@ -111,6 +117,12 @@ TEST(Roles, AConsumeOnlyInstanceAccountsForAProduceOnlyInstancesMessages) { RunP
 
 // workload.publishers on both sides: two producer lanes, two consumer lanes, one accounting.
 TEST(Roles, WithTwoLanesOnEachSideEveryMessageIsAccountedOnce) { RunPair(2); }
+
+// A change of workload.brokerload_header rolled out consumers first: a consumer in message_header
+// mode reads a payload-mode producer's messages by the header at their payload's start.
+TEST(Roles, AMessageHeaderConsumerAccountsForAPayloadModeProducersMessages) {
+  RunPair(1, "message_header");
+}
 
 }  // namespace
 }  // namespace brokerload::testing
