@@ -27,9 +27,10 @@ namespace brokerload::testing {
 namespace {
 
 constexpr int kMessages = 600;  // 3 s at 200 msg/s
-// The reload starts a bounded profile again: a few more, so that the slow drain (a record batch a
-// partition a fetch) ends soon.
-constexpr int kAfterReload = 6;
+// The reload starts a bounded profile again: one more message, so that the truncated partition
+// gets no record after the gap in two runs of three (the consumer's position there stays below the
+// gap: only the partition's log start shows it reached the end).
+constexpr int kAfterReload = 1;
 constexpr double kPrefetchSlack = 10;
 
 std::string Config(const std::string& bootstrap, const std::string& prefix, const std::string& work,

@@ -155,13 +155,14 @@ class Consumer {
   // The broker's view of one topic for this consumer, asked of the broker now (Backlog).
   struct TopicBacklog {
     // What the broker holds that the consumer has yet to hand to its listener: Kafka, the
-    // partitions' end offsets minus the consumer's positions over its assignment; JetStream, the
-    // stream's last sequence (delivered + pending) minus the last one handed over (brokerload's
+    // partitions' end offsets minus the consumer's positions over its assignment (a position
+    // below its partition's log start counts as at it: deleted records are not held); JetStream,
+    // the stream's last sequence (delivered + pending) minus the last one handed over (brokerload's
     // client-side queue included).
     std::uint64_t messages = 0;
-    // Everything the broker had stored at this time has been handed to the listener: the end it
-    // reported when asked then (every assigned partition's) is now reached. nullopt until a
-    // second answer shows it.
+    // Everything the broker had stored at this time has been handed to the listener, or deleted
+    // by the broker since (Kafka: retention, DeleteRecords): the end it reported when asked then
+    // (every assigned partition's) is now reached. nullopt until a second answer shows it.
     std::optional<std::chrono::steady_clock::time_point> handed_stored_before;
     // Where the consumer acknowledges (JetStream with ack_policy all or explicit): what the
     // broker delivered and awaits the acknowledgement of (the consumer's num_ack_pending): those

@@ -147,7 +147,8 @@ class KafkaConsumer final : public Consumer {
 
   // Fresh end offsets (not the ones cached from fetches, which stop when a broker does) against
   // the positions the poll thread has handed over (a partition that handed over nothing yet: the
-  // offset it was assigned at, when the assignment said one). rd_kafka_offsets_for_times with the
+  // offset it was assigned at, when the assignment said one; no lower than the log start its
+  // last fetch reported). rd_kafka_offsets_for_times with the
   // "latest" timestamp asks for the ends and keeps to its timeout, which
   // rd_kafka_query_watermark_offsets (2.0.2) does not: it waits out the socket timeout, a minute,
   // on a broker that stopped.
@@ -181,8 +182,17 @@ class KafkaConsumer final : public Consumer {
         const rd_kafka_topic_partition_t& e = ends->elems[i];
         if (topic_names_[t] != p.topic) continue;
         // Nothing handed over from the partition yet: the offset it was assigned at (the run's
-        // first assignment starts at the ends), where it will start.
-        const std::int64_t position = p.offset >= 0 ? p.offset : assigned->elems[i].offset;
+        // first assignment starts at the ends), where it will start. Below the partition's log
+        // start (records deleted or expired): at the log start, where the consumer resumes; its
+        // position stays where it was until a record comes from past the gap.
+        std::int64_t position = p.offset >= 0 ? p.offset : assigned->elems[i].offset;
+        std::int64_t log_start = -1;
+        std::int64_t cached_end = -1;
+        if (position >= 0 &&
+            rd_kafka_get_watermark_offsets(rk_.get(), p.topic, p.partition, &log_start,
+                                           &cached_end) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+          position = std::max(position, log_start);
+        }
         known = position >= 0 && e.err == RD_KAFKA_RESP_ERR_NO_ERROR && e.offset >= 0;
         backlog.messages +=
             static_cast<std::uint64_t>(std::max<std::int64_t>(e.offset - position, 0));
