@@ -127,7 +127,7 @@ def run_one(args, env, workdir, samples, codec, linger):
 
 
 def peer(args, env, samples, codec):
-    libs = os.path.expanduser("~/.cache/brokerload/kafka-4.4.0/libs")
+    libs = env["KAFKA_LIBS"]
     topic = f"codec-peer-{codec}-{os.getpid()}-{int(time.time())}"
     out = subprocess.run(
         ["java", "-cp", libs + "/*", "org.apache.kafka.tools.ProducerPerformance",

@@ -226,7 +226,7 @@ def nats_peer(nats, url, messages, size=256):
 
 def peers(env, args, rates):
     lines = []
-    tools = os.path.expanduser("~/.cache/brokerload/kafka-3.9.1/libs")
+    tools = env.get("KAFKA_LIBS", "")
     if os.path.isdir(tools) and "KAFKA_BOOTSTRAP" in env:
         topic = f"bench-peer-{os.getpid()}"
         payload = (["--payload-file", args.samples] if args.samples else ["--record-size", "256"])
@@ -238,7 +238,9 @@ def peers(env, args, rates):
             capture_output=True, text=True, timeout=300).stdout.strip().splitlines()
         m = re.search(r"records sent, ([\d.]+) records/sec", out[-1] if out else "")
         rates["kafka"] = float(m.group(1)) if m else 0.0
-        lines.append(f"- kafka-producer-perf-test (Kafka 3.9.1 tools, acks=all, linger.ms=1, "
+        version = os.path.basename(os.path.dirname(tools)).removeprefix("kafka-")
+        lines.append(f"- kafka-producer-perf-test (the broker's Kafka {version} tools, acks=all, "
+                     f"linger.ms=1, "
                      f"{'--payload-file ' + args.samples if args.samples else '256 B'}, "
                      f"{args.peer_messages:,} records): `{out[-1] if out else 'no output'}`")
     nats = natscli()

@@ -31,7 +31,8 @@
 #   BROKERS_START_TIMEOUT [90]     seconds to wait for each broker to become ready
 #   KAFKA_HEAP_OPTS [-Xms512m -Xmx1g]
 #
-# After start, $BROKERLOAD_BROKERS_DIR/env holds KAFKA_BOOTSTRAP=..., NATS_URL=... and
+# After start, $BROKERLOAD_BROKERS_DIR/env holds KAFKA_BOOTSTRAP=..., KAFKA_LIBS=... (the
+# broker's jars, whose tools the benchmarks' peer runs), NATS_URL=... and
 # NATS_STORE_DIR=... (the server's JetStream store directory); with
 # SECURE=1 also KAFKA_SASL_SSL, KAFKA_MTLS, KAFKA_EXPIRED, NATS_TLS_URL, NATS_JWT_URL,
 # NATS_MTLS_URL, NATS_EXPIRED_URL, NATS_TOKEN_URL and SECURE_DIR (ca.pem,
@@ -238,7 +239,10 @@ PROPS
     "${java_opts[@]}" kafka.Kafka "$conf" >"$state_dir/kafka.log" 2>&1 </dev/null &
   echo $! >"$state_dir/kafka.pid"
   wait_ready kafka "127.0.0.1:$kafka_port" "$state_dir/kafka.log"
-  echo "KAFKA_BOOTSTRAP=127.0.0.1:$kafka_port" >>"$state_dir/env"
+  {
+    echo "KAFKA_BOOTSTRAP=127.0.0.1:$kafka_port"
+    echo "KAFKA_LIBS=$jars_dir"  # the broker's own jars: its tools (bench's peer) match it
+  } >>"$state_dir/env"
   log "kafka $kafka_version ready at 127.0.0.1:$kafka_port (KRaft, data $state_dir/kafka-data)"
   [[ $secure == 1 ]] || return 0
   grant_kafka_acls "${java_opts[@]}"
