@@ -210,9 +210,11 @@ TEST(Cluster, KafkaGroupCoordinatorIsNamedAsKafkaSaysAndItsCommitLatencyMovesByT
             0);
   EXPECT_GE(slow, injected);
   // Against the commits under node 1, timed in the next minute (not at the same time: one group
-  // has one coordinator), whose mean moves with the machine's load by a few ms (5.6 and 11.1 ms
-  // in two runs): the shift is the round trip injected, give or take that.
-  EXPECT_GE(slow - fast, 0.75 * injected);
+  // has one coordinator), whose mean of 8 moves with the machine's load by several ms (4.2 to
+  // 11.1 ms in runs so far): the shift is the round trip injected, give or take that. A hop
+  // missed is caught by the floor above (every commit under node 2 past 25 ms, their mean past
+  // the round trip); one counted twice, by the shift's ceiling.
+  EXPECT_GE(slow - fast, 0.5 * injected);
   EXPECT_LE(slow - fast, 1.6 * injected);
 
   // Stopped gracefully (auto-commit's final commit in the close): the group has committed the
