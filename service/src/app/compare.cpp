@@ -28,65 +28,6 @@
 namespace brokerload::app {
 namespace {
 
-// workload.message_size as the report names it, header included: "256-byte messages", "messages
-// of 100 to 2000 bytes (uniform)", "messages of log-normal size (p50 1024 B, p99 16384 B, cut to
-// 56-1048576 B)", "messages of 256 B (90), 4096 B (9) or 65536 B (1) by weight".
-std::string SizesText(const config::Workload& w) {
-  const auto bytes = [](int size) { return std::to_string(size) + " B"; };
-  if (w.payload == config::PayloadKind::kSamples && w.samples.data) {
-    return "sample payloads from " + w.samples.path + " (" +
-           std::to_string(w.samples.data->Count()) + " samples, " +
-           (w.samples.random_order ? "drawn at random" : "in turn") + ", mean " +
-           report::FormatNumber(w.samples.data->MeanSize(), "%.0f") + " B" +
-           (w.brokerload_header == config::HeaderPlace::kPayload
-                ? " after brokerload's 56-byte header)"
-                : ", as they are)");
-  }
-  if (w.min_size == w.max_size) return std::to_string(w.min_size) + "-byte messages";
-  switch (w.size_distribution) {
-    case config::SizeDistribution::kUniform:
-      return "messages of " + std::to_string(w.min_size) + " to " + std::to_string(w.max_size) +
-             " bytes (uniform)";
-    case config::SizeDistribution::kLogNormal:
-      return "messages of log-normal size (p50 " + bytes(w.size_p50) + ", p99 " +
-             bytes(w.size_p99) + ", cut to " + std::to_string(w.min_size) + "-" +
-             bytes(w.max_size) + ")";
-    case config::SizeDistribution::kTable: {
-      constexpr std::size_t kNamed = 8;
-      std::string text = "messages of ";
-      const std::size_t named = std::min(w.size_table.size(), kNamed);
-      for (std::size_t i = 0; i < named; ++i) {
-        text += (i == 0                                           ? ""
-                 : i + 1 == named && named == w.size_table.size() ? " or "
-                                                                  : ", ") +
-                bytes(w.size_table[i].size) + " (" +
-                report::FormatNumber(w.size_table[i].weight, "%g") + ")";
-      }
-      if (named < w.size_table.size()) {
-        text += " and " + std::to_string(w.size_table.size() - named) + " more sizes";
-      }
-      return text + " by weight";
-    }
-  }
-  return "";
-}
-
-// What the payloads were where not samples (random bytes unsaid), where brokerload's header went
-// and the extra headers, after the sizes (which count the header).
-std::string HeadersText(const config::Workload& w) {
-  std::string text;
-  if (w.payload == config::PayloadKind::kCompressible) text += "; compressible payloads";
-  if (w.brokerload_header == config::HeaderPlace::kMessageHeader) {
-    text += "; brokerload's header in the message header \"brokerload\"";
-  }
-  if (w.extra_headers > 0) {
-    text += "; " + std::to_string(w.extra_headers) + " extra header" +
-            (w.extra_headers == 1 ? "" : "s") + " of " + std::to_string(w.extra_header_size) +
-            " characters";
-  }
-  return text;
-}
-
 std::string UtcNow() {
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
@@ -214,7 +155,7 @@ report::Comparison NewComparison(const config::Config& config, const CompareOpti
   comparison.message_size = config.workload.min_size;
   comparison.message_size_max = config.workload.max_size;
   comparison.message_size_mean = pacing::MeanMessageSize(config.workload);
-  comparison.message_sizes = SizesText(config.workload) + HeadersText(config.workload);
+  comparison.message_sizes = WorkloadText(config.workload);
   comparison.workers = config.workload.workers;
   comparison.keys = config.workload.keys;
   comparison.key_skew = config.workload.key_skew;

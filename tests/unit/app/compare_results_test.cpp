@@ -5,6 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "config/loader.hpp"
 #include "fake_clients.hpp"
 
@@ -110,6 +113,46 @@ TEST(CompareResults, AStopEndsTheStageUnderWayAndLeavesOutTheOnesNotBegun) {
   ASSERT_EQ(first.results.size(), 1u);
   EXPECT_EQ(first.results[0].stage, "one");
   EXPECT_NEAR(first.results[0].window_seconds, 0.25, 0.001);
+}
+
+// The report's words for a workload, as a baseline of another one is named by them.
+TEST(CompareResults, AWorkloadIsNamedByItsSizesThenItsPayloadsAndHeaders) {
+  const auto text = [](const std::string& workload) {
+    const config::LoadResult loaded = config::Parse(
+        "targets:\n  nats: {servers: [nats://fake:4222]}\nworkload: " + workload + "\n",
+        "workload_text_test.yaml");
+    EXPECT_TRUE(loaded.errors.empty()) << workload << ": " << loaded.errors.front().message;
+    return loaded.config ? WorkloadText(loaded.config->workload) : std::string();
+  };
+  EXPECT_EQ(text("{message_size: 256}"), "256-byte messages");
+  EXPECT_EQ(text("{message_size: {min: 100, max: 2000}}"),
+            "messages of 100 to 2000 bytes (uniform)");
+  EXPECT_EQ(text("{message_size: {distribution: lognormal, p50: 1024, p99: 16384}}"),
+            "messages of log-normal size (p50 1024 B, p99 16384 B, cut to 56-1048576 B)");
+  EXPECT_EQ(text("{message_size: {distribution: table, sizes: {4096: 9, 256: 90, 65536: 0.5}}}"),
+            "messages of 256 B (90), 4096 B (9) or 65536 B (0.5) by weight");
+  EXPECT_EQ(text("{message_size: {distribution: table, sizes: {100: 1, 200: 1, 300: 1, 400: 1, "
+                 "500: 1, 600: 1, 700: 1, 800: 1, 900: 2, 1000: 3}}}"),
+            "messages of 100 B (1), 200 B (1), 300 B (1), 400 B (1), 500 B (1), 600 B (1), "
+            "700 B (1), 800 B (1) and 2 more sizes by weight");
+  // Random payloads go unsaid; compressible ones and where the headers go are named.
+  EXPECT_EQ(text("{message_size: 256, payload: compressible, brokerload_header: message_header, "
+                 "headers: {count: 3, size: 100}}"),
+            "256-byte messages; compressible payloads; brokerload's header in the message header "
+            "\"brokerload\"; 3 extra headers of 100 characters");
+  EXPECT_EQ(text("{message_size: 256, headers: {count: 1}}"),
+            "256-byte messages; 1 extra header of 32 characters");
+  const std::string samples = ::testing::TempDir() + "workload_text_samples.txt";
+  std::ofstream(samples) << "a\nbb\ncccccc\n";
+  EXPECT_EQ(text("{payload: {samples: \"" + samples + "\"}}"),
+            "sample payloads from " + samples +
+                " (3 samples, in turn, mean 3 B after brokerload's 56-byte header)");
+  EXPECT_EQ(text("{payload: {samples: \"" + samples +
+                 "\", order: random}, brokerload_header: message_header}"),
+            "sample payloads from " + samples +
+                " (3 samples, drawn at random, mean 3 B, as they are); brokerload's header in the "
+                "message header \"brokerload\"");
+  std::filesystem::remove(samples);
 }
 
 }  // namespace
