@@ -8,7 +8,8 @@
 #include "config/config.hpp"
 #include "report/results.hpp"
 
-// compare's report assembly: a finished engine's accounting phases read as stage results.
+// compare's report assembly: a finished engine's accounting phases read as stage results, and
+// the words that name the workload compared.
 namespace brokerload::app {
 
 // Appends to `comparison` a result per target and measured stage of `engine` (after

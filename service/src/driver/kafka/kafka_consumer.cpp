@@ -148,10 +148,9 @@ class KafkaConsumer final : public Consumer {
   // Fresh end offsets (not the ones cached from fetches, which stop when a broker does) against
   // the positions the poll thread has handed over (a partition that handed over nothing yet: the
   // offset it was assigned at, when the assignment said one; no lower than the log start its
-  // last fetch reported). rd_kafka_offsets_for_times with the
-  // "latest" timestamp asks for the ends and keeps to its timeout, which
-  // rd_kafka_query_watermark_offsets (2.0.2) does not: it waits out the socket timeout, a minute,
-  // on a broker that stopped.
+  // last fetch reported). rd_kafka_offsets_for_times with the "latest" timestamp asks for the
+  // ends and keeps to its timeout, which rd_kafka_query_watermark_offsets (2.0.2) does not: it
+  // waits out the socket timeout, a minute, on a broker that stopped.
   std::vector<std::optional<TopicBacklog>> Backlog() override {
     std::vector<std::optional<TopicBacklog>> result(topic_names_.size());
     PartitionListPtr positions;
